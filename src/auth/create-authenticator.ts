@@ -1,0 +1,75 @@
+/**
+ * @module auth/create-authenticator
+ * `Authorization: Bearer …` → a Principal, or a 401: gateway tokens (cached by hash) or JWTs.
+ */
+import { LRUCache } from "lru-cache";
+import type { GatewayConfig } from "../config/config-schema.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
+import type { InvalidationBus } from "../store/invalidation-bus.ts";
+import type { Store } from "../store/store-types.ts";
+import { createJwtVerifier } from "./create-jwt-verifier.ts";
+import { hashToken, isGatewayTokenShape } from "./gateway-tokens.ts";
+import type { Principal } from "./principal.ts";
+
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Principal>;
+}
+
+export interface AuthenticatorOptions {
+  readonly auth: GatewayConfig["auth"];
+  readonly store: Store;
+  readonly bus: InvalidationBus;
+  readonly cacheSize?: number;
+}
+
+const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
+
+function readBearer(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === "")
+    throw new GatewayError("missing_credentials");
+  const match = BEARER.exec(authorization);
+  if (!match) {
+    throw new GatewayError("missing_credentials", {
+      message: "The Authorization header must be `Bearer <token>`.",
+    });
+  }
+  return match[1]!;
+}
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  if (options.auth.mode === "jwt") {
+    const verify = createJwtVerifier(options.auth.jwt!);
+    return { authenticate: async (authorization) => verify(readBearer(authorization)) };
+  }
+
+  const { store } = options;
+  const cache = new LRUCache<string, Principal>({ max: options.cacheSize ?? 100_000, ttl: 5 * 60_000 });
+  let epoch = 0;
+  options.bus.subscribe((message) => {
+    if (message.topic !== "user") return;
+    epoch++;
+    for (const [hash, principal] of cache.entries()) {
+      if (principal.userId === message.userId) cache.delete(hash);
+    }
+  });
+
+  const invalid = () => new GatewayError("invalid_credentials", { code: "invalid_token" });
+
+  return {
+    async authenticate(authorization) {
+      const token = readBearer(authorization);
+      if (!isGatewayTokenShape(token)) throw invalid();
+      const hash = hashToken(token);
+      const cached = cache.get(hash);
+      if (cached) return cached;
+      const seenEpoch = epoch;
+      const record = await store.tokens.findByHash(hash);
+      if (!record || record.revokedAt !== null) throw invalid();
+      const user = await store.users.get(record.userId);
+      if (!user || user.revokedAt !== null) throw invalid();
+      const principal: Principal = Object.freeze({ userId: user.id, plan: user.plan, via: "token" });
+      if (seenEpoch === epoch) cache.set(hash, principal);
+      return principal;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * @module auth/create-jwt-verifier
+ * JWT mode: verifies bearer JWTs with jose against a JWKS URL, a PEM public key or a shared secret.
+ */
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
+import type { GatewayConfig } from "../config/config-schema.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
+import { isUserId, type Principal } from "./principal.ts";
+
+type JwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
+
+export type JwtVerifier = (token: string) => Promise<Principal>;
+
+function keySource(settings: JwtSettings): Parameters<typeof jwtVerify>[1] {
+  if (settings.jwksUrl) return createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000 });
+  if (settings.secret) return new TextEncoder().encode(settings.secret.reveal());
+  let key: KeyObject;
+  try {
+    key = createPublicKey(settings.publicKey ?? "");
+  } catch {
+    throw new Error("auth.jwt.publicKey is not a valid PEM public key");
+  }
+  return key;
+}
+
+function mapJoseError(error: unknown): GatewayError {
+  if (error instanceof joseErrors.JWTExpired) {
+    return new GatewayError("invalid_credentials", {
+      message: "The bearer token has expired.",
+      code: "token_expired",
+    });
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return new GatewayError("invalid_credentials", {
+      message: `The bearer token's "${error.claim}" claim is not accepted.`,
+      code: `invalid_${error.claim}`,
+    });
+  }
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return new GatewayError("service_unavailable", {
+      message: "The identity provider's signing keys are unavailable.",
+      code: "jwks_unavailable",
+    });
+  }
+  return new GatewayError("invalid_credentials", {
+    message: "The bearer token's signature or format is not valid.",
+    code: "invalid_token",
+  });
+}
+
+export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
+  const key = keySource(settings);
+  const algorithms = settings.algorithms ?? (settings.secret ? ["HS256", "HS384", "HS512"] : undefined);
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      const verified =
+        typeof key === "function"
+          ? await jwtVerify(token, key, {
+              issuer: settings.issuer,
+              audience: settings.audience,
+              algorithms,
+              clockTolerance: settings.clockToleranceSeconds,
+            })
+          : await jwtVerify(token, key, {
+              issuer: settings.issuer,
+              audience: settings.audience,
+              algorithms,
+              clockTolerance: settings.clockToleranceSeconds,
+            });
+      payload = verified.payload;
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+    if (!isUserId(payload.sub)) {
+      throw new GatewayError("invalid_credentials", {
+        message: "The bearer token has no usable `sub` claim.",
+        code: "invalid_sub",
+      });
+    }
+    const planValue = settings.planClaim ? payload[settings.planClaim] : undefined;
+    return Object.freeze({
+      userId: payload.sub,
+      plan: typeof planValue === "string" ? planValue : null,
+      via: "jwt",
+    });
+  };
+}

@@ -1,0 +1,9 @@
+export {
+  type Authenticator,
+  type AuthenticatorOptions,
+  createAuthenticator,
+} from "./create-authenticator.ts";
+export { createJwtVerifier, type JwtVerifier } from "./create-jwt-verifier.ts";
+export { createUserAdmin, type UserAdmin, type UserAdminOptions } from "./create-user-admin.ts";
+export { createGatewayToken, hashToken, TOKEN_PREFIX } from "./gateway-tokens.ts";
+export { isUserId, type Principal, USER_ID_PATTERN } from "./principal.ts";

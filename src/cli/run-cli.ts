@@ -1,0 +1,140 @@
+/**
+ * @module cli/run-cli
+ * The `byok-gateway` command: serve, users add|list|revoke, fingerprint, config check.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config/config-error.ts";
+import { loadConfig } from "../config/load-config.ts";
+import { isGatewayError } from "../errors/gateway-error.ts";
+import { createByok } from "../library/create-byok.ts";
+import { createLogger } from "../telemetry/create-logger.ts";
+import { serve } from "./serve.ts";
+
+const USAGE = `Usage: byok-gateway <command> [options]
+
+Commands:
+  serve                         start the gateway (default when no command is given)
+  users add <id> [--plan <p>]   create a user and print their token (shown once)
+  users list                    list users
+  users revoke <id>             revoke a user and all their tokens
+  fingerprint                   read a key on stdin, print the fingerprint a client enrolls
+  config check [file]           validate a config file (or the current configuration) and exit
+
+Options:
+  --config <file>               config file (YAML or JSON); also BYOK_CONFIG
+  -h, --help                    show this help
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function withCore<T>(
+  configFile: string | undefined,
+  work: (byok: Awaited<ReturnType<typeof createByok>>) => Promise<T>,
+) {
+  const config = loadConfig({ file: configFile });
+  const byok = await createByok({ config, logger: createLogger({ level: "warn" }) });
+  try {
+    return await work(byok);
+  } finally {
+    await byok.close();
+  }
+}
+
+async function usersCommand(
+  args: readonly string[],
+  configFile: string | undefined,
+  plan: string | undefined,
+) {
+  const [action, id] = args;
+  if (action === "add" && id) {
+    const created = await withCore(configFile, (byok) => byok.users.addUser(id, plan ?? null));
+    console.error(`Created user ${created.id}. Their token is shown this once:`);
+    console.log(created.token);
+    return 0;
+  }
+  if (action === "list") {
+    const users = await withCore(configFile, (byok) => byok.users.listUsers());
+    for (const user of users) {
+      const state = user.revokedAt === null ? "active" : `revoked ${new Date(user.revokedAt).toISOString()}`;
+      console.log(`${user.id}\tplan=${user.plan ?? "-"}\t${state}`);
+    }
+    if (users.length === 0) console.error("No users yet: byok-gateway users add <id>");
+    return 0;
+  }
+  if (action === "revoke" && id) {
+    await withCore(configFile, (byok) => byok.users.revokeUser(id));
+    console.error(`Revoked user ${id} and all their tokens.`);
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: {
+        config: { type: "string" };
+        plan: { type: "string" };
+        help: { type: "boolean"; short: "h" };
+      };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: "string" },
+        plan: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command = "serve", ...rest] = positionals;
+  try {
+    switch (command) {
+      case "serve":
+        return await serve(values.config);
+      case "users":
+        return await usersCommand(rest, values.config, values.plan);
+      case "fingerprint": {
+        const { computeFingerprint } = await import("../keys/compute-fingerprint.ts");
+        const key = (await readStdin()).trim();
+        if (key === "") {
+          console.error('fingerprint: no key on stdin (try: printf %s "$KEY" | byok-gateway fingerprint)');
+          return 2;
+        }
+        console.log(computeFingerprint(key));
+        return 0;
+      }
+      case "config": {
+        if (rest[0] !== "check") break;
+        loadConfig({ file: rest[1] ?? values.config });
+        console.log("configuration OK");
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || isGatewayError(error)) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  console.error(`Unknown command: ${command}\n\n${USAGE}`);
+  return 2;
+}

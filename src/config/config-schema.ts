@@ -1,0 +1,109 @@
+/**
+ * @module config/config-schema
+ * The configuration's shape and defaults (docs/configuration.md); secrets are wrapped as they are parsed.
+ */
+import { z } from "zod";
+import { PROVIDER_IDS } from "../keys/provider-ids.ts";
+import { SecretKey } from "../keys/secret-key.ts";
+
+const secret = (minLength: number, what: string) =>
+  z
+    .string()
+    .min(minLength, `${what} must be at least ${minLength} characters`)
+    .transform((value) => new SecretKey(value));
+
+const providerSettings = z.strictObject({
+  /** Where this provider's API lives (tests and proxies point it elsewhere). */
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  /** The operator's own key for this provider (prefer BYOK_<PROVIDER>_API_KEY). */
+  apiKey: secret(1, "apiKey").optional(),
+});
+
+const jwtSettings = z
+  .strictObject({
+    jwksUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    /** A PEM SPKI public key, or a shared secret for HS* algorithms (prefer BYOK_JWT_SECRET). */
+    publicKey: z.string().min(1).optional(),
+    secret: secret(32, "jwt.secret").optional(),
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    algorithms: z.array(z.string().min(1)).min(1).optional(),
+    /** The claim that names the user's plan, when plans come from the identity provider. */
+    planClaim: z.string().min(1).optional(),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(5),
+  })
+  .refine((jwt) => [jwt.jwksUrl, jwt.publicKey, jwt.secret].filter(Boolean).length === 1, {
+    message: "set exactly one of jwksUrl, publicKey or secret",
+  });
+
+export const configSchema = z.strictObject({
+  /** Production mode (also NODE_ENV=production): refuses to start without a configured pepper. */
+  production: z.boolean().default(false),
+  dataDir: z.string().min(1).default("./data"),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default("0.0.0.0"),
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(100 * 1024 * 1024)
+        .default(1024 * 1024),
+      shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+      trustProxy: z.boolean().default(false),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    })
+    .prefault({}),
+  /** Server peppers, newest first (prefer BYOK_PEPPER, comma-separated). */
+  pepper: z
+    .union([secret(32, "pepper").transform((one) => [one]), z.array(secret(32, "pepper")).min(1)])
+    .optional(),
+  /** Guards /admin/*; the admin API is absent when unset (prefer BYOK_ADMIN_TOKEN). */
+  adminToken: secret(16, "adminToken").optional(),
+  auth: z
+    .strictObject({
+      mode: z.enum(["tokens", "jwt"]).default("tokens"),
+      jwt: jwtSettings.optional(),
+    })
+    .prefault({})
+    .refine((auth) => auth.mode !== "jwt" || auth.jwt !== undefined, {
+      message: "auth.jwt is required when auth.mode is jwt",
+      path: ["jwt"],
+    }),
+  enrollment: z
+    .strictObject({
+      heartbeatTtlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .default(7 * 24 * 60 * 60),
+      /** When set, every enrollment must contain all of these providers. */
+      requiredProviders: z.array(z.enum(PROVIDER_IDS)).min(1).optional(),
+      cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      driver: z.literal("sqlite").default("sqlite"),
+      /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
+      path: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
+  egress: z
+    .strictObject({
+      allowHosts: z.array(z.string().min(1)).default([]),
+      allowCidrs: z.array(z.string().min(1)).default([]),
+      allowHttpHosts: z.array(z.string().min(1)).default([]),
+      unwrapNat64: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type GatewayConfigInput = z.input<typeof configSchema>;

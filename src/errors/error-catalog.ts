@@ -1,0 +1,35 @@
+/**
+ * @module errors/error-catalog
+ * Every stable error type the gateway answers with: its HTTP status and a safe default message.
+ * docs/api.md carries the same table; test/errors/error-catalog-docs.test.ts keeps them equal.
+ */
+
+export const errorCatalog = {
+  invalid_json: { status: 400, message: "The request body is not valid JSON." },
+  invalid_request: { status: 400, message: "The request is malformed." },
+  invalid_enrollment: { status: 400, message: "The enrollment body is invalid." },
+  enrollment_policy_violation: {
+    status: 400,
+    message: "The enrollment does not meet the operator's policy.",
+  },
+  invalid_custom_base_url: { status: 400, message: "The custom base URL is not allowed." },
+  invalid_byok_header: { status: 400, message: "An X-BYOK-* header value is malformed." },
+  missing_credentials: { status: 401, message: "Authorization: Bearer <token> is required." },
+  invalid_credentials: { status: 401, message: "The bearer token is not valid." },
+  invalid_admin_token: { status: 401, message: "The admin token is missing or wrong." },
+  byok_key_mismatch: { status: 403, message: "A presented key does not match the enrolled fingerprint." },
+  byok_custom_base_url_mismatch: {
+    status: 403,
+    message: "X-BYOK-Custom-Base-Url differs from the enrolled custom base URL.",
+  },
+  not_found: { status: 404, message: "No such route." },
+  enrollment_not_found: { status: 404, message: "This user has no enrollment." },
+  user_not_found: { status: 404, message: "No such user." },
+  user_exists: { status: 409, message: "A user with this id already exists." },
+  payload_too_large: { status: 413, message: "The request body is too large." },
+  unsupported_media_type: { status: 415, message: "The request body must be application/json." },
+  internal_error: { status: 500, message: "The gateway failed to handle the request." },
+  service_unavailable: { status: 503, message: "The gateway is shutting down or not ready." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorType = keyof typeof errorCatalog;

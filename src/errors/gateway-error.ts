@@ -1,0 +1,38 @@
+/**
+ * @module errors/gateway-error
+ * The one error class the gateway raises on purpose: a catalog type, its status and a safe message.
+ */
+import { type ErrorType, errorCatalog } from "./error-catalog.ts";
+
+export interface GatewayErrorOptions {
+  /** Safe, caller-facing text; never an upstream body, an address or a key. */
+  readonly message?: string;
+  /** The request field at fault (OpenAI's `param`), e.g. `fingerprints.openai`. */
+  readonly param?: string;
+  /** A finer stable code, e.g. an egress reason code. */
+  readonly code?: string;
+  /** The provider involved, when one is. */
+  readonly provider?: string;
+}
+
+export class GatewayError extends Error {
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly provider: string | null;
+
+  constructor(type: ErrorType, options: GatewayErrorOptions = {}) {
+    super(options.message ?? errorCatalog[type].message);
+    this.name = "GatewayError";
+    this.type = type;
+    this.status = errorCatalog[type].status;
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.provider = options.provider ?? null;
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}

@@ -1,0 +1,51 @@
+/**
+ * @module http/create-gateway-server
+ * Builds the Fastify gateway on a Byok core: request ids, guards, the error envelope and every route.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Byok } from "../library/create-byok.ts";
+import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
+import { registerRequestGuards } from "./plugins/request-guards.ts";
+import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
+import { registerEnrollmentRoutes } from "./routes/enrollment-routes.ts";
+import { registerHealthRoutes } from "./routes/health-routes.ts";
+
+export interface GatewayServerOptions {
+  /** Extra routes (tests register probes here); they get the same guards and envelope. */
+  readonly routes?: (app: FastifyInstance) => void;
+}
+
+export async function createGatewayServer(
+  byok: Byok,
+  options: GatewayServerOptions = {},
+): Promise<FastifyInstance> {
+  let closing = false;
+  const app = Fastify({
+    loggerInstance: byok.logger as FastifyBaseLogger,
+    bodyLimit: byok.config.server.bodyLimitBytes,
+    trustProxy: byok.config.server.trustProxy,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.addHook("onClose", async () => {
+    closing = true;
+  });
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  registerErrorEnvelope(app);
+  registerRequestGuards(app, byok);
+  registerHealthRoutes(app, byok, () => closing);
+  registerEnrollmentRoutes(app, byok);
+  if (byok.config.adminToken) registerAdminUserRoutes(app, byok);
+  options.routes?.(app);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,22 @@
+/**
+ * @module http/fastify-types
+ * What the gateway hangs on Fastify's request and route config: the principal, the BYOK context, guards.
+ */
+import type { Principal } from "../auth/principal.ts";
+import type { ByokContext } from "../validation/byok-context.ts";
+
+/** Who may call a route: a user (bearer token), the operator (admin token) or anyone. */
+export type RouteAuth = "user" | "admin" | "public";
+/** How a user route treats X-BYOK-* keys: reject mismatches, strip them (recovery paths), or skip. */
+export type RouteByok = "enforce" | "recovery" | "skip";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+    byok: ByokContext | null;
+  }
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+    byok?: RouteByok;
+  }
+}

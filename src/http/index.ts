@@ -1,0 +1,2 @@
+export { createGatewayServer, type GatewayServerOptions } from "./create-gateway-server.ts";
+export type { RouteAuth, RouteByok } from "./fastify-types.ts";

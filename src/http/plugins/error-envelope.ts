@@ -1,0 +1,51 @@
+/**
+ * @module http/plugins/error-envelope
+ * Every error and unknown route answers in OpenAI's envelope with a stable type; nothing unsafe leaks.
+ */
+import type { FastifyError, FastifyInstance } from "fastify";
+import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
+import { ByokRejectedError } from "../../validation/create-byok-validator.ts";
+import { toOpenAiErrorBody } from "../../wire/openai/openai-error-body.ts";
+
+/** Maps Fastify's own errors (body parsing, limits) to catalog types. */
+function fromFastifyError(error: FastifyError): GatewayError {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new GatewayError("payload_too_large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new GatewayError("unsupported_media_type");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new GatewayError("invalid_json", {
+        message: "The request body is empty; a JSON body is required.",
+      });
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new GatewayError("invalid_request", { message: "Content-Length does not match the body." });
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) return new GatewayError("invalid_json");
+  if (error.validation) return new GatewayError("invalid_request", { message: error.message });
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    return new GatewayError("invalid_request");
+  }
+  return new GatewayError("internal_error");
+}
+
+export function registerErrorEnvelope(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const gatewayError = isGatewayError(error) ? error : fromFastifyError(error);
+    if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
+    else
+      request.log.info(
+        { type: gatewayError.type, provider: gatewayError.provider ?? undefined },
+        "request refused",
+      );
+    if (error instanceof ByokRejectedError) reply.header("x-byok-status", error.statusHeader);
+    if (gatewayError.status === 401) reply.header("www-authenticate", "Bearer");
+    return reply.status(gatewayError.status).send(toOpenAiErrorBody(gatewayError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError("not_found", {
+      message: `No route for ${request.method} ${request.url.split("?")[0]}.`,
+    });
+    return reply.status(404).send(toOpenAiErrorBody(error));
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * @module http/plugins/request-guards
+ * The onRequest guard of every route: admin token or user authentication, then BYOK validation,
+ * both before the body is read; X-BYOK-Status on the way out.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { GatewayError } from "../../errors/gateway-error.ts";
+import type { Byok } from "../../library/create-byok.ts";
+import "../fastify-types.ts";
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+function createAdminCheck(byok: Byok): (request: FastifyRequest) => void {
+  const expected = byok.config.adminToken ? digest(`Bearer ${byok.config.adminToken.reveal()}`) : null;
+  return (request) => {
+    const presented = request.headers.authorization;
+    if (
+      expected === null ||
+      typeof presented !== "string" ||
+      !timingSafeEqual(digest(presented.trim()), expected)
+    ) {
+      throw new GatewayError("invalid_admin_token");
+    }
+  };
+}
+
+export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
+  app.decorateRequest("principal", null);
+  app.decorateRequest("byok", null);
+  const checkAdmin = createAdminCheck(byok);
+
+  app.addHook("onRequest", async (request) => {
+    const { auth = "public", byok: byokMode = "skip" } = request.routeOptions.config;
+    if (auth === "admin") {
+      checkAdmin(request);
+      return;
+    }
+    if (auth !== "user") return;
+    const principal = await byok.authenticate(request.headers.authorization);
+    request.principal = principal;
+    request.log = request.log.child({ userId: principal.userId });
+    if (byokMode !== "skip") {
+      request.byok = await byok.validate(principal, request.headers, { recovery: byokMode === "recovery" });
+    }
+  });
+
+  app.addHook("onSend", async (request, reply) => {
+    if (request.byok !== null) reply.header("x-byok-status", request.byok.statusHeader);
+  });
+}

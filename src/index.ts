@@ -1,0 +1,35 @@
+/**
+ * @module index
+ * The package entry: the library API (createByok, request context, middleware) and the pieces it is built from.
+ */
+export type { Principal } from "./auth/index.ts";
+export {
+  ConfigError,
+  type ConfigIssue,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  loadConfig,
+  parseConfig,
+} from "./config/index.ts";
+export { type ErrorType, errorCatalog, GatewayError } from "./errors/index.ts";
+export {
+  computeFingerprint,
+  type HeaderBag,
+  PROVIDER_IDS,
+  type PresentedByok,
+  type ProviderId,
+  parseByokHeaders,
+  SecretKey,
+} from "./keys/index.ts";
+export {
+  type Byok,
+  type CreateByokOptions,
+  createByok,
+  createNodeMiddleware,
+  currentContext,
+  type RequestContext,
+  requireContext,
+  runWithContext,
+} from "./library/index.ts";
+export type { Store } from "./store/index.ts";
+export { type ByokContext, validateByok } from "./validation/index.ts";

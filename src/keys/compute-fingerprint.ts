@@ -1,0 +1,15 @@
+/**
+ * @module keys/compute-fingerprint
+ * The enrollment fingerprint a client computes: lowercase hex SHA-256 of the trimmed key (SPEC §3).
+ */
+import { createHash } from "node:crypto";
+
+export const FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
+
+export function computeFingerprint(rawKey: string): string {
+  return createHash("sha256").update(rawKey.trim(), "utf8").digest("hex");
+}
+
+export function isFingerprint(value: unknown): value is string {
+  return typeof value === "string" && FINGERPRINT_PATTERN.test(value);
+}

@@ -1,0 +1,102 @@
+/**
+ * @module keys/parse-byok-headers
+ * Header intake (SPEC §2): finds the X-BYOK-* keys and custom-endpoint settings in a request's headers.
+ */
+import {
+  CUSTOM_BASE_URL_HEADER,
+  CUSTOM_MODEL_HEADER,
+  type ProviderId,
+  providerForHeader,
+} from "./provider-ids.ts";
+import { SecretKey } from "./secret-key.ts";
+
+/** Header bags as Node, Fastify, fetch `Headers` and plain objects hold them. */
+export type HeaderBag =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | { forEach(callback: (value: string, name: string) => void): void };
+
+export interface PresentedByok {
+  /** Keys by provider, trimmed, non-empty, well-formed. */
+  readonly keys: Readonly<Partial<Record<ProviderId, SecretKey>>>;
+  /** Providers whose header value was malformed (never the value itself). */
+  readonly malformed: readonly ProviderId[];
+  readonly customBaseUrl: string | null;
+  readonly customModel: string | null;
+  /** True when at least one key (well-formed or not) was presented. */
+  readonly any: boolean;
+}
+
+export const MAX_KEY_LENGTH = 4096;
+const MAX_SETTING_LENGTH = 2048;
+/** Printable ASCII without spaces: what every provider's keys are made of. */
+const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
+
+export const NO_BYOK: PresentedByok = Object.freeze({
+  keys: Object.freeze({}),
+  malformed: Object.freeze([]),
+  customBaseUrl: null,
+  customModel: null,
+  any: false,
+});
+
+function eachHeader(
+  headers: HeaderBag,
+  visit: (name: string, value: string | readonly string[]) => void,
+): void {
+  if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
+    (headers as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => {
+      visit(name, value);
+    });
+    return;
+  }
+  for (const [name, value] of Object.entries(
+    headers as Record<string, string | readonly string[] | undefined>,
+  )) {
+    if (value !== undefined) visit(name, value);
+  }
+}
+
+export function parseByokHeaders(headers: HeaderBag): PresentedByok {
+  const keys: Partial<Record<ProviderId, SecretKey>> = {};
+  const malformed: ProviderId[] = [];
+  let any = false;
+  let customBaseUrl: string | null = null;
+  let customModel: string | null = null;
+
+  eachHeader(headers, (rawName, rawValue) => {
+    if (rawName.length < 7) return;
+    const name = rawName.toLowerCase();
+    if (!name.startsWith("x-byok-")) return;
+    const single = typeof rawValue === "string" ? rawValue : rawValue.length === 1 ? rawValue[0] : undefined;
+    if (name === CUSTOM_BASE_URL_HEADER || name === CUSTOM_MODEL_HEADER) {
+      const value = single?.trim() ?? "";
+      if (value === "" || value.length > MAX_SETTING_LENGTH) return;
+      if (name === CUSTOM_BASE_URL_HEADER) customBaseUrl = value;
+      else customModel = value;
+      return;
+    }
+    const provider = providerForHeader(name);
+    if (provider === undefined) return;
+    const value = single?.trim();
+    if (value === "") return;
+    any = true;
+    if (value === undefined || value.length > MAX_KEY_LENGTH || !KEY_CHARACTERS.test(value)) {
+      malformed.push(provider);
+      return;
+    }
+    keys[provider] = new SecretKey(value);
+  });
+
+  if (!any) {
+    return customBaseUrl === null && customModel === null
+      ? NO_BYOK
+      : { ...NO_BYOK, customBaseUrl, customModel };
+  }
+  return Object.freeze({
+    keys: Object.freeze(keys),
+    malformed: Object.freeze(malformed),
+    customBaseUrl,
+    customModel,
+    any: true,
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * @module keys/pepper-ring
+ * Server peppers, newest first: stores HMAC-SHA256(pepper, fingerprint) and matches in constant time.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { SecretKey } from "./secret-key.ts";
+
+/** What the store keeps for one enrolled key: never the client fingerprint itself. */
+export interface StoredFingerprint {
+  /** Lowercase hex HMAC-SHA256(pepper, fingerprint-hex). */
+  readonly digest: string;
+  /** Which pepper made it (a short public id derived from the pepper). */
+  readonly pepperId: string;
+}
+
+export type FingerprintMatch = "match" | "match_older_pepper" | "mismatch" | "unknown_pepper";
+
+export interface PepperRing {
+  readonly newestId: string;
+  readonly ids: readonly string[];
+  /** Seals a client fingerprint under the newest pepper. */
+  seal(fingerprintHex: string): StoredFingerprint;
+  /** Compares a presented fingerprint with a stored one in constant time. */
+  match(fingerprintHex: string, stored: StoredFingerprint): FingerprintMatch;
+}
+
+export const MIN_PEPPER_LENGTH = 32;
+
+function pepperId(pepper: string): string {
+  return createHash("sha256")
+    .update("byok-gateway pepper id\0")
+    .update(pepper, "utf8")
+    .digest("hex")
+    .slice(0, 16);
+}
+
+export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
+  if (peppers.length === 0) throw new Error("createPepperRing: at least one pepper is required");
+  const entries = peppers.map((pepper) => {
+    if (pepper.length < MIN_PEPPER_LENGTH) {
+      throw new Error(`createPepperRing: a pepper must be at least ${MIN_PEPPER_LENGTH} characters`);
+    }
+    return { id: pepperId(pepper.reveal()), secret: Buffer.from(pepper.reveal(), "utf8") };
+  });
+  const byId = new Map(entries.map((entry) => [entry.id, entry.secret] as const));
+  const newest = entries[0]!;
+
+  const digestWith = (secret: Buffer, fingerprintHex: string): Buffer =>
+    createHmac("sha256", secret).update(fingerprintHex, "utf8").digest();
+
+  return Object.freeze({
+    newestId: newest.id,
+    ids: Object.freeze(entries.map((entry) => entry.id)),
+    seal(fingerprintHex: string): StoredFingerprint {
+      return { digest: digestWith(newest.secret, fingerprintHex).toString("hex"), pepperId: newest.id };
+    },
+    match(fingerprintHex: string, stored: StoredFingerprint): FingerprintMatch {
+      const secret = byId.get(stored.pepperId);
+      if (secret === undefined) return "unknown_pepper";
+      const expected = Buffer.from(stored.digest, "hex");
+      const actual = digestWith(secret, fingerprintHex);
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return "mismatch";
+      return stored.pepperId === newest.id ? "match" : "match_older_pepper";
+    },
+  });
+}

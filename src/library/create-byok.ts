@@ -1,0 +1,134 @@
+/**
+ * @module library/create-byok
+ * The embedding API: wires config, store, peppers, auth, enrollment and validation into one object
+ * that the gateway server and library users share.
+ */
+import { join, resolve } from "node:path";
+import { createAuthenticator } from "../auth/create-authenticator.ts";
+import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
+import { isParsedConfig, parseConfig } from "../config/load-config.ts";
+import { type CheckCustomBaseUrl, checkCustomBaseUrlSyntax } from "../enrollment/check-custom-base-url.ts";
+import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
+import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
+import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
+import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
+import { createPepperRing } from "../keys/pepper-ring.ts";
+import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
+import type { Store } from "../store/store-types.ts";
+import { createLogger, type Logger } from "../telemetry/create-logger.ts";
+import type { ByokContext } from "../validation/byok-context.ts";
+import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { type RequestContext, runWithContext } from "./request-context.ts";
+
+export interface CreateByokOptions {
+  /** A parsed config (loadConfig/parseConfig) or a raw one to validate. */
+  readonly config?: GatewayConfig | GatewayConfigInput;
+  /** Storage; the SQLite file in the data directory by default. */
+  readonly store?: Store;
+  readonly bus?: InvalidationBus;
+  readonly logger?: Logger;
+  /** The clock, in ms since the epoch (tests move it). */
+  readonly now?: () => number;
+  /** The custom base URL check used at enrollment. */
+  readonly checkCustomBaseUrl?: CheckCustomBaseUrl;
+}
+
+export interface AuthenticateAndValidateOptions {
+  /** Recovery paths strip mismatched keys instead of rejecting the request. */
+  readonly recovery?: boolean;
+}
+
+export interface Byok {
+  readonly config: GatewayConfig;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly enrollment: EnrollmentService;
+  readonly users: UserAdmin;
+  /** `Authorization` header → principal; throws a 401 GatewayError. */
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
+  validate(
+    principal: Principal,
+    headers: HeaderBag,
+    options?: AuthenticateAndValidateOptions,
+  ): Promise<ByokContext>;
+  /** Both, from one request's headers. */
+  handle(
+    headers: HeaderBag & { authorization?: unknown },
+    options?: AuthenticateAndValidateOptions,
+  ): Promise<RequestContext>;
+  /** Runs `work` inside the request context that `currentContext()` returns. */
+  run<T>(context: RequestContext, work: () => T): T;
+  close(): Promise<void>;
+}
+
+function toConfig(config: GatewayConfig | GatewayConfigInput | undefined): GatewayConfig {
+  return isParsedConfig(config) ? config : parseConfig(config ?? {});
+}
+
+function headerValue(headers: HeaderBag & { authorization?: unknown }): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === "function") {
+    return (headers as unknown as { get(name: string): string | null }).get("authorization") ?? undefined;
+  }
+  const value =
+    (headers as Record<string, unknown>).authorization ?? (headers as Record<string, unknown>).Authorization;
+  return typeof value === "string" ? value : undefined;
+}
+
+export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
+  const config = toConfig(options.config);
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const now = options.now ?? Date.now;
+  const dataDir = resolve(config.dataDir);
+
+  let peppers = config.pepper;
+  if (peppers === undefined) {
+    const generated = loadOrCreatePepper(dataDir);
+    if (generated.created) logger.info({ path: generated.path }, "generated a new pepper (owner-only file)");
+    peppers = [generated.pepper];
+  }
+  const pepperRing = createPepperRing(peppers);
+  const store =
+    options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
+  const bus = options.bus ?? createLocalInvalidationBus();
+  const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
+
+  const authenticator = createAuthenticator({ auth: config.auth, store, bus });
+  const cache = createEnrollmentCache({ store, bus, max: config.enrollment.cacheSize });
+  const validator = createByokValidator({ cache, store, bus, pepperRing, heartbeatTtlMs, now });
+  const enrollment = createEnrollmentService({
+    store,
+    bus,
+    pepperRing,
+    policy: { requiredProviders: config.enrollment.requiredProviders },
+    heartbeatTtlMs,
+    checkCustomBaseUrl: options.checkCustomBaseUrl ?? checkCustomBaseUrlSyntax,
+    now,
+  });
+  const users = createUserAdmin({ store, bus, now });
+
+  const validate: Byok["validate"] = (principal, headers, validateOptions) =>
+    validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
+
+  return {
+    config,
+    store,
+    logger,
+    enrollment,
+    users,
+    authenticate: (authorization) => authenticator.authenticate(authorization),
+    validate,
+    async handle(headers, handleOptions) {
+      const principal = await authenticator.authenticate(headerValue(headers));
+      return { principal, byok: await validate(principal, headers, handleOptions) };
+    },
+    run: runWithContext,
+    async close() {
+      await bus.close();
+      await store.close();
+    },
+  };
+}

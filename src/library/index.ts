@@ -1,0 +1,12 @@
+export {
+  type AuthenticateAndValidateOptions,
+  type Byok,
+  type CreateByokOptions,
+  createByok,
+} from "./create-byok.ts";
+export {
+  createNodeMiddleware,
+  type NodeRequestLike,
+  type NodeResponseLike,
+} from "./create-node-middleware.ts";
+export { currentContext, type RequestContext, requireContext, runWithContext } from "./request-context.ts";

@@ -1,0 +1,196 @@
+/**
+ * @module store/sqlite/create-sqlite-store
+ * The embedded default store on node:sqlite: one file in the data directory, migrated at open.
+ */
+import { chmodSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
+import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
+import type { EnrollmentRecord, Store, TokenRecord, UserRecord } from "../store-types.ts";
+import { migrateSqlite } from "./sqlite-migrations.ts";
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:`. */
+  readonly path: string;
+}
+
+interface UserRow {
+  id: string;
+  plan: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+interface TokenRow {
+  hash: string;
+  user_id: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+interface EnrollmentRow {
+  user_id: string;
+  custom_base_url: string | null;
+  custom_model: string | null;
+  enrolled_at: number;
+  last_seen_at: number;
+}
+interface FingerprintRow {
+  provider: string;
+  digest: string;
+  pepper_id: string;
+}
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  plan: row.plan,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+
+function openDatabase(path: string): DatabaseSync {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new DatabaseSync(path);
+  if (path !== ":memory:") chmodSync(path, 0o600);
+  db.exec(
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+  );
+  return db;
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openDatabase(options.path);
+  migrateSqlite(db);
+
+  const statements = new Map<string, StatementSync>();
+  const sql = (text: string): StatementSync => {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+  const transaction = <T>(work: () => T): T => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  };
+
+  return {
+    kind: "sqlite",
+    users: {
+      async create(user) {
+        const result = sql(
+          "INSERT INTO users (id, plan, created_at, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        ).run(user.id, user.plan, user.createdAt, user.revokedAt);
+        return result.changes === 1;
+      },
+      async get(id) {
+        const row = sql("SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
+        return row ? toUser(row) : null;
+      },
+      async list() {
+        return (sql("SELECT * FROM users ORDER BY created_at, id").all() as unknown as UserRow[]).map(toUser);
+      },
+      async revoke(id, at) {
+        return transaction(() => {
+          const result = sql("UPDATE users SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?").run(
+            at,
+            id,
+          );
+          sql("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE user_id = ?").run(at, id);
+          return result.changes === 1;
+        });
+      },
+    },
+    tokens: {
+      async add(token) {
+        sql("INSERT INTO tokens (hash, user_id, created_at, revoked_at) VALUES (?, ?, ?, ?)").run(
+          token.hash,
+          token.userId,
+          token.createdAt,
+          token.revokedAt,
+        );
+      },
+      async findByHash(hash): Promise<TokenRecord | null> {
+        const row = sql("SELECT * FROM tokens WHERE hash = ?").get(hash) as TokenRow | undefined;
+        return row
+          ? { hash: row.hash, userId: row.user_id, createdAt: row.created_at, revokedAt: row.revoked_at }
+          : null;
+      },
+    },
+    enrollments: {
+      async get(userId) {
+        const row = sql("SELECT * FROM enrollments WHERE user_id = ?").get(userId) as
+          | EnrollmentRow
+          | undefined;
+        if (!row) return null;
+        const fingerprints: Partial<Record<ProviderId, StoredFingerprint>> = {};
+        const rows = sql(
+          "SELECT provider, digest, pepper_id FROM enrollment_fingerprints WHERE user_id = ?",
+        ).all(userId) as unknown as FingerprintRow[];
+        for (const fingerprint of rows) {
+          if (isProviderId(fingerprint.provider)) {
+            fingerprints[fingerprint.provider] = {
+              digest: fingerprint.digest,
+              pepperId: fingerprint.pepper_id,
+            };
+          }
+        }
+        return {
+          userId: row.user_id,
+          fingerprints,
+          customBaseUrl: row.custom_base_url,
+          customModel: row.custom_model,
+          enrolledAt: row.enrolled_at,
+          lastSeenAt: row.last_seen_at,
+        } satisfies EnrollmentRecord;
+      },
+      async put(enrollment) {
+        transaction(() => {
+          sql("DELETE FROM enrollments WHERE user_id = ?").run(enrollment.userId);
+          sql(
+            "INSERT INTO enrollments (user_id, custom_base_url, custom_model, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+          ).run(
+            enrollment.userId,
+            enrollment.customBaseUrl,
+            enrollment.customModel,
+            enrollment.enrolledAt,
+            enrollment.lastSeenAt,
+          );
+          const insert = sql(
+            "INSERT INTO enrollment_fingerprints (user_id, provider, digest, pepper_id) VALUES (?, ?, ?, ?)",
+          );
+          for (const [provider, stored] of Object.entries(enrollment.fingerprints)) {
+            insert.run(enrollment.userId, provider, stored.digest, stored.pepperId);
+          }
+        });
+      },
+      async touch(userId, at) {
+        return sql("UPDATE enrollments SET last_seen_at = ? WHERE user_id = ?").run(at, userId).changes === 1;
+      },
+      async replaceFingerprint(userId, provider, previous, next) {
+        const result = sql(
+          "UPDATE enrollment_fingerprints SET digest = ?, pepper_id = ? WHERE user_id = ? AND provider = ? AND digest = ? AND pepper_id = ?",
+        ).run(next.digest, next.pepperId, userId, provider, previous.digest, previous.pepperId);
+        return result.changes === 1;
+      },
+      async delete(userId) {
+        return sql("DELETE FROM enrollments WHERE user_id = ?").run(userId).changes === 1;
+      },
+    },
+    async ping() {
+      sql("SELECT 1").get();
+    },
+    async close() {
+      statements.clear();
+      if (db.isOpen) db.close();
+    },
+  };
+}
