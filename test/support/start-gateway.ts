@@ -1,0 +1,88 @@
+/**
+ * @module test/support/start-gateway
+ * A real gateway on loopback over a real SQLite file in a temp dir, with captured log lines and a movable clock.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import type { GatewayConfigInput } from "../../src/config/index.ts";
+import { createGatewayServer } from "../../src/http/index.ts";
+import { type Byok, type CreateByokOptions, createByok } from "../../src/library/index.ts";
+import type { Store } from "../../src/store/index.ts";
+import { createLogger } from "../../src/telemetry/index.ts";
+
+export const TEST_PEPPER = "test-pepper-0123456789abcdef-0123456789abcdef";
+export const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
+
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function createTestClock(start = Date.UTC(2026, 10, 26)): TestClock {
+  let current = start;
+  return { now: () => current, advance: (ms) => void (current += ms) };
+}
+
+export interface TestGateway {
+  readonly url: string;
+  readonly byok: Byok;
+  readonly app: FastifyInstance;
+  readonly dataDir: string;
+  /** Every log line written so far (raw JSON text). */
+  readonly logs: string[];
+  readonly clock: TestClock;
+  close(): Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  readonly config?: GatewayConfigInput;
+  readonly store?: (dataDir: string) => Store;
+  readonly routes?: (app: FastifyInstance) => void;
+  readonly checkCustomBaseUrl?: CreateByokOptions["checkCustomBaseUrl"];
+}
+
+export function createTempDir(prefix = "byok-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function captureLogs(): { logs: string[]; destination: Writable } {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  return { logs, destination };
+}
+
+export async function startGateway(options: StartGatewayOptions = {}): Promise<TestGateway> {
+  const dataDir = createTempDir();
+  const clock = createTestClock();
+  const { logs, destination } = captureLogs();
+  const byok = await createByok({
+    config: { pepper: TEST_PEPPER, adminToken: ADMIN_TOKEN, dataDir, log: { level: "trace" }, ...options.config },
+    logger: createLogger({ level: "trace", destination }),
+    now: clock.now,
+    ...(options.store ? { store: options.store(dataDir) } : {}),
+    ...(options.checkCustomBaseUrl ? { checkCustomBaseUrl: options.checkCustomBaseUrl } : {}),
+  });
+  const app = await createGatewayServer(byok, options.routes ? { routes: options.routes } : {});
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  return {
+    url: address,
+    byok,
+    app,
+    dataDir,
+    logs,
+    clock,
+    async close() {
+      await app.close();
+      await byok.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
