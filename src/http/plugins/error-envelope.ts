@@ -14,6 +14,8 @@ function fromFastifyError(error: FastifyError): GatewayError {
       return new GatewayError("payload_too_large");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new GatewayError("unsupported_media_type");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new GatewayError("invalid_json");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new GatewayError("invalid_json", {
         message: "The request body is empty; a JSON body is required.",
