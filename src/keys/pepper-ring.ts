@@ -2,7 +2,7 @@
  * @module keys/pepper-ring
  * Server peppers, newest first: stores HMAC-SHA256(pepper, fingerprint) and matches in constant time.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import type { SecretKey } from "./secret-key.ts";
 
 /** What the store keeps for one enrolled key: never the client fingerprint itself. */
@@ -40,12 +40,13 @@ export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
     if (pepper.length < MIN_PEPPER_LENGTH) {
       throw new Error(`createPepperRing: a pepper must be at least ${MIN_PEPPER_LENGTH} characters`);
     }
-    return { id: pepperId(pepper.reveal()), secret: Buffer.from(pepper.reveal(), "utf8") };
+    // A KeyObject: HMAC with one is several times faster than with a Buffer key (bench/validation.bench.ts).
+    return { id: pepperId(pepper.reveal()), secret: createSecretKey(Buffer.from(pepper.reveal(), "utf8")) };
   });
   const byId = new Map(entries.map((entry) => [entry.id, entry.secret] as const));
   const newest = entries[0]!;
 
-  const digestWith = (secret: Buffer, fingerprintHex: string): Buffer =>
+  const digestWith = (secret: KeyObject, fingerprintHex: string): Buffer =>
     createHmac("sha256", secret).update(fingerprintHex, "utf8").digest();
 
   return Object.freeze({
