@@ -3,8 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { ADMIN_TOKEN, startGateway, type TestGateway } from "../support/start-gateway.ts";
 import { addUser, call, errorOf } from "../support/gateway-client.ts";
+import { ADMIN_TOKEN, startGateway, type TestGateway } from "../support/start-gateway.ts";
 
 describe("gateway tokens", () => {
   let gateway: TestGateway;
@@ -39,7 +39,9 @@ describe("gateway tokens", () => {
   test("revoking a user invalidates a cached token at once", async () => {
     const token = await addUser(gateway, "to-revoke");
     assert.equal((await call(gateway, "GET", "/v1/byok/enrollment", { token })).status, 200);
-    const revoked = await call(gateway, "DELETE", "/admin/users/to-revoke", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const revoked = await call(gateway, "DELETE", "/admin/users/to-revoke", {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     assert.equal(revoked.status, 200);
     const after = await call(gateway, "GET", "/v1/byok/enrollment", { token });
     assert.equal(after.status, 401);
@@ -51,19 +53,27 @@ describe("gateway tokens", () => {
     await addUser(gateway, "listed", "free");
     const list = await call(gateway, "GET", "/admin/users", { headers: admin });
     assert.equal(list.status, 200);
-    const listed = (list.body as { data: Array<{ id: string; plan: string | null }> }).data.find((user) => user.id === "listed");
+    const listed = (list.body as { data: Array<{ id: string; plan: string | null }> }).data.find(
+      (user) => user.id === "listed",
+    );
     assert.deepEqual({ id: listed?.id, plan: listed?.plan }, { id: "listed", plan: "free" });
     assert.ok(!list.text.includes("byok_"), "tokens are never listed");
     const second = await call(gateway, "POST", "/admin/users/listed/tokens", { headers: admin });
     assert.equal(second.status, 201);
-    assert.equal((await call(gateway, "GET", "/v1/byok/enrollment", { token: (second.body as { token: string }).token })).status, 200);
+    assert.equal(
+      (await call(gateway, "GET", "/v1/byok/enrollment", { token: (second.body as { token: string }).token }))
+        .status,
+      200,
+    );
     const duplicate = await call(gateway, "POST", "/admin/users", { headers: admin, body: { id: "listed" } });
     assert.equal(duplicate.status, 409);
     assert.equal(errorOf(duplicate).type, "user_exists");
     const badId = await call(gateway, "POST", "/admin/users", { headers: admin, body: { id: "has space" } });
     assert.equal(badId.status, 400);
     assert.equal(errorOf(badId).param, "id");
-    const wrong = await call(gateway, "GET", "/admin/users", { headers: { authorization: "Bearer wrong-admin-token" } });
+    const wrong = await call(gateway, "GET", "/admin/users", {
+      headers: { authorization: "Bearer wrong-admin-token" },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(errorOf(wrong).type, "invalid_admin_token");
     const userToken = await addUser(gateway, "not-admin");
@@ -74,7 +84,10 @@ describe("gateway tokens", () => {
 test("the admin API is absent without an admin token", async () => {
   const gateway = await startGateway({ config: { adminToken: undefined } });
   try {
-    const response = await call(gateway, "POST", "/admin/users", { headers: { authorization: "Bearer x" }, body: { id: "a" } });
+    const response = await call(gateway, "POST", "/admin/users", {
+      headers: { authorization: "Bearer x" },
+      body: { id: "a" },
+    });
     assert.equal(response.status, 404);
     assert.equal(errorOf(response).type, "not_found");
   } finally {
@@ -85,7 +98,10 @@ test("the admin API is absent without an admin token", async () => {
 describe("JWT mode against a JWKS served on loopback", () => {
   let jwks: Server;
   let gateway: TestGateway;
-  let sign: (claims: Record<string, unknown>, options?: { expiresIn?: string; audience?: string; issuer?: string; key?: "right" | "wrong" }) => Promise<string>;
+  let sign: (
+    claims: Record<string, unknown>,
+    options?: { expiresIn?: string; audience?: string; issuer?: string; key?: "right" | "wrong" },
+  ) => Promise<string>;
   let jwksRequests = 0;
 
   before(async () => {
@@ -108,7 +124,12 @@ describe("JWT mode against a JWKS served on loopback", () => {
         .setExpirationTime(options.expiresIn ?? "5m")
         .sign(options.key === "wrong" ? wrong.privateKey : right.privateKey);
     gateway = await startGateway({
-      config: { auth: { mode: "jwt", jwt: { jwksUrl, issuer: "https://id.example.com", audience: "byok-gateway", planClaim: "plan" } } },
+      config: {
+        auth: {
+          mode: "jwt",
+          jwt: { jwksUrl, issuer: "https://id.example.com", audience: "byok-gateway", planClaim: "plan" },
+        },
+      },
     });
   });
   after(async () => {

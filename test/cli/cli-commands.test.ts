@@ -14,8 +14,15 @@ test("users add prints a working token once; list and revoke", async () => {
   assert.match(token, /^byok_[A-Za-z0-9_-]{43}$/);
   assert.match(added.stderr, /shown this once/);
 
-  const byok = await createByok({ config: { dataDir: env.BYOK_DATA_DIR }, logger: createLogger({ level: "silent", destination: captureLogs().destination }) });
-  assert.deepEqual(await byok.authenticate(`Bearer ${token}`), { userId: "cli-user", plan: "pro", via: "token" });
+  const byok = await createByok({
+    config: { dataDir: env.BYOK_DATA_DIR },
+    logger: createLogger({ level: "silent", destination: captureLogs().destination }),
+  });
+  assert.deepEqual(await byok.authenticate(`Bearer ${token}`), {
+    userId: "cli-user",
+    plan: "pro",
+    via: "token",
+  });
   await byok.close();
 
   const listed = await runCli(["users", "list"], { env });
@@ -29,7 +36,10 @@ test("users add prints a working token once; list and revoke", async () => {
   const revoked = await runCli(["users", "revoke", "cli-user"], { env });
   assert.equal(revoked.code, 0);
   assert.match((await runCli(["users", "list"], { env })).stdout, /cli-user\tplan=pro\trevoked/);
-  const again = await createByok({ config: { dataDir: env.BYOK_DATA_DIR }, logger: createLogger({ level: "silent", destination: captureLogs().destination }) });
+  const again = await createByok({
+    config: { dataDir: env.BYOK_DATA_DIR },
+    logger: createLogger({ level: "silent", destination: captureLogs().destination }),
+  });
   await assert.rejects(again.authenticate(`Bearer ${token}`), { type: "invalid_credentials" });
   await again.close();
 

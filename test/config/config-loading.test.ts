@@ -32,10 +32,16 @@ describe("configuration", () => {
     const dir = createTempDir();
     const yamlFile = join(dir, "c.yaml");
     writeFileSync(yamlFile, "server:\n  port: 9000\nenrollment:\n  requiredProviders: [openai]\n");
-    const fromYaml = loadConfig({ file: yamlFile, env: { BYOK_PORT: "9100", BYOK_PEPPER: `${PEPPER}-2, ${PEPPER}-1`, BYOK_OPENAI_API_KEY: "sk-op" } });
+    const fromYaml = loadConfig({
+      file: yamlFile,
+      env: { BYOK_PORT: "9100", BYOK_PEPPER: `${PEPPER}-2, ${PEPPER}-1`, BYOK_OPENAI_API_KEY: "sk-op" },
+    });
     assert.equal(fromYaml.server.port, 9100);
     assert.deepEqual(fromYaml.enrollment.requiredProviders, ["openai"]);
-    assert.deepEqual(fromYaml.pepper?.map((pepper) => pepper.reveal()), [`${PEPPER}-2`, `${PEPPER}-1`]);
+    assert.deepEqual(
+      fromYaml.pepper?.map((pepper) => pepper.reveal()),
+      [`${PEPPER}-2`, `${PEPPER}-1`],
+    );
     assert.equal(fromYaml.providers.openai?.apiKey?.reveal(), "sk-op");
     assert.ok(!JSON.stringify(fromYaml).includes(PEPPER), "secrets serialize redacted");
     const jsonFile = join(dir, "c.json");
@@ -46,7 +52,10 @@ describe("configuration", () => {
 
   test("every problem is reported together with its path", () => {
     const file = join(createTempDir(), "bad.yaml");
-    writeFileSync(file, "server:\n  port: 70000\n  typo: 1\nauth:\n  mode: jwt\nenrollment:\n  requiredProviders: [openai, mistral]\n");
+    writeFileSync(
+      file,
+      "server:\n  port: 70000\n  typo: 1\nauth:\n  mode: jwt\nenrollment:\n  requiredProviders: [openai, mistral]\n",
+    );
     const issues = issuesOf(() => loadConfig({ file, env: {} }));
     const paths = issues.map((issue) => issue.path).sort();
     assert.deepEqual(paths, ["auth.jwt", "enrollment.requiredProviders.1", "server", "server.port"]);
@@ -55,13 +64,19 @@ describe("configuration", () => {
 
   test("bad environment values name the variable", () => {
     const issues = issuesOf(() => loadConfig({ env: { BYOK_PORT: "eighty", BYOK_PEPPER: "short" } }));
-    assert.deepEqual(issues.map((issue) => issue.path), ["BYOK_PORT"]);
+    assert.deepEqual(
+      issues.map((issue) => issue.path),
+      ["BYOK_PORT"],
+    );
     const pepper = issuesOf(() => loadConfig({ env: { BYOK_PEPPER: "short" } }));
     assert.equal(pepper[0]!.path, "pepper.0 (from BYOK_PEPPER)");
   });
 
   test("an unreadable or non-object file is reported", () => {
-    assert.match(issuesOf(() => loadConfig({ file: "/nonexistent/byok.yaml", env: {} }))[0]!.message, /ENOENT/);
+    assert.match(
+      issuesOf(() => loadConfig({ file: "/nonexistent/byok.yaml", env: {} }))[0]!.message,
+      /ENOENT/,
+    );
     const file = join(createTempDir(), "list.yaml");
     writeFileSync(file, "- 1\n- 2\n");
     assert.match(issuesOf(() => loadConfig({ file, env: {} }))[0]!.message, /object/);
@@ -77,7 +92,9 @@ describe("configuration", () => {
 
 describe("config on the command line", () => {
   test("production mode with no pepper exits non-zero naming the setting", async () => {
-    const result = await runCli(["serve"], { env: { NODE_ENV: "production", BYOK_DATA_DIR: createTempDir(), BYOK_PORT: "0" } });
+    const result = await runCli(["serve"], {
+      env: { NODE_ENV: "production", BYOK_DATA_DIR: createTempDir(), BYOK_PORT: "0" },
+    });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /pepper/);
     assert.match(result.stderr, /BYOK_PEPPER/);

@@ -17,17 +17,47 @@ describe("enrollment over HTTP", () => {
   after(() => gateway.close());
 
   const refusals: Array<[string, unknown, string, string]> = [
-    ["unknown provider", { fingerprints: { openai: fp("k"), mistral: fp("m") } }, "invalid_enrollment", "fingerprints.mistral"],
-    ["63 characters", { fingerprints: { openai: fp("k").slice(1) } }, "invalid_enrollment", "fingerprints.openai"],
-    ["65 characters", { fingerprints: { openai: `${fp("k")}0` } }, "invalid_enrollment", "fingerprints.openai"],
-    ["uppercase", { fingerprints: { openai: fp("k").toUpperCase() } }, "invalid_enrollment", "fingerprints.openai"],
-    ["non-hex", { fingerprints: { openai: `${fp("k").slice(0, 63)}g` } }, "invalid_enrollment", "fingerprints.openai"],
+    [
+      "unknown provider",
+      { fingerprints: { openai: fp("k"), mistral: fp("m") } },
+      "invalid_enrollment",
+      "fingerprints.mistral",
+    ],
+    [
+      "63 characters",
+      { fingerprints: { openai: fp("k").slice(1) } },
+      "invalid_enrollment",
+      "fingerprints.openai",
+    ],
+    [
+      "65 characters",
+      { fingerprints: { openai: `${fp("k")}0` } },
+      "invalid_enrollment",
+      "fingerprints.openai",
+    ],
+    [
+      "uppercase",
+      { fingerprints: { openai: fp("k").toUpperCase() } },
+      "invalid_enrollment",
+      "fingerprints.openai",
+    ],
+    [
+      "non-hex",
+      { fingerprints: { openai: `${fp("k").slice(0, 63)}g` } },
+      "invalid_enrollment",
+      "fingerprints.openai",
+    ],
     ["empty", { fingerprints: { openai: "" } }, "invalid_enrollment", "fingerprints.openai"],
     ["a number", { fingerprints: { openai: 42 } }, "invalid_enrollment", "fingerprints.openai"],
     ["no fingerprints object", { custom: {} }, "invalid_enrollment", "fingerprints"],
     ["empty fingerprints", { fingerprints: {} }, "invalid_enrollment", "fingerprints"],
     ["deepgram only", { fingerprints: { deepgram: fp("d") } }, "enrollment_policy_violation", "fingerprints"],
-    ["custom without base URL", { fingerprints: { custom: fp("c") } }, "invalid_enrollment", "custom.baseUrl"],
+    [
+      "custom without base URL",
+      { fingerprints: { custom: fp("c") } },
+      "invalid_enrollment",
+      "custom.baseUrl",
+    ],
     [
       "non-https custom base URL",
       { fingerprints: { custom: fp("c") }, custom: { baseUrl: "http://models.example.com/v1" } },
@@ -40,7 +70,12 @@ describe("enrollment over HTTP", () => {
       "invalid_enrollment",
       "custom",
     ],
-    ["unknown top-level field", { fingerprints: { openai: fp("k") }, extra: 1 }, "invalid_enrollment", "extra"],
+    [
+      "unknown top-level field",
+      { fingerprints: { openai: fp("k") }, extra: 1 },
+      "invalid_enrollment",
+      "extra",
+    ],
     ["an array body", [1, 2], "invalid_enrollment", "(body)"],
   ];
   for (const [name, body, type, param] of refusals) {
@@ -62,9 +97,18 @@ describe("enrollment over HTTP", () => {
   });
 
   test("a custom endpoint alone is enough and its base URL is stored normalized", async () => {
-    const response = await enroll(gateway, token, { custom: "sk-custom" }, { baseUrl: "https://Models.Example.com:443/v1/", model: "llama" });
+    const response = await enroll(
+      gateway,
+      token,
+      { custom: "sk-custom" },
+      { baseUrl: "https://Models.Example.com:443/v1/", model: "llama" },
+    );
     assert.equal(response.status, 200, response.text);
-    const status = response.body as { active: boolean; providers: string[]; custom: { baseUrl: string; model: string } };
+    const status = response.body as {
+      active: boolean;
+      providers: string[];
+      custom: { baseUrl: string; model: string };
+    };
     assert.equal(status.active, true);
     assert.deepEqual(status.providers, ["custom"]);
     assert.deepEqual(status.custom, { baseUrl: "https://models.example.com/v1", model: "llama" });
@@ -88,9 +132,15 @@ describe("enrollment over HTTP", () => {
     const renewed = await call(gateway, "POST", "/v1/byok/heartbeat", { token });
     assert.equal(renewed.status, 200);
     gateway.clock.advance(6 * DAY);
-    assert.equal(((await call(gateway, "GET", "/v1/byok/enrollment", { token })).body as { active: boolean }).active, true);
+    assert.equal(
+      ((await call(gateway, "GET", "/v1/byok/enrollment", { token })).body as { active: boolean }).active,
+      true,
+    );
     gateway.clock.advance(2 * DAY);
-    assert.equal(((await call(gateway, "GET", "/v1/byok/enrollment", { token })).body as { active: boolean }).active, false);
+    assert.equal(
+      ((await call(gateway, "GET", "/v1/byok/enrollment", { token })).body as { active: boolean }).active,
+      false,
+    );
   });
 
   test("DELETE deactivates; a heartbeat then has nothing to renew", async () => {
@@ -112,7 +162,9 @@ describe("enrollment over HTTP", () => {
 
 describe("enrollment with a required provider set", () => {
   test("refuses an enrollment missing a required provider, naming it", async () => {
-    const gateway = await startGateway({ config: { enrollment: { requiredProviders: ["openai", "deepgram"] } } });
+    const gateway = await startGateway({
+      config: { enrollment: { requiredProviders: ["openai", "deepgram"] } },
+    });
     try {
       const token = await addUser(gateway, "u1");
       const missing = await enroll(gateway, token, { openai: "sk-openai" });

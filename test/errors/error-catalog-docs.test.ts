@@ -18,7 +18,11 @@ function documentedErrors(): Array<{ type: string; status: number; message: stri
 
 test("docs/api.md's error table equals the error catalog, row for row", () => {
   const documented = documentedErrors();
-  const catalog = Object.entries(errorCatalog).map(([type, entry]) => ({ type, status: entry.status, message: entry.message }));
+  const catalog = Object.entries(errorCatalog).map(([type, entry]) => ({
+    type,
+    status: entry.status,
+    message: entry.message,
+  }));
   assert.deepEqual(documented, catalog);
 });
 

@@ -23,7 +23,10 @@ describe("server behaviour", () => {
   });
 
   test("malformed JSON → 400 invalid_json in the OpenAI envelope", async () => {
-    const response = await call(gateway, "PUT", "/v1/byok/enrollment", { token, rawBody: '{"fingerprints": {' });
+    const response = await call(gateway, "PUT", "/v1/byok/enrollment", {
+      token,
+      rawBody: '{"fingerprints": {',
+    });
     assert.equal(response.status, 400);
     const error = errorOf(response);
     assert.equal(error.type, "invalid_json");
@@ -31,13 +34,20 @@ describe("server behaviour", () => {
   });
 
   test("an empty JSON body → 400 invalid_json", async () => {
-    const response = await call(gateway, "PUT", "/v1/byok/enrollment", { token, rawBody: "" , headers: { "content-type": "application/json" } });
+    const response = await call(gateway, "PUT", "/v1/byok/enrollment", {
+      token,
+      rawBody: "",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(response.status, 400);
     assert.equal(errorOf(response).type, "invalid_json");
   });
 
   test("a body over the limit → 413 payload_too_large", async () => {
-    const response = await call(gateway, "PUT", "/v1/byok/enrollment", { token, body: { pad: "x".repeat(10_000) } });
+    const response = await call(gateway, "PUT", "/v1/byok/enrollment", {
+      token,
+      body: { pad: "x".repeat(10_000) },
+    });
     assert.equal(response.status, 413);
     assert.equal(errorOf(response).type, "payload_too_large");
   });
@@ -96,7 +106,13 @@ test("closing the server lets an in-flight request finish", async () => {
 
 test("SIGTERM stops a running gateway process cleanly", async () => {
   const child = spawn(process.execPath, [MAIN, "serve"], {
-    env: { PATH: process.env.PATH ?? "", BYOK_PORT: "0", BYOK_HOST: "127.0.0.1", BYOK_DATA_DIR: createTempDir(), BYOK_PEPPER: TEST_PEPPER },
+    env: {
+      PATH: process.env.PATH ?? "",
+      BYOK_PORT: "0",
+      BYOK_HOST: "127.0.0.1",
+      BYOK_DATA_DIR: createTempDir(),
+      BYOK_PEPPER: TEST_PEPPER,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

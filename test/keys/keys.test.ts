@@ -21,8 +21,14 @@ describe("fingerprints", () => {
 
 describe("header intake", () => {
   test("no X-BYOK-* key headers → the shared empty value", () => {
-    assert.equal(parseByokHeaders({ authorization: "Bearer x", "content-type": "application/json" }), NO_BYOK);
-    const settingsOnly = parseByokHeaders({ "x-byok-custom-base-url": "https://a.example.com", "x-byok-custom-model": "m" });
+    assert.equal(
+      parseByokHeaders({ authorization: "Bearer x", "content-type": "application/json" }),
+      NO_BYOK,
+    );
+    const settingsOnly = parseByokHeaders({
+      "x-byok-custom-base-url": "https://a.example.com",
+      "x-byok-custom-model": "m",
+    });
     assert.equal(settingsOnly.any, false);
     assert.equal(settingsOnly.customBaseUrl, "https://a.example.com");
   });

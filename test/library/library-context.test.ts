@@ -32,7 +32,10 @@ describe("library mode", () => {
   test("interleaved contexts never see each other's keys", async () => {
     const seen: string[] = [];
     const handle = async (name: string) => {
-      const context = await byok.handle({ authorization: `Bearer ${tokens[name]}`, "x-byok-openai": `sk-${name}` });
+      const context = await byok.handle({
+        authorization: `Bearer ${tokens[name]}`,
+        "x-byok-openai": `sk-${name}`,
+      });
       return byok.run(context, async () => {
         for (let i = 0; i < 5; i++) {
           await nextTurn();
@@ -82,11 +85,15 @@ describe("library mode", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const ok = await fetch(url, { headers: { authorization: `Bearer ${tokens.ben}`, "x-byok-openai": "sk-ben" } });
+      const ok = await fetch(url, {
+        headers: { authorization: `Bearer ${tokens.ben}`, "x-byok-openai": "sk-ben" },
+      });
       assert.equal(ok.status, 200);
       assert.equal(ok.headers.get("x-byok-status"), "active; accepted=openai");
       assert.deepEqual(await ok.json(), { user: "ben" });
-      const mismatch = await fetch(url, { headers: { authorization: `Bearer ${tokens.ben}`, "x-byok-openai": "sk-ann" } });
+      const mismatch = await fetch(url, {
+        headers: { authorization: `Bearer ${tokens.ben}`, "x-byok-openai": "sk-ann" },
+      });
       assert.equal(mismatch.status, 403);
       assert.equal(((await mismatch.json()) as { error: { type: string } }).error.type, "byok_key_mismatch");
       const anonymous = await fetch(url);

@@ -51,10 +51,25 @@ export async function enroll(
   keys: Record<string, string>,
   custom?: { baseUrl: string; model?: string },
 ): Promise<JsonResponse> {
-  const fingerprints = Object.fromEntries(Object.entries(keys).map(([provider, key]) => [provider, computeFingerprint(key)]));
-  return call(gateway, "PUT", "/v1/byok/enrollment", { token, body: custom ? { fingerprints, custom } : { fingerprints } });
+  const fingerprints = Object.fromEntries(
+    Object.entries(keys).map(([provider, key]) => [provider, computeFingerprint(key)]),
+  );
+  return call(gateway, "PUT", "/v1/byok/enrollment", {
+    token,
+    body: custom ? { fingerprints, custom } : { fingerprints },
+  });
 }
 
-export function errorOf(response: JsonResponse): { type: string; message: string; param: string | null; code: string | null; provider?: string } {
-  return (response.body as { error: { type: string; message: string; param: string | null; code: string | null; provider?: string } }).error;
+export function errorOf(response: JsonResponse): {
+  type: string;
+  message: string;
+  param: string | null;
+  code: string | null;
+  provider?: string;
+} {
+  return (
+    response.body as {
+      error: { type: string; message: string; param: string | null; code: string | null; provider?: string };
+    }
+  ).error;
 }

@@ -22,7 +22,9 @@ export function registerProbeRoutes(app: FastifyInstance, beforeAnswer?: () => P
       userId: byok.userId,
       status: byok.status,
       providers: Object.keys(byok.keys),
-      fingerprints: Object.fromEntries(Object.entries(byok.keys).map(([provider, key]) => [provider, key.fingerprint()])),
+      fingerprints: Object.fromEntries(
+        Object.entries(byok.keys).map(([provider, key]) => [provider, key.fingerprint()]),
+      ),
       custom: byok.custom,
     } satisfies ProbeAnswer;
   });

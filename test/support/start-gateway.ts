@@ -23,7 +23,12 @@ export interface TestClock {
 
 export function createTestClock(start = Date.UTC(2026, 10, 26)): TestClock {
   let current = start;
-  return { now: () => current, advance: (ms) => void (current += ms) };
+  return {
+    now: () => current,
+    advance: (ms) => {
+      current += ms;
+    },
+  };
 }
 
 export interface TestGateway {
@@ -64,7 +69,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const clock = createTestClock();
   const { logs, destination } = captureLogs();
   const byok = await createByok({
-    config: { pepper: TEST_PEPPER, adminToken: ADMIN_TOKEN, dataDir, log: { level: "trace" }, ...options.config },
+    config: {
+      pepper: TEST_PEPPER,
+      adminToken: ADMIN_TOKEN,
+      dataDir,
+      log: { level: "trace" },
+      ...options.config,
+    },
     logger: createLogger({ level: "trace", destination }),
     now: clock.now,
     ...(options.store ? { store: options.store(dataDir) } : {}),

@@ -20,7 +20,11 @@ test("pepper rotation: P1 enrollment validates under [P2, P1] and is re-stored u
     const user = await first.users.addUser("rotator", null);
     await first.enrollment.enroll("rotator", { fingerprints: { openai: computeFingerprint("sk-rotate") } });
     const storedUnderP1 = (await first.store.enrollments.get("rotator"))!.fingerprints.openai!;
-    assert.notEqual(storedUnderP1.digest, computeFingerprint("sk-rotate"), "the stored value is not the client fingerprint");
+    assert.notEqual(
+      storedUnderP1.digest,
+      computeFingerprint("sk-rotate"),
+      "the stored value is not the client fingerprint",
+    );
     assert.equal(storedUnderP1.pepperId, createPepperRing([new SecretKey(P1)]).newestId);
     await first.close();
 
@@ -34,11 +38,17 @@ test("pepper rotation: P1 enrollment validates under [P2, P1] and is re-stored u
     assert.equal(restored.pepperId, ringP2.newestId);
     assert.deepEqual(restored, ringP2.seal(computeFingerprint("sk-rotate")));
     assert.equal((await second.validate(principal, headers)).status, "active");
-    await assert.rejects(second.validate(principal, { "x-byok-openai": "sk-other" }), { type: "byok_key_mismatch" });
+    await assert.rejects(second.validate(principal, { "x-byok-openai": "sk-other" }), {
+      type: "byok_key_mismatch",
+    });
     await second.close();
 
     const third = await createByok({ config: { pepper: [P2], dataDir }, logger });
-    assert.equal((await third.validate(principal, headers)).status, "active", "P1 can be retired after re-storing");
+    assert.equal(
+      (await third.validate(principal, headers)).status,
+      "active",
+      "P1 can be retired after re-storing",
+    );
     await third.close();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -31,7 +31,8 @@ describe("per-request validation through the server", () => {
   let gateway: TestGateway;
   let store: ReturnType<typeof countingStore>;
   let token: string;
-  const probe = (headers: Record<string, string>, as = token) => call(gateway, "POST", "/test/probe", { token: as, headers, body: {} });
+  const probe = (headers: Record<string, string>, as = token) =>
+    call(gateway, "POST", "/test/probe", { token: as, headers, body: {} });
 
   before(async () => {
     gateway = await startGateway({
@@ -68,7 +69,10 @@ describe("per-request validation through the server", () => {
   test("a deactivated user's keys are dropped", async () => {
     const other = await addUser(gateway, "deactivated");
     await enroll(gateway, other, { openai: "sk-d" });
-    assert.equal((await probe({ "x-byok-openai": "sk-d" }, other)).headers.get("x-byok-status"), "active; accepted=openai");
+    assert.equal(
+      (await probe({ "x-byok-openai": "sk-d" }, other)).headers.get("x-byok-status"),
+      "active; accepted=openai",
+    );
     await call(gateway, "DELETE", "/v1/byok/enrollment", { token: other });
     const response = await probe({ "x-byok-openai": "sk-d" }, other);
     assert.equal(response.headers.get("x-byok-status"), "inactive; reason=not_enrolled; dropped=openai");
@@ -82,12 +86,19 @@ describe("per-request validation through the server", () => {
     assert.equal(expired.status, 200);
     assert.equal(expired.headers.get("x-byok-status"), "inactive; reason=expired; dropped=openai");
     await call(gateway, "POST", "/v1/byok/heartbeat", { token: other });
-    assert.equal((await probe({ "x-byok-openai": "sk-e" }, other)).headers.get("x-byok-status"), "active; accepted=openai");
+    assert.equal(
+      (await probe({ "x-byok-openai": "sk-e" }, other)).headers.get("x-byok-status"),
+      "active; accepted=openai",
+    );
   });
 
   test("a matching key is accepted; header names are case-insensitive and values trimmed", async () => {
     await enroll(gateway, token, { openai: "sk-live", anthropic: "sk-ant" });
-    const response = await probe({ "X-Byok-OpenAI": "  sk-live  ", "x-byok-anthropic": "sk-ant", "x-byok-unknown": "zzz" });
+    const response = await probe({
+      "X-Byok-OpenAI": "  sk-live  ",
+      "x-byok-anthropic": "sk-ant",
+      "x-byok-unknown": "zzz",
+    });
     assert.equal(response.status, 200);
     assert.deepEqual((response.body as ProbeAnswer).fingerprints, {
       openai: computeFingerprint("sk-live"),
@@ -143,21 +154,35 @@ describe("per-request validation through the server", () => {
   });
 
   test("custom settings: enrolled base URL, header model override, equal-after-normalization header accepted", async () => {
-    await enroll(gateway, token, { custom: "sk-custom" }, { baseUrl: "https://models.example.com/v1", model: "default-model" });
+    await enroll(
+      gateway,
+      token,
+      { custom: "sk-custom" },
+      { baseUrl: "https://models.example.com/v1", model: "default-model" },
+    );
     const plain = await probe({ "x-byok-custom": "sk-custom" });
-    assert.deepEqual((plain.body as ProbeAnswer).custom, { baseUrl: "https://models.example.com/v1", model: "default-model" });
+    assert.deepEqual((plain.body as ProbeAnswer).custom, {
+      baseUrl: "https://models.example.com/v1",
+      model: "default-model",
+    });
     const overridden = await probe({
       "x-byok-custom": "sk-custom",
       "x-byok-custom-base-url": "https://MODELS.example.com:443/v1/",
       "x-byok-custom-model": "other-model",
     });
     assert.equal(overridden.status, 200);
-    assert.deepEqual((overridden.body as ProbeAnswer).custom, { baseUrl: "https://models.example.com/v1", model: "other-model" });
+    assert.deepEqual((overridden.body as ProbeAnswer).custom, {
+      baseUrl: "https://models.example.com/v1",
+      model: "other-model",
+    });
   });
 
   test("a base-URL header that differs from the enrolled one is a 403", async () => {
     await enroll(gateway, token, { custom: "sk-custom" }, { baseUrl: "https://models.example.com/v1" });
-    const response = await probe({ "x-byok-custom": "sk-custom", "x-byok-custom-base-url": "https://attacker.example.net/v1" });
+    const response = await probe({
+      "x-byok-custom": "sk-custom",
+      "x-byok-custom-base-url": "https://attacker.example.net/v1",
+    });
     assert.equal(response.status, 403);
     assert.equal(errorOf(response).type, "byok_custom_base_url_mismatch");
     assert.equal(errorOf(response).provider, "custom");
@@ -180,7 +205,10 @@ describe("per-request validation through the server", () => {
       body: { fingerprints: { openai: computeFingerprint("sk-new") } },
     });
     assert.equal(put.status, 200);
-    const deleted = await call(gateway, "DELETE", "/v1/byok/enrollment", { token, headers: { "x-byok-openai": "sk-live" } });
+    const deleted = await call(gateway, "DELETE", "/v1/byok/enrollment", {
+      token,
+      headers: { "x-byok-openai": "sk-live" },
+    });
     assert.equal(deleted.status, 200);
   });
 
@@ -229,11 +257,21 @@ describe("isolation", () => {
       const bob = await addUser(gateway, "bob");
       await enroll(gateway, alice, { openai: "sk-alice" });
       await enroll(gateway, bob, { openai: "sk-bob" });
-      const aliceCall = call(gateway, "POST", "/test/probe", { token: alice, headers: { "x-byok-openai": "sk-alice" }, body: {} });
-      const bobCall = call(gateway, "POST", "/test/probe", { token: bob, headers: { "x-byok-openai": "sk-bob" }, body: {} });
+      const aliceCall = call(gateway, "POST", "/test/probe", {
+        token: alice,
+        headers: { "x-byok-openai": "sk-alice" },
+        body: {},
+      });
+      const bobCall = call(gateway, "POST", "/test/probe", {
+        token: bob,
+        headers: { "x-byok-openai": "sk-bob" },
+        body: {},
+      });
       await arrival;
       release();
-      const [aliceAnswer, bobAnswer] = (await Promise.all([aliceCall, bobCall])).map((response) => response.body as ProbeAnswer);
+      const [aliceAnswer, bobAnswer] = (await Promise.all([aliceCall, bobCall])).map(
+        (response) => response.body as ProbeAnswer,
+      );
       assert.equal(aliceAnswer!.userId, "alice");
       assert.deepEqual(aliceAnswer!.fingerprints, { openai: computeFingerprint("sk-alice") });
       assert.equal(bobAnswer!.userId, "bob");
