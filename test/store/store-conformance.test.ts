@@ -1,0 +1,95 @@
+/**
+ * One conformance suite for the Store interface, run against every implementation
+ * (SQLite on a file and in memory today; PostgreSQL joins this list when it lands).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { after, describe, test } from "node:test";
+import { createSqliteStore, migrateSqlite, SQLITE_MIGRATIONS, type Store } from "../../src/store/index.ts";
+import { createTempDir } from "../support/start-gateway.ts";
+
+const implementations: Array<[string, () => Store]> = [
+  ["sqlite file", () => createSqliteStore({ path: join(createTempDir(), "store.sqlite") })],
+  ["sqlite memory", () => createSqliteStore({ path: ":memory:" })],
+];
+
+const stored = (digest: string) => ({ digest, pepperId: "pepper-a" });
+
+for (const [name, open] of implementations) {
+  describe(`Store conformance: ${name}`, () => {
+    const store = open();
+    after(() => store.close());
+
+    test("users: create once, get, list, revoke revokes tokens", async () => {
+      assert.equal(await store.users.create({ id: "u1", plan: "pro", createdAt: 1, revokedAt: null }), true);
+      assert.equal(await store.users.create({ id: "u1", plan: null, createdAt: 2, revokedAt: null }), false);
+      assert.deepEqual(await store.users.get("u1"), { id: "u1", plan: "pro", createdAt: 1, revokedAt: null });
+      assert.equal(await store.users.get("missing"), null);
+      await store.tokens.add({ hash: "h1", userId: "u1", createdAt: 3, revokedAt: null });
+      assert.deepEqual(await store.tokens.findByHash("h1"), {
+        hash: "h1",
+        userId: "u1",
+        createdAt: 3,
+        revokedAt: null,
+      });
+      assert.equal(await store.tokens.findByHash("nope"), null);
+      assert.equal(await store.users.revoke("u1", 10), true);
+      assert.equal(await store.users.revoke("missing", 10), false);
+      assert.equal((await store.users.get("u1"))?.revokedAt, 10);
+      assert.equal((await store.tokens.findByHash("h1"))?.revokedAt, 10);
+      assert.deepEqual(
+        (await store.users.list()).map((user) => user.id),
+        ["u1"],
+      );
+    });
+
+    test("enrollments: put replaces whole, touch, replaceFingerprint compares, delete", async () => {
+      const base = { userId: "e1", customBaseUrl: null, customModel: null, enrolledAt: 5, lastSeenAt: 5 };
+      await store.enrollments.put({ ...base, fingerprints: { openai: stored("a"), anthropic: stored("b") } });
+      await store.enrollments.put({
+        ...base,
+        fingerprints: { custom: stored("c") },
+        customBaseUrl: "https://x.example.com/v1",
+        customModel: "m",
+      });
+      const record = await store.enrollments.get("e1");
+      assert.deepEqual(record?.fingerprints, { custom: stored("c") });
+      assert.equal(record?.customBaseUrl, "https://x.example.com/v1");
+      assert.equal(record?.customModel, "m");
+      assert.equal(await store.enrollments.touch("e1", 99), true);
+      assert.equal((await store.enrollments.get("e1"))?.lastSeenAt, 99);
+      assert.equal(await store.enrollments.touch("nobody", 99), false);
+      const next = { digest: "d", pepperId: "pepper-b" };
+      assert.equal(await store.enrollments.replaceFingerprint("e1", "custom", stored("stale"), next), false);
+      assert.equal(await store.enrollments.replaceFingerprint("e1", "custom", stored("c"), next), true);
+      assert.deepEqual((await store.enrollments.get("e1"))?.fingerprints.custom, next);
+      assert.equal(await store.enrollments.delete("e1"), true);
+      assert.equal(await store.enrollments.get("e1"), null);
+      assert.equal(await store.enrollments.delete("e1"), false);
+    });
+
+    test("ping answers", async () => {
+      await assert.doesNotReject(store.ping());
+    });
+  });
+}
+
+test("SQLite migrations are versioned and run once", () => {
+  const db = new DatabaseSync(":memory:");
+  assert.deepEqual(
+    migrateSqlite(db),
+    SQLITE_MIGRATIONS.map((migration) => migration.version),
+  );
+  assert.deepEqual(migrateSqlite(db), []);
+  const rows = db.prepare("SELECT version FROM schema_migrations").all();
+  assert.equal(rows.length, SQLITE_MIGRATIONS.length);
+  const failing = [{ version: 99, name: "broken", sql: "CREATE TABLE users (id TEXT)" }];
+  assert.throws(() => migrateSqlite(db, failing), /already exists/);
+  assert.equal(
+    db.prepare("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = 99").get()?.n,
+    0,
+    "rolled back",
+  );
+  db.close();
+});
