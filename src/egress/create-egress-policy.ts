@@ -4,9 +4,9 @@
  */
 import { LRUCache } from "lru-cache";
 import { metadataAddresses } from "./address-ranges.ts";
+import { EgressConfigError } from "./egress-config-error.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
 import type { EgressObserver } from "./egress-observer.ts";
-import { EgressPolicyError } from "./egress-policy-error.ts";
 import { type Cidr, cidrAddress, cidrContains, parseCidr } from "./parse-cidr.ts";
 import { parseHostAllowance } from "./parse-host-allowance.ts";
 import { type EgressResolver, systemResolver } from "./system-resolver.ts";
@@ -67,7 +67,7 @@ export interface EgressPolicy {
   describe(): EgressPolicyDescription;
 }
 
-/** Builds the policy or throws EgressPolicyError listing every problem. */
+/** Builds the policy or throws EgressConfigError listing every problem. */
 export function createEgressPolicy(options: EgressPolicyOptions = {}): EgressPolicy {
   const problems: string[] = [];
   const allowHosts = parseList(options.allowHosts, "allowHosts", problems, (entry) =>
@@ -94,7 +94,7 @@ export function createEgressPolicy(options: EgressPolicyOptions = {}): EgressPol
   if (options.resolver !== undefined && typeof options.resolver !== "function") {
     problems.push("resolver must be a function");
   }
-  if (problems.length > 0) throw new EgressPolicyError(problems);
+  if (problems.length > 0) throw new EgressConfigError(problems);
 
   const exactHosts = new Set(allowHosts.filter((host) => !host.startsWith("*.")));
   const hostSuffixes = allowHosts.filter((host) => host.startsWith("*.")).map((host) => host.slice(1));

@@ -1,14 +1,15 @@
 /**
- * @module EgressPolicyError: the start-up error for invalid egress options, listing every problem at once.
+ * @module EgressConfigError: the start-up error for invalid egress policy options or limits, listing
+ * every problem at once.
  */
 
-export class EgressPolicyError extends Error {
-  override readonly name = "EgressPolicyError";
-  readonly code = "egress_policy_invalid";
+export class EgressConfigError extends Error {
+  override readonly name = "EgressConfigError";
+  readonly code = "egress_config_invalid";
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(`invalid egress policy: ${problems.join("; ")}`);
+    super(`invalid egress configuration: ${problems.join("; ")}`);
     this.problems = Object.freeze([...problems]);
   }
 }

@@ -1,0 +1,23 @@
+/**
+ * @module createGuardedDispatcher: an undici Agent whose every new socket goes through the pinned
+ * connector, with header and body-idle time limits. Pooled sockets keep the address they were vetted for.
+ */
+import { Agent } from "undici";
+import type { EgressPolicy } from "./create-egress-policy.ts";
+import { createGuardedConnector } from "./create-guarded-connector.ts";
+import { type EgressLimits, parseEgressLimits, type ResolvedEgressLimits } from "./parse-egress-limits.ts";
+
+export function createGuardedDispatcher(policy: EgressPolicy, limits: EgressLimits = {}): Agent {
+  return createAgent(policy, parseEgressLimits(limits));
+}
+
+export function createAgent(policy: EgressPolicy, limits: ResolvedEgressLimits): Agent {
+  return new Agent({
+    connect: createGuardedConnector(policy, limits),
+    headersTimeout: limits.headersTimeoutMs,
+    bodyTimeout: limits.bodyIdleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connections: limits.maxConnectionsPerOrigin,
+    allowH2: false,
+  });
+}
