@@ -84,7 +84,7 @@ export function createEgressPolicy(options: EgressPolicyOptions = {}): EgressPol
   });
   const production = readBoolean(options.production, "production", problems);
   const unwrapNat64 = readBoolean(options.unwrapNat64, "unwrapNat64", problems);
-  if (production && allowHttpHosts.length > 0) {
+  if (production && (options.allowHttpHosts?.length ?? 0) > 0) {
     problems.push("allowHttpHosts is set but production mode refuses plain http");
   }
   const resolveTimeoutMs = readCount(options.resolveTimeoutMs, 5000, "resolveTimeoutMs", problems, 1);
