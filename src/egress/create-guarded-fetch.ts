@@ -49,7 +49,10 @@ export function createGuardedFetch(policy: EgressPolicy, limits: EgressLimits = 
     const requestInit = requestInitOf(input, init);
     const callerSignal = requestInit.signal ?? undefined;
     const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(new EgressError("total_timeout")), resolved.totalTimeoutMs);
+    const timer = setTimeout(
+      () => limit.abort(new EgressError("total_timeout")),
+      resolved.totalTimeoutMs,
+    ).unref();
     const signal = callerSignal === undefined ? limit.signal : AbortSignal.any([callerSignal, limit.signal]);
 
     const toFailure = (error: unknown): unknown => {

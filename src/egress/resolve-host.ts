@@ -76,7 +76,7 @@ function reject(policy: EgressPolicy, hostname: string, rejection: CachedRejecti
 function withTimeLimit<T>(promise: Promise<T>, ms: number): Promise<T | typeof timedOut> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<typeof timedOut>((resolve) => {
-    timer = setTimeout(resolve, ms, timedOut);
+    timer = setTimeout(resolve, ms, timedOut).unref(); // a stuck resolver must not hold the process
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
