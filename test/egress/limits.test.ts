@@ -80,7 +80,7 @@ async function withFetch(
 
 const url = (path: string) => `${server.origin}${path}`;
 
-describe("time limits", () => {
+describe("time limits", { concurrency: true }, () => {
   test("slow headers hit the headers limit", async () => {
     await withFetch({ headersTimeoutMs: 100 }, async (guardedFetch, reasons) => {
       await assert.rejects(guardedFetch(url("/never")), { name: "EgressError", reason: "headers_timeout" });
