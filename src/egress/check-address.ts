@@ -12,7 +12,7 @@ import {
   nat64Range,
   nonGlobalIpv6Ranges,
 } from "./address-ranges.ts";
-import { type Cidr, cidrContains } from "./parse-cidr.ts";
+import { type Cidr, cidrAddress, cidrContains } from "./parse-cidr.ts";
 import { type IpAddress, parseIpAddress } from "./parse-ip-address.ts";
 
 /** The part of an egress policy that address decisions read. */
@@ -42,6 +42,19 @@ export interface AddressCheckContext {
 
 const strictPolicy: AddressPolicy = { allowCidrs: [], unwrapNat64: false };
 
+/** Metadata entries are single addresses, so they are found by exact key rather than by scanning. */
+const metadataByAddress: ReadonlyMap<string, AddressRange> = new Map(
+  metadataAddresses.map((entry) => {
+    if (entry.range.prefix !== (entry.range.family === 4 ? 32 : 128))
+      throw new Error(`${entry.name} is not one address`);
+    return [addressKey(cidrAddress(entry.range)), entry] as const;
+  }),
+);
+
+function addressKey(address: IpAddress): string {
+  return address.family === 4 ? `4:${address.value}` : `6:${address.groups.join(":")}`;
+}
+
 /** Decides one address; never throws. Zone ids and non-canonical text are refused. */
 export function checkAddress(
   address: string,
@@ -53,7 +66,7 @@ export function checkAddress(
   const parsed = parseIpAddress(address);
   if (parsed === undefined) return { ok: false, reason: "address_invalid", range: "not_an_address" };
   const judged = unwrap(parsed, policy.unwrapNat64);
-  const metadata = firstMatch(metadataAddresses, judged);
+  const metadata = metadataByAddress.get(addressKey(judged));
   if (metadata !== undefined && !allowsExactly(policy.allowCidrs, judged)) {
     return { ok: false, reason: "metadata_address_denied", range: metadata.name };
   }

@@ -48,11 +48,9 @@ export function cidr(text: string): Cidr {
 export function cidrContains(range: Cidr, address: IpAddress): boolean {
   if (range.family === 4) {
     if (address.family !== 4) return false;
-    return (
-      range.prefix === 0 ||
-      Math.floor(address.value / 2 ** (32 - range.prefix)) ===
-        Math.floor(range.network / 2 ** (32 - range.prefix))
-    );
+    if (range.prefix === 0) return true; // a shift by 32 would be a shift by 0 in JavaScript
+    const shift = 32 - range.prefix;
+    return address.value >>> shift === range.network >>> shift;
   }
   if (address.family !== 6) return false;
   let remaining = range.prefix;
