@@ -18,6 +18,7 @@ const ldhLabel = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
  * `allowedHosts` are the operator's names: they skip the name deny rules, never the syntax rules.
  */
 export function checkHostName(hostname: string, isAllowedHost: (name: string) => boolean): HostNameVerdict {
+  if (typeof hostname !== "string") return { ok: false, reason: "host_invalid", rule: "not_a_string" };
   const name = hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
   const syntax = checkSyntax(name);
   if (syntax !== undefined) return { ok: false, reason: "host_invalid", rule: syntax };
