@@ -5,6 +5,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/config-error.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { createEgressPolicy } from "../egress/create-egress-policy.ts";
+import { validateBaseUrl } from "../egress/validate-base-url.ts";
 import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
@@ -19,6 +21,7 @@ Commands:
   users revoke <id>             revoke a user and all their tokens
   fingerprint                   read a key on stdin, print the fingerprint a client enrolls
   config check [file]           validate a config file (or the current configuration) and exit
+  check-url <url>               the egress guard's verdict on a custom base URL: reason, vetted addresses
 
 Options:
   --config <file>               config file (YAML or JSON); also BYOK_CONFIG
@@ -42,6 +45,20 @@ async function withCore<T>(
   } finally {
     await byok.close();
   }
+}
+
+/** Exit 0 when allowed, 1 when denied; the verdict goes to stdout. */
+async function checkUrlCommand(input: string, configFile: string | undefined): Promise<number> {
+  const config = loadConfig({ file: configFile });
+  const policy = createEgressPolicy({ ...config.egress, production: config.production });
+  const verdict = await validateBaseUrl(input, policy);
+  if (verdict.ok) {
+    console.log(`allowed ${verdict.url.href}`);
+    for (const { address, family } of verdict.addresses) console.log(`  address ${address} (IPv${family})`);
+    return 0;
+  }
+  console.log(`denied ${verdict.reason}: ${verdict.message}`);
+  return 1;
 }
 
 async function usersCommand(
@@ -120,6 +137,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         }
         console.log(computeFingerprint(key));
         return 0;
+      }
+      case "check-url": {
+        if (rest[0] === undefined) break;
+        return await checkUrlCommand(rest[0], values.config);
       }
       case "config": {
         if (rest[0] !== "check") break;

@@ -17,7 +17,6 @@ export async function serve(configFile: string | undefined): Promise<number> {
       store: byok.store.kind,
       auth: config.auth.mode,
       adminApi: config.adminToken !== undefined,
-      egressAllowances: config.egress,
     },
     "starting byok-gateway",
   );

@@ -1,7 +1,7 @@
 export {
   type CheckCustomBaseUrl,
   type CustomBaseUrlVerdict,
-  checkCustomBaseUrlSyntax,
+  createCustomBaseUrlCheck,
 } from "./check-custom-base-url.ts";
 export {
   checkEnrollmentPolicy,

@@ -7,9 +7,13 @@ import { join, resolve } from "node:path";
 import { createAuthenticator } from "../auth/create-authenticator.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { Principal } from "../auth/principal.ts";
+import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
-import { type CheckCustomBaseUrl, checkCustomBaseUrlSyntax } from "../enrollment/check-custom-base-url.ts";
+import { createEgressPolicy, type EgressPolicy } from "../egress/create-egress-policy.ts";
+import { EgressConfigError } from "../egress/egress-config-error.ts";
+import type { EgressResolver } from "../egress/system-resolver.ts";
+import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
 import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
@@ -32,8 +36,10 @@ export interface CreateByokOptions {
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests move it). */
   readonly now?: () => number;
-  /** The custom base URL check used at enrollment. */
+  /** The custom base URL check used at enrollment; the egress guard under the configured policy by default. */
   readonly checkCustomBaseUrl?: CheckCustomBaseUrl;
+  /** The egress guard's resolver (`dns.promises.lookup(name, {all: true})` shape); the system's by default. */
+  readonly egressResolver?: EgressResolver;
 }
 
 export interface AuthenticateAndValidateOptions {
@@ -45,6 +51,8 @@ export interface Byok {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly logger: Logger;
+  /** The egress policy every user-named URL is checked and connected under. */
+  readonly egressPolicy: EgressPolicy;
   readonly enrollment: EnrollmentService;
   readonly users: UserAdmin;
   /** `Authorization` header → principal; throws a 401 GatewayError. */
@@ -78,6 +86,36 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   return typeof value === "string" ? value : undefined;
 }
 
+function buildEgressPolicy(
+  config: GatewayConfig,
+  logger: Logger,
+  resolver: EgressResolver | undefined,
+): EgressPolicy {
+  let policy: EgressPolicy;
+  try {
+    policy = createEgressPolicy({
+      ...config.egress,
+      production: config.production,
+      ...(resolver ? { resolver } : {}),
+      observer: {
+        // Details carry a host, rule or address for operators; never a URL, key or upstream body.
+        onDenied: (reason, details) => logger.warn({ egress: { reason, ...details } }, "egress denied"),
+      },
+    });
+  } catch (error) {
+    if (error instanceof EgressConfigError) {
+      throw new ConfigError(error.problems.map((message) => ({ path: "egress", message })));
+    }
+    throw error;
+  }
+  const description = policy.describe();
+  const widened =
+    description.allowHosts.length + description.allowCidrs.length + description.allowHttpHosts.length > 0;
+  if (widened || description.warnings.length > 0)
+    logger.warn({ egress: description }, "egress policy widened by the operator");
+  return policy;
+}
+
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
   const config = toConfig(options.config);
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -91,6 +129,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     peppers = [generated.pepper];
   }
   const pepperRing = createPepperRing(peppers);
+  const egressPolicy = buildEgressPolicy(config, logger, options.egressResolver);
   const store =
     options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
   const bus = options.bus ?? createLocalInvalidationBus();
@@ -105,7 +144,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     pepperRing,
     policy: { requiredProviders: config.enrollment.requiredProviders },
     heartbeatTtlMs,
-    checkCustomBaseUrl: options.checkCustomBaseUrl ?? checkCustomBaseUrlSyntax,
+    checkCustomBaseUrl: options.checkCustomBaseUrl ?? createCustomBaseUrlCheck(egressPolicy),
     now,
   });
   const users = createUserAdmin({ store, bus, now });
@@ -117,6 +156,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     config,
     store,
     logger,
+    egressPolicy,
     enrollment,
     users,
     authenticate: (authorization) => authenticator.authenticate(authorization),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { computeFingerprint } from "../../src/keys/index.ts";
 import { createByok } from "../../src/library/index.ts";
@@ -66,4 +68,22 @@ test("unknown commands and options print usage and exit 2", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /config check/);
+});
+
+test("check-url prints the egress verdict, its reason and the vetted addresses", async () => {
+  const denied = await runCli(["check-url", "https://127.0.0.1/v1"]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stdout, /^denied address_denied: /);
+  const named = await runCli(["check-url", "https://metadata.google.internal/"]);
+  assert.equal(named.code, 1);
+  assert.match(named.stdout, /^denied host_denied/);
+  const malformed = await runCli(["check-url", "https://exa mple.com"]);
+  assert.equal(malformed.code, 1);
+  assert.match(malformed.stdout, /^denied /);
+  const config = join(createTempDir(), "egress.yaml");
+  writeFileSync(config, "egress:\n  allowCidrs: [127.0.0.2/32]\n");
+  const allowed = await runCli(["check-url", "https://127.0.0.2/v1/", "--config", config]);
+  assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+  assert.match(allowed.stdout, /^allowed https:\/\/127\.0\.0\.2\/v1\//);
+  assert.match(allowed.stdout, /address 127\.0\.0\.2 \(IPv4\)/);
 });

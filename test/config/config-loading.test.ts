@@ -123,3 +123,18 @@ describe("config on the command line", () => {
     assert.match(result.stderr, /server\.port/);
   });
 });
+
+test("an egress policy the guard refuses stops the start with a config error", async () => {
+  const { createByok } = await import("../../src/library/index.ts");
+  await assert.rejects(
+    createByok({
+      config: {
+        production: true,
+        pepper: PEPPER,
+        dataDir: createTempDir(),
+        egress: { allowHttpHosts: ["models.internal"] },
+      },
+    }),
+    (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "egress",
+  );
+});

@@ -11,7 +11,16 @@ describe("enrollment over HTTP", () => {
   let gateway: TestGateway;
   let token: string;
   before(async () => {
-    gateway = await startGateway();
+    // private.internal.example resolves to a private address; every other name to a public one.
+    gateway = await startGateway({
+      egressResolver: async (name) =>
+        name === "private.internal.example"
+          ? [
+              { address: "93.184.215.14", family: 4 },
+              { address: "10.1.2.3", family: 4 },
+            ]
+          : [{ address: "93.184.215.14", family: 4 }],
+    });
     token = await addUser(gateway, "enroller");
   });
   after(() => gateway.close());
@@ -85,6 +94,30 @@ describe("enrollment over HTTP", () => {
       assert.equal(errorOf(response).type, type);
       assert.equal(errorOf(response).param, param);
       assert.ok(errorOf(response).message.length > 10);
+    });
+  }
+
+  const deniedUrls: Array<[string, string]> = [
+    ["http://models.example.com/v1", "http_not_allowed"],
+    ["ftp://models.example.com/v1", "scheme_not_allowed"],
+    ["https://localhost/v1", "host_denied"],
+    ["https://127.0.0.1/v1", "address_denied"],
+    ["https://[::ffff:169.254.169.254]/", "metadata_address_denied"],
+    ["https://user:pass@models.example.com/v1", "userinfo_not_allowed"],
+    ["https://models.example.com/v1?key=1", "query_not_allowed"],
+    ["https://private.internal.example/v1", "address_denied"],
+  ];
+  for (const [baseUrl, reason] of deniedUrls) {
+    test(`the egress guard refuses custom base URL ${baseUrl} (${reason})`, async () => {
+      const response = await call(gateway, "PUT", "/v1/byok/enrollment", {
+        token,
+        body: { fingerprints: { custom: fp("c") }, custom: { baseUrl } },
+      });
+      assert.equal(response.status, 400, response.text);
+      assert.equal(errorOf(response).type, "invalid_custom_base_url");
+      assert.equal(errorOf(response).code, reason);
+      assert.equal(errorOf(response).param, "custom.baseUrl");
+      assert.ok(!response.text.includes("10.1.2.3"), "resolved addresses never reach the client");
     });
   }
 

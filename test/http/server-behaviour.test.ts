@@ -77,26 +77,20 @@ describe("server behaviour", () => {
 });
 
 test("closing the server lets an in-flight request finish", async () => {
-  let release!: () => void;
-  let arrived!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const arrival = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
+  const gate = Promise.withResolvers<void>();
+  const arrival = Promise.withResolvers<void>();
   const gateway = await startGateway({
     routes: (app) =>
       app.get("/test/slow", async () => {
-        arrived();
-        await gate;
+        arrival.resolve();
+        await gate.promise;
         return { finished: true };
       }),
   });
   const inFlight = fetch(`${gateway.url}/test/slow`);
-  await arrival;
+  await arrival.promise;
   const closing = gateway.app.close();
-  release();
+  gate.resolve();
   const response = await inFlight;
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), { finished: true });

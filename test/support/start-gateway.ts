@@ -47,7 +47,14 @@ export interface StartGatewayOptions {
   readonly store?: (dataDir: string) => Store;
   readonly routes?: (app: FastifyInstance) => void;
   readonly checkCustomBaseUrl?: CreateByokOptions["checkCustomBaseUrl"];
+  /** The egress guard's resolver; by default every name resolves to one public address (no network here). */
+  readonly egressResolver?: CreateByokOptions["egressResolver"];
 }
+
+/** A resolver that answers a public (routable, non-special) address for every name. */
+export const publicResolver: NonNullable<CreateByokOptions["egressResolver"]> = async () => [
+  { address: "93.184.215.14", family: 4 },
+];
 
 export function createTempDir(prefix = "byok-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -80,6 +87,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     now: clock.now,
     ...(options.store ? { store: options.store(dataDir) } : {}),
     ...(options.checkCustomBaseUrl ? { checkCustomBaseUrl: options.checkCustomBaseUrl } : {}),
+    egressResolver: options.egressResolver ?? publicResolver,
   });
   const app = await createGatewayServer(byok, options.routes ? { routes: options.routes } : {});
   const address = await app.listen({ port: 0, host: "127.0.0.1" });

@@ -235,21 +235,15 @@ describe("per-request validation through the server", () => {
 
 describe("isolation", () => {
   test("two users' interleaved requests never see each other's keys", async () => {
-    let release!: () => void;
+    const gate = Promise.withResolvers<void>();
+    const bothArrived = Promise.withResolvers<void>();
     let arrived = 0;
-    let bothArrived!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const arrival = new Promise<void>((resolve) => {
-      bothArrived = resolve;
-    });
     const gateway = await startGateway({
       routes: (app) =>
         registerProbeRoutes(app, async () => {
           arrived++;
-          if (arrived === 2) bothArrived();
-          await gate;
+          if (arrived === 2) bothArrived.resolve();
+          await gate.promise;
         }),
     });
     try {
@@ -267,8 +261,8 @@ describe("isolation", () => {
         headers: { "x-byok-openai": "sk-bob" },
         body: {},
       });
-      await arrival;
-      release();
+      await bothArrived.promise;
+      gate.resolve();
       const [aliceAnswer, bobAnswer] = (await Promise.all([aliceCall, bobCall])).map(
         (response) => response.body as ProbeAnswer,
       );
