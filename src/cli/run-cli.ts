@@ -5,8 +5,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/config-error.ts";
 import { loadConfig } from "../config/load-config.ts";
-import { createEgressPolicy } from "../egress/create-egress-policy.ts";
-import { validateBaseUrl } from "../egress/validate-base-url.ts";
+import { createEgressPolicy, validateBaseUrl } from "../egress/index.ts";
 import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";

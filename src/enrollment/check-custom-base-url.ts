@@ -2,8 +2,7 @@
  * @module enrollment/check-custom-base-url
  * Whether a custom endpoint may be enrolled: the egress guard's verdict, stored in normalized form.
  */
-import type { EgressPolicy } from "../egress/create-egress-policy.ts";
-import { validateBaseUrl } from "../egress/validate-base-url.ts";
+import { type EgressPolicy, validateBaseUrl } from "../egress/index.ts";
 import { normalizeBaseUrl } from "./normalize-base-url.ts";
 
 export type CustomBaseUrlVerdict =

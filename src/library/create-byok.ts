@@ -10,9 +10,12 @@ import type { Principal } from "../auth/principal.ts";
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
-import { createEgressPolicy, type EgressPolicy } from "../egress/create-egress-policy.ts";
-import { EgressConfigError } from "../egress/egress-config-error.ts";
-import type { EgressResolver } from "../egress/system-resolver.ts";
+import {
+  createEgressPolicy,
+  EgressConfigError,
+  type EgressPolicy,
+  type EgressResolver,
+} from "../egress/index.ts";
 import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
@@ -23,6 +26,7 @@ import { createLocalInvalidationBus, type InvalidationBus } from "../store/inval
 import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
 import type { Store } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
+import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
@@ -51,6 +55,8 @@ export interface Byok {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly logger: Logger;
+  /** Prometheus metrics (served at GET /metrics by the gateway). */
+  readonly metrics: GatewayMetrics;
   /** The egress policy every user-named URL is checked and connected under. */
   readonly egressPolicy: EgressPolicy;
   readonly enrollment: EnrollmentService;
@@ -89,6 +95,7 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
 function buildEgressPolicy(
   config: GatewayConfig,
   logger: Logger,
+  metrics: GatewayMetrics,
   resolver: EgressResolver | undefined,
 ): EgressPolicy {
   let policy: EgressPolicy;
@@ -99,7 +106,10 @@ function buildEgressPolicy(
       ...(resolver ? { resolver } : {}),
       observer: {
         // Details carry a host, rule or address for operators; never a URL, key or upstream body.
-        onDenied: (reason, details) => logger.warn({ egress: { reason, ...details } }, "egress denied"),
+        onDenied: (reason, details) => {
+          metrics.egressDenied.inc({ reason });
+          logger.warn({ egress: { reason, ...details } }, "egress denied");
+        },
       },
     });
   } catch (error) {
@@ -129,7 +139,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     peppers = [generated.pepper];
   }
   const pepperRing = createPepperRing(peppers);
-  const egressPolicy = buildEgressPolicy(config, logger, options.egressResolver);
+  const metrics = createMetrics();
+  const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   const store =
     options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
   const bus = options.bus ?? createLocalInvalidationBus();
@@ -156,6 +167,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     config,
     store,
     logger,
+    metrics,
     egressPolicy,
     enrollment,
     users,

@@ -121,6 +121,14 @@ describe("enrollment over HTTP", () => {
     });
   }
 
+  test("egress refusals are counted by reason on /metrics, without URLs or addresses", async () => {
+    const metrics = await call(gateway, "GET", "/metrics");
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.text, /byok_egress_denied_total\{reason="host_denied"\} [1-9]/);
+    assert.match(metrics.text, /byok_egress_denied_total\{reason="address_denied"\} [1-9]/);
+    assert.ok(!metrics.text.includes("internal.example") && !metrics.text.includes("10.1.2.3"));
+  });
+
   test("the fingerprint length is named in the message", async () => {
     const response = await call(gateway, "PUT", "/v1/byok/enrollment", {
       token,
