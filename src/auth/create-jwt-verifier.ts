@@ -3,7 +3,13 @@
  * JWT mode: verifies bearer JWTs with jose against a JWKS URL, a PEM public key or a shared secret.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from "jose";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { isUserId, type Principal } from "./principal.ts";
@@ -12,16 +18,20 @@ type JwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
 
-function keySource(settings: JwtSettings): Parameters<typeof jwtVerify>[1] {
+/** Always a key-resolving function (a remote JWKS, or a fixed key), so there is one verify call. */
+function keySource(settings: JwtSettings): JWTVerifyGetKey {
   if (settings.jwksUrl) return createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000 });
-  if (settings.secret) return new TextEncoder().encode(settings.secret.reveal());
+  if (settings.secret) {
+    const secret = new TextEncoder().encode(settings.secret.reveal());
+    return () => secret;
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(settings.publicKey ?? "");
   } catch {
     throw new Error("auth.jwt.publicKey is not a valid PEM public key");
   }
-  return key;
+  return () => key;
 }
 
 function mapJoseError(error: unknown): GatewayError {
@@ -55,20 +65,12 @@ export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
   return async (token) => {
     let payload: JWTPayload;
     try {
-      const verified =
-        typeof key === "function"
-          ? await jwtVerify(token, key, {
-              issuer: settings.issuer,
-              audience: settings.audience,
-              algorithms,
-              clockTolerance: settings.clockToleranceSeconds,
-            })
-          : await jwtVerify(token, key, {
-              issuer: settings.issuer,
-              audience: settings.audience,
-              algorithms,
-              clockTolerance: settings.clockToleranceSeconds,
-            });
+      const verified = await jwtVerify(token, key, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms,
+        clockTolerance: settings.clockToleranceSeconds,
+      });
       payload = verified.payload;
     } catch (error) {
       throw mapJoseError(error);
