@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
+import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 
 const secret = (minLength: number, what: string) =>
   z
@@ -17,6 +18,8 @@ const providerSettings = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   /** The operator's own key for this provider (prefer BYOK_<PROVIDER>_API_KEY). */
   apiKey: secret(1, "apiKey").optional(),
+  /** Time limits for this provider's calls; `upstream.timeouts` fills what is unset. */
+  timeouts: timeoutsSchema.optional(),
 });
 
 const jwtSettings = z
@@ -95,8 +98,39 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
+  /** What apps name in `model` (docs/features-and-routing.md). */
+  features: featuresSchema,
+  routing: z
+    .strictObject({
+      /** Whether `provider/model` may be asked for directly (always on the user's own key). */
+      allowDirect: z.boolean().default(true),
+    })
+    .prefault({}),
+  upstream: z
+    .strictObject({
+      /** Defaults for every configured provider's calls. */
+      timeouts: z
+        .strictObject({
+          connectMs: z.number().int().min(1).max(3_600_000).default(10_000),
+          headersMs: z.number().int().min(1).max(3_600_000).default(120_000),
+          bodyIdleMs: z.number().int().min(1).max(3_600_000).default(120_000),
+          totalMs: z.number().int().min(1).max(3_600_000).default(600_000),
+        })
+        .prefault({}),
+      /** Upstream origins with a pooled connection set; the least recently used is closed beyond it. */
+      maxOrigins: z.number().int().min(1).max(100_000).default(256),
+      /** Largest upstream response body read (non-streamed answers, errors) or relayed. */
+      maxResponseBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(32 * 1024 * 1024),
+    })
+    .prefault({}),
   egress: z
     .strictObject({
+      /** The custom endpoint's time limits (SPEC §7); the guard's defaults when unset. */
+      timeouts: timeoutsSchema.optional(),
       allowHosts: z.array(z.string().min(1)).default([]),
       allowCidrs: z.array(z.string().min(1)).default([]),
       allowHttpHosts: z.array(z.string().min(1)).default([]),

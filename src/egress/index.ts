@@ -12,6 +12,16 @@ export {
 } from "./create-egress-policy.ts";
 export { createGuardedDispatcher } from "./create-guarded-dispatcher.ts";
 export { createGuardedFetch, type GuardedFetch } from "./create-guarded-fetch.ts";
+export {
+  createUpstreamClient,
+  toUpstreamFailure,
+  type UpstreamBody,
+  type UpstreamCall,
+  type UpstreamClient,
+  type UpstreamClientOptions,
+  type UpstreamResponse,
+  type UpstreamTimeouts,
+} from "./create-upstream-client.ts";
 export { EgressConfigError } from "./egress-config-error.ts";
 export { type EgressDenyReason, egressDenyReasons, isEgressDenyReason } from "./egress-deny-reasons.ts";
 export { EgressError, isEgressError } from "./egress-error.ts";

@@ -13,6 +13,10 @@ export interface GatewayErrorOptions {
   readonly code?: string;
   /** The provider involved, when one is. */
   readonly provider?: string;
+  /** Only for `upstream_rejected`: the provider's own 4xx status, kept. */
+  readonly status?: number;
+  /** Safe response headers to send with the error (`x-byok-route`, `retry-after`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class GatewayError extends Error {
@@ -21,16 +25,30 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly code: string | null;
   readonly provider: string | null;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(type: ErrorType, options: GatewayErrorOptions = {}) {
     super(options.message ?? errorCatalog[type].message);
     this.name = "GatewayError";
     this.type = type;
-    this.status = errorCatalog[type].status;
+    this.status =
+      type === "upstream_rejected" &&
+      options.status !== undefined &&
+      options.status >= 400 &&
+      options.status < 500
+        ? options.status
+        : errorCatalog[type].status;
     this.param = options.param ?? null;
     this.code = options.code ?? null;
     this.provider = options.provider ?? null;
+    this.headers = options.headers ?? {};
   }
+}
+
+/** The same error with more safe headers. */
+export function withHeaders(error: GatewayError, headers: Readonly<Record<string, string>>): GatewayError {
+  Object.defineProperty(error, "headers", { value: { ...error.headers, ...headers } });
+  return error;
 }
 
 export function isGatewayError(value: unknown): value is GatewayError {

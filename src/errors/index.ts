@@ -1,2 +1,2 @@
 export { type ErrorType, errorCatalog } from "./error-catalog.ts";
-export { GatewayError, type GatewayErrorOptions, isGatewayError } from "./gateway-error.ts";
+export { GatewayError, type GatewayErrorOptions, isGatewayError, withHeaders } from "./gateway-error.ts";

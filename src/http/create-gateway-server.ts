@@ -8,8 +8,11 @@ import type { Byok } from "../library/create-byok.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
+import { registerChatCompletionsRoute } from "./routes/chat-completions-route.ts";
+import { registerEmbeddingsRoute } from "./routes/embeddings-route.ts";
 import { registerEnrollmentRoutes } from "./routes/enrollment-routes.ts";
 import { registerHealthRoutes } from "./routes/health-routes.ts";
+import { registerModelsRoute } from "./routes/models-route.ts";
 
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
@@ -44,6 +47,9 @@ export async function createGatewayServer(
   registerRequestGuards(app, byok);
   registerHealthRoutes(app, byok, () => closing);
   registerEnrollmentRoutes(app, byok);
+  registerChatCompletionsRoute(app, byok);
+  registerEmbeddingsRoute(app, byok);
+  registerModelsRoute(app, byok);
   if (byok.config.adminToken) registerAdminUserRoutes(app, byok);
   options.routes?.(app);
   await app.ready();

@@ -24,4 +24,5 @@ export {
   type ProviderId,
   providerForHeader,
 } from "./provider-ids.ts";
+export { REDACTED, redactSecrets } from "./redact-secrets.ts";
 export { SecretKey } from "./secret-key.ts";

@@ -12,6 +12,7 @@ import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
 import {
   createEgressPolicy,
+  createUpstreamClient,
   EgressConfigError,
   type EgressPolicy,
   type EgressResolver,
@@ -22,6 +23,9 @@ import { createEnrollmentService, type EnrollmentService } from "../enrollment/c
 import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
 import { createPepperRing } from "../keys/pepper-ring.ts";
+import { createModelPipeline, type ModelPipeline, type ServedCallSink } from "../pipeline/index.ts";
+import { createProviderRegistry } from "../providers/index.ts";
+import { formatRouteHeader } from "../routing/index.ts";
 import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
 import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
 import type { Store } from "../store/store-types.ts";
@@ -44,6 +48,8 @@ export interface CreateByokOptions {
   readonly checkCustomBaseUrl?: CheckCustomBaseUrl;
   /** The egress guard's resolver (`dns.promises.lookup(name, {all: true})` shape); the system's by default. */
   readonly egressResolver?: EgressResolver;
+  /** Receives every served model call (metering plugs in here); logged by default. */
+  readonly onServed?: ServedCallSink;
 }
 
 export interface AuthenticateAndValidateOptions {
@@ -61,6 +67,8 @@ export interface Byok {
   readonly egressPolicy: EgressPolicy;
   readonly enrollment: EnrollmentService;
   readonly users: UserAdmin;
+  /** Model calls: routing, upstream calls, streams (chat completions, embeddings, model list). */
+  readonly pipeline: ModelPipeline;
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
@@ -92,6 +100,11 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   return typeof value === "string" ? value : undefined;
 }
 
+function egressPolicyOptions(config: GatewayConfig) {
+  const { timeouts: _timeouts, ...policyOptions } = config.egress;
+  return policyOptions;
+}
+
 function buildEgressPolicy(
   config: GatewayConfig,
   logger: Logger,
@@ -101,7 +114,7 @@ function buildEgressPolicy(
   let policy: EgressPolicy;
   try {
     policy = createEgressPolicy({
-      ...config.egress,
+      ...egressPolicyOptions(config),
       production: config.production,
       ...(resolver ? { resolver } : {}),
       observer: {
@@ -159,6 +172,37 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
   });
   const users = createUserAdmin({ store, bus, now });
+  const upstream = createUpstreamClient({
+    policy: egressPolicy,
+    maxOrigins: config.upstream.maxOrigins,
+    maxResponseBytes: config.upstream.maxResponseBytes,
+  });
+  const onServed: ServedCallSink =
+    options.onServed ??
+    ((call) =>
+      logger.info(
+        {
+          served: {
+            userId: call.userId,
+            operation: call.operation,
+            feature: call.route.feature,
+            route: formatRouteHeader(call.route),
+            stream: call.stream,
+            status: call.status,
+            outcome: call.outcome,
+            usage: call.usage,
+            latencyMs: call.latencyMs,
+          },
+        },
+        "model call served",
+      ));
+  const pipeline = createModelPipeline({
+    config,
+    registry: createProviderRegistry(),
+    upstream,
+    onServed,
+    now,
+  });
 
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
@@ -171,6 +215,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     egressPolicy,
     enrollment,
     users,
+    pipeline,
     authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {
@@ -179,6 +224,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     run: runWithContext,
     async close() {
+      await upstream.close();
       await bus.close();
       await store.close();
     },

@@ -41,6 +41,7 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
         "request refused",
       );
     if (error instanceof ByokRejectedError) reply.header("x-byok-status", error.statusHeader);
+    for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.status === 401) reply.header("www-authenticate", "Bearer");
     return reply.status(gatewayError.status).send(toOpenAiErrorBody(gatewayError));
   });

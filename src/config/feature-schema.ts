@@ -1,0 +1,89 @@
+/**
+ * @module config/feature-schema
+ * The shape of `features` (SPEC §5, docs/features-and-routing.md) and of the upstream time limits.
+ */
+import { z } from "zod";
+import { PROVIDER_IDS } from "../keys/provider-ids.ts";
+
+export const CAPABILITIES = [
+  "chat",
+  "streaming",
+  "tools",
+  "json_schema",
+  "vision",
+  "embeddings",
+  "stt",
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** Feature names are what apps send in `model`; a `/` is reserved for `provider/model`. */
+export const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
+const capabilityList = z.array(z.enum(CAPABILITIES));
+
+const routeSchema = z.strictObject({
+  /** Any provider but `custom` (the user's own endpoint is switched on with `allowCustom`). */
+  provider: z.enum(PROVIDER_IDS).exclude(["custom"]),
+  model: z.string().min(1).max(256),
+  /** Request defaults: applied when the client did not set the field itself. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** What this route can do; the built-in capability table's answer for the model when omitted. */
+  capabilities: capabilityList.optional(),
+});
+
+export const featureSchema = z.strictObject({
+  description: z.string().max(500).optional(),
+  /** Capabilities every route serving this feature must have (requests add what they use). */
+  needs: capabilityList.default([]),
+  /** Ordered routes: served on the user's key when they hold one, else on the operator's (if allowed). */
+  routes: z.array(routeSchema).default([]),
+  /** Richer routes tried first, only ever on the user's own key (the BYOK upgrade). */
+  byokRoutes: z.array(routeSchema).default([]),
+  /** Whether the user's enrolled custom endpoint may serve this feature (it is then tried first). */
+  allowCustom: z.boolean().default(false),
+  /** What the operator assumes a user's custom endpoint can do. */
+  customCapabilities: capabilityList.default([
+    "chat",
+    "streaming",
+    "tools",
+    "json_schema",
+    "vision",
+    "embeddings",
+  ]),
+  /** Whether the operator's keys may serve users who hold no key for any route. */
+  operatorFallback: z.boolean().default(true),
+  /**
+   * OpenAI prompt caching: `forward` the client's `prompt_cache_key`, `derive` one per user and
+   * feature when the client sent none, or `off` (always stripped). Only models that support it see it.
+   */
+  promptCacheKey: z.enum(["forward", "derive", "off"]).default("forward"),
+});
+
+export const featuresSchema = z
+  .record(z.string().regex(FEATURE_NAME, "feature names are letters, digits and _.:- (no /)"), featureSchema)
+  .default({})
+  .superRefine((features, context) => {
+    for (const [name, feature] of Object.entries(features)) {
+      if (feature.routes.length + feature.byokRoutes.length === 0 && !feature.allowCustom) {
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: "a feature needs at least one route, a byokRoute or allowCustom",
+        });
+      }
+    }
+  });
+
+const positiveMs = z.number().int().min(1).max(3_600_000);
+
+/** Time limits for calls to a configured provider (SPEC §7 fixes the custom endpoint's in `egress`). */
+export const timeoutsSchema = z.strictObject({
+  connectMs: positiveMs.optional(),
+  headersMs: positiveMs.optional(),
+  bodyIdleMs: positiveMs.optional(),
+  totalMs: positiveMs.optional(),
+});
+
+export type FeatureConfig = z.output<typeof featureSchema>;
+export type FeatureRouteConfig = z.output<typeof routeSchema>;
+export type TimeoutsConfig = z.output<typeof timeoutsSchema>;

@@ -1,0 +1,72 @@
+/**
+ * @module pipeline/build-upstream-body
+ * The post-processing every route gets, custom included: route parameter defaults, the route's model,
+ * usage in streams, and prompt-cache binding (`prompt_cache_key` only where the capability table allows).
+ */
+import { createHash } from "node:crypto";
+import type { ProviderAdapter } from "../providers/index.ts";
+import type { Route } from "../routing/index.ts";
+
+export interface UpstreamBody {
+  readonly json: string;
+  readonly stream: boolean;
+  /** The gateway asked for usage in the stream on its own behalf: drop the usage chunk for the client. */
+  readonly stripUsageChunk: boolean;
+}
+
+/** A stable, non-secret cache key per user and feature (users never share a provider cache partition). */
+export function derivePromptCacheKey(userId: string, feature: string): string {
+  return `byok-${createHash("sha256").update(`${userId}\u0000${feature}`).digest("base64url").slice(0, 32)}`;
+}
+
+export function buildChatBody(
+  body: Readonly<Record<string, unknown>>,
+  route: Route,
+  adapter: ProviderAdapter,
+  userId: string,
+): UpstreamBody {
+  const upstream: Record<string, unknown> = { ...body };
+  for (const [name, value] of Object.entries(route.params))
+    if (upstream[name] === undefined) upstream[name] = value;
+  upstream.model = route.model;
+
+  const stream = upstream.stream === true;
+  let stripUsageChunk = false;
+  if (stream) {
+    const clientOptions = upstream.stream_options;
+    const clientAsked =
+      (clientOptions as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+    if (!clientAsked && adapter.supports.streamUsage) {
+      upstream.stream_options = {
+        ...(typeof clientOptions === "object" && clientOptions !== null ? clientOptions : {}),
+        include_usage: true,
+      };
+      stripUsageChunk = true;
+    }
+  }
+
+  if (route.promptCacheKey === "off" || !adapter.supportsPromptCacheKey(route.model)) {
+    delete upstream.prompt_cache_key;
+  } else if (
+    route.promptCacheKey === "derive" &&
+    upstream.prompt_cache_key === undefined &&
+    route.feature !== null
+  ) {
+    upstream.prompt_cache_key = derivePromptCacheKey(userId, route.feature);
+  }
+  return { json: JSON.stringify(upstream), stream, stripUsageChunk };
+}
+
+export function buildEmbeddingsBody(
+  body: Readonly<Record<string, unknown>>,
+  route: Route,
+  adapter: ProviderAdapter,
+): { readonly json: string; readonly encodeBase64: boolean } {
+  const upstream: Record<string, unknown> = { ...body };
+  for (const [name, value] of Object.entries(route.params))
+    if (upstream[name] === undefined) upstream[name] = value;
+  upstream.model = route.model;
+  const encodeBase64 = upstream.encoding_format === "base64" && !adapter.supports.base64Embeddings;
+  if (encodeBase64) upstream.encoding_format = "float";
+  return { json: JSON.stringify(upstream), encodeBase64 };
+}

@@ -1,0 +1,23 @@
+/**
+ * @module pipeline/served-call
+ * What one model call did, reported when it ends: the input metering and metrics account from.
+ */
+import type { Operation } from "../providers/index.ts";
+import type { Route } from "../routing/index.ts";
+import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+
+export interface ServedCall {
+  readonly userId: string;
+  readonly operation: Operation;
+  readonly route: Route;
+  readonly stream: boolean;
+  /** The status the client saw (200 for a stream that later failed). */
+  readonly status: number;
+  /** `ok`, the error type, or `client_aborted`. */
+  readonly outcome: string;
+  /** Usage as the provider reported it; null when none arrived. */
+  readonly usage: TokenUsage | null;
+  readonly latencyMs: number;
+}
+
+export type ServedCallSink = (call: ServedCall) => void;

@@ -1,0 +1,43 @@
+/**
+ * @module providers/provider-adapter
+ * What a provider needs to serve a call: its dialect, default base URL, paths, how the key is attached,
+ * how its errors read, and which optional parameters it accepts. Each provider is one small adapter.
+ */
+import type { Capability } from "../config/feature-schema.ts";
+import type { ProviderId } from "../keys/provider-ids.ts";
+import type { SecretKey } from "../keys/secret-key.ts";
+
+/** The wire format a provider speaks; same-dialect calls pass through, others are translated. */
+export type Dialect = "openai" | "anthropic" | "deepgram";
+
+export type Operation = "chat" | "embeddings";
+
+export interface ProviderError {
+  /** The provider's message, untrusted: redact keys before it is shown. */
+  readonly message: string | null;
+  readonly code: string | null;
+}
+
+export interface ProviderAdapter {
+  readonly id: ProviderId;
+  readonly dialect: Dialect;
+  /** Where the API lives unless the operator configures `providers.<id>.baseUrl`; null for custom. */
+  readonly defaultBaseUrl: string | null;
+  /** Path appended to the base URL for each operation this provider serves. */
+  readonly paths: Readonly<Partial<Record<Operation, string>>>;
+  /** The request headers that carry the key: the one line of a provider that reveals it. */
+  authHeaders(key: SecretKey): Record<string, string>;
+  /** Optional parameters the upstream honours. */
+  readonly supports: {
+    /** `stream_options.include_usage`: a final usage chunk in streams. */
+    readonly streamUsage: boolean;
+    /** `encoding_format: "base64"` for embeddings (else the gateway encodes floats itself). */
+    readonly base64Embeddings: boolean;
+  };
+  /** The capabilities of a model on this provider when the operator does not declare them. */
+  capabilitiesOf(model: string): ReadonlySet<Capability>;
+  /** OpenAI's `prompt_cache_key`: forwarded only to models that honour it, stripped for the rest. */
+  supportsPromptCacheKey(model: string): boolean;
+  /** Reads an error body (already parsed JSON, or null) into a message and code. */
+  readError(body: unknown): ProviderError;
+}

@@ -1,0 +1,18 @@
+/**
+ * @module routing
+ * Features → candidates → the one route that serves a request.
+ */
+export { type ModelName, parseModelName } from "./parse-model-name.ts";
+export {
+  type OperatorProvider,
+  type RouteRequest,
+  type RoutingTable,
+  resolveRoute,
+} from "./resolve-route.ts";
+export {
+  formatRouteHeader,
+  type Route,
+  type RouteDecision,
+  type RouteErrorType,
+  type RouteSource,
+} from "./route.ts";

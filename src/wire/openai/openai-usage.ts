@@ -1,0 +1,25 @@
+/**
+ * @module wire/openai/openai-usage
+ * The token counts the gateway meters, read leniently from OpenAI's `usage` object.
+ */
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Input tokens served from the provider's prompt cache, when reported. */
+  readonly cachedInputTokens: number;
+}
+
+const count = (value: unknown): number =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
+
+export function readOpenAiUsage(usage: unknown): TokenUsage | null {
+  if (typeof usage !== "object" || usage === null) return null;
+  const fields = usage as Record<string, unknown>;
+  const details = fields.prompt_tokens_details as Record<string, unknown> | null | undefined;
+  return {
+    inputTokens: count(fields.prompt_tokens),
+    outputTokens: count(fields.completion_tokens),
+    cachedInputTokens: count(details?.cached_tokens),
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * @module test/support/openai-schema
+ * Validates bodies against OpenAI's published OpenAPI description (shared/reference) with Ajv, and parses SSE bodies.
+ */
+import { AssertionError } from "node:assert";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import ajv2020Module from "ajv/dist/2020.js";
+import ajvFormatsModule from "ajv-formats";
+
+const Ajv2020 = ajv2020Module.default;
+const addFormats = ajvFormatsModule.default;
+type Ajv = InstanceType<typeof Ajv2020>;
+
+/** `OPENAI_OPENAPI_PATH` overrides; otherwise `shared/reference/` beside the repository (as laid out for sessions and CI). */
+export const OPENAI_OPENAPI_PATH =
+  process.env.OPENAI_OPENAPI_PATH ??
+  fileURLToPath(new URL("../../../shared/reference/openai-openapi.json", import.meta.url));
+
+const DOCUMENT_ID = "https://byok-gateway.test/openai-openapi.json";
+const COMPOSITION_KEYS = ["$ref", "allOf", "anyOf", "oneOf", "not", "const"] as const;
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Rewrites OpenAPI 3.0 `nullable: true` into JSON Schema: `"null"` joins a plain `type` (and `enum`); a node
+ * without a plain type (a `$ref` with siblings, a composition, a bare schema) becomes `anyOf: [node, {type: null}]`.
+ */
+export function rewriteNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rewriteNullable);
+  if (!isRecord(node)) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "nullable" && typeof value === "boolean") continue;
+    out[key] = rewriteNullable(value);
+  }
+  if (node.nullable !== true) return out;
+  const composed = COMPOSITION_KEYS.some((key) => key in out);
+  const type = out.type;
+  if (!composed && (typeof type === "string" || Array.isArray(type))) {
+    const types: unknown[] = Array.isArray(type) ? type : [type];
+    if (!types.includes("null")) out.type = [...types, "null"];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    return out;
+  }
+  return { anyOf: [out, { type: "null" }] };
+}
+
+function getAjv(): Ajv {
+  if (ajv) return ajv;
+  const document = JSON.parse(readFileSync(OPENAI_OPENAPI_PATH, "utf8")) as unknown;
+  if (!isRecord(document)) throw new Error(`${OPENAI_OPENAPI_PATH} is not a JSON object`);
+  const rewritten = rewriteNullable(document) as Record<string, unknown>;
+  const instance = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(instance);
+  instance.addFormat("unixtime", { type: "number", validate: (value: number) => Number.isInteger(value) });
+  instance.addSchema({ ...rewritten, $id: DOCUMENT_ID });
+  ajv = instance;
+  return instance;
+}
+
+/** The compiled (and cached) validator for `components.schemas[name]`. */
+export function schemaValidator(name: string): ValidateFunction {
+  const cached = validators.get(name);
+  if (cached) return cached;
+  const validate = getAjv().compile({ $ref: `${DOCUMENT_ID}#/components/schemas/${name}` });
+  validators.set(name, validate);
+  return validate;
+}
+
+function describeErrors(errors: readonly ErrorObject[] | null | undefined): string {
+  if (!errors || errors.length === 0) return "  (no detail)";
+  return errors
+    .map(
+      (error) =>
+        `  ${error.instancePath || "/"} ${error.message ?? error.keyword} ${JSON.stringify(error.params)}`,
+    )
+    .join("\n");
+}
+
+function fail(name: string, value: unknown, detail: string): never {
+  throw new AssertionError({
+    message: `not a valid ${name}:\n${detail}\n${JSON.stringify(value, null, 2)}`,
+    actual: value,
+    expected: name,
+    operator: "matchesOpenApiSchema",
+  });
+}
+
+/** Asserts `value` matches `components.schemas[name]` of OpenAI's OpenAPI description. */
+export function assertMatchesSchema(name: string, value: unknown): void {
+  const validate = schemaValidator(name);
+  if (!validate(value)) fail(name, value, describeErrors(validate.errors));
+}
+
+export function assertValidChatCompletion(body: unknown): void {
+  assertMatchesSchema("CreateChatCompletionResponse", body);
+}
+
+export function assertValidChatCompletionChunk(chunk: unknown): void {
+  assertMatchesSchema("CreateChatCompletionStreamResponse", chunk);
+}
+
+/** Decodes an `encoding_format: "base64"` embedding: little-endian float32 values. */
+export function decodeBase64Embedding(encoded: string): number[] {
+  if (encoded.length === 0 || encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
+    throw new Error(`not canonical base64 (${encoded.length} chars)`);
+  }
+  const bytes = Buffer.from(encoded, "base64");
+  if (bytes.length % 4 !== 0)
+    throw new Error(`${bytes.length} bytes is not a whole number of float32 values`);
+  const values: number[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 4) {
+    const value = bytes.readFloatLE(offset);
+    if (!Number.isFinite(value)) throw new Error(`non-finite float32 at index ${offset / 4}`);
+    values.push(value);
+  }
+  return values;
+}
+
+/**
+ * The schema's `Embedding.embedding` is only `array of number` (format float), although `CreateEmbeddingRequest`
+ * allows `encoding_format: "base64"` and the API then answers a base64 string. So a string embedding is checked
+ * as canonical base64 of little-endian float32 values, and the decoded form is what the schema validates.
+ */
+export function assertValidEmbeddingResponse(body: unknown): void {
+  const name = "CreateEmbeddingResponse";
+  if (!isRecord(body) || !Array.isArray(body.data)) {
+    assertMatchesSchema(name, body);
+    return;
+  }
+  const data = body.data.map((item: unknown, index: number) => {
+    if (!isRecord(item) || typeof item.embedding !== "string") return item;
+    try {
+      return { ...item, embedding: decodeBase64Embedding(item.embedding) };
+    } catch (error) {
+      return fail(name, body, `  /data/${index}/embedding ${(error as Error).message}`);
+    }
+  });
+  const validate = schemaValidator(name);
+  if (!validate({ ...body, data })) fail(name, body, describeErrors(validate.errors));
+}
+
+export function assertValidModelList(body: unknown): void {
+  assertMatchesSchema("ListModelsResponse", body);
+}
+
+export function assertValidErrorResponse(body: unknown): void {
+  assertMatchesSchema("ErrorResponse", body);
+}
+
+/** The `data:` payload of each SSE event in `text` (multi-line data joined by "\n"), `[DONE]` included. */
+export function sseDataPayloads(text: string): string[] {
+  const payloads: string[] = [];
+  for (const block of text.replace(/\r\n?/g, "\n").split(/\n\n+/)) {
+    const data = block
+      .split("\n")
+      .filter((line) => line === "data" || line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""));
+    if (data.length > 0) payloads.push(data.join("\n"));
+  }
+  return payloads;
+}
+
+/** The parsed JSON of each SSE `data:` payload except `[DONE]`; throws an AssertionError on non-JSON data. */
+export function parseSseData(text: string): unknown[] {
+  return sseDataPayloads(text)
+    .filter((payload) => payload !== "[DONE]")
+    .map((payload) => {
+      try {
+        return JSON.parse(payload) as unknown;
+      } catch {
+        throw new AssertionError({ message: `SSE data is not JSON: ${payload}`, actual: payload });
+      }
+    });
+}
+
+/** How many `data: [DONE]` events `text` carries (a well-formed OpenAI stream has exactly one, last). */
+export function sseDoneCount(text: string): number {
+  return sseDataPayloads(text).filter((payload) => payload === "[DONE]").length;
+}
