@@ -83,6 +83,12 @@ export function toUpstreamFailure(error: unknown): EgressError {
   return new EgressError(mapUpstreamError(error).reason);
 }
 
+/** Drops a response body nobody will read; undici reports the abort as an error, which is expected here. */
+export function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { policy } = options;
   const maxResponseBytes = options.maxResponseBytes ?? defaultEgressLimits.maxResponseBytes;
@@ -187,7 +193,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const { statusCode, headers, body } = response;
     if (statusCode >= 300 && statusCode < 400) {
       clearTimeout(timer);
-      body.destroy();
+      discard(body);
       throw deny(call, "redirect_refused", host, undefined, statusCode);
     }
     const settle = () => clearTimeout(timer);

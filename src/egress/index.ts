@@ -14,6 +14,7 @@ export { createGuardedDispatcher } from "./create-guarded-dispatcher.ts";
 export { createGuardedFetch, type GuardedFetch } from "./create-guarded-fetch.ts";
 export {
   createUpstreamClient,
+  discard,
   toUpstreamFailure,
   type UpstreamBody,
   type UpstreamCall,

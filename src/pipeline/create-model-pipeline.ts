@@ -6,6 +6,7 @@
 import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import {
+  discard,
   isEgressError,
   toUpstreamFailure,
   type UpstreamBody,
@@ -146,7 +147,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       });
       const encoding = response.headers["content-encoding"];
       if (encoding !== undefined && encoding !== "identity") {
-        response.body.destroy();
+        discard(response.body);
         throw new GatewayError("upstream_error", {
           provider: adapter.id,
           message: `${adapter.id}: the response used an unsupported content-encoding.`,

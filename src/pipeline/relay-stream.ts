@@ -23,7 +23,8 @@ export function relayStream(upstream: Readable, tap: Transform, options: RelayOp
     options.onEnd(outcome);
   };
   upstream.once("end", () => end("ok"));
-  upstream.once("error", (error) => {
+  upstream.on("error", (error) => {
+    if (ended) return;
     if (options.signal.aborted) {
       tap.destroy();
       end("client_aborted");
@@ -34,9 +35,9 @@ export function relayStream(upstream: Readable, tap: Transform, options: RelayOp
     end(failure.type);
   });
   tap.once("close", () => {
-    if (!upstream.readableEnded) {
-      upstream.destroy();
+    if (!upstream.readableEnded && !ended) {
       end("client_aborted");
+      upstream.destroy();
     }
   });
   upstream.pipe(tap);

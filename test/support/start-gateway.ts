@@ -2,6 +2,8 @@
  * @module test/support/start-gateway
  * A real gateway on loopback over a real SQLite file in a temp dir, with captured log lines and a movable clock.
  */
+
+import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +40,8 @@ export interface TestGateway {
   readonly dataDir: string;
   /** Every log line written so far (raw JSON text). */
   readonly logs: string[];
+  /** Resolves with the first log line that contains `text` (tests bound it with their own time-out). */
+  waitForLog(text: string): Promise<string>;
   readonly clock: TestClock;
   close(): Promise<void>;
 }
@@ -60,21 +64,42 @@ export function createTempDir(prefix = "byok-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function captureLogs(): { logs: string[]; destination: Writable } {
+export interface CapturedLogs {
+  readonly logs: string[];
+  readonly destination: Writable;
+  /** Resolves with the first line (already written or still to come) that contains `text`. */
+  waitFor(text: string): Promise<string>;
+}
+
+export function captureLogs(): CapturedLogs {
   const logs: string[] = [];
+  const lines = new EventEmitter();
   const destination = new Writable({
     write(chunk, _encoding, done) {
-      logs.push(String(chunk));
+      const line = String(chunk);
+      logs.push(line);
+      lines.emit("line", line);
       done();
     },
   });
-  return { logs, destination };
+  const waitFor = (text: string) =>
+    new Promise<string>((resolve) => {
+      const found = logs.find((line) => line.includes(text));
+      if (found !== undefined) return resolve(found);
+      const listener = (line: string) => {
+        if (!line.includes(text)) return;
+        lines.off("line", listener);
+        resolve(line);
+      };
+      lines.on("line", listener);
+    });
+  return { logs, destination, waitFor };
 }
 
 export async function startGateway(options: StartGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = createTempDir();
   const clock = createTestClock();
-  const { logs, destination } = captureLogs();
+  const { logs, destination, waitFor } = captureLogs();
   const byok = await createByok({
     config: {
       pepper: TEST_PEPPER,
@@ -97,6 +122,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     app,
     dataDir,
     logs,
+    waitForLog: waitFor,
     clock,
     async close() {
       await app.close();
