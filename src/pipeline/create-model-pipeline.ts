@@ -6,6 +6,7 @@
 import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import {
+  defaultEgressLimits,
   discard,
   isEgressError,
   toUpstreamFailure,
@@ -89,8 +90,16 @@ function buildRoutingTable(config: GatewayConfig, registry: ProviderRegistry): R
   return { features: config.features, allowDirect: config.routing.allowDirect, providers, registry };
 }
 
+/** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
+const customEndpointTimeouts: UpstreamTimeouts = {
+  connectMs: defaultEgressLimits.connectTimeoutMs,
+  headersMs: defaultEgressLimits.headersTimeoutMs,
+  bodyIdleMs: defaultEgressLimits.bodyIdleTimeoutMs,
+  totalMs: defaultEgressLimits.totalTimeoutMs,
+};
+
 function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeouts {
-  const base = config.upstream.timeouts;
+  const base = route.guarded ? customEndpointTimeouts : config.upstream.timeouts;
   const own = route.guarded ? config.egress.timeouts : config.providers[route.provider]?.timeouts;
   return {
     connectMs: own?.connectMs ?? base.connectMs,
