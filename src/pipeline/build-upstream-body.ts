@@ -66,7 +66,9 @@ export function buildEmbeddingsBody(
   for (const [name, value] of Object.entries(route.params))
     if (upstream[name] === undefined) upstream[name] = value;
   upstream.model = route.model;
-  const encodeBase64 = upstream.encoding_format === "base64" && !adapter.supports.base64Embeddings;
-  if (encodeBase64) upstream.encoding_format = "float";
+  // Asked for base64: floats in the answer are encoded whatever the upstream claims to support
+  // (a compatible proxy may ignore the field); strings already in base64 pass unchanged.
+  const encodeBase64 = upstream.encoding_format === "base64";
+  if (encodeBase64 && !adapter.supports.base64Embeddings) upstream.encoding_format = "float";
   return { json: JSON.stringify(upstream), encodeBase64 };
 }

@@ -5,7 +5,11 @@
  */
 import OpenAI from "openai";
 import type { GatewayConfigInput } from "../../src/config/index.ts";
-import { type FakeProvider, type FakeProviderOptions, startFakeOpenAiProvider } from "../peers/fake-openai-provider.ts";
+import {
+  type FakeProvider,
+  type FakeProviderOptions,
+  startFakeOpenAiProvider,
+} from "../peers/fake-openai-provider.ts";
 import { addUser, enroll } from "./gateway-client.ts";
 import { type StartGatewayOptions, startGateway, type TestGateway } from "./start-gateway.ts";
 
@@ -107,7 +111,12 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
         id,
         token,
         headers,
-        openai: new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: token, defaultHeaders: headers, maxRetries: 0 }),
+        openai: new OpenAI({
+          baseURL: `${gateway.url}/v1`,
+          apiKey: token,
+          defaultHeaders: headers,
+          maxRetries: 0,
+        }),
       };
     },
     async close() {
