@@ -164,7 +164,17 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       }
       if (response.status >= 400) {
         const text = await response.body.text().catch(() => "");
-        throw mapErrorResponse(response.status, text, adapter, secretsOf(call, route));
+        const retryAfter = response.headers["retry-after"];
+        throw mapErrorResponse(
+          {
+            status: response.status,
+            text,
+            retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+            source: route.source,
+          },
+          adapter,
+          secretsOf(call, route),
+        );
       }
       return response;
     } catch (error) {

@@ -43,12 +43,21 @@ export function mapEgressFailure(
   return new GatewayError("upstream_error", options);
 }
 
+export interface UpstreamErrorResponse {
+  readonly status: number;
+  readonly text: string;
+  /** The provider's `retry-after` (seconds or a date), passed on with a 429. */
+  readonly retryAfter: string | null;
+  /** Whose key the call was made with: a rejected operator key is the operator's problem, not the user's. */
+  readonly source: "byok" | "operator";
+}
+
 export function mapErrorResponse(
-  status: number,
-  text: string,
+  response: UpstreamErrorResponse,
   provider: ProviderAdapter,
   secrets: readonly SecretKey[],
 ): GatewayError {
+  const { status, text } = response;
   let parsed: unknown = null;
   try {
     parsed = JSON.parse(text);
@@ -60,6 +69,17 @@ export function mapErrorResponse(
   const message = `${provider.id}: ${detail.length > MESSAGE_LIMIT ? `${detail.slice(0, MESSAGE_LIMIT)}…` : detail}`;
   const code = fields.code === null ? null : redactSecrets(fields.code, secrets).slice(0, 100);
   const options = { message, provider: provider.id, ...(code === null ? {} : { code }) };
-  if (status >= 400 && status < 500) return new GatewayError("upstream_rejected", { ...options, status });
+  if ((status === 401 || status === 403) && response.source === "operator") {
+    // The operator's own key was refused: the end user can do nothing about it (and must not read it
+    // as their gateway session failing), so it is a gateway-side failure.
+    return new GatewayError("upstream_error", options);
+  }
+  if (status >= 400 && status < 500) {
+    const retryAfter =
+      status === 429 && response.retryAfter !== null && /^[\w ,:+-]{1,64}$/.test(response.retryAfter)
+        ? { headers: { "retry-after": response.retryAfter } }
+        : {};
+    return new GatewayError("upstream_rejected", { ...options, status, ...retryAfter });
+  }
   return new GatewayError("upstream_error", options);
 }

@@ -169,7 +169,9 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
     };
   }
   const providers = [...new Set(capable.map((candidate) => candidate.provider))].join(", ");
-  if (feature === null || !feature.operatorFallback) {
+  // Nothing the operator could ever pay for (a direct call, operatorFallback off, or only byokRoutes
+  // and the custom endpoint): the user's own key is the only way.
+  if (feature === null || !feature.operatorFallback || capable.every((candidate) => candidate.byokOnly)) {
     return {
       ok: false,
       error: "byok_required",

@@ -42,7 +42,10 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
       );
     if (error instanceof ByokRejectedError) reply.header("x-byok-status", error.statusHeader);
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
-    if (gatewayError.status === 401) reply.header("www-authenticate", "Bearer");
+    // Only the gateway's own authentication asks for credentials; a provider's 401 is not about them.
+    if (gatewayError.status === 401 && gatewayError.type !== "upstream_rejected") {
+      reply.header("www-authenticate", "Bearer");
+    }
     return reply.status(gatewayError.status).send(toOpenAiErrorBody(gatewayError));
   });
   app.setNotFoundHandler((request, reply) => {
