@@ -69,9 +69,9 @@ test("passthrough forwards the very Buffers it received (no copy, no re-serializ
   const pieces = split(Buffer.from(streamText("\n")), 40);
   const result = await run(pieces, false);
   assert.equal(result.out.length, pieces.length);
-  result.out.forEach((piece, index) =>
-    assert.equal(piece, pieces[index], `piece ${index} is the same object`),
-  );
+  for (const [index, piece] of result.out.entries()) {
+    assert.equal(piece, pieces[index], `piece ${index} is the same object`);
+  }
 });
 
 test("a usage object alongside choices is read but never dropped", async () => {
