@@ -3,24 +3,23 @@
  * JWT mode: verifies bearer JWTs with jose against a JWKS URL, a PEM public key or a shared secret.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import {
-  createRemoteJWKSet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  errors as joseErrors,
-  jwtVerify,
-} from "jose";
+import { createRequire } from "node:module";
+import type * as Jose from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { isUserId, type Principal } from "./principal.ts";
 
 type JwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
 
+/** jose is loaded only in JWT mode (synchronously: require(esm)), so token-mode processes never pay its memory. */
+const loadJose = (): typeof Jose => createRequire(import.meta.url)("jose") as typeof Jose;
+
 export type JwtVerifier = (token: string) => Promise<Principal>;
 
 /** Always a key-resolving function (a remote JWKS, or a fixed key), so there is one verify call. */
-function keySource(settings: JwtSettings): JWTVerifyGetKey {
-  if (settings.jwksUrl) return createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000 });
+function keySource(settings: JwtSettings, jose: typeof Jose): JWTVerifyGetKey {
+  if (settings.jwksUrl) return jose.createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000 });
   if (settings.secret) {
     const secret = new TextEncoder().encode(settings.secret.reveal());
     return () => secret;
@@ -34,7 +33,7 @@ function keySource(settings: JwtSettings): JWTVerifyGetKey {
   return () => key;
 }
 
-function mapJoseError(error: unknown): GatewayError {
+function mapJoseError(error: unknown, joseErrors: typeof Jose.errors): GatewayError {
   if (error instanceof joseErrors.JWTExpired) {
     return new GatewayError("invalid_credentials", {
       message: "The bearer token has expired.",
@@ -60,12 +59,13 @@ function mapJoseError(error: unknown): GatewayError {
 }
 
 export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
-  const key = keySource(settings);
+  const jose = loadJose();
+  const key = keySource(settings, jose);
   const algorithms = settings.algorithms ?? (settings.secret ? ["HS256", "HS384", "HS512"] : undefined);
   return async (token) => {
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, key, {
+      const verified = await jose.jwtVerify(token, key, {
         issuer: settings.issuer,
         audience: settings.audience,
         algorithms,
@@ -73,7 +73,7 @@ export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
       });
       payload = verified.payload;
     } catch (error) {
-      throw mapJoseError(error);
+      throw mapJoseError(error, jose.errors);
     }
     if (!isUserId(payload.sub)) {
       throw new GatewayError("invalid_credentials", {

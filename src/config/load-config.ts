@@ -3,10 +3,14 @@
  * Reads the config file (YAML or JSON) and environment overrides, validates once and freezes the result.
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import { configSchema, type GatewayConfig } from "./config-schema.ts";
+
+/** The YAML parser is loaded only when a config file is read (it also reads JSON), not by every process. */
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
 export interface LoadConfigOptions {
   /** Config file path; otherwise BYOK_CONFIG; otherwise the embedded defaults. */

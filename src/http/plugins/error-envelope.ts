@@ -34,10 +34,11 @@ function fromFastifyError(error: FastifyError): GatewayError {
 export function registerErrorEnvelope(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const gatewayError = isGatewayError(error) ? error : fromFastifyError(error);
-    if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
+    const userId = request.principal?.userId;
+    if (gatewayError.status >= 500) request.log.error({ err: error, userId }, "request failed");
     else
       request.log.info(
-        { type: gatewayError.type, provider: gatewayError.provider ?? undefined },
+        { type: gatewayError.type, provider: gatewayError.provider ?? undefined, userId },
         "request refused",
       );
     if (error instanceof ByokRejectedError) reply.header("x-byok-status", error.statusHeader);

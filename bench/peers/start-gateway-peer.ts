@@ -1,0 +1,126 @@
+/**
+ * @module bench/peers/start-gateway-peer
+ * The gateway as operators run it: `npm run build`, then `node dist/main.js serve --config <file>` in front
+ * of the fake provider, with a user and an enrolled OpenAI key created over the admin and enrollment APIs.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { computeFingerprint } from "../../src/keys/index.ts";
+import type { Peer } from "./start-peer.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const USER_KEY = "sk-user-bench-key-0123456789";
+const ADMIN_TOKEN = "bench-admin-token-0123456789";
+export const GATEWAY_NODE_OPTIONS = "--max-semi-space-size=4";
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  const response = await fetch(url, init);
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${init.method} ${url} → ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Peak RSS of a process from Linux's /proc (VmHWM), in KiB. */
+function peakRssKiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (match === null) throw new Error(`no VmHWM for pid ${pid}`);
+  return Number(match[1]);
+}
+
+export async function startGatewayPeer(name: string, fakeOrigin: string): Promise<Peer> {
+  const build = spawnSync(
+    process.execPath,
+    [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: root,
+      stdio: "inherit",
+    },
+  );
+  if (build.status !== 0) throw new Error("npm run build failed");
+  const dataDir = mkdtempSync(join(tmpdir(), "byok-proxy-bench-"));
+  const port = await freePort();
+  const configFile = join(dataDir, "config.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      pepper: "bench-pepper-0123456789abcdef-0123456789abcdef",
+      dataDir,
+      log: { level: "warn" },
+      adminToken: ADMIN_TOKEN,
+      server: { port, host: "127.0.0.1" },
+      providers: { openai: { baseUrl: `${fakeOrigin}/v1`, apiKey: "sk-operator-bench" } },
+      features: { chat: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+    }),
+  );
+  // docs/deployment.md recommends a 4 MiB young-generation semi-space for the gateway's memory
+  // budget; BENCH_GATEWAY_NODE_OPTIONS="" measures Node's defaults instead.
+  const nodeOptions = (process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS)
+    .split(" ")
+    .filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeOptions, join(root, "dist/main.js"), "serve", "--config", configFile],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const healthy = await fetch(`${origin}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (healthy) break;
+      if (attempt > 300 || child.exitCode !== null) throw new Error(`${name} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+    const { token } = await json(`${origin}/admin/users`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ id: "bench-user" }),
+    });
+    await json(`${origin}/v1/byok/enrollment`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ fingerprints: { openai: computeFingerprint(USER_KEY) } }),
+    });
+    return {
+      name,
+      ready: {
+        type: "ready",
+        origin,
+        headers: { authorization: `Bearer ${token}`, "x-byok-openai": USER_KEY },
+        model: "chat",
+      },
+      maxRssKiB: async () => peakRssKiB(child.pid!),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * @module bench/peers/start-peer
+ * The bench's side of a child process: spawn a peer .ts file, wait for its ready message, ask its peak RSS,
+ * stop it. An unexpected exit is reported and fails the bench.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import type { PeerMessage, ReadyMessage } from "./peer-protocol.ts";
+
+const READY_TIMEOUT_MS = 30_000;
+
+export interface Peer {
+  readonly name: string;
+  readonly ready: ReadyMessage;
+  /** The child's `process.resourceUsage().maxRSS`, in KiB. */
+  maxRssKiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Starts `bench/peers/<file>` with `args` under the current Node, with an IPC channel. */
+export async function startPeer(name: string, file: string, args: readonly string[] = []): Promise<Peer> {
+  const path = fileURLToPath(new URL(file, import.meta.url));
+  const child = spawn(process.execPath, [path, ...args], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    if (exited(child)) return;
+    const done = once(child, "exit");
+    child.kill("SIGTERM");
+    await done;
+  };
+  const rssWaiters: ((kib: number) => void)[] = [];
+  const crashed = Promise.withResolvers<never>();
+  crashed.promise.catch(() => {});
+  child.once("exit", (code, signal) => {
+    if (stopping) return;
+    const error = new Error(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
+    console.error(error.message);
+    process.exitCode = 1;
+    crashed.reject(error);
+  });
+  child.once("error", (error) => crashed.reject(error));
+
+  const readyMessage = Promise.withResolvers<ReadyMessage>();
+  child.on("message", (message: PeerMessage) => {
+    if (message.type === "ready") readyMessage.resolve(message);
+    else if (message.type === "rss") rssWaiters.shift()?.(message.maxRssKiB);
+  });
+  const timer = setTimeout(
+    () => readyMessage.reject(new Error(`${name} was not ready in ${READY_TIMEOUT_MS} ms`)),
+    READY_TIMEOUT_MS,
+  );
+  try {
+    const ready = await Promise.race([readyMessage.promise, crashed.promise]);
+    return {
+      name,
+      ready,
+      async maxRssKiB() {
+        const answer = new Promise<number>((resolve) => rssWaiters.push(resolve));
+        child.send({ type: "rss?" });
+        return Promise.race([answer, crashed.promise]);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

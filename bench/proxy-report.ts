@@ -1,0 +1,173 @@
+/**
+ * @module bench/proxy-report
+ * The proxy bench's results per target and their report: one table per metric, then the SPEC §13 goals
+ * as ratios computed within the run (reported, never enforced).
+ */
+import { median, quantile } from "./http-load.ts";
+
+export const DIRECT = "direct";
+export const BARE_PROXY = "bare proxy";
+export const GATEWAY = "gateway";
+
+export interface TargetResult {
+  readonly name: string;
+  readonly latencyNs: number[];
+  readonly latencyRoundMedians: number[];
+  readonly rps: number[];
+  readonly ttfbNs: number[];
+  readonly totalNs: number[];
+  /** Peak RSS once started, before any request; then at the end of the run. */
+  startRssKiB: number;
+  maxRssKiB: number;
+}
+
+export const emptyResult = (name: string): TargetResult => ({
+  name,
+  latencyNs: [],
+  latencyRoundMedians: [],
+  rps: [],
+  ttfbNs: [],
+  totalNs: [],
+  startRssKiB: 0,
+  maxRssKiB: 0,
+});
+
+const micros = (ns: number) => {
+  const value = ns / 1000;
+  return `${Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1)} µs`;
+};
+const signedMicros = (ns: number) => (ns >= 0 ? `+${micros(ns)}` : micros(ns));
+const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
+function printTable(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(" | ")} |`;
+  console.log(`\n${title}\n`);
+  console.log(line(header));
+  console.log(
+    `|${widths.map((width, column) => (column === 0 ? "-" : "").padEnd(width + 1, "-") + (column === 0 ? "-" : ":")).join("|")}|`,
+  );
+  for (const row of rows) console.log(line(row));
+}
+
+function goal(
+  name: string,
+  value: number | null,
+  shown: string,
+  target: string,
+  met: (value: number) => boolean,
+) {
+  return [
+    name,
+    value === null ? "n/a" : shown,
+    target,
+    value === null ? "n/a" : met(value) ? "met" : "MISSED",
+  ];
+}
+
+/** `part ÷ whole`, or null when `whole` is not positive (an added cost lost in the noise). */
+const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+
+export function printReport(results: readonly TargetResult[]): void {
+  const byName = (name: string) => results.find((result) => result.name === name);
+  const direct = byName(DIRECT)!;
+  const bare = byName(BARE_PROXY)!;
+  const gateway = byName(GATEWAY);
+  const added = (result: TargetResult, pick: (result: TargetResult) => number) =>
+    result === direct ? "—" : signedMicros(pick(result) - pick(direct));
+  const p99 = (result: TargetResult) => quantile(result.latencyNs, 0.99);
+  const latencyMedian = (result: TargetResult) => median(result.latencyNs);
+
+  printTable(
+    `Latency, concurrency 1, non-streaming (${direct.latencyNs.length} requests per target)`,
+    ["target", "median", "p99", "added median", "added p99", "round medians"],
+    results.map((result) => [
+      result.name,
+      micros(latencyMedian(result)),
+      micros(p99(result)),
+      added(result, latencyMedian),
+      added(result, p99),
+      result.latencyRoundMedians.map((value) => (value / 1000).toFixed(0)).join(" / "),
+    ]),
+  );
+  printTable(
+    `Throughput, concurrency 64, non-streaming (${direct.rps.length} windows per target)`,
+    ["target", "req/s (median)", "windows", "vs direct"],
+    results.map((result) => [
+      result.name,
+      median(result.rps).toFixed(0),
+      result.rps.map((value) => value.toFixed(0)).join(" / "),
+      `${(median(result.rps) / median(direct.rps)).toFixed(2)}x`,
+    ]),
+  );
+  if (gateway) {
+    // Windows of one round run back to back, so their ratio is less exposed to the machine's drift.
+    const perRound = gateway.rps.map((value, round) => (value / bare.rps[round]!).toFixed(2));
+    console.log(`\ngateway ÷ bare proxy throughput, round by round: ${perRound.join(" / ")}`);
+  }
+  const ttfb = (result: TargetResult) => median(result.ttfbNs);
+  const total = (result: TargetResult) => median(result.totalNs);
+  printTable(
+    `Streaming, concurrency 1, 50 chunks + usage (${direct.ttfbNs.length} streams per target, medians)`,
+    ["target", "first byte", "whole stream", "added first byte", "added whole stream"],
+    results.map((result) => [
+      result.name,
+      micros(ttfb(result)),
+      micros(total(result)),
+      added(result, ttfb),
+      added(result, total),
+    ]),
+  );
+  printTable(
+    "Peak RSS of the serving process (the gateway runs its build, dist/main.js; the fake and the bare proxy run as .ts)",
+    ["process", "started", "end of run"],
+    results.map((result) => [
+      result === direct ? "fake provider" : result.name,
+      mib(result.startRssKiB),
+      mib(result.maxRssKiB),
+    ]),
+  );
+  if (!gateway) return;
+  const addedLatency = (result: TargetResult) => latencyMedian(result) - latencyMedian(direct);
+  const addedTtfb = (result: TargetResult) => ttfb(result) - ttfb(direct);
+  const latencyRatio = ratio(addedLatency(gateway), addedLatency(bare));
+  const throughputRatio = ratio(median(gateway.rps), median(bare.rps));
+  const ttfbRatio = ratio(addedTtfb(gateway), addedTtfb(bare));
+  printTable(
+    "Goals (ratios within this run)",
+    ["goal", "value", "target", ""],
+    [
+      goal(
+        "gateway ÷ bare proxy, added median latency",
+        latencyRatio,
+        `${latencyRatio?.toFixed(2)}x`,
+        "≤ 2x",
+        (value) => value <= 2,
+      ),
+      goal(
+        "gateway ÷ bare proxy, throughput",
+        throughputRatio,
+        `${throughputRatio?.toFixed(2)}x`,
+        "≥ 0.75x",
+        (value) => value >= 0.75,
+      ),
+      goal(
+        "gateway ÷ bare proxy, added first byte",
+        ttfbRatio,
+        `${ttfbRatio?.toFixed(2)}x`,
+        "≤ 2x",
+        (value) => value <= 2,
+      ),
+      goal(
+        "gateway peak RSS",
+        gateway.maxRssKiB,
+        mib(gateway.maxRssKiB),
+        "< 150 MiB",
+        (value) => value < 150 * 1024,
+      ),
+    ],
+  );
+}
