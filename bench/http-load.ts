@@ -123,24 +123,33 @@ export async function latencySamples(connection: Connection, count: number): Pro
 }
 
 /** Requests per second completed in `windowMs`, after `warmupMs`, with `concurrency` requests in flight. */
+export interface ThroughputResult {
+  /** Requests per second inside the measured window. */
+  readonly rps: number;
+  /** Every request completed, warm-up included (to divide the server's CPU time by). */
+  readonly requests: number;
+}
+
 export async function throughput(
   connection: Connection,
   concurrency: number,
   warmupMs: number,
   windowMs: number,
-): Promise<number> {
+): Promise<ThroughputResult> {
   const windowStart = performance.now() + warmupMs;
   const windowEnd = windowStart + windowMs;
   let completed = 0;
+  let requests = 0;
   const loop = async () => {
     while (performance.now() < windowEnd) {
       await (await post(connection, connection.wide, connection.plainBody)).body.text();
+      requests++;
       const now = performance.now();
       if (now >= windowStart && now <= windowEnd) completed++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return completed / (windowMs / 1000);
+  return { rps: completed / (windowMs / 1000), requests };
 }
 
 /** `count` sequential streams: time to the first body byte and to the end of the body, in ns. */

@@ -14,6 +14,8 @@ export interface TargetResult {
   readonly latencyNs: number[];
   readonly latencyRoundMedians: number[];
   readonly rps: number[];
+  /** CPU time (user + system) of the serving process per request, in µs, per throughput window. */
+  readonly cpuMicrosPerRequest: number[];
   readonly ttfbNs: number[];
   readonly totalNs: number[];
   /** Peak RSS once started, before any request; then at the end of the run. */
@@ -26,6 +28,7 @@ export const emptyResult = (name: string): TargetResult => ({
   latencyNs: [],
   latencyRoundMedians: [],
   rps: [],
+  cpuMicrosPerRequest: [],
   ttfbNs: [],
   totalNs: [],
   startRssKiB: 0,
@@ -101,6 +104,18 @@ export function printReport(results: readonly TargetResult[]): void {
       median(result.rps).toFixed(0),
       result.rps.map((value) => value.toFixed(0)).join(" / "),
       `${(median(result.rps) / median(direct.rps)).toFixed(2)}x`,
+    ]),
+  );
+  printTable(
+    "CPU per request of the serving process at concurrency 64 (user + system, /proc; the direct row is the fake provider alone)",
+    ["target", "CPU µs/request (median)", "requests/s per core", "vs bare proxy"],
+    results.map((result) => [
+      result.name,
+      median(result.cpuMicrosPerRequest).toFixed(0),
+      (1e6 / median(result.cpuMicrosPerRequest)).toFixed(0),
+      result === direct
+        ? "—"
+        : `${(median(result.cpuMicrosPerRequest) / median(bare.cpuMicrosPerRequest)).toFixed(2)}x`,
     ]),
   );
   if (gateway) {

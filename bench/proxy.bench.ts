@@ -78,8 +78,16 @@ async function measureAll(entries: readonly Entry[]): Promise<void> {
     result.latencyNs.push(...samples);
     result.latencyRoundMedians.push(median(samples));
   });
-  await inRounds(entries, async ({ connection, result }) => {
-    result.rps.push(await throughput(connection, CONCURRENCY, THROUGHPUT_WARMUP_MS, THROUGHPUT_WINDOW_MS));
+  await inRounds(entries, async ({ connection, peer, result }) => {
+    const cpuBefore = peer.cpuMicros();
+    const { rps, requests } = await throughput(
+      connection,
+      CONCURRENCY,
+      THROUGHPUT_WARMUP_MS,
+      THROUGHPUT_WINDOW_MS,
+    );
+    result.rps.push(rps);
+    result.cpuMicrosPerRequest.push((peer.cpuMicros() - cpuBefore) / requests);
   });
   for (const { connection } of entries) await streamSamples(connection, STREAM_WARMUP);
   await inRounds(entries, async ({ connection, result }) => {

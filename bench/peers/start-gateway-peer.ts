@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { computeFingerprint } from "../../src/keys/index.ts";
-import type { Peer } from "./start-peer.ts";
+import { cpuMicrosOf, type Peer } from "./start-peer.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const USER_KEY = "sk-user-bench-key-0123456789";
@@ -117,6 +117,7 @@ export async function startGatewayPeer(name: string, fakeOrigin: string): Promis
         model: "chat",
       },
       maxRssKiB: async () => peakRssKiB(child.pid!),
+      cpuMicros: () => cpuMicrosOf(child.pid!),
       stop,
     };
   } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { PeerMessage, ReadyMessage } from "./peer-protocol.ts";
 
@@ -15,7 +16,16 @@ export interface Peer {
   readonly ready: ReadyMessage;
   /** The child's `process.resourceUsage().maxRSS`, in KiB. */
   maxRssKiB(): Promise<number>;
+  /** The child's CPU time so far (user + system), in µs. */
+  cpuMicros(): number;
   stop(): Promise<void>;
+}
+
+/** User + system CPU time of a process from Linux's /proc/<pid>/stat (clock ticks of 10 ms), in µs. */
+export function cpuMicrosOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function exited(child: ChildProcess): boolean {
@@ -65,6 +75,7 @@ export async function startPeer(name: string, file: string, args: readonly strin
         child.send({ type: "rss?" });
         return Promise.race([answer, crashed.promise]);
       },
+      cpuMicros: () => cpuMicrosOf(child.pid!),
       stop,
     };
   } catch (error) {

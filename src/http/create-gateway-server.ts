@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
+import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
@@ -32,6 +33,9 @@ export async function createGatewayServer(
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Request loggers come to life only when a line is written (most requests write none).
+    childLoggerFactory: (logger, bindings, options) =>
+      createLazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
   });
   app.addHook("onClose", async () => {
     closing = true;

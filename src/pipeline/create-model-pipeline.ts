@@ -246,16 +246,26 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
         };
       }
 
-      const parsed = await readJson(response.body, adapter, chosen, call.signal);
-      if (!normalizeChatCompletion(parsed, chosen.model)) {
-        throw upstreamShapeError(adapter, chosen);
+      let answer: string;
+      let usage: TokenUsage | null;
+      try {
+        const { text, parsed } = await readJson(response.body, adapter, chosen, call.signal);
+        const outcome = normalizeChatCompletion(parsed, chosen.model);
+        if (outcome === "invalid") throw upstreamShapeError(adapter, chosen);
+        // A conforming answer is relayed as the upstream's own text; only a normalized one is re-serialized.
+        answer = outcome === "unchanged" ? text : JSON.stringify(parsed);
+        usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
+      } catch (error) {
+        const status = isGatewayError(error) ? error.status : 499;
+        const outcome = isGatewayError(error) ? error.type : "client_aborted";
+        report(call, "chat", chosen, started, { stream: false, status, outcome, usage: null });
+        throw error;
       }
-      const usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
       report(call, "chat", chosen, started, { stream: false, status: 200, outcome: "ok", usage });
       return {
         status: 200,
         headers: { "content-type": "application/json; charset=utf-8", "x-byok-route": routeHeader },
-        body: JSON.stringify(parsed),
+        body: answer,
       };
     },
 
@@ -267,7 +277,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       let parsed: unknown;
       try {
         const response = await send(call, chosen, adapter, "embeddings", upstreamBody.json, false);
-        parsed = await readJson(response.body, adapter, chosen, call.signal);
+        ({ parsed } = await readJson(response.body, adapter, chosen, call.signal));
         if (upstreamBody.encodeBase64 && !encodeEmbeddingsBase64(parsed))
           throw upstreamShapeError(adapter, chosen);
       } catch (error) {
@@ -299,7 +309,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       throw toGatewayError(error, adapter, chosen, signal);
     }
     try {
-      return JSON.parse(text) as unknown;
+      return { text, parsed: JSON.parse(text) as unknown };
     } catch {
       throw upstreamShapeError(adapter, chosen);
     }
