@@ -16,12 +16,16 @@ export interface UserAdmin {
   listUsers(): Promise<UserRecord[]>;
   /** Revokes the user and every token they hold, at once on every replica. */
   revokeUser(id: string): Promise<void>;
+  /** Puts a user on a plan (null: the default plan); their next request sees it. */
+  setPlan(id: string, plan: string | null): Promise<void>;
 }
 
 export interface UserAdminOptions {
   readonly store: Store;
   readonly bus: InvalidationBus;
   readonly now?: () => number;
+  /** Plans the configuration declares; when given (non-empty), any other plan name is refused. */
+  readonly plans?: readonly string[];
 }
 
 function checkId(id: unknown): asserts id is string {
@@ -45,6 +49,15 @@ function checkPlan(plan: unknown): asserts plan is string | null {
 export function createUserAdmin(options: UserAdminOptions): UserAdmin {
   const { store, bus } = options;
   const now = options.now ?? Date.now;
+  const plans = options.plans ?? [];
+  const checkKnownPlan = (plan: string | null) => {
+    if (plan !== null && plans.length > 0 && !plans.includes(plan)) {
+      throw new GatewayError("invalid_request", {
+        message: `No plan named "${plan}"; the configured plans are: ${plans.join(", ")}.`,
+        param: "plan",
+      });
+    }
+  };
 
   const issue = async (userId: string) => {
     const { token, hash } = createGatewayToken();
@@ -56,6 +69,7 @@ export function createUserAdmin(options: UserAdminOptions): UserAdmin {
     async addUser(id, plan) {
       checkId(id);
       checkPlan(plan);
+      checkKnownPlan(plan);
       const created = await store.users.create({ id, plan, createdAt: now(), revokedAt: null });
       if (!created) throw new GatewayError("user_exists", { param: "id" });
       return issue(id);
@@ -67,6 +81,13 @@ export function createUserAdmin(options: UserAdminOptions): UserAdmin {
       return issue(id);
     },
     listUsers: () => store.users.list(),
+    async setPlan(id, plan) {
+      checkId(id);
+      checkPlan(plan);
+      checkKnownPlan(plan);
+      if (!(await store.users.setPlan(id, plan))) throw new GatewayError("user_not_found");
+      await bus.publish({ topic: "user", userId: id }); // cached principals carry the plan
+    },
     async revokeUser(id) {
       checkId(id);
       if (!(await store.users.revoke(id, now()))) throw new GatewayError("user_not_found");

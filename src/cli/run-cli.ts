@@ -1,6 +1,6 @@
 /**
  * @module cli/run-cli
- * The `byok-gateway` command: serve, users add|list|revoke, fingerprint, config check.
+ * The `byok-gateway` command: serve, users add|list|revoke|set-plan, usage, fingerprint, config check, check-url.
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/config-error.ts";
@@ -18,6 +18,9 @@ Commands:
   users add <id> [--plan <p>]   create a user and print their token (shown once)
   users list                    list users
   users revoke <id>             revoke a user and all their tokens
+  users set-plan <id> <plan>    put a user on a plan ("default" for the default plan)
+  usage [<id>]                  a user's limits and usage this month, or everyone's usage over time
+                                (--from, --to: ISO dates; --bucket day|hour)
   fingerprint                   read a key on stdin, print the fingerprint a client enrolls
   config check [file]           validate a config file (or the current configuration) and exit
   check-url <url>               the egress guard's verdict on a custom base URL: reason, vetted addresses
@@ -49,7 +52,8 @@ async function withCore<T>(
 /** Exit 0 when allowed, 1 when denied; the verdict goes to stdout. */
 async function checkUrlCommand(input: string, configFile: string | undefined): Promise<number> {
   const config = loadConfig({ file: configFile });
-  const policy = createEgressPolicy({ ...config.egress, production: config.production });
+  const { timeouts: _timeouts, ...egress } = config.egress;
+  const policy = createEgressPolicy({ ...egress, production: config.production });
   const verdict = await validateBaseUrl(input, policy);
   if (verdict.ok) {
     console.log(`allowed ${verdict.url.href}`);
@@ -81,6 +85,12 @@ async function usersCommand(
     if (users.length === 0) console.error("No users yet: byok-gateway users add <id>");
     return 0;
   }
+  if (action === "set-plan" && id && args[2]) {
+    const next = args[2] === "default" ? null : args[2];
+    await withCore(configFile, (byok) => byok.users.setPlan(id, next));
+    console.error(`User ${id} is now on ${next === null ? "the default plan" : `plan ${next}`}.`);
+    return 0;
+  }
   if (action === "revoke" && id) {
     await withCore(configFile, (byok) => byok.users.revokeUser(id));
     console.error(`Revoked user ${id} and all their tokens.`);
@@ -90,12 +100,52 @@ async function usersCommand(
   return 2;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+async function usageCommand(
+  id: string | undefined,
+  configFile: string | undefined,
+  range: { from?: string | undefined; to?: string | undefined; bucket?: string | undefined },
+): Promise<number> {
+  if (id !== undefined) {
+    const report = await withCore(configFile, async (byok) => {
+      const user = await byok.store.users.get(id);
+      return user === null ? null : byok.usage.report(user.id, user.plan);
+    });
+    if (report === null) {
+      console.error(`No user ${id}.`);
+      return 1;
+    }
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const to = range.to === undefined ? Date.now() : Date.parse(range.to);
+  const from = range.from === undefined ? to - 30 * DAY_MS : Date.parse(range.from);
+  const bucket = range.bucket ?? "day";
+  if (Number.isNaN(from) || Number.isNaN(to) || from >= to || (bucket !== "day" && bucket !== "hour")) {
+    console.error("usage: --from and --to are ISO dates (from before to), --bucket is day or hour");
+    return 2;
+  }
+  const series = await withCore(configFile, (byok) => byok.usage.overTime({ from, to, bucket }));
+  for (const row of series.data) {
+    console.log(
+      `${new Date(row.bucketStart).toISOString()}\t${row.source}\trequests=${row.requests}\t` +
+        `input_tokens=${row.inputTokens}\toutput_tokens=${row.outputTokens}\taudio_seconds=${row.audioSeconds}`,
+    );
+  }
+  if (series.data.length === 0) console.error("No usage in this range.");
+  return 0;
+}
+
 export async function runCli(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<
     typeof parseArgs<{
       options: {
         config: { type: "string" };
         plan: { type: "string" };
+        from: { type: "string" };
+        to: { type: "string" };
+        bucket: { type: "string" };
         help: { type: "boolean"; short: "h" };
       };
       allowPositionals: true;
@@ -107,6 +157,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       options: {
         config: { type: "string" },
         plan: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        bucket: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -127,6 +180,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await serve(values.config);
       case "users":
         return await usersCommand(rest, values.config, values.plan);
+      case "usage":
+        return await usageCommand(rest[0], values.config, values);
       case "fingerprint": {
         const { computeFingerprint } = await import("../keys/compute-fingerprint.ts");
         const key = (await readStdin()).trim();

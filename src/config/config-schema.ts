@@ -6,6 +6,7 @@ import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
+import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
 
 const secret = (minLength: number, what: string) =>
   z
@@ -39,105 +40,135 @@ const jwtSettings = z
     message: "set exactly one of jwksUrl, publicKey or secret",
   });
 
-export const configSchema = z.strictObject({
-  /** Production mode (also NODE_ENV=production): refuses to start without a configured pepper. */
-  production: z.boolean().default(false),
-  dataDir: z.string().min(1).default("./data"),
-  server: z
-    .strictObject({
-      host: z.string().min(1).default("0.0.0.0"),
-      port: z.number().int().min(0).max(65535).default(8080),
-      bodyLimitBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(100 * 1024 * 1024)
-        .default(1024 * 1024),
-      shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
-      trustProxy: z.boolean().default(false),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    })
-    .prefault({}),
-  /** Server peppers, newest first (prefer BYOK_PEPPER, comma-separated). */
-  pepper: z
-    .union([secret(32, "pepper").transform((one) => [one]), z.array(secret(32, "pepper")).min(1)])
-    .optional(),
-  /** Guards /admin/*; the admin API is absent when unset (prefer BYOK_ADMIN_TOKEN). */
-  adminToken: secret(16, "adminToken").optional(),
-  auth: z
-    .strictObject({
-      mode: z.enum(["tokens", "jwt"]).default("tokens"),
-      jwt: jwtSettings.optional(),
-    })
-    .prefault({})
-    .refine((auth) => auth.mode !== "jwt" || auth.jwt !== undefined, {
-      message: "auth.jwt is required when auth.mode is jwt",
-      path: ["jwt"],
-    }),
-  enrollment: z
-    .strictObject({
-      heartbeatTtlSeconds: z
-        .number()
-        .int()
-        .min(60)
-        .default(7 * 24 * 60 * 60),
-      /** When set, every enrollment must contain all of these providers. */
-      requiredProviders: z.array(z.enum(PROVIDER_IDS)).min(1).optional(),
-      cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
-    })
-    .prefault({}),
-  store: z
-    .strictObject({
-      driver: z.literal("sqlite").default("sqlite"),
-      /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
-      path: z.string().min(1).optional(),
-    })
-    .prefault({}),
-  providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
-  /** What apps name in `model` (docs/features-and-routing.md). */
-  features: featuresSchema,
-  routing: z
-    .strictObject({
-      /** Whether `provider/model` may be asked for directly (always on the user's own key). */
-      allowDirect: z.boolean().default(true),
-    })
-    .prefault({}),
-  upstream: z
-    .strictObject({
-      /** Defaults for every configured provider's calls. */
-      timeouts: z
-        .strictObject({
-          connectMs: z.number().int().min(1).max(3_600_000).default(10_000),
-          headersMs: z.number().int().min(1).max(3_600_000).default(120_000),
-          bodyIdleMs: z.number().int().min(1).max(3_600_000).default(120_000),
-          totalMs: z.number().int().min(1).max(3_600_000).default(600_000),
-        })
-        .prefault({}),
-      /** Upstream origins with a pooled connection set; the least recently used is closed beyond it. */
-      maxOrigins: z.number().int().min(1).max(100_000).default(256),
-      /** Largest upstream response body read (non-streamed answers, errors) or relayed. */
-      maxResponseBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .default(32 * 1024 * 1024),
-    })
-    .prefault({}),
-  egress: z
-    .strictObject({
-      /** The custom endpoint's time limits (SPEC §7); the guard's defaults when unset. */
-      timeouts: timeoutsSchema.optional(),
-      allowHosts: z.array(z.string().min(1)).default([]),
-      allowCidrs: z.array(z.string().min(1)).default([]),
-      allowHttpHosts: z.array(z.string().min(1)).default([]),
-      unwrapNat64: z.boolean().default(false),
-    })
-    .prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    /** Production mode (also NODE_ENV=production): refuses to start without a configured pepper. */
+    production: z.boolean().default(false),
+    dataDir: z.string().min(1).default("./data"),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default("0.0.0.0"),
+        port: z.number().int().min(0).max(65535).default(8080),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(1024 * 1024),
+        shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+        trustProxy: z.boolean().default(false),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .prefault({}),
+    /** Server peppers, newest first (prefer BYOK_PEPPER, comma-separated). */
+    pepper: z
+      .union([secret(32, "pepper").transform((one) => [one]), z.array(secret(32, "pepper")).min(1)])
+      .optional(),
+    /** Guards /admin/*; the admin API is absent when unset (prefer BYOK_ADMIN_TOKEN). */
+    adminToken: secret(16, "adminToken").optional(),
+    auth: z
+      .strictObject({
+        mode: z.enum(["tokens", "jwt"]).default("tokens"),
+        jwt: jwtSettings.optional(),
+      })
+      .prefault({})
+      .refine((auth) => auth.mode !== "jwt" || auth.jwt !== undefined, {
+        message: "auth.jwt is required when auth.mode is jwt",
+        path: ["jwt"],
+      }),
+    enrollment: z
+      .strictObject({
+        heartbeatTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(7 * 24 * 60 * 60),
+        /** When set, every enrollment must contain all of these providers. */
+        requiredProviders: z.array(z.enum(PROVIDER_IDS)).min(1).optional(),
+        cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .prefault({}),
+    store: z
+      .strictObject({
+        driver: z.literal("sqlite").default("sqlite"),
+        /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
+        path: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
+    /** What apps name in `model` (docs/features-and-routing.md). */
+    features: featuresSchema,
+    /** Limits on operator-served usage (docs/plans-and-quotas.md); none: unlimited. */
+    plans: plansSchema,
+    /** The plan of users who have none set (admin API) or carry none (JWT claim). */
+    defaultPlan: z.string().min(1).optional(),
+    rateLimits: globalRateLimitsSchema,
+    metering: meteringSchema,
+    routing: z
+      .strictObject({
+        /** Whether `provider/model` may be asked for directly (always on the user's own key). */
+        allowDirect: z.boolean().default(true),
+      })
+      .prefault({}),
+    upstream: z
+      .strictObject({
+        /** Defaults for every configured provider's calls. */
+        timeouts: z
+          .strictObject({
+            connectMs: z.number().int().min(1).max(3_600_000).default(10_000),
+            headersMs: z.number().int().min(1).max(3_600_000).default(120_000),
+            bodyIdleMs: z.number().int().min(1).max(3_600_000).default(120_000),
+            totalMs: z.number().int().min(1).max(3_600_000).default(600_000),
+          })
+          .prefault({}),
+        /** Upstream origins with a pooled connection set; the least recently used is closed beyond it. */
+        maxOrigins: z.number().int().min(1).max(100_000).default(256),
+        /** Largest upstream response body read (non-streamed answers, errors) or relayed. */
+        maxResponseBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(32 * 1024 * 1024),
+      })
+      .prefault({}),
+    egress: z
+      .strictObject({
+        /** The custom endpoint's time limits (SPEC §7); the guard's defaults when unset. */
+        timeouts: timeoutsSchema.optional(),
+        allowHosts: z.array(z.string().min(1)).default([]),
+        allowCidrs: z.array(z.string().min(1)).default([]),
+        allowHttpHosts: z.array(z.string().min(1)).default([]),
+        unwrapNat64: z.boolean().default(false),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, context) => {
+    // Cross-references: a plan named as default exists, and plan limits count real features.
+    if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {
+      context.addIssue({
+        code: "custom",
+        path: ["defaultPlan"],
+        message: `no plan named "${config.defaultPlan}"`,
+      });
+    }
+    for (const [name, plan] of Object.entries(config.plans)) {
+      plan.limits.forEach((limit, index) => {
+        for (const feature of limit.features ?? []) {
+          if (!Object.hasOwn(config.features, feature)) {
+            context.addIssue({
+              code: "custom",
+              path: ["plans", name, "limits", index, "features"],
+              message: `no feature named "${feature}"`,
+            });
+          }
+        }
+      });
+    }
+  });
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;

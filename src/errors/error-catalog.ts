@@ -19,6 +19,10 @@ export const errorCatalog = {
   missing_credentials: { status: 401, message: "Authorization: Bearer <token> is required." },
   invalid_credentials: { status: 401, message: "The bearer token is not valid." },
   invalid_admin_token: { status: 401, message: "The admin token is missing or wrong." },
+  quota_exceeded: {
+    status: 402,
+    message: "The plan's limit for operator-served usage is reached; bring your own key to keep going.",
+  },
   byok_key_mismatch: { status: 403, message: "A presented key does not match the enrolled fingerprint." },
   byok_custom_base_url_mismatch: {
     status: 403,
@@ -39,6 +43,7 @@ export const errorCatalog = {
   user_exists: { status: 409, message: "A user with this id already exists." },
   payload_too_large: { status: 413, message: "The request body is too large." },
   unsupported_media_type: { status: 415, message: "The request body must be application/json." },
+  rate_limited: { status: 429, message: "Too many requests; retry after the time in Retry-After." },
   internal_error: { status: 500, message: "The gateway failed to handle the request." },
   upstream_error: { status: 502, message: "The provider failed or could not be reached." },
   service_unavailable: { status: 503, message: "The gateway is shutting down or not ready." },

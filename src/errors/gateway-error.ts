@@ -17,6 +17,8 @@ export interface GatewayErrorOptions {
   readonly status?: number;
   /** Safe response headers to send with the error (`x-byok-route`, `retry-after`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Safe structured fields added to the error body (a quota's plan, meter, used, limit, reset). */
+  readonly details?: Readonly<Record<string, string | number | null>>;
 }
 
 export class GatewayError extends Error {
@@ -26,6 +28,7 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly provider: string | null;
   readonly headers: Readonly<Record<string, string>>;
+  readonly details: Readonly<Record<string, string | number | null>> | null;
 
   constructor(type: ErrorType, options: GatewayErrorOptions = {}) {
     super(options.message ?? errorCatalog[type].message);
@@ -42,6 +45,7 @@ export class GatewayError extends Error {
     this.code = options.code ?? null;
     this.provider = options.provider ?? null;
     this.headers = options.headers ?? {};
+    this.details = options.details ?? null;
   }
 }
 

@@ -8,12 +8,14 @@ import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
+import { registerAdminUsageRoutes } from "./routes/admin-usage-routes.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
 import { registerChatCompletionsRoute } from "./routes/chat-completions-route.ts";
 import { registerEmbeddingsRoute } from "./routes/embeddings-route.ts";
 import { registerEnrollmentRoutes } from "./routes/enrollment-routes.ts";
 import { registerHealthRoutes } from "./routes/health-routes.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
+import { registerUsageRoutes } from "./routes/usage-routes.ts";
 
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
@@ -55,7 +57,11 @@ export async function createGatewayServer(
   registerChatCompletionsRoute(app, byok);
   registerEmbeddingsRoute(app, byok);
   registerModelsRoute(app, byok);
-  if (byok.config.adminToken) registerAdminUserRoutes(app, byok);
+  registerUsageRoutes(app, byok);
+  if (byok.config.adminToken) {
+    registerAdminUserRoutes(app, byok);
+    registerAdminUsageRoutes(app, byok);
+  }
   options.routes?.(app);
   await app.ready();
   return app;

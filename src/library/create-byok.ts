@@ -23,12 +23,22 @@ import { createEnrollmentService, type EnrollmentService } from "../enrollment/c
 import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
 import { createPepperRing } from "../keys/pepper-ring.ts";
-import { createModelPipeline, type ModelPipeline, type ServedCallSink } from "../pipeline/index.ts";
+import { createAdmissionControl } from "../metering/create-admission-control.ts";
+import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
+import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
+import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
+import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
+import {
+  createModelPipeline,
+  type ModelPipeline,
+  type ServedCall,
+  type ServedCallSink,
+} from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
 import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
 import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
-import type { Store } from "../store/store-types.ts";
+import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
@@ -69,6 +79,20 @@ export interface Byok {
   readonly users: UserAdmin;
   /** Model calls: routing, upstream calls, streams (chat completions, embeddings, model list). */
   readonly pipeline: ModelPipeline;
+  /** Usage and limits: a user's report, and usage over time for the operator. */
+  readonly usage: {
+    report(userId: string, plan: string | null): Promise<UsageReport>;
+    overTime(query: {
+      readonly userId?: string;
+      readonly from: number;
+      readonly to: number;
+      readonly bucket: "hour" | "day";
+    }): Promise<{ readonly data: readonly UsageSeriesRow[] }>;
+    /** Writes queued usage records now (they are batched). */
+    flush(): Promise<void>;
+  };
+  /** The per-address limit on unauthenticated requests. */
+  readonly anonymousLimit: AnonymousLimit;
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
@@ -139,6 +163,26 @@ function buildEgressPolicy(
   return policy;
 }
 
+function toUsageRecord(call: ServedCall, at: number): UsageRecord {
+  return {
+    at,
+    userId: call.userId,
+    feature: call.route.feature,
+    operation: call.operation,
+    provider: call.route.provider,
+    model: call.route.model,
+    source: call.route.source,
+    status: call.status,
+    outcome: call.outcome,
+    inputTokens: call.usage?.inputTokens ?? 0,
+    outputTokens: call.usage?.outputTokens ?? 0,
+    cachedInputTokens: call.usage?.cachedInputTokens ?? 0,
+    audioSeconds: 0,
+    estimated: call.estimated,
+    latencyMs: call.latencyMs,
+  };
+}
+
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
   const config = toConfig(options.config);
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -171,38 +215,82 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     checkCustomBaseUrl: options.checkCustomBaseUrl ?? createCustomBaseUrlCheck(egressPolicy),
     now,
   });
-  const users = createUserAdmin({ store, bus, now });
+  const users = createUserAdmin({ store, bus, now, plans: Object.keys(config.plans) });
   const upstream = createUpstreamClient({
     policy: egressPolicy,
     maxOrigins: config.upstream.maxOrigins,
     maxResponseBytes: config.upstream.maxResponseBytes,
   });
-  const onServed: ServedCallSink =
-    options.onServed ??
-    ((call) =>
-      logger.info(
+  const recorder = createUsageRecorder({
+    usage: store.usage,
+    flushIntervalMs: config.metering.flushIntervalMs,
+    maxBatch: config.metering.maxBatch,
+    maxQueued: config.metering.maxQueued,
+    onError: (error, dropped) => {
+      if (dropped > 0) metrics.usageRecordsDropped.inc(dropped);
+      logger.error({ err: error, dropped }, "usage records could not be written");
+    },
+  });
+  const limiter = createLocalRateLimiter({ now });
+  const admission = createAdmissionControl({
+    config,
+    counters: store.counters,
+    limiter,
+    now,
+    observer: {
+      onQuotaRejected: (meter) => metrics.quotaRejections.inc({ meter }),
+      onRateLimited: (limit) => metrics.rateLimitRejections.inc({ limit }),
+      onSettleFailed: (error) => logger.error({ err: error }, "a quota counter could not be settled"),
+    },
+  });
+  const anonymousLimit = createAnonymousLimit({
+    limiter: createLocalRateLimiter({ now }), // its own: a flood of addresses never evicts users' windows
+    perMinute: config.rateLimits.anonymousRequestsPerMinute,
+    now,
+    onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),
+  });
+  const onServed: ServedCallSink = (call) => {
+    recorder.record(toUsageRecord(call, now()));
+    metrics.observeServedCall({
+      operation: call.operation,
+      feature: call.route.feature,
+      provider: call.route.provider,
+      source: call.route.source,
+      status: call.status,
+      latencyMs: call.latencyMs,
+      inputTokens: call.usage?.inputTokens ?? null,
+      outputTokens: call.usage?.outputTokens ?? null,
+      audioSeconds: null,
+    });
+    if (logger.isLevelEnabled("debug")) {
+      logger.debug(
         {
           served: {
             userId: call.userId,
-            operation: call.operation,
-            feature: call.route.feature,
             route: formatRouteHeader(call.route),
+            operation: call.operation,
             stream: call.stream,
             status: call.status,
             outcome: call.outcome,
             usage: call.usage,
+            estimated: call.estimated,
             latencyMs: call.latencyMs,
           },
         },
         "model call served",
-      ));
+      );
+    }
+    options.onServed?.(call);
+  };
   const pipeline = createModelPipeline({
     config,
     registry: createProviderRegistry(),
     upstream,
+    admission,
     onServed,
     now,
   });
+  const reportUsage = createUsageReporter({ store, admission, flush: () => recorder.flush(), now });
 
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
@@ -216,6 +304,15 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
+    usage: {
+      report: reportUsage,
+      async overTime(query) {
+        await recorder.flush();
+        return { data: await store.usage.series(query) };
+      },
+      flush: () => recorder.flush(),
+    },
+    anonymousLimit,
     authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {
@@ -225,6 +322,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     run: runWithContext,
     async close() {
       await upstream.close();
+      await recorder.close(); // nothing recorded is lost on a clean shutdown
       await bus.close();
       await store.close();
     },

@@ -12,6 +12,13 @@ export interface UpstreamBody {
   readonly stream: boolean;
   /** The gateway asked for usage in the stream on its own behalf: drop the usage chunk for the client. */
   readonly stripUsageChunk: boolean;
+  /** `max_completion_tokens` or `max_tokens` as sent (route defaults included), when set. */
+  readonly maxOutputTokens: number | null;
+}
+
+function readMaxOutputTokens(body: Readonly<Record<string, unknown>>): number | null {
+  const value = body.max_completion_tokens ?? body.max_tokens;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 /** A stable, non-secret cache key per user and feature (users never share a provider cache partition). */
@@ -54,7 +61,12 @@ export function buildChatBody(
   ) {
     upstream.prompt_cache_key = derivePromptCacheKey(userId, route.feature);
   }
-  return { json: JSON.stringify(upstream), stream, stripUsageChunk };
+  return {
+    json: JSON.stringify(upstream),
+    stream,
+    stripUsageChunk,
+    maxOutputTokens: readMaxOutputTokens(upstream),
+  };
 }
 
 export function buildEmbeddingsBody(

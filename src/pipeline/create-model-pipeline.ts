@@ -17,6 +17,7 @@ import {
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
+import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderAdapter, ProviderRegistry } from "../providers/index.ts";
 import {
   formatRouteHeader,
@@ -26,6 +27,7 @@ import {
   resolveRoute,
 } from "../routing/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { countDeltaText, estimateTokens } from "../wire/openai/count-delta-text.ts";
 import { createUsageTap } from "../wire/openai/create-usage-tap.ts";
 import { encodeEmbeddingsBase64 } from "../wire/openai/encode-embeddings-base64.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
@@ -39,6 +41,8 @@ import type { ServedCallSink } from "./served-call.ts";
 
 export interface ModelCall {
   readonly userId: string;
+  /** The user's plan (admin API or JWT claim), null for the default. */
+  readonly plan: string | null;
   readonly byok: ByokContext;
   /** Aborted when the client goes away: the upstream call stops at once. */
   readonly signal: AbortSignal;
@@ -61,6 +65,8 @@ export interface ModelPipelineOptions {
   readonly config: GatewayConfig;
   readonly registry: ProviderRegistry;
   readonly upstream: UpstreamClient;
+  /** Rate limits and quotas, before the upstream call. */
+  readonly admission: AdmissionControl;
   readonly onServed: ServedCallSink;
   readonly now?: () => number;
 }
@@ -110,7 +116,7 @@ function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeouts {
 }
 
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
-  const { config, registry, upstream, onServed } = options;
+  const { config, registry, upstream, onServed, admission: admissionControl } = options;
   const now = options.now ?? Date.now;
   const table = buildRoutingTable(config, registry);
 
@@ -196,13 +202,59 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     return withHeaders(mapEgressFailure(failure, adapter, route.guarded), routeHeader);
   };
 
+  const admit = async (call: ModelCall, route: Route, stream: boolean, maxOutputTokens: number | null) => {
+    try {
+      return await admissionControl.admit({
+        userId: call.userId,
+        plan: call.plan,
+        feature: route.feature,
+        source: route.source,
+        stream,
+        maxOutputTokens,
+      });
+    } catch (error) {
+      throw isGatewayError(error) ? withHeaders(error, { "x-byok-route": formatRouteHeader(route) }) : error;
+    }
+  };
+
+  /** Reports the finished call once: settles its admission and hands it to metering. */
   const report = (
     call: ModelCall,
     operation: Operation,
     route: Route,
+    admission: Admission,
     started: number,
-    details: { stream: boolean; status: number; outcome: string; usage: TokenUsage | null },
-  ) => onServed({ userId: call.userId, operation, route, latencyMs: now() - started, ...details });
+    details: {
+      stream: boolean;
+      status: number;
+      outcome: string;
+      usage: TokenUsage | null;
+      estimated?: boolean;
+    },
+  ) => {
+    const { usage } = details;
+    admission.settle(
+      usage === null
+        ? null
+        : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, audioSeconds: 0 },
+      details.status < 400,
+    );
+    onServed({
+      userId: call.userId,
+      operation,
+      route,
+      latencyMs: now() - started,
+      estimated: false,
+      ...details,
+    });
+  };
+
+  /** Tokens from the text seen, for a call the provider reported no usage for. */
+  const estimate = (requestJson: string, textBytes: number): TokenUsage => ({
+    inputTokens: estimateTokens(requestJson.length),
+    outputTokens: estimateTokens(textBytes),
+    cachedInputTokens: 0,
+  });
 
   return {
     async chatCompletions(call, rawBody): Promise<PipelineResponse> {
@@ -211,29 +263,46 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       const { route: chosen, adapter } = route(call, "chat", body);
       const upstreamBody = buildChatBody(body, chosen, adapter, call.userId);
       const routeHeader = formatRouteHeader(chosen);
+      const admission = await admit(call, chosen, upstreamBody.stream, upstreamBody.maxOutputTokens);
       let response: Awaited<ReturnType<typeof send>>;
       try {
         response = await send(call, chosen, adapter, "chat", upstreamBody.json, upstreamBody.stream);
       } catch (error) {
         const status = isGatewayError(error) ? error.status : 499;
         const outcome = isGatewayError(error) ? error.type : "client_aborted";
-        report(call, "chat", chosen, started, { stream: upstreamBody.stream, status, outcome, usage: null });
+        report(call, "chat", chosen, admission, started, {
+          stream: upstreamBody.stream,
+          status,
+          outcome,
+          usage: null,
+        });
         throw error;
       }
 
       if (upstreamBody.stream) {
         let usage: TokenUsage | null = null;
+        let textBytes = 0;
         const tap = createUsageTap({
           stripUsageChunk: upstreamBody.stripUsageChunk,
           onUsage: (reported) => {
             usage = reported;
+          },
+          onText: (bytes) => {
+            textBytes += bytes;
           },
         });
         const body = relayStream(response.body, tap, {
           signal: call.signal,
           mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, chosen.guarded),
           onEnd: (outcome) =>
-            report(call, "chat", chosen, started, { stream: true, status: 200, outcome, usage }),
+            report(call, "chat", chosen, admission, started, {
+              stream: true,
+              status: 200,
+              outcome,
+              // Cut off (or a provider that reports none): the tokens seen so far, estimated and marked.
+              usage: usage ?? estimate(upstreamBody.json, textBytes),
+              estimated: usage === null,
+            }),
         });
         return {
           status: 200,
@@ -248,6 +317,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
 
       let answer: string;
       let usage: TokenUsage | null;
+      let estimated = false;
       try {
         const { text, parsed } = await readJson(response.body, adapter, chosen, call.signal);
         const outcome = normalizeChatCompletion(parsed, chosen.model);
@@ -255,13 +325,23 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
         // A conforming answer is relayed as the upstream's own text; only a normalized one is re-serialized.
         answer = outcome === "unchanged" ? text : JSON.stringify(parsed);
         usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
+        if (usage === null) {
+          usage = estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
+          estimated = true;
+        }
       } catch (error) {
         const status = isGatewayError(error) ? error.status : 499;
         const outcome = isGatewayError(error) ? error.type : "client_aborted";
-        report(call, "chat", chosen, started, { stream: false, status, outcome, usage: null });
+        report(call, "chat", chosen, admission, started, { stream: false, status, outcome, usage: null });
         throw error;
       }
-      report(call, "chat", chosen, started, { stream: false, status: 200, outcome: "ok", usage });
+      report(call, "chat", chosen, admission, started, {
+        stream: false,
+        status: 200,
+        outcome: "ok",
+        usage,
+        estimated,
+      });
       return {
         status: 200,
         headers: { "content-type": "application/json; charset=utf-8", "x-byok-route": routeHeader },
@@ -274,6 +354,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       const body = asObject(rawBody, "input");
       const { route: chosen, adapter } = route(call, "embeddings", body);
       const upstreamBody = buildEmbeddingsBody(body, chosen, adapter);
+      const admission = await admit(call, chosen, false, null);
       let parsed: unknown;
       try {
         const response = await send(call, chosen, adapter, "embeddings", upstreamBody.json, false);
@@ -283,11 +364,22 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       } catch (error) {
         const status = isGatewayError(error) ? error.status : 499;
         const outcome = isGatewayError(error) ? error.type : "client_aborted";
-        report(call, "embeddings", chosen, started, { stream: false, status, outcome, usage: null });
+        report(call, "embeddings", chosen, admission, started, {
+          stream: false,
+          status,
+          outcome,
+          usage: null,
+        });
         throw error;
       }
-      const usage = readOpenAiUsage((parsed as { usage?: unknown } | null)?.usage);
-      report(call, "embeddings", chosen, started, { stream: false, status: 200, outcome: "ok", usage });
+      const reported = readOpenAiUsage((parsed as { usage?: unknown } | null)?.usage);
+      report(call, "embeddings", chosen, admission, started, {
+        stream: false,
+        status: 200,
+        outcome: "ok",
+        usage: reported ?? estimate(upstreamBody.json, 0),
+        estimated: reported === null,
+      });
       return {
         status: 200,
         headers: {

@@ -15,8 +15,10 @@ export interface ServedCall {
   readonly status: number;
   /** `ok`, the error type, or `client_aborted`. */
   readonly outcome: string;
-  /** Usage as the provider reported it; null when none arrived. */
+  /** Usage as the provider reported it, or estimated (see `estimated`); null when there is none. */
   readonly usage: TokenUsage | null;
+  /** True when the provider reported no usage and the tokens were estimated from the text seen. */
+  readonly estimated: boolean;
   readonly latencyMs: number;
 }
 

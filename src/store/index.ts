@@ -1,3 +1,4 @@
+export { checkUsageRecord, type UsageRecordCheck } from "./check-usage-record.ts";
 export {
   createLocalInvalidationBus,
   type Invalidation,
@@ -6,13 +7,26 @@ export {
 } from "./invalidation-bus.ts";
 export { createSqliteStore, type SqliteStoreOptions } from "./sqlite/create-sqlite-store.ts";
 export { type Migration, migrateSqlite, SQLITE_MIGRATIONS } from "./sqlite/sqlite-migrations.ts";
-export type {
-  EnrollmentRecord,
-  EnrollmentRepository,
-  Store,
-  Timestamp,
-  TokenRecord,
-  TokenRepository,
-  UserRecord,
-  UserRepository,
+export {
+  type ChargeResult,
+  type CounterCharge,
+  type CounterKey,
+  type EnrollmentRecord,
+  type EnrollmentRepository,
+  METERS,
+  type Meter,
+  type QuotaCounterRepository,
+  type Store,
+  type Timestamp,
+  type TokenRecord,
+  type TokenRepository,
+  type UsageQuery,
+  type UsageRecord,
+  type UsageRepository,
+  type UsageSeriesRow,
+  type UsageSource,
+  type UsageSummaryRow,
+  type UsageTotals,
+  type UserRecord,
+  type UserRepository,
 } from "./store-types.ts";

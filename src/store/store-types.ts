@@ -1,6 +1,7 @@
 /**
  * @module store/store-types
- * The storage interface the core depends on (users, tokens, enrollments); SQLite now, PostgreSQL later.
+ * The storage interface the core depends on (users, tokens, enrollments, usage records, quota counters);
+ * SQLite now, PostgreSQL later.
  */
 import type { StoredFingerprint } from "../keys/pepper-ring.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
@@ -40,6 +41,8 @@ export interface UserRepository {
   list(): Promise<UserRecord[]>;
   /** Marks a user revoked and revokes all their tokens; `false` when there is no such user. */
   revoke(id: string, at: Timestamp): Promise<boolean>;
+  /** Sets (or with null clears) a user's plan; `false` when there is no such user. */
+  setPlan(id: string, plan: string | null): Promise<boolean>;
 }
 
 export interface TokenRepository {
@@ -63,11 +66,113 @@ export interface EnrollmentRepository {
   delete(userId: string): Promise<boolean>;
 }
 
+/** Whose key served a call: the user's own (never limited by plans) or the operator's. */
+export type UsageSource = "byok" | "operator";
+
+/** What plans limit. `tokens` is input + output. */
+export const METERS = ["requests", "input_tokens", "output_tokens", "tokens", "audio_seconds"] as const;
+export type Meter = (typeof METERS)[number];
+
+/** One served call, as metering records it (append-only). */
+export interface UsageRecord {
+  readonly at: Timestamp;
+  readonly userId: string;
+  /** The feature the app named, or null for a direct provider/model call. */
+  readonly feature: string | null;
+  /** `chat`, `embeddings`, `messages`, `stt`. */
+  readonly operation: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly source: UsageSource;
+  /** The HTTP status the client saw. */
+  readonly status: number;
+  /** `ok`, an error type, or `client_aborted`. */
+  readonly outcome: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly audioSeconds: number;
+  /** True when the tokens were estimated (a stream cut off before the provider reported usage). */
+  readonly estimated: boolean;
+  readonly latencyMs: number;
+}
+
+export interface UsageTotals {
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly audioSeconds: number;
+  /** Requests whose tokens were estimated. */
+  readonly estimatedRequests: number;
+}
+
+export interface UsageQuery {
+  /** One user, or every user when omitted. */
+  readonly userId?: string;
+  /** Inclusive start and exclusive end. */
+  readonly from: Timestamp;
+  readonly to: Timestamp;
+}
+
+export interface UsageSummaryRow extends UsageTotals {
+  readonly userId: string;
+  readonly feature: string | null;
+  readonly source: UsageSource;
+}
+
+export interface UsageSeriesRow extends UsageTotals {
+  /** The bucket's start (UTC hour or day). */
+  readonly bucketStart: Timestamp;
+  readonly source: UsageSource;
+}
+
+export interface UsageRepository {
+  append(records: readonly UsageRecord[]): Promise<void>;
+  /** Totals grouped by user, feature and source over [from, to). */
+  summarize(query: UsageQuery): Promise<UsageSummaryRow[]>;
+  /** Totals per UTC hour or day and source over [from, to), in bucket order. */
+  series(query: UsageQuery & { readonly bucket: "hour" | "day" }): Promise<UsageSeriesRow[]>;
+}
+
+/** One quota counter: a meter of one user in one period window, for all features (`*`) or a group. */
+export interface CounterKey {
+  readonly userId: string;
+  readonly meter: Meter;
+  /** `*` for a plan-wide limit, else the limit's feature-group name. */
+  readonly scope: string;
+  /** The UTC start of the period window (day or month) the counter belongs to. */
+  readonly periodStart: Timestamp;
+}
+
+export interface CounterCharge {
+  readonly key: CounterKey;
+  readonly amount: number;
+  readonly limit: number;
+}
+
+export type ChargeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly key: CounterKey; readonly used: number; readonly limit: number };
+
+/**
+ * Exact quota counters. `tryCharge` is atomic across every caller of the store (no read-then-write race):
+ * all charges apply, or none when any would pass its limit. Redis or PostgreSQL can implement the same.
+ */
+export interface QuotaCounterRepository {
+  tryCharge(charges: readonly CounterCharge[]): Promise<ChargeResult>;
+  /** Adds `delta` (negative returns a reservation) without a limit check, never below zero. */
+  adjust(key: CounterKey, delta: number): Promise<void>;
+  /** Current values, 0 for counters never charged, in the order of `keys`. */
+  read(keys: readonly CounterKey[]): Promise<number[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
   readonly enrollments: EnrollmentRepository;
+  readonly usage: UsageRepository;
+  readonly counters: QuotaCounterRepository;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,22 +2,150 @@
  * @module telemetry/create-metrics
  * The Prometheus registry (prom-client) and the gateway's counters; labels are stable codes, never keys or URLs.
  */
-import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { ProviderId } from "../keys/provider-ids.ts";
+
+/** The model operations served (the `operation` label). */
+export type MetricOperation = "chat" | "embeddings" | "messages" | "stt";
+/** Whose key served a call (the `source` label). */
+export type MetricSource = "byok" | "operator";
+/** The rate limits that answer 429 (the `limit` label). */
+export const RATE_LIMIT_NAMES = [
+  "requests_per_minute",
+  "concurrent_streams",
+  "anonymous_requests_per_minute",
+] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+
+/**
+ * One served model call as metrics see it. Only `operation`, `feature`, `provider`, `source` and
+ * `status` become labels; the numbers are observed values. Nothing else of an object passed here is read
+ * (a wider record carrying a user id or model name is safe to pass).
+ */
+export interface ServedCallObservation {
+  readonly operation: MetricOperation;
+  /** A configured feature name, or null for a direct `provider/model` call (labelled `direct`). */
+  readonly feature: string | null;
+  readonly provider: ProviderId;
+  readonly source: MetricSource;
+  /** The HTTP status the client saw. */
+  readonly status: number;
+  readonly latencyMs: number;
+  /** Tokens as the provider reported them; null when none were reported. */
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  /** Audio seconds as the provider reported them; null for non-audio calls. */
+  readonly audioSeconds: number | null;
+}
 
 export interface GatewayMetrics {
   readonly registry: Registry;
   /** Egress refusals by reason code (docs/egress.md). */
   readonly egressDenied: Counter<"reason">;
+  /** Model calls served, by operation, feature (or `direct`), provider, source and HTTP status. */
+  readonly requests: Counter<"operation" | "feature" | "provider" | "source" | "status">;
+  /** Time from sending upstream to the call's end, in seconds. */
+  readonly upstreamDuration: Histogram<"operation" | "provider" | "source">;
+  /** Tokens reported by providers, by direction (`input` | `output`). */
+  readonly tokens: Counter<"source" | "provider" | "direction">;
+  /** Audio seconds reported by providers. */
+  readonly audioSeconds: Counter<"source" | "provider">;
+  /** Requests refused for a plan limit (402), by meter. */
+  readonly quotaRejections: Counter<"meter">;
+  /** Requests refused by a rate limit (429), by `RateLimitName`. */
+  readonly rateLimitRejections: Counter<"limit">;
+  /** Usage records that could not be written and were dropped. */
+  readonly usageRecordsDropped: Counter;
+  /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
+  observeServedCall(call: ServedCallObservation): void;
+}
+
+/** 5 ms … 120 s: a cached embedding up to a long streamed completion. */
+const UPSTREAM_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+
+/** Counters only go up: a missing, negative or non-finite amount adds nothing (prom-client would throw). */
+function amount(value: number | null): number {
+  return value !== null && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 export function createMetrics(options: { collectDefaults?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: "byok_" });
+  const registers = [registry];
   const egressDenied = new Counter({
     name: "byok_egress_denied_total",
     help: "Outbound requests and URL validations refused by the egress guard, by reason code.",
     labelNames: ["reason"] as const,
-    registers: [registry],
+    registers,
   });
-  return { registry, egressDenied };
+  const requests = new Counter({
+    name: "byok_requests_total",
+    help: "Model calls served, by operation, feature (or direct), provider, source and HTTP status.",
+    labelNames: ["operation", "feature", "provider", "source", "status"] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: "byok_upstream_duration_seconds",
+    help: "Duration of upstream model calls, from sending to the end of the response, in seconds.",
+    labelNames: ["operation", "provider", "source"] as const,
+    buckets: UPSTREAM_DURATION_BUCKETS,
+    registers,
+  });
+  const tokens = new Counter({
+    name: "byok_tokens_total",
+    help: "Tokens reported by providers, by source, provider and direction (input or output).",
+    labelNames: ["source", "provider", "direction"] as const,
+    registers,
+  });
+  const audioSeconds = new Counter({
+    name: "byok_audio_seconds_total",
+    help: "Audio seconds reported by providers, by source and provider.",
+    labelNames: ["source", "provider"] as const,
+    registers,
+  });
+  const quotaRejections = new Counter({
+    name: "byok_quota_rejections_total",
+    help: "Requests refused with quota_exceeded (402), by meter.",
+    labelNames: ["meter"] as const,
+    registers,
+  });
+  const rateLimitRejections = new Counter({
+    name: "byok_rate_limit_rejections_total",
+    help: "Requests refused by a rate limit (429), by limit.",
+    labelNames: ["limit"] as const,
+    registers,
+  });
+  // The limits are a closed set: their series exist at zero, so rates read 0 rather than nothing.
+  for (const limit of RATE_LIMIT_NAMES) rateLimitRejections.inc({ limit }, 0);
+  const usageRecordsDropped = new Counter({
+    name: "byok_usage_records_dropped_total",
+    help: "Usage records that could not be written and were dropped.",
+    registers,
+  });
+
+  return {
+    registry,
+    egressDenied,
+    requests,
+    upstreamDuration,
+    tokens,
+    audioSeconds,
+    quotaRejections,
+    rateLimitRejections,
+    usageRecordsDropped,
+    observeServedCall(call) {
+      // Read field by field: nothing but these codes and numbers can reach a label or a value.
+      const { operation, provider, source } = call;
+      const feature = call.feature ?? "direct";
+      requests.inc({ operation, feature, provider, source, status: String(call.status) });
+      if (Number.isFinite(call.latencyMs) && call.latencyMs >= 0)
+        upstreamDuration.observe({ operation, provider, source }, call.latencyMs / 1000);
+      const input = amount(call.inputTokens);
+      const output = amount(call.outputTokens);
+      if (input > 0) tokens.inc({ source, provider, direction: "input" }, input);
+      if (output > 0) tokens.inc({ source, provider, direction: "output" }, output);
+      const audio = amount(call.audioSeconds);
+      if (audio > 0) audioSeconds.inc({ source, provider }, audio);
+    },
+  };
 }

@@ -8,15 +8,31 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, test } from "node:test";
 import { createSqliteStore, migrateSqlite, SQLITE_MIGRATIONS, type Store } from "../../src/store/index.ts";
 import { createTempDir } from "../support/start-gateway.ts";
+import { counterConformance } from "./counter-conformance.ts";
+import { usageConformance } from "./usage-conformance.ts";
 
-const implementations: Array<[string, () => Store]> = [
-  ["sqlite file", () => createSqliteStore({ path: join(createTempDir(), "store.sqlite") })],
-  ["sqlite memory", () => createSqliteStore({ path: ":memory:" })],
+interface Implementation {
+  readonly name: string;
+  readonly open: () => Store;
+  /** Two stores on the same data (a shared file, a server), when the implementation can have that. */
+  readonly openTwin?: () => readonly [Store, Store];
+}
+
+const implementations: Implementation[] = [
+  {
+    name: "sqlite file",
+    open: () => createSqliteStore({ path: join(createTempDir(), "store.sqlite") }),
+    openTwin: () => {
+      const path = join(createTempDir(), "twin.sqlite");
+      return [createSqliteStore({ path }), createSqliteStore({ path })];
+    },
+  },
+  { name: "sqlite memory", open: () => createSqliteStore({ path: ":memory:" }) },
 ];
 
 const stored = (digest: string) => ({ digest, pepperId: "pepper-a" });
 
-for (const [name, open] of implementations) {
+for (const { name, open, openTwin } of implementations) {
   describe(`Store conformance: ${name}`, () => {
     const store = open();
     after(() => store.close());
@@ -44,6 +60,16 @@ for (const [name, open] of implementations) {
       );
     });
 
+    test("users: setPlan sets and clears a plan; false for no such user", async () => {
+      await store.users.create({ id: "planned", plan: null, createdAt: 1, revokedAt: null });
+      assert.equal(await store.users.setPlan("planned", "pro"), true);
+      assert.equal((await store.users.get("planned"))?.plan, "pro");
+      assert.equal(await store.users.setPlan("planned", null), true);
+      assert.equal((await store.users.get("planned"))?.plan, null);
+      assert.equal(await store.users.setPlan("missing", "pro"), false);
+      assert.equal(await store.users.get("missing"), null);
+    });
+
     test("enrollments: put replaces whole, touch, replaceFingerprint compares, delete", async () => {
       const base = { userId: "e1", customBaseUrl: null, customModel: null, enrolledAt: 5, lastSeenAt: 5 };
       await store.enrollments.put({ ...base, fingerprints: { openai: stored("a"), anthropic: stored("b") } });
@@ -69,6 +95,9 @@ for (const [name, open] of implementations) {
       assert.equal(await store.enrollments.delete("e1"), false);
     });
 
+    usageConformance(store);
+    counterConformance(store, openTwin);
+
     test("ping answers", async () => {
       await assert.doesNotReject(store.ping());
     });
@@ -91,5 +120,18 @@ test("SQLite migrations are versioned and run once", () => {
     0,
     "rolled back",
   );
+  db.close();
+});
+
+test("SQLite migrations upgrade a database from an earlier version and keep its rows", () => {
+  const db = new DatabaseSync(":memory:");
+  assert.deepEqual(migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 1)), [1]);
+  db.prepare("INSERT INTO users (id, plan, created_at, revoked_at) VALUES ('kept', NULL, 1, NULL)").run();
+  assert.deepEqual(
+    migrateSqlite(db),
+    SQLITE_MIGRATIONS.slice(1).map((migration) => migration.version),
+  );
+  assert.equal(db.prepare("SELECT COUNT(*) AS n FROM users").get()?.n, 1);
+  assert.equal(db.prepare("SELECT COUNT(*) AS n FROM quota_counters").get()?.n, 0);
   db.close();
 });

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
 import "../fastify-types.ts";
@@ -37,7 +38,15 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
       return;
     }
     if (auth !== "user") return;
-    const principal = await byok.authenticate(request.headers.authorization);
+    byok.anonymousLimit.check(request.ip);
+    let principal: Principal;
+    try {
+      principal = await byok.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 401)
+        await byok.anonymousLimit.recordFailure(request.ip);
+      throw error;
+    }
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;
     if (byokMode !== "skip") {

@@ -13,7 +13,8 @@ export function modelCallOf(request: FastifyRequest, reply: FastifyReply): Model
   raw.once("close", () => {
     if (!raw.writableFinished) controller.abort();
   });
-  return { userId: request.principal!.userId, byok: request.byok!, signal: controller.signal };
+  const { userId, plan } = request.principal!;
+  return { userId, plan, byok: request.byok!, signal: controller.signal };
 }
 
 export function sendPipelineResponse(reply: FastifyReply, response: PipelineResponse): FastifyReply {

@@ -1,13 +1,14 @@
 /**
  * @module store/sqlite/create-sqlite-store
- * The embedded default store on node:sqlite: one file in the data directory, migrated at open.
+ * The embedded default store on node:sqlite: one file in the data directory, migrated at open; users,
+ * tokens and enrollments here, usage and quota counters in their own repositories.
  */
-import { chmodSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
 import type { EnrollmentRecord, Store, TokenRecord, UserRecord } from "../store-types.ts";
+import { createSqliteQuotaCounterRepository } from "./create-sqlite-quota-counter-repository.ts";
+import { createSqliteUsageRepository } from "./create-sqlite-usage-repository.ts";
+import { openSqliteConnection } from "./open-sqlite-connection.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 
 export interface SqliteStoreOptions {
@@ -47,40 +48,10 @@ const toUser = (row: UserRow): UserRecord => ({
   revokedAt: row.revoked_at,
 });
 
-function openDatabase(path: string): DatabaseSync {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new DatabaseSync(path);
-  if (path !== ":memory:") chmodSync(path, 0o600);
-  db.exec(
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-  );
-  return db;
-}
-
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const db = openDatabase(options.path);
-  migrateSqlite(db);
-
-  const statements = new Map<string, StatementSync>();
-  const sql = (text: string): StatementSync => {
-    let statement = statements.get(text);
-    if (statement === undefined) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
-    }
-    return statement;
-  };
-  const transaction = <T>(work: () => T): T => {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
-  };
+  const connection = openSqliteConnection(options.path);
+  migrateSqlite(connection.db);
+  const { sql, transaction } = connection;
 
   return {
     kind: "sqlite",
@@ -107,6 +78,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           sql("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE user_id = ?").run(at, id);
           return result.changes === 1;
         });
+      },
+      async setPlan(id, plan) {
+        return sql("UPDATE users SET plan = ? WHERE id = ?").run(plan, id).changes === 1;
       },
     },
     tokens: {
@@ -185,12 +159,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return sql("DELETE FROM enrollments WHERE user_id = ?").run(userId).changes === 1;
       },
     },
+    usage: createSqliteUsageRepository(connection),
+    counters: createSqliteQuotaCounterRepository(connection),
     async ping() {
       sql("SELECT 1").get();
     },
     async close() {
-      statements.clear();
-      if (db.isOpen) db.close();
+      connection.close();
     },
   };
 }

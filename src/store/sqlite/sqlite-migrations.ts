@@ -44,22 +44,58 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "usage records and quota counters",
+    sql: `
+      CREATE TABLE usage_records (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        feature TEXT,
+        operation TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('byok', 'operator')),
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        audio_seconds REAL NOT NULL,
+        estimated INTEGER NOT NULL CHECK (estimated IN (0, 1)),
+        latency_ms REAL NOT NULL
+      ) STRICT;
+      CREATE INDEX usage_records_user_at ON usage_records(user_id, at);
+      CREATE INDEX usage_records_at ON usage_records(at);
+      CREATE TABLE quota_counters (
+        user_id TEXT NOT NULL,
+        meter TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        period_start INTEGER NOT NULL,
+        used REAL NOT NULL CHECK (used >= 0),
+        PRIMARY KEY (user_id, meter, scope, period_start)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
-/** Applies the migrations newer than the database's version; returns the versions applied. */
+/**
+ * Applies the migrations newer than the database's version; returns the versions applied. The version is
+ * read under the write lock, so processes starting together on one file migrate it once.
+ */
 export function migrateSqlite(
   db: DatabaseSync,
   migrations: readonly Migration[] = SQLITE_MIGRATIONS,
 ): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
-  const row = db.prepare("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").get() as {
-    version: number;
-  };
-  const pending = migrations.filter((migration) => migration.version > row.version);
-  if (pending.length === 0) return [];
   db.exec("BEGIN IMMEDIATE");
   try {
+    const row = db.prepare("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").get() as {
+      version: number;
+    };
+    const pending = migrations.filter((migration) => migration.version > row.version);
     for (const migration of pending) {
       db.exec(migration.sql);
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
@@ -69,9 +105,9 @@ export function migrateSqlite(
       );
     }
     db.exec("COMMIT");
+    return pending.map((migration) => migration.version);
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;
   }
-  return pending.map((migration) => migration.version);
 }

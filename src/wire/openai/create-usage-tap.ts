@@ -5,6 +5,7 @@
  * the gateway asked for usage on the client's behalf. Only a partial event at a chunk's end is copied.
  */
 import { Transform } from "node:stream";
+import { countDeltaText } from "./count-delta-text.ts";
 import { readOpenAiUsage, type TokenUsage } from "./openai-usage.ts";
 import { sseEventData, sseEventEnd } from "./sse-event-end.ts";
 
@@ -12,6 +13,8 @@ export interface UsageTapOptions {
   /** Drop the usage-only chunk (`choices: []`): the client did not ask for `include_usage`. */
   readonly stripUsageChunk: boolean;
   readonly onUsage: (usage: TokenUsage) => void;
+  /** Bytes of generated text per event (the basis of an estimate if the stream is cut off). */
+  readonly onText?: (bytes: number) => void;
 }
 
 const USAGE = Buffer.from('"usage"');
@@ -35,6 +38,10 @@ export function createUsageTap(options: UsageTapOptions): Transform {
 
   /** Reads an event; true when it must be dropped from the client's stream. */
   const inspect = (event: Uint8Array): boolean => {
+    if (options.onText !== undefined) {
+      const text = countDeltaText(event);
+      if (text > 0) options.onText(text);
+    }
     if (!mayCarryUsage(event)) return false;
     const data = sseEventData(decoder.decode(event));
     if (data === null) return false;

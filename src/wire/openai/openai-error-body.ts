@@ -11,6 +11,7 @@ export interface OpenAiErrorBody {
     readonly param: string | null;
     readonly code: string | null;
     readonly provider?: string;
+    readonly [detail: string]: string | number | null | undefined;
   };
 }
 
@@ -22,6 +23,7 @@ export function toOpenAiErrorBody(error: GatewayError): OpenAiErrorBody {
       param: error.param,
       code: error.code,
       ...(error.provider === null ? {} : { provider: error.provider }),
+      ...error.details,
     },
   };
 }

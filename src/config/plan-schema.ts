@@ -1,0 +1,61 @@
+/**
+ * @module config/plan-schema
+ * The shape of `plans`, `defaultPlan`, `rateLimits` and `metering` (SPEC §8, docs/plans-and-quotas.md).
+ */
+import { z } from "zod";
+import { FEATURE_NAME } from "./feature-schema.ts";
+
+export const PLAN_METERS = ["requests", "input_tokens", "output_tokens", "tokens", "audio_seconds"] as const;
+export const PLAN_PERIODS = ["day", "month"] as const;
+
+const limitSchema = z.strictObject({
+  meter: z.enum(PLAN_METERS),
+  period: z.enum(PLAN_PERIODS),
+  limit: z.number().min(0),
+  /** A feature group: the limit counts only these features; every feature when omitted. */
+  features: z.array(z.string().regex(FEATURE_NAME)).min(1).optional(),
+  /** The group's name in usage reports and errors (default: the features joined with `+`). */
+  group: z.string().regex(FEATURE_NAME).optional(),
+});
+
+const rateLimitsSchema = z.strictObject({
+  /** Model calls per user per minute, BYOK included (0 = unlimited). */
+  requestsPerMinute: z.number().int().min(0).optional(),
+  /** Streams open at once per user, BYOK included (0 = unlimited). */
+  concurrentStreams: z.number().int().min(0).optional(),
+});
+
+export const planSchema = z.strictObject({
+  description: z.string().max(500).optional(),
+  /** Limits on operator-served usage only; BYOK-served usage is recorded and never limited. */
+  limits: z.array(limitSchema).default([]),
+  /** Overrides the global rate limits for users on this plan. */
+  rateLimits: rateLimitsSchema.optional(),
+});
+
+export const plansSchema = z
+  .record(z.string().regex(FEATURE_NAME, "plan names are letters, digits and _.:-"), planSchema)
+  .default({});
+
+export const globalRateLimitsSchema = z
+  .strictObject({
+    requestsPerMinute: z.number().int().min(0).default(600),
+    concurrentStreams: z.number().int().min(0).default(20),
+    /** Unauthenticated requests per client IP per minute (failed authentication included). */
+    anonymousRequestsPerMinute: z.number().int().min(0).default(120),
+  })
+  .prefault({});
+
+export const meteringSchema = z
+  .strictObject({
+    /** Usage records are written in batches at most this often (and on shutdown). */
+    flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+    maxBatch: z.number().int().min(1).max(100_000).default(500),
+    /** Records held while the store fails before the oldest are dropped (and counted). */
+    maxQueued: z.number().int().min(100).max(10_000_000).default(100_000),
+  })
+  .prefault({});
+
+export type PlanConfig = z.output<typeof planSchema>;
+export type PlanLimitConfig = z.output<typeof limitSchema>;
+export type RateLimitsConfig = z.output<typeof globalRateLimitsSchema>;

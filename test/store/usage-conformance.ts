@@ -1,0 +1,103 @@
+/**
+ * @module test/store/usage-conformance
+ * The UsageRepository part of the Store conformance suite: appends, [from, to) totals, UTC buckets.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Store, UsageRecord, UsageSummaryRow } from "../../src/store/index.ts";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** A UTC midnight, far from any other test's data. */
+const T0 = Date.UTC(2025, 0, 1);
+
+export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    at: T0,
+    userId: "usage-a",
+    feature: "chat",
+    operation: "chat",
+    provider: "openai",
+    model: "gpt-4o-mini",
+    source: "byok",
+    status: 200,
+    outcome: "ok",
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    audioSeconds: 0,
+    estimated: false,
+    latencyMs: 12.5,
+    ...overrides,
+  };
+}
+
+const totals = (requests: number, inputTokens = 0, outputTokens = 0, audioSeconds = 0, estimated = 0) => ({
+  requests,
+  inputTokens,
+  outputTokens,
+  audioSeconds,
+  estimatedRequests: estimated,
+});
+
+const byKey = (rows: UsageSummaryRow[]) =>
+  [...rows].sort((a, b) =>
+    `${a.userId}|${a.feature ?? ""}|${a.source}`.localeCompare(`${b.userId}|${b.feature ?? ""}|${b.source}`),
+  );
+
+export function usageConformance(store: Store): void {
+  test("usage: append writes a batch; summarize groups by user, feature, source over [from, to)", async () => {
+    await store.usage.append([]);
+    await store.usage.append([
+      usageRecord({ at: T0 - 1, inputTokens: 1000 }), // before `from`
+      usageRecord({ at: T0, inputTokens: 10, outputTokens: 5 }),
+      usageRecord({ at: T0 + 30 * 60_000, inputTokens: 1, outputTokens: 2, estimated: true }),
+      usageRecord({ at: T0 + HOUR + 1, source: "operator", inputTokens: 100, outputTokens: 50 }),
+      usageRecord({
+        at: T0 + HOUR + 2,
+        source: "operator",
+        feature: null,
+        operation: "stt",
+        audioSeconds: 1.5,
+      }),
+      usageRecord({ at: T0 + 10 * 60_000, userId: "usage-b", source: "operator", inputTokens: 7 }),
+      usageRecord({ at: T0 + DAY, outputTokens: 1000 }), // exactly `to`: excluded
+    ]);
+    const all = await store.usage.summarize({ from: T0, to: T0 + DAY });
+    assert.deepEqual(byKey(all), [
+      { userId: "usage-a", feature: null, source: "operator", ...totals(1, 0, 0, 1.5) },
+      { userId: "usage-a", feature: "chat", source: "byok", ...totals(2, 11, 7, 0, 1) },
+      { userId: "usage-a", feature: "chat", source: "operator", ...totals(1, 100, 50) },
+      { userId: "usage-b", feature: "chat", source: "operator", ...totals(1, 7) },
+    ]);
+    assert.deepEqual(await store.usage.summarize({ userId: "usage-b", from: T0, to: T0 + DAY }), [
+      { userId: "usage-b", feature: "chat", source: "operator", ...totals(1, 7) },
+    ]);
+    assert.deepEqual(await store.usage.summarize({ userId: "nobody", from: T0, to: T0 + DAY }), []);
+    const edges = await store.usage.summarize({ userId: "usage-a", from: T0 - 1, to: T0 });
+    assert.deepEqual(edges, [{ userId: "usage-a", feature: "chat", source: "byok", ...totals(1, 1000) }]);
+  });
+
+  test("usage: series buckets by UTC hour and day, ordered by bucket then source", async () => {
+    const hours = await store.usage.series({ userId: "usage-a", from: T0, to: T0 + DAY, bucket: "hour" });
+    assert.deepEqual(hours, [
+      { bucketStart: T0, source: "byok", ...totals(2, 11, 7, 0, 1) },
+      { bucketStart: T0 + HOUR, source: "operator", ...totals(2, 100, 50, 1.5) },
+    ]);
+    const days = await store.usage.series({ from: T0 - 1, to: T0 + DAY + 1, bucket: "day" });
+    assert.deepEqual(days, [
+      { bucketStart: T0 - DAY, source: "byok", ...totals(1, 1000) },
+      { bucketStart: T0, source: "byok", ...totals(2, 11, 7, 0, 1) },
+      { bucketStart: T0, source: "operator", ...totals(3, 107, 50, 1.5) },
+      { bucketStart: T0 + DAY, source: "byok", ...totals(1, 0, 1000) },
+    ]);
+    assert.deepEqual(await store.usage.series({ from: T0 + 2 * DAY, to: T0 + 3 * DAY, bucket: "day" }), []);
+  });
+
+  test("usage: a batch with an invalid record is refused whole", async () => {
+    const at = T0 + 10 * DAY;
+    const invalid = { ...usageRecord({ at }), inputTokens: Number.NaN };
+    await assert.rejects(store.usage.append([usageRecord({ at }), invalid]), TypeError);
+    assert.deepEqual(await store.usage.summarize({ from: at, to: at + 1 }), []);
+  });
+}
