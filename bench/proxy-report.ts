@@ -8,6 +8,8 @@ import { median, quantile } from "./http-load.ts";
 export const DIRECT = "direct";
 export const BARE_PROXY = "bare proxy";
 export const GATEWAY = "gateway";
+/** The same gateway with usage records and rate limits off: what metering costs. */
+export const GATEWAY_UNMETERED = "gateway, metering off";
 
 export interface TargetResult {
   readonly name: string;
@@ -183,6 +185,39 @@ export function printReport(results: readonly TargetResult[]): void {
         "< 150 MiB",
         (value) => value < 150 * 1024,
       ),
+    ],
+  );
+  const unmetered = byName(GATEWAY_UNMETERED);
+  if (!unmetered) return;
+  const cpu = (result: TargetResult) => median(result.cpuMicrosPerRequest);
+  printTable(
+    "Metering (usage records, rate limits, a plan in force) on vs off, same run",
+    ["measure", "metering on", "metering off", "on ÷ off"],
+    [
+      [
+        "added median latency",
+        signedMicros(addedLatency(gateway)),
+        signedMicros(addedLatency(unmetered)),
+        `${ratio(addedLatency(gateway), addedLatency(unmetered))?.toFixed(2)}x`,
+      ],
+      [
+        "throughput",
+        `${median(gateway.rps).toFixed(0)} req/s`,
+        `${median(unmetered.rps).toFixed(0)} req/s`,
+        `${ratio(median(gateway.rps), median(unmetered.rps))?.toFixed(2)}x`,
+      ],
+      [
+        "CPU per request",
+        `${cpu(gateway).toFixed(0)} µs`,
+        `${cpu(unmetered).toFixed(0)} µs`,
+        `${ratio(cpu(gateway), cpu(unmetered))?.toFixed(2)}x`,
+      ],
+      [
+        "added first byte",
+        signedMicros(addedTtfb(gateway)),
+        signedMicros(addedTtfb(unmetered)),
+        `${ratio(addedTtfb(gateway), addedTtfb(unmetered))?.toFixed(2)}x`,
+      ],
     ],
   );
 }

@@ -15,7 +15,15 @@ import {
 } from "./http-load.ts";
 import { startGatewayPeer } from "./peers/start-gateway-peer.ts";
 import { type Peer, startPeer } from "./peers/start-peer.ts";
-import { BARE_PROXY, DIRECT, emptyResult, GATEWAY, printReport, type TargetResult } from "./proxy-report.ts";
+import {
+  BARE_PROXY,
+  DIRECT,
+  emptyResult,
+  GATEWAY,
+  GATEWAY_UNMETERED,
+  printReport,
+  type TargetResult,
+} from "./proxy-report.ts";
 
 const ROUNDS = 5; // every phase runs in rounds, targets interleaved, so drift on a shared machine hits all
 const LATENCY_WARMUP = 1000;
@@ -33,6 +41,10 @@ const TARGETS: readonly { readonly name: string; readonly start?: (fakeOrigin: s
     { name: BARE_PROXY, start: (fakeOrigin) => startPeer(BARE_PROXY, "./bare-proxy.ts", [fakeOrigin]) },
     // The built gateway, as operators run it (dist/main.js serve), not the TypeScript sources.
     { name: GATEWAY, start: (fakeOrigin) => startGatewayPeer(GATEWAY, fakeOrigin) },
+    {
+      name: GATEWAY_UNMETERED,
+      start: (fakeOrigin) => startGatewayPeer(GATEWAY_UNMETERED, fakeOrigin, { metering: false }),
+    },
   ];
 
 interface Entry {

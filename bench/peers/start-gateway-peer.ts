@@ -41,7 +41,11 @@ function peakRssKiB(pid: number): number {
   return Number(match[1]);
 }
 
-export async function startGatewayPeer(name: string, fakeOrigin: string): Promise<Peer> {
+let built = false;
+
+/** `npm run build` once per bench run (every gateway target runs the same build). */
+function buildOnce(): void {
+  if (built) return;
   const build = spawnSync(
     process.execPath,
     [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
@@ -51,6 +55,21 @@ export async function startGatewayPeer(name: string, fakeOrigin: string): Promis
     },
   );
   if (build.status !== 0) throw new Error("npm run build failed");
+  built = true;
+}
+
+export interface GatewayPeerOptions {
+  /** Usage records and rate limits on (the default), or both off: the bench's metering comparison. */
+  readonly metering?: boolean;
+}
+
+export async function startGatewayPeer(
+  name: string,
+  fakeOrigin: string,
+  options: GatewayPeerOptions = {},
+): Promise<Peer> {
+  const metering = options.metering ?? true;
+  buildOnce();
   const dataDir = mkdtempSync(join(tmpdir(), "byok-proxy-bench-"));
   const port = await freePort();
   const configFile = join(dataDir, "config.json");
@@ -64,6 +83,18 @@ export async function startGatewayPeer(name: string, fakeOrigin: string): Promis
       server: { port, host: "127.0.0.1" },
       providers: { openai: { baseUrl: `${fakeOrigin}/v1`, apiKey: "sk-operator-bench" } },
       features: { chat: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+      // Metering on: every call recorded, rate limits checked (high enough never to refuse), a plan in
+      // force. Off: no records, no rate limits.
+      ...(metering
+        ? {
+            plans: { free: { limits: [{ meter: "requests", period: "month", limit: 1_000_000_000 }] } },
+            defaultPlan: "free",
+            rateLimits: { requestsPerMinute: 1_000_000_000, concurrentStreams: 1_000_000 },
+          }
+        : {
+            metering: { enabled: false },
+            rateLimits: { requestsPerMinute: 0, concurrentStreams: 0, anonymousRequestsPerMinute: 0 },
+          }),
     }),
   );
   // docs/deployment.md recommends a 4 MiB young-generation semi-space for the gateway's memory

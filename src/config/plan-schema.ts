@@ -48,6 +48,8 @@ export const globalRateLimitsSchema = z
 
 export const meteringSchema = z
   .strictObject({
+    /** Record every served call (the usage endpoints read these); quotas and rate limits work either way. */
+    enabled: z.boolean().default(true),
     /** Usage records are written in batches at most this often (and on shutdown). */
     flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
     maxBatch: z.number().int().min(1).max(100_000).default(500),

@@ -249,8 +249,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
     onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),
   });
+  const recording = config.metering.enabled;
   const onServed: ServedCallSink = (call) => {
-    recorder.record(toUsageRecord(call, now()));
+    if (recording) recorder.record(toUsageRecord(call, now()));
     metrics.observeServedCall({
       operation: call.operation,
       feature: call.route.feature,
