@@ -109,7 +109,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     const wouldExceed = result.used < refused.limit.limit;
     throw new GatewayError("quota_exceeded", {
       message:
-        `The ${plan.name} plan's ${refused.limit.period}ly ${refused.key.meter} limit ` +
+        `The ${plan.name} plan's ${refused.limit.period === "day" ? "daily" : "monthly"} ${refused.key.meter} limit ` +
         `${wouldExceed ? "would be exceeded by this request's max_tokens" : "is reached"} ` +
         `(${result.used} of ${refused.limit.limit}); it resets at ${new Date(refused.resetsAt).toISOString()}. ` +
         "Bring your own key to keep going.",

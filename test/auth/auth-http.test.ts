@@ -129,6 +129,8 @@ describe("JWT mode against a JWKS served on loopback", () => {
           mode: "jwt",
           jwt: { jwksUrl, issuer: "https://id.example.com", audience: "byok-gateway", planClaim: "plan" },
         },
+        plans: { free: { limits: [{ meter: "requests", period: "month", limit: 30 }] }, pro: {} },
+        defaultPlan: "free",
       },
     });
   });
@@ -146,6 +148,19 @@ describe("JWT mode against a JWKS served on loopback", () => {
     assert.equal(response.status, 200, response.text);
     assert.ok((await gateway.byok.store.enrollments.get("jwt-user")) !== null);
     assert.ok(jwksRequests >= 1, "the JWKS was fetched from loopback");
+  });
+
+  test("the plan comes from the JWT's plan claim; a missing or unknown plan falls back to the default", async () => {
+    const planOf = async (claims: Record<string, unknown>) => {
+      const response = await call(gateway, "GET", "/v1/usage", {
+        token: await sign({ sub: "jwt-plan", ...claims }),
+      });
+      assert.equal(response.status, 200, response.text);
+      return (response.body as { plan: string | null }).plan;
+    };
+    assert.equal(await planOf({ plan: "pro" }), "pro");
+    assert.equal(await planOf({}), "free");
+    assert.equal(await planOf({ plan: "gold" }), "free");
   });
 
   const cases: Array<[string, () => Promise<string>, string]> = [
