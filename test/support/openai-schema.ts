@@ -1,6 +1,6 @@
 /**
  * @module test/support/openai-schema
- * Validates bodies against OpenAI's published OpenAPI description (shared/reference) with Ajv, and parses SSE bodies.
+ * Validates bodies against OpenAI's published OpenAPI schemas (a vendored subset) with Ajv, and parses SSE bodies.
  */
 import { AssertionError } from "node:assert";
 import { readFileSync } from "node:fs";
@@ -13,10 +13,14 @@ const Ajv2020 = ajv2020Module.default;
 const addFormats = ajvFormatsModule.default;
 type Ajv = InstanceType<typeof Ajv2020>;
 
-/** `OPENAI_OPENAPI_PATH` overrides; otherwise `shared/reference/` beside the repository (as laid out for sessions and CI). */
+/**
+ * The schemas the tests use, extracted from OpenAI's published description (shared/reference/
+ * openai-openapi.json) by test/fixtures/openai/extract-openai-schemas.ts, so the suite needs nothing
+ * outside the repository. `OPENAI_OPENAPI_PATH` points at the full description instead.
+ */
 export const OPENAI_OPENAPI_PATH =
   process.env.OPENAI_OPENAPI_PATH ??
-  fileURLToPath(new URL("../../../shared/reference/openai-openapi.json", import.meta.url));
+  fileURLToPath(new URL("../fixtures/openai/openai-schemas.json", import.meta.url));
 
 const DOCUMENT_ID = "https://byok-gateway.test/openai-openapi.json";
 const COMPOSITION_KEYS = ["$ref", "allOf", "anyOf", "oneOf", "not", "const"] as const;
