@@ -16,6 +16,11 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
+/** Everything a chat or embeddings model may do: what a custom endpoint or an unknown direct model is assumed to. */
+export const MODEL_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter(
+  (capability) => capability !== "stt",
+);
+
 /** Feature names are what apps send in `model`; a `/` is reserved for `provider/model`. */
 export const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
@@ -42,14 +47,7 @@ export const featureSchema = z.strictObject({
   /** Whether the user's enrolled custom endpoint may serve this feature (it is then tried first). */
   allowCustom: z.boolean().default(false),
   /** What the operator assumes a user's custom endpoint can do. */
-  customCapabilities: capabilityList.default([
-    "chat",
-    "streaming",
-    "tools",
-    "json_schema",
-    "vision",
-    "embeddings",
-  ]),
+  customCapabilities: capabilityList.default([...MODEL_CAPABILITIES]),
   /** Whether the operator's keys may serve users who hold no key for any route. */
   operatorFallback: z.boolean().default(true),
   /**

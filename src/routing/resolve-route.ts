@@ -3,7 +3,7 @@
  * SPEC §5 as one pure function for every request and every route, custom included: candidates in
  * order, the first the user holds a key for (BYOK-served), else the operator's where allowed, else a clear error.
  */
-import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
+import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../config/feature-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
@@ -41,14 +41,7 @@ interface Candidate {
   readonly byokOnly: boolean;
 }
 
-const ALL_MODEL_CAPABILITIES: ReadonlySet<Capability> = new Set([
-  "chat",
-  "streaming",
-  "tools",
-  "json_schema",
-  "vision",
-  "embeddings",
-]);
+const ALL_MODEL_CAPABILITIES: ReadonlySet<Capability> = new Set(MODEL_CAPABILITIES);
 
 function featureCandidates(feature: FeatureConfig, byok: ByokContext, table: RoutingTable): Candidate[] {
   const candidates: Candidate[] = [];
