@@ -25,6 +25,8 @@ export interface ProviderAdapter {
   readonly defaultBaseUrl: string | null;
   /** Path appended to the base URL for each operation this provider serves. */
   readonly paths: Readonly<Partial<Record<Operation, string>>>;
+  /** Anthropic's token counting endpoint, where the provider has one. */
+  readonly countTokensPath?: string;
   /** The request headers that carry the key: the one line of a provider that reveals it. */
   authHeaders(key: SecretKey): Record<string, string>;
   /** Optional parameters the upstream honours. */

@@ -3,6 +3,7 @@
  * Provider id → adapter, for every provider that serves model calls through the pipeline.
  */
 import type { ProviderId } from "../keys/provider-ids.ts";
+import { anthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { customProvider } from "./custom/custom-provider.ts";
 import { geminiProvider } from "./gemini/gemini-provider.ts";
 import { openaiProvider } from "./openai/openai-provider.ts";
@@ -12,6 +13,13 @@ import type { ProviderAdapter } from "./provider-adapter.ts";
 export type ProviderRegistry = ReadonlyMap<ProviderId, ProviderAdapter>;
 
 export function createProviderRegistry(extra: readonly ProviderAdapter[] = []): ProviderRegistry {
-  const adapters = [openaiProvider, openrouterProvider, geminiProvider, customProvider, ...extra];
+  const adapters = [
+    openaiProvider,
+    anthropicProvider,
+    openrouterProvider,
+    geminiProvider,
+    customProvider,
+    ...extra,
+  ];
   return new Map(adapters.map((adapter) => [adapter.id, adapter] as const));
 }

@@ -1,0 +1,281 @@
+/**
+ * @module pipeline/create-pipeline-kit
+ * The steps every served path shares, in order: parse the body's shape, resolve the route, admit it,
+ * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
+ */
+import type { GatewayConfig } from "../config/config-schema.ts";
+import type { Capability } from "../config/feature-schema.ts";
+import {
+  defaultEgressLimits,
+  discard,
+  isEgressError,
+  toUpstreamFailure,
+  type UpstreamBody,
+  type UpstreamClient,
+  type UpstreamResponse,
+  type UpstreamTimeouts,
+} from "../egress/index.ts";
+import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
+import type { ProviderId } from "../keys/provider-ids.ts";
+import type { SecretKey } from "../keys/secret-key.ts";
+import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
+import type { Operation, ProviderAdapter, ProviderRegistry } from "../providers/index.ts";
+import {
+  formatRouteHeader,
+  type OperatorProvider,
+  type Route,
+  type RoutingTable,
+  resolveRoute,
+} from "../routing/index.ts";
+import { estimateTokens } from "../wire/openai/count-delta-text.ts";
+import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
+import type { ModelCall } from "./pipeline-types.ts";
+import type { ServedCallSink } from "./served-call.ts";
+
+export interface PipelineKitOptions {
+  readonly config: GatewayConfig;
+  readonly registry: ProviderRegistry;
+  readonly upstream: UpstreamClient;
+  readonly admission: AdmissionControl;
+  readonly onServed: ServedCallSink;
+  readonly now?: () => number;
+}
+
+export interface RoutedCall {
+  readonly route: Route;
+  readonly adapter: ProviderAdapter;
+}
+
+export interface CallOutcome {
+  readonly stream: boolean;
+  readonly status: number;
+  readonly outcome: string;
+  readonly usage: TokenUsage | null;
+  readonly estimated?: boolean;
+}
+
+const USER_AGENT = "byok-gateway";
+
+/** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
+const customEndpointTimeouts: UpstreamTimeouts = {
+  connectMs: defaultEgressLimits.connectTimeoutMs,
+  headersMs: defaultEgressLimits.headersTimeoutMs,
+  bodyIdleMs: defaultEgressLimits.bodyIdleTimeoutMs,
+  totalMs: defaultEgressLimits.totalTimeoutMs,
+};
+
+export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegistry): RoutingTable {
+  const providers = new Map<ProviderId, OperatorProvider>();
+  for (const [id, adapter] of registry) {
+    const settings = config.providers[id];
+    providers.set(id, {
+      baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
+      key: id === "custom" ? null : (settings?.apiKey ?? null), // operator keys never go to a user URL
+    });
+  }
+  return { features: config.features, allowDirect: config.routing.allowDirect, providers, registry };
+}
+
+function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeouts {
+  const base = route.guarded ? customEndpointTimeouts : config.upstream.timeouts;
+  const own = route.guarded ? config.egress.timeouts : config.providers[route.provider]?.timeouts;
+  return {
+    connectMs: own?.connectMs ?? base.connectMs,
+    headersMs: own?.headersMs ?? base.headersMs,
+    bodyIdleMs: own?.bodyIdleMs ?? base.bodyIdleMs,
+    totalMs: own?.totalMs ?? base.totalMs,
+  };
+}
+
+/** A JSON object body with its required field, or a 400. */
+export function asObject(body: unknown, required: string): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new GatewayError("invalid_request", { message: "The request body must be a JSON object." });
+  }
+  const record = body as Record<string, unknown>;
+  if (record[required] === undefined) {
+    throw new GatewayError("invalid_request", { message: `\`${required}\` is required.`, param: required });
+  }
+  return record;
+}
+
+/** The status and outcome a failed call is reported with. */
+export function failureOf(error: unknown): { status: number; outcome: string } {
+  return isGatewayError(error)
+    ? { status: error.status, outcome: error.type }
+    : { status: 499, outcome: "client_aborted" };
+}
+
+export function createPipelineKit(options: PipelineKitOptions) {
+  const { config, registry, upstream, onServed, admission: admissionControl } = options;
+  const now = options.now ?? Date.now;
+  const table = buildRoutingTable(config, registry);
+
+  const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
+
+  /** Upstream failures become gateway errors naming the route; a client's own abort passes unchanged. */
+  const toGatewayError = (error: unknown, routed: RoutedCall, signal: AbortSignal): unknown => {
+    if (isGatewayError(error)) return withHeaders(error, routeHeader(routed.route));
+    if (signal.aborted) return error;
+    const failure = isEgressError(error) ? error : toUpstreamFailure(error);
+    return withHeaders(
+      mapEgressFailure(failure, routed.adapter, routed.route.guarded),
+      routeHeader(routed.route),
+    );
+  };
+
+  /** An answer that is not the dialect's shape. */
+  const shapeError = ({ adapter, route }: RoutedCall): GatewayError =>
+    new GatewayError("upstream_error", {
+      provider: adapter.id,
+      message: `${adapter.id}: the response is not a valid ${adapter.dialect === "anthropic" ? "Anthropic" : "OpenAI-compatible"} answer.`,
+      headers: routeHeader(route),
+    });
+
+  return {
+    config,
+    now,
+    table,
+    routeHeader,
+    toGatewayError,
+    shapeError,
+
+    /** Resolves the one route for this call (SPEC §5), or the routing error. */
+    route(call: ModelCall, operation: Operation, model: unknown, needs: readonly Capability[]): RoutedCall {
+      const decision = resolveRoute(table, { model, operation, needs }, call.byok);
+      if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
+      const adapter = registry.get(decision.route.provider);
+      if (adapter === undefined) throw new GatewayError("internal_error");
+      return { route: decision.route, adapter };
+    },
+
+    async admit(
+      call: ModelCall,
+      route: Route,
+      stream: boolean,
+      maxOutputTokens: number | null,
+    ): Promise<Admission> {
+      try {
+        return await admissionControl.admit({
+          userId: call.userId,
+          plan: call.plan,
+          feature: route.feature,
+          source: route.source,
+          stream,
+          maxOutputTokens,
+        });
+      } catch (error) {
+        throw isGatewayError(error) ? withHeaders(error, routeHeader(route)) : error;
+      }
+    },
+
+    /** Sends the body to `path` under the route's base URL with the route's key; a 2xx response or a gateway error. */
+    async send(
+      call: ModelCall,
+      routed: RoutedCall,
+      path: string,
+      json: string,
+      stream: boolean,
+    ): Promise<UpstreamResponse> {
+      const { route, adapter } = routed;
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        accept: stream ? "text/event-stream" : "application/json",
+        "accept-encoding": "identity",
+        "user-agent": USER_AGENT,
+        ...adapter.authHeaders(route.key),
+      };
+      try {
+        const response = await upstream.send({
+          url: `${route.baseUrl.replace(/\/+$/, "")}${path}`,
+          guarded: route.guarded,
+          method: "POST",
+          headers,
+          body: json,
+          timeouts: timeoutsFor(config, route),
+          signal: call.signal,
+        });
+        const encoding = response.headers["content-encoding"];
+        if (encoding !== undefined && encoding !== "identity") {
+          discard(response.body);
+          throw new GatewayError("upstream_error", {
+            provider: adapter.id,
+            message: `${adapter.id}: the response used an unsupported content-encoding.`,
+          });
+        }
+        if (response.status >= 400) {
+          const text = await response.body.text().catch(() => "");
+          const retryAfter = response.headers["retry-after"];
+          // Every key in play is redacted from the provider's text.
+          const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+          throw mapErrorResponse(
+            {
+              status: response.status,
+              text,
+              retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+              source: route.source,
+            },
+            adapter,
+            secrets,
+          );
+        }
+        return response;
+      } catch (error) {
+        throw toGatewayError(error, routed, call.signal);
+      }
+    },
+
+    /** A whole answer as text and parsed JSON. */
+    async readJson(body: UpstreamBody, routed: RoutedCall, signal: AbortSignal) {
+      let text: string;
+      try {
+        text = await body.text();
+      } catch (error) {
+        throw toGatewayError(error, routed, signal);
+      }
+      try {
+        return { text, parsed: JSON.parse(text) as unknown };
+      } catch {
+        throw shapeError(routed);
+      }
+    },
+
+    /** Reports the finished call once: settles its admission and hands it to metering. */
+    report(
+      call: ModelCall,
+      operation: Operation,
+      route: Route,
+      admission: Admission,
+      started: number,
+      outcome: CallOutcome,
+    ) {
+      const { usage } = outcome;
+      admission.settle(
+        usage === null
+          ? null
+          : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, audioSeconds: 0 },
+        outcome.status < 400,
+      );
+      onServed({
+        userId: call.userId,
+        operation,
+        route,
+        latencyMs: now() - started,
+        estimated: false,
+        ...outcome,
+      });
+    },
+
+    /** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */
+    estimate(requestJson: string, textBytes: number): TokenUsage {
+      return {
+        inputTokens: estimateTokens(requestJson.length),
+        outputTokens: estimateTokens(textBytes),
+        cachedInputTokens: 0,
+      };
+    },
+  };
+}
+
+export type PipelineKit = ReturnType<typeof createPipelineKit>;

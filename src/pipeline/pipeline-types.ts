@@ -1,0 +1,28 @@
+/**
+ * @module pipeline/pipeline-types
+ * What the shells hand the pipeline (a model call) and get back (a response to write as it is).
+ */
+import type { Readable } from "node:stream";
+import type { ByokContext } from "../validation/byok-context.ts";
+
+export interface ModelCall {
+  readonly userId: string;
+  /** The user's plan (admin API or JWT claim), null for the default. */
+  readonly plan: string | null;
+  readonly byok: ByokContext;
+  /** Aborted when the client goes away: the upstream call stops at once. */
+  readonly signal: AbortSignal;
+}
+
+export interface PipelineResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Readable;
+}
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+} as const;
+
+export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;

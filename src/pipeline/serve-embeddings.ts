@@ -1,0 +1,45 @@
+/**
+ * @module pipeline/serve-embeddings
+ * Embeddings on an OpenAI-compatible route: float or base64 (encoded here when the upstream answers floats).
+ */
+import { encodeEmbeddingsBase64 } from "../wire/openai/encode-embeddings-base64.ts";
+import { readOpenAiUsage } from "../wire/openai/openai-usage.ts";
+import { buildEmbeddingsBody } from "./build-upstream-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+
+export async function serveEmbeddings(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const upstreamBody = buildEmbeddingsBody(body, route, adapter);
+  const admission = await kit.admit(call, route, false, null);
+  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
+    kit.report(call, "embeddings", route, admission, started, outcome);
+  let parsed: unknown;
+  try {
+    const response = await kit.send(call, routed, adapter.paths.embeddings!, upstreamBody.json, false);
+    ({ parsed } = await kit.readJson(response.body, routed, call.signal));
+    if (upstreamBody.encodeBase64 && !encodeEmbeddingsBase64(parsed)) throw kit.shapeError(routed);
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  const reported = readOpenAiUsage((parsed as { usage?: unknown } | null)?.usage);
+  report({
+    stream: false,
+    status: 200,
+    outcome: "ok",
+    usage: reported ?? kit.estimate(upstreamBody.json, 0),
+    estimated: reported === null,
+  });
+  return {
+    status: 200,
+    headers: { ...JSON_HEADERS, ...kit.routeHeader(route) },
+    body: JSON.stringify(parsed),
+  };
+}

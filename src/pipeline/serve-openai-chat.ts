@@ -1,0 +1,86 @@
+/**
+ * @module pipeline/serve-openai-chat
+ * Chat completions on an OpenAI-compatible route: the body post-processed and passed on, a stream relayed
+ * byte for byte through the usage tap, a whole answer normalized where lenient upstreams leave gaps.
+ */
+import { toUpstreamFailure } from "../egress/index.ts";
+import { countDeltaText } from "../wire/openai/count-delta-text.ts";
+import { createUsageTap } from "../wire/openai/create-usage-tap.ts";
+import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { buildChatBody } from "./build-upstream-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { mapEgressFailure } from "./map-upstream-failure.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
+import { relayStream } from "./relay-stream.ts";
+
+export async function serveOpenAiChat(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const upstreamBody = buildChatBody(body, route, adapter, call.userId);
+  const admission = await kit.admit(call, route, upstreamBody.stream, upstreamBody.maxOutputTokens);
+  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
+    kit.report(call, "chat", route, admission, started, outcome);
+
+  let response: Awaited<ReturnType<PipelineKit["send"]>>;
+  try {
+    response = await kit.send(call, routed, adapter.paths.chat!, upstreamBody.json, upstreamBody.stream);
+  } catch (error) {
+    report({ stream: upstreamBody.stream, ...failureOf(error), usage: null });
+    throw error;
+  }
+
+  if (upstreamBody.stream) {
+    let usage: TokenUsage | null = null;
+    let textBytes = 0;
+    const tap = createUsageTap({
+      stripUsageChunk: upstreamBody.stripUsageChunk,
+      onUsage: (reported) => {
+        usage = reported;
+      },
+      onText: (bytes) => {
+        textBytes += bytes;
+      },
+    });
+    const stream = relayStream(response.body, tap, {
+      signal: call.signal,
+      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+      onEnd: (outcome) =>
+        report({
+          stream: true,
+          status: 200,
+          outcome,
+          // Cut off (or a provider that reports none): the tokens seen so far, estimated and marked.
+          usage: usage ?? kit.estimate(upstreamBody.json, textBytes),
+          estimated: usage === null,
+        }),
+    });
+    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: stream };
+  }
+
+  let answer: string;
+  let usage: TokenUsage | null;
+  let estimated = false;
+  try {
+    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
+    const outcome = normalizeChatCompletion(parsed, route.model);
+    if (outcome === "invalid") throw kit.shapeError(routed);
+    // A conforming answer is relayed as the upstream's own text; only a normalized one is re-serialized.
+    answer = outcome === "unchanged" ? text : JSON.stringify(parsed);
+    usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
+    if (usage === null) {
+      usage = kit.estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
+      estimated = true;
+    }
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+}
