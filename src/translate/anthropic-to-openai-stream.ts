@@ -1,0 +1,51 @@
+/**
+ * @module translate/anthropic-to-openai-stream
+ * An Anthropic Messages SSE stream (bytes or text, split anywhere) → OpenAI chat-completion SSE text:
+ * `data: {chunk}` events, `data: [DONE]` last; an upstream error ends the stream with `data: {"error": …}`
+ * and no `[DONE]` (as the gateway's relay does), which the OpenAI SDK raises.
+ */
+import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
+import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
+import {
+  type AnthropicToOpenAiStreamOptions,
+  createAnthropicEventTranslator,
+  type OpenAiStreamItem,
+} from "./anthropic-events-to-openai-chunks.ts";
+import type { StreamTranslator } from "./stream-translator.ts";
+
+const DONE = "data: [DONE]\n\n";
+
+function render(items: readonly OpenAiStreamItem[], out: string[]): void {
+  for (const item of items) {
+    if (item.kind === "done") out.push(DONE);
+    else out.push(encodeSseEvent(JSON.stringify(item.kind === "chunk" ? item.chunk : item.body)));
+  }
+}
+
+export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOptions): StreamTranslator {
+  const parser = createSseParser();
+  const events = createAnthropicEventTranslator(options);
+  const handle = (event: SseEvent, out: string[]): void => {
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
+      return;
+    }
+    render(events.event(event.event, data), out);
+  };
+  return {
+    push(chunk) {
+      const out: string[] = [];
+      for (const event of parser.push(chunk)) handle(event, out);
+      return out;
+    },
+    end() {
+      const out: string[] = [];
+      for (const event of parser.end()) handle(event, out);
+      render(events.end(), out);
+      return out;
+    },
+  };
+}

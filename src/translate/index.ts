@@ -1,0 +1,51 @@
+/**
+ * @module translate
+ * OpenAI ⇄ Anthropic translation of requests, responses and streams (pure: no HTTP, no provider calls).
+ */
+export {
+  type AnthropicEventTranslator,
+  type AnthropicToOpenAiStreamOptions,
+  createAnthropicEventTranslator,
+  type OpenAiStreamItem,
+} from "./anthropic-events-to-openai-chunks.ts";
+export {
+  type AnthropicToOpenAiRequestOptions,
+  anthropicToOpenAiRequest,
+  type OpenAiRequestTranslation,
+} from "./anthropic-to-openai-request.ts";
+export {
+  type AnthropicToOpenAiResponseOptions,
+  anthropicToOpenAiResponse,
+} from "./anthropic-to-openai-response.ts";
+export { createAnthropicToOpenAiStream } from "./anthropic-to-openai-stream.ts";
+export { anthropicUsageToOpenAi, anthropicUsageToTokenUsage } from "./anthropic-usage-to-openai.ts";
+export { createTranslateTransform } from "./create-translate-transform.ts";
+export { mapAnthropicStopReason } from "./map-anthropic-stop-reason.ts";
+export { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
+export type * from "./openai-chat-types.ts";
+export {
+  createOpenAiChunkTranslator,
+  type OpenAiChunkTranslator,
+  type OpenAiToAnthropicStreamOptions,
+} from "./openai-chunks-to-anthropic-events.ts";
+export {
+  type AnthropicRequestTranslation,
+  DEFAULT_MAX_TOKENS,
+  type OpenAiToAnthropicRequestOptions,
+  openAiToAnthropicRequest,
+} from "./openai-to-anthropic-request.ts";
+export {
+  type OpenAiToAnthropicResponseOptions,
+  openAiToAnthropicResponse,
+} from "./openai-to-anthropic-response.ts";
+export { createOpenAiToAnthropicStream } from "./openai-to-anthropic-stream.ts";
+export { JSON_RESPONSE_TOOL } from "./openai-tools-to-anthropic.ts";
+export { openAiUsageToAnthropic } from "./openai-usage-to-anthropic.ts";
+export { type DescribeStreamFailure, describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+export { type StreamTranslator, translateStream } from "./stream-translator.ts";
+export {
+  type Translation,
+  type TranslationError,
+  type TranslationErrorCode,
+  toGatewayError,
+} from "./translation-result.ts";

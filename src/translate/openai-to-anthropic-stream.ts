@@ -1,0 +1,55 @@
+/**
+ * @module translate/openai-to-anthropic-stream
+ * An OpenAI chat-completion SSE stream (bytes or text, split anywhere) → Anthropic Messages SSE text, every
+ * event with its `event:` line; an upstream error ends the stream with `event: error`.
+ */
+
+import type { AnthropicStreamEvent } from "../wire/anthropic/anthropic-types.ts";
+import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
+import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
+import { isJsonObject } from "./json-object.ts";
+import {
+  createOpenAiChunkTranslator,
+  type OpenAiToAnthropicStreamOptions,
+} from "./openai-chunks-to-anthropic-events.ts";
+import type { StreamTranslator } from "./stream-translator.ts";
+
+function render(events: readonly AnthropicStreamEvent[], out: string[]): void {
+  for (const item of events) out.push(encodeSseEvent(JSON.stringify(item.data), item.event));
+}
+
+export function createOpenAiToAnthropicStream(
+  options: OpenAiToAnthropicStreamOptions = {},
+): StreamTranslator {
+  const parser = createSseParser();
+  const chunks = createOpenAiChunkTranslator(options);
+  const handle = (event: SseEvent, out: string[]): void => {
+    if (event.data.trim() === "[DONE]") {
+      render(chunks.done(), out);
+      return;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      render(chunks.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
+      return;
+    }
+    // A host that names its error event may send the bare error object.
+    if (event.event === "error" && !(isJsonObject(data) && "error" in data)) data = { error: data };
+    render(chunks.chunk(data), out);
+  };
+  return {
+    push(chunk) {
+      const out: string[] = [];
+      for (const event of parser.push(chunk)) handle(event, out);
+      return out;
+    },
+    end() {
+      const out: string[] = [];
+      for (const event of parser.end()) handle(event, out);
+      render(chunks.end(), out);
+      return out;
+    },
+  };
+}

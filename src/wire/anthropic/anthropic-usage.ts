@@ -1,0 +1,45 @@
+/**
+ * @module wire/anthropic/anthropic-usage
+ * Anthropic's token counts read leniently from a `usage` object (a message, `message_start` or `message_delta`).
+ */
+
+export interface AnthropicUsageCounts {
+  /** Input tokens after the last cache breakpoint (neither read from nor written to the cache). */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheCreationTokens: number;
+}
+
+export const ZERO_ANTHROPIC_USAGE: AnthropicUsageCounts = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheCreationTokens: 0,
+};
+
+const count = (value: unknown): number | null =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null;
+
+/**
+ * The counts in `usage` laid over `base`: a field the object does not carry keeps its base value (a
+ * `message_delta` carries cumulative counts, often only `output_tokens`). Null when `usage` is no object.
+ */
+export function readAnthropicUsage(
+  usage: unknown,
+  base: AnthropicUsageCounts = ZERO_ANTHROPIC_USAGE,
+): AnthropicUsageCounts | null {
+  if (typeof usage !== "object" || usage === null || Array.isArray(usage)) return null;
+  const fields = usage as Record<string, unknown>;
+  return {
+    inputTokens: count(fields.input_tokens) ?? base.inputTokens,
+    outputTokens: count(fields.output_tokens) ?? base.outputTokens,
+    cacheReadTokens: count(fields.cache_read_input_tokens) ?? base.cacheReadTokens,
+    cacheCreationTokens: count(fields.cache_creation_input_tokens) ?? base.cacheCreationTokens,
+  };
+}
+
+/** Every input token the request used, cached or not (what OpenAI calls `prompt_tokens`). */
+export function totalInputTokens(counts: AnthropicUsageCounts): number {
+  return counts.inputTokens + counts.cacheReadTokens + counts.cacheCreationTokens;
+}

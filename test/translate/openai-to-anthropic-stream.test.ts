@@ -1,0 +1,134 @@
+/**
+ * @module test/translate/openai-to-anthropic-stream.test
+ * OpenAI streams → Anthropic events through the conformance kit (every fixture, every line ending, split
+ * anywhere), plus the edges: hosts without [DONE] or usage, hosts that number every call 0, cut streams.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createOpenAiToAnthropicStream } from "../../src/translate/openai-to-anthropic-stream.ts";
+import type { TokenUsage } from "../../src/wire/openai/openai-usage.ts";
+import { assertAnthropicStream } from "./assert-anthropic-stream.ts";
+import { openAiStreamFixtures, readFixture, runStreamConformance } from "./conformance-kit.ts";
+
+const fixture = (name: string) => {
+  const found = openAiStreamFixtures.find((item) => item.name === `openai/${name}`);
+  assert.ok(found, name);
+  return found;
+};
+const translateAll = (text: string) => {
+  const stream = createOpenAiToAnthropicStream();
+  return [...stream.push(text), ...stream.end()].join("");
+};
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+for (const item of openAiStreamFixtures) {
+  test(`${item.name} → Anthropic events`, () => {
+    runStreamConformance(item, () => createOpenAiToAnthropicStream());
+  });
+}
+
+test("split in two at every byte, every line ending", () => {
+  runStreamConformance(fixture("text-cache-usage"), () => createOpenAiToAnthropicStream(), {
+    replays: ["halves"],
+  });
+  for (const newline of ["\r\n", "\r"] as const) {
+    runStreamConformance(fixture("text-then-tool"), () => createOpenAiToAnthropicStream(), {
+      newline,
+      replays: ["bytes", "halves"],
+    });
+  }
+});
+
+test("message_start leaves on the first chunk with the upstream's id and model", () => {
+  const stream = createOpenAiToAnthropicStream();
+  const [first] = readFixture(fixture("parallel-tools")).split("\n\n");
+  const out = stream.push(`${first}\n\n`).join("");
+  assert.match(out, /^event: message_start\ndata: /);
+  assert.match(out, /"id":"chatcmpl-Parallel01"/);
+  assert.match(out, /"model":"gpt-4o-2024-08-06"/);
+  assert.match(out, /event: content_block_start\ndata: .*"tool_use","id":"call_A","name":"get_weather"/);
+});
+
+test("a tool call after text closes the text block first", () => {
+  const events = assertAnthropicStream(translateAll(readFixture(fixture("text-then-tool")))).events;
+  const types = events.map(
+    (event) => `${String(event.type)}${event.index === undefined ? "" : `:${String(event.index)}`}`,
+  );
+  const stopText = types.indexOf("content_block_stop:0");
+  const startTool = types.indexOf("content_block_start:1");
+  assert.ok(stopText !== -1 && stopText < startTool, types.join(" "));
+});
+
+test("onUsage reports the metered counts once", () => {
+  const seen: [TokenUsage, boolean][] = [];
+  const stream = createOpenAiToAnthropicStream({
+    onUsage: (usage, complete) => seen.push([usage, complete]),
+  });
+  stream.push(readFixture(fixture("text-cache-usage")));
+  stream.end();
+  assert.deepEqual(seen, [[{ inputTokens: 3084, outputTokens: 9, cachedInputTokens: 2048 }, true]]);
+});
+
+test("a host that omits [DONE] still ends the message after its finish_reason", () => {
+  const text = readFixture(fixture("length")).replace("data: [DONE]\n\n", "");
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.equal(stream.stopReason, "max_tokens");
+});
+
+test("a stream cut before finish_reason ends with event: error", () => {
+  const text =
+    readFixture(fixture("length"))
+      .split('"finish_reason":"length"')[0]
+      ?.replace(/data: [^\n]*$/, "") ?? "";
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.equal(stream.error?.type, "upstream_error");
+  assert.equal(stream.error?.code, "stream_truncated");
+});
+
+test("calls numbered 0 by a host but with new ids become separate tool_use blocks", () => {
+  const text = [
+    chunk({ role: "assistant", content: "" }),
+    chunk({
+      tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "a", arguments: "{}" } }],
+    }),
+    chunk({
+      tool_calls: [
+        { index: 0, id: "call_2", type: "function", function: { name: "b", arguments: '{"x":2}' } },
+      ],
+    }),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.deepEqual(stream.toolCalls, [
+    { id: "call_1", name: "a", input: "{}" },
+    { id: "call_2", name: "b", input: '{"x":2}' },
+  ]);
+  assert.equal(stream.stopReason, "tool_use");
+});
+
+test("a refusal becomes text and stop_reason refusal; reasoning is dropped", () => {
+  const text = [
+    chunk({ role: "assistant", content: "", reasoning_content: "hmm" }),
+    chunk({ refusal: "I can't help with that." }),
+    chunk({}, "stop"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.equal(stream.text, "I can't help with that.");
+  assert.equal(stream.stopReason, "refusal");
+});
+
+test("a host's named error event without the envelope still surfaces", () => {
+  const text = `${chunk({ role: "assistant", content: "Hi" })}event: error\ndata: {"message":"boom","type":"server_error"}\n\n`;
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.equal(stream.text, "Hi");
+  assert.equal(stream.error?.code, "server_error");
+});
+
+test("an empty stream that only says [DONE] is still a whole (empty) message", () => {
+  const stream = assertAnthropicStream(translateAll("data: [DONE]\n\n"));
+  assert.equal(stream.stopReason, "end_turn");
+  assert.equal(stream.text, "");
+});
