@@ -9,6 +9,8 @@ import type { ByokContext } from "../validation/byok-context.ts";
 export type RouteAuth = "user" | "admin" | "public";
 /** How a user route treats X-BYOK-* keys: reject mismatches, strip them (recovery paths), or skip. */
 export type RouteByok = "enforce" | "recovery" | "skip";
+/** The ingress dialect: errors answer in its envelope; Anthropic routes also accept the token in `x-api-key`. */
+export type RouteDialect = "openai" | "anthropic";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,5 +20,6 @@ declare module "fastify" {
   interface FastifyContextConfig {
     auth?: RouteAuth;
     byok?: RouteByok;
+    dialect?: RouteDialect;
   }
 }

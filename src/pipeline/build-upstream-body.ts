@@ -26,6 +26,18 @@ export function derivePromptCacheKey(userId: string, feature: string): string {
   return `byok-${createHash("sha256").update(`${userId}\u0000${feature}`).digest("base64url").slice(0, 32)}`;
 }
 
+/** The route's `params` as defaults: fields the client left unset; the model becomes the route's. */
+export function applyRouteParams(
+  body: Readonly<Record<string, unknown>>,
+  route: Route,
+): Record<string, unknown> {
+  const upstream: Record<string, unknown> = { ...body };
+  for (const [name, value] of Object.entries(route.params))
+    if (upstream[name] === undefined) upstream[name] = value;
+  upstream.model = route.model;
+  return upstream;
+}
+
 export function buildChatBody(
   body: Readonly<Record<string, unknown>>,
   route: Route,

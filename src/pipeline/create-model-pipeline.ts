@@ -4,18 +4,28 @@
  * normalize → report. Every route, custom included, takes the same steps (create-pipeline-kit.ts);
  * the dialects differ only in how a body is built and an answer relayed.
  */
+
+import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { JSON_HEADERS } from "./pipeline-types.ts";
+import { readMessagesNeeds } from "./read-messages-needs.ts";
 import { readRequestNeeds } from "./read-request-needs.ts";
+import { serveAnthropicChat } from "./serve-anthropic-chat.ts";
 import { serveEmbeddings } from "./serve-embeddings.ts";
+import { serveMessages } from "./serve-messages.ts";
 import { serveOpenAiChat } from "./serve-openai-chat.ts";
 
 export type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 export interface ModelPipeline {
   chatCompletions(call: ModelCall, body: unknown): Promise<PipelineResponse>;
+  /** Anthropic's Messages API, on any route (passed through to Anthropic, translated elsewhere). */
+  messages(call: ModelCall, body: unknown): Promise<PipelineResponse>;
+  /** Anthropic's token counting, on routes whose provider answers it. */
+  countTokens(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** The features and direct models this user can use right now. */
   listModels(byok: ByokContext): ModelList;
@@ -30,7 +40,35 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       const started = kit.now();
       const body = asObject(rawBody, "messages");
       const routed = kit.route(call, "chat", body.model, readRequestNeeds(body));
-      return serveOpenAiChat(kit, call, body, routed, started);
+      return routed.adapter.dialect === "anthropic"
+        ? serveAnthropicChat(kit, call, body, routed, started)
+        : serveOpenAiChat(kit, call, body, routed, started);
+    },
+    async messages(call, rawBody) {
+      const started = kit.now();
+      const body = asObject(rawBody, "messages");
+      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body));
+      return serveMessages(kit, call, body, routed, started);
+    },
+    async countTokens(call, rawBody) {
+      const body = asObject(rawBody, "messages");
+      const routed = kit.route(call, "chat", body.model, []);
+      const path = routed.adapter.countTokensPath;
+      if (path === undefined) {
+        throw withHeaders(
+          new GatewayError("invalid_request", {
+            message: `Token counting is answered by Anthropic routes only; this request routes to ${routed.adapter.id}.`,
+            code: "count_tokens_unsupported",
+            param: "model",
+          }),
+          kit.routeHeader(routed.route),
+        );
+      }
+      // Counting costs nothing and is not metered; the key still must be the route's.
+      const upstreamBody = JSON.stringify({ ...body, model: routed.route.model });
+      const response = await kit.send(call, routed, path, upstreamBody, false);
+      const { text } = await kit.readJson(response.body, routed, call.signal);
+      return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(routed.route) }, body: text };
     },
     async embeddings(call, rawBody) {
       const started = kit.now();

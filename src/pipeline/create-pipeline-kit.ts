@@ -31,7 +31,7 @@ import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import type { ModelCall } from "./pipeline-types.ts";
-import type { ServedCallSink } from "./served-call.ts";
+import type { ServedCallSink, ServedOperation } from "./served-call.ts";
 
 export interface PipelineKitOptions {
   readonly config: GatewayConfig;
@@ -244,7 +244,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** Reports the finished call once: settles its admission and hands it to metering. */
     report(
       call: ModelCall,
-      operation: Operation,
+      operation: ServedOperation,
       route: Route,
       admission: Admission,
       started: number,

@@ -5,12 +5,17 @@
  */
 import type { Readable, Transform } from "node:stream";
 import type { GatewayError } from "../errors/gateway-error.ts";
-import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 
 export interface RelayOptions {
   /** The caller's abort: set when the client went away. */
   readonly signal: AbortSignal;
   readonly mapFailure: (error: unknown) => GatewayError;
+  /**
+   * The client-dialect event that ends a failed stream, written through the transform (a passthrough
+   * tap forwards it); null when the transform itself closes the stream with its own error event on end
+   * (a translator, which then reports the stream as cut short).
+   */
+  readonly failureEvent: ((failure: GatewayError) => string) | null;
   /** Called once when the relay ends; with the error type when the upstream failed. */
   readonly onEnd: (outcome: string) => void;
 }
@@ -31,7 +36,8 @@ export function relayStream(upstream: Readable, tap: Transform, options: RelayOp
       return;
     }
     const failure = options.mapFailure(error);
-    tap.end(`data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`);
+    if (options.failureEvent === null) tap.end();
+    else tap.end(options.failureEvent(failure));
     end(failure.type);
   });
   tap.once("close", () => {

@@ -7,6 +7,7 @@ import { toUpstreamFailure } from "../egress/index.ts";
 import { countDeltaText } from "../wire/openai/count-delta-text.ts";
 import { createUsageTap } from "../wire/openai/create-usage-tap.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
+import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
@@ -50,6 +51,7 @@ export async function serveOpenAiChat(
     const stream = relayStream(response.body, tap, {
       signal: call.signal,
       mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+      failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
       onEnd: (outcome) =>
         report({
           stream: true,

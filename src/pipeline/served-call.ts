@@ -8,7 +8,7 @@ import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 
 export interface ServedCall {
   readonly userId: string;
-  readonly operation: Operation;
+  readonly operation: ServedOperation;
   readonly route: Route;
   readonly stream: boolean;
   /** The status the client saw (200 for a stream that later failed). */
@@ -21,5 +21,8 @@ export interface ServedCall {
   readonly estimated: boolean;
   readonly latencyMs: number;
 }
+
+/** What was served: chat completions, embeddings, Anthropic messages (or, later, speech-to-text). */
+export type ServedOperation = Operation | "messages" | "stt";
 
 export type ServedCallSink = (call: ServedCall) => void;

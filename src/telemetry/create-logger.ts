@@ -14,13 +14,14 @@ export interface LoggerOptions {
 
 const REDACTED = "[redacted]";
 
-/** Copies request headers with `authorization`, `cookie` and every `x-byok-*` value replaced. */
+/** Copies request headers with `authorization`, `x-api-key`, `cookie` and every `x-byok-*` value replaced. */
 export function redactHeaders(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     const secret =
       lower === "authorization" ||
+      lower === "x-api-key" ||
       lower === "cookie" ||
       lower === "x-admin-token" ||
       lower.startsWith("x-byok-");
@@ -55,6 +56,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         paths: [
           "headers.authorization",
           "*.headers.authorization",
+          'headers["x-api-key"]',
+          '*.headers["x-api-key"]',
           "apiKey",
           "*.apiKey",
           "token",

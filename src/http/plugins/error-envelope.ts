@@ -5,7 +5,9 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import { ByokRejectedError } from "../../validation/create-byok-validator.ts";
+import { toAnthropicErrorBody } from "../../wire/anthropic/anthropic-error-body.ts";
 import { toOpenAiErrorBody } from "../../wire/openai/openai-error-body.ts";
+import "../fastify-types.ts";
 
 /** Maps Fastify's own errors (body parsing, limits) to catalog types. */
 function fromFastifyError(error: FastifyError): GatewayError {
@@ -47,7 +49,10 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
     if (gatewayError.status === 401 && gatewayError.type !== "upstream_rejected") {
       reply.header("www-authenticate", "Bearer");
     }
-    return reply.status(gatewayError.status).send(toOpenAiErrorBody(gatewayError));
+    const anthropic = request.routeOptions.config?.dialect === "anthropic";
+    return reply
+      .status(gatewayError.status)
+      .send(anthropic ? toAnthropicErrorBody(gatewayError) : toOpenAiErrorBody(gatewayError));
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError("not_found", {

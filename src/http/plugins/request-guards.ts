@@ -26,13 +26,24 @@ function createAdminCheck(byok: Byok): (request: FastifyRequest) => void {
   };
 }
 
+/**
+ * The bearer credentials: `Authorization`, or on Anthropic-dialect routes the `x-api-key` header the
+ * Anthropic SDK sends its `apiKey` in (there it carries the gateway token, never a provider key).
+ */
+function credentialsOf(request: FastifyRequest, dialect: string): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined || dialect !== "anthropic") return authorization;
+  const apiKey = request.headers["x-api-key"];
+  return typeof apiKey === "string" && apiKey.trim() !== "" ? `Bearer ${apiKey.trim()}` : undefined;
+}
+
 export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   app.decorateRequest("principal", null);
   app.decorateRequest("byok", null);
   const checkAdmin = createAdminCheck(byok);
 
   app.addHook("onRequest", async (request) => {
-    const { auth = "public", byok: byokMode = "skip" } = request.routeOptions.config;
+    const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = request.routeOptions.config;
     if (auth === "admin") {
       checkAdmin(request);
       return;
@@ -41,7 +52,7 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
     byok.anonymousLimit.check(request.ip);
     let principal: Principal;
     try {
-      principal = await byok.authenticate(request.headers.authorization);
+      principal = await byok.authenticate(credentialsOf(request, dialect));
     } catch (error) {
       if (error instanceof GatewayError && error.status === 401)
         await byok.anonymousLimit.recordFailure(request.ip);

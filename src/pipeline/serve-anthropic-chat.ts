@@ -1,0 +1,119 @@
+/**
+ * @module pipeline/serve-anthropic-chat
+ * Chat completions on an Anthropic route: the OpenAI body (route defaults applied) translated to a
+ * Messages request with prompt-cache breakpoints unless the feature turns caching off; the answer
+ * translated back, a stream event by event as it arrives.
+ */
+import { toUpstreamFailure } from "../egress/index.ts";
+import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { redactSecrets } from "../keys/redact-secrets.ts";
+import type { SecretKey } from "../keys/secret-key.ts";
+import {
+  anthropicToOpenAiResponse,
+  createAnthropicToOpenAiStream,
+  createTranslateTransform,
+  describeStreamFailure,
+  openAiToAnthropicRequest,
+  toGatewayError as translationError,
+} from "../translate/index.ts";
+import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { applyRouteParams } from "./build-upstream-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { mapEgressFailure } from "./map-upstream-failure.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
+import { relayStream } from "./relay-stream.ts";
+
+export async function serveAnthropicChat(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const translated = openAiToAnthropicRequest(applyRouteParams(body, route), {
+    model: route.model,
+    cacheBreakpoints: route.promptCacheKey !== "off",
+  });
+  if (!translated.ok)
+    throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
+  const { body: request, jsonToolName, includeUsage } = translated.value;
+  const stream = request.stream === true;
+  const json = JSON.stringify(request);
+  const admission = await kit.admit(call, route, stream, request.max_tokens);
+  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
+    kit.report(call, "chat", route, admission, started, outcome);
+
+  let response: Awaited<ReturnType<PipelineKit["send"]>>;
+  try {
+    response = await kit.send(call, routed, adapter.paths.chat!, json, stream);
+  } catch (error) {
+    report({ stream, ...failureOf(error), usage: null });
+    throw error;
+  }
+
+  if (stream) {
+    let usage: TokenUsage | null = null;
+    const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+    const translator = createAnthropicToOpenAiStream({
+      includeUsage,
+      jsonToolName,
+      onUsage: (reported) => {
+        usage = reported;
+      },
+      // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
+      describeFailure: (failure) => {
+        const safe = describeStreamFailure(failure);
+        if (failure.providerMessage === null) return safe;
+        return new GatewayError("upstream_error", {
+          message: `${adapter.id}: ${redactSecrets(failure.providerMessage, secrets).slice(0, 500)}`,
+          provider: adapter.id,
+          ...(safe.code === null ? {} : { code: safe.code }),
+        });
+      },
+    });
+    const relayed = relayStream(response.body, createTranslateTransform(translator), {
+      signal: call.signal,
+      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+      failureEvent: null, // the translator ends a cut-off stream with its own error event
+      onEnd: (outcome) =>
+        report({
+          stream: true,
+          status: 200,
+          outcome,
+          usage: usage ?? kit.estimate(json, 0),
+          estimated: usage === null,
+        }),
+    });
+    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
+  }
+
+  let answer: string;
+  let usage: TokenUsage | null = null;
+  try {
+    const { parsed } = await kit.readJson(response.body, routed, call.signal);
+    const completion = anthropicToOpenAiResponse(parsed, { jsonToolName, model: route.model });
+    if (!completion.ok)
+      throw withHeaders(translationError(completion.error, adapter.id), kit.routeHeader(route));
+    answer = JSON.stringify(completion.value);
+    const reported = completion.value.usage;
+    if (reported !== undefined && reported !== null) {
+      usage = {
+        inputTokens: reported.prompt_tokens,
+        outputTokens: reported.completion_tokens,
+        cachedInputTokens: reported.prompt_tokens_details?.cached_tokens ?? 0,
+      };
+    }
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({
+    stream: false,
+    status: 200,
+    outcome: "ok",
+    usage: usage ?? kit.estimate(json, 0),
+    estimated: usage === null,
+  });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+}

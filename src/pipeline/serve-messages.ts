@@ -1,0 +1,176 @@
+/**
+ * @module pipeline/serve-messages
+ * The Anthropic Messages ingress (`/v1/messages`): passed through natively on an Anthropic route (usage read
+ * on the way), translated to and from chat completions on any OpenAI-compatible route, custom included.
+ */
+import { toUpstreamFailure } from "../egress/index.ts";
+import { withHeaders } from "../errors/gateway-error.ts";
+import {
+  anthropicToOpenAiRequest,
+  anthropicUsageToTokenUsage,
+  createOpenAiToAnthropicStream,
+  createTranslateTransform,
+  openAiToAnthropicResponse,
+  toGatewayError as translationError,
+} from "../translate/index.ts";
+import { toAnthropicErrorBody } from "../wire/anthropic/anthropic-error-body.ts";
+import { readAnthropicUsage } from "../wire/anthropic/anthropic-usage.ts";
+import { createAnthropicUsageTap } from "../wire/anthropic/create-anthropic-usage-tap.ts";
+import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
+import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { mapEgressFailure } from "./map-upstream-failure.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
+import { relayStream } from "./relay-stream.ts";
+
+const maxTokensOf = (body: Readonly<Record<string, unknown>>): number | null =>
+  typeof body.max_tokens === "number" && body.max_tokens >= 0 ? body.max_tokens : null;
+
+export async function serveMessages(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  return routed.adapter.dialect === "anthropic"
+    ? passThrough(kit, call, body, routed, started)
+    : translated(kit, call, body, routed, started);
+}
+
+/** Anthropic to Anthropic: the body as sent (route defaults, the route's model), the answer as received. */
+async function passThrough(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const upstreamBody = applyRouteParams(body, route);
+  const stream = upstreamBody.stream === true;
+  const json = JSON.stringify(upstreamBody);
+  const admission = await kit.admit(call, route, stream, maxTokensOf(upstreamBody));
+  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
+    kit.report(call, "messages", route, admission, started, outcome);
+  let response: Awaited<ReturnType<PipelineKit["send"]>>;
+  try {
+    response = await kit.send(call, routed, adapter.paths.chat!, json, stream);
+  } catch (error) {
+    report({ stream, ...failureOf(error), usage: null });
+    throw error;
+  }
+  if (stream) {
+    let usage: TokenUsage | null = null;
+    const tap = createAnthropicUsageTap((counts) => {
+      usage = anthropicUsageToTokenUsage(counts);
+    });
+    const relayed = relayStream(response.body, tap, {
+      signal: call.signal,
+      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+      failureEvent: (failure) => encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error"),
+      onEnd: (outcome) =>
+        report({
+          stream: true,
+          status: 200,
+          outcome,
+          usage: usage ?? kit.estimate(json, 0),
+          estimated: usage === null,
+        }),
+    });
+    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
+  }
+  let text: string;
+  let usage: TokenUsage | null = null;
+  try {
+    const read = await kit.readJson(response.body, routed, call.signal);
+    text = read.text;
+    const counts = readAnthropicUsage((read.parsed as { usage?: unknown } | null)?.usage);
+    if (counts !== null) usage = anthropicUsageToTokenUsage(counts);
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({
+    stream: false,
+    status: 200,
+    outcome: "ok",
+    usage: usage ?? kit.estimate(json, 0),
+    estimated: usage === null,
+  });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: text };
+}
+
+/** Anthropic in, OpenAI-compatible upstream: the request translated, then the chat path's post-processing. */
+async function translated(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const request = anthropicToOpenAiRequest(body, {
+    model: route.model,
+    maxTokensField: adapter.id === "openai" ? "max_completion_tokens" : "max_tokens",
+  });
+  if (!request.ok) throw withHeaders(translationError(request.error, adapter.id), kit.routeHeader(route));
+  const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
+  const admission = await kit.admit(call, route, upstreamBody.stream, upstreamBody.maxOutputTokens);
+  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
+    kit.report(call, "messages", route, admission, started, outcome);
+  let response: Awaited<ReturnType<PipelineKit["send"]>>;
+  try {
+    response = await kit.send(call, routed, adapter.paths.chat!, upstreamBody.json, upstreamBody.stream);
+  } catch (error) {
+    report({ stream: upstreamBody.stream, ...failureOf(error), usage: null });
+    throw error;
+  }
+  const model = typeof body.model === "string" ? body.model : route.model;
+  if (upstreamBody.stream) {
+    let usage: TokenUsage | null = null;
+    const translator = createOpenAiToAnthropicStream({
+      model,
+      onUsage: (reported, complete) => {
+        if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
+      },
+    });
+    const relayed = relayStream(response.body, createTranslateTransform(translator), {
+      signal: call.signal,
+      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+      failureEvent: null, // the translator ends a cut-off stream with its own `event: error`
+      onEnd: (outcome) =>
+        report({
+          stream: true,
+          status: 200,
+          outcome,
+          usage: usage ?? kit.estimate(upstreamBody.json, 0),
+          estimated: usage === null,
+        }),
+    });
+    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
+  }
+  let answer: string;
+  let usage: TokenUsage | null;
+  try {
+    const { parsed } = await kit.readJson(response.body, routed, call.signal);
+    if (normalizeChatCompletion(parsed, route.model) === "invalid") throw kit.shapeError(routed);
+    usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
+    const message = openAiToAnthropicResponse(parsed, { model });
+    if (!message.ok) throw withHeaders(translationError(message.error, adapter.id), kit.routeHeader(route));
+    answer = JSON.stringify(message.value);
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({
+    stream: false,
+    status: 200,
+    outcome: "ok",
+    usage: usage ?? kit.estimate(upstreamBody.json, 0),
+    estimated: usage === null,
+  });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+}
