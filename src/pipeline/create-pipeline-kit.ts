@@ -17,6 +17,7 @@ import {
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
+import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderAdapter, ProviderRegistry } from "../providers/index.ts";
@@ -265,6 +266,12 @@ export function createPipelineKit(options: PipelineKitOptions) {
         estimated: false,
         ...outcome,
       });
+    },
+
+    /** Removes every key in play (the route's, the user's) from untrusted upstream text. */
+    redactorFor(call: ModelCall, route: Route): (text: string) => string {
+      const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+      return (text) => redactSecrets(text, secrets);
     },
 
     /** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */

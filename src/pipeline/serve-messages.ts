@@ -64,8 +64,11 @@ async function passThrough(
   }
   if (stream) {
     let usage: TokenUsage | null = null;
-    const tap = createAnthropicUsageTap((counts) => {
-      usage = anthropicUsageToTokenUsage(counts);
+    const tap = createAnthropicUsageTap({
+      onUsage: (counts) => {
+        usage = anthropicUsageToTokenUsage(counts);
+      },
+      redact: kit.redactorFor(call, route),
     });
     const relayed = relayStream(response.body, tap, {
       signal: call.signal,

@@ -47,6 +47,7 @@ export async function serveOpenAiChat(
       onText: (bytes) => {
         textBytes += bytes;
       },
+      redact: kit.redactorFor(call, route),
     });
     const stream = relayStream(response.body, tap, {
       signal: call.signal,

@@ -65,13 +65,37 @@ for (const newline of ["\n", "\r\n", "\r"]) {
   });
 }
 
-test("passthrough forwards the very Buffers it received (no copy, no re-serialization)", async () => {
-  const pieces = split(Buffer.from(streamText("\n")), 40);
+test("passthrough forwards the very Buffers it received when chunks hold whole events (no copy, no re-serialization)", async () => {
+  const text = streamText("\n");
+  const pieces = text
+    .split("\n\n")
+    .filter((event) => event !== "")
+    .map((event) => Buffer.from(`${event}\n\n`));
   const result = await run(pieces, false);
   assert.equal(result.out.length, pieces.length);
   for (const [index, piece] of result.out.entries()) {
     assert.equal(piece, pieces[index], `piece ${index} is the same object`);
   }
+});
+
+test("an error event quoting a key is rewritten with the key redacted; others pass untouched", async () => {
+  const key = "sk-live-canary-0123456789abcdef";
+  const error = `data: {"error":{"message":"Incorrect API key provided: ${key}","type":"invalid_request_error"}}\n\n`;
+  const plain = `${chunk("a")}\n\n`;
+  const usages: TokenUsage[] = [];
+  const out: Buffer[] = [];
+  const tap = createUsageTap({
+    stripUsageChunk: false,
+    onUsage: (usage) => usages.push(usage),
+    redact: (value) => value.replaceAll(key, "[redacted]"),
+  });
+  tap.on("data", (piece: Buffer | string) => out.push(Buffer.from(piece)));
+  const ended = new Promise((resolve) => tap.once("end", resolve));
+  Readable.from([Buffer.from(plain + error)]).pipe(tap);
+  await ended;
+  const text = Buffer.concat(out).toString();
+  assert.ok(!text.includes(key));
+  assert.equal(text, plain + error.replace(key, "[redacted]"));
 });
 
 test("a usage object alongside choices is read but never dropped", async () => {

@@ -1,54 +1,47 @@
 /**
  * @module wire/anthropic/create-anthropic-usage-tap
- * A passthrough transform over an Anthropic Messages stream: the upstream's bytes go on unchanged while
- * `message_start` and `message_delta` usage is read (only those events are decoded).
+ * A passthrough tap over an Anthropic Messages stream: the upstream's events go on unchanged while
+ * `message_start` and `message_delta` usage is read, and an error event is rewritten only when it
+ * quotes a key.
  */
-import { Transform } from "node:stream";
-import { sseEventData, sseEventEnd } from "../openai/sse-event-end.ts";
+import type { Transform } from "node:stream";
+import { createSseTap, mayCarryError } from "../openai/create-sse-tap.ts";
+import { sseEventData } from "../openai/sse-event-end.ts";
 import { type AnthropicUsageCounts, readAnthropicUsage } from "./anthropic-usage.ts";
 
 const USAGE = Buffer.from('"usage"');
 const decoder = new TextDecoder();
 
-export function createAnthropicUsageTap(onUsage: (usage: AnthropicUsageCounts) => void): Transform {
-  let pending: Buffer | null = null;
-  let counts: AnthropicUsageCounts | undefined;
+export interface AnthropicUsageTapOptions {
+  readonly onUsage: (usage: AnthropicUsageCounts) => void;
+  /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
+  readonly redact?: (text: string) => string;
+}
 
-  const inspect = (event: Buffer) => {
-    if (event.indexOf(USAGE) === -1) return;
+export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Transform {
+  let counts: AnthropicUsageCounts | undefined;
+  return createSseTap((event) => {
+    if (options.redact !== undefined && mayCarryError(event)) {
+      const text = decoder.decode(event);
+      const redacted = options.redact(text);
+      if (redacted !== text) return redacted;
+    }
+    if (event.indexOf(USAGE) === -1) return "keep";
     const data = sseEventData(decoder.decode(event));
-    if (data === null) return;
+    if (data === null) return "keep";
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
     } catch {
-      return;
+      return "keep";
     }
     const fields = parsed as { type?: unknown; message?: { usage?: unknown }; usage?: unknown };
     const usage = fields.type === "message_start" ? fields.message?.usage : fields.usage;
     const read = readAnthropicUsage(usage, counts);
-    if (read === null) return;
-    counts = read;
-    onUsage(read);
-  };
-
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      this.push(chunk); // forward first: the tap never delays or changes a byte
-      const data = pending === null ? chunk : Buffer.concat([pending, chunk]);
-      pending = null;
-      let start = 0;
-      for (let end = sseEventEnd(data, 0); end !== -1; end = sseEventEnd(data, start)) {
-        inspect(data.subarray(start, end));
-        start = end;
-      }
-      if (start < data.length) pending = Buffer.from(data.subarray(start));
-      done();
-    },
-    flush(done) {
-      if (pending !== null) inspect(pending);
-      pending = null;
-      done();
-    },
+    if (read !== null) {
+      counts = read;
+      options.onUsage(read);
+    }
+    return "keep";
   });
 }
