@@ -35,8 +35,7 @@ export async function serveAnthropicChat(
     model: route.model,
     cacheBreakpoints: route.promptCacheKey !== "off",
   });
-  if (!translated.ok)
-    throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
+  if (!translated.ok) throw withHeaders(translationError(translated.error), kit.routeHeader(route));
   const { body: request, jsonToolName, includeUsage } = translated.value;
   const stream = request.stream === true;
   const json = JSON.stringify(request);

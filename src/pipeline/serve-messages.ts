@@ -119,7 +119,7 @@ async function translated(
     model: route.model,
     maxTokensField: adapter.id === "openai" ? "max_completion_tokens" : "max_tokens",
   });
-  if (!request.ok) throw withHeaders(translationError(request.error, adapter.id), kit.routeHeader(route));
+  if (!request.ok) throw withHeaders(translationError(request.error), kit.routeHeader(route));
   const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
   const admission = await kit.admit(call, route, upstreamBody.stream, upstreamBody.maxOutputTokens);
   const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
