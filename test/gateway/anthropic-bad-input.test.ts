@@ -213,6 +213,9 @@ describe("bad input on /v1/messages → 400 in Anthropic's envelope", () => {
       const envelope = assertAnthropicEnvelope(response.json, response.status, 401);
       assert.match(envelope.error.type, /credentials/);
     }
+    const missing = assertAnthropicEnvelope(result[0]!.json, result[0]!.status, 401);
+    assert.equal(missing.error.type, "missing_credentials");
+    assert.match(missing.error.message, /x-api-key/, "the message names the header the Anthropic SDK uses");
     assert.equal(requests.length, 0);
     const sdk = new Anthropic({ baseURL: env.gateway.url, apiKey: "not-a-token", maxRetries: 0 });
     const error = await sdk.messages.create(body).then(

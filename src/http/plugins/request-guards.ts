@@ -56,6 +56,12 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
     } catch (error) {
       if (error instanceof GatewayError && error.status === 401)
         await byok.anonymousLimit.recordFailure(request.ip);
+      if (error instanceof GatewayError && error.type === "missing_credentials" && dialect === "anthropic") {
+        throw new GatewayError("missing_credentials", {
+          message:
+            "Send the gateway token in x-api-key (as the Anthropic SDK does) or Authorization: Bearer <token>.",
+        });
+      }
       throw error;
     }
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
