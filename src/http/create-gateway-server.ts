@@ -40,11 +40,27 @@ export async function createGatewayServer(
     childLoggerFactory: (logger, bindings, options) =>
       createLazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
   });
+  // Graceful close: in-flight requests (streams included) finish; then every connection still open is
+  // closed, including keep-alive sockets that never sent a request (which Node would otherwise hold
+  // until its headers time-out, a minute).
+  let inFlight = 0;
+  const closeLeftovers = () => {
+    if (closing && inFlight === 0) app.server.closeAllConnections();
+  };
+  app.addHook("onRequest", (request, reply, done) => {
+    inFlight++;
+    reply.raw.once("close", () => {
+      inFlight--;
+      closeLeftovers();
+    });
+    done();
+  });
   app.addHook("onClose", async () => {
     closing = true;
   });
   app.addHook("preClose", async () => {
     closing = true;
+    setImmediate(closeLeftovers); // after Fastify stops accepting
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
