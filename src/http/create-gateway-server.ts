@@ -47,7 +47,7 @@ export async function createGatewayServer(
   const closeLeftovers = () => {
     if (closing && inFlight === 0) app.server.closeAllConnections();
   };
-  app.addHook("onRequest", (request, reply, done) => {
+  app.addHook("onRequest", (_request, reply, done) => {
     inFlight++;
     reply.raw.once("close", () => {
       inFlight--;
