@@ -20,6 +20,7 @@ export interface AnthropicUsageTapOptions {
 
 export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Transform {
   let counts: AnthropicUsageCounts | undefined;
+  const mayAlter = (chunk: Buffer) => options.redact !== undefined && mayCarryError(chunk);
   return createSseTap((event) => {
     if (options.redact !== undefined && mayCarryError(event)) {
       const text = decoder.decode(event);
@@ -43,5 +44,5 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Tran
       options.onUsage(read);
     }
     return "keep";
-  });
+  }, mayAlter);
 }

@@ -11,11 +11,40 @@ import { sseEventEnd } from "./sse-event-end.ts";
 /** `keep` forwards the event's bytes, `drop` removes it, a string replaces it. */
 export type SseEventVerdict = "keep" | "drop" | string;
 
-export function createSseTap(inspect: (event: Buffer) => SseEventVerdict): Transform {
+const LF = 0x0a;
+
+/**
+ * `mayAlter(chunk)` says whether any event in a chunk could be dropped or rewritten (a cheap byte search);
+ * when it cannot and the chunk holds whole events, the chunk is forwarded before it is inspected, so
+ * reading usage never delays the first byte.
+ */
+export function createSseTap(
+  inspect: (event: Buffer) => SseEventVerdict,
+  mayAlter: (chunk: Buffer) => boolean = () => true,
+): Transform {
   let pending: Buffer | null = null;
 
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      const length = chunk.length;
+      if (
+        pending === null &&
+        length > 1 &&
+        chunk[length - 1] === LF &&
+        chunk[length - 2] === LF &&
+        !mayAlter(chunk)
+      ) {
+        this.push(chunk); // whole events nobody will change: forward first, read after
+        for (
+          let start = 0, end = sseEventEnd(chunk, 0);
+          end !== -1;
+          start = end, end = sseEventEnd(chunk, start)
+        ) {
+          inspect(chunk.subarray(start, end));
+        }
+        done();
+        return;
+      }
       const data = pending === null ? chunk : Buffer.concat([pending, chunk]);
       pending = null;
       const out: Array<Buffer | string> = [];

@@ -36,6 +36,9 @@ function mayCarryUsage(event: Buffer): boolean {
 }
 
 export function createUsageTap(options: UsageTapOptions): Transform {
+  const mayAlter = (chunk: Buffer) =>
+    (options.redact !== undefined && mayCarryError(chunk)) ||
+    (options.stripUsageChunk && mayCarryUsage(chunk));
   return createSseTap((event) => {
     if (options.onText !== undefined) {
       const text = countDeltaText(event);
@@ -61,5 +64,5 @@ export function createUsageTap(options: UsageTapOptions): Transform {
     options.onUsage(usage);
     const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
     return options.stripUsageChunk && usageOnly ? "drop" : "keep";
-  });
+  }, mayAlter);
 }
