@@ -144,6 +144,12 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
     /** Resolves the one route for this call (SPEC §5), or the routing error. */
     route(call: ModelCall, operation: Operation, model: unknown, needs: readonly Capability[]): RoutedCall {
+      if (typeof model !== "string" || model === "") {
+        throw new GatewayError("invalid_request", {
+          message: "`model` is required: a feature name, or provider/model on your own key.",
+          param: "model",
+        });
+      }
       const decision = resolveRoute(table, { model, operation, needs }, call.byok);
       if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
       const adapter = registry.get(decision.route.provider);

@@ -153,11 +153,20 @@ describe("routing over HTTP", () => {
       assertOpenAiEnvelope(response, 400, "no_route");
     });
 
-    for (const model of ["no_such_feature", "unknown/x", 42]) {
+    for (const model of ["no_such_feature", "unknown/x"]) {
       test(`404 model_not_found for ${JSON.stringify(model)}`, async () => {
         const response = await chat(userKeys, { model });
         assertOpenAiEnvelope(response, 404, "model_not_found");
         assert.equal(errorOf(response).param, "model");
+      });
+    }
+
+    for (const model of [42, "", undefined]) {
+      test(`400 invalid_request for a model of ${JSON.stringify(model) ?? "undefined"}`, async () => {
+        const response = await chat(userKeys, { model });
+        assertOpenAiEnvelope(response, 400, "invalid_request");
+        assert.equal(errorOf(response).param, "model");
+        assert.match(errorOf(response).message, /`model` is required/);
       });
     }
   });
