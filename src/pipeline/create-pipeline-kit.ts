@@ -3,6 +3,7 @@
  * The steps every served path shares, in order: parse the body's shape, resolve the route, admit it,
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
+import type { Transform } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { Capability } from "../config/feature-schema.ts";
 import {
@@ -31,7 +32,8 @@ import {
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
-import type { ModelCall } from "./pipeline-types.ts";
+import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
+import { relayStream } from "./relay-stream.ts";
 import type { ServedCallSink, ServedOperation } from "./served-call.ts";
 
 export interface PipelineKitOptions {
@@ -106,6 +108,32 @@ export function failureOf(error: unknown): { status: number; outcome: string } {
   return isGatewayError(error)
     ? { status: error.status, outcome: error.type }
     : { status: 499, outcome: "client_aborted" };
+}
+
+/** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */
+function estimate(requestJson: string, textBytes: number): TokenUsage {
+  return {
+    inputTokens: estimateTokens(requestJson.length),
+    outputTokens: estimateTokens(textBytes),
+    cachedInputTokens: 0,
+  };
+}
+
+/** Every key in play for a call (the route's, the user's): what upstream text is redacted of. */
+function secretsOf(call: ModelCall, route: Route): SecretKey[] {
+  return [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+}
+
+export interface RelayedStream {
+  /** The client-dialect event that ends a failed stream, or null when the transform writes its own. */
+  readonly failureEvent: ((failure: GatewayError) => string) | null;
+  /** The usage the transform read, when the stream ends. */
+  readonly usage: () => TokenUsage | null;
+  /** The upstream request, the basis of an estimate. */
+  readonly requestJson: string;
+  /** Bytes of generated text seen, the other basis of an estimate. */
+  readonly textBytes?: () => number;
+  readonly report: (outcome: CallOutcome) => void;
 }
 
 export function createPipelineKit(options: PipelineKitOptions) {
@@ -215,7 +243,6 @@ export function createPipelineKit(options: PipelineKitOptions) {
           const text = await response.body.text().catch(() => "");
           const retryAfter = response.headers["retry-after"];
           // Every key in play is redacted from the provider's text.
-          const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
           throw mapErrorResponse(
             {
               status: response.status,
@@ -224,7 +251,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
               source: route.source,
             },
             adapter,
-            secrets,
+            secretsOf(call, route),
           );
         }
         return response;
@@ -274,20 +301,44 @@ export function createPipelineKit(options: PipelineKitOptions) {
       });
     },
 
+    /**
+     * Relays an upstream stream through `transform` (a usage tap or a translator) and reports the call
+     * once when it ends: with the usage the transform read, else estimated from the request and the text
+     * seen (a stream cut off before the provider reported usage), marked estimated.
+     */
+    relay(
+      call: ModelCall,
+      routed: RoutedCall,
+      body: UpstreamBody,
+      transform: Transform,
+      stream: RelayedStream,
+    ): PipelineResponse {
+      const { route, adapter } = routed;
+      const relayed = relayStream(body, transform, {
+        signal: call.signal,
+        mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+        failureEvent: stream.failureEvent,
+        onEnd: (outcome) => {
+          const usage = stream.usage();
+          stream.report({
+            stream: true,
+            status: 200,
+            outcome,
+            usage: usage ?? estimate(stream.requestJson, stream.textBytes?.() ?? 0),
+            estimated: usage === null,
+          });
+        },
+      });
+      return { status: 200, headers: { ...SSE_HEADERS, ...routeHeader(route) }, body: relayed };
+    },
+
     /** Removes every key in play (the route's, the user's) from untrusted upstream text. */
     redactorFor(call: ModelCall, route: Route): (text: string) => string {
-      const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+      const secrets = secretsOf(call, route);
       return (text) => redactSecrets(text, secrets);
     },
 
-    /** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */
-    estimate(requestJson: string, textBytes: number): TokenUsage {
-      return {
-        inputTokens: estimateTokens(requestJson.length),
-        outputTokens: estimateTokens(textBytes),
-        cachedInputTokens: 0,
-      };
-    },
+    estimate,
   };
 }
 

@@ -1,13 +1,4 @@
-/**
- * @module pipeline/serve-anthropic-chat
- * Chat completions on an Anthropic route: the OpenAI body (route defaults applied) translated to a
- * Messages request with prompt-cache breakpoints unless the feature turns caching off; the answer
- * translated back, a stream event by event as it arrives.
- */
-import { toUpstreamFailure } from "../egress/index.ts";
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
-import { redactSecrets } from "../keys/redact-secrets.ts";
-import type { SecretKey } from "../keys/secret-key.ts";
 import {
   anthropicToOpenAiResponse,
   createAnthropicToOpenAiStream,
@@ -19,9 +10,7 @@ import {
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { mapEgressFailure } from "./map-upstream-failure.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
-import { relayStream } from "./relay-stream.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveAnthropicChat(
   kit: PipelineKit,
@@ -53,7 +42,7 @@ export async function serveAnthropicChat(
 
   if (stream) {
     let usage: TokenUsage | null = null;
-    const secrets = [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+    const redact = kit.redactorFor(call, route);
     const translator = createAnthropicToOpenAiStream({
       includeUsage,
       jsonToolName,
@@ -65,26 +54,18 @@ export async function serveAnthropicChat(
         const safe = describeStreamFailure(failure);
         if (failure.providerMessage === null) return safe;
         return new GatewayError("upstream_error", {
-          message: `${adapter.id}: ${redactSecrets(failure.providerMessage, secrets).slice(0, 500)}`,
+          message: `${adapter.id}: ${redact(failure.providerMessage).slice(0, 500)}`,
           provider: adapter.id,
           ...(safe.code === null ? {} : { code: safe.code }),
         });
       },
     });
-    const relayed = relayStream(response.body, createTranslateTransform(translator), {
-      signal: call.signal,
-      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+    return kit.relay(call, routed, response.body, createTranslateTransform(translator), {
       failureEvent: null, // the translator ends a cut-off stream with its own error event
-      onEnd: (outcome) =>
-        report({
-          stream: true,
-          status: 200,
-          outcome,
-          usage: usage ?? kit.estimate(json, 0),
-          estimated: usage === null,
-        }),
+      usage: () => usage,
+      requestJson: json,
+      report,
     });
-    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
   }
 
   let answer: string;

@@ -1,9 +1,3 @@
-/**
- * @module pipeline/serve-messages
- * The Anthropic Messages ingress (`/v1/messages`): passed through natively on an Anthropic route (usage read
- * on the way), translated to and from chat completions on any OpenAI-compatible route, custom included.
- */
-import { toUpstreamFailure } from "../egress/index.ts";
 import { withHeaders } from "../errors/gateway-error.ts";
 import {
   anthropicToOpenAiRequest,
@@ -21,9 +15,7 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { mapEgressFailure } from "./map-upstream-failure.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
-import { relayStream } from "./relay-stream.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
 
 const maxTokensOf = (body: Readonly<Record<string, unknown>>): number | null =>
   typeof body.max_tokens === "number" && body.max_tokens >= 0 ? body.max_tokens : null;
@@ -70,20 +62,12 @@ async function passThrough(
       },
       redact: kit.redactorFor(call, route),
     });
-    const relayed = relayStream(response.body, tap, {
-      signal: call.signal,
-      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+    return kit.relay(call, routed, response.body, tap, {
       failureEvent: (failure) => encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error"),
-      onEnd: (outcome) =>
-        report({
-          stream: true,
-          status: 200,
-          outcome,
-          usage: usage ?? kit.estimate(json, 0),
-          estimated: usage === null,
-        }),
+      usage: () => usage,
+      requestJson: json,
+      report,
     });
-    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
   }
   let text: string;
   let usage: TokenUsage | null = null;
@@ -140,20 +124,12 @@ async function translated(
         if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
       },
     });
-    const relayed = relayStream(response.body, createTranslateTransform(translator), {
-      signal: call.signal,
-      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+    return kit.relay(call, routed, response.body, createTranslateTransform(translator), {
       failureEvent: null, // the translator ends a cut-off stream with its own `event: error`
-      onEnd: (outcome) =>
-        report({
-          stream: true,
-          status: 200,
-          outcome,
-          usage: usage ?? kit.estimate(upstreamBody.json, 0),
-          estimated: usage === null,
-        }),
+      usage: () => usage,
+      requestJson: upstreamBody.json,
+      report,
     });
-    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: relayed };
   }
   let answer: string;
   let usage: TokenUsage | null;

@@ -1,9 +1,3 @@
-/**
- * @module pipeline/serve-openai-chat
- * Chat completions on an OpenAI-compatible route: the body post-processed and passed on, a stream relayed
- * byte for byte through the usage tap, a whole answer normalized where lenient upstreams leave gaps.
- */
-import { toUpstreamFailure } from "../egress/index.ts";
 import { countDeltaText } from "../wire/openai/count-delta-text.ts";
 import { createUsageTap } from "../wire/openai/create-usage-tap.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
@@ -11,9 +5,7 @@ import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { mapEgressFailure } from "./map-upstream-failure.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
-import { relayStream } from "./relay-stream.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveOpenAiChat(
   kit: PipelineKit,
@@ -49,21 +41,13 @@ export async function serveOpenAiChat(
       },
       redact: kit.redactorFor(call, route),
     });
-    const stream = relayStream(response.body, tap, {
-      signal: call.signal,
-      mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
+    return kit.relay(call, routed, response.body, tap, {
       failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
-      onEnd: (outcome) =>
-        report({
-          stream: true,
-          status: 200,
-          outcome,
-          // Cut off (or a provider that reports none): the tokens seen so far, estimated and marked.
-          usage: usage ?? kit.estimate(upstreamBody.json, textBytes),
-          estimated: usage === null,
-        }),
+      usage: () => usage,
+      requestJson: upstreamBody.json,
+      textBytes: () => textBytes,
+      report,
     });
-    return { status: 200, headers: { ...SSE_HEADERS, ...kit.routeHeader(route) }, body: stream };
   }
 
   let answer: string;
