@@ -4,6 +4,13 @@ export {
   createAuthenticator,
 } from "./create-authenticator.ts";
 export { createJwtVerifier, type JwtVerifier } from "./create-jwt-verifier.ts";
+export {
+  createListenTickets,
+  type IssuedListenTicket,
+  type ListenTicketGrant,
+  type ListenTickets,
+  TICKET_PREFIX,
+} from "./create-listen-tickets.ts";
 export { createUserAdmin, type UserAdmin, type UserAdminOptions } from "./create-user-admin.ts";
 export { createGatewayToken, hashToken, TOKEN_PREFIX } from "./gateway-tokens.ts";
 export { isUserId, type Principal, USER_ID_PATTERN } from "./principal.ts";

@@ -17,6 +17,11 @@ const secret = (minLength: number, what: string) =>
 const providerSettings = z.strictObject({
   /** Where this provider's API lives (tests and proxies point it elsewhere). */
   baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  /**
+   * Deepgram's live (WebSocket) API, when it is not the REST base URL with a ws(s) scheme (self-hosted
+   * deployments, tests). Only the deepgram provider has one.
+   */
+  liveBaseUrl: z.url({ protocol: /^wss?$/, error: "must be a ws(s) URL" }).optional(),
   /** The operator's own key for this provider (prefer BYOK_<PROVIDER>_API_KEY). */
   apiKey: secret(1, "apiKey").optional(),
   /** Time limits for this provider's calls; `upstream.timeouts` fills what is unset. */
@@ -108,6 +113,35 @@ export const configSchema = z
     defaultPlan: z.string().min(1).optional(),
     rateLimits: globalRateLimitsSchema,
     metering: meteringSchema,
+    speechToText: z
+      .strictObject({
+        /** The largest prerecorded upload relayed to the provider (`POST /v1/listen`); 413 beyond it. */
+        maxUploadBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(8 * 1024 * 1024 * 1024)
+          .default(512 * 1024 * 1024),
+        /** How long a listen ticket may be redeemed (single use, held in memory). */
+        ticketTtlSeconds: z.number().int().min(1).max(59).default(30),
+        /** Tickets held at once; issuing beyond it drops the oldest. */
+        maxTickets: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** Bytes one live session may have queued towards a slow side before that side's sender is paused. */
+        liveMaxBufferedBytes: z
+          .number()
+          .int()
+          .min(16 * 1024)
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
+        /** The largest single live message (an audio frame or a result). */
+        liveMaxMessageBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(4 * 1024 * 1024),
+      })
+      .prefault({}),
     routing: z
       .strictObject({
         /** Whether `provider/model` may be asked for directly (always on the user's own key). */
@@ -147,6 +181,15 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, context) => {
+    for (const [id, settings] of Object.entries(config.providers)) {
+      if (settings?.liveBaseUrl !== undefined && id !== "deepgram") {
+        context.addIssue({
+          code: "custom",
+          path: ["providers", id, "liveBaseUrl"],
+          message: "only the deepgram provider has a live (WebSocket) API",
+        });
+      }
+    }
     // Cross-references: a plan named as default exists, and plan limits count real features.
     if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {
       context.addIssue({

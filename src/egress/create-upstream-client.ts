@@ -30,7 +30,8 @@ export interface UpstreamCall {
   readonly guarded: boolean;
   readonly method: "GET" | "POST";
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | null;
+  /** A stream (an upload relayed as it arrives) is sent once: it is never retried. */
+  readonly body: string | Readable | null;
   readonly timeouts: UpstreamTimeouts;
   /** The caller's abort (a client that went away). */
   readonly signal?: AbortSignal;
@@ -189,7 +190,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         response = await attempt();
       } catch (error) {
         const code = innermostCode(error);
-        if (signal.aborted || code === null || !closedBeforeResponse.has(code)) throw error;
+        const replayable = typeof call.body === "string" || call.body === null;
+        if (signal.aborted || !replayable || code === null || !closedBeforeResponse.has(code)) throw error;
         response = await attempt(); // the socket closed before any response byte: one retry
       }
     } catch (error) {

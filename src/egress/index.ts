@@ -27,6 +27,12 @@ export { EgressConfigError } from "./egress-config-error.ts";
 export { type EgressDenyReason, egressDenyReasons, isEgressDenyReason } from "./egress-deny-reasons.ts";
 export { EgressError, isEgressError } from "./egress-error.ts";
 export type { EgressEventDetails, EgressObserver } from "./egress-observer.ts";
+export {
+  openUpstreamSocket,
+  type UpstreamSocket,
+  type UpstreamSocketCall,
+  type UpstreamSocketOpening,
+} from "./open-upstream-socket.ts";
 export { defaultEgressLimits, type EgressLimits, type TrustedCertificates } from "./parse-egress-limits.ts";
 export type { VettedAddress } from "./resolve-host.ts";
 export { type EgressResolver, type ResolvedAddress, systemResolver } from "./system-resolver.ts";

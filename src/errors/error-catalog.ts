@@ -43,6 +43,7 @@ export const errorCatalog = {
   user_exists: { status: 409, message: "A user with this id already exists." },
   payload_too_large: { status: 413, message: "The request body is too large." },
   unsupported_media_type: { status: 415, message: "The request body must be application/json." },
+  upgrade_required: { status: 426, message: "This endpoint is a WebSocket: send an upgrade request." },
   rate_limited: { status: 429, message: "Too many requests; retry after the time in Retry-After." },
   internal_error: { status: 500, message: "The gateway failed to handle the request." },
   upstream_error: { status: 502, message: "The provider failed or could not be reached." },

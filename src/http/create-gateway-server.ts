@@ -14,6 +14,7 @@ import { registerChatCompletionsRoute } from "./routes/chat-completions-route.ts
 import { registerEmbeddingsRoute } from "./routes/embeddings-route.ts";
 import { registerEnrollmentRoutes } from "./routes/enrollment-routes.ts";
 import { registerHealthRoutes } from "./routes/health-routes.ts";
+import { registerListenRoutes } from "./routes/listen-routes.ts";
 import { registerMessagesRoutes } from "./routes/messages-route.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
@@ -75,6 +76,7 @@ export async function createGatewayServer(
   registerEmbeddingsRoute(app, byok);
   registerMessagesRoutes(app, byok);
   registerModelsRoute(app, byok);
+  registerListenRoutes(app, byok);
   registerUsageRoutes(app, byok);
   if (byok.config.adminToken) {
     registerAdminUserRoutes(app, byok);

@@ -9,8 +9,11 @@ import type { ByokContext } from "../validation/byok-context.ts";
 export type RouteAuth = "user" | "admin" | "public";
 /** How a user route treats X-BYOK-* keys: reject mismatches, strip them (recovery paths), or skip. */
 export type RouteByok = "enforce" | "recovery" | "skip";
-/** The ingress dialect: errors answer in its envelope; Anthropic routes also accept the token in `x-api-key`. */
-export type RouteDialect = "openai" | "anthropic";
+/**
+ * The ingress dialect: errors answer in its envelope; Anthropic routes also accept the token in
+ * `x-api-key`, Deepgram routes in `Authorization: Token` (as the Deepgram SDK sends it).
+ */
+export type RouteDialect = "openai" | "anthropic" | "deepgram";
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -5,6 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import { createAuthenticator } from "../auth/create-authenticator.ts";
+import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ConfigError } from "../config/config-error.ts";
@@ -93,6 +94,8 @@ export interface Byok {
   };
   /** The per-address limit on unauthenticated requests. */
   readonly anonymousLimit: AnonymousLimit;
+  /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
+  readonly listenTickets: ListenTickets;
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
@@ -177,7 +180,7 @@ function toUsageRecord(call: ServedCall, at: number): UsageRecord {
     inputTokens: call.usage?.inputTokens ?? 0,
     outputTokens: call.usage?.outputTokens ?? 0,
     cachedInputTokens: call.usage?.cachedInputTokens ?? 0,
-    audioSeconds: 0,
+    audioSeconds: call.audioSeconds ?? 0,
     estimated: call.estimated,
     latencyMs: call.latencyMs,
   };
@@ -261,7 +264,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       latencyMs: call.latencyMs,
       inputTokens: call.usage?.inputTokens ?? null,
       outputTokens: call.usage?.outputTokens ?? null,
-      audioSeconds: null,
+      audioSeconds: call.audioSeconds,
     });
     if (logger.isLevelEnabled("debug")) {
       logger.debug(
@@ -275,6 +278,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
             outcome: call.outcome,
             usage: call.usage,
             estimated: call.estimated,
+            audioSeconds: call.audioSeconds,
             latencyMs: call.latencyMs,
           },
         },
@@ -289,6 +293,11 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     upstream,
     admission,
     onServed,
+    now,
+  });
+  const listenTickets = createListenTickets({
+    ttlMs: config.speechToText.ticketTtlSeconds * 1000,
+    max: config.speechToText.maxTickets,
     now,
   });
   const reportUsage = createUsageReporter({ store, admission, flush: () => recorder.flush(), now });
@@ -314,6 +323,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       flush: () => recorder.flush(),
     },
     anonymousLimit,
+    listenTickets,
     authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {

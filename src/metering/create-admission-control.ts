@@ -7,7 +7,13 @@
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { PlanConfig } from "../config/plan-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
-import type { CounterCharge, Meter, QuotaCounterRepository, UsageSource } from "../store/store-types.ts";
+import type {
+  CounterCharge,
+  CounterKey,
+  Meter,
+  QuotaCounterRepository,
+  UsageSource,
+} from "../store/store-types.ts";
 import { type ApplicableLimit, applicableLimits, type CallUsage, meterAmount } from "./plan-limits.ts";
 import type { RateLimiter } from "./rate-limits/index.ts";
 
@@ -23,6 +29,11 @@ export interface AdmissionRequest {
 }
 
 export interface Admission {
+  /**
+   * Charges usage as a long call goes (a live transcription's audio): null while the plan's limits hold,
+   * else the 402 to end the call with. BYOK-served calls are never limited (always null).
+   */
+  consume(usage: CallUsage): Promise<GatewayError | null>;
   /** Once, when the call ends: reconciles reservations with the reported usage, frees the stream slot. */
   settle(usage: CallUsage | null, succeeded: boolean): void;
 }
@@ -64,6 +75,9 @@ function reservation(meter: Meter, maxOutputTokens: number | null): number {
   return 0;
 }
 
+/** Usage shown in messages and details: audio seconds are fractional. */
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
 function rateLimited(
   code: "requests_per_minute" | "concurrent_streams",
   retryAfterSeconds: number,
@@ -89,6 +103,42 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
 
   const settleFailed = (error: unknown) => observer.onSettleFailed?.(error);
 
+  /** The 402 for a refused charge, naming the limit, the usage and when it resets. */
+  function quotaError(
+    plan: ResolvedPlan,
+    limits: readonly ApplicableLimit[],
+    refusedKey: CounterKey,
+    used: number,
+    why: "max_tokens" | "reached",
+  ): GatewayError {
+    const refused =
+      limits.find(
+        (entry) =>
+          entry.key.meter === refusedKey.meter &&
+          entry.key.scope === refusedKey.scope &&
+          entry.key.periodStart === refusedKey.periodStart,
+      ) ?? limits[0]!;
+    observer.onQuotaRejected?.(refused.key.meter);
+    const wouldExceed = why === "max_tokens" && used < refused.limit.limit;
+    return new GatewayError("quota_exceeded", {
+      message:
+        `The ${plan.name} plan's ${refused.limit.period === "day" ? "daily" : "monthly"} ${refused.key.meter} limit ` +
+        `${wouldExceed ? "would be exceeded by this request's max_tokens" : "is reached"} ` +
+        `(${round(used)} of ${refused.limit.limit}); it resets at ${new Date(refused.resetsAt).toISOString()}. ` +
+        "Bring your own key to keep going.",
+      code: refused.key.meter,
+      details: {
+        plan: plan.name,
+        meter: refused.key.meter,
+        scope: refused.scope,
+        period: refused.limit.period,
+        used: round(used),
+        limit: refused.limit.limit,
+        resets_at: new Date(refused.resetsAt).toISOString(),
+      },
+    });
+  }
+
   async function chargeQuota(request: AdmissionRequest, plan: ResolvedPlan, limits: ApplicableLimit[]) {
     const charges: CounterCharge[] = limits.map((entry) => {
       const amount = reservation(entry.key.meter, request.maxOutputTokens);
@@ -100,30 +150,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     });
     const result = await counters.tryCharge(charges);
     if (result.ok) return charges;
-    const sameKey = (entry: ApplicableLimit) =>
-      entry.key.meter === result.key.meter &&
-      entry.key.scope === result.key.scope &&
-      entry.key.periodStart === result.key.periodStart;
-    const refused = limits.find(sameKey) ?? limits[0]!;
-    observer.onQuotaRejected?.(refused.key.meter);
-    const wouldExceed = result.used < refused.limit.limit;
-    throw new GatewayError("quota_exceeded", {
-      message:
-        `The ${plan.name} plan's ${refused.limit.period === "day" ? "daily" : "monthly"} ${refused.key.meter} limit ` +
-        `${wouldExceed ? "would be exceeded by this request's max_tokens" : "is reached"} ` +
-        `(${result.used} of ${refused.limit.limit}); it resets at ${new Date(refused.resetsAt).toISOString()}. ` +
-        "Bring your own key to keep going.",
-      code: refused.key.meter,
-      details: {
-        plan: plan.name,
-        meter: refused.key.meter,
-        scope: refused.scope,
-        period: refused.limit.period,
-        used: result.used,
-        limit: refused.limit.limit,
-        resets_at: new Date(refused.resetsAt).toISOString(),
-      },
-    });
+    throw quotaError(plan, limits, result.key, result.used, "max_tokens");
   }
 
   return {
@@ -164,13 +191,32 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         }
       }
 
+      // What each counter holds for this call so far: the reservation, then what `consume` charged.
+      const charged = charges.map((charge) => ({ key: charge.key, amount: charge.amount }));
       let settled = false;
       return {
+        async consume(usage) {
+          if (settled || plan === null) return null;
+          const step = charged
+            .map((entry) => ({ entry, amount: meterAmount(entry.key.meter, usage) }))
+            .filter(({ entry, amount }) => amount > 0 && entry.key.meter !== "requests");
+          if (step.length === 0) return null;
+          const result = await counters.tryCharge(
+            step.map(({ entry, amount }) => ({
+              key: entry.key,
+              amount,
+              limit: limits.find((limit) => limit.key === entry.key)!.limit.limit,
+            })),
+          );
+          if (!result.ok) return quotaError(plan, limits, result.key, result.used, "reached");
+          for (const { entry, amount } of step) entry.amount += amount;
+          return null;
+        },
         settle(usage, succeeded) {
           if (settled) return;
           settled = true;
           releaseStream();
-          for (const charge of charges) {
+          for (const charge of charged) {
             const { meter } = charge.key;
             // A failed call costs the operator nothing: its request is given back.
             const actual =

@@ -9,14 +9,23 @@ import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
+import { type LiveSession, openLiveSession } from "./open-live-session.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { JSON_HEADERS } from "./pipeline-types.ts";
 import { readMessagesNeeds } from "./read-messages-needs.ts";
 import { readRequestNeeds } from "./read-request-needs.ts";
+import {
+  abandonLiveSession,
+  type LiveRelay,
+  type LiveRelayOptions,
+  type LiveSocket,
+  relayLiveSession,
+} from "./relay-live-session.ts";
 import { serveAnthropicChat } from "./serve-anthropic-chat.ts";
 import { serveEmbeddings } from "./serve-embeddings.ts";
 import { serveMessages } from "./serve-messages.ts";
 import { serveOpenAiChat } from "./serve-openai-chat.ts";
+import { type ListenUpload, servePrerecorded } from "./serve-prerecorded.ts";
 
 export type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
@@ -29,6 +38,14 @@ export interface ModelPipeline {
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** The features and direct models this user can use right now. */
   listModels(byok: ByokContext): ModelList;
+  /** Prerecorded speech-to-text (`POST /v1/listen`): the upload streamed to the provider. */
+  transcribe(call: ModelCall, query: URLSearchParams, upload: ListenUpload): Promise<PipelineResponse>;
+  /** A live speech-to-text session, opened upstream (or refused) before the client's socket is accepted. */
+  openLive(call: ModelCall, query: URLSearchParams): Promise<LiveSession>;
+  /** Relays an opened session with the client's socket until either side ends it. */
+  relayLive(session: LiveSession, client: LiveSocket, options?: Partial<LiveRelayOptions>): LiveRelay;
+  /** Closes an opened session whose client left before its socket was accepted. */
+  abandonLive(session: LiveSession): void;
 }
 
 export type ModelPipelineOptions = PipelineKitOptions;
@@ -77,5 +94,14 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       return serveEmbeddings(kit, call, body, routed, started);
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
+    transcribe: (call, query, upload) =>
+      servePrerecorded(kit, call, query, upload, kit.config.speechToText.maxUploadBytes),
+    openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),
+    relayLive: (session, client, relayOptions = {}) =>
+      relayLiveSession(kit, session, client, {
+        maxBufferedBytes: kit.config.speechToText.liveMaxBufferedBytes,
+        ...relayOptions,
+      }),
+    abandonLive: (session) => abandonLiveSession(kit, session),
   };
 }

@@ -3,7 +3,7 @@
  * The steps every served path shares, in order: parse the body's shape, resolve the route, admit it,
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
-import type { Transform } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { Capability } from "../config/feature-schema.ts";
 import {
@@ -50,15 +50,30 @@ export interface RoutedCall {
   readonly adapter: ProviderAdapter;
 }
 
+/** One upstream request: the path under the route's base URL (query included) and its body. */
+export interface UpstreamRequest {
+  readonly path: string;
+  /** Text, or a stream (an upload relayed as it arrives, never retried). */
+  readonly body: string | Readable;
+  readonly contentType: string;
+  readonly accept: string;
+  /** Sent when the client said how large its upload is. */
+  readonly contentLength?: number;
+}
+
 export interface CallOutcome {
   readonly stream: boolean;
   readonly status: number;
   readonly outcome: string;
   readonly usage: TokenUsage | null;
   readonly estimated?: boolean;
+  /** Audio seconds the provider reported (speech-to-text). */
+  readonly audioSeconds?: number | null;
 }
 
 const USER_AGENT = "byok-gateway";
+
+const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
 
 /** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
 const customEndpointTimeouts: UpstreamTimeouts = {
@@ -158,9 +173,63 @@ export function createPipelineKit(options: PipelineKitOptions) {
   const shapeError = ({ adapter, route }: RoutedCall): GatewayError =>
     new GatewayError("upstream_error", {
       provider: adapter.id,
-      message: `${adapter.id}: the response is not a valid ${adapter.dialect === "anthropic" ? "Anthropic" : "OpenAI-compatible"} answer.`,
+      message: `${adapter.id}: the response is not a valid ${DIALECT_NAMES[adapter.dialect]} answer.`,
       headers: routeHeader(route),
     });
+
+  /** Sends `body` (text, or a stream sent once) upstream with the route's key; a 2xx response or a gateway error. */
+  async function sendBody(
+    call: ModelCall,
+    routed: RoutedCall,
+    request: UpstreamRequest,
+  ): Promise<UpstreamResponse> {
+    const { route, adapter } = routed;
+    const headers: Record<string, string> = {
+      "content-type": request.contentType,
+      accept: request.accept,
+      "accept-encoding": "identity",
+      "user-agent": USER_AGENT,
+      ...(request.contentLength === undefined ? {} : { "content-length": String(request.contentLength) }),
+      ...adapter.authHeaders(route.key),
+    };
+    try {
+      const response = await upstream.send({
+        url: `${route.baseUrl.replace(/\/+$/, "")}${request.path}`,
+        guarded: route.guarded,
+        method: "POST",
+        headers,
+        body: request.body,
+        timeouts: timeoutsFor(config, route),
+        signal: call.signal,
+      });
+      const encoding = response.headers["content-encoding"];
+      if (encoding !== undefined && encoding !== "identity") {
+        discard(response.body);
+        throw new GatewayError("upstream_error", {
+          provider: adapter.id,
+          message: `${adapter.id}: the response used an unsupported content-encoding.`,
+        });
+      }
+      if (response.status >= 400) {
+        const text = await response.body.text().catch(() => "");
+        const retryAfter = response.headers["retry-after"];
+        // Every key in play is redacted from the provider's text.
+        throw mapErrorResponse(
+          {
+            status: response.status,
+            text,
+            retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+            source: route.source,
+          },
+          adapter,
+          secretsOf(call, route),
+        );
+      }
+      return response;
+    } catch (error) {
+      throw toGatewayError(error, routed, call.signal);
+    }
+  }
 
   return {
     config,
@@ -169,6 +238,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
     routeHeader,
     toGatewayError,
     shapeError,
+    /** The time limits of calls on this route (the provider's, or the egress guard's for custom). */
+    timeoutsOf: (route: Route) => timeoutsFor(config, route),
+    /** Every key in play for a call: what upstream text is redacted of. */
+    secretsOf,
 
     /** Resolves the one route for this call (SPEC §5), or the routing error. */
     route(call: ModelCall, operation: Operation, model: unknown, needs: readonly Capability[]): RoutedCall {
@@ -206,59 +279,16 @@ export function createPipelineKit(options: PipelineKitOptions) {
     },
 
     /** Sends the body to `path` under the route's base URL with the route's key; a 2xx response or a gateway error. */
-    async send(
-      call: ModelCall,
-      routed: RoutedCall,
-      path: string,
-      json: string,
-      stream: boolean,
-    ): Promise<UpstreamResponse> {
-      const { route, adapter } = routed;
-      const headers: Record<string, string> = {
-        "content-type": "application/json",
+    send(call: ModelCall, routed: RoutedCall, path: string, json: string, stream: boolean) {
+      return sendBody(call, routed, {
+        path,
+        body: json,
+        contentType: "application/json",
         accept: stream ? "text/event-stream" : "application/json",
-        "accept-encoding": "identity",
-        "user-agent": USER_AGENT,
-        ...adapter.authHeaders(route.key),
-      };
-      try {
-        const response = await upstream.send({
-          url: `${route.baseUrl.replace(/\/+$/, "")}${path}`,
-          guarded: route.guarded,
-          method: "POST",
-          headers,
-          body: json,
-          timeouts: timeoutsFor(config, route),
-          signal: call.signal,
-        });
-        const encoding = response.headers["content-encoding"];
-        if (encoding !== undefined && encoding !== "identity") {
-          discard(response.body);
-          throw new GatewayError("upstream_error", {
-            provider: adapter.id,
-            message: `${adapter.id}: the response used an unsupported content-encoding.`,
-          });
-        }
-        if (response.status >= 400) {
-          const text = await response.body.text().catch(() => "");
-          const retryAfter = response.headers["retry-after"];
-          // Every key in play is redacted from the provider's text.
-          throw mapErrorResponse(
-            {
-              status: response.status,
-              text,
-              retryAfter: typeof retryAfter === "string" ? retryAfter : null,
-              source: route.source,
-            },
-            adapter,
-            secretsOf(call, route),
-          );
-        }
-        return response;
-      } catch (error) {
-        throw toGatewayError(error, routed, call.signal);
-      }
+      });
     },
+
+    sendBody,
 
     /** A whole answer as text and parsed JSON. */
     async readJson(body: UpstreamBody, routed: RoutedCall, signal: AbortSignal) {
@@ -285,10 +315,15 @@ export function createPipelineKit(options: PipelineKitOptions) {
       outcome: CallOutcome,
     ) {
       const { usage } = outcome;
+      const audioSeconds = outcome.audioSeconds ?? null;
       admission.settle(
-        usage === null
+        usage === null && audioSeconds === null
           ? null
-          : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, audioSeconds: 0 },
+          : {
+              inputTokens: usage?.inputTokens ?? 0,
+              outputTokens: usage?.outputTokens ?? 0,
+              audioSeconds: audioSeconds ?? 0,
+            },
         outcome.status < 400,
       );
       onServed({
@@ -298,6 +333,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         latencyMs: now() - started,
         estimated: false,
         ...outcome,
+        audioSeconds,
       });
     },
 

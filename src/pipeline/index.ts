@@ -10,4 +10,7 @@ export {
   type PipelineResponse,
 } from "./create-model-pipeline.ts";
 export type { ModelEntry, ModelList } from "./list-models.ts";
+export type { LiveSession } from "./open-live-session.ts";
+export type { LiveRelay, LiveRelayOptions, LiveSide, LiveSocket } from "./relay-live-session.ts";
+export type { ListenUpload } from "./serve-prerecorded.ts";
 export type { ServedCall, ServedCallSink } from "./served-call.ts";

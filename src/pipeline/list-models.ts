@@ -4,6 +4,7 @@
  * `provider/model` names their own keys unlock, in OpenAI's list shape.
  */
 import type { ProviderId } from "../keys/provider-ids.ts";
+import type { Operation } from "../providers/index.ts";
 import { type RoutingTable, resolveRoute } from "../routing/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 
@@ -19,11 +20,15 @@ export interface ModelList {
   readonly data: readonly ModelEntry[];
 }
 
+const OPERATIONS: readonly Operation[] = ["chat", "embeddings", "stt"];
+
 export function listModels(table: RoutingTable, byok: ByokContext, created: number): ModelList {
   const data: ModelEntry[] = [];
-  for (const [name, feature] of Object.entries(table.features)) {
-    const operation = feature.needs.includes("embeddings") ? "embeddings" : "chat";
-    if (resolveRoute(table, { model: name, operation, needs: [] }, byok).ok) {
+  for (const name of Object.keys(table.features)) {
+    const servable = OPERATIONS.some(
+      (operation) => resolveRoute(table, { model: name, operation, needs: [] }, byok).ok,
+    );
+    if (servable) {
       data.push({ id: name, object: "model", created, owned_by: "byok-gateway" });
     }
   }

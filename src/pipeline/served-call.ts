@@ -19,10 +19,12 @@ export interface ServedCall {
   readonly usage: TokenUsage | null;
   /** True when the provider reported no usage and the tokens were estimated from the text seen. */
   readonly estimated: boolean;
+  /** Audio seconds the provider reported (speech-to-text); null for model calls. */
+  readonly audioSeconds: number | null;
   readonly latencyMs: number;
 }
 
-/** What was served: chat completions, embeddings, Anthropic messages (or, later, speech-to-text). */
-export type ServedOperation = Operation | "messages" | "stt";
+/** What was served: chat completions, embeddings, Anthropic messages or speech-to-text. */
+export type ServedOperation = Operation | "messages";
 
 export type ServedCallSink = (call: ServedCall) => void;

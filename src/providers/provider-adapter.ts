@@ -10,7 +10,8 @@ import type { SecretKey } from "../keys/secret-key.ts";
 /** The wire format a provider speaks; same-dialect calls pass through, others are translated. */
 export type Dialect = "openai" | "anthropic" | "deepgram";
 
-export type Operation = "chat" | "embeddings";
+/** What a route serves: chat completions, embeddings, or speech-to-text (prerecorded and live). */
+export type Operation = "chat" | "embeddings" | "stt";
 
 export interface ProviderError {
   /** The provider's message, untrusted: redact keys before it is shown. */

@@ -5,6 +5,7 @@
 import type { ProviderId } from "../keys/provider-ids.ts";
 import { anthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { customProvider } from "./custom/custom-provider.ts";
+import { deepgramProvider } from "./deepgram/deepgram-provider.ts";
 import { geminiProvider } from "./gemini/gemini-provider.ts";
 import { openaiProvider } from "./openai/openai-provider.ts";
 import { openrouterProvider } from "./openrouter/openrouter-provider.ts";
@@ -19,6 +20,7 @@ export function createProviderRegistry(extra: readonly ProviderAdapter[] = []): 
     openrouterProvider,
     geminiProvider,
     customProvider,
+    deepgramProvider,
     ...extra,
   ];
   return new Map(adapters.map((adapter) => [adapter.id, adapter] as const));

@@ -110,7 +110,7 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
   }
 
   const needs = new Set<Capability>([
-    request.operation === "embeddings" ? "embeddings" : "chat",
+    request.operation === "chat" ? "chat" : request.operation,
     ...(feature?.needs ?? []),
     ...request.needs,
   ]);

@@ -14,7 +14,10 @@ export interface LoggerOptions {
 
 const REDACTED = "[redacted]";
 
-/** Copies request headers with `authorization`, `x-api-key`, `cookie` and every `x-byok-*` value replaced. */
+/**
+ * Copies request headers with credentials (`authorization`, `x-api-key`, `cookie`, a WebSocket's
+ * `sec-websocket-protocol`) and every `x-byok-*` value replaced.
+ */
 export function redactHeaders(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -24,6 +27,7 @@ export function redactHeaders(headers: Readonly<Record<string, unknown>>): Recor
       lower === "x-api-key" ||
       lower === "cookie" ||
       lower === "x-admin-token" ||
+      lower === "sec-websocket-protocol" ||
       lower.startsWith("x-byok-");
     out[name] = secret ? REDACTED : value;
   }

@@ -1,11 +1,13 @@
 /**
  * @module http/plugins/error-envelope
- * Every error and unknown route answers in OpenAI's envelope with a stable type; nothing unsafe leaks.
+ * Every error answers in its route's dialect envelope (OpenAI's, Anthropic's or Deepgram's; unknown routes
+ * OpenAI's) with a stable type; nothing unsafe leaks.
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import { ByokRejectedError } from "../../validation/create-byok-validator.ts";
 import { toAnthropicErrorBody } from "../../wire/anthropic/anthropic-error-body.ts";
+import { toDeepgramErrorBody } from "../../wire/deepgram/deepgram-error-body.ts";
 import { toOpenAiErrorBody } from "../../wire/openai/openai-error-body.ts";
 import "../fastify-types.ts";
 
@@ -49,10 +51,16 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
     if (gatewayError.status === 401 && gatewayError.type !== "upstream_rejected") {
       reply.header("www-authenticate", "Bearer");
     }
-    const anthropic = request.routeOptions.config?.dialect === "anthropic";
+    const dialect = request.routeOptions.config?.dialect ?? "openai";
     return reply
       .status(gatewayError.status)
-      .send(anthropic ? toAnthropicErrorBody(gatewayError) : toOpenAiErrorBody(gatewayError));
+      .send(
+        dialect === "anthropic"
+          ? toAnthropicErrorBody(gatewayError)
+          : dialect === "deepgram"
+            ? toDeepgramErrorBody(gatewayError, request.id)
+            : toOpenAiErrorBody(gatewayError),
+      );
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError("not_found", {

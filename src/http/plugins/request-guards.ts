@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
-import "../fastify-types.ts";
+import type { RouteDialect } from "../fastify-types.ts";
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
 
@@ -27,14 +27,46 @@ function createAdminCheck(byok: Byok): (request: FastifyRequest) => void {
 }
 
 /**
- * The bearer credentials: `Authorization`, or on Anthropic-dialect routes the `x-api-key` header the
- * Anthropic SDK sends its `apiKey` in (there it carries the gateway token, never a provider key).
+ * The bearer credentials: `Authorization`; on Anthropic-dialect routes also the `x-api-key` header the
+ * Anthropic SDK sends its `apiKey` in, and on Deepgram-dialect routes `Authorization: Token <token>`, the
+ * Deepgram SDK's form (there they carry the gateway token, never a provider key).
  */
-function credentialsOf(request: FastifyRequest, dialect: string): string | undefined {
+function credentialsOf(request: FastifyRequest, dialect: RouteDialect): string | undefined {
   const authorization = request.headers.authorization;
+  if (dialect === "deepgram" && authorization !== undefined) {
+    const token = /^Token\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    return token === undefined ? authorization : `Bearer ${token}`;
+  }
   if (authorization !== undefined || dialect !== "anthropic") return authorization;
   const apiKey = request.headers["x-api-key"];
   return typeof apiKey === "string" && apiKey.trim() !== "" ? `Bearer ${apiKey.trim()}` : undefined;
+}
+
+const MISSING_CREDENTIALS: Readonly<Partial<Record<RouteDialect, string>>> = {
+  anthropic:
+    "Send the gateway token in x-api-key (as the Anthropic SDK does) or Authorization: Bearer <token>.",
+  deepgram:
+    "Send the gateway token as Authorization: Token <token> (as the Deepgram SDK does) or Bearer <token>.",
+};
+
+/** A user's authentication: the per-address limit first, failures counted against the address. */
+export async function authenticateUser(
+  byok: Byok,
+  request: FastifyRequest,
+  dialect: RouteDialect,
+): Promise<Principal> {
+  byok.anonymousLimit.check(request.ip);
+  try {
+    return await byok.authenticate(credentialsOf(request, dialect));
+  } catch (error) {
+    if (error instanceof GatewayError && error.status === 401)
+      await byok.anonymousLimit.recordFailure(request.ip);
+    const message = MISSING_CREDENTIALS[dialect];
+    if (error instanceof GatewayError && error.type === "missing_credentials" && message !== undefined) {
+      throw new GatewayError("missing_credentials", { message });
+    }
+    throw error;
+  }
 }
 
 export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
@@ -49,21 +81,7 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
       return;
     }
     if (auth !== "user") return;
-    byok.anonymousLimit.check(request.ip);
-    let principal: Principal;
-    try {
-      principal = await byok.authenticate(credentialsOf(request, dialect));
-    } catch (error) {
-      if (error instanceof GatewayError && error.status === 401)
-        await byok.anonymousLimit.recordFailure(request.ip);
-      if (error instanceof GatewayError && error.type === "missing_credentials" && dialect === "anthropic") {
-        throw new GatewayError("missing_credentials", {
-          message:
-            "Send the gateway token in x-api-key (as the Anthropic SDK does) or Authorization: Bearer <token>.",
-        });
-      }
-      throw error;
-    }
+    const principal = await authenticateUser(byok, request, dialect);
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;
     if (byokMode !== "skip") {

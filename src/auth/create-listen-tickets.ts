@@ -1,0 +1,66 @@
+/**
+ * @module auth/create-listen-tickets
+ * Listen tickets: what a browser presents on the live `/v1/listen` socket instead of headers it cannot
+ * set. Issued over HTTPS after the keys were validated, held only in this process's memory, single use,
+ * expiring in under a minute; looked up by their hash, never logged.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { ByokContext } from "../validation/byok-context.ts";
+import type { Principal } from "./principal.ts";
+
+export const TICKET_PREFIX = "lt_";
+
+export interface ListenTicketGrant {
+  readonly principal: Principal;
+  /** The keys validated when the ticket was issued. */
+  readonly byok: ByokContext;
+}
+
+export interface IssuedListenTicket {
+  readonly ticket: string;
+  /** ms since the epoch */
+  readonly expiresAt: number;
+}
+
+export interface ListenTickets {
+  issue(grant: ListenTicketGrant): IssuedListenTicket;
+  /** The grant, once: null for an unknown, used or expired ticket. */
+  redeem(ticket: string): ListenTicketGrant | null;
+  /** Tickets held (expired ones included until they are redeemed or pushed out). */
+  readonly size: number;
+}
+
+export interface ListenTicketsOptions {
+  readonly ttlMs: number;
+  /** Tickets held at once; the oldest goes first beyond it. */
+  readonly max: number;
+  readonly now?: () => number;
+}
+
+const digest = (ticket: string) => createHash("sha256").update(ticket, "utf8").digest("base64url");
+
+export function createListenTickets(options: ListenTicketsOptions): ListenTickets {
+  const now = options.now ?? Date.now;
+  const held = new LRUCache<string, ListenTicketGrant & { readonly expiresAt: number }>({ max: options.max });
+  return {
+    issue(grant) {
+      const ticket = `${TICKET_PREFIX}${randomBytes(32).toString("base64url")}`;
+      const expiresAt = now() + options.ttlMs;
+      held.set(digest(ticket), { ...grant, expiresAt });
+      return { ticket, expiresAt };
+    },
+    redeem(ticket) {
+      if (!ticket.startsWith(TICKET_PREFIX) || ticket.length > 100) return null;
+      const key = digest(ticket);
+      const entry = held.get(key);
+      if (entry === undefined) return null;
+      held.delete(key); // single use, expired or not
+      if (now() >= entry.expiresAt) return null;
+      return { principal: entry.principal, byok: entry.byok };
+    },
+    get size() {
+      return held.size;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * @module http/routes/listen-routes
+ * Deepgram-compatible speech-to-text: `POST /v1/listen` (prerecorded, the upload streamed through),
+ * the live `GET /v1/listen` WebSocket (authenticated and opened upstream on the upgrade, then relayed), and
+ * `POST /v1/listen/tickets` for browsers, which cannot set headers on a WebSocket.
+ */
+import { Readable } from "node:stream";
+import websocket from "@fastify/websocket";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Principal } from "../../auth/principal.ts";
+import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
+import type { Byok } from "../../library/create-byok.ts";
+import type { LiveRelay, LiveSession, ModelCall } from "../../pipeline/index.ts";
+import type { ByokContext } from "../../validation/byok-context.ts";
+import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
+import { authenticateUser } from "../plugins/request-guards.ts";
+import { modelCallOf, sendPipelineResponse } from "./send-pipeline-response.ts";
+
+/** What the upgrade's preHandler decided, for the socket handler. */
+type LiveOpening =
+  | { readonly ok: true; readonly session: LiveSession }
+  | { readonly ok: false; readonly error: unknown };
+
+declare module "fastify" {
+  interface FastifyRequest {
+    liveOpening: LiveOpening | null;
+  }
+}
+
+const queryOf = (request: FastifyRequest) => new URLSearchParams(request.url.split("?")[1] ?? "");
+
+const isJson = (contentType: string) => /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType);
+
+function contentLengthOf(request: FastifyRequest): number | null {
+  const header = request.headers["content-length"];
+  return header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
+}
+
+/** The caller of a live socket: a listen ticket (browsers), else the token and keys in its headers. */
+async function liveCaller(
+  byok: Byok,
+  request: FastifyRequest,
+): Promise<{ principal: Principal; byok: ByokContext }> {
+  const ticket = queryOf(request).get("ticket");
+  if (ticket === null) {
+    const principal = await authenticateUser(byok, request, "deepgram");
+    return { principal, byok: await byok.validate(principal, request.headers) };
+  }
+  byok.anonymousLimit.check(request.ip);
+  const grant = byok.listenTickets.redeem(ticket);
+  if (grant === null) {
+    await byok.anonymousLimit.recordFailure(request.ip);
+    throw new GatewayError("invalid_credentials", {
+      message: "The listen ticket is unknown, already used or expired; ask for a new one.",
+      param: "ticket",
+    });
+  }
+  return grant;
+}
+
+export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
+  const settings = byok.config.speechToText;
+  const relays = new Set<LiveRelay>();
+  app.decorateRequest("liveOpening", null);
+
+  app.register(websocket, {
+    options: { maxPayload: settings.liveMaxMessageBytes, perMessageDeflate: false },
+    // Shutdown: live sessions end with 1001 (and are reported); any other socket closes the same way.
+    preClose(done) {
+      for (const relay of relays) relay.shutdown();
+      for (const client of app.websocketServer.clients)
+        client.close(LIVE_CLOSE.goingAway, "the gateway is shutting down");
+      done();
+    },
+  });
+
+  app.register(async (scope) => {
+    // Audio of any content type reaches the handler as the request stream itself (never buffered);
+    // JSON (`{"url": ...}`) is parsed as usual.
+    scope.removeContentTypeParser(["text/plain"]);
+    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+
+    scope.post(
+      "/v1/listen",
+      { config: { auth: "user", byok: "enforce", dialect: "deepgram" } },
+      async (request, reply) => {
+        const contentType = request.headers["content-type"] ?? "";
+        const audio = isJson(contentType) ? null : (request.body as Readable | undefined);
+        try {
+          const response = await byok.pipeline.transcribe(
+            modelCallOf(request, reply),
+            queryOf(request),
+            audio === null
+              ? { kind: "url", body: request.body }
+              : {
+                  kind: "audio",
+                  stream: audio ?? Readable.from([]),
+                  contentType: contentType || "application/octet-stream",
+                  contentLength: audio === undefined ? 0 : contentLengthOf(request),
+                },
+          );
+          return sendPipelineResponse(reply, response);
+        } catch (error) {
+          // An upload refused before it was read is not read at all: the connection closes after the answer.
+          if (audio && !audio.readableEnded) reply.header("connection", "close");
+          throw error;
+        }
+      },
+    );
+
+    scope.route({
+      method: "GET",
+      url: "/v1/listen",
+      config: { auth: "public", dialect: "deepgram" },
+      handler: async () => {
+        throw new GatewayError("upgrade_required", {
+          message: "GET /v1/listen is the live transcription WebSocket: send an upgrade request.",
+        });
+      },
+      // Authentication, validation, routing, admission and the provider's socket, all before the client's
+      // socket opens: a refusal is a close code on an accepted socket, so browsers can read it.
+      preHandler: async (request) => {
+        if (!request.ws) return;
+        const controller = new AbortController();
+        const socket = request.raw.socket;
+        const onGone = () => controller.abort(new Error("the client went away"));
+        socket.once("close", onGone);
+        try {
+          const caller = await liveCaller(byok, request);
+          request.principal = caller.principal;
+          request.byok = caller.byok;
+          const call: ModelCall = {
+            userId: caller.principal.userId,
+            plan: caller.principal.plan,
+            byok: caller.byok,
+            signal: controller.signal,
+          };
+          const session = await byok.pipeline.openLive(call, queryOf(request));
+          request.liveOpening = { ok: true, session };
+        } catch (error) {
+          request.liveOpening = { ok: false, error };
+        } finally {
+          socket.off("close", onGone);
+        }
+        const opening = request.liveOpening;
+        if (opening.ok && socket.destroyed) {
+          // The client left while the provider's socket opened: it closes at once.
+          byok.pipeline.abandonLive(opening.session);
+        }
+      },
+      wsHandler: (client, request) => {
+        const opening = request.liveOpening;
+        if (opening === null) {
+          client.close(LIVE_CLOSE.internalError, "internal_error");
+          return;
+        }
+        if (!opening.ok) {
+          const { error } = opening;
+          const refusal = isGatewayError(error) ? error : new GatewayError("internal_error");
+          if (refusal.status >= 500) request.log.error({ err: error }, "live session failed to open");
+          else
+            request.log.info(
+              { type: refusal.type, userId: request.principal?.userId },
+              "live session refused",
+            );
+          client.close(closeCodeFor(refusal), closeReasonFor(refusal));
+          return;
+        }
+        const relay = byok.pipeline.relayLive(opening.session, client, {
+          onPaused: (slow) =>
+            request.log.debug(
+              { slow, userId: request.principal?.userId },
+              "live session paused: one side is slow",
+            ),
+          onChargeFailed: (error) =>
+            request.log.error({ err: error }, "a live session's audio could not be charged"),
+        });
+        relays.add(relay);
+        void relay.finished.then(() => relays.delete(relay));
+      },
+    });
+  });
+
+  app.post("/v1/listen/tickets", { config: { auth: "user", byok: "enforce" } }, async (request, reply) => {
+    const issued = byok.listenTickets.issue({ principal: request.principal!, byok: request.byok! });
+    return reply
+      .code(201)
+      .header("cache-control", "no-store")
+      .send({
+        ticket: issued.ticket,
+        expires_at: new Date(issued.expiresAt).toISOString(),
+        expires_in: settings.ticketTtlSeconds,
+      });
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * @module pipeline/build-listen-query
+ * The query a Deepgram call is sent with: the client's options passed through, `model` replaced by the
+ * route's model, the route's configured params as defaults, and the gateway's own parameters removed.
+ */
+import { GatewayError } from "../errors/gateway-error.ts";
+import type { Route } from "../routing/index.ts";
+
+/** Parameters that are the gateway's, never Deepgram's: the feature name and the listen ticket. */
+const GATEWAY_PARAMS = new Set(["model", "ticket"]);
+
+/** The most query text passed on (Deepgram's own URLs are far shorter). */
+const QUERY_LIMIT = 16 * 1024;
+
+function paramValues(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(paramValues);
+  if (value === null || value === undefined) return [];
+  return [typeof value === "object" ? JSON.stringify(value) : String(value)];
+}
+
+export function buildListenQuery(client: URLSearchParams, route: Route): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of client) {
+    if (!GATEWAY_PARAMS.has(name)) query.append(name, value);
+  }
+  query.set("model", route.model);
+  for (const [name, value] of Object.entries(route.params)) {
+    if (query.has(name) || GATEWAY_PARAMS.has(name)) continue;
+    for (const one of paramValues(value)) query.append(name, one);
+  }
+  const text = query.toString();
+  if (text.length > QUERY_LIMIT) {
+    throw new GatewayError("invalid_request", {
+      message: `The query string is longer than ${QUERY_LIMIT} characters.`,
+    });
+  }
+  return text;
+}
+
+/**
+ * A callback makes the provider post the transcript elsewhere, later: the gateway never sees its
+ * duration, so operator-served (metered) transcription refuses it.
+ */
+export function refuseUnmeteredCallback(client: URLSearchParams, route: Route): void {
+  if (route.source === "operator" && client.has("callback")) {
+    throw new GatewayError("invalid_request", {
+      message:
+        "`callback` is available only on your own Deepgram key: operator-served transcription is metered from the answer.",
+      param: "callback",
+    });
+  }
+}

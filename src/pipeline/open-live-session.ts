@@ -1,0 +1,95 @@
+/**
+ * @module pipeline/open-live-session
+ * Opens a live transcription session before the client's socket is accepted: route, admission (rate
+ * limits, concurrent streams, the plan's audio seconds before opening), then the provider's live socket
+ * with the route's key in a header; a refused upgrade maps to the gateway's errors like any upstream answer.
+ */
+import {
+  isEgressError,
+  openUpstreamSocket,
+  toUpstreamFailure,
+  type UpstreamSocket,
+} from "../egress/index.ts";
+import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
+import type { Admission } from "../metering/create-admission-control.ts";
+import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
+import type { PipelineKit, RoutedCall } from "./create-pipeline-kit.ts";
+import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
+import type { ModelCall } from "./pipeline-types.ts";
+
+export interface LiveSession {
+  readonly call: ModelCall;
+  readonly routed: RoutedCall;
+  readonly admission: Admission;
+  /** The provider's open live socket. */
+  readonly upstream: UpstreamSocket;
+  /** When the session was asked for (ms since the epoch). */
+  readonly started: number;
+  /** `X-BYOK-Route`'s value, for the upgrade response. */
+  readonly routeHeader: Readonly<Record<string, string>>;
+}
+
+const USER_AGENT = "byok-gateway";
+
+/** The live API's base: configured, else the REST base with a ws(s) scheme. */
+function liveBaseOf(kit: PipelineKit, routed: RoutedCall): string {
+  const configured = kit.config.providers[routed.route.provider]?.liveBaseUrl;
+  return (configured ?? routed.route.baseUrl.replace(/^http/i, "ws")).replace(/\/+$/, "");
+}
+
+export async function openLiveSession(
+  kit: PipelineKit,
+  call: ModelCall,
+  query: URLSearchParams,
+  maxMessageBytes: number,
+): Promise<LiveSession> {
+  const started = kit.now();
+  const routed = kit.route(call, "stt", query.get("model"), []);
+  const { route, adapter } = routed;
+  const routeHeader = kit.routeHeader(route);
+  let url: string;
+  try {
+    refuseUnmeteredCallback(query, route);
+    url = `${liveBaseOf(kit, routed)}${adapter.paths.stt}?${buildListenQuery(query, route)}`;
+  } catch (error) {
+    throw isGatewayError(error) ? withHeaders(error, routeHeader) : error;
+  }
+  const admission = await kit.admit(call, route, true, null);
+  const fail = (error: unknown) => {
+    kit.report(call, "stt", route, admission, started, {
+      stream: true,
+      status: isGatewayError(error) ? error.status : 499,
+      outcome: isGatewayError(error) ? error.type : "client_aborted",
+      usage: null,
+    });
+    return error;
+  };
+  let opening: Awaited<ReturnType<typeof openUpstreamSocket>>;
+  try {
+    opening = await openUpstreamSocket({
+      url,
+      headers: { "user-agent": USER_AGENT, ...adapter.authHeaders(route.key) },
+      handshakeMs: kit.timeoutsOf(route).connectMs,
+      maxMessageBytes,
+      signal: call.signal,
+    });
+  } catch (error) {
+    if (call.signal.aborted) throw fail(error);
+    const failure = isEgressError(error) ? error : toUpstreamFailure(error);
+    throw fail(withHeaders(mapEgressFailure(failure, adapter, route.guarded), routeHeader));
+  }
+  if (!opening.ok) {
+    const refused = mapErrorResponse(
+      {
+        status: opening.status,
+        text: opening.text,
+        retryAfter: opening.retryAfter,
+        source: route.source,
+      },
+      adapter,
+      kit.secretsOf(call, route),
+    );
+    throw fail(withHeaders(refused, routeHeader));
+  }
+  return { call, routed, admission, upstream: opening.socket, started, routeHeader };
+}

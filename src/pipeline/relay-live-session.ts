@@ -1,0 +1,203 @@
+/**
+ * @module pipeline/relay-live-session
+ * Relays an open live session between the client's socket and the provider's: frames both ways as they
+ * are (audio and control messages up, results down), bounded buffering (a slow side pauses the other's
+ * reading), close codes passed on, audio seconds metered from the results and charged as they come.
+ */
+
+import type { GatewayError } from "../errors/gateway-error.ts";
+import {
+  closeCodeFor,
+  closeReason,
+  closeReasonFor,
+  isSendableCloseCode,
+  LIVE_CLOSE,
+  relayedCloseCode,
+} from "../wire/deepgram/live-close-codes.ts";
+import { readLiveDuration } from "../wire/deepgram/read-listen-duration.ts";
+import type { PipelineKit } from "./create-pipeline-kit.ts";
+import type { LiveSession } from "./open-live-session.ts";
+
+/** The part of a WebSocket (the `ws` package's, on either side) the relay uses. */
+export interface LiveSocket {
+  readonly readyState: number;
+  send(data: Buffer, options: { binary: boolean }, callback: (error?: Error) => void): void;
+  close(code: number, reason: string): void;
+  pause(): void;
+  resume(): void;
+  on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: "close", listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
+export type LiveSide = "client" | "provider";
+
+export interface LiveRelayOptions {
+  /** Bytes queued towards one side before the other side's reading is paused. */
+  readonly maxBufferedBytes: number;
+  /** `slow` stopped taking data fast enough: the other side's reading is paused until it catches up. */
+  readonly onPaused?: (slow: LiveSide) => void;
+  /** A mid-stream quota charge failed (the store is down); the session goes on and settles at the end. */
+  readonly onChargeFailed?: (error: unknown) => void;
+}
+
+export interface LiveRelay {
+  /** Ends the session now (the gateway is shutting down): the client sees 1001. */
+  shutdown(): void;
+  /** Settles when the session has ended and been reported. */
+  readonly finished: Promise<void>;
+}
+
+const OPEN = 1;
+
+function droppedReason(provider: string): string {
+  return closeReason(`upstream_error: ${provider}: the live connection dropped.`);
+}
+
+export function relayLiveSession(
+  kit: PipelineKit,
+  session: LiveSession,
+  client: LiveSocket,
+  options: LiveRelayOptions,
+): LiveRelay {
+  const { call, routed, admission, upstream } = session;
+  const { route, adapter } = routed;
+  const provider: LiveSocket = upstream as unknown as LiveSocket;
+  const redact = kit.redactorFor(call, route);
+  const limit = options.maxBufferedBytes;
+  const finished = Promise.withResolvers<void>();
+
+  let ended = false;
+  let progress = 0; // the end of the audio the latest Results covered
+  let total: number | null = null; // the Metadata's duration, once it came
+  let charged = 0;
+  let chargeQueued = false;
+  let charging: Promise<void> = Promise.resolve();
+  const audio = () => total ?? progress;
+
+  /** Charges the audio reported since the last charge; one charge at a time, later ones coalesced. */
+  function charge(): void {
+    if (route.source !== "operator" || chargeQueued || ended) return;
+    chargeQueued = true;
+    charging = charging
+      .then(async () => {
+        chargeQueued = false;
+        const delta = audio() - charged;
+        if (delta <= 0 || ended) return;
+        charged += delta;
+        const refusal = await admission.consume({ inputTokens: 0, outputTokens: 0, audioSeconds: delta });
+        if (refusal !== null) endOverQuota(refusal);
+      })
+      .catch((error: unknown) => options.onChargeFailed?.(error));
+  }
+
+  function onProviderText(data: Buffer): void {
+    if (!data.includes('"Results"') && !data.includes('"Metadata"')) return;
+    const seen = readLiveDuration(data.toString("utf8"));
+    if (seen === null) return;
+    if (seen.kind === "total") total = seen.seconds;
+    else if (seen.end > progress) progress = seen.end;
+    charge();
+  }
+
+  /** Frames from `from` to `to` as they are; past the limit queued towards `to`, `from` stops being read. */
+  function forward(from: LiveSocket, to: LiveSocket, slow: LiveSide, onText?: (data: Buffer) => void) {
+    let pending = 0;
+    let paused = false;
+    from.on("message", (data, isBinary) => {
+      if (ended || to.readyState !== OPEN) return;
+      const size = data.length;
+      pending += size;
+      to.send(data, { binary: isBinary }, () => {
+        pending -= size;
+        if (paused && pending <= limit / 2) {
+          paused = false;
+          from.resume();
+        }
+      });
+      if (!paused && pending > limit) {
+        paused = true;
+        from.pause();
+        options.onPaused?.(slow);
+      }
+      if (!isBinary) onText?.(data);
+    });
+  }
+
+  function report(outcome: string): void {
+    void charging.then(() => {
+      const seconds = audio();
+      kit.report(call, "stt", route, admission, session.started, {
+        stream: true,
+        status: 200,
+        outcome,
+        usage: null,
+        audioSeconds: seconds,
+        estimated: total === null && seconds > 0,
+      });
+      finished.resolve();
+    });
+  }
+
+  const closeIfOpen = (socket: LiveSocket, code: number, reason: string) => {
+    if (socket.readyState === OPEN) socket.close(code, reason);
+  };
+
+  function endOverQuota(error: GatewayError): void {
+    if (ended) return;
+    ended = true;
+    closeIfOpen(client, closeCodeFor(error), closeReasonFor(error));
+    closeIfOpen(provider, LIVE_CLOSE.normal, "");
+    report(error.type);
+  }
+
+  forward(client, provider, "provider");
+  forward(provider, client, "client", onProviderText);
+
+  client.on("error", () => {}); // a close follows
+  provider.on("error", () => {});
+  client.on("close", (code, reason) => {
+    if (ended) return;
+    ended = true;
+    // The client left (or vanished): the provider's socket closes at once, so its billing stops.
+    closeIfOpen(
+      provider,
+      isSendableCloseCode(code) ? code : LIVE_CLOSE.normal,
+      isSendableCloseCode(code) ? closeReason(reason.toString("utf8")) : "",
+    );
+    report(code === LIVE_CLOSE.normal ? "ok" : "client_closed");
+  });
+  provider.on("close", (code, reason) => {
+    if (ended) return;
+    ended = true;
+    const relayed = relayedCloseCode(code);
+    if (relayed === null) closeIfOpen(client, LIVE_CLOSE.badGateway, droppedReason(adapter.id));
+    else closeIfOpen(client, relayed, closeReason(redact(reason.toString("utf8"))));
+    report(relayed === LIVE_CLOSE.normal ? "ok" : "upstream_closed");
+  });
+
+  return {
+    shutdown() {
+      if (ended) return;
+      ended = true;
+      closeIfOpen(client, LIVE_CLOSE.goingAway, "the gateway is shutting down");
+      closeIfOpen(provider, LIVE_CLOSE.normal, "");
+      report("shutdown");
+    },
+    finished: finished.promise,
+  };
+}
+
+/** A session whose client left before its socket was accepted: the provider's socket closes, the call is reported. */
+export function abandonLiveSession(kit: PipelineKit, session: LiveSession): void {
+  const provider = session.upstream as unknown as LiveSocket;
+  provider.on("error", () => {});
+  if (provider.readyState === OPEN) provider.close(LIVE_CLOSE.normal, "");
+  kit.report(session.call, "stt", session.routed.route, session.admission, session.started, {
+    stream: true,
+    status: 499,
+    outcome: "client_aborted",
+    usage: null,
+    audioSeconds: 0,
+  });
+}
