@@ -54,7 +54,7 @@ async function listen(
   env: ListenGateway,
   token: string,
   query: Record<string, string>,
-  init: { body?: BodyInit; headers?: Record<string, string>; duplex?: "half" } = {},
+  init: { body?: RequestInit["body"]; headers?: Record<string, string>; duplex?: "half" } = {},
 ) {
   const response = await fetch(`${env.gateway.url}/v1/listen?${new URLSearchParams(query)}`, {
     method: "POST",

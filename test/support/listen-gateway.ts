@@ -77,7 +77,7 @@ export async function startListenGateway(options: ListenGatewayOptions = {}): Pr
       counter += 1;
       const id = `listener-${counter}-${Date.now().toString(36)}`;
       const token = await addUser(gateway, id, plan);
-      const all = keys === null ? {} : { openai: USER_OPENAI_KEY, ...keys };
+      const all: Record<string, string> = keys === null ? {} : { openai: USER_OPENAI_KEY, ...keys };
       if (keys !== null) {
         const enrolled = await enroll(gateway, token, all);
         if (enrolled.status !== 200) throw new Error(`enroll failed: ${enrolled.status} ${enrolled.text}`);
