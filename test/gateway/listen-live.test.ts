@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
 import type { LiveConnection } from "../peers/fake-deepgram-provider.ts";
 import { call } from "../support/gateway-client.ts";
 import {
