@@ -58,6 +58,12 @@ module.exports = {
       },
     },
     {
+      name: "only-egress-opens-websockets",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/egress/" },
+      to: { path: "node_modules/ws/" },
+    },
+    {
       name: "only-store-talks-to-databases",
       severity: "error",
       from: { path: "^src/", pathNot: "^src/store/" },

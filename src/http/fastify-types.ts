@@ -24,5 +24,7 @@ declare module "fastify" {
     auth?: RouteAuth;
     byok?: RouteByok;
     dialect?: RouteDialect;
+    /** The route takes WebSocket upgrades; every other route refuses them with a 404. */
+    websocket?: boolean;
   }
 }

@@ -21,7 +21,7 @@ export interface LiveSession {
   readonly call: ModelCall;
   readonly routed: RoutedCall;
   readonly admission: Admission;
-  /** The provider's open live socket. */
+  /** The provider's open live socket, paused until the relay starts. */
   readonly upstream: UpstreamSocket;
   /** When the session was asked for (ms since the epoch). */
   readonly started: number;
@@ -91,5 +91,7 @@ export async function openLiveSession(
     );
     throw fail(withHeaders(refused, routeHeader));
   }
+  // Nothing is read from the provider until the relay is listening (it resumes the socket).
+  opening.socket.pause();
   return { call, routed, admission, upstream: opening.socket, started, routeHeader };
 }

@@ -176,6 +176,18 @@ export function relayLiveSession(
     report(relayed === LIVE_CLOSE.normal ? "ok" : "upstream_closed");
   });
 
+  provider.resume();
+  // Either side may have closed before the relay began listening.
+  if (provider.readyState !== OPEN) {
+    ended = true;
+    closeIfOpen(client, LIVE_CLOSE.badGateway, droppedReason(adapter.id));
+    report("upstream_closed");
+  } else if (client.readyState !== OPEN) {
+    ended = true;
+    closeIfOpen(provider, LIVE_CLOSE.normal, "");
+    report("client_closed");
+  }
+
   return {
     shutdown() {
       if (ended) return;

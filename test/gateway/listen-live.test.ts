@@ -64,6 +64,7 @@ describe("GET /v1/listen (live WebSocket)", () => {
         plans: {
           metered: { limits: [{ meter: "audio_seconds", period: "day", limit: 1 }] },
           generous: { limits: [{ meter: "audio_seconds", period: "day", limit: 1000 }] },
+          one_stream: { limits: [], rateLimits: { concurrentStreams: 1 } },
         },
       },
     });
@@ -140,6 +141,8 @@ describe("GET /v1/listen (live WebSocket)", () => {
     const live = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));
     const connection = await opened;
     assert.equal(connection.headers.authorization, `Token ${OPERATOR_DEEPGRAM_KEY}`);
+    assert.equal(live.upgradeHeaders["x-byok-route"], "deepgram/nova-3; source=operator");
+    assert.equal(live.upgradeHeaders["x-byok-status"], "active; accepted=openai");
     for (const frame of chunks(pcm16Sine({ seconds: 0.5 }), FRAME_BYTES)) live.ws.send(frame);
     live.ws.send(JSON.stringify({ type: "CloseStream" }));
     assert.equal((await live.closed).code, 1000);
@@ -414,4 +417,20 @@ describe("GET /v1/listen (live WebSocket)", () => {
       assert.equal((await live.closed).code, 1000);
     },
   );
+
+  test("concurrent live sessions beyond the plan's limit are refused with 4029", TIMEOUT, async () => {
+    const user = await env.user({ deepgram: USER_KEY }, "one_stream");
+    const first = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));
+    const second = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));
+    const refused = await second.closed;
+    assert.equal(refused.code, 4029);
+    assert.match(refused.reason, /^rate_limited: Too many concurrent streams/);
+    first.ws.send(JSON.stringify({ type: "CloseStream" }));
+    assert.equal((await first.closed).code, 1000);
+    await env.gateway.waitForLog('"outcome":"ok"');
+    // The slot is free again once the first session ended and was reported.
+    const third = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));
+    third.ws.send(JSON.stringify({ type: "CloseStream" }));
+    assert.equal((await third.closed).code, 1000);
+  });
 });

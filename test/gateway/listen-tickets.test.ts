@@ -120,6 +120,19 @@ describe("listen tickets", () => {
     }
   });
 
+  test("an upgrade to any other route is a 404 that never logs its URL", TIMEOUT, async () => {
+    const user = await env.user({});
+    const { ticket } = (await issue(env, user.token, {})).body as Ticket;
+    for (const path of ["/v1/chat/completions", "/v1/models", "/nowhere"]) {
+      const refused = await openLive(`${env.liveUrl.replace("/v1/listen", "")}${path}`, { ticket }, {}).then(
+        () => "opened",
+        (error: Error) => error.message,
+      );
+      assert.equal(refused, "unexpected response 404", path);
+    }
+    assert.ok(env.gateway.logs.every((line) => !line.includes(ticket)));
+  });
+
   test("keys are validated when a ticket is issued", TIMEOUT, async () => {
     const user = await env.user({ deepgram: USER_KEY });
     const mismatched = await issue(env, user.token, { ...user.headers, "x-byok-deepgram": "dg-wrong" });

@@ -103,6 +103,8 @@ export interface RawLive {
   /** Every message received, parsed (text frames are JSON). */
   readonly messages: Array<Record<string, unknown>>;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The 101 response's headers. */
+  readonly upgradeHeaders: Record<string, string | string[] | undefined>;
   /** Resolves once `predicate(messages)` holds; rejects if the socket closes first. */
   until(predicate: (messages: Array<Record<string, unknown>>) => boolean): Promise<void>;
 }
@@ -134,10 +136,17 @@ export function openLive(
       if (waiting[i]!.predicate(messages)) waiting.splice(i, 1)[0]!.resolve();
     }
   });
+  let upgradeHeaders: RawLive["upgradeHeaders"] = {};
+  ws.once("upgrade", (response) => {
+    upgradeHeaders = response.headers;
+  });
   const live: RawLive = {
     ws,
     messages,
     closed,
+    get upgradeHeaders() {
+      return upgradeHeaders;
+    },
     until(predicate) {
       if (predicate(messages)) return Promise.resolve();
       if (ws.readyState === WebSocket.CLOSED) return Promise.reject(new Error("closed"));
@@ -146,9 +155,10 @@ export function openLive(
   };
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(live));
-    ws.once("unexpected-response", (_request, response) =>
-      reject(new Error(`unexpected response ${response.statusCode}`)),
-    );
+    ws.once("unexpected-response", (request, response) => {
+      request.destroy();
+      reject(new Error(`unexpected response ${response.statusCode}`));
+    });
     ws.once("error", reject);
   });
 }

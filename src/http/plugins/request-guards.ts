@@ -75,7 +75,12 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   const checkAdmin = createAdminCheck(byok);
 
   app.addHook("onRequest", async (request) => {
-    const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = request.routeOptions.config;
+    const config = request.routeOptions.config;
+    const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = config;
+    // Upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would be logged).
+    if (config.websocket !== true && request.headers.upgrade?.toLowerCase() === "websocket") {
+      throw new GatewayError("not_found", { message: "This route does not take WebSocket upgrades." });
+    }
     if (auth === "admin") {
       checkAdmin(request);
       return;
@@ -87,6 +92,12 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
     if (byokMode !== "skip") {
       request.byok = await byok.validate(principal, request.headers, { recovery: byokMode === "recovery" });
     }
+  });
+
+  // An upgrade answered over HTTP (refused) is not kept open: its socket ends once the answer is written.
+  app.addHook("onResponse", (request, _reply, done) => {
+    if (request.headers.upgrade?.toLowerCase() === "websocket") request.raw.socket?.end();
+    done();
   });
 
   app.addHook("onSend", (request, reply, payload, done) => {

@@ -4,6 +4,7 @@
  * the live `GET /v1/listen` WebSocket (authenticated and opened upstream on the upgrade, then relayed), and
  * `POST /v1/listen/tickets` for browsers, which cannot set headers on a WebSocket.
  */
+import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -75,6 +76,11 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
   });
 
   app.register(async (scope) => {
+    // The 101 response says what the session runs on, as X-BYOK-Route and X-BYOK-Status do elsewhere.
+    const upgradeHeaders = new WeakMap<IncomingMessage, readonly string[]>();
+    scope.websocketServer.on("headers", (headers: string[], raw: IncomingMessage) => {
+      headers.push(...(upgradeHeaders.get(raw) ?? []));
+    });
     // Audio of any content type reaches the handler as the request stream itself (never buffered);
     // JSON (`{"url": ...}`) is parsed as usual.
     scope.removeContentTypeParser(["text/plain"]);
@@ -111,7 +117,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
     scope.route({
       method: "GET",
       url: "/v1/listen",
-      config: { auth: "public", dialect: "deepgram" },
+      config: { auth: "public", dialect: "deepgram", websocket: true },
       handler: async () => {
         throw new GatewayError("upgrade_required", {
           message: "GET /v1/listen is the live transcription WebSocket: send an upgrade request.",
@@ -143,6 +149,15 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
           socket.off("close", onGone);
         }
         const opening = request.liveOpening;
+        const said: string[] = [];
+        if (request.byok !== null) said.push(`x-byok-status: ${request.byok.statusHeader}`);
+        const route = opening.ok
+          ? opening.session.routeHeader["x-byok-route"]
+          : isGatewayError(opening.error)
+            ? opening.error.headers["x-byok-route"]
+            : undefined;
+        if (route !== undefined) said.push(`x-byok-route: ${route}`);
+        upgradeHeaders.set(request.raw, said);
         if (opening.ok && socket.destroyed) {
           // The client left while the provider's socket opened: it closes at once.
           byok.pipeline.abandonLive(opening.session);
