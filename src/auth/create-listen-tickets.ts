@@ -38,16 +38,48 @@ export interface ListenTicketsOptions {
   readonly now?: () => number;
 }
 
+/** Tickets one user may hold at once: issuing more drops that user's oldest (one user cannot crowd out the rest). */
+export const TICKETS_PER_USER = 16;
+
 const digest = (ticket: string) => createHash("sha256").update(ticket, "utf8").digest("base64url");
+
+interface HeldTicket extends ListenTicketGrant {
+  readonly expiresAt: number;
+}
 
 export function createListenTickets(options: ListenTicketsOptions): ListenTickets {
   const now = options.now ?? Date.now;
-  const held = new LRUCache<string, ListenTicketGrant & { readonly expiresAt: number }>({ max: options.max });
+  // Expired tickets (and the keys they hold) leave memory on their own, not only when pushed out.
+  const held = new LRUCache<string, HeldTicket>({
+    max: options.max,
+    ttl: options.ttlMs,
+    ttlAutopurge: true,
+    dispose: (ticket, key) => forget(ticket.principal.userId, key),
+  });
+  /** Each user's held tickets, oldest first. */
+  const byUser = new Map<string, string[]>();
+
+  function forget(userId: string, key: string): void {
+    const keys = byUser.get(userId);
+    if (keys === undefined) return;
+    const at = keys.indexOf(key);
+    if (at >= 0) keys.splice(at, 1);
+    if (keys.length === 0) byUser.delete(userId);
+  }
+
   return {
     issue(grant) {
       const ticket = `${TICKET_PREFIX}${randomBytes(32).toString("base64url")}`;
+      const key = digest(ticket);
       const expiresAt = now() + options.ttlMs;
-      held.set(digest(ticket), { ...grant, expiresAt });
+      const userId = grant.principal.userId;
+      const keys = byUser.get(userId) ?? [];
+      byUser.set(userId, keys);
+      while (keys.length >= TICKETS_PER_USER) {
+        if (!held.delete(keys[0]!)) keys.shift(); // a delete disposes (and so removes) it from `keys`
+      }
+      keys.push(key);
+      held.set(key, { ...grant, expiresAt });
       return { ticket, expiresAt };
     },
     redeem(ticket) {

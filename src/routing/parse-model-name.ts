@@ -2,7 +2,7 @@
  * @module routing/parse-model-name
  * The request's `model`: a feature name, or `provider/model` asking for a model directly on the user's key.
  */
-import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
+import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 
 export type ModelName =
   | { readonly kind: "feature"; readonly name: string }
@@ -20,7 +20,7 @@ export function parseModelName(value: unknown): ModelName {
   if (!isProviderId(provider) || model.length === 0) {
     return {
       kind: "invalid",
-      reason: `\`${provider}\` is not a provider id (openai, anthropic, gemini, openrouter, custom).`,
+      reason: `\`${provider}\` is not a provider id (${PROVIDER_IDS.join(", ")}).`,
     };
   }
   return { kind: "direct", provider, model };
