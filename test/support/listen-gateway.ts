@@ -60,12 +60,13 @@ export async function startListenGateway(options: ListenGatewayOptions = {}): Pr
       ...options.config,
       providers: {
         openai: { baseUrl: "http://127.0.0.1:9/v1" },
+        ...options.config?.providers,
         deepgram: {
           baseUrl: fake.origin,
           liveBaseUrl: fake.wsOrigin,
           ...(options.operatorKey === false ? {} : { apiKey: OPERATOR_DEEPGRAM_KEY }),
+          ...options.config?.providers?.deepgram,
         },
-        ...options.config?.providers,
       },
     },
   });
