@@ -142,6 +142,7 @@ describe("GET /v1/listen (live WebSocket)", () => {
     const connection = await opened;
     assert.equal(connection.headers.authorization, `Token ${OPERATOR_DEEPGRAM_KEY}`);
     assert.equal(live.upgradeHeaders["x-byok-route"], "deepgram/nova-3; source=operator");
+    assert.match(String(live.upgradeHeaders["x-request-id"]), /^[0-9a-f-]{36}$/);
     assert.equal(live.upgradeHeaders["x-byok-status"], "active; accepted=openai");
     for (const frame of chunks(pcm16Sine({ seconds: 0.5 }), FRAME_BYTES)) live.ws.send(frame);
     live.ws.send(JSON.stringify({ type: "CloseStream" }));
@@ -151,6 +152,12 @@ describe("GET /v1/listen (live WebSocket)", () => {
     assert.equal(usage.usage.operator.requests, 1);
     near(usage.usage.operator.audio_seconds, 0.5, "operator audio seconds");
     near(usage.limits.find((l) => l.meter === "audio_seconds")?.used ?? -1, 0.5, "the plan's counter");
+    const metrics = await (await fetch(`${env.gateway.url}/metrics`)).text();
+    assert.match(metrics, /byok_audio_seconds_total\{source="operator",provider="deepgram"\} [0-9.]+/);
+    assert.match(
+      metrics,
+      /byok_requests_total\{operation="stt",feature="transcription",provider="deepgram",source="operator",status="200"\} [1-9]/,
+    );
   });
 
   test(

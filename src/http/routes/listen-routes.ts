@@ -149,7 +149,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
           socket.off("close", onGone);
         }
         const opening = request.liveOpening;
-        const said: string[] = [];
+        const said: string[] = [`x-request-id: ${request.id}`];
         if (request.byok !== null) said.push(`x-byok-status: ${request.byok.statusHeader}`);
         const route = opening.ok
           ? opening.session.routeHeader["x-byok-route"]
