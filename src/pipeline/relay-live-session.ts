@@ -139,7 +139,9 @@ export function relayLiveSession(
     });
   }
 
+  /** Closes a side still open; a side paused for backpressure is read again, or its close frame never would be. */
   const closeIfOpen = (socket: LiveSocket, code: number, reason: string) => {
+    socket.resume();
     if (socket.readyState === OPEN) socket.close(code, reason);
   };
 

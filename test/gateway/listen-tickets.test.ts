@@ -4,8 +4,11 @@
  * speech-to-text path (never in logs, errors, close reasons or metrics), and live sessions at shutdown.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { DeepgramClient } from "@deepgram/sdk";
+import { WebSocket } from "ws";
 import type { LiveConnection } from "../peers/fake-deepgram-provider.ts";
 import { call } from "../support/gateway-client.ts";
 import { type ListenGateway, openLive, startListenGateway } from "../support/listen-gateway.ts";
@@ -198,6 +201,44 @@ describe("a canary Deepgram key through speech-to-text", () => {
       );
     } finally {
       await env.close();
+    }
+  });
+});
+
+describe("a client that leaves while the provider's socket is opening", () => {
+  test("the opening is abandoned at once and reported as client_aborted", TIMEOUT, async () => {
+    // A provider that accepts TCP connections and never answers the upgrade.
+    const held = new Set<Socket>();
+    const silent = net.createServer((socket) => {
+      held.add(socket);
+      socket.resume(); // read (and drop) the upgrade request, so its end is seen
+      socket.on("close", () => held.delete(socket));
+    });
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const port = (silent.address() as AddressInfo).port;
+    const env = await startListenGateway({
+      config: { providers: { deepgram: { liveBaseUrl: `ws://127.0.0.1:${port}` } } },
+    });
+    try {
+      const user = await env.user({ deepgram: USER_KEY });
+      const connected = once(silent, "connection");
+      const client = new WebSocket(`${env.liveUrl}?model=transcription`, {
+        headers: { authorization: `Token ${user.token}`, ...user.headers },
+      });
+      client.on("error", () => {});
+      const [upstream] = (await connected) as [Socket];
+      const upstreamClosed = once(upstream, "close");
+      const served = env.gateway.waitForLog('"outcome":"client_aborted"');
+      client.terminate();
+      await upstreamClosed;
+      const line = JSON.parse(await served) as { served: { operation: string; status: number } };
+      assert.equal(line.served.operation, "stt");
+      assert.equal(line.served.status, 499);
+      assert.equal(held.size, 0, "no connection to the provider is left open");
+    } finally {
+      await env.close();
+      silent.close();
     }
   });
 });

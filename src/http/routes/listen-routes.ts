@@ -19,7 +19,12 @@ import { modelCallOf, sendPipelineResponse } from "./send-pipeline-response.ts";
 
 /** What the upgrade's preHandler decided, for the socket handler. */
 type LiveOpening =
-  | { readonly ok: true; readonly session: LiveSession }
+  | {
+      readonly ok: true;
+      readonly session: LiveSession;
+      /** Hands the session to the relay: false when the client already left (the session was closed). */
+      readonly claim: () => boolean;
+    }
   | { readonly ok: false; readonly error: unknown };
 
 declare module "fastify" {
@@ -130,6 +135,11 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         const controller = new AbortController();
         const socket = request.raw.socket;
         const onGone = () => controller.abort(new Error("the client went away"));
+        // Nobody reads an upgrade's socket until it is accepted, so its end would go unnoticed: read it
+        // meanwhile (a client sends nothing before the 101) to learn at once when the client leaves.
+        const ignore = () => {};
+        socket.on("data", ignore);
+        socket.once("end", onGone);
         socket.once("close", onGone);
         try {
           const caller = await liveCaller(byok, request);
@@ -142,10 +152,30 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
             signal: controller.signal,
           };
           const session = await byok.pipeline.openLive(call, queryOf(request));
-          request.liveOpening = { ok: true, session };
+          // Until the relay claims it, a client that leaves gets the session closed (and reported).
+          let claimed = false;
+          const lost = () => {
+            if (claimed) return;
+            claimed = true;
+            byok.pipeline.abandonLive(session);
+          };
+          if (socket.destroyed || socket.readableEnded) lost();
+          else socket.once("close", lost);
+          request.liveOpening = {
+            ok: true,
+            session,
+            claim: () => {
+              socket.off("close", lost);
+              if (claimed) return false;
+              claimed = true;
+              return true;
+            },
+          };
         } catch (error) {
           request.liveOpening = { ok: false, error };
         } finally {
+          socket.off("data", ignore);
+          socket.off("end", onGone);
           socket.off("close", onGone);
         }
         const opening = request.liveOpening;
@@ -158,10 +188,6 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
             : undefined;
         if (route !== undefined) said.push(`x-byok-route: ${route}`);
         upgradeHeaders.set(request.raw, said);
-        if (opening.ok && socket.destroyed) {
-          // The client left while the provider's socket opened: it closes at once.
-          byok.pipeline.abandonLive(opening.session);
-        }
       },
       wsHandler: (client, request) => {
         const opening = request.liveOpening;
@@ -181,6 +207,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
           client.close(closeCodeFor(refusal), closeReasonFor(refusal));
           return;
         }
+        if (!opening.claim()) return; // the client left before its socket opened
         const relay = byok.pipeline.relayLive(opening.session, client, {
           onPaused: (slow) =>
             request.log.debug(
