@@ -35,8 +35,8 @@ export type LiveSide = "client" | "provider";
 export interface LiveRelayOptions {
   /** Bytes queued towards one side before the other side's reading is paused. */
   readonly maxBufferedBytes: number;
-  /** `slow` stopped taking data fast enough: the other side's reading is paused until it catches up. */
-  readonly onPaused?: (slow: LiveSide) => void;
+  /** `slow` fell behind (`queuedBytes` wait for it): the other side is not read until it catches up. */
+  readonly onPaused?: (slow: LiveSide, queuedBytes: number) => void;
   /** A mid-stream quota charge failed (the store is down); the session goes on and settles at the end. */
   readonly onChargeFailed?: (error: unknown) => void;
 }
@@ -118,7 +118,7 @@ export function relayLiveSession(
       if (!paused && pending > limit) {
         paused = true;
         from.pause();
-        options.onPaused?.(slow);
+        options.onPaused?.(slow, pending);
       }
       if (!isBinary) onText?.(data);
     });

@@ -402,8 +402,10 @@ describe("GET /v1/listen (live WebSocket)", () => {
       const total = 192 * frame.length;
       const paused = env.gateway.waitForLog('"slow":"provider"');
       for (let i = 0; i < 192; i++) live.ws.send(frame);
-      await paused;
-      // The gateway holds at most its bound plus socket buffers; the rest waits in the client.
+      const pausedLine = JSON.parse(await paused) as { queuedBytes: number };
+      // The gateway queued at most its bound (1 MiB) and one frame before it stopped reading the client.
+      assert.ok(pausedLine.queuedBytes <= 1024 * 1024 + frame.length, `${pausedLine.queuedBytes} queued`);
+      // Beyond that and the sockets' kernel buffers, the rest waits in the client.
       assert.ok(
         live.ws.bufferedAmount > 16 * 1024 * 1024,
         `client still holds ${live.ws.bufferedAmount} bytes`,
@@ -417,7 +419,11 @@ describe("GET /v1/listen (live WebSocket)", () => {
       const slowClient = env.gateway.waitForLog('"slow":"client"');
       const big = { type: "Results", padding: "x".repeat(256 * 1024) };
       for (let i = 0; i < 192; i++) connection.send(big);
-      await slowClient;
+      const slowClientLine = JSON.parse(await slowClient) as { queuedBytes: number };
+      assert.ok(
+        slowClientLine.queuedBytes <= 1024 * 1024 + 300 * 1024,
+        `${slowClientLine.queuedBytes} queued`,
+      );
       live.ws.resume();
       await live.until((messages) => messages.filter((m) => m.padding !== undefined).length === 192);
       live.ws.send(JSON.stringify({ type: "CloseStream" }));

@@ -209,9 +209,9 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         }
         if (!opening.claim()) return; // the client left before its socket opened
         const relay = byok.pipeline.relayLive(opening.session, client, {
-          onPaused: (slow) =>
+          onPaused: (slow, queuedBytes) =>
             request.log.debug(
-              { slow, userId: request.principal?.userId },
+              { slow, queuedBytes, userId: request.principal?.userId },
               "live session paused: one side is slow",
             ),
           onChargeFailed: (error) =>
