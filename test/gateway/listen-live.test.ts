@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { LiveConnection } from "../peers/fake-deepgram-provider.ts";
 import { call } from "../support/gateway-client.ts";
 import {
   type ListenGateway,
   type ListenUser,
+  nextConnection,
   OPERATOR_DEEPGRAM_KEY,
   openLive,
   startListenGateway,
@@ -42,16 +42,6 @@ async function usageOf(env: ListenGateway, token: string): Promise<UsageView> {
   const response = await call(env.gateway, "GET", "/v1/usage", { token });
   assert.equal(response.status, 200, response.text);
   return response.body as UsageView;
-}
-
-/** The fake's record of the next live connection (taken before the socket is opened). */
-function nextConnection(env: ListenGateway): Promise<LiveConnection> {
-  const index = env.fake.live.length;
-  const claim = async (): Promise<LiveConnection> => {
-    const connection = await env.fake.nextLiveConnection();
-    return env.fake.live.indexOf(connection) >= index ? connection : claim();
-  };
-  return claim();
 }
 
 const userHeaders = (user: ListenUser) => ({ authorization: `Token ${user.token}`, ...user.headers });

@@ -9,13 +9,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { DeepgramError } from "@deepgram/sdk";
-import {
-  FAKE_TRANSCRIPT,
-  FAKE_URL_AUDIO_SECONDS,
-  type RecordedListen,
-} from "../peers/fake-deepgram-provider.ts";
+import { FAKE_TRANSCRIPT, FAKE_URL_AUDIO_SECONDS } from "../peers/fake-deepgram-provider.ts";
 import { call } from "../support/gateway-client.ts";
-import { type ListenGateway, OPERATOR_DEEPGRAM_KEY, startListenGateway } from "../support/listen-gateway.ts";
+import {
+  type ListenGateway,
+  nextUpload,
+  OPERATOR_DEEPGRAM_KEY,
+  startListenGateway,
+} from "../support/listen-gateway.ts";
 import { pcm16Sine, wav } from "../support/test-audio.ts";
 
 const USER_KEY = "dg-user-key-prerecorded-0123456789";
@@ -33,16 +34,6 @@ async function usageOf(env: ListenGateway, token: string): Promise<UsageView> {
   const response = await call(env.gateway, "GET", "/v1/usage", { token });
   assert.equal(response.status, 200, response.text);
   return response.body as UsageView;
-}
-
-/** The provider's record of the next upload (taken before the request is sent). */
-function nextUpload(env: ListenGateway): Promise<RecordedListen> {
-  const index = env.fake.rest.length;
-  const claim = async (): Promise<RecordedListen> => {
-    const record = await env.fake.nextRest();
-    return env.fake.rest.indexOf(record) >= index ? record : claim();
-  };
-  return claim();
 }
 
 function near(actual: number, expected: number, what: string): void {

@@ -9,9 +9,13 @@ import net, { type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { DeepgramClient } from "@deepgram/sdk";
 import { WebSocket } from "ws";
-import type { LiveConnection } from "../peers/fake-deepgram-provider.ts";
 import { call } from "../support/gateway-client.ts";
-import { type ListenGateway, openLive, startListenGateway } from "../support/listen-gateway.ts";
+import {
+  type ListenGateway,
+  nextConnection,
+  openLive,
+  startListenGateway,
+} from "../support/listen-gateway.ts";
 import { chunks, pcm16Sine, wav } from "../support/test-audio.ts";
 
 const USER_KEY = "dg-user-key-tickets-0123456789abcdef";
@@ -25,15 +29,6 @@ interface Ticket {
   ticket: string;
   expires_at: string;
   expires_in: number;
-}
-
-function nextConnection(env: ListenGateway): Promise<LiveConnection> {
-  const index = env.fake.live.length;
-  const claim = async (): Promise<LiveConnection> => {
-    const connection = await env.fake.nextLiveConnection();
-    return env.fake.live.indexOf(connection) >= index ? connection : claim();
-  };
-  return claim();
 }
 
 async function issue(env: ListenGateway, token: string, headers: Record<string, string>) {

@@ -6,7 +6,12 @@
 import { DeepgramClient } from "@deepgram/sdk";
 import { WebSocket } from "ws";
 import type { GatewayConfigInput } from "../../src/config/index.ts";
-import { type FakeDeepgram, startFakeDeepgram } from "../peers/fake-deepgram-provider.ts";
+import {
+  type FakeDeepgram,
+  type LiveConnection,
+  type RecordedListen,
+  startFakeDeepgram,
+} from "../peers/fake-deepgram-provider.ts";
 import { addUser, enroll } from "./gateway-client.ts";
 import { type StartGatewayOptions, startGateway, type TestGateway } from "./start-gateway.ts";
 
@@ -97,6 +102,26 @@ export async function startListenGateway(options: ListenGatewayOptions = {}): Pr
       await fake.close();
     },
   };
+}
+
+/** The fake's record of the next upload (call it before the request is sent; earlier records are skipped). */
+export function nextUpload(env: ListenGateway): Promise<RecordedListen> {
+  const index = env.fake.rest.length;
+  const claim = async (): Promise<RecordedListen> => {
+    const record = await env.fake.nextRest();
+    return env.fake.rest.indexOf(record) >= index ? record : claim();
+  };
+  return claim();
+}
+
+/** The fake's record of the next live connection (call it before the socket is opened). */
+export function nextConnection(env: ListenGateway): Promise<LiveConnection> {
+  const index = env.fake.live.length;
+  const claim = async (): Promise<LiveConnection> => {
+    const connection = await env.fake.nextLiveConnection();
+    return env.fake.live.indexOf(connection) >= index ? connection : claim();
+  };
+  return claim();
 }
 
 export interface RawLive {
