@@ -133,6 +133,8 @@ export const configSchema = z
           .min(16 * 1024)
           .max(64 * 1024 * 1024)
           .default(1024 * 1024),
+        /** How often live clients are pinged; one that has not answered by the next ping is dropped (0: never). */
+        livePingIntervalMs: z.number().int().min(0).max(3_600_000).default(30_000),
         /** The largest single live message (an audio frame or a result). */
         liveMaxMessageBytes: z
           .number()

@@ -23,6 +23,7 @@ export interface UpstreamSocketCall {
 }
 
 export type UpstreamSocketOpening =
+  /** Open and paused: nothing is read until the caller resumes it. */
   | { readonly ok: true; readonly socket: UpstreamSocket }
   /** The upstream answered the upgrade with an HTTP response instead (a 401 for a bad key, say). */
   | {
@@ -63,6 +64,8 @@ export function openUpstreamSocket(call: UpstreamSocketCall): Promise<UpstreamSo
     socket.once("open", () => {
       if (settled) return;
       settle();
+      // Paused at once: bytes that came with the handshake wait until the caller listens (and resumes).
+      socket.pause();
       resolve({ ok: true, socket });
     });
     socket.on("error", (error) => {

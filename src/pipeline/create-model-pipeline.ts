@@ -50,6 +50,9 @@ export interface ModelPipeline {
 
 export type ModelPipelineOptions = PipelineKitOptions;
 
+/** A vanished live client's session may finish upstream this long (for its exact duration), then it is cut. */
+const VANISHED_CLIENT_DRAIN_MS = 800;
+
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
   return {
@@ -100,6 +103,8 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     relayLive: (session, client, relayOptions = {}) =>
       relayLiveSession(kit, session, client, {
         maxBufferedBytes: kit.config.speechToText.liveMaxBufferedBytes,
+        pingIntervalMs: kit.config.speechToText.livePingIntervalMs,
+        drainMs: VANISHED_CLIENT_DRAIN_MS,
         ...relayOptions,
       }),
     abandonLive: (session) => abandonLiveSession(kit, session),

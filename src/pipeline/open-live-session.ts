@@ -91,7 +91,5 @@ export async function openLiveSession(
     );
     throw fail(withHeaders(refused, routeHeader));
   }
-  // Nothing is read from the provider until the relay is listening (it resumes the socket).
-  opening.socket.pause();
   return { call, routed, admission, upstream: opening.socket, started, routeHeader };
 }

@@ -54,19 +54,28 @@ function urlBody(body: unknown): string {
   return JSON.stringify({ url });
 }
 
-/** Counts the upload as it passes and fails it past the limit. */
-function limitUpload(upload: Readable, limit: number, onTooLarge: () => void): Transform {
+const emptyAudio = () => new GatewayError("invalid_request", { message: "The audio body is empty." });
+
+/** Counts the upload as it passes: fails it past the limit, and when it ends empty (a chunked upload). */
+function limitUpload(upload: Readable, limit: number, onRefused: (error: GatewayError) => void): Transform {
   let bytes = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > limit) {
-        onTooLarge();
+        const error = tooLarge(limit);
+        onRefused(error);
         upload.unpipe(counted); // stop reading; the answer closes the connection
-        done(tooLarge(limit));
+        done(error);
         return;
       }
       done(null, chunk);
+    },
+    flush(done) {
+      if (bytes > 0) return done();
+      const error = emptyAudio();
+      onRefused(error);
+      done(error);
     },
   });
   upload.once("error", (error) => counted.destroy(error));
@@ -86,9 +95,7 @@ export async function servePrerecorded(
   if (upload.kind === "audio") {
     if (upload.contentLength !== null && upload.contentLength > maxUploadBytes)
       throw tooLarge(maxUploadBytes);
-    if (upload.contentLength === 0) {
-      throw new GatewayError("invalid_request", { message: "The audio body is empty." });
-    }
+    if (upload.contentLength === 0) throw emptyAudio();
   }
   const json = upload.kind === "url" ? urlBody(upload.body) : null;
   const routed = kit.route(call, "stt", query.get("model"), []);
@@ -104,7 +111,7 @@ export async function servePrerecorded(
   const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
     kit.report(call, "stt", route, admission, started, outcome);
 
-  let cutOff = false;
+  let refused: GatewayError | null = null;
   let text: string;
   let duration: number | null;
   try {
@@ -115,8 +122,8 @@ export async function servePrerecorded(
         ? { path, body: json!, contentType: "application/json", accept: "application/json" }
         : {
             path,
-            body: limitUpload(upload.stream, maxUploadBytes, () => {
-              cutOff = true;
+            body: limitUpload(upload.stream, maxUploadBytes, (error) => {
+              refused = error;
             }),
             contentType: upload.contentType,
             accept: "application/json",
@@ -129,7 +136,7 @@ export async function servePrerecorded(
     // A callback request is acknowledged at once; its transcript (and duration) goes to the callback.
     if (duration === null && !query.has("callback")) throw kit.shapeError(routed);
   } catch (error) {
-    const failure = cutOff ? withHeaders(tooLarge(maxUploadBytes), kit.routeHeader(route)) : error;
+    const failure = refused === null ? error : withHeaders(refused, kit.routeHeader(route));
     report({ stream: false, ...failureOf(failure), usage: null });
     throw failure;
   }

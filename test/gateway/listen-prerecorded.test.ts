@@ -467,4 +467,69 @@ describe("POST /v1/listen (prerecorded)", () => {
     assert.equal(response.status, 426);
     assert.equal(((await response.json()) as { err_code: string }).err_code, "upgrade_required");
   });
+
+  test(
+    "a client that aborts mid-upload has the provider's upload aborted and the call reported",
+    TIMEOUT,
+    async () => {
+      const user = await env.user({ deepgram: USER_KEY });
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(wav(pcm16Sine({ seconds: 0.5 }), 16000)); // and never ends
+        },
+      });
+      const aborted = new AbortController();
+      const uploaded = nextUpload(env);
+      const answered = fetch(`${env.gateway.url}/v1/listen?model=transcription`, {
+        method: "POST",
+        body,
+        duplex: "half",
+        signal: aborted.signal,
+        headers: { authorization: `Token ${user.token}`, "content-type": "audio/wav", ...user.headers },
+      } as RequestInit).catch((error: Error) => error.name);
+      const upstream = await uploaded;
+      await upstream.until((record) => record.bytes > 0);
+      const served = env.gateway.waitForLog(`"served":{"userId":"${user.id}"`);
+      aborted.abort();
+      assert.equal(await answered, "AbortError");
+      assert.equal(await upstream.done, "aborted", "the provider's upload was aborted");
+      const line = JSON.parse(await served) as { served: { outcome: string; status: number } };
+      assert.equal(line.served.outcome, "client_aborted");
+      assert.equal(line.served.status, 499);
+    },
+  );
+
+  test(
+    "an empty chunked upload is a 400; other content types are audio, passed on as they are",
+    TIMEOUT,
+    async () => {
+      const user = await env.user({ deepgram: USER_KEY });
+      const empty = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.close();
+        },
+      });
+      const refused = await listen(
+        env,
+        user.token,
+        { model: "transcription" },
+        { body: empty, headers: user.headers, duplex: "half" },
+      );
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(String(refused.body.err_msg), /empty/);
+
+      const uploaded = nextUpload(env);
+      const audio = wav(pcm16Sine({ seconds: 0.25 }), 16000);
+      const served = await listen(
+        env,
+        user.token,
+        { model: "transcription" },
+        { body: audio, headers: { ...user.headers, "content-type": "application/vnd.example+json" } },
+      );
+      assert.equal(served.status, 200, served.text);
+      const upstream = await uploaded;
+      assert.equal(upstream.contentType, "application/vnd.example+json");
+      assert.equal(upstream.bytes, audio.length, "sent as bytes, not parsed");
+    },
+  );
 });

@@ -49,8 +49,8 @@ export interface ListenGateway {
 }
 
 export interface ListenGatewayOptions extends StartGatewayOptions {
-  /** Whether the operator holds a Deepgram key (default true). */
-  readonly operatorKey?: boolean;
+  /** The operator's Deepgram key (default OPERATOR_DEEPGRAM_KEY), or false for none. */
+  readonly operatorKey?: string | false;
   readonly fakeKeys?: readonly string[];
 }
 
@@ -69,7 +69,7 @@ export async function startListenGateway(options: ListenGatewayOptions = {}): Pr
         deepgram: {
           baseUrl: fake.origin,
           liveBaseUrl: fake.wsOrigin,
-          ...(options.operatorKey === false ? {} : { apiKey: OPERATOR_DEEPGRAM_KEY }),
+          ...(options.operatorKey === false ? {} : { apiKey: options.operatorKey ?? OPERATOR_DEEPGRAM_KEY }),
           ...options.config?.providers?.deepgram,
         },
       },
@@ -140,9 +140,10 @@ export function openLive(
   url: string,
   query: Record<string, string>,
   headers: Record<string, string>,
+  options: { readonly autoPong?: boolean } = {},
 ): Promise<RawLive> {
   const target = `${url}?${new URLSearchParams(query)}`;
-  const ws = new WebSocket(target, { headers });
+  const ws = new WebSocket(target, { headers, ...options });
   const messages: Array<Record<string, unknown>> = [];
   const waiting: Array<{
     predicate: (m: typeof messages) => boolean;

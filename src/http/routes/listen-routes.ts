@@ -33,9 +33,23 @@ declare module "fastify" {
   }
 }
 
-const queryOf = (request: FastifyRequest) => new URLSearchParams(request.url.split("?")[1] ?? "");
+const queryOf = (request: FastifyRequest) => {
+  const at = request.url.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : request.url.slice(at + 1));
+};
 
-const isJson = (contentType: string) => /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType);
+/** Exactly what Fastify's JSON parser takes; every other content type is audio. */
+const isJson = (contentType: string) => /^application\/json\s*(?:;|$)/i.test(contentType);
+
+/** An upgrade `ws` will complete (RFC 6455 version 13 and a well-formed key): only then is the provider asked. */
+function isValidUpgrade(request: FastifyRequest): boolean {
+  const key = request.headers["sec-websocket-key"];
+  return (
+    request.headers["sec-websocket-version"] === "13" &&
+    typeof key === "string" &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key.trim())
+  );
+}
 
 function contentLengthOf(request: FastifyRequest): number | null {
   const header = request.headers["content-length"];
@@ -67,16 +81,28 @@ async function liveCaller(
 export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
   const settings = byok.config.speechToText;
   const relays = new Set<LiveRelay>();
+  /** Sessions still opening (authentication, admission, the provider's handshake). */
+  const openings = new Set<AbortController>();
+  let closing = false;
   app.decorateRequest("liveOpening", null);
 
   app.register(websocket, {
     options: { maxPayload: settings.liveMaxMessageBytes, perMessageDeflate: false },
-    // Shutdown: live sessions end with 1001 (and are reported); any other socket closes the same way.
+    // Shutdown: openings are aborted, no upgrade completes any more (503), and live sessions end with
+    // 1001 (and are reported); any other socket closes the same way.
     preClose(done) {
+      closing = true;
+      for (const controller of openings) controller.abort(new Error("the gateway is shutting down"));
       for (const relay of relays) relay.shutdown();
       for (const client of app.websocketServer.clients)
         client.close(LIVE_CLOSE.goingAway, "the gateway is shutting down");
+      app.websocketServer.close();
       done();
+    },
+    // A client's protocol error (an oversized or malformed frame, a reset): ws already closes the socket
+    // with the right code (1009, 1007, …), which the relay passes on; nothing to terminate or shout about.
+    errorHandler(error, _socket, request) {
+      request.log.debug({ error: error.message }, "live socket error");
     },
   });
 
@@ -131,8 +157,9 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
       // Authentication, validation, routing, admission and the provider's socket, all before the client's
       // socket opens: a refusal is a close code on an accepted socket, so browsers can read it.
       preHandler: async (request) => {
-        if (!request.ws) return;
+        if (!request.ws || !isValidUpgrade(request)) return; // ws answers a malformed upgrade with a 400
         const controller = new AbortController();
+        openings.add(controller);
         const socket = request.raw.socket;
         const onGone = () => controller.abort(new Error("the client went away"));
         // Nobody reads an upgrade's socket until it is accepted, so its end would go unnoticed: read it
@@ -142,6 +169,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         socket.once("end", onGone);
         socket.once("close", onGone);
         try {
+          if (closing) throw new GatewayError("service_unavailable");
           const caller = await liveCaller(byok, request);
           request.principal = caller.principal;
           request.byok = caller.byok;
@@ -174,6 +202,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         } catch (error) {
           request.liveOpening = { ok: false, error };
         } finally {
+          openings.delete(controller);
           socket.off("data", ignore);
           socket.off("end", onGone);
           socket.off("close", onGone);
@@ -208,6 +237,11 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
           return;
         }
         if (!opening.claim()) return; // the client left before its socket opened
+        if (closing) {
+          byok.pipeline.abandonLive(opening.session);
+          client.close(LIVE_CLOSE.goingAway, "the gateway is shutting down");
+          return;
+        }
         const relay = byok.pipeline.relayLive(opening.session, client, {
           onPaused: (slow, queuedBytes) =>
             request.log.debug(
