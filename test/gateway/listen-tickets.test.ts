@@ -307,6 +307,39 @@ describe("a provider whose socket is slow to open", () => {
   });
 });
 
+describe("an opened session whose client never took it", () => {
+  test("is closed upstream at once and reported (library API)", TIMEOUT, async () => {
+    const env = await startListenGateway();
+    try {
+      const user = await env.user({ deepgram: USER_KEY });
+      const { byok } = env.gateway;
+      const context = await byok.handle({ authorization: `Bearer ${user.token}`, ...user.headers });
+      const opened = nextConnection(env);
+      const session = await byok.pipeline.openLive(
+        {
+          userId: context.principal.userId,
+          plan: null,
+          byok: context.byok,
+          signal: new AbortController().signal,
+        },
+        new URLSearchParams(PCM_QUERY),
+      );
+      const connection = await opened;
+      const served = env.gateway.waitForLog('"outcome":"client_aborted"');
+      const started = performance.now();
+      const gatewaySideClosed = once(session.upstream, "close");
+      byok.pipeline.abandonLive(session);
+      assert.deepEqual(await connection.closed, { code: 1000, reason: "", by: "client" });
+      // The provider's close frame is read, so the gateway's socket is done now, not at ws's 30 s timer.
+      await gatewaySideClosed;
+      assert.ok(performance.now() - started < 5000, `${Math.round(performance.now() - started)} ms`);
+      await served;
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 describe("live sessions at shutdown", () => {
   test("an open session is closed with 1001 and its audio recorded", TIMEOUT, async () => {
     const env = await startListenGateway();
