@@ -100,7 +100,8 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
       done();
     },
     // A client's protocol error (an oversized or malformed frame, a reset): ws already closes the socket
-    // with the right code (1009, 1007, …), which the relay passes on; nothing to terminate or shout about.
+    // with the right code (1009, 1007, …) and the relay finishes the session as for a client that vanished;
+    // nothing to terminate or log as the gateway's error.
     errorHandler(error, _socket, request) {
       request.log.debug({ error: error.message }, "live socket error");
     },
