@@ -231,7 +231,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     }
   }
 
-  return {
+  const kit = {
     config,
     now,
     table,
@@ -302,6 +302,35 @@ export function createPipelineKit(options: PipelineKitOptions) {
         return { text, parsed: JSON.parse(text) as unknown };
       } catch {
         throw shapeError(routed);
+      }
+    },
+
+    /**
+     * A chat-path call's start: admits it, sends its body to the route's chat path, and returns the
+     * response with the reporter for the rest of the call; a refused or failed send is reported here.
+     */
+    async admitAndSend(
+      call: ModelCall,
+      operation: ServedOperation,
+      routed: RoutedCall,
+      started: number,
+      request: { readonly json: string; readonly stream: boolean; readonly maxOutputTokens: number | null },
+    ) {
+      const { route, adapter } = routed;
+      const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens);
+      const report = (outcome: CallOutcome) =>
+        kit.report(call, operation, route, admission, started, outcome);
+      try {
+        const response = await sendBody(call, routed, {
+          path: adapter.paths.chat!,
+          body: request.json,
+          contentType: "application/json",
+          accept: request.stream ? "text/event-stream" : "application/json",
+        });
+        return { response, report };
+      } catch (error) {
+        report({ stream: request.stream, ...failureOf(error), usage: null });
+        throw error;
       }
     },
 
@@ -376,6 +405,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
     estimate,
   };
+  return kit;
 }
 
 export type PipelineKit = ReturnType<typeof createPipelineKit>;

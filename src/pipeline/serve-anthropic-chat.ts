@@ -28,17 +28,11 @@ export async function serveAnthropicChat(
   const { body: request, jsonToolName, includeUsage } = translated.value;
   const stream = request.stream === true;
   const json = JSON.stringify(request);
-  const admission = await kit.admit(call, route, stream, request.max_tokens);
-  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
-    kit.report(call, "chat", route, admission, started, outcome);
-
-  let response: Awaited<ReturnType<PipelineKit["send"]>>;
-  try {
-    response = await kit.send(call, routed, adapter.paths.chat!, json, stream);
-  } catch (error) {
-    report({ stream, ...failureOf(error), usage: null });
-    throw error;
-  }
+  const { response, report } = await kit.admitAndSend(call, "chat", routed, started, {
+    json,
+    stream,
+    maxOutputTokens: request.max_tokens,
+  });
 
   if (stream) {
     let usage: TokenUsage | null = null;

@@ -40,20 +40,15 @@ async function passThrough(
   routed: RoutedCall,
   started: number,
 ): Promise<PipelineResponse> {
-  const { route, adapter } = routed;
+  const { route } = routed;
   const upstreamBody = applyRouteParams(body, route);
   const stream = upstreamBody.stream === true;
   const json = JSON.stringify(upstreamBody);
-  const admission = await kit.admit(call, route, stream, maxTokensOf(upstreamBody));
-  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
-    kit.report(call, "messages", route, admission, started, outcome);
-  let response: Awaited<ReturnType<PipelineKit["send"]>>;
-  try {
-    response = await kit.send(call, routed, adapter.paths.chat!, json, stream);
-  } catch (error) {
-    report({ stream, ...failureOf(error), usage: null });
-    throw error;
-  }
+  const { response, report } = await kit.admitAndSend(call, "messages", routed, started, {
+    json,
+    stream,
+    maxOutputTokens: maxTokensOf(upstreamBody),
+  });
   if (stream) {
     let usage: TokenUsage | null = null;
     const tap = createAnthropicUsageTap({
@@ -105,16 +100,7 @@ async function translated(
   });
   if (!request.ok) throw withHeaders(translationError(request.error), kit.routeHeader(route));
   const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
-  const admission = await kit.admit(call, route, upstreamBody.stream, upstreamBody.maxOutputTokens);
-  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
-    kit.report(call, "messages", route, admission, started, outcome);
-  let response: Awaited<ReturnType<PipelineKit["send"]>>;
-  try {
-    response = await kit.send(call, routed, adapter.paths.chat!, upstreamBody.json, upstreamBody.stream);
-  } catch (error) {
-    report({ stream: upstreamBody.stream, ...failureOf(error), usage: null });
-    throw error;
-  }
+  const { response, report } = await kit.admitAndSend(call, "messages", routed, started, upstreamBody);
   const model = typeof body.model === "string" ? body.model : route.model;
   if (upstreamBody.stream) {
     let usage: TokenUsage | null = null;

@@ -16,17 +16,7 @@ export async function serveOpenAiChat(
 ): Promise<PipelineResponse> {
   const { route, adapter } = routed;
   const upstreamBody = buildChatBody(body, route, adapter, call.userId);
-  const admission = await kit.admit(call, route, upstreamBody.stream, upstreamBody.maxOutputTokens);
-  const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
-    kit.report(call, "chat", route, admission, started, outcome);
-
-  let response: Awaited<ReturnType<PipelineKit["send"]>>;
-  try {
-    response = await kit.send(call, routed, adapter.paths.chat!, upstreamBody.json, upstreamBody.stream);
-  } catch (error) {
-    report({ stream: upstreamBody.stream, ...failureOf(error), usage: null });
-    throw error;
-  }
+  const { response, report } = await kit.admitAndSend(call, "chat", routed, started, upstreamBody);
 
   if (upstreamBody.stream) {
     let usage: TokenUsage | null = null;
