@@ -1,17 +1,17 @@
 /**
  * @module pipeline/map-upstream-failure
  * Upstream outcomes → the gateway's stable errors: an error response keeps its 4xx status and the
- * provider's message with keys redacted; 5xx and failures are 502, time-outs 504, a guard refusal on the
+ * provider's message, code and param made safe by `parseProviderErrorFields` (keys redacted, known codes only); 5xx and failures are 502, time-outs 504, a guard refusal on the
  * custom endpoint a generic 403 (its reason goes to the log and the egress metric, never to the client).
  */
 
 import type { EgressError } from "../egress/index.ts";
+import { createProviderError } from "../errors/create-provider-error.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
+import { parseProviderErrorFields } from "../errors/provider-error-fields.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
-
-const MESSAGE_LIMIT = 500;
 
 const timeouts = new Set([
   "connect_timeout",
@@ -64,22 +64,19 @@ export function mapErrorResponse(
   } catch {
     parsed = null;
   }
-  const fields = provider.readError(parsed);
-  const detail = fields.message === null ? `HTTP ${status}` : redactSecrets(fields.message, secrets);
-  const message = `${provider.id}: ${detail.length > MESSAGE_LIMIT ? `${detail.slice(0, MESSAGE_LIMIT)}…` : detail}`;
-  const code = fields.code === null ? null : redactSecrets(fields.code, secrets).slice(0, 100);
-  const options = { message, provider: provider.id, ...(code === null ? {} : { code }) };
+  const fields = parseProviderErrorFields(provider.readError(parsed), (text) => redactSecrets(text, secrets));
+  const options = { provider: provider.id, fallbackMessage: `HTTP ${status}` };
   if ((status === 401 || status === 403) && response.source === "operator") {
     // The operator's own key was refused: the end user can do nothing about it (and must not read it
     // as their gateway session failing), so it is a gateway-side failure.
-    return new GatewayError("upstream_error", options);
+    return createProviderError("upstream_error", fields, options);
   }
   if (status >= 400 && status < 500) {
     const retryAfter =
       status === 429 && response.retryAfter !== null && /^[\w ,:+-]{1,64}$/.test(response.retryAfter)
         ? { headers: { "retry-after": response.retryAfter } }
         : {};
-    return new GatewayError("upstream_rejected", { ...options, status, ...retryAfter });
+    return createProviderError("upstream_rejected", fields, { ...options, status, ...retryAfter });
   }
-  return new GatewayError("upstream_error", options);
+  return createProviderError("upstream_error", fields, options);
 }

@@ -1,4 +1,4 @@
-import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { withHeaders } from "../errors/gateway-error.ts";
 import {
   anthropicToOpenAiResponse,
   createAnthropicToOpenAiStream,
@@ -44,15 +44,7 @@ export async function serveAnthropicChat(
         usage = reported;
       },
       // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
-      describeFailure: (failure) => {
-        const safe = describeStreamFailure(failure);
-        if (failure.providerMessage === null) return safe;
-        return new GatewayError("upstream_error", {
-          message: `${adapter.id}: ${redact(failure.providerMessage).slice(0, 500)}`,
-          provider: adapter.id,
-          ...(safe.code === null ? {} : { code: safe.code }),
-        });
-      },
+      describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
     });
     return kit.relay(call, routed, response.body, createTranslateTransform(translator), {
       failureEvent: null, // the translator ends a cut-off stream with its own error event

@@ -4,6 +4,7 @@ import {
   anthropicUsageToTokenUsage,
   createOpenAiToAnthropicStream,
   createTranslateTransform,
+  describeStreamFailure,
   openAiToAnthropicResponse,
   toGatewayError as translationError,
 } from "../translate/index.ts";
@@ -104,8 +105,11 @@ async function translated(
   const model = typeof body.model === "string" ? body.model : route.model;
   if (upstreamBody.stream) {
     let usage: TokenUsage | null = null;
+    const redact = kit.redactorFor(call, route);
     const translator = createOpenAiToAnthropicStream({
       model,
+      // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
+      describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
       onUsage: (reported, complete) => {
         if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
       },

@@ -17,6 +17,8 @@ export interface ProviderError {
   /** The provider's message, untrusted: redact keys before it is shown. */
   readonly message: string | null;
   readonly code: string | null;
+  /** The request field at fault, when the provider names one. */
+  readonly param?: string | null;
 }
 
 export interface ProviderAdapter {

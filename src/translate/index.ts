@@ -41,7 +41,12 @@ export {
 export { createOpenAiToAnthropicStream } from "./openai-to-anthropic-stream.ts";
 export { JSON_RESPONSE_TOOL } from "./openai-tools-to-anthropic.ts";
 export { openAiUsageToAnthropic } from "./openai-usage-to-anthropic.ts";
-export { type DescribeStreamFailure, describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+export {
+  type DescribeStreamFailure,
+  describeStreamFailure,
+  type StreamFailure,
+  type StreamFailureSource,
+} from "./stream-failure.ts";
 export { type StreamTranslator, translateStream } from "./stream-translator.ts";
 export {
   type Translation,

@@ -1,14 +1,17 @@
 /**
  * @module translate/stream-failure
- * Why a translated stream stopped early, and the safe gateway error it becomes by default (the provider's
- * own message is kept out: a caller that wants it passes `describeFailure` with its key redaction).
+ * Why a translated stream stopped early, and the safe gateway error it becomes: the provider's code passes
+ * only through the closed set of known codes, its message only keys-redacted (and only when the caller
+ * gives the redaction of the keys in play), both via `parseProviderErrorFields`.
  */
+import { createProviderError } from "../errors/create-provider-error.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
+import { parseProviderErrorFields } from "../errors/provider-error-fields.ts";
 
 export interface StreamFailure {
   /** `provider_error`: an error event; `truncated`: the stream ended before its end event; `invalid_event`: unreadable data. */
   readonly reason: "provider_error" | "truncated" | "invalid_event";
-  /** The provider's error type (`overloaded_error`, `server_error`, …) for a provider error. */
+  /** The provider's error type (`overloaded_error`, `server_error`, …) for a provider error: untrusted. */
   readonly providerType: string | null;
   /** The provider's message: untrusted, redact keys before showing it. */
   readonly providerMessage: string | null;
@@ -16,13 +19,34 @@ export interface StreamFailure {
 
 export type DescribeStreamFailure = (failure: StreamFailure) => GatewayError;
 
-export function describeStreamFailure(failure: StreamFailure): GatewayError {
+/** Who failed and how to redact the keys in play; without it the provider's message is left out. */
+export interface StreamFailureSource {
+  readonly provider: string;
+  readonly redact: (text: string) => string;
+}
+
+const MID_STREAM = "The provider failed in the middle of the stream.";
+
+export function describeStreamFailure(failure: StreamFailure, source?: StreamFailureSource): GatewayError {
   switch (failure.reason) {
-    case "provider_error":
-      return new GatewayError("upstream_error", {
-        message: "The provider failed in the middle of the stream.",
-        code: failure.providerType ?? "provider_error",
+    case "provider_error": {
+      const fields = parseProviderErrorFields(
+        {
+          message: source === undefined ? null : failure.providerMessage,
+          code: failure.providerType ?? "provider_error",
+        },
+        source?.redact ?? (() => ""),
+      );
+      if (source === undefined)
+        return new GatewayError("upstream_error", {
+          message: MID_STREAM,
+          code: fields.code ?? "provider_error",
+        });
+      return createProviderError("upstream_error", fields, {
+        provider: source.provider,
+        fallbackMessage: MID_STREAM,
       });
+    }
     case "truncated":
       return new GatewayError("upstream_error", {
         message: "The provider's stream ended before the answer was complete.",
