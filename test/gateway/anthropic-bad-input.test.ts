@@ -140,7 +140,8 @@ describe("bad input on /v1/messages → 400 in Anthropic's envelope", () => {
         postRaw(env, "/v1/messages", anthropicHeaders(user), { model: "gpt", max_tokens: 64, ...body }),
       );
       const envelope = assertAnthropicEnvelope(result.json, result.status, 400);
-      assert.equal(envelope.error.type, "invalid_request");
+      assert.equal(envelope.error.type, "invalid_request_error");
+      assert.equal((envelope.error as { gateway_type?: string }).gateway_type, "invalid_request");
       assert.equal(requests.length, 0, "the gateway refused it before any upstream call");
       assert.equal(result.headers.get("x-byok-route"), "openai/gpt-4.1-mini; source=byok");
     });
@@ -211,10 +212,11 @@ describe("bad input on /v1/messages → 400 in Anthropic's envelope", () => {
     ]);
     for (const response of result) {
       const envelope = assertAnthropicEnvelope(response.json, response.status, 401);
-      assert.match(envelope.error.type, /credentials/);
+      assert.equal(envelope.error.type, "authentication_error");
+      assert.match(String((envelope.error as { gateway_type?: string }).gateway_type), /credentials/);
     }
     const missing = assertAnthropicEnvelope(result[0]!.json, result[0]!.status, 401);
-    assert.equal(missing.error.type, "missing_credentials");
+    assert.equal((missing.error as { gateway_type?: string }).gateway_type, "missing_credentials");
     assert.match(missing.error.message, /x-api-key/, "the message names the header the Anthropic SDK uses");
     assert.equal(requests.length, 0);
     const sdk = new Anthropic({ baseURL: env.gateway.url, apiKey: "not-a-token", maxRetries: 0 });

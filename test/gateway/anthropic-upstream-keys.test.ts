@@ -63,9 +63,13 @@ describe("a user Anthropic key the provider rejects", () => {
         assertNoKey(result.text, CANARY, "the client's error body");
         assertNoKey(result.text, ANTHROPIC_OPERATOR_KEY, "the client's error body");
         if (ingress.envelope === "anthropic") {
-          const body = result.json as { type: string; error: { type: string; message: string } };
+          const body = result.json as {
+            type: string;
+            error: { type: string; gateway_type: string; message: string };
+          };
           assert.equal(body.type, "error");
-          assert.equal(body.error.type, "upstream_rejected");
+          assert.equal(body.error.type, "authentication_error", "Anthropic's own type, kept");
+          assert.equal(body.error.gateway_type, "upstream_rejected");
           assert.match(body.error.message, /invalid x-api-key/, "the provider's message is kept, redacted");
         } else {
           assertValidErrorResponse(result.json);
@@ -237,9 +241,10 @@ describe("the custom endpoint on /v1/messages stays behind the egress guard", ()
       }),
     );
     assert.equal(result.status, 403, result.text);
-    const body = result.json as { type: string; error: { type: string } };
+    const body = result.json as { type: string; error: { type: string; gateway_type: string } };
     assert.equal(body.type, "error");
-    assert.equal(body.error.type, "custom_endpoint_refused");
+    assert.equal(body.error.type, "permission_error");
+    assert.equal(body.error.gateway_type, "custom_endpoint_refused");
     assert.doesNotMatch(result.text, /127\.0\.0\.1/);
     assert.equal(requests.length, 0, "nothing reached the internal address");
     assert.ok(resolver.calls(host) >= 2, "the connection resolved the name again and was checked");

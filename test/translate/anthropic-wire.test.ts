@@ -11,13 +11,14 @@ import { toAnthropicErrorBody } from "../../src/wire/anthropic/anthropic-error-b
 import { readAnthropicUsage, totalInputTokens } from "../../src/wire/anthropic/anthropic-usage.ts";
 import { readAnthropicError } from "../../src/wire/anthropic/read-anthropic-error.ts";
 
-test("the Anthropic error envelope carries the gateway's stable type and only safe fields", () => {
+test("the Anthropic error envelope carries Anthropic's type, the gateway's stable type and only safe fields", () => {
   const error = new GatewayError("byok_key_mismatch", { provider: "anthropic", param: "x-byok-anthropic" });
   assert.deepEqual(toAnthropicErrorBody(error), {
     type: "error",
     error: {
-      type: "byok_key_mismatch",
+      type: "permission_error",
       message: "A presented key does not match the enrolled fingerprint.",
+      gateway_type: "byok_key_mismatch",
       param: "x-byok-anthropic",
       provider: "anthropic",
     },

@@ -82,7 +82,8 @@ test("a stream cut before finish_reason ends with event: error", () => {
       .split('"finish_reason":"length"')[0]
       ?.replace(/data: [^\n]*$/, "") ?? "";
   const stream = assertAnthropicStream(translateAll(text));
-  assert.equal(stream.error?.type, "upstream_error");
+  assert.equal(stream.error?.type, "api_error");
+  assert.equal((stream.error as { gateway_type?: string } | undefined)?.gateway_type, "upstream_error");
   assert.equal(stream.error?.code, "stream_truncated");
 });
 
