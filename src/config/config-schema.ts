@@ -61,6 +61,8 @@ export const configSchema = z
           .max(100 * 1024 * 1024)
           .default(1024 * 1024),
         shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+        /** The deepest nesting of arrays and objects a JSON body may have; deeper is 400 invalid_request. */
+        maxJsonDepth: z.number().int().min(8).max(1024).default(128),
         trustProxy: z.boolean().default(false),
       })
       .prefault({}),

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
+import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
 import { registerAdminUsageRoutes } from "./routes/admin-usage-routes.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
@@ -69,6 +70,7 @@ export async function createGatewayServer(
   });
 
   registerErrorEnvelope(app);
+  registerJsonIntake(app, byok.config.server.maxJsonDepth);
   registerRequestGuards(app, byok);
   registerHealthRoutes(app, byok, () => closing);
   registerEnrollmentRoutes(app, byok);
