@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
+import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
@@ -37,6 +38,8 @@ export async function createGatewayServer(
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Requests the HTTP parser rejects answer the documented envelope too (never their raw bytes logged).
+    clientErrorHandler: createClientErrorHandler(byok.logger),
     routerOptions: { ignoreTrailingSlash: true },
     // Request loggers come to life only when a line is written (most requests write none).
     childLoggerFactory: (logger, bindings, options) =>
