@@ -31,6 +31,10 @@ const transport = new Set([
   "total_timeout",
 ]);
 
+/** The two forms of Retry-After (RFC 9110): delta-seconds or an IMF-fixdate; anything else (a key) is dropped. */
+const RETRY_AFTER =
+  /^(?:\d{1,10}|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)$/;
+
 export function mapEgressFailure(
   error: EgressError,
   provider: ProviderAdapter,
@@ -73,7 +77,7 @@ export function mapErrorResponse(
   }
   if (status >= 400 && status < 500) {
     const retryAfter =
-      status === 429 && response.retryAfter !== null && /^[\w ,:+-]{1,64}$/.test(response.retryAfter)
+      status === 429 && response.retryAfter !== null && RETRY_AFTER.test(response.retryAfter)
         ? { headers: { "retry-after": response.retryAfter } }
         : {};
     return createProviderError("upstream_rejected", fields, { ...options, status, ...retryAfter });

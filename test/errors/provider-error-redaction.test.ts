@@ -187,4 +187,31 @@ describe("provider error text reaching a client", () => {
     assert.equal(error.code, "invalid_value", second.text);
     assert.equal(error.param, "messages[0].content");
   });
+
+  test("Retry-After passes only as seconds or an HTTP date, never as provider text", async () => {
+    const send = async (retryAfter: (key: string) => string) => {
+      env.fakes.openai.respondNext((request, response) => {
+        response.writeHead(429, {
+          "content-type": "application/json",
+          "retry-after": retryAfter(keyOf(request.headers)),
+        });
+        response.end(
+          JSON.stringify({ error: { message: "slow down", type: "requests", code: "rate_limit_exceeded" } }),
+        );
+      });
+      return postRaw(
+        env,
+        "/v1/chat/completions",
+        { authorization: `Bearer ${user.token}` },
+        { model: "gpt", messages: [{ role: "user", content: "hi" }] },
+      );
+    };
+    const echoed = await send((key) => key);
+    assert.equal(echoed.status, 429, echoed.text);
+    assert.equal(echoed.headers.get("retry-after"), null);
+    assertNoKey("the headers", [...echoed.headers].join("\n"));
+    assert.equal((await send(() => "17")).headers.get("retry-after"), "17");
+    const date = "Wed, 21 Oct 2026 07:28:00 GMT";
+    assert.equal((await send(() => date)).headers.get("retry-after"), date);
+  });
 });
