@@ -14,6 +14,7 @@ import {
   sseEvents,
   startAnthropicGateway,
 } from "../support/anthropic-gateway.ts";
+import { type ListenGateway, startListenGateway } from "../support/listen-gateway.ts";
 import { OPERATOR_KEYS } from "../support/model-gateway.ts";
 
 /** The key the fake received, from Authorization or x-api-key. */
@@ -213,5 +214,42 @@ describe("provider error text reaching a client", () => {
     assert.equal((await send(() => "17")).headers.get("retry-after"), "17");
     const date = "Wed, 21 Oct 2026 07:28:00 GMT";
     assert.equal((await send(() => date)).headers.get("retry-after"), date);
+  });
+});
+
+describe("Deepgram error text reaching a client", () => {
+  const USER_KEY = "dg-user-key-redaction-0123456789abcdef";
+  let env: ListenGateway;
+  before(async () => {
+    env = await startListenGateway();
+  });
+  after(() => env.close());
+
+  test("an err_code echoing the key becomes provider_error; a known one passes; the message is redacted", async () => {
+    const user = await env.user({ deepgram: USER_KEY });
+    const send = async () => {
+      const response = await fetch(`${env.gateway.url}/v1/listen?model=transcription`, {
+        method: "POST",
+        headers: { authorization: `Token ${user.token}`, "content-type": "audio/wav", ...user.headers },
+        body: new Uint8Array(64),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    env.fake.failNextRest(400, { err_code: USER_KEY, err_msg: `bad key ${USER_KEY}`, request_id: "x" });
+    const echoed = await send();
+    assert.equal(echoed.status, 400, echoed.text);
+    assert.ok(!echoed.text.includes(USER_KEY), echoed.text);
+    assert.ok(!echoed.text.includes("0123456789abcdef"), echoed.text);
+    const body = JSON.parse(echoed.text) as Record<string, unknown>;
+    assert.equal(body.err_code, "upstream_rejected");
+    assert.equal(body.code, "provider_error");
+
+    env.fake.failNextRest(401, {
+      err_code: "INVALID_AUTH",
+      err_msg: "Invalid credentials.",
+      request_id: "x",
+    });
+    const known = JSON.parse((await send()).text) as Record<string, unknown>;
+    assert.equal(known.code, "INVALID_AUTH");
   });
 });
