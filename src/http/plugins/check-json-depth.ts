@@ -1,7 +1,8 @@
 /**
  * @module http/plugins/check-json-depth
- * How deep a JSON text nests, checked in one pass without recursion (strings and escapes skipped), so a
- * body nested past the limit is refused before any parser or serializer walks it.
+ * How deep a JSON text nests, checked in one pass without recursion, so a body nested past the limit is
+ * refused before any parser or serializer walks it. Strings are skipped with `indexOf` (they are most of a
+ * chat body); a quote's escaping is decided by the backslashes before it, each looked at once: linear.
  */
 
 const OPEN_BRACKET = 0x5b; // [
@@ -11,17 +12,28 @@ const CLOSE_BRACE = 0x7d; // }
 const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c; // \
 
+/** The index of the quote that closes the string opened at `open`, or -1 when it is unterminated. */
+function stringEnd(text: string, open: number): number {
+  let at = open + 1;
+  for (;;) {
+    at = text.indexOf('"', at);
+    if (at === -1) return -1;
+    let backslashes = 0;
+    for (let before = at - 1; before > open && text.charCodeAt(before) === BACKSLASH; before--) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at++;
+  }
+}
+
 /** True when no array or object in `text` nests deeper than `maxDepth` (a top-level object is depth 1). */
 export function checkJsonDepth(text: string, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) index++;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) inString = true;
-    else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
+    if (code === QUOTE) {
+      index = stringEnd(text, index);
+      if (index === -1) return true; // unterminated: the parser refuses it as invalid JSON
+    } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
       depth++;
       if (depth > maxDepth) return false;
     } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) depth--;
