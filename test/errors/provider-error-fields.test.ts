@@ -56,18 +56,18 @@ test("the message is redacted and bounded, a key cut by the window never shows i
 
 /** Provider error text is read (readError, a stream failure's provider fields) only where it is made safe. */
 test("provider error text is read only in the files that pass it through parseProviderErrorFields", () => {
+  // The translators only fill a StreamFailure; stream-failure.ts is the one reader of its provider fields.
+  const streamFailureFiles = [
+    "src/translate/stream-failure.ts",
+    "src/translate/openai-chunks-to-anthropic-events.ts",
+    "src/translate/anthropic-events-to-openai-chunks.ts",
+    "src/translate/openai-to-anthropic-stream.ts",
+    "src/translate/anthropic-to-openai-stream.ts",
+  ];
   const allowed = new Map([
     ["readError(", ["src/pipeline/map-upstream-failure.ts", "src/providers/provider-adapter.ts"]],
-    [
-      "providerMessage",
-      [
-        "src/translate/stream-failure.ts",
-        "src/translate/openai-chunks-to-anthropic-events.ts",
-        "src/translate/anthropic-events-to-openai-chunks.ts",
-        "src/translate/openai-to-anthropic-stream.ts",
-        "src/translate/anthropic-to-openai-stream.ts",
-      ],
-    ],
+    ["providerMessage", streamFailureFiles],
+    ["providerType", streamFailureFiles],
   ]);
   const root = new URL("../../", import.meta.url).pathname;
   const files = (dir: string): string[] =>
