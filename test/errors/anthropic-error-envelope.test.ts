@@ -157,4 +157,25 @@ describe("Anthropic-format errors over HTTP, read by the official SDK", () => {
     assert.equal(error.type, "api_error");
     assert.equal(error.gateway_type, "upstream_error");
   });
+
+  test("the SDK's stream raises the error event with Anthropic's type (overloaded_error kept from the provider)", async () => {
+    const operatorUser = await env.user();
+    env.fakes.openai.respondNext((_request, response: ServerResponse) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.end(`data: ${JSON.stringify({ error: { type: "overloaded_error", message: "busy" } })}\n\n`);
+    });
+    const error = await sdkError(async () => {
+      const stream = await operatorUser.anthropic.messages.create({
+        model: "gpt",
+        max_tokens: 8,
+        stream: true,
+        messages: hi,
+      });
+      for await (const _event of stream) {
+        // drained until the error event
+      }
+    });
+    assert.equal(error.type, "overloaded_error");
+    assert.equal(gatewayTypeOf(error), "upstream_error");
+  });
 });
