@@ -11,8 +11,8 @@ import { REDACTED, redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 
 const SEED = 1206;
-const run = (property: fc.IProperty<[unknown]> | fc.IAsyncProperty<[unknown]>, numRuns = 300) =>
-  fc.assert(property as fc.IProperty<[unknown]>, { seed: SEED, numRuns, interruptAfterTimeLimit: 4000 });
+const run = <T extends unknown[]>(property: fc.IProperty<T>, numRuns = 300) =>
+  fc.assert(property, { seed: SEED, numRuns, interruptAfterTimeLimit: 4000 });
 
 // The expressions the scanner replaced (kept here as the oracle on inputs small enough for them).
 const OLD_KEY_SHAPED =
