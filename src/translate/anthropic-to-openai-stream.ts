@@ -12,6 +12,7 @@ import {
   createAnthropicEventTranslator,
   type OpenAiStreamItem,
 } from "./anthropic-events-to-openai-chunks.ts";
+import { isJsonObject } from "./json-object.ts";
 import { describeStreamFailure } from "./stream-failure.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
@@ -45,6 +46,11 @@ export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOp
     try {
       data = JSON.parse(event.data);
     } catch {
+      render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
+      return;
+    }
+    // One policy on every ingress (docs/api.md): an event that is no object, or names no string type, is unreadable.
+    if (!isJsonObject(data) || (data.type !== undefined && typeof data.type !== "string")) {
       render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
       return;
     }

@@ -25,7 +25,8 @@ export interface AnthropicUsageTapOptions {
 
 /** Every Anthropic event's JSON names its `type` first. */
 const TYPED = [Buffer.from('{"type":"'), Buffer.from('{"type": "')];
-const isTypedEvent = (data: unknown): boolean => isObject(data) && typeof data.type === "string";
+const isTypedEvent = (data: unknown): boolean =>
+  isObject(data) && (data.type === undefined || typeof data.type === "string");
 
 export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): RelayTransform {
   let counts: AnthropicUsageCounts | undefined;
