@@ -115,7 +115,7 @@ for (const mode of ["throwing-redactor", "throwing-tap", "throwing-translator"])
       async () => {
         for await (const _chunk of stream);
       },
-      (error: OpenAI.APIError) => {
+      (error: InstanceType<typeof OpenAI.APIError>) => {
         assert.equal(error.code, "stream_relay_failed", String(error));
         assert.equal(error.message.includes(CANARY), false);
         return true;

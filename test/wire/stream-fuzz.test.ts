@@ -36,12 +36,13 @@ const anthropicFailure = (failure: GatewayError) =>
 type Dialect = "openai" | "anthropic";
 /** One upstream event: text pieces and raw bytes (invalid UTF-8), lines joined with "\n". */
 type Piece = string | Buffer;
+type Pieces = readonly Piece[];
 
 const json = (value: unknown) => JSON.stringify(value);
 const text = fc.string({ maxLength: 12 });
 
 /** Valid events of each dialect. */
-const VALID: Record<Dialect, fc.Arbitrary<Piece[]>> = {
+const VALID: Record<Dialect, fc.Arbitrary<Pieces>> = {
   openai: fc.oneof(
     text.map((content) => [
       `data: ${json({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`,
@@ -71,7 +72,7 @@ const VALID: Record<Dialect, fc.Arbitrary<Piece[]>> = {
 };
 
 /** An upstream error quoting the canary in the places the dialect may put it. */
-const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Piece[]> = {
+const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Pieces> = {
   openai: (where) => [
     `data: ${json({ error: { message: where === "message" ? `bad key ${CANARY}` : "bad", type: where === "type" ? CANARY : "server_error", code: where === "code" ? CANARY : null } })}\n\n`,
   ],
@@ -81,7 +82,7 @@ const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Piece[]> = 
 };
 
 /** Unreadable events (never relayed: the stream ends with invalid_upstream_event instead). */
-const INVALID: Record<Dialect, readonly Piece[][]> = {
+const INVALID: Record<Dialect, readonly Pieces[]> = {
   openai: [
     [`data: {not json ${CANARY}\n\n`],
     [`garbage ${CANARY}\n\n`],
@@ -90,8 +91,8 @@ const INVALID: Record<Dialect, readonly Piece[][]> = {
   anthropic: [[`event: content_block_delta\ndata: {not json ${CANARY}\n\n`], [`garbage ${CANARY}\n\n`]],
 };
 
-const HUGE: Piece[] = [`data: {"x":"${"k".repeat(TAP_CAP + 100)}${CANARY}"}\n\n`];
-const BAD_UTF8: Record<Dialect, Piece[]> = {
+const HUGE: Pieces = [`data: {"x":"${"k".repeat(TAP_CAP + 100)}${CANARY}"}\n\n`];
+const BAD_UTF8: Record<Dialect, Pieces> = {
   openai: [
     'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"',
     Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82]),
