@@ -64,9 +64,9 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   // The transform ended the stream itself: record why, stop reading the upstream, finish the output.
   tap.once(STREAM_FAILED, (failure: GatewayError, thrown: unknown) => {
     if (thrown !== undefined) fault(thrown);
+    end(failure.type);
     upstream.unpipe(tap);
     upstream.destroy();
-    end(failure.type);
     if (!tap.writableEnded) tap.end();
   });
   tap.once("close", () => {
