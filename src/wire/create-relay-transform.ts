@@ -79,7 +79,11 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
         // An encoder that throws writes nothing: the stream still ends, on an event boundary.
       }
     }
-    transform.emit(STREAM_FAILED, failure, thrown);
+    try {
+      transform.emit(STREAM_FAILED, failure, thrown);
+    } catch {
+      // A listener that throws must not escape from inside the stream's machinery either.
+    }
   };
   const run = (step: () => RelayStop | null): void => {
     let outcome: RelayStop | null;
