@@ -294,6 +294,12 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     admission,
     onServed,
     now,
+    // The thrown text may quote upstream bytes (a key among them): its class name only.
+    onStreamFault: (thrown) =>
+      logger.error(
+        { fault: thrown instanceof Error ? thrown.name : typeof thrown },
+        "a stream's tap or translator failed; that stream ended with an error event",
+      ),
   });
   const listenTickets = createListenTickets({
     ttlMs: config.speechToText.ticketTtlSeconds * 1000,

@@ -3,7 +3,7 @@
  * The steps every served path shares, in order: parse the body's shape, resolve the route, admit it,
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
-import type { Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { Capability } from "../config/feature-schema.ts";
 import {
@@ -29,6 +29,7 @@ import {
   type RoutingTable,
   resolveRoute,
 } from "../routing/index.ts";
+import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
@@ -43,6 +44,8 @@ export interface PipelineKitOptions {
   readonly admission: AdmissionControl;
   readonly onServed: ServedCallSink;
   readonly now?: () => number;
+  /** A stream's tap or translator threw (the value thrown, whose text may quote a key: log its name only). */
+  readonly onStreamFault?: (thrown: unknown) => void;
 }
 
 export interface RoutedCall {
@@ -140,8 +143,6 @@ function secretsOf(call: ModelCall, route: Route): SecretKey[] {
 }
 
 export interface RelayedStream {
-  /** The client-dialect event that ends a failed stream, or null when the transform writes its own. */
-  readonly failureEvent: ((failure: GatewayError) => string) | null;
   /** The usage the transform read, when the stream ends. */
   readonly usage: () => TokenUsage | null;
   /** The upstream request, the basis of an estimate. */
@@ -375,14 +376,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
       call: ModelCall,
       routed: RoutedCall,
       body: UpstreamBody,
-      transform: Transform,
+      transform: RelayTransform,
       stream: RelayedStream,
     ): PipelineResponse {
       const { route, adapter } = routed;
       const relayed = relayStream(body, transform, {
         signal: call.signal,
         mapFailure: (error) => mapEgressFailure(toUpstreamFailure(error), adapter, route.guarded),
-        failureEvent: stream.failureEvent,
+        ...(options.onStreamFault === undefined ? {} : { onFault: options.onStreamFault }),
         onEnd: (outcome) => {
           const usage = stream.usage();
           stream.report({

@@ -1,33 +1,45 @@
 /**
  * @module pipeline/relay-stream
- * Relays an upstream SSE body to the client through the usage tap: nothing buffered, an upstream failure
- * mid-stream becomes an error event the OpenAI SDK raises, and a client that leaves stops the upstream.
+ * Relays an upstream SSE body to the client through a relay transform (a usage tap or a translator):
+ * nothing buffered beyond one capped event, an upstream failure mid-stream becomes an error event the
+ * client's SDK raises (after the last whole event, never glued to a partial one), a failure the
+ * transform found (a cap, an unreadable event, a throw) ends that stream alone, and a client that leaves
+ * stops the upstream. Every listener here is a failure boundary: nothing thrown reaches the process.
  */
-import type { Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import type { GatewayError } from "../errors/gateway-error.ts";
+import { type RelayTransform, STREAM_FAILED } from "../wire/create-relay-transform.ts";
 
 export interface RelayOptions {
   /** The caller's abort: set when the client went away. */
   readonly signal: AbortSignal;
   readonly mapFailure: (error: unknown) => GatewayError;
-  /**
-   * The client-dialect event that ends a failed stream, written through the transform (a passthrough
-   * tap forwards it); null when the transform itself closes the stream with its own error event on end
-   * (a translator, which then reports the stream as cut short).
-   */
-  readonly failureEvent: ((failure: GatewayError) => string) | null;
-  /** Called once when the relay ends; with the error type when the upstream failed. */
+  /** Called once when the relay ends: `ok`, `client_aborted` or the failure's error type. */
   readonly onEnd: (outcome: string) => void;
+  /** Called once when a handler threw (the value thrown): the one log line, without its text. */
+  readonly onFault?: (thrown: unknown) => void;
 }
 
-export function relayStream(upstream: Readable, tap: Transform, options: RelayOptions): Readable {
+export function relayStream(upstream: Readable, tap: RelayTransform, options: RelayOptions): Readable {
   let ended = false;
   const end = (outcome: string) => {
     if (ended) return;
     ended = true;
-    options.onEnd(outcome);
+    try {
+      options.onEnd(outcome);
+    } catch (error) {
+      fault(error);
+    }
   };
-  upstream.once("end", () => end("ok"));
+  const fault = (thrown: unknown) => {
+    try {
+      options.onFault?.(thrown);
+    } catch {
+      // a sink that throws is not allowed to end the process either
+    }
+  };
+  // Whole once the transform flushed (a translator may still find the stream cut short there).
+  tap.once("finish", () => end("ok"));
   upstream.on("error", (error) => {
     if (ended) return;
     if (options.signal.aborted) {
@@ -35,16 +47,32 @@ export function relayStream(upstream: Readable, tap: Transform, options: RelayOp
       end("client_aborted");
       return;
     }
-    const failure = options.mapFailure(error);
-    if (options.failureEvent === null) tap.end();
-    else tap.end(options.failureEvent(failure));
+    let failure: GatewayError | null = null;
+    try {
+      failure = options.mapFailure(error);
+    } catch (thrown) {
+      fault(thrown);
+    }
+    if (failure === null) {
+      tap.destroy();
+      end("internal_error");
+      return;
+    }
+    tap.endWithFailure(failure);
     end(failure.type);
   });
+  // The transform ended the stream itself: record why, stop reading the upstream, finish the output.
+  tap.once(STREAM_FAILED, (failure: GatewayError, thrown: unknown) => {
+    if (thrown !== undefined) fault(thrown);
+    end(failure.type);
+    upstream.unpipe(tap);
+    upstream.destroy();
+    if (!tap.writableEnded) tap.end();
+  });
   tap.once("close", () => {
-    if (!upstream.readableEnded && !ended) {
-      end("client_aborted");
-      upstream.destroy();
-    }
+    if (ended) return;
+    end("client_aborted");
+    upstream.destroy();
   });
   upstream.pipe(tap);
   return tap;

@@ -1,4 +1,4 @@
-import { withHeaders } from "../errors/gateway-error.ts";
+import { type GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import {
   anthropicToOpenAiResponse,
   createAnthropicToOpenAiStream,
@@ -7,6 +7,7 @@ import {
   openAiToAnthropicRequest,
   toGatewayError as translationError,
 } from "../translate/index.ts";
+import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
@@ -46,8 +47,8 @@ export async function serveAnthropicChat(
       // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
       describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
     });
-    return kit.relay(call, routed, response.body, createTranslateTransform(translator), {
-      failureEvent: null, // the translator ends a cut-off stream with its own error event
+    const failureEvent = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
+    return kit.relay(call, routed, response.body, createTranslateTransform(translator, failureEvent), {
       usage: () => usage,
       requestJson: json,
       report,

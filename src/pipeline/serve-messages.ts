@@ -1,4 +1,4 @@
-import { withHeaders } from "../errors/gateway-error.ts";
+import { type GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import {
   anthropicToOpenAiRequest,
   anthropicUsageToTokenUsage,
@@ -17,6 +17,10 @@ import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+
+/** How a failed stream ends on this ingress: Anthropic's `event: error`. */
+const anthropicFailureEvent = (failure: GatewayError): string =>
+  encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error");
 
 const maxTokensOf = (body: Readonly<Record<string, unknown>>): number | null =>
   typeof body.max_tokens === "number" && body.max_tokens >= 0 ? body.max_tokens : null;
@@ -57,9 +61,9 @@ async function passThrough(
         usage = anthropicUsageToTokenUsage(counts);
       },
       redact: kit.redactorFor(call, route),
+      failureEvent: anthropicFailureEvent,
     });
     return kit.relay(call, routed, response.body, tap, {
-      failureEvent: (failure) => encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error"),
       usage: () => usage,
       requestJson: json,
       report,
@@ -114,12 +118,17 @@ async function translated(
         if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
       },
     });
-    return kit.relay(call, routed, response.body, createTranslateTransform(translator), {
-      failureEvent: null, // the translator ends a cut-off stream with its own `event: error`
-      usage: () => usage,
-      requestJson: upstreamBody.json,
-      report,
-    });
+    return kit.relay(
+      call,
+      routed,
+      response.body,
+      createTranslateTransform(translator, anthropicFailureEvent),
+      {
+        usage: () => usage,
+        requestJson: upstreamBody.json,
+        report,
+      },
+    );
   }
   let answer: string;
   let usage: TokenUsage | null;

@@ -30,9 +30,9 @@ export async function serveOpenAiChat(
         textBytes += bytes;
       },
       redact: kit.redactorFor(call, route),
+      failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
     });
     return kit.relay(call, routed, response.body, tap, {
-      failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
       usage: () => usage,
       requestJson: upstreamBody.json,
       textBytes: () => textBytes,

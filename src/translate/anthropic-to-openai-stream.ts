@@ -4,6 +4,7 @@
  * `data: {chunk}` events, `data: [DONE]` last; an upstream error ends the stream with `data: {"error": …}`
  * and no `[DONE]` (as the gateway's relay does), which the OpenAI SDK raises.
  */
+import type { GatewayError } from "../errors/gateway-error.ts";
 import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
 import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
 import {
@@ -11,6 +12,8 @@ import {
   createAnthropicEventTranslator,
   type OpenAiStreamItem,
 } from "./anthropic-events-to-openai-chunks.ts";
+import { isJsonObject } from "./json-object.ts";
+import { describeStreamFailure } from "./stream-failure.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
 const DONE = "data: [DONE]\n\n";
@@ -23,13 +26,31 @@ function render(items: readonly OpenAiStreamItem[], out: string[]): void {
 }
 
 export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOptions): StreamTranslator {
-  const parser = createSseParser();
-  const events = createAnthropicEventTranslator(options);
+  const parser = createSseParser({ strict: true });
+  let failure: GatewayError | null = null;
+  const describe = options.describeFailure ?? describeStreamFailure;
+  const events = createAnthropicEventTranslator({
+    ...options,
+    describeFailure: (reason) => {
+      failure = describe(reason);
+      return failure;
+    },
+  });
   const handle = (event: SseEvent, out: string[]): void => {
+    if (event.problem !== undefined) {
+      const reason = event.problem === "too_large" ? "event_too_large" : "invalid_event";
+      render(events.fail({ reason, providerType: null, providerMessage: null }), out);
+      return;
+    }
     let data: unknown;
     try {
       data = JSON.parse(event.data);
     } catch {
+      render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
+      return;
+    }
+    // One policy on every ingress (docs/api.md): an event that is no object, or names no string type, is unreadable.
+    if (!isJsonObject(data) || (data.type !== undefined && typeof data.type !== "string")) {
       render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
       return;
     }
@@ -47,5 +68,6 @@ export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOp
       render(events.end(), out);
       return out;
     },
+    failure: () => failure,
   };
 }

@@ -1,34 +1,33 @@
 /**
  * @module translate/create-translate-transform
- * A Node Transform around a stream translator: upstream bytes in, translated SSE text out as each event
- * completes (nothing buffered beyond a partial event).
+ * A relay transform around a stream translator: upstream bytes in, translated SSE text out as each event
+ * completes (nothing buffered beyond the parser's capped partial event). The translator's own error event
+ * ends the stream and is announced; a throw becomes one error event in the client's dialect.
  */
-import { Transform } from "node:stream";
+import {
+  createRelayTransform,
+  type FailureEvent,
+  type RelayTransform,
+} from "../wire/create-relay-transform.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
-export function createTranslateTransform(translator: StreamTranslator): Transform {
-  return new Transform({
-    transform(chunk: Buffer | string, _encoding, done) {
-      let out: string[];
-      try {
-        out = translator.push(chunk);
-      } catch (error) {
-        done(error as Error);
-        return;
-      }
-      if (out.length > 0) this.push(out.join(""));
-      done();
+export function createTranslateTransform(
+  translator: StreamTranslator,
+  failureEvent: FailureEvent,
+): RelayTransform {
+  const emit = (out: readonly string[], push: (piece: string) => void) => {
+    if (out.length > 0) push(out.join(""));
+    const failure = translator.failure?.() ?? null;
+    return failure === null ? null : { failure, written: true };
+  };
+  return createRelayTransform(
+    {
+      transform: (chunk, push) => emit(translator.push(chunk), push),
+      flush: (push) => emit(translator.end(), push),
+      // The upstream failed: the translator closes the stream (cut short) with its own error event, or
+      // had already seen the whole answer (nothing more is written).
+      fail: (failure, push) => emit(translator.end(), push) ?? { failure, written: true },
     },
-    flush(done) {
-      let out: string[];
-      try {
-        out = translator.end();
-      } catch (error) {
-        done(error as Error);
-        return;
-      }
-      if (out.length > 0) this.push(out.join(""));
-      done();
-    },
-  });
+    failureEvent,
+  );
 }

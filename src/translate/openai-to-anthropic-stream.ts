@@ -4,14 +4,16 @@
  * event with its `event:` line; an upstream error ends the stream with `event: error`.
  */
 
+import type { GatewayError } from "../errors/gateway-error.ts";
 import type { AnthropicStreamEvent } from "../wire/anthropic/anthropic-types.ts";
 import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
 import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
-import { isJsonObject } from "./json-object.ts";
+import { isAbsent, isJsonObject } from "./json-object.ts";
 import {
   createOpenAiChunkTranslator,
   type OpenAiToAnthropicStreamOptions,
 } from "./openai-chunks-to-anthropic-events.ts";
+import { describeStreamFailure } from "./stream-failure.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
 function render(events: readonly AnthropicStreamEvent[], out: string[]): void {
@@ -21,9 +23,22 @@ function render(events: readonly AnthropicStreamEvent[], out: string[]): void {
 export function createOpenAiToAnthropicStream(
   options: OpenAiToAnthropicStreamOptions = {},
 ): StreamTranslator {
-  const parser = createSseParser();
-  const chunks = createOpenAiChunkTranslator(options);
+  const parser = createSseParser({ strict: true });
+  let failure: GatewayError | null = null;
+  const describe = options.describeFailure ?? describeStreamFailure;
+  const chunks = createOpenAiChunkTranslator({
+    ...options,
+    describeFailure: (reason) => {
+      failure = describe(reason);
+      return failure;
+    },
+  });
   const handle = (event: SseEvent, out: string[]): void => {
+    if (event.problem !== undefined) {
+      const reason = event.problem === "too_large" ? "event_too_large" : "invalid_event";
+      render(chunks.fail({ reason, providerType: null, providerMessage: null }), out);
+      return;
+    }
     if (event.data.trim() === "[DONE]") {
       render(chunks.done(), out);
       return;
@@ -37,6 +52,11 @@ export function createOpenAiToAnthropicStream(
     }
     // A host that names its error event may send the bare error object.
     if (event.event === "error" && !(isJsonObject(data) && "error" in data)) data = { error: data };
+    // One policy on every ingress (docs/api.md): a chunk whose `choices` is no array is unreadable.
+    if (isJsonObject(data) && !isAbsent(data.choices) && !Array.isArray(data.choices)) {
+      render(chunks.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
+      return;
+    }
     render(chunks.chunk(data), out);
   };
   return {
@@ -51,5 +71,6 @@ export function createOpenAiToAnthropicStream(
       render(chunks.end(), out);
       return out;
     },
+    failure: () => failure,
   };
 }

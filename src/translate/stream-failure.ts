@@ -7,10 +7,14 @@
 import { createProviderError } from "../errors/create-provider-error.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { parseProviderErrorFields } from "../errors/provider-error-fields.ts";
+import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "../wire/openai/sse-event-check.ts";
 
 export interface StreamFailure {
-  /** `provider_error`: an error event; `truncated`: the stream ended before its end event; `invalid_event`: unreadable data. */
-  readonly reason: "provider_error" | "truncated" | "invalid_event";
+  /**
+   * `provider_error`: an error event; `truncated`: the stream ended before its end event; `invalid_event`:
+   * unreadable data; `event_too_large`: an event over the cap (MAX_SSE_EVENT_BYTES).
+   */
+  readonly reason: "provider_error" | "truncated" | "invalid_event" | "event_too_large";
   /** The provider's error type (`overloaded_error`, `server_error`, …) for a provider error: untrusted. */
   readonly providerType: string | null;
   /** The provider's message: untrusted, redact keys before showing it. */
@@ -52,6 +56,8 @@ export function describeStreamFailure(failure: StreamFailure, source?: StreamFai
         message: "The provider's stream ended before the answer was complete.",
         code: "stream_truncated",
       });
+    case "event_too_large":
+      return eventTooLarge(MAX_SSE_EVENT_BYTES);
     default:
       return new GatewayError("upstream_error", {
         message: "The provider sent a stream event the gateway could not read.",

@@ -6,10 +6,13 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
+import type { GatewayError } from "../../src/errors/gateway-error.ts";
 import { createAnthropicToOpenAiStream } from "../../src/translate/anthropic-to-openai-stream.ts";
 import { createTranslateTransform } from "../../src/translate/create-translate-transform.ts";
 import { createOpenAiToAnthropicStream } from "../../src/translate/openai-to-anthropic-stream.ts";
 import type { StreamTranslator } from "../../src/translate/stream-translator.ts";
+import { STREAM_FAILED } from "../../src/wire/create-relay-transform.ts";
+import { toOpenAiErrorBody } from "../../src/wire/openai/openai-error-body.ts";
 import { assertOpenAiStream } from "./assert-openai-stream.ts";
 import {
   anthropicStreamFixtures,
@@ -33,7 +36,7 @@ function pacedSource(text: string, log: string[]): Readable {
 }
 
 async function pipeThrough(text: string, translator: StreamTranslator, log: string[]): Promise<string> {
-  const transform = createTranslateTransform(translator);
+  const transform = createTranslateTransform(translator, failureEvent);
   const out: string[] = [];
   transform.on("data", (piece: Buffer) => {
     log.push("out");
@@ -47,6 +50,8 @@ async function pipeThrough(text: string, translator: StreamTranslator, log: stri
   await ended;
   return out.join("");
 }
+
+const failureEvent = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
 
 const plain = (translator: StreamTranslator, text: string) =>
   [...translator.push(text), ...translator.end()].join("");
@@ -79,14 +84,33 @@ test("OpenAI → Anthropic in a Transform: the same, event by event", async () =
   );
 });
 
-test("a translator that throws fails the Transform instead of hanging it", async () => {
-  const transform = createTranslateTransform({
-    push: () => {
-      throw new Error("boom");
+test("a translator that throws ends its stream with one clean error event (the throw is announced, not raised)", async () => {
+  const transform = createTranslateTransform(
+    {
+      push: () => {
+        throw new Error("boom sk-canary-0123456789abcdef");
+      },
+      end: () => [],
     },
-    end: () => [],
-  });
-  const failed = new Promise((resolve) => transform.once("error", resolve));
+    failureEvent,
+  );
+  const errors: unknown[] = [];
+  transform.on("error", (error) => errors.push(error));
+  const failed = new Promise<[GatewayError, unknown]>((resolve) =>
+    transform.once(STREAM_FAILED, (failure: GatewayError, thrown: unknown) => resolve([failure, thrown])),
+  );
+  const out: string[] = [];
+  transform.on("data", (piece: Buffer) => out.push(piece.toString()));
+  const ended = new Promise((resolve) => transform.once("end", resolve));
   transform.write("data: x\n\n");
-  assert.match(String(await failed), /boom/);
+  const [failure, thrown] = await failed;
+  assert.equal(failure.code, "stream_relay_failed");
+  assert.match(String(thrown), /boom/);
+  transform.write("data: more\n\n"); // ignored from now on
+  transform.end();
+  await ended;
+  assert.deepEqual(errors, []);
+  const text = out.join("");
+  assert.equal(text, failureEvent(failure));
+  assert.equal(text.includes("sk-canary"), false);
 });

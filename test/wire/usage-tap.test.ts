@@ -23,7 +23,11 @@ function streamText(newline: string): string {
 async function run(input: readonly Buffer[], stripUsageChunk: boolean) {
   const usages: TokenUsage[] = [];
   const out: Buffer[] = [];
-  const tap = createUsageTap({ stripUsageChunk, onUsage: (usage) => usages.push(usage) });
+  const tap = createUsageTap({
+    stripUsageChunk,
+    onUsage: (usage) => usages.push(usage),
+    failureEvent: () => "data: {}\n\n",
+  });
   // Flowing mode hands over each pushed chunk as it is (async iteration would concatenate them).
   tap.on("data", (piece: Buffer) => out.push(piece));
   const ended = new Promise((resolve) => tap.once("end", resolve));
@@ -85,6 +89,7 @@ test("an error event quoting a key is rewritten with the key redacted; others pa
   const usages: TokenUsage[] = [];
   const out: Buffer[] = [];
   const tap = createUsageTap({
+    failureEvent: () => "data: {}\n\n",
     stripUsageChunk: false,
     onUsage: (usage) => usages.push(usage),
     redact: (value) => value.replaceAll(key, "[redacted]"),
@@ -105,10 +110,10 @@ test("a usage object alongside choices is read but never dropped", async () => {
   assert.deepEqual(result.usages, [{ inputTokens: 1, outputTokens: 2, cachedInputTokens: 0 }]);
 });
 
-test("a stream without a final blank line still flushes its last event", async () => {
+test("a stream without a final blank line still flushes its last event, closed so SSE parsers dispatch it", async () => {
   const text = `${chunk("a")}\n\ndata: [DONE]`;
   const result = await run([Buffer.from(text)], true);
-  assert.equal(result.text, text);
+  assert.equal(result.text, `${text}\n\n`);
 });
 
 test("sseEventEnd: waits on a trailing CR, which may be half of CRLF", () => {

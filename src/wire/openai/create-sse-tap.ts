@@ -2,84 +2,140 @@
  * @module wire/openai/create-sse-tap
  * A passthrough transform over any SSE stream, aligned on events: each complete event is forwarded as a
  * view of the received bytes (a chunk of whole events as the very Buffer received), unless the inspector
- * drops it or replaces it (an error event rewritten with keys redacted). Only a partial event at a
- * chunk's end waits, and is the only thing copied.
+ * drops it, replaces it (an error event rewritten with keys redacted) or refuses it. Only a partial event
+ * at a chunk's end waits, and is the only thing copied; it never grows past the event cap.
  */
-import { Transform } from "node:stream";
+import type { GatewayError } from "../../errors/gateway-error.ts";
+import { createRelayTransform, type FailureEvent, type RelayTransform } from "../create-relay-transform.ts";
+import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "./sse-event-check.ts";
 import { sseEventEnd } from "./sse-event-end.ts";
 
 /** `keep` forwards the event's bytes, `drop` removes it, a string replaces it. */
 export type SseEventVerdict = "keep" | "drop" | string;
 
+export interface SseTapOptions {
+  /**
+   * Whether any event in a chunk could be dropped or rewritten (a cheap byte search); when none can, all
+   * look conforming and the chunk holds whole events, it is forwarded before it is inspected.
+   */
+  readonly mayAlter?: (chunk: Buffer) => boolean;
+  /** A cheap byte check: true when the event is surely valid for this dialect. */
+  readonly looksConforming?: (event: Buffer) => boolean;
+  /** The full check of an event the cheap one could not pass: null when valid, else the failure. */
+  readonly checkEvent?: (event: Buffer) => GatewayError | null;
+  /** The most bytes one event may hold (the partial event waiting included). */
+  readonly maxEventBytes?: number;
+  /** How a failure ends the stream in the client's dialect. */
+  readonly failureEvent: FailureEvent;
+}
+
 const LF = 0x0a;
+const TERMINATOR = Buffer.from("\n\n");
 
 /**
- * `mayAlter(chunk)` says whether any event in a chunk could be dropped or rewritten (a cheap byte search);
- * when it cannot and the chunk holds whole events, the chunk is forwarded before it is inspected, so
- * reading usage never delays the first byte.
+ * A last event as received when the end of the stream completes it (a trailing CR), else closed with a
+ * blank line so that SSE parsers dispatch it.
  */
+function closed(last: Buffer): Buffer {
+  const atEnd = Buffer.concat([last, TERMINATOR.subarray(0, 1)]);
+  return sseEventEnd(atEnd, 0) === atEnd.length ? last : Buffer.concat([last, TERMINATOR]);
+}
+
 export function createSseTap(
   inspect: (event: Buffer) => SseEventVerdict,
-  mayAlter: (chunk: Buffer) => boolean = () => true,
-): Transform {
+  options: SseTapOptions,
+): RelayTransform {
+  const mayAlter = options.mayAlter ?? (() => true);
+  const looksConforming = options.looksConforming ?? (() => true);
+  const checkEvent = options.checkEvent ?? (() => null);
+  const maxEventBytes = options.maxEventBytes ?? MAX_SSE_EVENT_BYTES;
   let pending: Buffer | null = null;
 
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const length = chunk.length;
-      if (
-        pending === null &&
-        length > 1 &&
-        chunk[length - 1] === LF &&
-        chunk[length - 2] === LF &&
-        !mayAlter(chunk)
-      ) {
-        this.push(chunk); // whole events nobody will change: forward first, read after
-        for (
-          let start = 0, end = sseEventEnd(chunk, 0);
-          end !== -1;
-          start = end, end = sseEventEnd(chunk, start)
-        ) {
-          inspect(chunk.subarray(start, end));
+  /** The event's failure, or null when it may be forwarded. */
+  const refuse = (event: Buffer): GatewayError | null => {
+    if (event.length > maxEventBytes) return eventTooLarge(maxEventBytes);
+    return looksConforming(event) ? null : checkEvent(event);
+  };
+
+  /** The ends of a chunk of whole events, all within the cap and conforming; null when not so. */
+  const wholeConformingEvents = (chunk: Buffer): number[] | null => {
+    const ends: number[] = [];
+    let start = 0;
+    for (let end = sseEventEnd(chunk, 0); end !== -1; start = end, end = sseEventEnd(chunk, start)) {
+      const event = chunk.subarray(start, end);
+      if (event.length > maxEventBytes || !looksConforming(event)) return null;
+      ends.push(end);
+    }
+    return start === chunk.length ? ends : null;
+  };
+
+  return createRelayTransform(
+    {
+      transform(chunk, push) {
+        const length = chunk.length;
+        if (pending === null && length > 1 && chunk[length - 1] === LF && chunk[length - 2] === LF) {
+          const ends = mayAlter(chunk) ? null : wholeConformingEvents(chunk);
+          if (ends !== null) {
+            push(chunk); // whole events nobody will change: forward first, read after
+            let start = 0;
+            for (const end of ends) {
+              inspect(chunk.subarray(start, end));
+              start = end;
+            }
+            return null;
+          }
         }
-        done();
-        return;
-      }
-      const data = pending === null ? chunk : Buffer.concat([pending, chunk]);
-      pending = null;
-      const out: Array<Buffer | string> = [];
-      let start = 0;
-      let keptFrom = 0;
-      let changed = false;
-      for (let end = sseEventEnd(data, 0); end !== -1; end = sseEventEnd(data, start)) {
-        const verdict = inspect(data.subarray(start, end));
-        if (verdict !== "keep") {
-          changed = true;
-          if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-          if (verdict !== "drop") out.push(verdict);
-          keptFrom = end;
+        const data = pending === null ? chunk : Buffer.concat([pending, chunk]);
+        pending = null;
+        const out: Array<Buffer | string> = [];
+        let start = 0;
+        let keptFrom = 0;
+        let changed = false;
+        let failure: GatewayError | null = null;
+        for (let end = sseEventEnd(data, 0); end !== -1; end = sseEventEnd(data, start)) {
+          const event = data.subarray(start, end);
+          failure = refuse(event);
+          if (failure !== null) break;
+          const verdict = inspect(event);
+          if (verdict !== "keep") {
+            changed = true;
+            if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+            if (verdict !== "drop") out.push(verdict);
+            keptFrom = end;
+          }
+          start = end;
         }
-        start = end;
-      }
-      if (!changed && start === data.length && data === chunk) {
-        this.push(chunk); // whole events, untouched: the very Buffer received
-      } else {
+        if (failure === null && !changed && start === data.length && data === chunk) {
+          push(chunk); // whole events, untouched: the very Buffer received
+          return null;
+        }
         if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-        for (const piece of out) this.push(piece);
-      }
-      if (start < data.length) pending = Buffer.from(data.subarray(start));
-      done();
+        for (const piece of out) push(piece);
+        if (failure !== null) return { failure, written: false };
+        if (data.length - start > maxEventBytes)
+          return { failure: eventTooLarge(maxEventBytes), written: false };
+        if (start < data.length) pending = Buffer.from(data.subarray(start));
+        return null;
+      },
+      flush(push) {
+        const last = pending;
+        pending = null;
+        if (last === null || last.length === 0) return null;
+        // A last event without its blank line (lenient): checked like any other.
+        const failure = refuse(last);
+        if (failure !== null) return { failure, written: false };
+        const verdict = inspect(last);
+        if (verdict === "keep") push(closed(last));
+        else if (verdict !== "drop") push(verdict);
+        return null;
+      },
+      fail() {
+        pending = null; // a partial event is dropped, never glued to the error event
+        return null;
+      },
     },
-    flush(done) {
-      if (pending !== null && pending.length > 0) {
-        const verdict = inspect(pending);
-        if (verdict === "keep") this.push(pending);
-        else if (verdict !== "drop") this.push(verdict);
-      }
-      pending = null;
-      done();
-    },
-  });
+    options.failureEvent,
+  );
 }
 
 const ERROR = Buffer.from('"error"');

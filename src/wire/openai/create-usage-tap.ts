@@ -4,10 +4,11 @@
  * the usage chunk is read (and dropped when the gateway asked for usage on the client's behalf), text is
  * counted for estimates, and an error event is rewritten only when it quotes a key.
  */
-import type { Transform } from "node:stream";
+import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
 import { countDeltaText } from "./count-delta-text.ts";
 import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
 import { readOpenAiUsage, type TokenUsage } from "./openai-usage.ts";
+import { checkSseEvent, isDoneEvent, isObject, isOneLineJsonEvent } from "./sse-event-check.ts";
 import { sseEventData } from "./sse-event-end.ts";
 
 export interface UsageTapOptions {
@@ -18,7 +19,18 @@ export interface UsageTapOptions {
   readonly onText?: (bytes: number) => void;
   /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
   readonly redact?: (text: string) => string;
+  /** How a failure ends the stream (`data: {"error": …}`). */
+  readonly failureEvent: FailureEvent;
+  /** The most bytes one event may hold; 1 MiB by default. */
+  readonly maxEventBytes?: number;
 }
+
+/** What only a chunk with a `choices` array holds (a key cannot be followed by `:[` inside a string). */
+const CHOICES = [Buffer.from('"choices":['), Buffer.from('"choices": [')];
+
+/** A chunk object whose `choices` (when present) is an array, or an error event. */
+const isChunk = (data: unknown): boolean =>
+  isObject(data) && (data.choices === undefined || data.choices === null || Array.isArray(data.choices));
 
 const USAGE = Buffer.from('"usage"');
 const decoder = new TextDecoder();
@@ -35,34 +47,43 @@ function mayCarryUsage(event: Buffer): boolean {
   return false;
 }
 
-export function createUsageTap(options: UsageTapOptions): Transform {
+export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const mayAlter = (chunk: Buffer) =>
     (options.redact !== undefined && mayCarryError(chunk)) ||
     (options.stripUsageChunk && mayCarryUsage(chunk));
-  return createSseTap((event) => {
-    if (options.onText !== undefined) {
-      const text = countDeltaText(event);
-      if (text > 0) options.onText(text);
-    }
-    if (options.redact !== undefined && mayCarryError(event)) {
-      const text = decoder.decode(event);
-      const redacted = options.redact(text);
-      if (redacted !== text) return redacted;
-    }
-    if (!mayCarryUsage(event)) return "keep";
-    const data = sseEventData(decoder.decode(event));
-    if (data === null) return "keep";
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-    } catch {
-      return "keep";
-    }
-    const chunk = parsed as { usage?: unknown; choices?: unknown };
-    const usage = readOpenAiUsage(chunk.usage);
-    if (usage === null) return "keep";
-    options.onUsage(usage);
-    const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
-    return options.stripUsageChunk && usageOnly ? "drop" : "keep";
-  }, mayAlter);
+  return createSseTap(
+    (event) => {
+      if (options.onText !== undefined) {
+        const text = countDeltaText(event);
+        if (text > 0) options.onText(text);
+      }
+      if (options.redact !== undefined && mayCarryError(event)) {
+        const text = decoder.decode(event);
+        const redacted = options.redact(text);
+        if (redacted !== text) return redacted;
+      }
+      if (!mayCarryUsage(event)) return "keep";
+      const data = sseEventData(decoder.decode(event));
+      if (data === null) return "keep";
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        return "keep";
+      }
+      const chunk = parsed as { usage?: unknown; choices?: unknown };
+      const usage = readOpenAiUsage(chunk.usage);
+      if (usage === null) return "keep";
+      options.onUsage(usage);
+      const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
+      return options.stripUsageChunk && usageOnly ? "drop" : "keep";
+    },
+    {
+      mayAlter,
+      looksConforming: (event) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event),
+      checkEvent: (event) => checkSseEvent(event, isChunk, true),
+      failureEvent: options.failureEvent,
+      ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
+    },
+  );
 }
