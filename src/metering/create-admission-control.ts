@@ -208,6 +208,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       const done = () => {
         clearTimeout(timer);
         set.delete(done);
+        if (set.size === 0 && waiters.get(userId) === set) waiters.delete(userId);
         signal?.removeEventListener("abort", done);
         resolve();
       };

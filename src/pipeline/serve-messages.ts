@@ -18,7 +18,9 @@ import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
 
 const maxTokensOf = (body: Readonly<Record<string, unknown>>): number | null =>
-  typeof body.max_tokens === "number" && body.max_tokens >= 0 ? body.max_tokens : null;
+  typeof body.max_tokens === "number" && Number.isFinite(body.max_tokens) && body.max_tokens >= 0
+    ? body.max_tokens
+    : null;
 
 export async function serveMessages(
   kit: PipelineKit,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { GatewayConfigInput } from "../../src/config/index.ts";
 import { estimateTokens } from "../../src/wire/openai/count-delta-text.ts";
+import { type FakeAnthropicProvider, startFakeAnthropicProvider } from "../peers/fake-anthropic-provider.ts";
 import { call, errorOf, type JsonResponse } from "../support/gateway-client.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN } from "../support/start-gateway.ts";
@@ -192,5 +193,56 @@ describe("a call refused only by another call's reservation", () => {
     assert.equal(next.status, committed < LIMIT ? 200 : 402, next.text);
     const metrics = await call(env.gateway, "GET", "/metrics");
     assert.match(metrics.text, /byok_rate_limit_rejections_total\{limit="quota_reserved"\} [1-9]/);
+  });
+});
+
+describe("Anthropic max_tokens reserves on token meters", () => {
+  let env: ModelGateway;
+  let anthropic: FakeAnthropicProvider;
+  before(async () => {
+    anthropic = await startFakeAnthropicProvider();
+    env = await startModelGateway({
+      features: { claude: { routes: [{ provider: "anthropic", model: "claude-fake-1" }] } },
+      config: {
+        providers: {
+          anthropic: { baseUrl: anthropic.origin, apiKey: "sk-ant-operator-00000000000000000000" },
+        },
+        plans,
+        defaultPlan: "output",
+        metering: { defaultMaxOutputTokens: CEILING },
+      },
+    });
+  });
+  after(async () => {
+    await env.close();
+    await anthropic.close();
+  });
+
+  function messages(user: GatewayUser, raw: string) {
+    return fetch(`${env.gateway.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": user.token, "content-type": "application/json" },
+      body: raw,
+    });
+  }
+
+  test("a max_tokens past the limit is refused with 402; one that fits is served", async () => {
+    const user = await env.user();
+    const body = (maxTokens: number) =>
+      JSON.stringify({ model: "claude", max_tokens: maxTokens, messages: [{ role: "user", content: "hi" }] });
+    const refused = await messages(user, body(LIMIT + 1));
+    assert.equal(refused.status, 402, await refused.text());
+    assert.equal((await messages(user, body(LIMIT))).status, 200);
+  });
+
+  test("a max_tokens that parses to Infinity is never a 500: the ceiling is reserved instead", async () => {
+    const user = await env.user();
+    const response = await messages(
+      user,
+      '{"model":"claude","max_tokens":1e999,"messages":[{"role":"user","content":"hi"}]}',
+    );
+    const text = await response.text();
+    assert.ok(response.status < 500, `${response.status} ${text}`);
+    assert.doesNotMatch(text, /internal_error/);
   });
 });
