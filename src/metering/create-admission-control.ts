@@ -28,8 +28,8 @@ export interface AdmissionRequest {
   readonly stream: boolean;
   /** The most output the call may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
   readonly maxOutputTokens: number | null;
-  /** Input tokens estimated from the upstream request, reserved on input meters; none when absent. */
-  readonly estimatedInputTokens?: number;
+  /** Input tokens estimated from the upstream request, reserved on input meters (none when absent); read only when a quota applies. */
+  readonly estimateInputTokens?: () => number;
   /** The call generates tokens (chat, messages): without `maxOutputTokens`, the plan's ceiling is reserved. */
   readonly generatesOutput?: boolean;
   /** The client's request: a wait for other calls' reservations ends when it aborts. */
@@ -230,7 +230,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
   ): Promise<CounterReservation[]> {
     const ceiling = plan.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
     const bound: TokenBound = {
-      input: Math.max(0, Math.ceil(request.estimatedInputTokens ?? 0)),
+      input: Math.max(0, Math.ceil(request.estimateInputTokens?.() ?? 0)),
       output: request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0),
     };
     const reservations: CounterReservation[] = limits.map((entry) => ({

@@ -278,7 +278,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
             ? {}
             : {
                 // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate.
-                estimatedInputTokens: estimateTokens(Buffer.byteLength(tokens.requestJson)),
+                estimateInputTokens: () => estimateTokens(Buffer.byteLength(tokens.requestJson)),
                 generatesOutput: tokens.generatesOutput,
               }),
         });
