@@ -31,6 +31,8 @@ export const planSchema = z.strictObject({
   limits: z.array(limitSchema).default([]),
   /** Overrides the global rate limits for users on this plan. */
   rateLimits: rateLimitsSchema.optional(),
+  /** Overrides `metering.defaultMaxOutputTokens` for users on this plan. */
+  defaultMaxOutputTokens: z.number().int().min(0).max(10_000_000).optional(),
 });
 
 export const plansSchema = z
@@ -55,6 +57,21 @@ export const meteringSchema = z
     maxBatch: z.number().int().min(1).max(100_000).default(500),
     /** Records held while the store fails before the oldest are dropped (and counted). */
     maxQueued: z.number().int().min(100).max(10_000_000).default(100_000),
+    /**
+     * Output tokens a chat call without `max_tokens` / `max_completion_tokens` reserves on token meters
+     * before it runs (reconciled to the reported usage after).
+     */
+    defaultMaxOutputTokens: z.number().int().min(0).max(10_000_000).default(4096),
+    /**
+     * How long a call refused only by other calls' in-flight reservations waits for them to settle
+     * before answering `429 rate_limited` (`code: quota_reserved`); 0 answers at once.
+     */
+    reservationWaitMs: z.number().int().min(0).max(60_000).default(5000),
+    /**
+     * How long a reservation holds quota if its call never settles (its process died); keep it above
+     * the longest upstream call (`upstream.timeouts.totalMs`, default 600 000).
+     */
+    reservationLeaseMs: z.number().int().min(1000).max(86_400_000).default(900_000),
   })
   .prefault({});
 

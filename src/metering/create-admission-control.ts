@@ -1,17 +1,19 @@
 /**
  * @module metering/create-admission-control
  * Admission before the upstream call: rate limits for everyone (requests per minute, concurrent streams),
- * then, for operator-served calls only, the plan's quotas charged exactly (tokens reserved from
- * `max_tokens`); settled against the reported usage when the call ends.
+ * then, for operator-served calls only, an upper bound reserved on the plan's counters (a request;
+ * estimated input plus max output tokens); settled to the reported usage, or refunded, when the call ends.
  */
+import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { PlanConfig } from "../config/plan-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import type {
-  CounterCharge,
   CounterKey,
+  CounterReservation,
   Meter,
   QuotaCounterRepository,
+  ReserveResult,
   UsageSource,
 } from "../store/store-types.ts";
 import { type ApplicableLimit, applicableLimits, type CallUsage, meterAmount } from "./plan-limits.ts";
@@ -26,6 +28,12 @@ export interface AdmissionRequest {
   readonly stream: boolean;
   /** The most output the call may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
   readonly maxOutputTokens: number | null;
+  /** Input tokens estimated from the upstream request, reserved on input meters (none when absent); read only when a quota applies. */
+  readonly estimateInputTokens?: () => number;
+  /** The call generates tokens (chat, messages): without `maxOutputTokens`, the plan's ceiling is reserved. */
+  readonly generatesOutput?: boolean;
+  /** The client's request: a wait for other calls' reservations ends when it aborts. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Admission {
@@ -40,7 +48,7 @@ export interface Admission {
 
 export interface AdmissionObserver {
   onQuotaRejected?(meter: Meter): void;
-  onRateLimited?(limit: "requests_per_minute" | "concurrent_streams"): void;
+  onRateLimited?(limit: "requests_per_minute" | "concurrent_streams" | "quota_reserved"): void;
   /** A counter update after the response failed (the store was down); the call itself was served. */
   onSettleFailed?(error: unknown): void;
 }
@@ -65,14 +73,44 @@ export interface AdmissionControl {
 }
 
 const MINUTE_MS = 60_000;
-/** A check with nothing to reserve still refuses a meter already at its limit. */
+/** A call is admitted while anything is left: it must fit this much under the limit. */
 const AT_LIMIT = 1e-6;
+/** A wait for reservations re-checks at least this often (other processes on the store settle too). */
+const RESERVATION_POLL_MS = 200;
+/** `Retry-After` of a refusal by in-flight reservations. */
+const RESERVED_RETRY_AFTER_SECONDS = 1;
 
-/** What the call reserves on a meter before it runs: a request, and `max_tokens` on output meters. */
-function reservation(meter: Meter, maxOutputTokens: number | null): number {
+/** The bound a call reserves on token meters before it runs. */
+interface TokenBound {
+  readonly input: number;
+  readonly output: number;
+}
+
+/** What the call holds on a meter until it settles: 1 request, its token bound; audio is charged as it goes. */
+function reservedAmount(meter: Meter, bound: TokenBound): number {
+  switch (meter) {
+    case "requests":
+      return 1;
+    case "input_tokens":
+      return bound.input;
+    case "output_tokens":
+      return bound.output;
+    case "tokens":
+      return bound.input + bound.output;
+    case "audio_seconds":
+      return 0;
+  }
+}
+
+/**
+ * What must still fit under the limit for the call to run: a whole request; the client's own
+ * `max_tokens` on output meters (a request asking for more than is left is refused); else anything.
+ */
+function requiredFit(meter: Meter, maxOutputTokens: number | null): number {
   if (meter === "requests") return 1;
-  if (meter === "output_tokens" || meter === "tokens") return maxOutputTokens ?? 0;
-  return 0;
+  if ((meter === "output_tokens" || meter === "tokens") && maxOutputTokens !== null && maxOutputTokens > 0)
+    return maxOutputTokens;
+  return AT_LIMIT;
 }
 
 /** Usage shown in messages and details: audio seconds are fractional. */
@@ -139,18 +177,85 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     });
   }
 
-  async function chargeQuota(request: AdmissionRequest, plan: ResolvedPlan, limits: ApplicableLimit[]) {
-    const charges: CounterCharge[] = limits.map((entry) => {
-      const amount = reservation(entry.key.meter, request.maxOutputTokens);
-      return {
-        key: entry.key,
-        amount,
-        limit: amount === 0 ? entry.limit.limit - AT_LIMIT : entry.limit.limit,
-      };
+  /** A 429 for a call that fits what is spent but not what other calls hold in flight. */
+  function reservedError(plan: ResolvedPlan, limits: readonly ApplicableLimit[], refused: ReserveResult) {
+    observer.onRateLimited?.("quota_reserved");
+    const limit = limits.find((entry) => !refused.ok && entry.key === refused.key) ?? limits[0]!;
+    const held = refused.ok ? 0 : refused.reserved;
+    const used = refused.ok ? 0 : refused.committed;
+    return new GatewayError("rate_limited", {
+      message:
+        `The ${plan.name} plan's ${limit.limit.period === "day" ? "daily" : "monthly"} ${limit.key.meter} limit ` +
+        `is held by this user's calls in flight (${round(used)} used and ${round(held)} reserved of ` +
+        `${limit.limit.limit}); retry after ${RESERVED_RETRY_AFTER_SECONDS} s.`,
+      code: "quota_reserved",
+      headers: { "retry-after": String(RESERVED_RETRY_AFTER_SECONDS) },
     });
-    const result = await counters.tryCharge(charges);
-    if (result.ok) return charges;
-    throw quotaError(plan, limits, result.key, result.used, "max_tokens");
+  }
+
+  /** Callers waiting for a user's reservations to settle, woken by every settle of that user in this process. */
+  const waiters = new Map<string, Set<() => void>>();
+  const wake = (userId: string) => {
+    const set = waiters.get(userId);
+    if (set === undefined) return;
+    waiters.delete(userId);
+    for (const resume of set) resume();
+  };
+  function waitForSettle(userId: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const set = waiters.get(userId) ?? new Set<() => void>();
+      waiters.set(userId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && waiters.get(userId) === set) waiters.delete(userId);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /**
+   * Reserves the call's bound on every counter at once. Refused by committed usage: 402. Refused only by
+   * other calls' reservations: waits (bounded) for them to settle and tries again, then 429 `quota_reserved`.
+   */
+  async function reserveQuota(
+    id: string,
+    request: AdmissionRequest,
+    plan: ResolvedPlan,
+    limits: ApplicableLimit[],
+  ): Promise<CounterReservation[]> {
+    const ceiling = plan.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
+    const bound: TokenBound = {
+      input: Math.max(0, Math.ceil(request.estimateInputTokens?.() ?? 0)),
+      output: request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0),
+    };
+    const reservations: CounterReservation[] = limits.map((entry) => ({
+      key: entry.key,
+      amount: reservedAmount(entry.key.meter, bound),
+      fit: requiredFit(entry.key.meter, request.maxOutputTokens),
+      limit: entry.limit.limit,
+    }));
+    // The wait is real elapsed time (monotonic), whatever clock periods and leases are read from.
+    const deadline = performance.now() + config.metering.reservationWaitMs;
+    for (;;) {
+      const at = now();
+      const result = await counters.reserve(id, reservations, {
+        now: at,
+        expiresAt: at + config.metering.reservationLeaseMs,
+      });
+      if (result.ok) return reservations;
+      if (result.reason === "spent") {
+        const why = result.committed < result.limit ? "max_tokens" : "reached";
+        throw quotaError(plan, limits, result.key, result.committed, why);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || request.signal?.aborted === true) throw reservedError(plan, limits, result);
+      await waitForSettle(request.userId, Math.min(left, RESERVATION_POLL_MS), request.signal);
+    }
   }
 
   return {
@@ -181,23 +286,24 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         request.source === "operator" && plan !== null
           ? applicableLimits(plan.config, request.userId, request.feature, now())
           : [];
-      let charges: CounterCharge[] = [];
+      const reservationId = randomUUID();
+      let reservations: CounterReservation[] = [];
       if (limits.length > 0 && plan !== null) {
         try {
-          charges = await chargeQuota(request, plan, limits);
+          reservations = await reserveQuota(reservationId, request, plan, limits);
         } catch (error) {
           releaseStream();
           throw error;
         }
       }
 
-      // What each counter holds for this call so far: the reservation, then what `consume` charged.
-      const charged = charges.map((charge) => ({ key: charge.key, amount: charge.amount }));
+      // What `consume` committed on each counter so far (settled against the final usage).
+      const consumed = reservations.map((entry) => ({ key: entry.key, amount: 0 }));
       let settled = false;
       return {
         async consume(usage) {
           if (settled || plan === null) return null;
-          const step = charged
+          const step = consumed
             .map((entry) => ({ entry, amount: meterAmount(entry.key.meter, usage) }))
             .filter(({ entry, amount }) => amount > 0 && entry.key.meter !== "requests");
           if (step.length === 0) return null;
@@ -216,14 +322,19 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
           if (settled) return;
           settled = true;
           releaseStream();
-          for (const charge of charged) {
-            const { meter } = charge.key;
-            // A failed call costs the operator nothing: its request is given back.
+          if (consumed.length === 0) return;
+          // The reservation is dropped and the actual usage committed in one step; a failed call
+          // costs the operator nothing: its request is given back, and its tokens when none were reported.
+          const settlements = consumed.map((entry) => {
+            const { meter } = entry.key;
             const actual =
               meter === "requests" ? (succeeded ? 1 : 0) : usage === null ? 0 : meterAmount(meter, usage);
-            const delta = actual - charge.amount;
-            if (delta !== 0) counters.adjust(charge.key, delta).catch(settleFailed);
-          }
+            return { key: entry.key, delta: actual - entry.amount };
+          });
+          counters
+            .settle(reservationId, settlements)
+            .catch(settleFailed)
+            .finally(() => wake(request.userId));
         },
       };
     },

@@ -264,6 +264,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
       route: Route,
       stream: boolean,
       maxOutputTokens: number | null,
+      tokens?: { readonly requestJson: string; readonly generatesOutput: boolean },
     ): Promise<Admission> {
       try {
         return await admissionControl.admit({
@@ -273,6 +274,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
           source: route.source,
           stream,
           maxOutputTokens,
+          signal: call.signal,
+          ...(tokens === undefined
+            ? {}
+            : {
+                // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate.
+                estimateInputTokens: () => estimateTokens(Buffer.byteLength(tokens.requestJson)),
+                generatesOutput: tokens.generatesOutput,
+              }),
         });
       } catch (error) {
         throw isGatewayError(error) ? withHeaders(error, routeHeader(route)) : error;
@@ -318,7 +327,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
       request: { readonly json: string; readonly stream: boolean; readonly maxOutputTokens: number | null },
     ) {
       const { route, adapter } = routed;
-      const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens);
+      const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens, {
+        requestJson: request.json,
+        generatesOutput: true,
+      });
       const report = (outcome: CallOutcome) =>
         kit.report(call, operation, route, admission, started, outcome);
       try {

@@ -17,7 +17,10 @@ export async function serveEmbeddings(
 ): Promise<PipelineResponse> {
   const { route, adapter } = routed;
   const upstreamBody = buildEmbeddingsBody(body, route, adapter);
-  const admission = await kit.admit(call, route, false, null);
+  const admission = await kit.admit(call, route, false, null, {
+    requestJson: upstreamBody.json,
+    generatesOutput: false,
+  });
   const report = (outcome: Parameters<PipelineKit["report"]>[5]) =>
     kit.report(call, "embeddings", route, admission, started, outcome);
   let parsed: unknown;

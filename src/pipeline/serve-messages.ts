@@ -23,7 +23,9 @@ const anthropicFailureEvent = (failure: GatewayError): string =>
   encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error");
 
 const maxTokensOf = (body: Readonly<Record<string, unknown>>): number | null =>
-  typeof body.max_tokens === "number" && body.max_tokens >= 0 ? body.max_tokens : null;
+  typeof body.max_tokens === "number" && Number.isFinite(body.max_tokens) && body.max_tokens >= 0
+    ? body.max_tokens
+    : null;
 
 export async function serveMessages(
   kit: PipelineKit,

@@ -154,16 +154,81 @@ export type ChargeResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly key: CounterKey; readonly used: number; readonly limit: number };
 
+/** A reservation's id, chosen by the caller (unique per call): what `settle` names. */
+export type ReservationId = string;
+
+/** One counter a call reserves on before it runs. */
+export interface CounterReservation {
+  readonly key: CounterKey;
+  /** What the call holds until it settles: its upper bound (1 request, estimated input + max output tokens); 0 holds nothing. */
+  readonly amount: number;
+  /**
+   * What must still fit under the limit for the call to be admitted: refused as `spent` when
+   * `committed + fit > limit`, as `held` when only the live reservations of other calls make
+   * `committed + reserved + fit > limit`. 1 for a request; a tiny positive number to admit while
+   * anything is left; the client's `max_tokens` on output meters.
+   */
+  readonly fit: number;
+  readonly limit: number;
+}
+
+export type ReserveResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      /** The refused reservation's own key object. */
+      readonly key: CounterKey;
+      /** `spent`: committed usage alone leaves no room (a 402); `held`: in-flight reservations do (wait, retry). */
+      readonly reason: "spent" | "held";
+      readonly committed: number;
+      /** Live reservations on the counter (expired leases excluded). */
+      readonly reserved: number;
+      readonly limit: number;
+    };
+
+/** What a settled call adds to one counter: its actual usage (a negative delta returns an earlier charge). */
+export interface CounterSettlement {
+  readonly key: CounterKey;
+  readonly delta: number;
+}
+
+/** A counter's committed usage and what live reservations hold on it. */
+export interface CounterState {
+  readonly committed: number;
+  readonly reserved: number;
+}
+
 /**
- * Exact quota counters. `tryCharge` is atomic across every caller of the store (no read-then-write race):
- * all charges apply, or none when any would pass its limit. Redis or PostgreSQL can implement the same.
+ * Exact quota counters, each holding what was **committed** (usage that happened) and what is **reserved**
+ * by in-flight calls (leases that expire). Every method is atomic across every caller of the store (no
+ * read-then-write race), so Redis or PostgreSQL can implement the same across replicas:
+ *
+ * - `reserve`: all reservations are held, or none when any is refused;
+ * - `settle`: drops a call's reservations and adds its actual usage to `committed`, in one step;
+ * - a reservation whose lease expired (its process died) no longer counts, and is swept.
  */
 export interface QuotaCounterRepository {
+  /** Adds to `committed` all-or-nothing, refused when `committed + amount` would pass a limit (live usage). */
   tryCharge(charges: readonly CounterCharge[]): Promise<ChargeResult>;
-  /** Adds `delta` (negative returns a reservation) without a limit check, never below zero. */
+  /** Holds `amount` on each counter under `id` until `settle`, or until `expiresAt` (a lease). */
+  reserve(
+    id: ReservationId,
+    reservations: readonly CounterReservation[],
+    lease: { readonly now: Timestamp; readonly expiresAt: Timestamp },
+  ): Promise<ReserveResult>;
+  /**
+   * Drops every reservation held under `id` (expired or not) and adds each delta to `committed` (never below
+   * zero), in one step. Settling an unknown or already settled id only applies the deltas.
+   */
+  settle(id: ReservationId, settlements: readonly CounterSettlement[]): Promise<void>;
+  /** Deletes reservations whose lease ended at or before `now`; returns how many. */
+  sweepExpired(now: Timestamp): Promise<number>;
+  /** Adds `delta` (negative returns a charge) to `committed` without a limit check, never below zero. */
   adjust(key: CounterKey, delta: number): Promise<void>;
-  /** Current values, 0 for counters never charged, in the order of `keys`. */
+  /** Committed values, 0 for counters never charged, in the order of `keys`. */
   read(keys: readonly CounterKey[]): Promise<number[]>;
+  /** Committed and live reserved values at `now`, in the order of `keys`. */
+  readState(keys: readonly CounterKey[], now: Timestamp): Promise<CounterState[]>;
 }
 
 export interface Store {

@@ -14,6 +14,7 @@ export const RATE_LIMIT_NAMES = [
   "requests_per_minute",
   "concurrent_streams",
   "anonymous_requests_per_minute",
+  "quota_reserved",
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 

@@ -8,7 +8,8 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, test } from "node:test";
 import { createSqliteStore, migrateSqlite, SQLITE_MIGRATIONS, type Store } from "../../src/store/index.ts";
 import { createTempDir } from "../support/start-gateway.ts";
-import { counterConformance } from "./counter-conformance.ts";
+import { counterConformance, counterKey } from "./counter-conformance.ts";
+import { reservationConformance } from "./reservation-conformance.ts";
 import { usageConformance } from "./usage-conformance.ts";
 
 interface Implementation {
@@ -97,6 +98,7 @@ for (const { name, open, openTwin } of implementations) {
 
     usageConformance(store);
     counterConformance(store, openTwin);
+    reservationConformance(store, openTwin);
 
     test("ping answers", async () => {
       await assert.doesNotReject(store.ping());
@@ -134,4 +136,37 @@ test("SQLite migrations upgrade a database from an earlier version and keep its 
   assert.equal(db.prepare("SELECT COUNT(*) AS n FROM users").get()?.n, 1);
   assert.equal(db.prepare("SELECT COUNT(*) AS n FROM quota_counters").get()?.n, 0);
   db.close();
+});
+
+test("SQLite: reservations of a process that died are dropped at the next open once their lease ended", async () => {
+  const path = join(createTempDir(), "crashed.sqlite");
+  const crashed = createSqliteStore({ path });
+  const key = counterKey("crashed", "tokens");
+  const started = Date.now() - 120_000;
+  const ended = await crashed.counters.reserve("ended-lease", [{ key, amount: 4000, fit: 1, limit: 10 }], {
+    now: started,
+    expiresAt: Date.now() - 1000,
+  });
+  assert.deepEqual(ended, { ok: true });
+  // Another live process's reservation on the same file keeps its lease.
+  const live = await crashed.counters.reserve("live-lease", [{ key, amount: 5, fit: 1, limit: 1e9 }], {
+    now: started,
+    expiresAt: Date.now() + 600_000,
+  });
+  assert.deepEqual(live, { ok: true });
+  await crashed.close(); // never settled: as if the process died
+
+  const reopened = createSqliteStore({ path });
+  try {
+    const db = new DatabaseSync(path);
+    const rows = db.prepare("SELECT id FROM quota_reservations ORDER BY id").all();
+    db.close();
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      ["live-lease"],
+    );
+    assert.deepEqual(await reopened.counters.readState([key], Date.now()), [{ committed: 0, reserved: 5 }]);
+  } finally {
+    await reopened.close();
+  }
 });

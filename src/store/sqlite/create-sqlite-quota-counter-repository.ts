@@ -1,8 +1,14 @@
 /**
  * @module store/sqlite/create-sqlite-quota-counter-repository
- * Exact quota counters in SQLite: all-or-nothing charges checked and applied under one write lock.
+ * Exact quota counters in SQLite: committed usage and leased reservations, each change checked and applied under one write lock.
  */
-import type { ChargeResult, CounterKey, QuotaCounterRepository } from "../store-types.ts";
+import type {
+  ChargeResult,
+  CounterKey,
+  CounterState,
+  QuotaCounterRepository,
+  ReserveResult,
+} from "../store-types.ts";
 import type { SqliteConnection } from "./open-sqlite-connection.ts";
 
 const KEY = "user_id = ? AND meter = ? AND scope = ? AND period_start = ?";
@@ -11,6 +17,15 @@ const ADD = `INSERT INTO quota_counters (user_id, meter, scope, period_start, us
   ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = used + excluded.used`;
 const ADJUST = `INSERT INTO quota_counters (user_id, meter, scope, period_start, used) VALUES (?, ?, ?, ?, max(?, 0))
   ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = max(used + ?, 0)`;
+
+const SELECT_RESERVED = `SELECT COALESCE(SUM(amount), 0) AS reserved FROM quota_reservations
+  WHERE ${KEY} AND expires_at > ?`;
+const SWEEP_COUNTER = `DELETE FROM quota_reservations WHERE ${KEY} AND expires_at <= ?`;
+const HOLD = `INSERT INTO quota_reservations (id, user_id, meter, scope, period_start, amount, expires_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id, user_id, meter, scope, period_start) DO UPDATE SET amount = amount + excluded.amount`;
+const RELEASE = "DELETE FROM quota_reservations WHERE id = ?";
+const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= ?";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 const identity = (key: CounterKey) => JSON.stringify(columns(key));
@@ -30,6 +45,11 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
   const usedNow = (key: CounterKey): number => {
     const row = sql(SELECT_USED).get(...columns(key)) as { used: number } | undefined;
     return row?.used ?? 0;
+  };
+
+  const reservedNow = (key: CounterKey, now: number): number => {
+    const row = sql(SELECT_RESERVED).get(...columns(key), now) as { reserved: number };
+    return row.reserved;
   };
 
   return {
@@ -62,6 +82,57 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
       });
     },
 
+    /**
+     * Under one write lock: expired leases on each counter are swept, then every reservation is checked
+     * against committed usage (`spent`) and committed plus live reservations (`held`, other calls' and this
+     * call's earlier entries), and all are held only when all pass.
+     */
+    async reserve(id, reservations, lease): Promise<ReserveResult> {
+      if (reservations.length === 0) return { ok: true };
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      for (const reservation of reservations) {
+        assertNumber("amount", reservation.amount, "finite ≥ 0");
+        assertNumber("fit", reservation.fit, "finite ≥ 0");
+        assertNumber("limit", reservation.limit, "non-NaN");
+      }
+      return transaction((): ReserveResult => {
+        const pending = new Map<string, number>();
+        for (const { key, amount, fit, limit } of reservations) {
+          const id = identity(key);
+          sql(SWEEP_COUNTER).run(...columns(key), lease.now);
+          const committed = usedNow(key);
+          const reserved = reservedNow(key, lease.now) + (pending.get(id) ?? 0);
+          if (committed + fit > limit) return { ok: false, key, reason: "spent", committed, reserved, limit };
+          if (committed + reserved + fit > limit)
+            return { ok: false, key, reason: "held", committed, reserved, limit };
+          pending.set(id, (pending.get(id) ?? 0) + amount);
+        }
+        const hold = sql(HOLD);
+        for (const { key, amount } of reservations) {
+          if (amount > 0) hold.run(id, ...columns(key), amount, lease.expiresAt);
+        }
+        return { ok: true };
+      });
+    },
+
+    async settle(id, settlements) {
+      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      transaction(() => {
+        sql(RELEASE).run(id);
+        const adjust = sql(ADJUST);
+        for (const { key, delta } of settlements) {
+          if (delta !== 0) adjust.run(...columns(key), delta, delta);
+        }
+      });
+    },
+
+    async sweepExpired(now) {
+      assertNumber("now", now, "finite");
+      return Number(sql(SWEEP).run(now).changes);
+    },
+
     async adjust(key, delta) {
       assertNumber("delta", delta, "finite");
       sql(ADJUST).run(...columns(key), delta, delta);
@@ -69,6 +140,10 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
 
     async read(keys) {
       return keys.map(usedNow);
+    },
+
+    async readState(keys, now): Promise<CounterState[]> {
+      return keys.map((key) => ({ committed: usedNow(key), reserved: reservedNow(key, now) }));
     },
   };
 }

@@ -52,6 +52,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const connection = openSqliteConnection(options.path);
   migrateSqlite(connection.db);
   const { sql, transaction } = connection;
+  const counters = createSqliteQuotaCounterRepository(connection);
+  // Leases of a process that died are dropped at start (the rest expire as they are met).
+  // Housekeeping only: every check ignores expired leases anyway.
+  counters.sweepExpired(Date.now()).catch(() => undefined);
 
   return {
     kind: "sqlite",
@@ -160,7 +164,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       },
     },
     usage: createSqliteUsageRepository(connection),
-    counters: createSqliteQuotaCounterRepository(connection),
+    counters,
     async ping() {
       sql("SELECT 1").get();
     },

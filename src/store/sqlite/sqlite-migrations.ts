@@ -78,6 +78,27 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: "quota reservations (leases held by in-flight calls)",
+    // quota_counters.used stays the committed usage; what in-flight calls hold lives here, one row per
+    // call and counter, until the call settles or its lease expires (its process died).
+    sql: `
+      CREATE TABLE quota_reservations (
+        id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        meter TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        period_start INTEGER NOT NULL,
+        amount REAL NOT NULL CHECK (amount >= 0),
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (id, user_id, meter, scope, period_start)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX quota_reservations_counter
+        ON quota_reservations(user_id, meter, scope, period_start, expires_at);
+      CREATE INDEX quota_reservations_expiry ON quota_reservations(expires_at);
+    `,
+  },
 ];
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * @module test/metering/admission-reservations
+ * Admission against a real SQLite store: what a call reserves on each meter (input estimate, max_tokens,
+ * the plan's ceiling or the global one), that settling commits the actual usage and a failure refunds,
+ * that `consume` still charges live audio as it goes, and that a wait ends when the client aborts.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { parseConfig } from "../../src/config/index.ts";
+import { createAdmissionControl } from "../../src/metering/create-admission-control.ts";
+import { applicableLimits } from "../../src/metering/plan-limits.ts";
+import { createLocalRateLimiter } from "../../src/metering/rate-limits/index.ts";
+import { createSqliteStore } from "../../src/store/index.ts";
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+const store = createSqliteStore({ path: ":memory:" });
+after(() => store.close());
+
+const config = parseConfig({
+  plans: {
+    global: { limits: [{ meter: "tokens", period: "day", limit: 1000 }] },
+    own: {
+      defaultMaxOutputTokens: 100,
+      limits: [
+        { meter: "input_tokens", period: "day", limit: 1000 },
+        { meter: "output_tokens", period: "day", limit: 1000 },
+      ],
+    },
+    audio: { limits: [{ meter: "audio_seconds", period: "day", limit: 10 }] },
+  },
+  metering: { defaultMaxOutputTokens: 300, reservationWaitMs: 30_000 },
+});
+const admission = createAdmissionControl({
+  config,
+  counters: store.counters,
+  limiter: createLocalRateLimiter({ now: () => NOW }),
+  now: () => NOW,
+});
+
+let users = 0;
+function request(plan: string, extra: Record<string, unknown> = {}) {
+  users += 1;
+  return {
+    userId: `admit-${users}`,
+    plan,
+    feature: null,
+    source: "operator" as const,
+    stream: false,
+    maxOutputTokens: null,
+    ...extra,
+  };
+}
+
+async function stateOf(userId: string, plan: string) {
+  const keys = applicableLimits(config.plans[plan]!, userId, null, NOW).map((limit) => limit.key);
+  return store.counters.readState(keys, NOW);
+}
+
+test("without max_tokens a chat call reserves its input estimate plus the global ceiling; settle commits usage", async () => {
+  const call = request("global", { estimateInputTokens: () => 25, generatesOutput: true });
+  const admitted = await admission.admit(call);
+  assert.deepEqual(await stateOf(call.userId, "global"), [{ committed: 0, reserved: 325 }]);
+  admitted.settle({ inputTokens: 20, outputTokens: 7, audioSeconds: 0 }, true);
+  assert.deepEqual(await stateOf(call.userId, "global"), [{ committed: 27, reserved: 0 }]);
+});
+
+test("a plan's own ceiling applies per meter; max_tokens replaces it; a failed call refunds at once", async () => {
+  const ceiling = request("own", { estimateInputTokens: () => 10, generatesOutput: true });
+  const first = await admission.admit(ceiling);
+  assert.deepEqual(await stateOf(ceiling.userId, "own"), [
+    { committed: 0, reserved: 10 },
+    { committed: 0, reserved: 100 },
+  ]);
+  first.settle(null, false);
+  assert.deepEqual(await stateOf(ceiling.userId, "own"), [
+    { committed: 0, reserved: 0 },
+    { committed: 0, reserved: 0 },
+  ]);
+  const bounded = request("own", {
+    estimateInputTokens: () => 10,
+    generatesOutput: true,
+    maxOutputTokens: 5,
+  });
+  await admission.admit(bounded);
+  assert.deepEqual(await stateOf(bounded.userId, "own"), [
+    { committed: 0, reserved: 10 },
+    { committed: 0, reserved: 5 },
+  ]);
+});
+
+test("embeddings reserve their input only; speech reserves no tokens", async () => {
+  const embeddings = request("global", { estimateInputTokens: () => 40, generatesOutput: false });
+  await admission.admit(embeddings);
+  assert.deepEqual(await stateOf(embeddings.userId, "global"), [{ committed: 0, reserved: 40 }]);
+  const speech = request("global");
+  await admission.admit(speech);
+  assert.deepEqual(await stateOf(speech.userId, "global"), [{ committed: 0, reserved: 0 }]);
+});
+
+test("consume still charges live audio as it goes and refuses past the limit; settle reconciles", async () => {
+  const live = request("audio", { stream: true });
+  const session = await admission.admit(live);
+  assert.equal(await session.consume({ inputTokens: 0, outputTokens: 0, audioSeconds: 6 }), null);
+  assert.deepEqual(await stateOf(live.userId, "audio"), [{ committed: 6, reserved: 0 }]);
+  const refused = await session.consume({ inputTokens: 0, outputTokens: 0, audioSeconds: 5 });
+  assert.equal(refused?.type, "quota_exceeded");
+  session.settle({ inputTokens: 0, outputTokens: 0, audioSeconds: 6.5 }, true);
+  assert.deepEqual(await stateOf(live.userId, "audio"), [{ committed: 6.5, reserved: 0 }]);
+});
+
+test("a call waiting on another's reservation is admitted when it settles, and stops waiting when its client leaves", async () => {
+  const holder = request("global", { estimateInputTokens: () => 10, maxOutputTokens: 990 });
+  const held = await admission.admit(holder);
+  const waiting = admission.admit({ ...holder, maxOutputTokens: 500 });
+  held.settle({ inputTokens: 5, outputTokens: 5, audioSeconds: 0 }, true);
+  const admitted = await waiting;
+  assert.deepEqual(await stateOf(holder.userId, "global"), [{ committed: 10, reserved: 510 }]);
+
+  const client = new AbortController();
+  const abandoned = admission.admit({ ...holder, maxOutputTokens: 600, signal: client.signal });
+  client.abort();
+  await assert.rejects(abandoned, (error: { type?: string; code?: string }) => {
+    assert.equal(error.type, "rate_limited");
+    assert.equal(error.code, "quota_reserved");
+    return true;
+  });
+  admitted.settle(null, false);
+  assert.deepEqual(await stateOf(holder.userId, "global"), [{ committed: 10, reserved: 0 }]);
+});
