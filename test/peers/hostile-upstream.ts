@@ -4,7 +4,9 @@
  */
 import { once } from "node:events";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
 
 /** How the upstream answers the next requests, until changed. */
 export const FAILURE_MODES = [
@@ -33,7 +35,24 @@ export type FailureMode = (typeof FAILURE_MODES)[number];
 /** Modes that only a streamed request can meet. */
 export const STREAM_ONLY_MODES: ReadonlySet<FailureMode> = new Set(["error-event", "unterminated"]);
 
-export type Protocol = "openai-chat" | "openai-embeddings" | "anthropic" | "anthropic-count" | "deepgram";
+export type Protocol =
+  | "openai-chat"
+  | "openai-embeddings"
+  | "anthropic"
+  | "anthropic-count"
+  | "deepgram"
+  | "deepgram-live";
+
+/** Modes a live (WebSocket) session can meet: refusals of the upgrade and failures of the accepted socket. */
+export const LIVE_MODES: ReadonlySet<FailureMode> = new Set([
+  "error-4xx",
+  "error-5xx",
+  "redirect",
+  "too-large",
+  "malformed",
+  "reset",
+  "error-event",
+]);
 
 export interface HostileRequest {
   readonly method: string;
@@ -158,6 +177,7 @@ function errorBody(request: HostileRequest): Json {
     case "anthropic-count":
       return { type: "error", error, request_id: request.key };
     case "deepgram":
+    case "deepgram-live":
       return { err_code: request.key, err_msg: error.message, request_id: request.key, ...error };
     default:
       return { error };
@@ -290,7 +310,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 export async function startHostileUpstream(options: HostileUpstreamOptions): Promise<HostileUpstream> {
   const requests: HostileRequest[] = [];
   const redirected: HostileRequest[] = [];
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   let origin = "";
 
   const state: { mode: FailureMode | "ok"; unterminatedEnd: UnterminatedEnd; unterminatedBytes: number } = {
@@ -384,6 +404,79 @@ export async function startHostileUpstream(options: HostileUpstreamOptions): Pro
     }
   }
 
+  /** Refuses an upgrade with a status, the echo headers and the echoing error body. */
+  function refuseUpgrade(
+    socket: Duplex,
+    status: number,
+    request: HostileRequest,
+    extra: Record<string, string>,
+  ) {
+    const body = JSON.stringify(errorBody(request));
+    const headers = { ...echoHeaders(request), ...extra, "content-type": "application/json" };
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  const wss = new WebSocketServer({ noServer: true });
+
+  function answerLive(
+    request: HostileRequest,
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): void {
+    const mode = state.mode;
+    const refusal = { "error-4xx": 401, "error-5xx": 503, redirect: 302 } as Record<string, number>;
+    const status = refusal[mode];
+    if (status !== undefined) {
+      const location = `${origin}/redirected?api_key=${encodeURIComponent(request.key)}`;
+      refuseUpgrade(socket, status, request, mode === "redirect" ? { location } : {});
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const reason = request.key.slice(0, 120);
+      const results = JSON.stringify({
+        type: "Results",
+        channel: { alternatives: [{ transcript: "hi", confidence: 1, words: [] }] },
+        is_final: true,
+      });
+      if (mode === "ok") {
+        ws.on("message", (_data, isBinary) => {
+          if (isBinary) ws.send(results);
+          else ws.close(1000);
+        });
+        return;
+      }
+      ws.send(results);
+      if (mode === "error-event") {
+        ws.send(
+          JSON.stringify({
+            type: "Error",
+            ...echoError(request),
+            description: echoOf(request),
+            variant: request.key,
+          }),
+        );
+        ws.close(1011, reason);
+      } else if (mode === "malformed") {
+        ws.send(`{not json ${echoOf(request)}`);
+        ws.send(Buffer.from(`binary ${echoOf(request)}`));
+        ws.close(1000, reason);
+      } else if (mode === "too-large") {
+        ws.send(
+          JSON.stringify({
+            type: "Results",
+            note: ` ${echoOf(request)}`.repeat(Math.ceil(options.maxResponseBytes / 200)),
+          }),
+        );
+      } else {
+        ws.terminate();
+      }
+    });
+  }
+
   const server = http.createServer((req, res) => {
     void (async () => {
       const body = await readJson(req);
@@ -405,6 +498,20 @@ export async function startHostileUpstream(options: HostileUpstreamOptions): Pro
       if (request.protocol === null) return sendJson(res, 404, errorBody(request), {});
       answer(request, res);
     })().catch(() => res.destroy());
+  });
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const headers = recordHeaders(req);
+    const path = req.url ?? "/";
+    const request: HostileRequest = {
+      method: "GET",
+      path,
+      protocol: "deepgram-live",
+      stream: true,
+      headers,
+      key: credentialOf(headers),
+    };
+    requests.push(request);
+    answerLive(request, req, socket, head);
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -437,6 +544,7 @@ export async function startHostileUpstream(options: HostileUpstreamOptions): Pro
     requests,
     redirected,
     async close() {
+      for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

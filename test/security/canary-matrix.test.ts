@@ -8,11 +8,13 @@ import { EventEmitter } from "node:events";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { WebSocket } from "ws";
 import { computeFingerprint } from "../../src/keys/index.ts";
 import {
   FAILURE_MODES,
   type FailureMode,
   type HostileUpstream,
+  LIVE_MODES,
   STREAM_ONLY_MODES,
   startHostileUpstream,
   type UnterminatedEnd,
@@ -252,6 +254,68 @@ async function read(
   };
 }
 
+const LIVE_QUERY = "model=transcription&encoding=linear16&sample_rate=16000";
+const LIVE_FRAME = pcm16Sine({ seconds: 0.02 });
+
+function headerText(headers: Record<string, string | string[] | undefined>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : (value ?? "")}`)
+    .join("\n");
+}
+
+/**
+ * Opens the gateway's live socket, sends one audio frame (and CloseStream once a result arrived, when `finish`),
+ * and collects everything the client sees: a refused upgrade's status, headers and body, the 101's headers,
+ * every message (text or binary) and the close code and reason.
+ */
+function live(gateway: TestGateway, headers: Record<string, string>, finish = false): Promise<Received> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/listen?${LIVE_QUERY}`, { headers });
+    const parts: string[] = [];
+    let status = 101;
+    let seenHeaders = "";
+    let gaveUp = false;
+    let done = false;
+    const giveUp = () => {
+      gaveUp = true;
+      ws.terminate();
+    };
+    const timer = setTimeout(giveUp, CLIENT_DEADLINE_MS);
+    escapes.once("escaped", giveUp);
+    const end = (readError: string | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      escapes.off("escaped", giveUp);
+      resolve({ status, headers: seenHeaders, text: parts.join("\n"), readError, gaveUp });
+    };
+    ws.on("upgrade", (response) => {
+      seenHeaders = headerText(response.headers);
+    });
+    ws.on("unexpected-response", (request, response) => {
+      status = response.statusCode ?? 0;
+      seenHeaders = headerText(response.headers);
+      response.on("data", (chunk: Buffer) => parts.push(chunk.toString("utf8")));
+      response.on("end", () => {
+        request.destroy();
+        end(null);
+      });
+      response.on("error", (error) => end(String(error)));
+    });
+    ws.on("open", () => ws.send(LIVE_FRAME));
+    ws.on("message", (data, isBinary) => {
+      const text = Buffer.isBuffer(data) ? data.toString("utf8") : String(data);
+      parts.push(isBinary ? `binary ${text}` : text);
+      if (finish && text.includes("Results")) ws.send(JSON.stringify({ type: "CloseStream" }));
+    });
+    ws.on("error", (error) => parts.push(`error ${error.message}`));
+    ws.on("close", (code, reason) => {
+      parts.push(`close ${code} ${reason.toString("utf8")}`);
+      end(null);
+    });
+  });
+}
+
 /** Errors that reached the process (a real deployment would have exited); node:test keeps running, we count them. */
 const escaped: unknown[] = [];
 const escapes = new EventEmitter();
@@ -275,6 +339,11 @@ interface CanaryEnv {
     request: CaseRequest,
     source: Source,
     tokenStyle?: "bearer" | "x-api-key" | "token",
+  ): Promise<{ received: Received; logs: string; escaped: () => unknown[] }>;
+  /** Opens a live session as `source` (the gateway token in Deepgram's `Token` form); returns what the client saw. */
+  runLive(
+    source: Source,
+    finish?: boolean,
   ): Promise<{ received: Received; logs: string; escaped: () => unknown[] }>;
   /** No error escaped to the process since the case began (read after a health round trip) and the server still answers. */
   assertSurvived(escapedSince: () => unknown[]): Promise<void>;
@@ -301,7 +370,11 @@ async function startCanaryEnv(
       providers: {
         openai: { baseUrl: `${hostile.origin}/openai/v1`, apiKey: OPERATOR_KEYS.openai },
         anthropic: { baseUrl: `${hostile.origin}/anthropic`, apiKey: OPERATOR_KEYS.anthropic },
-        deepgram: { baseUrl: `${hostile.origin}/deepgram`, apiKey: OPERATOR_KEYS.deepgram },
+        deepgram: {
+          baseUrl: `${hostile.origin}/deepgram`,
+          liveBaseUrl: `${hostile.origin.replace(/^http/, "ws")}/deepgram`,
+          apiKey: OPERATOR_KEYS.deepgram,
+        },
       },
       features: {
         gpt: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }], operatorFallback: true },
@@ -315,6 +388,7 @@ async function startCanaryEnv(
         custom_only: { allowCustom: true, routes: [], operatorFallback: false },
       },
       upstream: { timeouts: TIMEOUTS, maxResponseBytes },
+      speechToText: { liveMaxMessageBytes: 16 * 1024 },
       egress: { allowCidrs: ["127.0.0.1/32"], allowHttpHosts: ["127.0.0.1"], timeouts: TIMEOUTS },
     },
   });
@@ -385,6 +459,14 @@ async function startCanaryEnv(
         CLIENT_DEADLINE_MS,
         `the gateway never completed ${requestId} (status ${received.status}, ${received.readError ?? "body read"})`,
       );
+      const logs = gateway.logs.slice(logStart).join("");
+      return { received, logs, escaped: () => escaped.slice(escapedBefore) };
+    },
+    async runLive(source, finish = false) {
+      const logStart = gateway.logs.length;
+      const escapedBefore = escaped.length;
+      const user = users[source];
+      const received = await live(gateway, { authorization: `Token ${user.token}`, ...user.headers }, finish);
       const logs = gateway.logs.slice(logStart).join("");
       return { received, logs, escaped: () => escaped.slice(escapedBefore) };
     },
@@ -465,6 +547,37 @@ describe("canary matrix: every route × every upstream failure mode", () => {
           });
         }
       }
+    }
+  }
+
+  for (const source of ["byok", "operator"] as const) {
+    for (const mode of FAILURE_MODES) {
+      if (!LIVE_MODES.has(mode)) continue;
+      test(`listen (live WebSocket) → Deepgram · ${source} · ${mode}`, { timeout: 30_000 }, async () => {
+        env.hostile.mode = mode;
+        const upstreamBefore = env.hostile.requests.length;
+        const redirectedBefore = env.hostile.redirected.length;
+        const { received, logs, escaped: newlyEscaped } = await env.runLive(source);
+        const calls = env.hostile.requests.slice(upstreamBefore);
+        assert.equal(
+          calls.length,
+          1,
+          `one upstream session (${received.status}: ${received.text.slice(0, 300)})`,
+        );
+        assert.equal(calls[0]?.protocol, "deepgram-live");
+        assert.equal(calls[0]?.key, expectedKey("deepgram", source), "the upstream got the expected key");
+        assert.equal(env.hostile.redirected.length, redirectedBefore, "a redirect was followed");
+        await env.assertSurvived(newlyEscaped);
+        assert.equal(
+          received.gaveUp,
+          false,
+          "the client's deadline passed: the gateway never closed the session",
+        );
+        assert.match(received.text, /close \d+/, "the session ended with a close frame");
+        assertClean("the upgrade and close", received.headers);
+        assertClean("the messages and close reason", received.text);
+        assertClean("the trace logs", logs);
+      });
     }
   }
 
@@ -570,6 +683,16 @@ describe("canary matrix: every route × every upstream failure mode", () => {
           assertClean(`${route.name}: the response`, `${received.headers}\n${received.text}`);
         }
       }
+    }
+    for (const source of ["byok", "operator"] as const) {
+      const { received } = await env.runLive(source, true);
+      assert.match(
+        received.text,
+        /"Results"/,
+        `live · ${source}: a result was relayed (${received.text.slice(0, 300)})`,
+      );
+      assert.match(received.text, /close 1000/, `live · ${source}: closed normally`);
+      assertClean(`live · ${source}`, `${received.headers}\n${received.text}`);
     }
     assert.deepEqual(escaped.map(String), [], "no error escaped to the process during the whole run");
   });
