@@ -29,16 +29,31 @@ const USER_KEYS = {
   deepgram: "dgUSRdeepgramZ9x8C7v6B5n4M3q2W1eZXq03",
   /** Short and not key-shaped: only exact-key redaction can catch it. */
   custom: "cstm-USRcustom-ZXq04",
+  gemini: "AIzaUSRgeminiR1t2Y3u4I5o6P7a8S9dZXq05",
+  openrouter: "sk-or-v1-USRopenrouterF1g2H3j4K5l6ZXq06",
 } as const;
 const OPERATOR_KEYS = {
   openai: "sk-proj-OPRopenaiL1k2J3h4G5f6D7s8A9ZXq11",
   anthropic: "sk-ant-api03-OPRanthropicM1n2B3v4C5x6Z7lZXq12",
   deepgram: "OPRdeepgramK1j2H3g4F5d6S7a8P9o0ZXq13",
+  gemini: "AIzaOPRgeminiX1c2V3b4N5m6Q7w8E9rZXq14",
+  openrouter: "sk-or-v1-OPRopenrouterT1y2U3i4O5p6ZXq15",
 } as const;
 const PEPPER = "PEPPERcanaryV1b2N3m4Q5w6E7r8T9yZXq21";
 const ADMIN = "ADMINcanaryU1i2O3p4A5s6D7fZXq22";
 const MARKERS = ["USRopenai", "USRanthropic", "USRdeepgram", "USRcustom", "OPRopenai", "OPRanthropic"];
-const MORE_MARKERS = ["OPRdeepgram", "PEPPERcanary", "ADMINcanary", "ZXq0", "ZXq1", "ZXq2"];
+const MORE_MARKERS = [
+  "USRgemini",
+  "USRopenrouter",
+  "OPRgemini",
+  "OPRopenrouter",
+  "OPRdeepgram",
+  "PEPPERcanary",
+  "ADMINcanary",
+  "ZXq0",
+  "ZXq1",
+  "ZXq2",
+];
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const TIMEOUTS = { connectMs: 2_000, headersMs: 3_000, bodyIdleMs: 300, totalMs: 8_000 };
@@ -91,7 +106,7 @@ function assertClean(where: string, text: string): void {
 }
 
 type Source = "byok" | "operator";
-type Provider = "openai" | "anthropic" | "deepgram" | "custom";
+type Provider = keyof typeof USER_KEYS;
 
 interface RouteCase {
   readonly name: string;
@@ -140,6 +155,20 @@ const ROUTES: readonly RouteCase[] = [
     sources: ["byok"],
     streams: [false, true],
     request: chat(`custom/${CUSTOM_MODEL}`),
+  },
+  {
+    name: "chat → Gemini (OpenAI-compatible)",
+    provider: "gemini",
+    sources: ["byok", "operator"],
+    streams: [false, true],
+    request: chat("gem"),
+  },
+  {
+    name: "chat → OpenRouter",
+    provider: "openrouter",
+    sources: ["byok", "operator"],
+    streams: [false, true],
+    request: chat("router"),
   },
   {
     name: "messages → Anthropic (pass-through)",
@@ -370,6 +399,8 @@ async function startCanaryEnv(
       providers: {
         openai: { baseUrl: `${hostile.origin}/openai/v1`, apiKey: OPERATOR_KEYS.openai },
         anthropic: { baseUrl: `${hostile.origin}/anthropic`, apiKey: OPERATOR_KEYS.anthropic },
+        gemini: { baseUrl: `${hostile.origin}/gemini/v1beta/openai`, apiKey: OPERATOR_KEYS.gemini },
+        openrouter: { baseUrl: `${hostile.origin}/openrouter/api/v1`, apiKey: OPERATOR_KEYS.openrouter },
         deepgram: {
           baseUrl: `${hostile.origin}/deepgram`,
           liveBaseUrl: `${hostile.origin.replace(/^http/, "ws")}/deepgram`,
@@ -379,6 +410,11 @@ async function startCanaryEnv(
       features: {
         gpt: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }], operatorFallback: true },
         claude: { routes: [{ provider: "anthropic", model: "claude-fake-1" }], operatorFallback: true },
+        gem: { routes: [{ provider: "gemini", model: "gemini-2.5-flash" }], operatorFallback: true },
+        router: {
+          routes: [{ provider: "openrouter", model: "openai/gpt-4.1-mini" }],
+          operatorFallback: true,
+        },
         embed: {
           needs: ["embeddings"],
           routes: [{ provider: "openai", model: "text-embedding-3-small" }],
