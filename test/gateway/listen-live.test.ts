@@ -447,7 +447,9 @@ describe("GET /v1/listen (live WebSocket)", () => {
     const chunks: Buffer[] = [];
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     await once(socket, "close");
-    assert.match(Buffer.concat(chunks).toString("latin1"), /^HTTP\/1\.1 400 /);
+    const answer = Buffer.concat(chunks).toString("latin1");
+    assert.match(answer, /^HTTP\/1\.1 426 /);
+    assert.match(answer, /\r\nsec-websocket-version: 13\r\n/i);
     assert.equal(env.fake.live.length, before, "the provider was never asked");
   });
 
