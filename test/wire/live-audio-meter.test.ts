@@ -37,12 +37,13 @@ test("fixed-bitrate codecs at their highest rate; others and a missing sample_ra
   g729.add(Buffer.alloc(1000));
   assert.equal(g729.seconds(), 1);
   assert.equal(g729.basis, "codec");
-  for (const query of [
+  const queries: Array<Record<string, string>> = [
     { encoding: "opus", sample_rate: "48000" },
     { encoding: "linear16" },
     {},
     { sample_rate: "x" },
-  ]) {
+  ];
+  for (const query of queries) {
     const meter = meterOf(query);
     meter.add(Buffer.alloc(FALLBACK * 2));
     assert.equal(meter.seconds(), 2, JSON.stringify(query));
