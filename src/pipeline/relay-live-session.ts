@@ -99,6 +99,7 @@ export function relayLiveSession(
   const limit = options.maxBufferedBytes;
   const finished = Promise.withResolvers<void>();
   const meter = createLiveAudioMeter(session.query, options.fallbackBytesPerSecond);
+  const metered = route.source === "operator"; // charged against the plan as it goes
 
   let ended = false; // nothing more is relayed
   let reported = false;
@@ -118,7 +119,7 @@ export function relayLiveSession(
 
   /** Charges the audio metered since the last charge; one charge at a time, later ones coalesced. */
   function charge(): void {
-    if (route.source !== "operator" || chargeQueued || ended) return;
+    if (!metered || chargeQueued || ended) return;
     chargeQueued = true;
     charging = charging
       .then(async () => {
@@ -189,9 +190,9 @@ export function relayLiveSession(
     if (ended || provider.readyState !== OPEN) return;
     if (isBinary) {
       meter.add(data);
-      const uncharged = audio() - charged;
-      if (uncharged >= CHARGE_STEP_SECONDS && route.source === "operator") {
-        charge();
+      if (metered) {
+        const uncharged = audio() - charged;
+        if (uncharged >= CHARGE_STEP_SECONDS) charge();
         // Quotas admit against the audio relayed: no more than a second of it goes uncharged.
         if (uncharged >= UNCHARGED_LIMIT_SECONDS && !awaitingCharge) {
           awaitingCharge = true;
