@@ -1,8 +1,8 @@
 /**
  * @module auth/create-listen-tickets
  * Listen tickets: what a browser presents on the live `/v1/listen` socket instead of headers it cannot
- * set. Issued over HTTPS after the keys were validated, held only in this process's memory, single use,
- * expiring in under a minute; looked up by their hash, never logged.
+ * set. Issued over HTTPS after the keys were validated, for one user and one model, held only in this
+ * process's memory, single use, expiring in under a minute; looked up by their hash, never logged.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
@@ -13,6 +13,8 @@ export const TICKET_PREFIX = "lt_";
 
 export interface ListenTicketGrant {
   readonly principal: Principal;
+  /** The `model` (a feature, or `provider/model`) the ticket opens a session for, and no other. */
+  readonly model: string;
   /** The keys validated when the ticket was issued. */
   readonly byok: ByokContext;
 }
@@ -89,7 +91,7 @@ export function createListenTickets(options: ListenTicketsOptions): ListenTicket
       if (entry === undefined) return null;
       held.delete(key); // single use, expired or not
       if (now() >= entry.expiresAt) return null;
-      return { principal: entry.principal, byok: entry.byok };
+      return { principal: entry.principal, model: entry.model, byok: entry.byok };
     },
     get size() {
       return held.size;

@@ -144,6 +144,17 @@ export const configSchema = z
           .min(1024)
           .max(64 * 1024 * 1024)
           .default(4 * 1024 * 1024),
+        /**
+         * The rate (bytes per second) live audio of no raw `encoding` and no WAV header is metered at: its
+         * duration is taken as at least bytes / this (a lower bound for any stream at or below this bitrate).
+         */
+        liveFallbackBytesPerSecond: z.number().int().min(1000).max(10_000_000).default(32_000),
+        /** After a client's close, how long the provider may take to answer `CloseStream` (its Metadata) before its socket is cut. */
+        liveFinishTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+        /** A live session with no audio and no control message from the client for this long is closed (4008). */
+        liveIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** Live sessions open (or opening) at once across the gateway; one more is closed with 1013. */
+        liveMaxSessions: z.number().int().min(1).max(1_000_000).default(1_000),
       })
       .prefault({}),
     routing: z

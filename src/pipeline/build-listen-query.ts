@@ -9,8 +9,11 @@ import type { Route } from "../routing/index.ts";
 /** Parameters that are the gateway's, never Deepgram's: the feature name and the listen ticket. */
 const GATEWAY_PARAMS = new Set(["model", "ticket"]);
 
-/** The most query text passed on (Deepgram's own URLs are far shorter). */
-const QUERY_LIMIT = 16 * 1024;
+/**
+ * The most query text passed on (Deepgram's own URLs are far shorter). Under Node's 16 KiB limit on a
+ * request's head (answered 431 before the gateway sees it), so a live client sees this one as close 4000.
+ */
+export const QUERY_LIMIT = 8 * 1024;
 
 function paramValues(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(paramValues);
@@ -37,12 +40,20 @@ export function buildListenQuery(client: URLSearchParams, route: Route): string 
   return text;
 }
 
+/** `callback`, `callback_method` and any other `callback_*`, in any case (`Callback=`). */
+function isCallbackParam(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === "callback" || lower.startsWith("callback_");
+}
+
 /**
  * A callback makes the provider post the transcript elsewhere, later: the gateway never sees its
  * duration, so operator-served (metered) transcription refuses it.
  */
 export function refuseUnmeteredCallback(client: URLSearchParams, route: Route): void {
-  if (route.source === "operator" && client.has("callback")) {
+  if (route.source !== "operator") return;
+  const named = [...client.keys()].find(isCallbackParam);
+  if (named !== undefined) {
     throw new GatewayError("invalid_request", {
       message:
         "`callback` is available only on your own Deepgram key: operator-served transcription is metered from the answer.",

@@ -50,9 +50,6 @@ export interface ModelPipeline {
 
 export type ModelPipelineOptions = PipelineKitOptions;
 
-/** A vanished live client's session may finish upstream this long (for its exact duration), then it is cut. */
-const VANISHED_CLIENT_DRAIN_MS = 800;
-
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
   return {
@@ -104,7 +101,9 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       relayLiveSession(kit, session, client, {
         maxBufferedBytes: kit.config.speechToText.liveMaxBufferedBytes,
         pingIntervalMs: kit.config.speechToText.livePingIntervalMs,
-        drainMs: VANISHED_CLIENT_DRAIN_MS,
+        finishMs: kit.config.speechToText.liveFinishTimeoutMs,
+        idleMs: kit.config.speechToText.liveIdleTimeoutMs,
+        fallbackBytesPerSecond: kit.config.speechToText.liveFallbackBytesPerSecond,
         ...relayOptions,
       }),
     abandonLive: (session) => abandonLiveSession(kit, session),

@@ -21,6 +21,8 @@ export interface LiveSession {
   readonly call: ModelCall;
   readonly routed: RoutedCall;
   readonly admission: Admission;
+  /** The client's query (its audio format, for metering what is relayed). */
+  readonly query: URLSearchParams;
   /** The provider's open live socket, paused until the relay starts. */
   readonly upstream: UpstreamSocket;
   /** When the session was asked for (ms since the epoch). */
@@ -91,5 +93,5 @@ export async function openLiveSession(
     );
     throw fail(withHeaders(refused, routeHeader));
   }
-  return { call, routed, admission, upstream: opening.socket, started, routeHeader };
+  return { call, routed, admission, query, upstream: opening.socket, started, routeHeader };
 }

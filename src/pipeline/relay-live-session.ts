@@ -1,15 +1,19 @@
 /**
  * @module pipeline/relay-live-session
  * Relays an open live session between the client's socket and the provider's: frames both ways (audio and
- * control messages up, results down, the provider's own text redacted), bounded buffering (a slow side
- * pauses the other's reading), close codes passed on, a heartbeat, and audio seconds metered as they come.
+ * control messages up, results down, the provider's own text redacted), bounded buffering both ways, close
+ * codes passed on, a heartbeat and an idle limit, and audio metered from the bytes relayed (or the
+ * provider's report, the larger), charged as it goes; any end of the client's side finishes the session
+ * upstream (CloseStream, a bounded wait for its Metadata).
  */
 
 import type { GatewayError } from "../errors/gateway-error.ts";
+import { createLiveAudioMeter } from "../wire/deepgram/create-live-audio-meter.ts";
 import {
   closeCodeFor,
   closeReason,
   closeReasonFor,
+  idleReason,
   isSendableCloseCode,
   LIVE_CLOSE,
   relayedCloseCode,
@@ -36,12 +40,16 @@ export interface LiveSocket {
 export type LiveSide = "client" | "provider";
 
 export interface LiveRelayOptions {
-  /** Bytes queued towards one side before the other side's reading is paused. */
+  /** Bytes queued towards one side before reading is paused (the other side's; the client's too when it is the slow one). */
   readonly maxBufferedBytes: number;
   /** How often the client is pinged; one that has not answered by the next ping is dropped. 0: never. */
   readonly pingIntervalMs: number;
-  /** How long a vanished client's session may take to finish upstream (its final duration) before it is cut. */
-  readonly drainMs: number;
+  /** After the client's end (any close, a drop, the plan's limit, idleness): how long the provider may take to answer `CloseStream`. */
+  readonly finishMs: number;
+  /** No audio and no control message from the client for this long closes the session (4008). */
+  readonly idleMs: number;
+  /** The rate audio of no raw encoding and no WAV header is metered at (bytes per second). */
+  readonly fallbackBytesPerSecond: number;
   /** `slow` fell behind (`queuedBytes` wait for it): the other side is not read until it catches up. */
   readonly onPaused?: (slow: LiveSide, queuedBytes: number) => void;
   /** A mid-stream quota charge failed (the store is down); the session goes on and settles at the end. */
@@ -57,6 +65,10 @@ export interface LiveRelay {
 
 const OPEN = 1;
 const CLOSE_STREAM = Buffer.from('{"type":"CloseStream"}');
+/** Audio seconds relayed between two mid-stream quota charges (provider reports charge at once). */
+const CHARGE_STEP_SECONDS = 0.25;
+/** Audio seconds relayed and not yet charged past which the client is not read until the charge answers. */
+const UNCHARGED_LIMIT_SECONDS = 1;
 
 function droppedReason(provider: string): string {
   return closeReason(`upstream_error: ${provider}: the live connection dropped.`);
@@ -66,6 +78,12 @@ function droppedReason(provider: string): string {
 function isTranscript(data: Buffer): boolean {
   const head = data.subarray(0, 48);
   return head.includes('"Results"') || head.includes('"Metadata"');
+}
+
+/** The outcome recorded for a client's close code. */
+function clientOutcome(code: number): string {
+  if (code === LIVE_CLOSE.normal) return "ok";
+  return isSendableCloseCode(code) ? "client_closed" : "client_gone";
 }
 
 export function relayLiveSession(
@@ -80,21 +98,28 @@ export function relayLiveSession(
   const redact = kit.redactorFor(call, route);
   const limit = options.maxBufferedBytes;
   const finished = Promise.withResolvers<void>();
+  const meter = createLiveAudioMeter(session.query, options.fallbackBytesPerSecond);
+  const metered = route.source === "operator"; // charged against the plan as it goes
 
   let ended = false; // nothing more is relayed
   let reported = false;
-  let clientPaused = false; // not read because the provider is slow (it cannot answer pings then)
   let progress = 0; // the end of the audio the latest Results covered
   let total: number | null = null; // the Metadata's duration, once it came
   let charged = 0;
   let chargeQueued = false;
   let charging: Promise<void> = Promise.resolve();
-  let drainTimer: NodeJS.Timeout | undefined;
-  const audio = () => total ?? progress;
+  let finishTimer: NodeJS.Timeout | undefined;
+  let finishOutcome: string | null = null; // set while the provider finishes after the client's end
+  let closeStreamed = false; // CloseStream went upstream (the client's or the gateway's)
+  let awaitingCharge = false; // the client is not read until the charge under way answers
+  /** The provider's figure, or null while it has reported nothing. */
+  const reportedAudio = () => total ?? (progress > 0 ? progress : null);
+  /** What the session is charged: the larger of the audio relayed and the audio the provider reported. */
+  const audio = () => Math.max(meter.seconds(), reportedAudio() ?? 0);
 
-  /** Charges the audio reported since the last charge; one charge at a time, later ones coalesced. */
+  /** Charges the audio metered since the last charge; one charge at a time, later ones coalesced. */
   function charge(): void {
-    if (route.source !== "operator" || chargeQueued || ended) return;
+    if (!metered || chargeQueued || ended) return;
     chargeQueued = true;
     charging = charging
       .then(async () => {
@@ -105,11 +130,16 @@ export function relayLiveSession(
         const refusal = await admission.consume({ inputTokens: 0, outputTokens: 0, audioSeconds: delta });
         if (refusal !== null) endOverQuota(refusal);
       })
-      .catch((error: unknown) => options.onChargeFailed?.(error));
+      .catch((error: unknown) => options.onChargeFailed?.(error))
+      .finally(() => {
+        if (!awaitingCharge) return;
+        awaitingCharge = false;
+        applyPauses();
+      });
   }
 
-  // Durations are read from every provider message, also after the client left (a vanished client's
-  // session finishes upstream, and its Metadata says how much audio there was).
+  // Durations are read from every provider message, also after the client left (its session finishes
+  // upstream, and the Metadata says how much audio there was).
   provider.on("message", (data, isBinary) => {
     if (isBinary || (!data.includes('"Results"') && !data.includes('"Metadata"'))) return;
     const seen = readLiveDuration(data.toString("utf8"));
@@ -127,42 +157,75 @@ export function relayLiveSession(
     return clean === text ? data : Buffer.from(clean, "utf8");
   }
 
-  /** Frames from `from` to `to`; past the limit queued towards `to`, `from` stops being read. */
-  function forward(
-    from: LiveSocket,
-    to: LiveSocket,
-    slow: LiveSide,
-    rewrite: (data: Buffer, isBinary: boolean) => Buffer,
-  ) {
-    let pending = 0;
-    let paused = false;
-    const setPaused = (value: boolean) => {
-      paused = value;
-      if (from === client) clientPaused = value;
-      if (value) from.pause();
-      else from.resume();
-    };
-    from.on("message", (data, isBinary) => {
-      if (ended || to.readyState !== OPEN) return;
-      const outgoing = rewrite(data, isBinary);
-      const size = outgoing.length;
-      pending += size;
-      to.send(outgoing, { binary: isBinary }, () => {
-        pending -= size;
-        if (paused && pending <= limit / 2) setPaused(false);
-      });
-      if (!paused && pending > limit) {
-        setPaused(true);
-        options.onPaused?.(slow, pending);
-      }
-    });
+  // Bytes sent and not yet written, each way. Past the limit towards the provider, the client is not
+  // read; past it towards the client, neither side is (unread results must not let audio keep flowing).
+  let upQueued = 0;
+  let downQueued = 0;
+  let clientPaused = false; // not read: it cannot answer pings meanwhile
+  let providerPaused = false;
+  const upBacked = () => upQueued > limit;
+  const downBacked = () => downQueued > limit;
+  function applyPauses(): void {
+    const pauseClient =
+      !ended && (awaitingCharge || upQueued > (clientPaused ? limit / 2 : limit) || downBacked());
+    const pauseProvider = !ended && downQueued > (providerPaused ? limit / 2 : limit);
+    if (pauseClient !== clientPaused) {
+      clientPaused = pauseClient;
+      if (pauseClient) {
+        client.pause();
+        if (upBacked()) options.onPaused?.("provider", upQueued);
+        else if (downBacked()) options.onPaused?.("client", downQueued);
+      } else client.resume();
+    }
+    if (pauseProvider !== providerPaused) {
+      providerPaused = pauseProvider;
+      if (pauseProvider) provider.pause();
+      else provider.resume();
+    }
   }
+
+  let lastHeard = performance.now();
+  client.on("message", (data, isBinary) => {
+    lastHeard = performance.now();
+    if (ended || provider.readyState !== OPEN) return;
+    if (isBinary) {
+      meter.add(data);
+      if (metered) {
+        const uncharged = audio() - charged;
+        if (uncharged >= CHARGE_STEP_SECONDS) charge();
+        // Quotas admit against the audio relayed: no more than a second of it goes uncharged.
+        if (uncharged >= UNCHARGED_LIMIT_SECONDS && !awaitingCharge) {
+          awaitingCharge = true;
+          applyPauses();
+        }
+      }
+    } else if (data.includes('"CloseStream"')) closeStreamed = true;
+    const size = data.length;
+    upQueued += size;
+    provider.send(data, { binary: isBinary }, () => {
+      upQueued -= size;
+      if (clientPaused) applyPauses();
+    });
+    if (upQueued > limit && !clientPaused) applyPauses();
+  });
+  provider.on("message", (data, isBinary) => {
+    if (ended || client.readyState !== OPEN) return;
+    const outgoing = fromProvider(data, isBinary);
+    const size = outgoing.length;
+    downQueued += size;
+    client.send(outgoing, { binary: isBinary }, () => {
+      downQueued -= size;
+      if (providerPaused || clientPaused) applyPauses();
+    });
+    if (downQueued > limit && !providerPaused) applyPauses();
+  });
 
   function report(outcome: string): void {
     if (reported) return;
     reported = true;
     clearInterval(heartbeat);
-    clearTimeout(drainTimer);
+    clearTimeout(finishTimer);
+    clearTimeout(idleTimer);
     void charging.then(() => {
       const seconds = audio();
       kit.report(call, "stt", route, admission, session.started, {
@@ -183,51 +246,42 @@ export function relayLiveSession(
     if (socket.readyState === OPEN) socket.close(code, reason);
   };
 
+  /**
+   * The client's side ended (its close, a drop, the plan's limit, idleness): the provider is asked to
+   * finish (CloseStream), so its Metadata gives its duration, and its socket is cut after `finishMs`.
+   */
+  function finishUpstream(outcome: string): void {
+    ended = true;
+    if (provider.readyState !== OPEN) {
+      report(outcome);
+      return;
+    }
+    finishOutcome = outcome;
+    provider.resume();
+    if (!closeStreamed) provider.send(CLOSE_STREAM, { binary: false }, () => {});
+    closeStreamed = true;
+    finishTimer = setTimeout(() => {
+      closeIfOpen(provider, LIVE_CLOSE.normal, "");
+      report(outcome);
+    }, options.finishMs);
+    finishTimer.unref();
+  }
+
   function endOverQuota(error: GatewayError): void {
     if (ended) return;
-    ended = true;
     closeIfOpen(client, closeCodeFor(error), closeReasonFor(error));
-    closeIfOpen(provider, LIVE_CLOSE.normal, "");
-    report(error.type);
+    finishUpstream(error.type);
   }
-
-  /**
-   * The client vanished (no close frame): the provider is asked to finish (CloseStream), so its Metadata
-   * gives the exact duration, and its socket is closed after `drainMs` at the latest.
-   */
-  function drain(): void {
-    provider.resume();
-    provider.send(CLOSE_STREAM, { binary: false }, () => {});
-    drainTimer = setTimeout(() => {
-      closeIfOpen(provider, LIVE_CLOSE.normal, "");
-      report("client_gone");
-    }, options.drainMs);
-    drainTimer.unref();
-  }
-
-  forward(client, provider, "provider", (data) => data);
-  forward(provider, client, "client", fromProvider);
 
   client.on("error", () => {}); // a close follows
   provider.on("error", () => {});
-  client.on("close", (code, reason) => {
+  client.on("close", (code) => {
     if (ended) return;
-    ended = true;
-    if (!isSendableCloseCode(code) && provider.readyState === OPEN) {
-      drain();
-      return;
-    }
-    // The client closed: the provider's socket closes at once, with the client's code, so its billing stops.
-    closeIfOpen(
-      provider,
-      isSendableCloseCode(code) ? code : LIVE_CLOSE.normal,
-      isSendableCloseCode(code) ? closeReason(reason.toString("utf8")) : "",
-    );
-    report(code === LIVE_CLOSE.normal ? "ok" : "client_closed");
+    finishUpstream(clientOutcome(code));
   });
   provider.on("close", (code, reason) => {
     if (ended) {
-      if (drainTimer !== undefined) report("client_gone"); // the vanished client's session finished
+      if (finishOutcome !== null) report(finishOutcome); // the session finished upstream
       return;
     }
     ended = true;
@@ -237,7 +291,24 @@ export function relayLiveSession(
     report(relayed === LIVE_CLOSE.normal ? "ok" : "upstream_closed");
   });
 
-  // A client that stops answering pings (gone without a FIN) is dropped, which drains its session.
+  // The gateway's own idle limit: no audio and no control message from the client (not counting time
+  // the client is not read because the provider is slow).
+  let idleTimer: NodeJS.Timeout | undefined;
+  function checkIdle(): void {
+    if (ended) return;
+    const quiet = performance.now() - lastHeard;
+    if (quiet < options.idleMs || (clientPaused && upBacked())) {
+      idleTimer = setTimeout(checkIdle, Math.max(options.idleMs - quiet, options.idleMs / 4));
+      idleTimer.unref();
+      return;
+    }
+    closeIfOpen(client, LIVE_CLOSE.idle, idleReason(options.idleMs));
+    finishUpstream("idle_timeout");
+  }
+  idleTimer = setTimeout(checkIdle, options.idleMs);
+  idleTimer.unref();
+
+  // A client that stops answering pings (gone without a FIN) is dropped, which finishes its session.
   let answered = true;
   client.on("pong", () => {
     answered = true;

@@ -17,7 +17,11 @@ const byok: ByokContext = {
   dropped: [],
   statusHeader: "none",
 };
-const grant = (userId: string) => ({ principal: { userId, plan: null, via: "token" as const }, byok });
+const grant = (userId: string) => ({
+  principal: { userId, plan: null, via: "token" as const },
+  model: "transcription",
+  byok,
+});
 
 test("a ticket is redeemed once, and not after it expires", () => {
   let now = 1_000;

@@ -58,6 +58,7 @@ describe("GET /v1/listen (live WebSocket)", () => {
           generous: { limits: [{ meter: "audio_seconds", period: "day", limit: 1000 }] },
           one_stream: { limits: [], rateLimits: { concurrentStreams: 1 } },
         },
+        speechToText: { liveFinishTimeoutMs: 800 },
       },
     });
   });
@@ -266,16 +267,18 @@ describe("GET /v1/listen (live WebSocket)", () => {
       const closed = await live.closed;
       assert.equal(closed.code, 4002, closed.reason);
       assert.match(closed.reason, /^quota_exceeded: The metered plan's daily audio_seconds limit is reached/);
+      const served = env.gateway.waitForLog(`"served":{"userId":"${user.id}"`);
       const providerClosed = await connection.closed;
-      assert.equal(providerClosed.by, "client", "the gateway closed the provider's socket");
-      const transcribed = Math.max(
-        ...results(live.messages).map((m) => (m.start as number) + (m.duration as number)),
-      );
-      assert.ok(transcribed > 1 && transcribed <= 1.1, `stopped right after the limit (${transcribed} s)`);
+      // The gateway asked the provider to finish (CloseStream), so its Metadata says what it received.
+      assert.equal(providerClosed.by, "server", "the provider ended the stream it was asked to end");
+      assert.deepEqual(connection.controlMessages, ["CloseStream"]);
+      const relayed = connection.bytes / 32_000;
+      assert.ok(relayed > 1 && relayed <= 1.1, `stopped right after the limit (${relayed} s relayed)`);
 
+      await served;
       const usage = await usageOf(env, user.token);
       const counter = usage.limits.find((l) => l.meter === "audio_seconds")!;
-      near(counter.used, transcribed, "the counter holds what was transcribed");
+      near(counter.used, relayed, "the counter holds what was relayed");
 
       // At the limit: the next session is refused before opening.
       const before = env.fake.live.length;
@@ -371,7 +374,9 @@ describe("GET /v1/listen (live WebSocket)", () => {
       const polite = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));
       const politeConnection = await closing;
       polite.ws.close(1001, "page closed");
-      assert.deepEqual(await politeConnection.closed, { code: 1001, reason: "page closed", by: "client" });
+      // A close frame ends the session like a drop: the provider is asked to finish, and ends it.
+      assert.deepEqual(await politeConnection.closed, { code: 1000, reason: "", by: "server" });
+      assert.deepEqual(politeConnection.controlMessages, ["CloseStream"]);
     },
   );
 
@@ -442,7 +447,9 @@ describe("GET /v1/listen (live WebSocket)", () => {
     const chunks: Buffer[] = [];
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     await once(socket, "close");
-    assert.match(Buffer.concat(chunks).toString("latin1"), /^HTTP\/1\.1 400 /);
+    const answer = Buffer.concat(chunks).toString("latin1");
+    assert.match(answer, /^HTTP\/1\.1 426 /);
+    assert.match(answer, /\r\nsec-websocket-version: 13\r\n/i);
     assert.equal(env.fake.live.length, before, "the provider was never asked");
   });
 

@@ -33,7 +33,7 @@ interface Ticket {
 }
 
 async function issue(env: ListenGateway, token: string, headers: Record<string, string>) {
-  return call(env.gateway, "POST", "/v1/listen/tickets", { token, headers });
+  return call(env.gateway, "POST", "/v1/listen/tickets?model=transcription", { token, headers });
 }
 
 describe("listen tickets", () => {

@@ -107,6 +107,8 @@ export interface FakeDeepgram {
   failNextRest(status: number, body: unknown): void;
   /** The next live upgrade is refused with this HTTP status and body, like Deepgram refuses bad requests. */
   failNextLive(status: number, body: unknown): void;
+  /** Sets how long every live server message (and the close after CloseStream) waits from now on. */
+  setLiveReplyDelay(ms: number): void;
   /** Closes every open live socket from the server side. */
   closeAll(code: number, reason: string): void;
   close(): Promise<void>;
@@ -115,6 +117,8 @@ export interface FakeDeepgram {
 export interface FakeDeepgramOptions {
   /** Keys the fake accepts; default: any non-empty key. */
   readonly keys?: readonly string[];
+  /** A slow provider: every live server message (and its close after CloseStream) waits this long (default 0). */
+  readonly liveReplyDelayMs?: number;
 }
 
 /** The transcript every non-empty result carries. */
@@ -311,6 +315,12 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
   const liveQueue = queue<LiveConnection>();
   const restFailures: Array<{ status: number; body: unknown }> = [];
   const liveFailures: Array<{ status: number; body: unknown }> = [];
+  let replyDelayMs = options.liveReplyDelayMs ?? 0;
+  /** Runs now, or after the configured reply delay (in order: equal delays fire in order). */
+  const later = (action: () => void): void => {
+    if (replyDelayMs > 0) setTimeout(action, replyDelayMs);
+    else action();
+  };
   const sockets = new Set<Socket>();
   const openLive = new Set<LiveConnection>();
   const upgradeIds = new WeakMap<http.IncomingMessage, string>();
@@ -542,9 +552,11 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
     const waits = conditions<LiveConnection>(connection, `live connection ${id}`);
 
     function send(message: LiveServerMessage): void {
-      if (ws.readyState !== ws.OPEN) return;
-      connection.sent.push(message);
-      ws.send(JSON.stringify(message));
+      later(() => {
+        if (ws.readyState !== ws.OPEN) return;
+        connection.sent.push(message);
+        ws.send(JSON.stringify(message));
+      });
     }
 
     function audioSeconds(): number {
@@ -641,7 +653,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
             models: [MODEL_UUID],
             model_info: { [MODEL_UUID]: { name: model, version: MODEL_VERSION, arch: "fake" } },
           });
-          connection.close(1000, "");
+          later(() => connection.close(1000, ""));
         }
       }
       waits.check();
@@ -719,6 +731,9 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
     },
     failNextLive(status, body) {
       liveFailures.push({ status, body });
+    },
+    setLiveReplyDelay(ms) {
+      replyDelayMs = ms;
     },
     closeAll(code, reason) {
       for (const connection of [...openLive]) connection.close(code, reason);

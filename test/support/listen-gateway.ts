@@ -52,12 +52,17 @@ export interface ListenGatewayOptions extends StartGatewayOptions {
   /** The operator's Deepgram key (default OPERATOR_DEEPGRAM_KEY), or false for none. */
   readonly operatorKey?: string | false;
   readonly fakeKeys?: readonly string[];
+  /** The fake's delay before every live server message (a slow provider). */
+  readonly fakeReplyDelayMs?: number;
 }
 
 let counter = 0;
 
 export async function startListenGateway(options: ListenGatewayOptions = {}): Promise<ListenGateway> {
-  const fake = await startFakeDeepgram(options.fakeKeys ? { keys: options.fakeKeys } : {});
+  const fake = await startFakeDeepgram({
+    ...(options.fakeKeys ? { keys: options.fakeKeys } : {}),
+    ...(options.fakeReplyDelayMs ? { liveReplyDelayMs: options.fakeReplyDelayMs } : {}),
+  });
   const gateway = await startGateway({
     ...options,
     config: {

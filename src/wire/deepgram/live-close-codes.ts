@@ -2,7 +2,7 @@
  * @module wire/deepgram/live-close-codes
  * The close codes of the gateway's live `/v1/listen` socket (docs/speech-to-text.md): a refused or ended
  * session closes with 4000 + the last two digits of its HTTP status (4001 auth, 4002 quota, 4003 key
- * mismatch, 4029 rate limit), provider failures with 1014 or 1011, and the provider's own codes are relayed.
+ * mismatch, 4008 idle, 4029 rate limit), provider failures with 1014 or 1011, and the provider's own codes are relayed.
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 
@@ -13,6 +13,8 @@ export const LIVE_CLOSE = {
   tryAgainLater: 1013,
   /** RFC 6455's "Bad Gateway": the provider failed, could not be reached or dropped the socket. */
   badGateway: 1014,
+  /** The gateway's idle limit: no audio and no control message from the client (4000 + 408). */
+  idle: 4008,
 } as const;
 
 /** A close reason is at most 123 bytes of UTF-8. */
@@ -39,6 +41,11 @@ export function closeReason(text: string): string {
 /** `<type>: <message>`, the reason a gateway error closes a socket with. */
 export function closeReasonFor(error: GatewayError): string {
   return closeReason(`${error.type}: ${error.message}`);
+}
+
+/** The reason of an idle session's close (4008). */
+export function idleReason(idleMs: number): string {
+  return closeReason(`idle_timeout: no audio and no control message for ${idleMs / 1000} s.`);
 }
 
 /** Whether a code may be sent in a close frame (RFC 6455 §7.4). */
