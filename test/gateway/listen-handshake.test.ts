@@ -77,7 +77,10 @@ describe("the live upgrade's handshake", () => {
       const cases: Array<[Record<string, string>, RegExp]> = [
         [{ ...auth, "sec-websocket-protocol": "a,,b" }, /^HTTP\/1\.1 400 /],
         [{ ...auth, "sec-websocket-protocol": "token, token" }, /^HTTP\/1\.1 400 /],
-        [{ ...auth, "sec-websocket-version": "8" }, /^HTTP\/1\.1 426 [\s\S]*\r\nsec-websocket-version: 13\r\n/i],
+        [
+          { ...auth, "sec-websocket-version": "8" },
+          /^HTTP\/1\.1 426 [\s\S]*\r\nsec-websocket-version: 13\r\n/i,
+        ],
         [{ ...auth, "sec-websocket-key": "short" }, /^HTTP\/1\.1 400 /],
         // No credentials at all: the handshake's fault is answered first, not authentication's.
         [{ "sec-websocket-version": "8" }, /^HTTP\/1\.1 426 /],
