@@ -149,9 +149,14 @@ export function relayLiveSession(
     charge();
   });
 
-  /** The provider's own text (errors, warnings) may quote a key: redacted; transcripts pass untouched. */
-  function fromProvider(data: Buffer, isBinary: boolean): Buffer {
-    if (isBinary || isTranscript(data)) return data;
+  /**
+   * The provider's own text (errors, warnings) may quote a key: redacted; transcripts pass untouched.
+   * Deepgram's live API sends only JSON text: a binary frame is not its protocol and is never relayed
+   * (null), since its bytes could not be read to redact them.
+   */
+  function fromProvider(data: Buffer, isBinary: boolean): Buffer | null {
+    if (isBinary) return null;
+    if (isTranscript(data)) return data;
     const text = data.toString("utf8");
     const clean = redact(text);
     return clean === text ? data : Buffer.from(clean, "utf8");
@@ -211,9 +216,10 @@ export function relayLiveSession(
   provider.on("message", (data, isBinary) => {
     if (ended || client.readyState !== OPEN) return;
     const outgoing = fromProvider(data, isBinary);
+    if (outgoing === null) return;
     const size = outgoing.length;
     downQueued += size;
-    client.send(outgoing, { binary: isBinary }, () => {
+    client.send(outgoing, { binary: false }, () => {
       downQueued -= size;
       if (providerPaused || clientPaused) applyPauses();
     });

@@ -104,14 +104,20 @@ describe("live metering from what the gateway relayed", () => {
       const served = servedOf(env, user);
       live.ws.pause(); // reads nothing: results pile up towards it
       // One-sample frames: each is answered with a result hundreds of times its size, so the results
-      // fill every socket buffer towards the client long before the audio is all sent.
-      const frames = chunks(pcm16Sine({ seconds: 4 }), 2);
+      // fill every socket buffer towards the client long before the audio is all sent. Loopback's
+      // receive buffer may grow to 32 MiB (tcp_rmem) before the gateway sees any backlog: about 4 s of
+      // this audio's results; 16 s leaves the rest no room to hide in.
+      const SECONDS = 16;
+      const frames = chunks(pcm16Sine({ seconds: SECONDS }), 2);
       await pump(live.ws, frames);
       // Either the provider receives all of it (the client's audio kept being read), or the session ends
       // first: its audio stopped being read, so the gateway's idle limit closed it.
-      await connection.until((c) => c.bytes === 4 * BYTES_PER_SECOND).catch(() => {});
+      await connection.until((c) => c.bytes === SECONDS * BYTES_PER_SECOND).catch(() => {});
       const relayed = connection.bytes / BYTES_PER_SECOND;
-      assert.ok(relayed < 4, `the gateway stopped reading the client's audio (${relayed} s of 4 s relayed)`);
+      assert.ok(
+        relayed < SECONDS,
+        `the gateway stopped reading the client's audio (${relayed} s of ${SECONDS} s relayed)`,
+      );
       const record = await served;
       assert.equal(record.outcome, "idle_timeout");
       atLeast(record.audioSeconds, relayed, "a non-reading client");

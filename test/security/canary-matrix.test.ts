@@ -748,7 +748,7 @@ describe("canary matrix: every route × every upstream failure mode", () => {
     // A listen ticket: issued, redeemed once (served), refused on reuse.
     const ticketed = await send(
       env.gateway,
-      "/v1/listen/tickets",
+      "/v1/listen/tickets?model=transcription",
       {
         authorization: `Bearer ${env.users.byok.token}`,
         "content-type": "application/json",
