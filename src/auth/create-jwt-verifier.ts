@@ -41,6 +41,12 @@ function mapJoseError(error: unknown, joseErrors: typeof Jose.errors): GatewayEr
     });
   }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "exp" && error.reason === "missing") {
+      return new GatewayError("invalid_credentials", {
+        message: 'The bearer token has no "exp" claim; tokens that never expire are not accepted.',
+        code: "missing_exp",
+      });
+    }
     return new GatewayError("invalid_credentials", {
       message: `The bearer token's "${error.claim}" claim is not accepted.`,
       code: `invalid_${error.claim}`,
@@ -70,6 +76,8 @@ export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
         audience: settings.audience,
         algorithms,
         clockTolerance: settings.clockToleranceSeconds,
+        // A token without `exp` would never expire: refused unless the operator opted out.
+        requiredClaims: settings.requireExp === false ? [] : ["exp"],
       });
       payload = verified.payload;
     } catch (error) {

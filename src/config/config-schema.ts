@@ -40,6 +40,8 @@ const jwtSettings = z
     /** The claim that names the user's plan, when plans come from the identity provider. */
     planClaim: z.string().min(1).optional(),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(5),
+    /** Tokens without `exp` (which would never expire) are refused unless this is set to false. */
+    requireExp: z.boolean().default(true),
   })
   .refine((jwt) => [jwt.jwksUrl, jwt.publicKey, jwt.secret].filter(Boolean).length === 1, {
     message: "set exactly one of jwksUrl, publicKey or secret",
