@@ -21,12 +21,15 @@ const verifierFor = (jwt: Record<string, unknown>) =>
 
 test("JWT mode refuses a token without exp by default (it would never expire)", async () => {
   const verify = verifierFor(jwtConfig);
-  await assert.rejects(verify(await sign(false)), (error: { type: string; code: string; message: string }) => {
-    assert.equal(error.type, "invalid_credentials");
-    assert.equal(error.code, "missing_exp");
-    assert.match(error.message, /exp/);
-    return true;
-  });
+  await assert.rejects(
+    verify(await sign(false)),
+    (error: { type: string; code: string; message: string }) => {
+      assert.equal(error.type, "invalid_credentials");
+      assert.equal(error.code, "missing_exp");
+      assert.match(error.message, /exp/);
+      return true;
+    },
+  );
   assert.equal((await verify(await sign(true))).userId, "exp-user");
   assert.equal(parseConfig({ auth: { mode: "jwt", jwt: jwtConfig } }).auth.jwt?.requireExp, true);
 });
