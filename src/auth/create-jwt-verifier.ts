@@ -10,7 +10,9 @@ import type { GatewayConfig } from "../config/config-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { isUserId, type Principal } from "./principal.ts";
 
-type JwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
+type ParsedJwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
+/** The parsed settings; `requireExp` is true unless it is false. */
+type JwtSettings = Omit<ParsedJwtSettings, "requireExp"> & { readonly requireExp?: boolean };
 
 /** jose is loaded only in JWT mode (synchronously: require(esm)), so token-mode processes never pay its memory. */
 const loadJose = (): typeof Jose => createRequire(import.meta.url)("jose") as typeof Jose;

@@ -31,6 +31,7 @@ import { createUsageReporter, type UsageReport } from "../metering/create-usage-
 import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
+  createOpenCalls,
   type ModelPipeline,
   type ServedCall,
   type ServedCallSink,
@@ -287,7 +288,15 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     }
     options.onServed?.(call);
   };
+  // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
+  const openCalls = createOpenCalls();
+  bus.subscribe((message) => {
+    if (message.cut === undefined) return;
+    const count = openCalls.cut(message.userId, message.cut);
+    if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
+  });
   const pipeline = createModelPipeline({
+    openCalls,
     config,
     registry: createProviderRegistry(),
     upstream,

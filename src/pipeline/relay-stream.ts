@@ -4,10 +4,13 @@
  * mid-stream becomes an error event the OpenAI SDK raises, and a client that leaves stops the upstream.
  */
 import type { Readable, Transform } from "node:stream";
-import type { GatewayError } from "../errors/gateway-error.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
 
 export interface RelayOptions {
-  /** The caller's abort: set when the client went away. */
+  /**
+   * The caller's abort: set when the client went away, or when the call was cut (revocation, shutdown:
+   * its reason is then a GatewayError, and the stream ends with that error's event).
+   */
   readonly signal: AbortSignal;
   readonly mapFailure: (error: unknown) => GatewayError;
   /**
@@ -30,12 +33,14 @@ export function relayStream(upstream: Readable, tap: Transform, options: RelayOp
   upstream.once("end", () => end("ok"));
   upstream.on("error", (error) => {
     if (ended) return;
-    if (options.signal.aborted) {
+    const { signal } = options;
+    const cut = signal.aborted && signal.reason instanceof GatewayError ? signal.reason : null;
+    if (signal.aborted && cut === null) {
       tap.destroy();
       end("client_aborted");
       return;
     }
-    const failure = options.mapFailure(error);
+    const failure = cut ?? options.mapFailure(error);
     if (options.failureEvent === null) tap.end();
     else tap.end(options.failureEvent(failure));
     end(failure.type);
