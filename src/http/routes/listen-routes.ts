@@ -253,7 +253,16 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
             request.log.error({ err: error }, "a live session's audio could not be charged"),
         });
         relays.add(relay);
-        void relay.finished.then(() => relays.delete(relay));
+        // Registered as open: revoking the user (or, on their own key, changing the enrollment) cuts it.
+        const open = byok.pipeline.openCalls.open(opening.session.call.userId, new AbortController().signal);
+        open.routed(opening.session.routed.route.source);
+        open.signal.addEventListener("abort", () => relay.cut(open.signal.reason as GatewayError), {
+          once: true,
+        });
+        void relay.finished.then(() => {
+          relays.delete(relay);
+          open.close();
+        });
       },
     });
   });
