@@ -26,6 +26,8 @@ export interface OpenCalls {
   cut(userId: string, reason: Exclude<CutReason, "shutting_down">): number;
   /** Cuts every open call (shutdown); returns how many. */
   cutAll(reason: "shutting_down"): number;
+  /** Resolves when no call is open (at once when none is). */
+  drained(): Promise<void>;
   readonly size: number;
 }
 
@@ -63,6 +65,7 @@ interface Entry {
 export function createOpenCalls(): OpenCalls {
   const byUser = new Map<string, Set<Entry>>();
   let size = 0;
+  let waiting: Array<() => void> = [];
 
   const abort = (entry: Entry, reason: CutReason) => {
     if (!entry.controller.signal.aborted) entry.controller.abort(cutError(reason));
@@ -95,6 +98,11 @@ export function createOpenCalls(): OpenCalls {
           const set = byUser.get(userId);
           if (set?.delete(entry)) size--;
           if (set?.size === 0) byUser.delete(userId);
+          if (size === 0 && waiting.length > 0) {
+            const resolved = waiting;
+            waiting = [];
+            for (const resolve of resolved) resolve();
+          }
         },
       };
     },
@@ -118,6 +126,10 @@ export function createOpenCalls(): OpenCalls {
         }
       }
       return count;
+    },
+    drained() {
+      if (size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
     get size() {
       return size;
