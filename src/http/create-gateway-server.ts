@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
+import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
 import { registerAdminUsageRoutes } from "./routes/admin-usage-routes.ts";
@@ -39,6 +40,7 @@ export async function createGatewayServer(
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    ...connectionTimeoutOptions(byok.config.server),
     routerOptions: { ignoreTrailingSlash: true },
     // Request loggers come to life only when a line is written (most requests write none).
     childLoggerFactory: (logger, bindings, options) =>
@@ -87,6 +89,7 @@ export async function createGatewayServer(
     done(null, payload);
   });
 
+  registerConnectionTimeouts(app);
   registerErrorEnvelope(app);
   registerRequestGuards(app, byok);
   registerHealthRoutes(app, byok, () => closing);
