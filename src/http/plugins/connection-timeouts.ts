@@ -18,9 +18,10 @@ function checkingIntervalOf(settings: ServerSettings): number {
 }
 
 /** The Fastify options that set the server's time-outs. */
-export function connectionTimeoutOptions(
-  settings: ServerSettings,
-): Pick<FastifyServerOptions, "connectionTimeout" | "keepAliveTimeout" | "requestTimeout"> & {
+export function connectionTimeoutOptions(settings: ServerSettings): Pick<
+  FastifyServerOptions,
+  "connectionTimeout" | "keepAliveTimeout" | "requestTimeout"
+> & {
   readonly http: { readonly headersTimeout: number; readonly connectionsCheckingInterval: number };
 } {
   return {
