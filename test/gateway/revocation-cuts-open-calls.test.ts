@@ -5,9 +5,13 @@
  * call; an operator-served call survives an enrollment change, and other users' calls are untouched.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { call, enroll, errorOf } from "../support/gateway-client.ts";
+import { startListenGateway } from "../support/listen-gateway.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN } from "../support/start-gateway.ts";
 
@@ -146,5 +150,73 @@ describe("revocation cuts what is open", () => {
     assert.equal(response.status, 401, response.text);
     assert.equal(errorOf(response).code, "user_revoked");
     assert.equal(env.gateway.byok.pipeline.openCalls?.size, 0, "the call left the registry");
+  });
+});
+
+describe("revocation cuts pending embeddings and prerecorded transcriptions", () => {
+  test("a pending embeddings call on the user's key answers 403 enrollment_changed when the enrollment is deleted", async () => {
+    const env = await startModelGateway();
+    try {
+      const user = await env.user({ openai: USER_KEY });
+      const answering = Promise.withResolvers<void>();
+      const upstreamClosed = Promise.withResolvers<void>();
+      env.fakes.openai.respondNext((_request, response) => {
+        response.once("close", () => upstreamClosed.resolve());
+        answering.resolve(); // never answers
+      });
+      const pending = call(env.gateway, "POST", "/v1/embeddings", {
+        token: user.token,
+        headers: user.headers,
+        body: { model: "embed", input: "hello" },
+      });
+      await answering.promise;
+      const deleted = await call(env.gateway, "DELETE", "/v1/byok/enrollment", { token: user.token });
+      assert.equal(deleted.status, 200, deleted.text);
+      const response = await pending;
+      assert.equal(response.status, 403, response.text);
+      assert.equal(errorOf(response).code, "enrollment_changed");
+      await upstreamClosed.promise; // the upstream request was aborted
+    } finally {
+      await env.close();
+    }
+  });
+
+  test("a prerecorded /v1/listen upload in flight answers 401 user_revoked when its user is revoked", async () => {
+    // A Deepgram stand-in that takes the upload and never answers.
+    const received = Promise.withResolvers<void>();
+    const upstreamClosed = Promise.withResolvers<void>();
+    const deepgram = createServer((request, response) => {
+      request.resume();
+      response.once("close", () => upstreamClosed.resolve());
+      received.resolve();
+    });
+    deepgram.listen(0, "127.0.0.1");
+    await once(deepgram, "listening");
+    const { port } = deepgram.address() as AddressInfo;
+    const env = await startListenGateway({
+      config: { providers: { deepgram: { baseUrl: `http://127.0.0.1:${port}` } } },
+    });
+    try {
+      const user = await env.user();
+      const pending = fetch(`${env.gateway.url}/v1/listen?model=transcription`, {
+        method: "POST",
+        headers: { authorization: `Token ${user.token}`, "content-type": "audio/wav" },
+        body: new Uint8Array(1024),
+      });
+      await received.promise;
+      await env.gateway.byok.users.revokeUser(user.id);
+      const response = await pending;
+      assert.equal(response.status, 401);
+      const body = (await response.json()) as { err_code: string; code: string };
+      assert.deepEqual(
+        { err_code: body.err_code, code: body.code },
+        { err_code: "invalid_credentials", code: "user_revoked" },
+      );
+      await upstreamClosed.promise;
+    } finally {
+      await env.close();
+      deepgram.closeAllConnections();
+      deepgram.close();
+    }
   });
 });
