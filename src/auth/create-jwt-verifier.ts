@@ -10,7 +10,9 @@ import type { GatewayConfig } from "../config/config-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { isUserId, type Principal } from "./principal.ts";
 
-type JwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
+type ParsedJwtSettings = NonNullable<GatewayConfig["auth"]["jwt"]>;
+/** The parsed settings; `requireExp` is true unless it is false. */
+type JwtSettings = Omit<ParsedJwtSettings, "requireExp"> & { readonly requireExp?: boolean };
 
 /** jose is loaded only in JWT mode (synchronously: require(esm)), so token-mode processes never pay its memory. */
 const loadJose = (): typeof Jose => createRequire(import.meta.url)("jose") as typeof Jose;
@@ -41,6 +43,12 @@ function mapJoseError(error: unknown, joseErrors: typeof Jose.errors): GatewayEr
     });
   }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "exp" && error.reason === "missing") {
+      return new GatewayError("invalid_credentials", {
+        message: 'The bearer token has no "exp" claim; tokens that never expire are not accepted.',
+        code: "missing_exp",
+      });
+    }
     return new GatewayError("invalid_credentials", {
       message: `The bearer token's "${error.claim}" claim is not accepted.`,
       code: `invalid_${error.claim}`,
@@ -70,6 +78,8 @@ export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
         audience: settings.audience,
         algorithms,
         clockTolerance: settings.clockToleranceSeconds,
+        // A token without `exp` would never expire: refused unless the operator opted out.
+        requiredClaims: settings.requireExp === false ? [] : ["exp"],
       });
       payload = verified.payload;
     } catch (error) {

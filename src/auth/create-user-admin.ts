@@ -92,7 +92,7 @@ export function createUserAdmin(options: UserAdminOptions): UserAdmin {
       checkId(id);
       if (!(await store.users.revoke(id, now()))) throw new GatewayError("user_not_found");
       await store.enrollments.delete(id);
-      await bus.publish({ topic: "user", userId: id });
+      await bus.publish({ topic: "user", userId: id, cut: "user_revoked" });
       await bus.publish({ topic: "enrollment", userId: id });
     },
   };

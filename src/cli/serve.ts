@@ -1,10 +1,16 @@
 /**
  * @module cli/serve
- * `byok-gateway serve`: load config, build the server, listen, and shut down gracefully on SIGTERM/SIGINT.
+ * `byok-gateway serve`: load config, build the server, listen, and on SIGTERM/SIGINT close it within its deadline.
  */
 import { loadConfig } from "../config/load-config.ts";
 import { createGatewayServer } from "../http/create-gateway-server.ts";
 import { createByok } from "../library/create-byok.ts";
+
+/**
+ * Past the shutdown deadline (when calls in flight are cut) and the moment cut calls get to end, the
+ * close should be over; if something still holds it after this much more, the process exits anyway.
+ */
+const BACKSTOP_MS = 5_000;
 
 export async function serve(configFile: string | undefined): Promise<number> {
   const config = loadConfig({ file: configFile });
@@ -27,18 +33,23 @@ export async function serve(configFile: string | undefined): Promise<number> {
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "shutting down: finishing in-flight requests");
-      const force = setTimeout(() => {
-        logger.error({ timeoutMs: config.server.shutdownTimeoutMs }, "shutdown timed out; exiting");
-        resolveExit(1);
-      }, config.server.shutdownTimeoutMs);
-      force.unref();
+      logger.info(
+        { signal, timeoutMs: config.server.shutdownTimeoutMs },
+        "shutting down: finishing in-flight requests",
+      );
+      const backstop = setTimeout(() => {
+        logger.error({ timeoutMs: config.server.shutdownTimeoutMs }, "shutdown did not finish; exiting");
+        process.exit(1);
+      }, config.server.shutdownTimeoutMs + BACKSTOP_MS);
+      backstop.unref();
+      // The server waits for calls in flight until the deadline, then cuts them (docs/deployment.md);
+      // the core then writes the usage records and closes its pools and store.
       app
         .close()
-        .then(() => byok.close())
+        .then(() => byok.close({ deadlineMs: 0 }))
         .then(
           () => {
-            clearTimeout(force);
+            clearTimeout(backstop);
             logger.info("stopped");
             resolveExit(0);
           },

@@ -40,6 +40,8 @@ const jwtSettings = z
     /** The claim that names the user's plan, when plans come from the identity provider. */
     planClaim: z.string().min(1).optional(),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(5),
+    /** Tokens without `exp` (which would never expire) are refused unless this is set to false. */
+    requireExp: z.boolean().default(true),
   })
   .refine((jwt) => [jwt.jwksUrl, jwt.publicKey, jwt.secret].filter(Boolean).length === 1, {
     message: "set exactly one of jwksUrl, publicKey or secret",
@@ -64,8 +66,26 @@ export const configSchema = z
         /** The deepest nesting of arrays and objects a JSON body may have; deeper is 400 invalid_request. */
         maxJsonDepth: z.number().int().min(8).max(1024).default(128),
         trustProxy: z.boolean().default(false),
+        /** A client must send a request's complete headers within this (cuts slowloris clients). */
+        headersTimeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+        /**
+         * A client must send a whole request, body included, within this (an upload too); the response
+         * (a stream included) is not bounded by it.
+         */
+        requestTimeoutMs: z.number().int().min(1).max(3_600_000).default(120_000),
+        /** An idle keep-alive connection is closed after this. */
+        keepAliveTimeoutMs: z.number().int().min(1).max(600_000).default(5_000),
+        /**
+         * A connection with no request in flight and no traffic is closed after this; while a response
+         * is being written the egress idle and total limits bound it instead.
+         */
+        connectionTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+        message: "server.headersTimeoutMs must not exceed server.requestTimeoutMs",
+        path: ["headersTimeoutMs"],
+      }),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

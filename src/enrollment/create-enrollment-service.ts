@@ -32,9 +32,34 @@ export interface EnrollmentServiceOptions {
   readonly now: () => number;
 }
 
+/**
+ * True when a new enrollment drops or replaces a key of the previous one (or moves its custom endpoint):
+ * calls in flight on the previous keys are then cut. Adding a provider changes nothing that is open.
+ */
+function replacesKeys(
+  previous: EnrollmentRecord | null,
+  next: Readonly<Partial<Record<ProviderId, string>>>,
+  nextCustomBaseUrl: string | null,
+  pepperRing: PepperRing,
+): boolean {
+  if (previous === null) return false;
+  if (previous.customBaseUrl !== null && previous.customBaseUrl !== nextCustomBaseUrl) return true;
+  for (const [provider, stored] of Object.entries(previous.fingerprints) as [
+    ProviderId,
+    StoredFingerprint,
+  ][]) {
+    const hex = next[provider];
+    if (hex === undefined) return true;
+    const match = pepperRing.match(hex, stored);
+    if (match !== "match" && match !== "match_older_pepper") return true;
+  }
+  return false;
+}
+
 export function createEnrollmentService(options: EnrollmentServiceOptions): EnrollmentService {
   const { store, bus, pepperRing, heartbeatTtlMs: ttl, now } = options;
-  const changed = (userId: string) => bus.publish({ topic: "enrollment", userId });
+  const changed = (userId: string, cut?: "enrollment_changed") =>
+    bus.publish(cut === undefined ? { topic: "enrollment", userId } : { topic: "enrollment", userId, cut });
 
   return {
     async enroll(userId, body) {
@@ -71,8 +96,10 @@ export function createEnrollmentService(options: EnrollmentServiceOptions): Enro
         enrolledAt: at,
         lastSeenAt: at,
       };
+      const previous = await store.enrollments.get(userId);
       await store.enrollments.put(record);
-      await changed(userId);
+      const keysReplaced = replacesKeys(previous, request.fingerprints, customBaseUrl, pepperRing);
+      await changed(userId, keysReplaced ? "enrollment_changed" : undefined);
       return toEnrollmentStatus(record, at, ttl);
     },
 
@@ -89,7 +116,7 @@ export function createEnrollmentService(options: EnrollmentServiceOptions): Enro
 
     async remove(userId) {
       await store.enrollments.delete(userId);
-      await changed(userId);
+      await changed(userId, "enrollment_changed");
       return toEnrollmentStatus(null, now(), ttl);
     },
   };

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
+import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
@@ -20,6 +21,9 @@ import { registerListenRoutes } from "./routes/listen-routes.ts";
 import { registerMessagesRoutes } from "./routes/messages-route.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
+
+/** After the shutdown deadline's cut, how long cut calls get to end before every connection is closed. */
+const CUT_GRACE_MS = 1_000;
 
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
@@ -40,17 +44,32 @@ export async function createGatewayServer(
     return503OnClosing: true,
     // Requests the HTTP parser rejects answer the documented envelope too (never their raw bytes logged).
     clientErrorHandler: createClientErrorHandler(byok.logger),
+    ...connectionTimeoutOptions(byok.config.server),
     routerOptions: { ignoreTrailingSlash: true },
     // Request loggers come to life only when a line is written (most requests write none).
     childLoggerFactory: (logger, bindings, options) =>
       createLazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
   });
-  // Graceful close: in-flight requests (streams included) finish; then every connection still open is
-  // closed, including keep-alive sockets that never sent a request (which Node would otherwise hold
-  // until its headers time-out, a minute).
+  // Graceful close: new requests get 503; in-flight requests (streams included) may finish until
+  // `server.shutdownTimeoutMs`; then every call still open is cut (a stream ends with a
+  // `service_unavailable`/`shutting_down` error event in its dialect, a pending answer is a 503) and, a
+  // moment later, any connection still open is closed. Once nothing is in flight, every connection still
+  // open is closed, including keep-alive sockets that never sent a request.
   let inFlight = 0;
+  let deadline: NodeJS.Timeout | undefined;
   const closeLeftovers = () => {
-    if (closing && inFlight === 0) app.server.closeAllConnections();
+    if (closing && inFlight === 0) {
+      clearTimeout(deadline);
+      app.server.closeAllConnections();
+    }
+  };
+  const cutAtDeadline = () => {
+    const count = byok.pipeline.openCalls.cutAll("shutting_down");
+    byok.logger.warn(
+      { count, timeoutMs: byok.config.server.shutdownTimeoutMs },
+      "shutdown deadline reached: calls in flight cut",
+    );
+    setTimeout(() => app.server.closeAllConnections(), CUT_GRACE_MS).unref();
   };
   app.addHook("onRequest", (_request, reply, done) => {
     inFlight++;
@@ -65,6 +84,8 @@ export async function createGatewayServer(
   });
   app.addHook("preClose", async () => {
     closing = true;
+    deadline = setTimeout(cutAtDeadline, byok.config.server.shutdownTimeoutMs);
+    deadline.unref();
     setImmediate(closeLeftovers); // after Fastify stops accepting
   });
   app.addHook("onSend", (request, reply, payload, done) => {
@@ -72,6 +93,7 @@ export async function createGatewayServer(
     done(null, payload);
   });
 
+  registerConnectionTimeouts(app);
   registerErrorEnvelope(app);
   registerJsonIntake(app, byok.config.server.maxJsonDepth);
   registerRequestGuards(app, byok);

@@ -31,6 +31,7 @@ import { createUsageReporter, type UsageReport } from "../metering/create-usage-
 import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
+  createOpenCalls,
   type ModelPipeline,
   type ServedCall,
   type ServedCallSink,
@@ -111,7 +112,32 @@ export interface Byok {
   ): Promise<RequestContext>;
   /** Runs `work` inside the request context that `currentContext()` returns. */
   run<T>(context: RequestContext, work: () => T): T;
-  close(): Promise<void>;
+  /**
+   * Waits up to `deadlineMs` (default `server.shutdownTimeoutMs`) for the model calls in flight to end,
+   * then cuts the rest (`service_unavailable`, code `shutting_down`: an error event for a stream, a 503
+   * otherwise), writes every usage record and closes the upstream pools, the bus and the store.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /** How long calls in flight may still run; 0 cuts them at once. */
+  readonly deadlineMs?: number;
+}
+
+/** After a cut, how long the cut calls get to write their last event and be reported before the pools close. */
+const CUT_GRACE_MS = 1_000;
+
+/** Resolves with true when `promise` settles within `ms`, else false (the timer never holds the process). */
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 function toConfig(config: GatewayConfig | GatewayConfigInput | undefined): GatewayConfig {
@@ -287,7 +313,15 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     }
     options.onServed?.(call);
   };
+  // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
+  const openCalls = createOpenCalls();
+  bus.subscribe((message) => {
+    if (message.cut === undefined) return;
+    const count = openCalls.cut(message.userId, message.cut);
+    if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
+  });
   const pipeline = createModelPipeline({
+    openCalls,
     config,
     registry: createProviderRegistry(),
     upstream,
@@ -337,7 +371,13 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       return { principal, byok: await validate(principal, headers, handleOptions) };
     },
     run: runWithContext,
-    async close() {
+    async close(closeOptions = {}) {
+      const deadlineMs = closeOptions.deadlineMs ?? config.server.shutdownTimeoutMs;
+      if (!(await settlesWithin(openCalls.drained(), deadlineMs))) {
+        const count = openCalls.cutAll("shutting_down");
+        logger.warn({ count, deadlineMs }, "shutdown deadline reached: calls in flight cut");
+        await settlesWithin(openCalls.drained(), CUT_GRACE_MS);
+      }
       await upstream.close();
       await recorder.close(); // nothing recorded is lost on a clean shutdown
       await bus.close();

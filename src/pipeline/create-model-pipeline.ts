@@ -7,6 +7,7 @@
 
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
 import { type LiveSession, openLiveSession } from "./open-live-session.ts";
@@ -46,13 +47,41 @@ export interface ModelPipeline {
   relayLive(session: LiveSession, client: LiveSocket, options?: Partial<LiveRelayOptions>): LiveRelay;
   /** Closes an opened session whose client left before its socket was accepted. */
   abandonLive(session: LiveSession): void;
+  /** The calls in flight (revocation and shutdown cut them). */
+  readonly openCalls: OpenCalls;
 }
 
-export type ModelPipelineOptions = PipelineKitOptions;
+export interface ModelPipelineOptions extends PipelineKitOptions {
+  /** The registry of calls in flight; a new one by default. */
+  readonly openCalls?: OpenCalls;
+}
+
+/**
+ * Runs one call registered as open: its upstream signal ends on the client's abort or a cut, and it
+ * leaves the registry when its answer is written (a text) or its stream closes.
+ */
+async function runOpen(
+  openCalls: OpenCalls,
+  call: ModelCall,
+  serve: (call: ModelCall) => Promise<PipelineResponse>,
+): Promise<PipelineResponse> {
+  const openCall = openCalls.open(call.userId, call.signal);
+  try {
+    const response = await serve({ ...call, signal: openCall.signal, openCall });
+    const { body } = response;
+    if (typeof body === "string" || body.closed) openCall.close();
+    else body.once("close", openCall.close);
+    return response;
+  } catch (error) {
+    openCall.close();
+    throw error;
+  }
+}
 
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
-  return {
+  const openCalls = options.openCalls ?? createOpenCalls();
+  const pipeline: Omit<ModelPipeline, "openCalls"> = {
     async chatCompletions(call, rawBody) {
       const started = kit.now();
       const body = asObject(rawBody, "messages");
@@ -107,5 +136,15 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
         ...relayOptions,
       }),
     abandonLive: (session) => abandonLiveSession(kit, session),
+  };
+  return {
+    ...pipeline,
+    chatCompletions: (call, body) => runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body)),
+    messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body)),
+    countTokens: (call, body) => runOpen(openCalls, call, (open) => pipeline.countTokens(open, body)),
+    embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body)),
+    transcribe: (call, query, upload) =>
+      runOpen(openCalls, call, (open) => pipeline.transcribe(open, query, upload)),
+    openCalls,
   };
 }

@@ -159,10 +159,15 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
   const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
 
-  /** Upstream failures become gateway errors naming the route; a client's own abort passes unchanged. */
+  /**
+   * Upstream failures become gateway errors naming the route; a client's own abort passes unchanged; a
+   * cut call (revocation, shutdown: the signal's reason is a GatewayError) fails with the cut's error.
+   */
   const toGatewayError = (error: unknown, routed: RoutedCall, signal: AbortSignal): unknown => {
     if (isGatewayError(error)) return withHeaders(error, routeHeader(routed.route));
-    if (signal.aborted) return error;
+    if (signal.aborted) {
+      return isGatewayError(signal.reason) ? withHeaders(signal.reason, routeHeader(routed.route)) : error;
+    }
     const failure = isEgressError(error) ? error : toUpstreamFailure(error);
     return withHeaders(
       mapEgressFailure(failure, routed.adapter, routed.route.guarded),
@@ -256,6 +261,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
       if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
       const adapter = registry.get(decision.route.provider);
       if (adapter === undefined) throw new GatewayError("internal_error");
+      call.openCall?.routed(decision.route.source);
       return { route: decision.route, adapter };
     },
 

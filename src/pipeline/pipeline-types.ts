@@ -4,6 +4,7 @@
  */
 import type { Readable } from "node:stream";
 import type { ByokContext } from "../validation/byok-context.ts";
+import type { OpenCall } from "./create-open-calls.ts";
 
 export interface ModelCall {
   readonly userId: string;
@@ -12,6 +13,8 @@ export interface ModelCall {
   readonly byok: ByokContext;
   /** Aborted when the client goes away: the upstream call stops at once. */
   readonly signal: AbortSignal;
+  /** Set by the pipeline while the call is in flight (create-open-calls.ts); `signal` is then its signal. */
+  readonly openCall?: OpenCall;
 }
 
 export interface PipelineResponse {

@@ -59,6 +59,11 @@ export interface LiveRelayOptions {
 export interface LiveRelay {
   /** Ends the session now (the gateway is shutting down): the client sees 1001. */
   shutdown(): void;
+  /**
+   * Ends the session now because it was cut (its user revoked, its enrollment changed): the client sees
+   * the error's close code (4001, 4003) with its code as the reason; the session is reported.
+   */
+  cut(error: GatewayError): void;
   /** Settles when the session has ended and been reported. */
   readonly finished: Promise<void>;
 }
@@ -354,6 +359,13 @@ export function relayLiveSession(
       closeIfOpen(client, LIVE_CLOSE.goingAway, "the gateway is shutting down");
       closeIfOpen(provider, LIVE_CLOSE.normal, "");
       report("shutdown");
+    },
+    cut(error) {
+      if (reported) return;
+      ended = true;
+      closeIfOpen(client, closeCodeFor(error), closeReason(`${error.code ?? error.type}: ${error.message}`));
+      closeIfOpen(provider, LIVE_CLOSE.normal, "");
+      report(error.type);
     },
     finished: finished.promise,
   };

@@ -7,11 +7,14 @@
  * stops the upstream. Every listener here is a failure boundary: nothing thrown reaches the process.
  */
 import type { Readable } from "node:stream";
-import type { GatewayError } from "../errors/gateway-error.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
 import { type RelayTransform, STREAM_FAILED } from "../wire/create-relay-transform.ts";
 
 export interface RelayOptions {
-  /** The caller's abort: set when the client went away. */
+  /**
+   * The caller's abort: set when the client went away, or when the call was cut (revocation, shutdown:
+   * its reason is then a GatewayError, and the stream ends with that error's event).
+   */
   readonly signal: AbortSignal;
   readonly mapFailure: (error: unknown) => GatewayError;
   /** Called once when the relay ends: `ok`, `client_aborted` or the failure's error type. */
@@ -42,14 +45,16 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   tap.once("finish", () => end("ok"));
   upstream.on("error", (error) => {
     if (ended) return;
-    if (options.signal.aborted) {
+    const { signal } = options;
+    const cut = signal.aborted && signal.reason instanceof GatewayError ? signal.reason : null;
+    if (signal.aborted && cut === null) {
       tap.destroy();
       end("client_aborted");
       return;
     }
-    let failure: GatewayError | null = null;
+    let failure: GatewayError | null = cut;
     try {
-      failure = options.mapFailure(error);
+      failure ??= options.mapFailure(error);
     } catch (thrown) {
       fault(thrown);
     }

@@ -8,6 +8,12 @@ export type InvalidationTopic = "enrollment" | "user";
 export interface Invalidation {
   readonly topic: InvalidationTopic;
   readonly userId: string;
+  /**
+   * Set when the change must also end the user's calls in flight (docs/security-model.md): the user was
+   * revoked (every call), or their enrollment was deleted or its keys changed (calls on their own keys).
+   * Absent for changes that leave open calls valid (a heartbeat, a plan change, a pepper upgrade).
+   */
+  readonly cut?: "user_revoked" | "enrollment_changed";
 }
 
 export interface InvalidationBus {

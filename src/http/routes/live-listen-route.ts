@@ -175,7 +175,14 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
         request.log.error({ err: error }, "a live session's audio could not be charged"),
     });
     relays.add(live);
-    void live.finished.then(() => relays.delete(live));
+    // Registered as open: revoking the user (or, on their own key, changing the enrollment) cuts it.
+    const open = byok.pipeline.openCalls.open(session.call.userId, new AbortController().signal);
+    open.routed(session.routed.route.source);
+    open.signal.addEventListener("abort", () => live.cut(open.signal.reason as GatewayError), { once: true });
+    void live.finished.then(() => {
+      relays.delete(live);
+      open.close();
+    });
   }
 
   scope.route({

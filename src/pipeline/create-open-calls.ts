@@ -1,0 +1,138 @@
+/**
+ * @module pipeline/create-open-calls
+ * Every model call in flight, by user: revocation, an enrollment change or a shutdown cuts what is open.
+ */
+import { GatewayError } from "../errors/gateway-error.ts";
+
+/** Why open calls are cut; each is the `code` of the error event (or the close reason) the client gets. */
+export type CutReason = "user_revoked" | "enrollment_changed" | "shutting_down";
+
+/** One call in flight: its signal ends the upstream call when the client leaves or the call is cut. */
+export interface OpenCall {
+  /** Aborted by the client's own abort (its reason), or by a cut (a GatewayError naming the reason). */
+  readonly signal: AbortSignal;
+  /** Whose key serves it, once routed: an enrollment change cuts `byok` calls only. */
+  routed(source: "byok" | "operator"): void;
+  /** Leaves the registry (the call ended); idempotent. */
+  close(): void;
+}
+
+export interface OpenCalls {
+  open(userId: string, clientSignal: AbortSignal): OpenCall;
+  /**
+   * Cuts a user's open calls: all of them when revoked, the ones on their own keys (or not yet routed)
+   * when their enrollment changed. Returns how many were cut.
+   */
+  cut(userId: string, reason: Exclude<CutReason, "shutting_down">): number;
+  /** Cuts every open call (shutdown); returns how many. */
+  cutAll(reason: "shutting_down"): number;
+  /** Resolves when no call is open (at once when none is). */
+  drained(): Promise<void>;
+  readonly size: number;
+}
+
+/** The error a cut call ends with, in every dialect (docs/security-model.md). */
+export function cutError(reason: CutReason): GatewayError {
+  switch (reason) {
+    case "user_revoked":
+      return new GatewayError("invalid_credentials", {
+        message: "The user was revoked; this call was ended.",
+        code: reason,
+      });
+    case "enrollment_changed":
+      return new GatewayError("byok_key_mismatch", {
+        message: "The enrollment changed; this call on the previous key was ended.",
+        code: reason,
+      });
+    case "shutting_down":
+      return new GatewayError("service_unavailable", {
+        message: "The gateway is shutting down; this call was ended.",
+        code: reason,
+      });
+  }
+}
+
+/** True when a signal was aborted by a cut (its reason is the gateway's error), not by the client. */
+export function isCut(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof GatewayError;
+}
+
+interface Entry {
+  readonly controller: AbortController;
+  source: "byok" | "operator" | null;
+}
+
+export function createOpenCalls(): OpenCalls {
+  const byUser = new Map<string, Set<Entry>>();
+  let size = 0;
+  let waiting: Array<() => void> = [];
+
+  const abort = (entry: Entry, reason: CutReason) => {
+    if (!entry.controller.signal.aborted) entry.controller.abort(cutError(reason));
+  };
+
+  return {
+    open(userId, clientSignal) {
+      const controller = new AbortController();
+      const entry: Entry = { controller, source: null };
+      const onClientAbort = () => controller.abort(clientSignal.reason);
+      if (clientSignal.aborted) controller.abort(clientSignal.reason);
+      else clientSignal.addEventListener("abort", onClientAbort, { once: true });
+      let calls = byUser.get(userId);
+      if (calls === undefined) {
+        calls = new Set();
+        byUser.set(userId, calls);
+      }
+      calls.add(entry);
+      size++;
+      let closed = false;
+      return {
+        signal: controller.signal,
+        routed(source) {
+          entry.source = source;
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          clientSignal.removeEventListener("abort", onClientAbort);
+          const set = byUser.get(userId);
+          if (set?.delete(entry)) size--;
+          if (set?.size === 0) byUser.delete(userId);
+          if (size === 0 && waiting.length > 0) {
+            const resolved = waiting;
+            waiting = [];
+            for (const resolve of resolved) resolve();
+          }
+        },
+      };
+    },
+    cut(userId, reason) {
+      const calls = byUser.get(userId);
+      if (calls === undefined) return 0;
+      let count = 0;
+      for (const entry of calls) {
+        if (reason === "enrollment_changed" && entry.source === "operator") continue;
+        abort(entry, reason);
+        count++;
+      }
+      return count;
+    },
+    cutAll(reason) {
+      let count = 0;
+      for (const calls of byUser.values()) {
+        for (const entry of calls) {
+          abort(entry, reason);
+          count++;
+        }
+      }
+      return count;
+    },
+    drained() {
+      if (size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    get size() {
+      return size;
+    },
+  };
+}
