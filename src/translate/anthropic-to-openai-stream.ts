@@ -28,11 +28,13 @@ function render(items: readonly OpenAiStreamItem[], out: string[]): void {
 export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOptions): StreamTranslator {
   const parser = createSseParser({ strict: true });
   let failure: GatewayError | null = null;
+  /** Why the upstream stopped, when the relay knows (a time limit, a cut): the end's error event says it. */
+  let cause: GatewayError | null = null;
   const describe = options.describeFailure ?? describeStreamFailure;
   const events = createAnthropicEventTranslator({
     ...options,
     describeFailure: (reason) => {
-      failure = describe(reason);
+      failure = reason.reason === "truncated" && cause !== null ? cause : describe(reason);
       return failure;
     },
   });
@@ -62,9 +64,10 @@ export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOp
       for (const event of parser.push(chunk)) handle(event, out);
       return out;
     },
-    end() {
+    end(upstreamFailure) {
       const out: string[] = [];
-      for (const event of parser.end()) handle(event, out);
+      if (upstreamFailure === undefined) for (const event of parser.end()) handle(event, out);
+      else cause = upstreamFailure; // a partial event of a failed upstream is dropped, never read
       render(events.end(), out);
       return out;
     },

@@ -24,9 +24,9 @@ export function createTranslateTransform(
     {
       transform: (chunk, push) => emit(translator.push(chunk), push),
       flush: (push) => emit(translator.end(), push),
-      // The upstream failed: the translator closes the stream (cut short) with its own error event, or
-      // had already seen the whole answer (nothing more is written).
-      fail: (failure, push) => emit(translator.end(), push) ?? { failure, written: true },
+      // The upstream failed (or the call was cut): the translator closes the stream cut short with that
+      // failure's error event, or had already seen the whole answer (nothing more is written).
+      fail: (failure, push) => emit(translator.end(failure), push) ?? { failure, written: true },
     },
     failureEvent,
   );

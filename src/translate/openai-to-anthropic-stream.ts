@@ -25,11 +25,13 @@ export function createOpenAiToAnthropicStream(
 ): StreamTranslator {
   const parser = createSseParser({ strict: true });
   let failure: GatewayError | null = null;
+  /** Why the upstream stopped, when the relay knows (a time limit, a cut): the end's error event says it. */
+  let cause: GatewayError | null = null;
   const describe = options.describeFailure ?? describeStreamFailure;
   const chunks = createOpenAiChunkTranslator({
     ...options,
     describeFailure: (reason) => {
-      failure = describe(reason);
+      failure = reason.reason === "truncated" && cause !== null ? cause : describe(reason);
       return failure;
     },
   });
@@ -65,9 +67,10 @@ export function createOpenAiToAnthropicStream(
       for (const event of parser.push(chunk)) handle(event, out);
       return out;
     },
-    end() {
+    end(upstreamFailure) {
       const out: string[] = [];
-      for (const event of parser.end()) handle(event, out);
+      if (upstreamFailure === undefined) for (const event of parser.end()) handle(event, out);
+      else cause = upstreamFailure; // a partial event of a failed upstream is dropped, never read
       render(chunks.end(), out);
       return out;
     },

@@ -8,8 +8,12 @@ import type { GatewayError } from "../errors/gateway-error.ts";
 export interface StreamTranslator {
   /** The next piece of the upstream stream, split anywhere; answers the output events it completed. */
   push(chunk: string | Uint8Array): string[];
-  /** The upstream ended: the closing events (or an error event when the stream was cut short). */
-  end(): string[];
+  /**
+   * The upstream ended: the closing events (or an error event when the stream was cut short). With
+   * `upstreamFailure` (the upstream failed, or the call was cut), a partial event is dropped and a stream
+   * cut short ends with that failure's error event.
+   */
+  end(upstreamFailure?: GatewayError): string[];
   /** The failure the translator ended the stream with (its own error event written), or null. */
   failure?(): GatewayError | null;
 }
