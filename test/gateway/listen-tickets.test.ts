@@ -264,7 +264,7 @@ describe("a provider whose socket is slow to open", () => {
       const [upstream] = (await connected) as [Socket];
       return { client, upstream, outcome };
     };
-    return { env, held, open, close: () => silent.close() };
+    return { env, user, held, open, close: () => silent.close() };
   }
 
   test("a client that leaves while it opens has the opening abandoned and reported", TIMEOUT, async () => {
@@ -284,6 +284,27 @@ describe("a provider whose socket is slow to open", () => {
       provider.close();
     }
   });
+
+  test(
+    "revoking the user while the session opens aborts the opening; the client gets 4001 user_revoked",
+    TIMEOUT,
+    async () => {
+      const provider = await silentProvider();
+      try {
+        const { upstream, outcome } = await provider.open();
+        const upstreamClosed = once(upstream, "close");
+        const userId = provider.user.id;
+        await provider.env.gateway.byok.users.revokeUser(userId);
+        await upstreamClosed; // the opening was abandoned, not left to the 10 s handshake limit
+        assert.equal(await outcome, "closed 4001");
+        assert.equal(provider.env.gateway.byok.pipeline.openCalls.size, 0, "nothing left registered");
+        assert.equal(provider.held.size, 0);
+      } finally {
+        await provider.env.close();
+        provider.close();
+      }
+    },
+  );
 
   test("shutting down while it opens aborts the opening; the gateway closes at once", TIMEOUT, async () => {
     const provider = await silentProvider();

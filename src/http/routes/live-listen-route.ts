@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
-import type { LiveRelay, LiveSession, LiveSocket, ModelCall } from "../../pipeline/index.ts";
+import type { LiveRelay, LiveSession, LiveSocket, ModelCall, OpenCall } from "../../pipeline/index.ts";
 import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
 import { checkLiveHandshake } from "./check-live-handshake.ts";
 import { parseLiveCaller } from "./parse-live-caller.ts";
@@ -76,8 +76,13 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     headers.push(...(upgradeHeaders.get(raw) ?? []));
   });
 
+  // Each session is an open call from the moment its caller is known, so a revocation while it opens
+  // cuts it too (the opening is aborted, or the relay starts cut).
+  const openCallOf = new WeakMap<LiveSession, OpenCall>();
+
   const abandon = (session: LiveSession) => {
     opened.delete(session);
+    openCallOf.get(session)?.close();
     byok.pipeline.abandonLive(session);
   };
 
@@ -93,6 +98,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     socket.on("data", ignore);
     socket.once("end", onGone);
     socket.once("close", onGone);
+    let open: OpenCall | null = null;
     try {
       if (closing) throw new GatewayError("service_unavailable");
       if (count() > maxSessions) {
@@ -104,13 +110,16 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       const caller = await parseLiveCaller(byok, request, query);
       request.principal = caller.principal;
       request.byok = caller.byok;
+      open = byok.pipeline.openCalls.open(caller.principal.userId, controller.signal);
       const call: ModelCall = {
         userId: caller.principal.userId,
         plan: caller.principal.plan,
         byok: caller.byok,
-        signal: controller.signal,
+        signal: open.signal,
       };
       const session = await byok.pipeline.openLive(call, query);
+      open.routed(session.routed.route.source);
+      openCallOf.set(session, open);
       opened.add(session);
       // Until the relay claims it, a client that leaves gets the session closed (and reported).
       let claimed = false;
@@ -132,7 +141,10 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
         },
       };
     } catch (error) {
-      return { ok: false, error };
+      open?.close();
+      // Cut while opening (revocation): the refusal names the cut, not the aborted opening.
+      const cut = open?.signal.reason;
+      return { ok: false, error: open?.signal.aborted && isGatewayError(cut) ? cut : error };
     } finally {
       openings.delete(controller);
       socket.off("data", ignore);
@@ -175,10 +187,16 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
         request.log.error({ err: error }, "a live session's audio could not be charged"),
     });
     relays.add(live);
-    // Registered as open: revoking the user (or, on their own key, changing the enrollment) cuts it.
-    const open = byok.pipeline.openCalls.open(session.call.userId, new AbortController().signal);
-    open.routed(session.routed.route.source);
-    open.signal.addEventListener("abort", () => live.cut(open.signal.reason as GatewayError), { once: true });
+    // Registered as open since it was opened: revoking the user (or, on their own key, changing the
+    // enrollment) cuts it, also when that happened between its opening and now.
+    const open =
+      openCallOf.get(session) ?? byok.pipeline.openCalls.open(session.call.userId, session.call.signal);
+    const cutNow = () => {
+      const reason = open.signal.reason;
+      live.cut(isGatewayError(reason) ? reason : new GatewayError("internal_error"));
+    };
+    if (open.signal.aborted) cutNow();
+    else open.signal.addEventListener("abort", cutNow, { once: true });
     void live.finished.then(() => {
       relays.delete(live);
       open.close();
