@@ -98,6 +98,11 @@ describe("the live audio format is read one way", () => {
           "model=transcription&encoding=linear16&sample_rate=16000&channels=%2B2",
           /^invalid_request: `channels` must be an integer/,
         ],
+        // The whole list fits the close frame uncut.
+        [
+          "model=transcription&encoding=LINEAR16&sample_rate=16000",
+          /^invalid_request: `encoding` must be linear16, .* or g729\.$/,
+        ],
       ];
       for (const [query, reason] of cases) {
         const live = await openLive(env.liveUrl, new URLSearchParams(query), userHeaders(user));

@@ -40,7 +40,10 @@ function refuse(param: FormatParam, message: string): never {
 function checkValue(name: FormatParam, value: string): void {
   if (name === "encoding") {
     if (!LISTEN_ENCODINGS.has(value))
-      refuse(name, `\`encoding\` must be one of ${[...LISTEN_ENCODINGS].join(", ")}.`);
+      refuse(
+        name,
+        `\`encoding\` must be ${[...LISTEN_ENCODINGS].join(", ").replace(/, (?=[^,]*$)/, " or ")}.`,
+      );
   } else if (name === "sample_rate") {
     if (!isCanonicalInt(value, MAX_SAMPLE_RATE))
       refuse(name, `\`sample_rate\` must be an integer from 1 to ${MAX_SAMPLE_RATE}, written plainly.`);
