@@ -107,6 +107,21 @@ test("WAV with several fmt chunks: the lowest of their rates (review 5)", () => 
   }
 });
 
+test("a stream declared raw that opens with a WAV header: the lower of the two rates (review 5)", () => {
+  // The query says 48 kHz linear16 (96,000 B/s); the header says 8 kHz mono (16,000 B/s). A provider
+  // that believes the header decodes six times the seconds the query's rate gives.
+  const file = wav(pcm16Sine({ seconds: 3, sampleRate: 8000 }), 8000);
+  const lower = meterOf({ encoding: "linear16", sample_rate: "48000" });
+  for (let at = 0; at < file.length; at += 1000) lower.add(file.subarray(at, at + 1000));
+  assert.equal(lower.basis, "wav");
+  assert.equal(lower.seconds(), 3);
+  // A header at a higher rate than the query's does not lower the measure (only its bytes are not audio).
+  const higher = meterOf({ encoding: "linear16", sample_rate: "8000" });
+  higher.add(wav(pcm16Sine({ seconds: 1, sampleRate: 48_000 }), 48_000));
+  assert.equal(higher.basis, "query");
+  assert.equal(higher.seconds(), 6);
+});
+
 test("property: the measure does not depend on how the stream is cut into frames (seeded)", () => {
   const formats = fc.constantFrom<Record<string, string>>(
     { encoding: "linear16", sample_rate: "16000" },
