@@ -1,10 +1,12 @@
 /**
  * @module pipeline/build-listen-query
  * The query a Deepgram call is sent with: the client's options passed through, `model` replaced by the
- * route's model, the route's configured params as defaults, and the gateway's own parameters removed.
+ * route's model, the route's configured params as defaults, the gateway's own parameters removed, and its
+ * audio format readable one way only (what the live meter reads is what the provider decodes).
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import type { Route } from "../routing/index.ts";
+import { checkAudioFormatQuery } from "../wire/deepgram/check-audio-format-query.ts";
 
 /** Parameters that are the gateway's, never Deepgram's: the feature name and the listen ticket. */
 const GATEWAY_PARAMS = new Set(["model", "ticket"]);
@@ -21,7 +23,13 @@ function paramValues(value: unknown): string[] {
   return [typeof value === "object" ? JSON.stringify(value) : String(value)];
 }
 
-export function buildListenQuery(client: URLSearchParams, route: Route): string {
+/** The query sent upstream: its parameters (the live meter reads its audio format from them) and its text. */
+export interface ListenQuery {
+  readonly params: URLSearchParams;
+  readonly text: string;
+}
+
+export function buildListenQuery(client: URLSearchParams, route: Route): ListenQuery {
   const query = new URLSearchParams();
   for (const [name, value] of client) {
     if (!GATEWAY_PARAMS.has(name)) query.append(name, value);
@@ -37,7 +45,8 @@ export function buildListenQuery(client: URLSearchParams, route: Route): string 
       message: `The query string is longer than ${QUERY_LIMIT} characters.`,
     });
   }
-  return text;
+  checkAudioFormatQuery(query);
+  return { params: query, text };
 }
 
 /** `callback`, `callback_method` and any other `callback_*`, in any case (`Callback=`). */

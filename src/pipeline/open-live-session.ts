@@ -21,8 +21,11 @@ export interface LiveSession {
   readonly call: ModelCall;
   readonly routed: RoutedCall;
   readonly admission: Admission;
-  /** The client's query (its audio format, for metering what is relayed). */
-  readonly query: URLSearchParams;
+  /**
+   * The query sent upstream (the client's with the route's params applied): the audio format the provider
+   * decodes, which the relay meters what it relays by.
+   */
+  readonly upstreamQuery: URLSearchParams;
   /** The provider's open live socket, paused until the relay starts. */
   readonly upstream: UpstreamSocket;
   /** When the session was asked for (ms since the epoch). */
@@ -50,9 +53,12 @@ export async function openLiveSession(
   const { route, adapter } = routed;
   const routeHeader = kit.routeHeader(route);
   let url: string;
+  let upstreamQuery: URLSearchParams;
   try {
     refuseUnmeteredCallback(query, route);
-    url = `${liveBaseOf(kit, routed)}${adapter.paths.stt}?${buildListenQuery(query, route)}`;
+    const built = buildListenQuery(query, route);
+    upstreamQuery = built.params;
+    url = `${liveBaseOf(kit, routed)}${adapter.paths.stt}?${built.text}`;
   } catch (error) {
     throw isGatewayError(error) ? withHeaders(error, routeHeader) : error;
   }
@@ -93,5 +99,5 @@ export async function openLiveSession(
     );
     throw fail(withHeaders(refused, routeHeader));
   }
-  return { call, routed, admission, query, upstream: opening.socket, started, routeHeader };
+  return { call, routed, admission, upstreamQuery, upstream: opening.socket, started, routeHeader };
 }

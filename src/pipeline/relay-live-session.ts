@@ -103,7 +103,7 @@ export function relayLiveSession(
   const redact = kit.redactorFor(call, route);
   const limit = options.maxBufferedBytes;
   const finished = Promise.withResolvers<void>();
-  const meter = createLiveAudioMeter(session.query, options.fallbackBytesPerSecond);
+  const meter = createLiveAudioMeter(session.upstreamQuery, options.fallbackBytesPerSecond);
   const metered = route.source === "operator"; // charged against the plan as it goes
 
   let ended = false; // nothing more is relayed

@@ -103,7 +103,7 @@ export async function servePrerecorded(
   let path: string;
   try {
     refuseUnmeteredCallback(query, route);
-    path = `${adapter.paths.stt}?${buildListenQuery(query, route)}`;
+    path = `${adapter.paths.stt}?${buildListenQuery(query, route).text}`;
   } catch (error) {
     throw isGatewayError(error) ? withHeaders(error, kit.routeHeader(route)) : error;
   }

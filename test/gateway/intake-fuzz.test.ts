@@ -2,7 +2,7 @@
  * Issue 12: random JSON bodies (deep, large, every type, unicode and lone surrogates, huge numbers,
  * duplicate keys, `__proto__`/`constructor` keys, invalid UTF-8) sent over real HTTP to chat, embeddings,
  * messages and enrollment always answer 2xx or 4xx in the documented envelope, never 5xx, and the gateway
- * keeps serving. Seeded and time-bounded (fast-check prints the seed and the body on a failure). */
+ * keeps serving. Seeded, a fixed number of runs (fast-check prints the seed and the body on a failure). */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
@@ -15,8 +15,8 @@ import {
 } from "../support/anthropic-gateway.ts";
 
 const SEED = 1_212_012;
+/** A fixed number of bodies per route, all of them tried (no time limit: a slow machine runs slower, not fewer). */
 const RUNS_PER_ROUTE = 50;
-const TIME_LIMIT_MS = 2_500;
 
 const KEYS = [
   "__proto__",
@@ -173,10 +173,8 @@ describe("random JSON bodies at intake", () => {
 
   for (const route of routes) {
     test(`${route.method} ${route.path}: never 5xx, always the envelope`, async () => {
-      let runs = 0;
       await fc.assert(
         fc.asyncProperty(body, async (payload) => {
-          runs++;
           const response = await fetch(`${env.gateway.url}${route.path}`, {
             method: route.method,
             headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
@@ -184,9 +182,8 @@ describe("random JSON bodies at intake", () => {
           });
           checkAnswer(route.dialect, response.status, await response.text());
         }),
-        { seed: SEED, numRuns: RUNS_PER_ROUTE, interruptAfterTimeLimit: TIME_LIMIT_MS },
+        { seed: SEED, numRuns: RUNS_PER_ROUTE },
       );
-      assert.ok(runs >= 10, `only ${runs} bodies were tried`);
     });
   }
 

@@ -193,9 +193,28 @@ describe("live metering with a slow provider", () => {
       },
     );
   }
+});
+
+describe("live metering with a provider that answers within the wait", () => {
+  /**
+   * Far longer than the fake's reply delay, so that load on a shared machine cannot make the gateway give
+   * up first; the test never waits it out: it ends on the usage record, which the provider's Metadata
+   * brings (a gateway that stopped waiting early would record the session estimated).
+   */
+  const FINISH_WAIT_MS = 15_000;
+  let env: ListenGateway;
+  before(async () => {
+    env = await startListenGateway({
+      config: {
+        plans: { generous: { limits: [{ meter: "audio_seconds", period: "day", limit: 100_000 }] } },
+        speechToText: { liveFinishTimeoutMs: FINISH_WAIT_MS },
+      },
+      fakeReplyDelayMs: 100,
+    });
+  });
+  after(() => env.close());
 
   test("a provider answering within the wait is charged its Metadata, not estimated", TIMEOUT, async () => {
-    env.fake.setLiveReplyDelay(100);
     const user = await env.user({}, "generous");
     const opened = nextConnection(env);
     const live = await openLive(env.liveUrl, PCM_QUERY, userHeaders(user));

@@ -140,10 +140,10 @@ export interface RawLive {
   until(predicate: (messages: Array<Record<string, unknown>>) => boolean): Promise<void>;
 }
 
-/** Opens the gateway's live socket with `ws` (headers as given; no SDK, no reconnects). */
+/** Opens the gateway's live socket with `ws` (query and headers as given, repeats too; no SDK, no reconnects). */
 export function openLive(
   url: string,
-  query: Record<string, string>,
+  query: Record<string, string> | URLSearchParams,
   headers: Record<string, string>,
   options: { readonly autoPong?: boolean } = {},
 ): Promise<RawLive> {

@@ -14,6 +14,7 @@ import { listModels } from "../../src/pipeline/list-models.ts";
 import { createProviderRegistry } from "../../src/providers/index.ts";
 import { type Route, resolveRoute } from "../../src/routing/index.ts";
 import type { ByokContext } from "../../src/validation/byok-context.ts";
+import { createLiveAudioMeter } from "../../src/wire/deepgram/create-live-audio-meter.ts";
 import { toDeepgramErrorBody } from "../../src/wire/deepgram/deepgram-error-body.ts";
 import {
   closeCodeFor,
@@ -167,9 +168,12 @@ describe("the listen query", () => {
     const client = new URLSearchParams(
       "model=transcription&language=en&keyterm=a&keyterm=b&ticket=lt_secret&smart_format=false",
     );
-    const query = new URLSearchParams(
-      buildListenQuery(client, route({ smart_format: true, diarize: true, keywords: ["x:2", "y"] })),
+    const built = buildListenQuery(
+      client,
+      route({ smart_format: true, diarize: true, keywords: ["x:2", "y"] }),
     );
+    const query = new URLSearchParams(built.text);
+    assert.equal(built.params.toString(), built.text, "the parameters are the text sent");
     assert.equal(query.get("model"), "nova-3");
     assert.equal(query.get("language"), "en");
     assert.deepEqual(query.getAll("keyterm"), ["a", "b"]);
@@ -177,6 +181,72 @@ describe("the listen query", () => {
     assert.equal(query.get("diarize"), "true");
     assert.deepEqual(query.getAll("keywords"), ["x:2", "y"]);
     assert.equal(query.has("ticket"), false);
+  });
+
+  test("the audio format sent upstream includes the route's params: the meter reads it (review 5)", () => {
+    // The route says 8 kHz mu-law; the client names only the feature. Metered from the client's query,
+    // 60 s of this audio counted 15 s (the fallback rate); from the query sent, 60 s.
+    const built = buildListenQuery(
+      new URLSearchParams("model=phone"),
+      route({ encoding: "mulaw", sample_rate: 8000 }),
+    );
+    assert.equal(built.params.get("encoding"), "mulaw");
+    assert.equal(built.params.get("sample_rate"), "8000");
+    const meter = createLiveAudioMeter(built.params, 32_000);
+    const audio = Buffer.alloc(8000 * 60, 0xff);
+    for (let at = 0; at < audio.length; at += 160) meter.add(audio.subarray(at, at + 160));
+    assert.equal(meter.basis, "query");
+    assert.equal(meter.seconds(), 60);
+  });
+
+  test("an audio format given twice, in another case, or not in canonical form is a clear 400", () => {
+    const refused: Array<[string, Record<string, unknown>, string]> = [
+      ["encoding=linear16&sample_rate=48000&sample_rate=8000", {}, "sample_rate"],
+      ["encoding=mulaw&encoding=linear16&sample_rate=8000", {}, "encoding"],
+      ["channels=1&channels=2", {}, "channels"],
+      ["Sample_Rate=48000", { sample_rate: 8000 }, "sample_rate"], // the route's default and the client's
+      ["ENCODING=linear16", {}, "encoding"],
+      ["", { sample_rate: [8000, 16000] }, "sample_rate"], // a route's list
+      ["sample_rate=08000", {}, "sample_rate"],
+      ["sample_rate=%2B8000", {}, "sample_rate"],
+      ["sample_rate=-8000", {}, "sample_rate"],
+      ["sample_rate=8000.0", {}, "sample_rate"],
+      ["sample_rate=8e3", {}, "sample_rate"],
+      ["sample_rate=%208000", {}, "sample_rate"],
+      ["sample_rate=0", {}, "sample_rate"],
+      ["sample_rate=768001", {}, "sample_rate"],
+      ["sample_rate=", {}, "sample_rate"],
+      ["channels=0", {}, "channels"],
+      ["channels=33", {}, "channels"],
+      ["channels=01", {}, "channels"],
+      ["encoding=LINEAR16", {}, "encoding"],
+      ["encoding=linear16%20", {}, "encoding"],
+      ["encoding=pcm", {}, "encoding"],
+    ];
+    for (const [text, params, param] of refused) {
+      assert.throws(
+        () => buildListenQuery(new URLSearchParams(`model=t&${text}`), route(params)),
+        (error: unknown) =>
+          error instanceof GatewayError &&
+          error.type === "invalid_request" &&
+          error.param === param &&
+          new RegExp(`^\`${param}\``).test(error.message),
+        `${text} ${JSON.stringify(params)}`,
+      );
+    }
+    const accepted: Array<[string, Record<string, unknown>]> = [
+      ["encoding=linear16&sample_rate=768000&channels=32", {}],
+      ["encoding=g729&sample_rate=8000&channels=1", {}],
+      ["sample_rate=16000", { sample_rate: 8000 }], // the client's value wins over the route's default
+      ["", { encoding: "mulaw", sample_rate: 8000 }],
+      ["language=en", {}],
+    ];
+    for (const [text, params] of accepted) {
+      assert.doesNotThrow(
+        () => buildListenQuery(new URLSearchParams(`model=t&${text}`), route(params)),
+        text,
+      );
+    }
   });
 
   test("an overlong query string is a clear 400", () => {

@@ -68,6 +68,60 @@ test("WAV: its header's byte rate, the header not counted, even split over frame
   assert.equal(fallback.basis, "fallback");
 });
 
+test("WAV with several fmt chunks: the lowest of their rates (review 5)", () => {
+  const audio = Buffer.alloc(32_000 * 60); // 60 s of 16 kHz mono linear16
+  const fmt = (sampleRate: number, channels: number, bits: number) => {
+    const chunk = Buffer.alloc(24);
+    chunk.write("fmt ", 0, "latin1");
+    chunk.writeUInt32LE(16, 4);
+    chunk.writeUInt16LE(1, 8);
+    chunk.writeUInt16LE(channels, 10);
+    chunk.writeUInt32LE(sampleRate, 12);
+    chunk.writeUInt32LE((sampleRate * channels * bits) / 8, 16);
+    chunk.writeUInt16LE((channels * bits) / 8, 20);
+    chunk.writeUInt16LE(bits, 22);
+    return chunk;
+  };
+  const data = Buffer.alloc(8);
+  data.write("data", 0, "latin1");
+  data.writeUInt32LE(audio.length, 4);
+  const header = (...chunks: Buffer[]) => {
+    const body = Buffer.concat([Buffer.from("WAVE"), ...chunks, data]);
+    const riff = Buffer.alloc(8);
+    riff.write("RIFF", 0, "latin1");
+    riff.writeUInt32LE(body.length + audio.length, 4);
+    return Buffer.concat([riff, body]);
+  };
+  const honest = fmt(16_000, 1, 16);
+  const huge = fmt(768_000, 32, 64); // the highest rate a single header is believed for
+  for (const [name, head] of [
+    ["honest first, huge second", header(honest, huge)],
+    ["huge first, honest second", header(huge, honest)],
+  ] as const) {
+    assert.equal(parseWavHeader(head)?.byteRate, 32_000, name);
+    const meter = meterOf({});
+    meter.add(head);
+    for (let at = 0; at < audio.length; at += 3200) meter.add(audio.subarray(at, at + 3200));
+    assert.equal(meter.basis, "wav", name);
+    assert.equal(meter.seconds(), 60, name);
+  }
+});
+
+test("a stream declared raw that opens with a WAV header: the lower of the two rates (review 5)", () => {
+  // The query says 48 kHz linear16 (96,000 B/s); the header says 8 kHz mono (16,000 B/s). A provider
+  // that believes the header decodes six times the seconds the query's rate gives.
+  const file = wav(pcm16Sine({ seconds: 3, sampleRate: 8000 }), 8000);
+  const lower = meterOf({ encoding: "linear16", sample_rate: "48000" });
+  for (let at = 0; at < file.length; at += 1000) lower.add(file.subarray(at, at + 1000));
+  assert.equal(lower.basis, "wav");
+  assert.equal(lower.seconds(), 3);
+  // A header at a higher rate than the query's does not lower the measure (only its bytes are not audio).
+  const higher = meterOf({ encoding: "linear16", sample_rate: "8000" });
+  higher.add(wav(pcm16Sine({ seconds: 1, sampleRate: 48_000 }), 48_000));
+  assert.equal(higher.basis, "query");
+  assert.equal(higher.seconds(), 6);
+});
+
 test("property: the measure does not depend on how the stream is cut into frames (seeded)", () => {
   const formats = fc.constantFrom<Record<string, string>>(
     { encoding: "linear16", sample_rate: "16000" },

@@ -1,8 +1,9 @@
 /**
  * @module wire/deepgram/create-live-audio-meter
  * The gateway's own measure of a live session's audio, from the bytes it relayed upstream: raw audio at the
- * rate its `encoding`, `sample_rate` and `channels` give, WAV at its header's byte rate, anything else at a
- * configured conservative rate (a lower bound on the duration of any stream at or below that bitrate).
+ * rate its `encoding`, `sample_rate` and `channels` give, WAV at its header's byte rate (the lower of the two
+ * when a stream declared raw opens with a WAV header: either may be what the provider decodes), anything
+ * else at a configured conservative rate (a lower bound on the duration of any stream at or below that bitrate).
  */
 import { parseWavHeader } from "./parse-wav-header.ts";
 
@@ -47,6 +48,7 @@ export function createLiveAudioMeter(query: URLSearchParams, fallbackBytesPerSec
   let headerBytes = 0;
   let bytes = 0;
   let prefix: Buffer | null = null;
+  let sniffing = true; // the stream's first bytes are still read for a WAV header
 
   if (sampleBytes !== undefined && sampleRate !== null) {
     basis = "query";
@@ -56,28 +58,36 @@ export function createLiveAudioMeter(query: URLSearchParams, fallbackBytesPerSec
     rate = codecRate;
   }
 
-  /** The rate of a stream without a raw encoding: its WAV header once read, else the fallback. */
-  function decide(frame: Buffer): void {
+  /**
+   * Reads the stream's start for a WAV header: its rate when lower than the query's (or the query gave
+   * none), its header not counted; a stream with no rate yet and no WAV header gets the fallback.
+   */
+  function sniff(frame: Buffer): void {
     prefix =
       prefix === null
         ? frame.subarray(0, PREFIX_LIMIT)
         : Buffer.concat([prefix, frame]).subarray(0, PREFIX_LIMIT);
     const wav = parseWavHeader(prefix);
     if (wav !== null) {
-      basis = "wav";
-      rate = wav.byteRate;
+      if (rate === 0 || wav.byteRate < rate) {
+        basis = "wav";
+        rate = wav.byteRate;
+      }
       headerBytes = wav.dataOffset;
     } else if (prefix.length >= PREFIX_LIMIT || !isWavStart(prefix)) {
-      basis = "fallback";
-      rate = fallbackBytesPerSecond;
+      if (rate === 0) {
+        basis = "fallback";
+        rate = fallbackBytesPerSecond;
+      }
     } else return; // a WAV header still arriving
+    sniffing = false;
     prefix = null;
   }
 
   return {
     add(frame) {
       bytes += frame.length;
-      if (rate === 0) decide(frame);
+      if (sniffing) sniff(frame);
     },
     seconds() {
       if (rate === 0) return bytes / fallbackBytesPerSecond; // an unfinished header: the fallback meanwhile

@@ -1,7 +1,9 @@
 /**
  * @module wire/deepgram/parse-wav-header
  * The audio rate of a WAV stream from its first bytes: the RIFF header's `fmt ` chunk (byte rate, checked
- * against sample rate × channels × bits) and where its `data` chunk starts; null for anything else.
+ * against sample rate × channels × bits) and where its `data` chunk starts; null for anything else. A header
+ * with several `fmt ` chunks gives the lowest of their rates (the most seconds its bytes can hold, whichever
+ * chunk a decoder reads).
  */
 
 export interface WavHeader {
@@ -37,7 +39,7 @@ export function parseWavHeader(prefix: Buffer): WavHeader | null {
       const plausible = channels > 0 && sampleRate > 0 && bits > 0 && rate > 0 && rate <= MAX_BYTE_RATE;
       // A rate that disagrees with the format (PCM) is not believed; compressed WAV formats are left alone.
       if (!plausible || rate !== (sampleRate * channels * bits) / 8) return null;
-      byteRate = rate;
+      byteRate = byteRate === null ? rate : Math.min(byteRate, rate);
     }
     offset = body + size + (size % 2);
   }
