@@ -2,7 +2,8 @@
  * @module metering/create-admission-control
  * Admission before the upstream call: rate limits for everyone (requests per minute, concurrent streams),
  * then, for operator-served calls only, an upper bound reserved on the plan's counters (a request;
- * estimated input plus max output tokens); settled to the reported usage, or refunded, when the call ends.
+ * estimated input plus max output tokens), its lease renewed while the call runs; settled to the reported
+ * usage, or refunded, when the call ends.
  */
 import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "../config/config-schema.ts";
@@ -51,6 +52,8 @@ export interface AdmissionObserver {
   onRateLimited?(limit: "requests_per_minute" | "concurrent_streams" | "quota_reserved"): void;
   /** A counter update after the response failed (the store was down); the call itself was served. */
   onSettleFailed?(error: unknown): void;
+  /** A running call's lease could not be renewed (the store was down); it is tried again at the next period. */
+  onRenewFailed?(error: unknown): void;
 }
 
 export interface AdmissionControlOptions {
@@ -79,6 +82,12 @@ const AT_LIMIT = 1e-6;
 const RESERVATION_POLL_MS = 200;
 /** `Retry-After` of a refusal by in-flight reservations. */
 const RESERVED_RETRY_AFTER_SECONDS = 1;
+/**
+ * A running call renews its leases this many times per lease (and on a `consume` that late), so a
+ * call longer than the lease (a live session) keeps its hold; a process that dies stops renewing and
+ * its lease ends within one lease.
+ */
+const RENEWALS_PER_LEASE = 3;
 
 /** The bound a call reserves on token meters before it runs. */
 interface TokenBound {
@@ -258,6 +267,36 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     }
   }
 
+  /**
+   * Keeps a running call's reservations held: every lease / RENEWALS_PER_LEASE of real time (an unref'd
+   * timer: it never keeps the process alive) and on a `consume` when as much of the clock has passed,
+   * the leases are extended to a whole lease from `now`. Stops on settle, or once nothing is left to renew.
+   */
+  function renewLease(id: string, isSettled: () => boolean) {
+    const leaseMs = config.metering.reservationLeaseMs;
+    const periodMs = leaseMs / RENEWALS_PER_LEASE;
+    let renewedAt = now();
+    const renew = () => {
+      const at = now();
+      renewedAt = at;
+      counters.renew(id, { now: at, expiresAt: at + leaseMs }).then(
+        (count) => {
+          // Settled meanwhile, or the lease already ended (the process stalled past it): nothing to keep.
+          if (count === 0 || isSettled()) clearInterval(timer);
+        },
+        (error: unknown) => observer.onRenewFailed?.(error),
+      );
+    };
+    const timer = setInterval(renew, periodMs);
+    timer.unref();
+    return {
+      renewIfDue: () => {
+        if (now() - renewedAt >= periodMs) renew();
+      },
+      stop: () => clearInterval(timer),
+    };
+  }
+
   return {
     resolvePlan,
     async admit(request) {
@@ -300,9 +339,13 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       // What `consume` committed on each counter so far (settled against the final usage).
       const consumed = reservations.map((entry) => ({ key: entry.key, amount: 0 }));
       let settled = false;
+      const lease = reservations.some((entry) => entry.amount > 0)
+        ? renewLease(reservationId, () => settled)
+        : null;
       return {
         async consume(usage) {
           if (settled || plan === null) return null;
+          lease?.renewIfDue();
           const step = consumed
             .map((entry) => ({ entry, amount: meterAmount(entry.key.meter, usage) }))
             .filter(({ entry, amount }) => amount > 0 && entry.key.meter !== "requests");
@@ -321,6 +364,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         settle(usage, succeeded) {
           if (settled) return;
           settled = true;
+          lease?.stop();
           releaseStream();
           if (consumed.length === 0) return;
           // The reservation is dropped and the actual usage committed in one step; a failed call
