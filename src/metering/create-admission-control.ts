@@ -27,8 +27,10 @@ export interface AdmissionRequest {
   readonly feature: string | null;
   readonly source: UsageSource;
   readonly stream: boolean;
-  /** The most output the call may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
+  /** The most output one choice may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
   readonly maxOutputTokens: number | null;
+  /** Choices generated (OpenAI chat's `n`), each up to `maxOutputTokens` or the plan's ceiling; 1 when absent. */
+  readonly choices?: number;
   /** Input tokens estimated from the upstream request, reserved on input meters (none when absent); read only when a quota applies. */
   readonly estimateInputTokens?: () => number;
   /** The call generates tokens (chat, messages): without `maxOutputTokens`, the plan's ceiling is reserved. */
@@ -121,6 +123,12 @@ function requiredFit(meter: Meter, maxOutputTokens: number | null): number {
     return maxOutputTokens;
   return AT_LIMIT;
 }
+
+/**
+ * A bound past every finite number (a huge `max_tokens` times `n`) is held as the largest finite one: it
+ * is refused by any limit all the same, and the store takes finite numbers only.
+ */
+const finite = (value: number): number => (Number.isFinite(value) ? value : Number.MAX_VALUE);
 
 /** Usage shown in messages and details: audio seconds are fractional. */
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -238,14 +246,18 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     limits: ApplicableLimit[],
   ): Promise<CounterReservation[]> {
     const ceiling = plan.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
+    const choices = request.choices ?? 1;
+    const perChoice = request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0);
     const bound: TokenBound = {
       input: Math.max(0, Math.ceil(request.estimateInputTokens?.() ?? 0)),
-      output: request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0),
+      output: perChoice * choices,
     };
+    // The client's own bound must fit: every choice's max_tokens.
+    const ownBound = request.maxOutputTokens === null ? null : request.maxOutputTokens * choices;
     const reservations: CounterReservation[] = limits.map((entry) => ({
       key: entry.key,
-      amount: reservedAmount(entry.key.meter, bound),
-      fit: requiredFit(entry.key.meter, request.maxOutputTokens),
+      amount: finite(reservedAmount(entry.key.meter, bound)),
+      fit: finite(requiredFit(entry.key.meter, ownBound)),
       limit: entry.limit.limit,
     }));
     // The wait is real elapsed time (monotonic), whatever clock periods and leases are read from.
