@@ -5,8 +5,9 @@
  * the output bound admission reserves (`n` checked, the larger of the two max-token fields).
  */
 import { createHash } from "node:crypto";
+import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
-import type { Route } from "../routing/index.ts";
+import { formatRouteHeader, type Route } from "../routing/index.ts";
 import { parseChoiceCount } from "./parse-choice-count.ts";
 
 export interface UpstreamBody {
@@ -62,8 +63,13 @@ export function buildChatBody(
   for (const [name, value] of Object.entries(route.params))
     if (upstream[name] === undefined) upstream[name] = value;
   upstream.model = route.model;
-  // Before admission: the reservation multiplies by it.
-  const choices = parseChoiceCount(upstream);
+  // Before admission: the reservation multiplies by it. Refused after routing, so naming the route.
+  let choices: number;
+  try {
+    choices = parseChoiceCount(upstream);
+  } catch (error) {
+    throw isGatewayError(error) ? withHeaders(error, { "x-byok-route": formatRouteHeader(route) }) : error;
+  }
 
   const stream = upstream.stream === true;
   let stripUsageChunk = false;
