@@ -129,14 +129,20 @@ test("a call waiting on another's reservation is admitted when it settles, and s
 });
 
 /** An admission on its own movable clock and fake timers, its store's `renew` calls recorded. */
-function renewingAdmission(t: import("node:test").TestContext) {
+function renewingAdmission(t: import("node:test").TestContext, failRenewals = 0) {
   t.mock.timers.enable({ apis: ["setInterval"] });
   let clock = NOW;
+  let failing = failRenewals;
   const renewals: Array<{ id: string; now: number; expiresAt: number }> = [];
+  const renewFailures: unknown[] = [];
   const counters = {
     ...store.counters,
     renew: (id: string, lease: { now: number; expiresAt: number }) => {
       renewals.push({ id, ...lease });
+      if (failing > 0) {
+        failing -= 1;
+        return Promise.reject(new Error("the store is down"));
+      }
       return store.counters.renew(id, lease);
     },
   };
@@ -149,6 +155,7 @@ function renewingAdmission(t: import("node:test").TestContext) {
     counters,
     limiter: createLocalRateLimiter({ now: () => clock }),
     now: () => clock,
+    observer: { onRenewFailed: (error) => renewFailures.push(error) },
   });
   return {
     admission: leased,
@@ -156,6 +163,7 @@ function renewingAdmission(t: import("node:test").TestContext) {
     keysOf: (userId: string) =>
       applicableLimits(leasedConfig.plans.one!, userId, null, NOW).map((limit) => limit.key),
     renewals,
+    renewFailures,
     advance: (ms: number) => {
       clock += ms;
     },
@@ -206,4 +214,24 @@ test("a call that is never renewed (its process died) lets its hold go one lease
   const next = await env.admission.admit({ ...call, stream: false });
   next.settle(null, false);
   assert.equal(env.renewals.length, 0);
+});
+
+test("a renewal the store refuses is reported and tried again at the next period", async (t) => {
+  const env = renewingAdmission(t, 1);
+  const call = request("one", { stream: true });
+  const running = await env.admission.admit(call);
+  env.advance(1000);
+  t.mock.timers.tick(500);
+  await env.settleStore();
+  assert.equal(env.renewFailures.length, 1);
+  assert.match(String(env.renewFailures[0]), /the store is down/);
+  t.mock.timers.tick(500);
+  await env.settleStore();
+  assert.equal(env.renewals.length, 2);
+  assert.equal(env.renewals[1]!.expiresAt, NOW + 2500);
+  env.advance(1000);
+  assert.deepEqual(await store.counters.readState(env.keysOf(call.userId), env.now()), [
+    { committed: 0, reserved: 1 },
+  ]);
+  running.settle(null, false);
 });

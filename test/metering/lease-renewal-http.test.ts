@@ -1,14 +1,16 @@
 /**
- * @module test/metering/live-lease-http
- * A live session longer than its reservation's lease keeps holding its request (review finding 4): with a
- * plan of one request a day, no second session is admitted after the clock passes the session's first lease.
+ * @module test/metering/lease-renewal-http
+ * A call longer than its reservation's lease keeps holding its request (review finding 4): with a plan of one
+ * request a day, no second call is admitted after the clock passes a live session's or a stream's first lease.
  */
 import assert from "node:assert/strict";
 import { EventEmitter, once } from "node:events";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createSqliteStore, type Store } from "../../src/store/index.ts";
+import { call as callGateway, errorOf } from "../support/gateway-client.ts";
 import { nextConnection, openLive, startListenGateway } from "../support/listen-gateway.ts";
+import { startModelGateway } from "../support/model-gateway.ts";
 
 const LEASE_MS = 1000;
 /** A renewal is due every LEASE_MS / 3 of real time; this is many periods, even on a loaded machine. */
@@ -88,4 +90,49 @@ test("a live session kept open past its lease still holds its request: no second
 
   first.ws.close(1000);
   await first.closed;
+});
+
+test("a chat stream kept open past its lease still holds its request: a second call is refused, not served", async (t) => {
+  const renewals = new EventEmitter();
+  const env = await startModelGateway({
+    features: { summary: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+    config: {
+      plans: { tiny: { limits: [{ meter: "requests", period: "day", limit: 1 }] } },
+      defaultPlan: "tiny",
+      metering: { reservationWaitMs: 0, reservationLeaseMs: LEASE_MS },
+    },
+    store: (dataDir) => renewalsOf(createSqliteStore({ path: join(dataDir, "byok.sqlite") }), renewals),
+  });
+  t.after(() => env.close());
+  const user = await env.user();
+  const started = env.gateway.clock.now();
+  const client = new AbortController();
+  // The fake never finishes a stream asked to "hang": the call runs until the client leaves.
+  const stream = await fetch(`${env.gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "summary", stream: true, messages: [{ role: "user", content: "hang" }] }),
+    signal: client.signal,
+  });
+  assert.equal(stream.status, 200);
+  const reader = stream.body!.getReader();
+  await reader.read();
+  try {
+    env.gateway.clock.advance(STEP_MS);
+    await renewedAt(renewals, started + STEP_MS);
+    env.gateway.clock.advance(STEP_MS);
+    const second = await callGateway(env.gateway, "POST", "/v1/chat/completions", {
+      token: user.token,
+      body: { model: "summary", messages: [{ role: "user", content: "hi" }] },
+    });
+    assert.equal(second.status, 429, `a second call beyond the plan's one request: ${second.text}`);
+    assert.equal(errorOf(second).code, "quota_reserved");
+  } finally {
+    const closed = env.fakes.openai.nextAbortedResponse();
+    client.abort();
+    await closed;
+  }
+  // The cut stream commits its one request: the plan is spent, never passed.
+  const usage = await callGateway(env.gateway, "GET", "/v1/usage", { token: user.token });
+  assert.ok((usage.body as { limits: Array<{ used: number }> }).limits[0]!.used <= 1, usage.text);
 });
