@@ -72,6 +72,13 @@ export const meteringSchema = z
      * the longest upstream call (`upstream.timeouts.totalMs`, default 600 000).
      */
     reservationLeaseMs: z.number().int().min(1000).max(86_400_000).default(900_000),
+    /**
+     * Input tokens reserved per media part of a chat request (an image, audio or file part; Anthropic
+     * image and document blocks) on top of the JSON-size estimate: a URL or file id costs far more
+     * than its bytes. 1600 is about the most one image costs on Claude and above OpenAI's high-detail
+     * image of common sizes.
+     */
+    mediaPartInputTokens: z.number().int().min(0).max(1_000_000).default(1600),
   })
   .prefault({});
 

@@ -270,6 +270,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       onQuotaRejected: (meter) => metrics.quotaRejections.inc({ meter }),
       onRateLimited: (limit) => metrics.rateLimitRejections.inc({ limit }),
       onSettleFailed: (error) => logger.error({ err: error }, "a quota counter could not be settled"),
+      onRenewFailed: (error) =>
+        logger.warn({ err: error }, "a running call's quota lease could not be renewed"),
     },
   });
   const anonymousLimit = createAnonymousLimit({

@@ -2,7 +2,8 @@
  * @module metering/create-admission-control
  * Admission before the upstream call: rate limits for everyone (requests per minute, concurrent streams),
  * then, for operator-served calls only, an upper bound reserved on the plan's counters (a request;
- * estimated input plus max output tokens); settled to the reported usage, or refunded, when the call ends.
+ * estimated input plus max output tokens), its lease renewed while the call runs; settled to the reported
+ * usage, or refunded, when the call ends.
  */
 import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "../config/config-schema.ts";
@@ -26,8 +27,10 @@ export interface AdmissionRequest {
   readonly feature: string | null;
   readonly source: UsageSource;
   readonly stream: boolean;
-  /** The most output the call may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
+  /** The most output one choice may produce (`max_tokens` / `max_completion_tokens`), when the client said. */
   readonly maxOutputTokens: number | null;
+  /** Choices generated (OpenAI chat's `n`), each up to `maxOutputTokens` or the plan's ceiling; 1 when absent. */
+  readonly choices?: number;
   /** Input tokens estimated from the upstream request, reserved on input meters (none when absent); read only when a quota applies. */
   readonly estimateInputTokens?: () => number;
   /** The call generates tokens (chat, messages): without `maxOutputTokens`, the plan's ceiling is reserved. */
@@ -51,6 +54,8 @@ export interface AdmissionObserver {
   onRateLimited?(limit: "requests_per_minute" | "concurrent_streams" | "quota_reserved"): void;
   /** A counter update after the response failed (the store was down); the call itself was served. */
   onSettleFailed?(error: unknown): void;
+  /** A running call's lease could not be renewed (the store was down); it is tried again at the next period. */
+  onRenewFailed?(error: unknown): void;
 }
 
 export interface AdmissionControlOptions {
@@ -79,6 +84,12 @@ const AT_LIMIT = 1e-6;
 const RESERVATION_POLL_MS = 200;
 /** `Retry-After` of a refusal by in-flight reservations. */
 const RESERVED_RETRY_AFTER_SECONDS = 1;
+/**
+ * A running call renews its leases this many times per lease (and on a `consume` that late), so a
+ * call longer than the lease (a live session) keeps its hold; a process that dies stops renewing and
+ * its lease ends within one lease.
+ */
+const RENEWALS_PER_LEASE = 3;
 
 /** The bound a call reserves on token meters before it runs. */
 interface TokenBound {
@@ -112,6 +123,12 @@ function requiredFit(meter: Meter, maxOutputTokens: number | null): number {
     return maxOutputTokens;
   return AT_LIMIT;
 }
+
+/**
+ * A bound past every finite number (a huge `max_tokens` times `n`) is held as the largest finite one: it
+ * is refused by any limit all the same, and the store takes finite numbers only.
+ */
+const finite = (value: number): number => (Number.isFinite(value) ? value : Number.MAX_VALUE);
 
 /** Usage shown in messages and details: audio seconds are fractional. */
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -229,14 +246,18 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     limits: ApplicableLimit[],
   ): Promise<CounterReservation[]> {
     const ceiling = plan.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
+    const choices = request.choices ?? 1;
+    const perChoice = request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0);
     const bound: TokenBound = {
       input: Math.max(0, Math.ceil(request.estimateInputTokens?.() ?? 0)),
-      output: request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0),
+      output: perChoice * choices,
     };
+    // The client's own bound must fit: every choice's max_tokens.
+    const ownBound = request.maxOutputTokens === null ? null : request.maxOutputTokens * choices;
     const reservations: CounterReservation[] = limits.map((entry) => ({
       key: entry.key,
-      amount: reservedAmount(entry.key.meter, bound),
-      fit: requiredFit(entry.key.meter, request.maxOutputTokens),
+      amount: finite(reservedAmount(entry.key.meter, bound)),
+      fit: finite(requiredFit(entry.key.meter, ownBound)),
       limit: entry.limit.limit,
     }));
     // The wait is real elapsed time (monotonic), whatever clock periods and leases are read from.
@@ -256,6 +277,36 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       if (left <= 0 || request.signal?.aborted === true) throw reservedError(plan, limits, result);
       await waitForSettle(request.userId, Math.min(left, RESERVATION_POLL_MS), request.signal);
     }
+  }
+
+  /**
+   * Keeps a running call's reservations held: every lease / RENEWALS_PER_LEASE of real time (an unref'd
+   * timer: it never keeps the process alive) and on a `consume` when as much of the clock has passed,
+   * the leases are extended to a whole lease from `now`. Stops on settle, or once nothing is left to renew.
+   */
+  function renewLease(id: string, isSettled: () => boolean) {
+    const leaseMs = config.metering.reservationLeaseMs;
+    const periodMs = leaseMs / RENEWALS_PER_LEASE;
+    let renewedAt = now();
+    const renew = () => {
+      const at = now();
+      renewedAt = at;
+      counters.renew(id, { now: at, expiresAt: at + leaseMs }).then(
+        (count) => {
+          // Settled meanwhile, or the lease already ended (the process stalled past it): nothing to keep.
+          if (count === 0 || isSettled()) clearInterval(timer);
+        },
+        (error: unknown) => observer.onRenewFailed?.(error),
+      );
+    };
+    const timer = setInterval(renew, periodMs);
+    timer.unref();
+    return {
+      renewIfDue: () => {
+        if (now() - renewedAt >= periodMs) renew();
+      },
+      stop: () => clearInterval(timer),
+    };
   }
 
   return {
@@ -300,9 +351,13 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       // What `consume` committed on each counter so far (settled against the final usage).
       const consumed = reservations.map((entry) => ({ key: entry.key, amount: 0 }));
       let settled = false;
+      const lease = reservations.some((entry) => entry.amount > 0)
+        ? renewLease(reservationId, () => settled)
+        : null;
       return {
         async consume(usage) {
           if (settled || plan === null) return null;
+          lease?.renewIfDue();
           const step = consumed
             .map((entry) => ({ entry, amount: meterAmount(entry.key.meter, usage) }))
             .filter(({ entry, amount }) => amount > 0 && entry.key.meter !== "requests");
@@ -321,6 +376,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         settle(usage, succeeded) {
           if (settled) return;
           settled = true;
+          lease?.stop();
           releaseStream();
           if (consumed.length === 0) return;
           // The reservation is dropped and the actual usage committed in one step; a failed call

@@ -1,24 +1,39 @@
 /**
  * @module pipeline/build-upstream-body
  * The post-processing every route gets, custom included: route parameter defaults, the route's model,
- * usage in streams, and prompt-cache binding (`prompt_cache_key` only where the capability table allows).
+ * usage in streams, prompt-cache binding (`prompt_cache_key` only where the capability table allows), and
+ * the output bound admission reserves (`n` checked, the larger of the two max-token fields).
  */
 import { createHash } from "node:crypto";
+import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
-import type { Route } from "../routing/index.ts";
+import { formatRouteHeader, type Route } from "../routing/index.ts";
+import { parseChoiceCount } from "./parse-choice-count.ts";
 
 export interface UpstreamBody {
   readonly json: string;
   readonly stream: boolean;
   /** The gateway asked for usage in the stream on its own behalf: drop the usage chunk for the client. */
   readonly stripUsageChunk: boolean;
-  /** `max_completion_tokens` or `max_tokens` as sent (route defaults included), when set. */
+  /**
+   * The most one choice may produce: the larger of `max_completion_tokens` and `max_tokens` as sent (route
+   * defaults included; an upstream may read either), when either is set.
+   */
   readonly maxOutputTokens: number | null;
+  /** `n`, the choices generated (each up to `maxOutputTokens`); 1 when absent. */
+  readonly choices: number;
+  /** The body sent, as an object (what the input estimate reads its media parts from). */
+  readonly upstream: Readonly<Record<string, unknown>>;
 }
 
+const readTokenLimit = (value: unknown): number | null =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+
 function readMaxOutputTokens(body: Readonly<Record<string, unknown>>): number | null {
-  const value = body.max_completion_tokens ?? body.max_tokens;
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+  const completion = readTokenLimit(body.max_completion_tokens);
+  const legacy = readTokenLimit(body.max_tokens);
+  if (completion === null) return legacy;
+  return legacy === null ? completion : Math.max(completion, legacy);
 }
 
 /** A stable, non-secret cache key per user and feature (users never share a provider cache partition). */
@@ -48,6 +63,13 @@ export function buildChatBody(
   for (const [name, value] of Object.entries(route.params))
     if (upstream[name] === undefined) upstream[name] = value;
   upstream.model = route.model;
+  // Before admission: the reservation multiplies by it. Refused after routing, so naming the route.
+  let choices: number;
+  try {
+    choices = parseChoiceCount(upstream);
+  } catch (error) {
+    throw isGatewayError(error) ? withHeaders(error, { "x-byok-route": formatRouteHeader(route) }) : error;
+  }
 
   const stream = upstream.stream === true;
   let stripUsageChunk = false;
@@ -78,6 +100,8 @@ export function buildChatBody(
     stream,
     stripUsageChunk,
     maxOutputTokens: readMaxOutputTokens(upstream),
+    choices,
+    upstream,
   };
 }
 

@@ -32,6 +32,7 @@ import {
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
@@ -270,7 +271,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
       route: Route,
       stream: boolean,
       maxOutputTokens: number | null,
-      tokens?: { readonly requestJson: string; readonly generatesOutput: boolean },
+      tokens?: {
+        readonly requestJson: string;
+        readonly generatesOutput: boolean;
+        /** The request's `n`: choices generated, each up to `maxOutputTokens` (1 when absent). */
+        readonly choices?: number;
+        /** The upstream request as an object, when it may carry media parts (chat, messages). */
+        readonly upstream?: Readonly<Record<string, unknown>>;
+      },
     ): Promise<Admission> {
       try {
         return await admissionControl.admit({
@@ -284,9 +292,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
           ...(tokens === undefined
             ? {}
             : {
-                // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate.
-                estimateInputTokens: () => estimateTokens(Buffer.byteLength(tokens.requestJson)),
+                // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate,
+                // plus a floor per media part (an image by URL costs far more than its few bytes).
+                estimateInputTokens: () =>
+                  estimateTokens(Buffer.byteLength(tokens.requestJson)) +
+                  (tokens.upstream === undefined ? 0 : countMediaParts(tokens.upstream)) *
+                    config.metering.mediaPartInputTokens,
                 generatesOutput: tokens.generatesOutput,
+                ...(tokens.choices === undefined ? {} : { choices: tokens.choices }),
               }),
         });
       } catch (error) {
@@ -330,12 +343,20 @@ export function createPipelineKit(options: PipelineKitOptions) {
       operation: ServedOperation,
       routed: RoutedCall,
       started: number,
-      request: { readonly json: string; readonly stream: boolean; readonly maxOutputTokens: number | null },
+      request: {
+        readonly json: string;
+        readonly stream: boolean;
+        readonly maxOutputTokens: number | null;
+        readonly choices?: number;
+        readonly upstream?: Readonly<Record<string, unknown>>;
+      },
     ) {
       const { route, adapter } = routed;
       const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens, {
         requestJson: request.json,
         generatesOutput: true,
+        ...(request.choices === undefined ? {} : { choices: request.choices }),
+        ...(request.upstream === undefined ? {} : { upstream: request.upstream }),
       });
       const report = (outcome: CallOutcome) =>
         kit.report(call, operation, route, admission, started, outcome);

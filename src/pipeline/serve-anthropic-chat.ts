@@ -33,6 +33,7 @@ export async function serveAnthropicChat(
     json,
     stream,
     maxOutputTokens: request.max_tokens,
+    upstream: request as unknown as Readonly<Record<string, unknown>>,
   });
 
   if (stream) {

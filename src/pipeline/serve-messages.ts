@@ -55,6 +55,7 @@ async function passThrough(
     json,
     stream,
     maxOutputTokens: maxTokensOf(upstreamBody),
+    upstream: upstreamBody,
   });
   if (stream) {
     let usage: TokenUsage | null = null;

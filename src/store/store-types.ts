@@ -205,6 +205,7 @@ export interface CounterState {
  *
  * - `reserve`: all reservations are held, or none when any is refused;
  * - `settle`: drops a call's reservations and adds its actual usage to `committed`, in one step;
+ * - `renew`: extends a live call's leases (an ended lease stays ended);
  * - a reservation whose lease expired (its process died) no longer counts, and is swept.
  */
 export interface QuotaCounterRepository {
@@ -221,6 +222,16 @@ export interface QuotaCounterRepository {
    * zero), in one step. Settling an unknown or already settled id only applies the deltas.
    */
   settle(id: ReservationId, settlements: readonly CounterSettlement[]): Promise<void>;
+  /**
+   * Extends every reservation held under `id` whose lease is still live at `lease.now` to end at
+   * `lease.expiresAt` (never earlier than it already ends), in one step: a call that is still running keeps
+   * its hold. A lease that already ended is not revived (others may have taken its room since); the
+   * number of reservations renewed says so (0: none left, the call was settled or its lease ended).
+   */
+  renew(
+    id: ReservationId,
+    lease: { readonly now: Timestamp; readonly expiresAt: Timestamp },
+  ): Promise<number>;
   /** Deletes reservations whose lease ended at or before `now`; returns how many. */
   sweepExpired(now: Timestamp): Promise<number>;
   /** Adds `delta` (negative returns a charge) to `committed` without a limit check, never below zero. */

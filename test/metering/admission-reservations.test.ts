@@ -127,3 +127,111 @@ test("a call waiting on another's reservation is admitted when it settles, and s
   admitted.settle(null, false);
   assert.deepEqual(await stateOf(holder.userId, "global"), [{ committed: 10, reserved: 0 }]);
 });
+
+/** An admission on its own movable clock and fake timers, its store's `renew` calls recorded. */
+function renewingAdmission(t: import("node:test").TestContext, failRenewals = 0) {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  let clock = NOW;
+  let failing = failRenewals;
+  const renewals: Array<{ id: string; now: number; expiresAt: number }> = [];
+  const renewFailures: unknown[] = [];
+  const counters = {
+    ...store.counters,
+    renew: (id: string, lease: { now: number; expiresAt: number }) => {
+      renewals.push({ id, ...lease });
+      if (failing > 0) {
+        failing -= 1;
+        return Promise.reject(new Error("the store is down"));
+      }
+      return store.counters.renew(id, lease);
+    },
+  };
+  const leasedConfig = parseConfig({
+    plans: { one: { limits: [{ meter: "requests", period: "day", limit: 1 }] } },
+    metering: { reservationWaitMs: 0, reservationLeaseMs: 1500 },
+  });
+  const leased = createAdmissionControl({
+    config: leasedConfig,
+    counters,
+    limiter: createLocalRateLimiter({ now: () => clock }),
+    now: () => clock,
+    observer: { onRenewFailed: (error) => renewFailures.push(error) },
+  });
+  return {
+    admission: leased,
+    /** The user's one `requests` counter. */
+    keysOf: (userId: string) =>
+      applicableLimits(leasedConfig.plans.one!, userId, null, NOW).map((limit) => limit.key),
+    renewals,
+    renewFailures,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    now: () => clock,
+    /** Lets the renewals started by a timer tick reach the store. */
+    settleStore: () => new Promise((resolve) => setImmediate(resolve)),
+  };
+}
+
+test("a running call's lease is renewed every lease / 3 on the same clock, so it holds its quota past its first lease", async (t) => {
+  const env = renewingAdmission(t);
+  const call = request("one", { stream: true });
+  const running = await env.admission.admit(call);
+  const keys = env.keysOf(call.userId);
+  // 1 s of the clock, then one renewal period (500 ms) of timers: the lease now ends 1.5 s after that.
+  env.advance(1000);
+  t.mock.timers.tick(500);
+  await env.settleStore();
+  assert.equal(env.renewals.length, 1);
+  assert.equal(env.renewals[0]!.now, NOW + 1000);
+  assert.equal(env.renewals[0]!.expiresAt, NOW + 2500);
+  // Past the first lease (NOW + 1500), the call still holds its request: a second call is refused.
+  env.advance(1000);
+  assert.deepEqual(await store.counters.readState(keys, env.now()), [{ committed: 0, reserved: 1 }]);
+  await assert.rejects(env.admission.admit({ ...call, stream: false }), (error: { code?: string }) => {
+    assert.equal(error.code, "quota_reserved");
+    return true;
+  });
+  // A consume that comes a period or more after the last renewal renews too (no timer needed).
+  assert.equal(await running.consume({ inputTokens: 0, outputTokens: 0, audioSeconds: 0 }), null);
+  assert.equal(env.renewals.length, 2);
+  assert.equal(env.renewals[1]!.expiresAt, NOW + 3500);
+  // Settled: the timer is cleared, however long the clock and the timers run on.
+  running.settle(null, true);
+  t.mock.timers.tick(60_000);
+  env.advance(60_000);
+  await env.settleStore();
+  assert.equal(env.renewals.length, 2);
+  assert.deepEqual(await store.counters.readState(keys, env.now()), [{ committed: 1, reserved: 0 }]);
+});
+
+test("a call that is never renewed (its process died) lets its hold go one lease later", async (t) => {
+  const env = renewingAdmission(t);
+  const call = request("one", { stream: true });
+  await env.admission.admit(call);
+  // No timer ticks (a dead process renews nothing): at NOW + 1500 the lease has ended.
+  env.advance(1500);
+  const next = await env.admission.admit({ ...call, stream: false });
+  next.settle(null, false);
+  assert.equal(env.renewals.length, 0);
+});
+
+test("a renewal the store refuses is reported and tried again at the next period", async (t) => {
+  const env = renewingAdmission(t, 1);
+  const call = request("one", { stream: true });
+  const running = await env.admission.admit(call);
+  env.advance(1000);
+  t.mock.timers.tick(500);
+  await env.settleStore();
+  assert.equal(env.renewFailures.length, 1);
+  assert.match(String(env.renewFailures[0]), /the store is down/);
+  t.mock.timers.tick(500);
+  await env.settleStore();
+  assert.equal(env.renewals.length, 2);
+  assert.equal(env.renewals[1]!.expiresAt, NOW + 2500);
+  env.advance(1000);
+  assert.deepEqual(await store.counters.readState(env.keysOf(call.userId), env.now()), [
+    { committed: 0, reserved: 1 },
+  ]);
+  running.settle(null, false);
+});

@@ -16,11 +16,12 @@ function load(yaml: string) {
   return loadConfig({ file, env: {} });
 }
 
-test("reservation settings default to a 4096-token ceiling, a 5 s wait and a 15 min lease", () => {
+test("reservation settings default to a 4096-token ceiling, a 5 s wait, a 15 min lease and 1600 tokens a media part", () => {
   const config = loadConfig({ env: {} });
   assert.equal(config.metering.defaultMaxOutputTokens, 4096);
   assert.equal(config.metering.reservationWaitMs, 5000);
   assert.equal(config.metering.reservationLeaseMs, 900_000);
+  assert.equal(config.metering.mediaPartInputTokens, 1600);
 });
 
 test("a plan sets its own ceiling", () => {
@@ -35,6 +36,7 @@ test("out-of-range reservation settings are refused with their path", () => {
   try {
     load(
       "metering:\n  defaultMaxOutputTokens: -1\n  reservationWaitMs: 600000\n  reservationLeaseMs: 10\n" +
+        "  mediaPartInputTokens: 0.5\n" +
         "plans:\n  free:\n    defaultMaxOutputTokens: 1.5\n",
     );
   } catch (caught) {
@@ -43,6 +45,7 @@ test("out-of-range reservation settings are refused with their path", () => {
   assert.ok(error instanceof ConfigError, String(error));
   assert.deepEqual(error.issues.map((issue) => issue.path).sort(), [
     "metering.defaultMaxOutputTokens",
+    "metering.mediaPartInputTokens",
     "metering.reservationLeaseMs",
     "metering.reservationWaitMs",
     "plans.free.defaultMaxOutputTokens",

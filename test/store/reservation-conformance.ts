@@ -158,6 +158,53 @@ export function reservationConformance(store: Store, openTwin?: () => readonly [
     assert.deepEqual(await store.counters.readState([key], T), [{ committed: 1, reserved: 0 }]);
   });
 
+  test("reservations: renew extends a live lease (never shortens it); an ended or settled lease is not revived", async () => {
+    const key = counterKey("reserve-renew");
+    const tokens = counterKey("reserve-renew", "tokens");
+    const live = nextId();
+    const lease = { now: T, expiresAt: T + 100 };
+    assert.deepEqual(
+      await store.counters.reserve(
+        live,
+        [
+          { key, amount: 1, fit: 1, limit: 1 },
+          { key: tokens, amount: 5, fit: AT_LIMIT, limit: 10 },
+        ],
+        lease,
+      ),
+      { ok: true },
+    );
+    // Renewed at T + 60 until T + 160: both counters still hold the call past its first lease.
+    assert.equal(await store.counters.renew(live, { now: T + 60, expiresAt: T + 160 }), 2);
+    assert.deepEqual(await store.counters.readState([key, tokens], T + 150), [
+      { committed: 0, reserved: 1 },
+      { committed: 0, reserved: 5 },
+    ]);
+    const refused = await store.counters.reserve(nextId(), [{ key, amount: 1, fit: 1, limit: 1 }], {
+      now: T + 150,
+      expiresAt: T + 1000,
+    });
+    assert.equal(refused.ok === false && refused.reason, "held", "the renewed lease still holds the request");
+    // A renewal never shortens a lease.
+    assert.equal(await store.counters.renew(live, { now: T + 70, expiresAt: T + 120 }), 2);
+    assert.deepEqual(await store.counters.readState([key], T + 150), [{ committed: 0, reserved: 1 }]);
+    // Past its end the lease is not revived: a process that stopped renewing lets its hold go.
+    assert.equal(await store.counters.renew(live, { now: T + 160, expiresAt: T + 500 }), 0);
+    assert.deepEqual(await store.counters.readState([key, tokens], T + 160), [
+      { committed: 0, reserved: 0 },
+      { committed: 0, reserved: 0 },
+    ]);
+    // A settled call has nothing left to renew; nor has an unknown id.
+    const settled = nextId();
+    await store.counters.reserve(settled, [{ key: tokens, amount: 2, fit: AT_LIMIT, limit: 10 }], LEASE);
+    await store.counters.settle(settled, [{ key: tokens, delta: 1 }]);
+    assert.equal(await store.counters.renew(settled, { now: T, expiresAt: T + 120_000 }), 0);
+    assert.equal(await store.counters.renew("never-reserved", { now: T, expiresAt: T + 120_000 }), 0);
+    assert.deepEqual(await store.counters.readState([tokens], T + 200), [{ committed: 1, reserved: 0 }]);
+    await assert.rejects(store.counters.renew("", LEASE), RangeError);
+    await assert.rejects(store.counters.renew(settled, { now: T, expiresAt: Number.NaN }), RangeError);
+  });
+
   test("reservations: invalid numbers and ids are refused before anything is written", async () => {
     const key = counterKey("reserve-invalid");
     const valid = { key, amount: 1, fit: 1, limit: 10 };

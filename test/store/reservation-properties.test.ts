@@ -1,8 +1,9 @@
 /**
  * @module test/store/reservation-properties
- * Random sequences of reserve, settle, sweep and clock moves against the SQLite counters, checked step by
+ * Random sequences of reserve, settle, renew, sweep and clock moves against the SQLite counters, checked step by
  * step against a plain model: committed never negative, reserved equals the live leases, every refusal
- * classified `spent` or `held` exactly as the model says. Seeded and time-bounded.
+ * classified `spent` or `held` exactly as the model says. Seeded; time-bounded generously, and an
+ * interrupted run fails (never a silently smaller sample).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -14,10 +15,13 @@ const SEED = 1212;
 const LIMIT = 20;
 /** Leases and clock moves in steps of 10 ms, so a lease often ends exactly at `now`. */
 const LEASE_MS = 20;
+/** Every one of these runs is checked (time-bounded generously, and an interrupt is a failure). */
+const RUNS = 150;
 
 type Step =
   | { readonly kind: "reserve"; readonly amount: number; readonly fit: number }
   | { readonly kind: "settle"; readonly pick: number; readonly delta: number }
+  | { readonly kind: "renew"; readonly pick: number }
   | { readonly kind: "advance"; readonly ms: number }
   | { readonly kind: "sweep" };
 
@@ -32,6 +36,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     pick: fc.nat(),
     delta: fc.integer({ min: -5, max: 15 }),
   }),
+  fc.record({ kind: fc.constant("renew" as const), pick: fc.nat() }),
   fc.record({
     kind: fc.constant("advance" as const),
     ms: fc.integer({ min: 1, max: 3 }).map((tens) => tens * 10),
@@ -86,6 +91,17 @@ test("reservations follow the model under random reserve / settle / expire seque
             await store.counters.settle(id, [{ key, delta: next.delta }]);
             live.delete(id);
             committed = Math.max(0, committed + next.delta);
+          } else if (next.kind === "renew") {
+            const id = ids.length === 0 ? "unknown" : ids[next.pick % ids.length]!;
+            const lease = live.get(id);
+            const renewed = await store.counters.renew(id, { now, expiresAt: now + LEASE_MS });
+            // Only a lease still live is extended; an ended one stays ended until swept.
+            if (lease !== undefined && lease.expiresAt > now) {
+              lease.expiresAt = Math.max(lease.expiresAt, now + LEASE_MS);
+              assert.equal(renewed, 1, `renew at step ${index}`);
+            } else {
+              assert.equal(renewed, 0, `renew at step ${index}`);
+            }
           } else if (next.kind === "advance") {
             now += next.ms;
           } else {
@@ -97,8 +113,16 @@ test("reservations follow the model under random reserve / settle / expire seque
           assert.ok(state!.committed >= 0);
         }
       }),
-      { seed: SEED, numRuns: 150, interruptAfterTimeLimit: 4000, verbose: 1 },
+      // Every run or a failure: an interrupt (a slow machine) fails the test rather than silently checking less.
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        interruptAfterTimeLimit: 30_000,
+        markInterruptAsFailure: true,
+        verbose: 1,
+      },
     );
+    assert.equal(run, RUNS, "every generated sequence was checked");
   } finally {
     await store.close();
   }

@@ -25,6 +25,7 @@ const HOLD = `INSERT INTO quota_reservations (id, user_id, meter, scope, period_
   VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id, user_id, meter, scope, period_start) DO UPDATE SET amount = amount + excluded.amount`;
 const RELEASE = "DELETE FROM quota_reservations WHERE id = ?";
+const RENEW = "UPDATE quota_reservations SET expires_at = max(expires_at, ?) WHERE id = ? AND expires_at > ?";
 const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= ?";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
@@ -126,6 +127,14 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
           if (delta !== 0) adjust.run(...columns(key), delta, delta);
         }
       });
+    },
+
+    /** One statement (atomic on its own): only rows still live at `now` are extended. */
+    async renew(id, lease) {
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      return Number(sql(RENEW).run(lease.expiresAt, id, lease.now).changes);
     },
 
     async sweepExpired(now) {
