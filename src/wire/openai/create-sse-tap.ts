@@ -181,8 +181,9 @@ export function createSseTap(
 }
 
 const ERROR = Buffer.from('"error"');
+const ESCAPE = Buffer.from("\\u");
 
-/** An event that may carry a provider's error text: the only events a redacting tap decodes. */
-export function mayCarryError(event: Buffer): boolean {
-  return event.indexOf(ERROR) !== -1;
+/** Bytes that may carry a provider's error text or hide a key behind a JSON escape (a cheap search). */
+export function mayCarryError(bytes: Buffer): boolean {
+  return bytes.indexOf(ERROR) !== -1 || bytes.indexOf(ESCAPE) !== -1;
 }
