@@ -180,7 +180,9 @@ describe("redaction from the parsed shape, and upstream JSON depth", () => {
       assert.equal(raw.status, 200);
       assert.ok(raw.text.length < 64 * 1024, "the deep event is never relayed");
       const events = sseEvents(raw.text.replace(/(^|\n)data: \[DONE\]\n\n/g, "$1"));
-      const error = (events.at(-1)?.data as { error?: { code?: string } }).error;
+      const last = events.at(-1);
+      assert.ok(last !== undefined, raw.text.slice(0, 400));
+      const error = (last.data as { error?: { code?: string } }).error;
       assert.equal(error?.code, "invalid_upstream_event", raw.text.slice(0, 400));
     });
   }
