@@ -42,9 +42,9 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
   const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED);
   const mayAlter = (chunk: Buffer) => redact !== undefined && mayQuote(chunk);
   return createSseTap(
-    (event) => {
+    (event, cleared) => {
       const redacted =
-        redact !== undefined && (mayQuote(event) || !looksConforming(event))
+        redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;

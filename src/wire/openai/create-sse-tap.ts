@@ -47,10 +47,13 @@ function closed(last: Buffer): Buffer {
   return sseEventEnd(atEnd, 0) === atEnd.length ? last : Buffer.concat([last, TERMINATOR]);
 }
 
-export function createSseTap(
-  inspect: (event: Buffer) => SseEventVerdict,
-  options: SseTapOptions,
-): RelayTransform {
+/**
+ * Reads one whole event. `cleared` is true when the tap already knows it is conforming in a chunk that
+ * `mayAlter` cleared (already forwarded): the inspector then only reads it, with no check to repeat.
+ */
+export type SseInspector = (event: Buffer, cleared: boolean) => SseEventVerdict;
+
+export function createSseTap(inspect: SseInspector, options: SseTapOptions): RelayTransform {
   const mayAlter = options.mayAlter ?? (() => true);
   const looksConforming = options.looksConforming ?? (() => true);
   const checkEvent = options.checkEvent ?? (() => null);
@@ -82,7 +85,7 @@ export function createSseTap(
   const relayEvent = (event: Buffer, push: (piece: Buffer | string) => void): GatewayError | null => {
     const failure = refuse(event);
     if (failure !== null) return failure;
-    const verdict = inspect(event);
+    const verdict = inspect(event, false);
     if (verdict === "keep") push(event);
     else if (verdict !== "drop") push(verdict);
     return null;
@@ -122,7 +125,7 @@ export function createSseTap(
             push(chunk); // whole events nobody will change: forward first, read after
             let start = 0;
             for (const end of ends) {
-              inspect(chunk.subarray(start, end));
+              inspect(chunk.subarray(start, end), true);
               start = end;
             }
             return null;
@@ -138,7 +141,7 @@ export function createSseTap(
           const event = data.subarray(start, end);
           failure = refuse(event);
           if (failure !== null) break;
-          const verdict = inspect(event);
+          const verdict = inspect(event, false);
           if (verdict !== "keep") {
             changed = true;
             if (start > keptFrom) out.push(data.subarray(keptFrom, start));
@@ -165,7 +168,7 @@ export function createSseTap(
         // A last event without its blank line (lenient): checked like any other.
         const failure = refuse(last);
         if (failure !== null) return { failure, written: false };
-        const verdict = inspect(last);
+        const verdict = inspect(last, false);
         if (verdict === "keep") push(closed(last));
         else if (verdict !== "drop") push(verdict);
         return null;

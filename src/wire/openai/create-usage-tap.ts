@@ -62,13 +62,13 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const mayAlter = (chunk: Buffer) =>
     (redact !== undefined && mayQuote(chunk)) || (options.stripUsageChunk && mayCarryUsage(chunk));
   return createSseTap(
-    (event) => {
+    (event, cleared) => {
       if (options.onText !== undefined) {
         const text = countDeltaText(event);
         if (text > 0) options.onText(text);
       }
       const redacted =
-        redact !== undefined && (mayQuote(event) || !looksConforming(event))
+        redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
