@@ -73,13 +73,17 @@ function cpuOfOneEvent(size: number, piece: number): number {
   return (used.user + used.system) / 1000;
 }
 
+/** The least CPU of three runs (GC and a shared machine only ever add). */
+const leastOf3 = (size: number): number =>
+  Math.min(cpuOfOneEvent(size, 64), cpuOfOneEvent(size, 64), cpuOfOneEvent(size, 64));
+
 test("a partial event costs linear work: 8x the bytes in 64-byte writes costs about 8x, not 64x (review finding 1)", () => {
   cpuOfOneEvent(64 * 1024, 64); // warm up
-  const small = cpuOfOneEvent(96 * 1024, 64);
-  const large = cpuOfOneEvent(768 * 1024, 64);
+  const small = leastOf3(64 * 1024);
+  const large = leastOf3(512 * 1024);
   // Linear: ~8x. Quadratic (every write copies and rescans the waiting event): ~64x.
   assert.ok(
-    large < 24 * Math.max(small, 1),
-    `96 KiB: ${small.toFixed(1)} ms, 768 KiB: ${large.toFixed(1)} ms of CPU`,
+    large < 24 * Math.max(small, 5), // a floor: CPU time is counted in clock ticks
+    `64 KiB: ${small.toFixed(1)} ms, 512 KiB: ${large.toFixed(1)} ms of CPU`,
   );
 });
