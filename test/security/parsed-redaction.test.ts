@@ -153,6 +153,26 @@ describe("redaction from the parsed shape, and upstream JSON depth", () => {
     }
   }
 
+  for (const ingress of PASS_THROUGH) {
+    test(`${ingress.name}: an unparseable event quoting the key ends the stream, none of its bytes relayed`, async () => {
+      const key = ingress.upstream === "openai" ? OPENAI_KEY : ANTHROPIC_KEY;
+      const user = await env.user();
+      respond(env, ingress.upstream, (response) => {
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        // In one chunk with a valid event before it: only the valid event and the error event leave.
+        response.end(`${FIRST_EVENT[ingress.upstream]}data: {"error": not json ${key}\n\n`);
+      });
+      const { headers, body } = requestOf(ingress, user, true);
+      const raw = await postRaw(env, ingress.path, headers, body);
+      assert.equal(raw.status, 200);
+      assert.ok(!raw.text.includes(key.slice(-12)), raw.text.slice(0, 400));
+      assert.doesNotMatch(raw.text, /not json/);
+      const events = sseEvents(raw.text);
+      const error = (events.at(-1)?.data as { error?: { code?: string } } | undefined)?.error;
+      assert.equal(error?.code, "invalid_upstream_event", raw.text.slice(0, 400));
+    });
+  }
+
   for (const ingress of [...PASS_THROUGH, ...TRANSLATED]) {
     test(`${ingress.name}: a 200k-deep upstream answer is 502 upstream_error invalid_upstream_body`, async () => {
       const user = await env.user();
