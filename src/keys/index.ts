@@ -1,4 +1,5 @@
 export { computeFingerprint, FINGERPRINT_PATTERN, isFingerprint } from "./compute-fingerprint.ts";
+export { createKeyQuoteCheck } from "./create-key-quote-check.ts";
 export { loadOrCreatePepper, PEPPER_FILE_NAME } from "./load-or-create-pepper.ts";
 export {
   type HeaderBag,

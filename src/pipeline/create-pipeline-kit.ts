@@ -17,6 +17,7 @@ import {
   type UpstreamTimeouts,
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
@@ -32,6 +33,7 @@ import {
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
@@ -319,7 +321,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
     sendBody,
 
-    /** A whole answer as text and parsed JSON. */
+    /**
+     * A whole answer as text and parsed JSON; one nested deeper than MAX_UPSTREAM_JSON_DEPTH is refused
+     * before it is parsed (`502 upstream_error`, code `invalid_upstream_body`).
+     */
     async readJson(body: UpstreamBody, routed: RoutedCall, signal: AbortSignal) {
       let text: string;
       try {
@@ -327,11 +332,15 @@ export function createPipelineKit(options: PipelineKitOptions) {
       } catch (error) {
         throw toGatewayError(error, routed, signal);
       }
-      try {
-        return { text, parsed: JSON.parse(text) as unknown };
-      } catch {
-        throw shapeError(routed);
-      }
+      const parsed = parseUpstreamJson(text);
+      if (parsed.ok) return { text, parsed: parsed.value };
+      if (parsed.reason === "invalid") throw shapeError(routed);
+      throw new GatewayError("upstream_error", {
+        provider: routed.adapter.id,
+        message: `${routed.adapter.id}: the response nests deeper than ${MAX_UPSTREAM_JSON_DEPTH} levels.`,
+        code: "invalid_upstream_body",
+        headers: routeHeader(routed.route),
+      });
     },
 
     /**
@@ -435,6 +444,11 @@ export function createPipelineKit(options: PipelineKitOptions) {
         },
       });
       return { status: 200, headers: { ...SSE_HEADERS, ...routeHeader(route) }, body: relayed };
+    },
+
+    /** Whether bytes quote a key in play verbatim (one `indexOf` per key): a relay's cheap pre-check. */
+    keyQuoteCheckFor(call: ModelCall, route: Route): (bytes: Uint8Array) => boolean {
+      return createKeyQuoteCheck(secretsOf(call, route));
     },
 
     /** Removes every key in play (the route's, the user's) from untrusted upstream text. */

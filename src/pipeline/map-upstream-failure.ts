@@ -12,6 +12,7 @@ import { parseProviderErrorFields } from "../errors/provider-error-fields.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
+import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 
 const timeouts = new Set([
   "connect_timeout",
@@ -62,12 +63,9 @@ export function mapErrorResponse(
   secrets: readonly SecretKey[],
 ): GatewayError {
   const { status, text } = response;
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
+  // An unreadable or too deeply nested body names no fields: the status alone is reported.
+  const read = parseUpstreamJson(text);
+  const parsed = read.ok ? read.value : null;
   const fields = parseProviderErrorFields(provider.readError(parsed), (text) => redactSecrets(text, secrets));
   const options = { provider: provider.id, fallbackMessage: `HTTP ${status}` };
   if ((status === 401 || status === 403) && response.source === "operator") {

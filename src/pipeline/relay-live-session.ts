@@ -19,6 +19,8 @@ import {
   relayedCloseCode,
 } from "../wire/deepgram/live-close-codes.ts";
 import { readLiveDuration } from "../wire/deepgram/read-listen-duration.ts";
+import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
+import { redactJsonStrings } from "../wire/redact-json-strings.ts";
 import type { PipelineKit } from "./create-pipeline-kit.ts";
 import type { LiveSession } from "./open-live-session.ts";
 
@@ -79,10 +81,17 @@ function droppedReason(provider: string): string {
   return closeReason(`upstream_error: ${provider}: the live connection dropped.`);
 }
 
-/** Results and Metadata (the bulk of the traffic) lead with their type; they carry no provider text. */
-function isTranscript(data: Buffer): boolean {
+const ESCAPE = Buffer.from("\\u");
+
+/**
+ * Results and Metadata (the bulk of the traffic) lead with their type and carry no provider text: such a
+ * frame passes unparsed only when it also holds no `\u` escape (which could hide a key) and quotes no key
+ * in play (`quotesKey`, one `indexOf` per key); anything else is parsed and redacted.
+ */
+function isTranscript(data: Buffer, quotesKey: (bytes: Uint8Array) => boolean): boolean {
   const head = data.subarray(0, 48);
-  return head.includes('"Results"') || head.includes('"Metadata"');
+  if (!head.includes('"Results"') && !head.includes('"Metadata"')) return false;
+  return data.indexOf(ESCAPE) === -1 && !quotesKey(data);
 }
 
 /** The outcome recorded for a client's close code. */
@@ -101,6 +110,7 @@ export function relayLiveSession(
   const { route, adapter } = routed;
   const provider: LiveSocket = upstream as unknown as LiveSocket;
   const redact = kit.redactorFor(call, route);
+  const quotesKey = kit.keyQuoteCheckFor(call, route);
   const limit = options.maxBufferedBytes;
   const finished = Promise.withResolvers<void>();
   const meter = createLiveAudioMeter(session.upstreamQuery, options.fallbackBytesPerSecond);
@@ -161,8 +171,15 @@ export function relayLiveSession(
    */
   function fromProvider(data: Buffer, isBinary: boolean): Buffer | null {
     if (isBinary) return null;
-    if (isTranscript(data)) return data;
+    if (isTranscript(data, quotesKey)) return data;
     const text = data.toString("utf8");
+    // JSON (depth-checked): its decoded strings are redacted, keys included, and re-serialized only when
+    // something changed; any other text is redacted as text.
+    const parsed = parseUpstreamJson(text);
+    if (parsed.ok) {
+      const redacted = redactJsonStrings(parsed.value, redact);
+      return redacted.changed ? Buffer.from(JSON.stringify(redacted.value), "utf8") : data;
+    }
     const clean = redact(text);
     return clean === text ? data : Buffer.from(clean, "utf8");
   }

@@ -64,6 +64,7 @@ async function passThrough(
         usage = anthropicUsageToTokenUsage(counts);
       },
       redact: kit.redactorFor(call, route),
+      quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: anthropicFailureEvent,
     });
     return kit.relay(call, routed, response.body, tap, {

@@ -30,6 +30,7 @@ export async function serveOpenAiChat(
         textBytes += bytes;
       },
       redact: kit.redactorFor(call, route),
+      quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
     });
     return kit.relay(call, routed, response.body, tap, {

@@ -7,6 +7,7 @@
 import type { GatewayError } from "../errors/gateway-error.ts";
 import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
 import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
+import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import {
   type AnthropicToOpenAiStreamOptions,
   createAnthropicEventTranslator,
@@ -44,13 +45,13 @@ export function createAnthropicToOpenAiStream(options: AnthropicToOpenAiStreamOp
       render(events.fail({ reason, providerType: null, providerMessage: null }), out);
       return;
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
+    // Depth-checked before the parse: no later walk or serialization of it can overflow.
+    const parsed = parseUpstreamJson(event.data);
+    if (!parsed.ok) {
       render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
       return;
     }
+    const data = parsed.value;
     // One policy on every ingress (docs/api.md): an event that is no object, or names no string type, is unreadable.
     if (!isJsonObject(data) || (data.type !== undefined && typeof data.type !== "string")) {
       render(events.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);

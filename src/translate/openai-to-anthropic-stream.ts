@@ -8,6 +8,7 @@ import type { GatewayError } from "../errors/gateway-error.ts";
 import type { AnthropicStreamEvent } from "../wire/anthropic/anthropic-types.ts";
 import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
 import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
+import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { isAbsent, isJsonObject } from "./json-object.ts";
 import {
   createOpenAiChunkTranslator,
@@ -45,13 +46,13 @@ export function createOpenAiToAnthropicStream(
       render(chunks.done(), out);
       return;
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
+    // Depth-checked before the parse: no later walk or serialization of it can overflow.
+    const parsed = parseUpstreamJson(event.data);
+    if (!parsed.ok) {
       render(chunks.fail({ reason: "invalid_event", providerType: null, providerMessage: null }), out);
       return;
     }
+    let data = parsed.value;
     // A host that names its error event may send the bare error object.
     if (event.event === "error" && !(isJsonObject(data) && "error" in data)) data = { error: data };
     // One policy on every ingress (docs/api.md): a chunk whose `choices` is no array is unreadable.

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { checkJsonDepth } from "../../src/http/plugins/check-json-depth.ts";
+import { checkJsonDepth } from "../../src/wire/check-json-depth.ts";
 
 /** The nesting depth of a parsed value, without recursion. */
 function depthOf(value: unknown): number {

@@ -28,6 +28,12 @@ export const FAILURE_MODES = [
   "error-event",
   /** Streamed only: a valid event, then an unterminated event of key-shaped characters (the key at both ends), then a reset (or a stall). */
   "unterminated",
+  /**
+   * The key hidden from byte searches: JSON-escaped (`\u0065rror`, one key character as `\uXXXX`) or outside
+   * any error field. Streamed: such events between a valid head and tail; non-streamed: a 401 written so;
+   * live: such Results and Metadata frames, then a normal close.
+   */
+  "escaped-echo",
 ] as const;
 
 export type FailureMode = (typeof FAILURE_MODES)[number];
@@ -52,6 +58,7 @@ export const LIVE_MODES: ReadonlySet<FailureMode> = new Set([
   "malformed",
   "reset",
   "error-event",
+  "escaped-echo",
 ]);
 
 export interface HostileRequest {
@@ -297,6 +304,30 @@ function keyShaped(key: string, size: number): string {
   return `${key}${filler.repeat(Math.ceil(run / filler.length)).slice(0, run)}${key}`;
 }
 
+/** The key as JSON string content with one character (the 9th, or the first of a short key) as `\uXXXX`. */
+export function escapedKey(key: string): string {
+  const at = key.length > 8 ? 8 : 0;
+  const hex = key.charCodeAt(at).toString(16).padStart(4, "0");
+  const json = (text: string) => JSON.stringify(text).slice(1, -1);
+  return `${json(key.slice(0, at))}\\u${hex}${json(key.slice(at + 1))}`;
+}
+
+/** Stream events that quote the key where a byte search for the key or for `"error"` misses it. */
+function escapedEvents(request: HostileRequest): string {
+  const hidden = escapedKey(request.key);
+  if (request.protocol === "anthropic") {
+    return (
+      `event: error\ndata: {"type":"\\u0065rror","\\u0065rror":{"type":"authentication_error","message":"invalid x-api-key ${hidden}"}}\n\n` +
+      `event: ping\ndata: {"type":"ping","detail":"${request.key}"}\n\n`
+    );
+  }
+  return (
+    `data: {"\\u0065rror":{"message":"Incorrect API key provided: ${hidden}","type":"invalid_request_error"}}\n\n` +
+    `data: {"detail":"Incorrect API key provided: ${request.key}"}\n\n` +
+    `data: {"id":"chatcmpl-hostile","choices":[],"detail":"${hidden}"}\n\n`
+  );
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -391,6 +422,18 @@ export async function startHostileUpstream(options: HostileUpstreamOptions): Pro
         res.end(streamHead(request) + streamErrorEvent(request));
         return;
       }
+      case "escaped-echo": {
+        if (!stream) {
+          const hidden = escapedKey(request.key);
+          const body = `{"\\u0065rror":{"message":"Incorrect API key provided: ${hidden}","type":"${hidden}","code":"${hidden}"},"type":"\\u0065rror","err_msg":"${hidden}"}`;
+          res.writeHead(401, { ...json, "content-length": Buffer.byteLength(body) });
+          res.end(body);
+          return;
+        }
+        res.writeHead(200, sse);
+        res.end(streamHead(request) + escapedEvents(request) + streamTail(request));
+        return;
+      }
       case "unterminated": {
         res.writeHead(200, { ...echoHeaders(request), ...sse });
         res.write(streamHead(request));
@@ -460,6 +503,14 @@ export async function startHostileUpstream(options: HostileUpstreamOptions): Pro
           }),
         );
         ws.close(1011, reason);
+      } else if (mode === "escaped-echo") {
+        const hidden = escapedKey(request.key);
+        ws.send(
+          `{"type":"Results","channel":{"alternatives":[{"transcript":"${hidden}","confidence":1,"words":[]}]},"is_final":true}`,
+        );
+        ws.send(`{"type":"Results","detail":"${request.key}"}`);
+        ws.send(`{"type":"Metadata","\\u0065rror":"${hidden}"}`);
+        ws.close(1000);
       } else if (mode === "malformed") {
         ws.send(`{not json ${echoOf(request)}`);
         ws.send(Buffer.from(`binary ${echoOf(request)}`));

@@ -90,12 +90,21 @@ function formsOf(secret: string): string[] {
 const SECRETS = [...Object.values(USER_KEYS), ...Object.values(OPERATOR_KEYS), PEPPER, ADMIN];
 const gatewayTokens: string[] = [];
 
-/** The first canary `text` holds, with some context, or null. */
-function findCanary(text: string): string | null {
+/** `text` with every JSON `\uXXXX` escape decoded: a canary hidden behind escapes is what a client's JSON.parse reads. */
+function decodeJsonEscapes(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+}
+
+/** The first canary `text` holds (as sent, or with its JSON escapes decoded), with some context, or null. */
+function findCanary(raw: string): string | null {
   const needles = [...SECRETS.flatMap(formsOf), ...gatewayTokens, ...MARKERS, ...MORE_MARKERS];
-  for (const needle of needles) {
-    const at = text.indexOf(needle);
-    if (at >= 0) return `"${needle}" in …${text.slice(Math.max(0, at - 160), at + needle.length + 80)}…`;
+  for (const text of [raw, decodeJsonEscapes(raw)]) {
+    for (const needle of needles) {
+      const at = text.indexOf(needle);
+      if (at >= 0) return `"${needle}" in …${text.slice(Math.max(0, at - 160), at + needle.length + 80)}…`;
+    }
   }
   return null;
 }

@@ -53,3 +53,37 @@ test("an upstream failure after a partial event: the whole events, then the erro
   await ended;
   assert.equal(out.join(""), first + failureEvent(failure));
 });
+
+/** CPU milliseconds to write one event of `size` bytes into a fresh tap in `piece`-byte writes. */
+function cpuOfOneEvent(size: number, piece: number): number {
+  const tap = createUsageTap({ stripUsageChunk: false, onUsage: () => {}, failureEvent, redact: (t) => t });
+  let failed = false;
+  tap.on("data", () => {});
+  tap.once(STREAM_FAILED, () => {
+    failed = true;
+  });
+  const before = process.cpuUsage();
+  tap.write(Buffer.from('data: {"choices":[{"delta":{"content":"'));
+  const bytes = Buffer.alloc(piece, 0x61);
+  for (let sent = 0; sent < size; sent += piece) tap.write(bytes);
+  tap.write(Buffer.from('"}}]}\n\n'));
+  const used = process.cpuUsage(before);
+  assert.equal(failed, false);
+  tap.destroy();
+  return (used.user + used.system) / 1000;
+}
+
+/** The least CPU of three runs (GC and a shared machine only ever add). */
+const leastOf3 = (size: number): number =>
+  Math.min(cpuOfOneEvent(size, 64), cpuOfOneEvent(size, 64), cpuOfOneEvent(size, 64));
+
+test("a partial event costs linear work: 8x the bytes in 64-byte writes costs about 8x, not 64x (review finding 1)", () => {
+  cpuOfOneEvent(64 * 1024, 64); // warm up
+  const small = leastOf3(64 * 1024);
+  const large = leastOf3(512 * 1024);
+  // Linear: ~8x. Quadratic (every write copies and rescans the waiting event): ~64x.
+  assert.ok(
+    large < 24 * Math.max(small, 5), // a floor: CPU time is counted in clock ticks
+    `64 KiB: ${small.toFixed(1)} ms, 512 KiB: ${large.toFixed(1)} ms of CPU`,
+  );
+});

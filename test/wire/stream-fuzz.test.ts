@@ -4,13 +4,15 @@
  * valid events mixed with error events quoting a canary key, unreadable and oversized events, invalid
  * UTF-8, LF/CR/CRLF line ends and an unterminated tail, cut at random boundaries. Asserted: nothing
  * escapes as a throw or a stream error, the same stream chunked differently gives the same output, every
- * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary byte leaves.
+ * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
+ * sent or JSON-escaped (the taps also get canaries hidden behind `\uXXXX` escapes or outside error fields).
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { GatewayError } from "../../src/errors/gateway-error.ts";
+import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
 import { redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 import { createAnthropicToOpenAiStream } from "../../src/translate/anthropic-to-openai-stream.ts";
@@ -28,6 +30,7 @@ const CANARY = "sk-canary-fuzz-0123456789ABCDEFwxyz";
 const TAP_CAP = 4096;
 const secrets = [new SecretKey(CANARY)];
 const redact = (text: string) => redactSecrets(text, secrets);
+const quotesKey = createKeyQuoteCheck(secrets);
 
 const openAiFailure = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
 const anthropicFailure = (failure: GatewayError) =>
@@ -81,6 +84,46 @@ const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Pieces> = {
   ],
 };
 
+/** The canary with its character at `index` as a JSON `\uXXXX` escape (the same string once parsed). */
+const escapeAt = (index: number) =>
+  `${CANARY.slice(0, index)}\\u${CANARY.charCodeAt(index).toString(16).padStart(4, "0")}${CANARY.slice(index + 1)}`;
+
+/** `text` with every JSON `\uXXXX` escape decoded (what a client's JSON.parse reads). */
+const decodeJsonEscapes = (text: string) =>
+  text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+
+/**
+ * The canary hidden from byte searches (review findings 2, 3): an escaped `error` name, one escaped key
+ * character (anywhere, right after the prefix included), no error field, a conforming event.
+ */
+const HIDDEN: Record<Dialect, fc.Arbitrary<Pieces>> = {
+  openai: fc
+    .nat({ max: CANARY.length - 1 })
+    .chain((at) =>
+      fc.constantFrom<Pieces>(
+        [`data: {"\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
+        [`data: {"error":{"message":"bad key ${escapeAt(at)}","type":"x"}}\n\n`],
+        [`data: {"detail":"bad key ${escapeAt(at)}"}\n\n`],
+        [`data: {"detail":"bad key ${CANARY}"}\n\n`],
+        [`data: {"id":"c","choices":[],"${escapeAt(at)}":1}\n\n`],
+        [`data: {"id":"c","choices":[],"note":"${CANARY}"}\n\n`],
+      ),
+    ),
+  anthropic: fc
+    .nat({ max: CANARY.length - 1 })
+    .chain((at) =>
+      fc.constantFrom<Pieces>(
+        [`event: error\ndata: {"type":"\\u0065rror","\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
+        [`event: error\ndata: {"type":"error","error":{"type":"api_error","message":"${escapeAt(at)}"}}\n\n`],
+        [`event: ping\ndata: {"detail":"${escapeAt(at)}","type":"ping"}\n\n`],
+        [`event: ping\ndata: {"type":"ping","note":"${CANARY}"}\n\n`],
+        [`event: ping\ndata: {"type":"ping","${escapeAt(at)}":1}\n\n`],
+      ),
+    ),
+};
+
 /** Unreadable events (never relayed: the stream ends with invalid_upstream_event instead). */
 const INVALID: Record<Dialect, readonly Pieces[]> = {
   openai: [
@@ -111,8 +154,14 @@ interface Scenario {
   readonly cuts: number[];
 }
 
-function scenario(dialect: Dialect, canaryPlaces: ReadonlyArray<"message" | "type" | "code">, huge: boolean) {
+function scenario(
+  dialect: Dialect,
+  canaryPlaces: ReadonlyArray<"message" | "type" | "code">,
+  huge: boolean,
+  hidden: boolean,
+) {
   const event = fc.oneof(
+    ...(hidden ? [{ weight: 2, arbitrary: HIDDEN[dialect] }] : []),
     { weight: 6, arbitrary: VALID[dialect] },
     { weight: 1, arbitrary: fc.constantFrom(...canaryPlaces).map(ERROR[dialect]) },
     { weight: 1, arbitrary: fc.constantFrom(...INVALID[dialect]) },
@@ -195,6 +244,8 @@ const TARGETS: ReadonlyArray<{
   /** Where a canary may sit in an upstream error and must still never leave. */
   readonly canaryPlaces: ReadonlyArray<"message" | "type" | "code">;
   readonly huge: boolean;
+  /** Whether canaries hidden from byte searches are injected (the pass-through taps' parsed redaction). */
+  readonly hidden: boolean;
 }> = [
   {
     name: "the OpenAI usage tap",
@@ -205,11 +256,13 @@ const TARGETS: ReadonlyArray<{
         onUsage: () => {},
         onText: () => {},
         redact,
+        quotesKey,
         failureEvent: openAiFailure,
         maxEventBytes: TAP_CAP,
       }),
     canaryPlaces: ["message", "type", "code"],
     huge: true,
+    hidden: true,
   },
   {
     name: "the Anthropic usage tap",
@@ -218,11 +271,13 @@ const TARGETS: ReadonlyArray<{
       createAnthropicUsageTap({
         onUsage: () => {},
         redact,
+        quotesKey,
         failureEvent: anthropicFailure,
         maxEventBytes: TAP_CAP,
       }),
     canaryPlaces: ["message", "type"],
     huge: true,
+    hidden: true,
   },
   // The translators keep the provider's message out by default; the provider's type/code in their error
   // event is finding 2 (another branch), so the canary sits in the message here.
@@ -232,6 +287,7 @@ const TARGETS: ReadonlyArray<{
     create: () => createTranslateTransform(createOpenAiToAnthropicStream({ model: "m" }), anthropicFailure),
     canaryPlaces: ["message"],
     huge: false,
+    hidden: false,
   },
   {
     name: "the Anthropic → OpenAI translator",
@@ -243,6 +299,7 @@ const TARGETS: ReadonlyArray<{
       ),
     canaryPlaces: ["message"],
     huge: false,
+    hidden: false,
   },
 ];
 
@@ -250,7 +307,7 @@ for (const target of TARGETS) {
   test(`fuzz: ${target.name} (seeded ${SEED}): no throw, chunk-invariant, framed, capped, no canary`, async () => {
     await fc.assert(
       fc.asyncProperty(
-        scenario(target.dialect, target.canaryPlaces, target.huge),
+        scenario(target.dialect, target.canaryPlaces, target.huge, target.hidden),
         async ({ bytes, cuts }) => {
           const whole = await through(target.create(), [bytes]);
           const pieces = await through(target.create(), split(bytes, cuts));
@@ -262,6 +319,8 @@ for (const target of TARGETS) {
           );
           assertFraming(whole, target.huge ? TAP_CAP : Number.POSITIVE_INFINITY);
           assert.equal(whole.includes(CANARY), false, `canary in ${JSON.stringify(whole)}`);
+          const decoded = decodeJsonEscapes(whole);
+          assert.equal(decoded.includes(CANARY), false, `escaped canary in ${JSON.stringify(whole)}`);
           assert.equal(whole.includes("k".repeat(TAP_CAP)), false, "none of an oversized event leaves");
         },
       ),

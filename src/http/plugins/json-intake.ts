@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../../errors/gateway-error.ts";
-import { checkJsonDepth } from "./check-json-depth.ts";
+import { checkJsonDepth } from "../../wire/check-json-depth.ts";
 
 export function registerJsonIntake(app: FastifyInstance, maxDepth: number): void {
   const parse = app.getDefaultJsonParser("error", "error");

@@ -2,9 +2,13 @@
  * @module wire/openai/create-usage-tap
  * The usage tap over an OpenAI-dialect SSE stream: the upstream's events pass through unchanged while
  * the usage chunk is read (and dropped when the gateway asked for usage on the client's behalf), text is
- * counted for estimates, and an error event is rewritten only when it quotes a key.
+ * counted for estimates, and redaction is decided from the parsed shape: an event that is not a plain
+ * conforming chunk, or holds `"error"` or a `\u` escape, is parsed and its decoded strings redacted;
+ * it is rewritten only when that changed something.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
+import { parseUpstreamJson } from "../parse-upstream-json.ts";
+import { redactSseEvent } from "../redact-sse-event.ts";
 import { countDeltaText } from "./count-delta-text.ts";
 import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
 import { readOpenAiUsage, type TokenUsage } from "./openai-usage.ts";
@@ -19,6 +23,8 @@ export interface UsageTapOptions {
   readonly onText?: (bytes: number) => void;
   /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
   readonly redact?: (text: string) => string;
+  /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
+  readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** How a failure ends the stream (`data: {"error": …}`). */
   readonly failureEvent: FailureEvent;
   /** The most bytes one event may hold; 1 MiB by default. */
@@ -48,39 +54,39 @@ function mayCarryUsage(event: Buffer): boolean {
 }
 
 export function createUsageTap(options: UsageTapOptions): RelayTransform {
+  const { redact } = options;
+  const quotesKey = options.quotesKey ?? (() => false);
+  /** Bytes whose events may need redaction: error text, a JSON escape, a key in play. */
+  const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
+  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event);
   const mayAlter = (chunk: Buffer) =>
-    (options.redact !== undefined && mayCarryError(chunk)) ||
-    (options.stripUsageChunk && mayCarryUsage(chunk));
+    (redact !== undefined && mayQuote(chunk)) || (options.stripUsageChunk && mayCarryUsage(chunk));
   return createSseTap(
-    (event) => {
+    (event, cleared) => {
       if (options.onText !== undefined) {
         const text = countDeltaText(event);
         if (text > 0) options.onText(text);
       }
-      if (options.redact !== undefined && mayCarryError(event)) {
-        const text = decoder.decode(event);
-        const redacted = options.redact(text);
-        if (redacted !== text) return redacted;
-      }
-      if (!mayCarryUsage(event)) return "keep";
+      const redacted =
+        redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
+          ? redactSseEvent(event, redact)
+          : null;
+      const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
+      if (!mayCarryUsage(event)) return kept;
       const data = sseEventData(decoder.decode(event));
-      if (data === null) return "keep";
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        return "keep";
-      }
-      const chunk = parsed as { usage?: unknown; choices?: unknown };
+      if (data === null) return kept;
+      const parsed = parseUpstreamJson(data);
+      if (!parsed.ok) return kept;
+      const chunk = parsed.value as { usage?: unknown; choices?: unknown };
       const usage = readOpenAiUsage(chunk.usage);
-      if (usage === null) return "keep";
+      if (usage === null) return kept;
       options.onUsage(usage);
       const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
-      return options.stripUsageChunk && usageOnly ? "drop" : "keep";
+      return options.stripUsageChunk && usageOnly ? "drop" : kept;
     },
     {
       mayAlter,
-      looksConforming: (event) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event),
+      looksConforming,
       checkEvent: (event) => checkSseEvent(event, isChunk, true),
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),

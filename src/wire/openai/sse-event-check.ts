@@ -1,11 +1,13 @@
 /**
  * @module wire/openai/sse-event-check
  * The checks every relayed SSE event passes (ONE policy on every ingress, docs/api.md): an event over the
- * cap, a line that is no SSE field, or data that is not the dialect's JSON ends the stream with
- * `upstream_error` (`event_too_large`, `invalid_upstream_event`). A cheap byte test clears the usual
- * one-line `data: {…}` event; only what it cannot clear is parsed in full.
+ * cap, a line that is no SSE field, or data that is not the dialect's JSON (or nests deeper than
+ * MAX_UPSTREAM_JSON_DEPTH) ends the stream with `upstream_error` (`event_too_large`,
+ * `invalid_upstream_event`). A cheap byte test clears the usual one-line `data: {…}` event; only what it
+ * cannot clear is parsed in full.
  */
 import { GatewayError } from "../../errors/gateway-error.ts";
+import { parseUpstreamJson } from "../parse-upstream-json.ts";
 
 /** The most bytes one upstream SSE event may hold (a partial event waiting included): 1 MiB. */
 export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
@@ -81,11 +83,8 @@ export function checkSseEvent(
   }
   if (data === null) return null; // a comment or a field-only event: nothing for the client to parse
   if (allowDone && data.trim() === "[DONE]") return null;
-  try {
-    return isValid(JSON.parse(data)) ? null : invalidUpstreamEvent();
-  } catch {
-    return invalidUpstreamEvent();
-  }
+  const parsed = parseUpstreamJson(data);
+  return parsed.ok && isValid(parsed.value) ? null : invalidUpstreamEvent();
 }
 
 /** A JSON object (not null, not an array). */

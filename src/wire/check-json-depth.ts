@@ -1,8 +1,9 @@
 /**
- * @module http/plugins/check-json-depth
- * How deep a JSON text nests, checked in one pass without recursion, so a body nested past the limit is
- * refused before any parser or serializer walks it. Strings are skipped with `indexOf` (they are most of a
- * chat body); a quote's escaping is decided by the backslashes before it, each looked at once: linear.
+ * @module wire/check-json-depth
+ * How deep a JSON text nests, checked in one pass without recursion, so a text nested past the limit (a
+ * client's body, an upstream's answer or stream event) is refused before any parser or serializer walks
+ * it. Strings are skipped with `indexOf` (they are most of a chat body); a quote's escaping is decided by
+ * the backslashes before it, each looked at once: linear.
  */
 
 const OPEN_BRACKET = 0x5b; // [

@@ -1,0 +1,69 @@
+/**
+ * @module bench/sse-tap.bench
+ * The pass-through hot path: a chunk of conforming OpenAI stream events through the usage tap with
+ * redaction armed (a user's key and the operator's in play), whole and cut mid-event, and the slow path
+ * (events with `\u` escapes, parsed and redacted). Baseline in the same run: a bare PassThrough.
+ */
+import { PassThrough, type Transform } from "node:stream";
+import { createKeyQuoteCheck } from "../src/keys/create-key-quote-check.ts";
+import { redactSecrets, SecretKey } from "../src/keys/index.ts";
+import { createUsageTap } from "../src/wire/openai/create-usage-tap.ts";
+import { measure, report } from "./measure.ts";
+
+const OPERATIONS = 5_000;
+const RUNS = 7;
+const secrets = [
+  new SecretKey("sk-bench-operator-0123456789abcdef"),
+  new SecretKey("sk-bench-user-0123456789"),
+];
+const redact = (text: string) => redactSecrets(text, secrets);
+const quotesKey = createKeyQuoteCheck(secrets);
+
+const event = (content: string) =>
+  `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+const words = ["Hello", " there", ", how", " can", " I", " help", " you", " today", "?", " Sure"];
+/** Ten conforming events in one chunk, as providers usually send them. */
+const whole = Buffer.from(words.map(event).join(""));
+/** The same bytes cut into three chunks in the middle of events. */
+const cut = [whole.subarray(0, 333), whole.subarray(333, 1001), whole.subarray(1001)];
+/** Ten events whose text uses `\u` escapes (a host escaping non-ASCII): parsed, redacted, kept. */
+const escaped = Buffer.from(words.map((word) => event(`\\u00e9${word}`)).join(""));
+
+function tap(): Transform {
+  const created = createUsageTap({
+    stripUsageChunk: false,
+    onUsage: () => {},
+    onText: () => {},
+    redact,
+    quotesKey,
+    failureEvent: () => "data: {}\n\n",
+  });
+  created.on("data", () => {});
+  return created;
+}
+
+function writing(stream: Transform, chunks: readonly Buffer[]): () => void {
+  return () => {
+    for (const chunk of chunks) stream.write(chunk);
+  };
+}
+
+const passThrough = new PassThrough();
+passThrough.on("data", () => {});
+const baseline = await measure(
+  "baseline: PassThrough, 10 events in one chunk",
+  OPERATIONS,
+  RUNS,
+  writing(passThrough, [whole]),
+);
+const cases = [
+  await measure("usage tap, 10 conforming events in one chunk", OPERATIONS, RUNS, writing(tap(), [whole])),
+  await measure("usage tap, the same cut mid-event in 3 chunks", OPERATIONS, RUNS, writing(tap(), cut)),
+  await measure(
+    "usage tap, 10 events with \\u escapes (parsed)",
+    OPERATIONS,
+    RUNS,
+    writing(tap(), [escaped]),
+  ),
+];
+report("SSE usage tap (per 10-event chunk)", baseline, cases);

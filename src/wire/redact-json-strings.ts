@@ -1,0 +1,32 @@
+/**
+ * @module wire/redact-json-strings
+ * Redaction of a parsed JSON value: every decoded string (object keys included) goes through the
+ * redactor, so a key hidden by JSON escapes (`\u0065rror`, `sk-\u0061bc…`) is found as the client's
+ * parser will read it. The value's depth is bounded by its parse (parse-upstream-json).
+ */
+
+export interface RedactedJson {
+  readonly value: unknown;
+  /** Whether any string changed: only then is the value re-serialized. */
+  readonly changed: boolean;
+}
+
+export function redactJsonStrings(value: unknown, redact: (text: string) => string): RedactedJson {
+  let changed = false;
+  const text = (input: string): string => {
+    const clean = redact(input);
+    if (clean !== input) changed = true;
+    return clean;
+  };
+  const walk = (node: unknown): unknown => {
+    if (typeof node === "string") return text(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node !== "object" || node === null) return node;
+    // Null prototype: a `__proto__` member stays a member.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [name, member] of Object.entries(node)) out[text(name)] = walk(member);
+    return out;
+  };
+  const clean = walk(value);
+  return { value: clean, changed };
+}
