@@ -28,6 +28,8 @@ function stringEnd(text: string, open: number): number {
 
 /** True when no array or object in `text` nests deeper than `maxDepth` (a top-level object is depth 1). */
 export function checkJsonDepth(text: string, maxDepth: number): boolean {
+  // Nesting past maxDepth takes more than maxDepth opening characters: a shorter text cannot.
+  if (text.length <= maxDepth) return true;
   let depth = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
