@@ -7,38 +7,30 @@ import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { Capability } from "../config/feature-schema.ts";
 import {
-  defaultEgressLimits,
   discard,
   isEgressError,
   toUpstreamFailure,
   type UpstreamBody,
   type UpstreamClient,
   type UpstreamResponse,
-  type UpstreamTimeouts,
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
-import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
-import type { ProviderId } from "../keys/provider-ids.ts";
-import { redactSecrets } from "../keys/redact-secrets.ts";
-import type { SecretKey } from "../keys/secret-key.ts";
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderAdapter, ProviderRegistry } from "../providers/index.ts";
-import {
-  formatRouteHeader,
-  type OperatorProvider,
-  type Route,
-  type RoutingTable,
-  resolveRoute,
-} from "../routing/index.ts";
+import { formatRouteHeader, type Route, resolveRoute } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
+import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
+import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
 import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
 import type { ServedCallSink, ServedOperation } from "./served-call.ts";
+
+export { buildRoutingTable } from "./build-routing-table.ts";
 
 export interface PipelineKitOptions {
   readonly config: GatewayConfig;
@@ -81,37 +73,6 @@ const USER_AGENT = "byok-gateway";
 
 const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
 
-/** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
-const customEndpointTimeouts: UpstreamTimeouts = {
-  connectMs: defaultEgressLimits.connectTimeoutMs,
-  headersMs: defaultEgressLimits.headersTimeoutMs,
-  bodyIdleMs: defaultEgressLimits.bodyIdleTimeoutMs,
-  totalMs: defaultEgressLimits.totalTimeoutMs,
-};
-
-export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegistry): RoutingTable {
-  const providers = new Map<ProviderId, OperatorProvider>();
-  for (const [id, adapter] of registry) {
-    const settings = config.providers[id];
-    providers.set(id, {
-      baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
-      key: id === "custom" ? null : (settings?.apiKey ?? null), // operator keys never go to a user URL
-    });
-  }
-  return { features: config.features, allowDirect: config.routing.allowDirect, providers, registry };
-}
-
-function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeouts {
-  const base = route.guarded ? customEndpointTimeouts : config.upstream.timeouts;
-  const own = route.guarded ? config.egress.timeouts : config.providers[route.provider]?.timeouts;
-  return {
-    connectMs: own?.connectMs ?? base.connectMs,
-    headersMs: own?.headersMs ?? base.headersMs,
-    bodyIdleMs: own?.bodyIdleMs ?? base.bodyIdleMs,
-    totalMs: own?.totalMs ?? base.totalMs,
-  };
-}
-
 /** A JSON object body with its required field, or a 400. */
 export function asObject(body: unknown, required: string): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -138,11 +99,6 @@ function estimate(requestJson: string, textBytes: number): TokenUsage {
     outputTokens: estimateTokens(textBytes),
     cachedInputTokens: 0,
   };
-}
-
-/** Every key in play for a call (the route's, the user's): what upstream text is redacted of. */
-function secretsOf(call: ModelCall, route: Route): SecretKey[] {
-  return [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
 }
 
 export interface RelayedStream {
@@ -446,16 +402,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
       return { status: 200, headers: { ...SSE_HEADERS, ...routeHeader(route) }, body: relayed };
     },
 
-    /** Whether bytes quote a key in play verbatim (one `indexOf` per key): a relay's cheap pre-check. */
-    keyQuoteCheckFor(call: ModelCall, route: Route): (bytes: Uint8Array) => boolean {
-      return createKeyQuoteCheck(secretsOf(call, route));
-    },
-
-    /** Removes every key in play (the route's, the user's) from untrusted upstream text. */
-    redactorFor(call: ModelCall, route: Route): (text: string) => string {
-      const secrets = secretsOf(call, route);
-      return (text) => redactSecrets(text, secrets);
-    },
+    keyQuoteCheckFor,
+    redactorFor,
 
     estimate,
   };

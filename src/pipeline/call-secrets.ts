@@ -1,0 +1,26 @@
+/**
+ * @module pipeline/call-secrets
+ * The keys in play for a call (the route's and every key the user sent): what upstream text is redacted
+ * of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
+ */
+import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
+import { redactSecrets } from "../keys/redact-secrets.ts";
+import type { SecretKey } from "../keys/secret-key.ts";
+import type { Route } from "../routing/index.ts";
+import type { ModelCall } from "./pipeline-types.ts";
+
+/** Every key in play for a call (the route's, the user's). */
+export function secretsOf(call: ModelCall, route: Route): SecretKey[] {
+  return [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+}
+
+/** Removes every key in play from untrusted upstream text. */
+export function redactorFor(call: ModelCall, route: Route): (text: string) => string {
+  const secrets = secretsOf(call, route);
+  return (text) => redactSecrets(text, secrets);
+}
+
+/** Whether bytes quote a key in play verbatim (one `indexOf` per key): a relay's cheap pre-check. */
+export function keyQuoteCheckFor(call: ModelCall, route: Route): (bytes: Uint8Array) => boolean {
+  return createKeyQuoteCheck(secretsOf(call, route));
+}
