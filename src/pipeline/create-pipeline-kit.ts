@@ -28,9 +28,11 @@ import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
-import type { ServedCallSink, ServedOperation } from "./served-call.ts";
+import { failureOf, type ServedCallSink, type ServedOperation } from "./served-call.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
+export { asObject } from "./parse-json-object.ts";
+export { failureOf } from "./served-call.ts";
 
 export interface PipelineKitOptions {
   readonly config: GatewayConfig;
@@ -72,25 +74,6 @@ export interface CallOutcome {
 const USER_AGENT = "byok-gateway";
 
 const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
-
-/** A JSON object body with its required field, or a 400. */
-export function asObject(body: unknown, required: string): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new GatewayError("invalid_request", { message: "The request body must be a JSON object." });
-  }
-  const record = body as Record<string, unknown>;
-  if (record[required] === undefined) {
-    throw new GatewayError("invalid_request", { message: `\`${required}\` is required.`, param: required });
-  }
-  return record;
-}
-
-/** The status and outcome a failed call is reported with. */
-export function failureOf(error: unknown): { status: number; outcome: string } {
-  return isGatewayError(error)
-    ? { status: error.status, outcome: error.type }
-    : { status: 499, outcome: "client_aborted" };
-}
 
 /** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */
 function estimate(requestJson: string, textBytes: number): TokenUsage {

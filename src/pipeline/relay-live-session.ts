@@ -19,8 +19,7 @@ import {
   relayedCloseCode,
 } from "../wire/deepgram/live-close-codes.ts";
 import { readLiveDuration } from "../wire/deepgram/read-listen-duration.ts";
-import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
-import { redactJsonStrings } from "../wire/redact-json-strings.ts";
+import { redactLiveMessage } from "../wire/deepgram/redact-live-message.ts";
 import type { PipelineKit } from "./create-pipeline-kit.ts";
 import type { LiveSession } from "./open-live-session.ts";
 
@@ -79,19 +78,6 @@ const UNCHARGED_LIMIT_SECONDS = 1;
 
 function droppedReason(provider: string): string {
   return closeReason(`upstream_error: ${provider}: the live connection dropped.`);
-}
-
-const ESCAPE = Buffer.from("\\u");
-
-/**
- * Results and Metadata (the bulk of the traffic) lead with their type and carry no provider text: such a
- * frame passes unparsed only when it also holds no `\u` escape (which could hide a key) and quotes no key
- * in play (`quotesKey`, one `indexOf` per key); anything else is parsed and redacted.
- */
-function isTranscript(data: Buffer, quotesKey: (bytes: Uint8Array) => boolean): boolean {
-  const head = data.subarray(0, 48);
-  if (!head.includes('"Results"') && !head.includes('"Metadata"')) return false;
-  return data.indexOf(ESCAPE) === -1 && !quotesKey(data);
 }
 
 /** The outcome recorded for a client's close code. */
@@ -164,26 +150,6 @@ export function relayLiveSession(
     charge();
   });
 
-  /**
-   * The provider's own text (errors, warnings) may quote a key: redacted; transcripts pass untouched.
-   * Deepgram's live API sends only JSON text: a binary frame is not its protocol and is never relayed
-   * (null), since its bytes could not be read to redact them.
-   */
-  function fromProvider(data: Buffer, isBinary: boolean): Buffer | null {
-    if (isBinary) return null;
-    if (isTranscript(data, quotesKey)) return data;
-    const text = data.toString("utf8");
-    // JSON (depth-checked): its decoded strings are redacted, keys included, and re-serialized only when
-    // something changed; any other text is redacted as text.
-    const parsed = parseUpstreamJson(text);
-    if (parsed.ok) {
-      const redacted = redactJsonStrings(parsed.value, redact);
-      return redacted.changed ? Buffer.from(JSON.stringify(redacted.value), "utf8") : data;
-    }
-    const clean = redact(text);
-    return clean === text ? data : Buffer.from(clean, "utf8");
-  }
-
   // Bytes sent and not yet written, each way. Past the limit towards the provider, the client is not
   // read; past it towards the client, neither side is (unread results must not let audio keep flowing).
   let upQueued = 0;
@@ -237,7 +203,7 @@ export function relayLiveSession(
   });
   provider.on("message", (data, isBinary) => {
     if (ended || client.readyState !== OPEN) return;
-    const outgoing = fromProvider(data, isBinary);
+    const outgoing = redactLiveMessage(data, isBinary, redact, quotesKey);
     if (outgoing === null) return;
     const size = outgoing.length;
     downQueued += size;

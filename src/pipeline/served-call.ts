@@ -2,6 +2,7 @@
  * @module pipeline/served-call
  * What one model call did, reported when it ends: the input metering and metrics account from.
  */
+import { isGatewayError } from "../errors/gateway-error.ts";
 import type { Operation } from "../providers/index.ts";
 import type { Route } from "../routing/index.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
@@ -28,3 +29,10 @@ export interface ServedCall {
 export type ServedOperation = Operation | "messages";
 
 export type ServedCallSink = (call: ServedCall) => void;
+
+/** The status and outcome a failed call is reported with (a client's own abort is 499 `client_aborted`). */
+export function failureOf(error: unknown): { status: number; outcome: string } {
+  return isGatewayError(error)
+    ? { status: error.status, outcome: error.type }
+    : { status: 499, outcome: "client_aborted" };
+}
