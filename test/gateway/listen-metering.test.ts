@@ -103,16 +103,33 @@ describe("live metering from what the gateway relayed", () => {
       const connection = await opened;
       const served = servedOf(env, user);
       live.ws.pause(); // reads nothing: results pile up towards it
-      // One-sample frames: each is answered with a result hundreds of times its size, so the results
-      // fill every socket buffer towards the client long before the audio is all sent. Loopback's
-      // receive buffer may grow to 32 MiB (tcp_rmem) before the gateway sees any backlog: about 4 s of
-      // this audio's results; 16 s leaves the rest no room to hide in.
+      // Every 20 ms frame is answered with a result of 256 KiB: were the audio all relayed, 200 MiB of
+      // results would have to fit in the socket buffers towards the client (loopback's grow to tens of
+      // MiB at most), so the gateway must stop reading the audio long before its end.
+      env.fake.setLiveResultPadding(256 * 1024);
       const SECONDS = 16;
-      const frames = chunks(pcm16Sine({ seconds: SECONDS }), 2);
-      await pump(live.ws, frames);
-      // Either the provider receives all of it (the client's audio kept being read), or the session ends
-      // first: its audio stopped being read, so the gateway's idle limit closed it.
-      await connection.until((c) => c.bytes === SECONDS * BYTES_PER_SECOND).catch(() => {});
+      const frames = chunks(pcm16Sine({ seconds: SECONDS }), 640);
+      try {
+        // Half a second at a time, the next only once the provider has all of the last: the audio keeps
+        // coming for as long as the gateway reads it. When it stops reading, the batch never arrives
+        // and the gateway's idle limit ends the session (the provider's socket settles).
+        let sent = 0;
+        for (let at = 0; at < frames.length; at += 25) {
+          for (const frame of frames.slice(at, at + 25)) {
+            live.ws.send(frame);
+            sent += frame.length;
+          }
+          const delivered = await connection
+            .until((c) => c.bytes >= sent)
+            .then(
+              () => true,
+              () => false,
+            );
+          if (!delivered) break;
+        }
+      } finally {
+        env.fake.setLiveResultPadding(0);
+      }
       const relayed = connection.bytes / BYTES_PER_SECOND;
       assert.ok(
         relayed < SECONDS,

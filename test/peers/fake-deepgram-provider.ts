@@ -109,6 +109,8 @@ export interface FakeDeepgram {
   failNextLive(status: number, body: unknown): void;
   /** Sets how long every live server message (and the close after CloseStream) waits from now on. */
   setLiveReplyDelay(ms: number): void;
+  /** Pads every live `Results` with this many bytes (a provider whose answers outweigh the audio). */
+  setLiveResultPadding(bytes: number): void;
   /** Closes every open live socket from the server side. */
   closeAll(code: number, reason: string): void;
   close(): Promise<void>;
@@ -316,6 +318,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
   const restFailures: Array<{ status: number; body: unknown }> = [];
   const liveFailures: Array<{ status: number; body: unknown }> = [];
   let replyDelayMs = options.liveReplyDelayMs ?? 0;
+  let resultPadding = "";
   /** Runs now, or after the configured reply delay (in order: equal delays fire in order). */
   const later = (action: () => void): void => {
     if (replyDelayMs > 0) setTimeout(action, replyDelayMs);
@@ -589,6 +592,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
           request_id: id,
           model_info: { name: model, version: MODEL_VERSION, arch: "fake" },
           model_uuid: MODEL_UUID,
+          ...(resultPadding === "" ? {} : { padding: resultPadding }),
         },
       });
     }
@@ -731,6 +735,9 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
     },
     failNextLive(status, body) {
       liveFailures.push({ status, body });
+    },
+    setLiveResultPadding(bytes) {
+      resultPadding = "x".repeat(bytes);
     },
     setLiveReplyDelay(ms) {
       replyDelayMs = ms;
