@@ -8,6 +8,7 @@ import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
+import { registerInFlightCount } from "./plugins/count-in-flight.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
@@ -55,10 +56,9 @@ export async function createGatewayServer(
   // `service_unavailable`/`shutting_down` error event in its dialect, a pending answer is a 503) and, a
   // moment later, any connection still open is closed. Once nothing is in flight, every connection still
   // open is closed, including keep-alive sockets that never sent a request.
-  let inFlight = 0;
   let deadline: NodeJS.Timeout | undefined;
   const closeLeftovers = () => {
-    if (closing && inFlight === 0) {
+    if (closing && inFlight.total() === 0) {
       clearTimeout(deadline);
       app.server.closeAllConnections();
     }
@@ -71,14 +71,7 @@ export async function createGatewayServer(
     );
     setTimeout(() => app.server.closeAllConnections(), CUT_GRACE_MS).unref();
   };
-  app.addHook("onRequest", (_request, reply, done) => {
-    inFlight++;
-    reply.raw.once("close", () => {
-      inFlight--;
-      closeLeftovers();
-    });
-    done();
-  });
+  const inFlight = registerInFlightCount(app, closeLeftovers);
   app.addHook("onClose", async () => {
     closing = true;
   });
@@ -93,7 +86,7 @@ export async function createGatewayServer(
     done(null, payload);
   });
 
-  registerConnectionTimeouts(app);
+  registerConnectionTimeouts(app, inFlight);
   registerErrorEnvelope(app);
   registerJsonIntake(app, byok.config.server.maxJsonDepth);
   registerRequestGuards(app, byok);

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { GatewayConfig } from "../../config/config-schema.ts";
+import type { InFlight } from "./count-in-flight.ts";
 
 type ServerSettings = GatewayConfig["server"];
 
@@ -39,15 +40,8 @@ export function connectionTimeoutOptions(settings: ServerSettings): Pick<
  * An idle socket is closed unless a request on it is still being answered: a quiet stream (a model
  * thinking) is left to the egress limits. A keep-alive socket's idle time-out lands here too.
  */
-export function registerConnectionTimeouts(app: FastifyInstance): void {
-  const answering = new WeakMap<object, number>();
-  app.addHook("onRequest", (request, reply, done) => {
-    const socket = request.raw.socket;
-    answering.set(socket, (answering.get(socket) ?? 0) + 1);
-    reply.raw.once("close", () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
-    done();
-  });
+export function registerConnectionTimeouts(app: FastifyInstance, inFlight: InFlight): void {
   app.server.on("timeout", (socket) => {
-    if ((answering.get(socket) ?? 0) === 0) socket.destroy();
+    if (inFlight.on(socket) === 0) socket.destroy();
   });
 }

@@ -1,0 +1,31 @@
+/**
+ * @module http/plugins/count-in-flight
+ * Requests being answered, in all and per connection, counted by one hook: graceful close waits for the
+ * total, and the idle-socket time-out spares a connection that is still answering one.
+ */
+import type { FastifyInstance } from "fastify";
+
+export interface InFlight {
+  /** Requests being answered on the whole server. */
+  total(): number;
+  /** Requests being answered on one connection. */
+  on(socket: object): number;
+}
+
+/** Counts every request from its arrival until its response closes; `onSettled` runs after each. */
+export function registerInFlightCount(app: FastifyInstance, onSettled: () => void): InFlight {
+  let total = 0;
+  const bySocket = new WeakMap<object, number>();
+  app.addHook("onRequest", (request, reply, done) => {
+    const socket = request.raw.socket;
+    total++;
+    bySocket.set(socket, (bySocket.get(socket) ?? 0) + 1);
+    reply.raw.once("close", () => {
+      total--;
+      bySocket.set(socket, (bySocket.get(socket) ?? 1) - 1);
+      onSettled();
+    });
+    done();
+  });
+  return { total: () => total, on: (socket) => bySocket.get(socket) ?? 0 };
+}
