@@ -1,7 +1,8 @@
 /**
  * @module test/support/tcp-proxy
  * A loopback TCP proxy a test controls, between the gateway and a real service: passes bytes, or cuts every
- * connection, refuses new ones, or stalls them (accepted, never answered) to play an outage.
+ * connection, refuses new ones, stalls them (accepted, never answered), or mutes the service's replies on
+ * the open ones (a request arrives and is done, its answer is lost) to play an outage.
  */
 import { once } from "node:events";
 import net from "node:net";
@@ -13,6 +14,8 @@ export interface TcpProxy {
   readonly port: number;
   /** What new connections get from now on. */
   setMode(mode: ProxyMode): void;
+  /** While muted, the service's bytes on every connection are discarded (what the client sends still arrives). */
+  mute(muted: boolean): void;
   /** Destroys every open connection (both sides); returns how many were cut. */
   cutAll(): number;
   /** Connections accepted so far. */
@@ -23,6 +26,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyMode = "pass";
   let accepted = 0;
+  let muted = false;
   const open = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     open.add(socket);
@@ -40,7 +44,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const upstream = net.connect(target);
     track(upstream);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on("data", (chunk: Buffer) => {
+      if (!muted) client.write(chunk);
+    });
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -52,6 +58,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port: address.port,
     setMode(next) {
       mode = next;
+    },
+    mute(next) {
+      muted = next;
     },
     cutAll() {
       const count = open.size;
