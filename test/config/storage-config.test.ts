@@ -1,4 +1,5 @@
 /**
+ * @module test/config/storage-config.test
  * The `storage` section: SQLite by default, PostgreSQL when a URL is set (file or BYOK_DATABASE_URL, kept
  * as a secret), the pool's defaults and bounds, and the removed `store` section named with its new key.
  */

@@ -37,6 +37,9 @@ async function startBehindProxy(metering: Record<string, number>): Promise<Outag
         },
       },
       metering,
+      // Operator-served calls check a quota in the store on every call.
+      plans: { pro: { limits: [{ meter: "requests", period: "month", limit: 1000 }] } },
+      defaultPlan: "pro",
     },
   });
   after(async () => {
@@ -67,9 +70,12 @@ test("PostgreSQL away: 503 store_unavailable, /readyz fails, BYOK calls go on in
   const { byok } = env.gateway;
   const own = await env.user({ openai: USER_KEY });
   const fresh = await env.user(); // created, never seen by the authenticator's cache
+  const metered = await env.user(); // operator-served: its token gets cached, its quota never is
   assert.equal((await chat(outage, own.token, own.headers)).status, 200);
+  assert.equal((await chat(outage, metered.token)).status, 200);
   await byok.usage.flush();
   assert.equal(await usageRows(schema, own.id), 1);
+  assert.equal(await usageRows(schema, metered.id), 1);
 
   // Down: pooled connections cut (their `error` events must not crash the process), new ones stall.
   proxy.setMode("stall");
@@ -79,6 +85,9 @@ test("PostgreSQL away: 503 store_unavailable, /readyz fails, BYOK calls go on in
   const refused = await chat(outage, fresh.token);
   assert.equal(refused.status, 503);
   assert.equal(errorOf(refused).type, "store_unavailable");
+  const quota = await chat(outage, metered.token);
+  assert.equal(quota.status, 503, "a quota that cannot be checked refuses the operator-served call");
+  assert.equal(errorOf(quota).type, "store_unavailable");
   const admin = await call(env.gateway, "POST", "/admin/users", {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     body: { id: "made-while-down" },

@@ -1,4 +1,5 @@
 /**
+ * @module test/store/postgres-counters-across-processes.test
  * Quota counters stay exact when several processes (replicas) charge one PostgreSQL schema at once: each
  * charge locks its counter rows in one order inside a transaction, which one event loop alone never tests.
  */

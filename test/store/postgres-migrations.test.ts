@@ -1,4 +1,5 @@
 /**
+ * @module test/store/postgres-migrations.test
  * PostgreSQL migrations: versioned, run once, rolled back whole when one fails, and safe when several
  * replicas open a fresh schema at the same moment (the advisory lock makes the others wait, then find nothing to do).
  */
