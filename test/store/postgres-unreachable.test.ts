@@ -26,7 +26,7 @@ test("opening fails with store_unavailable while connections are refused; an ope
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
   after(() => proxy.close());
   const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${proxy.port}${new URL(schema.url).pathname}`;
-  const options = { url, schema: schema.schema, connectTimeoutMs: 500, statementTimeoutMs: 500 };
+  const options = { url, schema: schema.schema, connectTimeoutMs: 2000, statementTimeoutMs: 2000 };
 
   proxy.setMode("refuse");
   const faults: Error[] = [];
