@@ -1,6 +1,6 @@
 /**
  * @module test/store/reservation-properties
- * Random sequences of reserve, settle, renew, sweep and clock moves against the SQLite counters, checked step by
+ * Random sequences of reserve, settle, renew, sweep and clock moves against the SQLite and PostgreSQL counters, checked step by
  * step against a plain model: committed never negative, reserved equals the live leases, every refusal
  * classified `spent` or `held` exactly as the model says. Seeded; time-bounded generously, and an
  * interrupted run fails (never a silently smaller sample).
@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { createSqliteStore } from "../../src/store/index.ts";
+import { createPostgresStore, createSqliteStore, type Store } from "../../src/store/index.ts";
+import { createTestSchema } from "../support/postgres.ts";
 import { counterKey } from "./counter-conformance.ts";
 
 const SEED = 1212;
@@ -17,6 +18,32 @@ const LIMIT = 20;
 const LEASE_MS = 20;
 /** Every one of these runs is checked (time-bounded generously, and an interrupt is a failure). */
 const RUNS = 150;
+
+interface Subject {
+  readonly name: string;
+  readonly open: () => Promise<{ readonly store: Store; readonly cleanUp: () => Promise<void> }>;
+  /** Fewer on a server: every step is a round trip (and the machine is shared). */
+  readonly runs: number;
+}
+
+const subjects: Subject[] = [
+  {
+    name: "SQLite",
+    runs: RUNS,
+    open: async () => ({ store: createSqliteStore({ path: ":memory:" }), cleanUp: async () => undefined }),
+  },
+  {
+    name: "PostgreSQL",
+    runs: 100,
+    open: async () => {
+      const schema = await createTestSchema();
+      return {
+        store: await createPostgresStore({ url: schema.url, schema: schema.schema }),
+        cleanUp: () => schema.drop(),
+      };
+    },
+  },
+];
 
 type Step =
   | { readonly kind: "reserve"; readonly amount: number; readonly fit: number }
@@ -44,86 +71,96 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("sweep" as const) }),
 );
 
-test("reservations follow the model under random reserve / settle / expire sequences", async () => {
-  const store = createSqliteStore({ path: ":memory:" });
-  let run = 0;
-  try {
-    await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
-        run += 1;
-        const key = counterKey(`property-${run}`, "tokens");
-        let now = Date.UTC(2026, 0, 1);
-        let committed = 0;
-        const live = new Map<string, { amount: number; expiresAt: number }>();
-        const ids: string[] = [];
-        const reservedAt = (at: number) =>
-          [...live.values()]
-            .filter((lease) => lease.expiresAt > at)
-            .reduce((sum, lease) => sum + lease.amount, 0);
+for (const subject of subjects) {
+  test(`${subject.name}: reservations follow the model under random reserve / settle / expire sequences`, async () => {
+    const { store, cleanUp } = await subject.open();
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+          run += 1;
+          const key = counterKey(`property-${run}`, "tokens");
+          let now = Date.UTC(2026, 0, 1);
+          let committed = 0;
+          const live = new Map<string, { amount: number; expiresAt: number }>();
+          const ids: string[] = [];
+          const reservedAt = (at: number) =>
+            [...live.values()]
+              .filter((lease) => lease.expiresAt > at)
+              .reduce((sum, lease) => sum + lease.amount, 0);
 
-        for (const [index, next] of steps.entries()) {
-          if (next.kind === "reserve") {
-            const id = `r-${run}-${index}`;
-            const reserved = reservedAt(now);
-            const result = await store.counters.reserve(
-              id,
-              [{ key, amount: next.amount, fit: next.fit, limit: LIMIT }],
-              { now, expiresAt: now + LEASE_MS },
-            );
-            if (committed + next.fit > LIMIT) {
-              assert.deepEqual(result, {
-                ok: false,
-                key,
-                reason: "spent",
-                committed,
-                reserved,
-                limit: LIMIT,
-              });
-            } else if (committed + reserved + next.fit > LIMIT) {
-              assert.deepEqual(result, { ok: false, key, reason: "held", committed, reserved, limit: LIMIT });
+          for (const [index, next] of steps.entries()) {
+            if (next.kind === "reserve") {
+              const id = `r-${run}-${index}`;
+              const reserved = reservedAt(now);
+              const result = await store.counters.reserve(
+                id,
+                [{ key, amount: next.amount, fit: next.fit, limit: LIMIT }],
+                { now, expiresAt: now + LEASE_MS },
+              );
+              if (committed + next.fit > LIMIT) {
+                assert.deepEqual(result, {
+                  ok: false,
+                  key,
+                  reason: "spent",
+                  committed,
+                  reserved,
+                  limit: LIMIT,
+                });
+              } else if (committed + reserved + next.fit > LIMIT) {
+                assert.deepEqual(result, {
+                  ok: false,
+                  key,
+                  reason: "held",
+                  committed,
+                  reserved,
+                  limit: LIMIT,
+                });
+              } else {
+                assert.deepEqual(result, { ok: true });
+                if (next.amount > 0) live.set(id, { amount: next.amount, expiresAt: now + LEASE_MS });
+                ids.push(id);
+              }
+            } else if (next.kind === "settle") {
+              const id = ids.length === 0 ? "unknown" : ids[next.pick % ids.length]!;
+              await store.counters.settle(id, [{ key, delta: next.delta }]);
+              live.delete(id);
+              committed = Math.max(0, committed + next.delta);
+            } else if (next.kind === "renew") {
+              const id = ids.length === 0 ? "unknown" : ids[next.pick % ids.length]!;
+              const lease = live.get(id);
+              const renewed = await store.counters.renew(id, { now, expiresAt: now + LEASE_MS });
+              // Only a lease still live is extended; an ended one stays ended until swept.
+              if (lease !== undefined && lease.expiresAt > now) {
+                lease.expiresAt = Math.max(lease.expiresAt, now + LEASE_MS);
+                assert.equal(renewed, 1, `renew at step ${index}`);
+              } else {
+                assert.equal(renewed, 0, `renew at step ${index}`);
+              }
+            } else if (next.kind === "advance") {
+              now += next.ms;
             } else {
-              assert.deepEqual(result, { ok: true });
-              if (next.amount > 0) live.set(id, { amount: next.amount, expiresAt: now + LEASE_MS });
-              ids.push(id);
+              await store.counters.sweepExpired(now);
+              for (const [id, lease] of live) if (lease.expiresAt <= now) live.delete(id);
             }
-          } else if (next.kind === "settle") {
-            const id = ids.length === 0 ? "unknown" : ids[next.pick % ids.length]!;
-            await store.counters.settle(id, [{ key, delta: next.delta }]);
-            live.delete(id);
-            committed = Math.max(0, committed + next.delta);
-          } else if (next.kind === "renew") {
-            const id = ids.length === 0 ? "unknown" : ids[next.pick % ids.length]!;
-            const lease = live.get(id);
-            const renewed = await store.counters.renew(id, { now, expiresAt: now + LEASE_MS });
-            // Only a lease still live is extended; an ended one stays ended until swept.
-            if (lease !== undefined && lease.expiresAt > now) {
-              lease.expiresAt = Math.max(lease.expiresAt, now + LEASE_MS);
-              assert.equal(renewed, 1, `renew at step ${index}`);
-            } else {
-              assert.equal(renewed, 0, `renew at step ${index}`);
-            }
-          } else if (next.kind === "advance") {
-            now += next.ms;
-          } else {
-            await store.counters.sweepExpired(now);
-            for (const [id, lease] of live) if (lease.expiresAt <= now) live.delete(id);
+            const [state] = await store.counters.readState([key], now);
+            assert.deepEqual(state, { committed, reserved: reservedAt(now) }, `after step ${index}`);
+            assert.ok(state!.committed >= 0);
           }
-          const [state] = await store.counters.readState([key], now);
-          assert.deepEqual(state, { committed, reserved: reservedAt(now) }, `after step ${index}`);
-          assert.ok(state!.committed >= 0);
-        }
-      }),
-      // Every run or a failure: an interrupt (a slow machine) fails the test rather than silently checking less.
-      {
-        seed: SEED,
-        numRuns: RUNS,
-        interruptAfterTimeLimit: 30_000,
-        markInterruptAsFailure: true,
-        verbose: 1,
-      },
-    );
-    assert.equal(run, RUNS, "every generated sequence was checked");
-  } finally {
-    await store.close();
-  }
-});
+        }),
+        // Every run or a failure: an interrupt (a slow machine) fails the test rather than silently checking less.
+        {
+          seed: SEED,
+          numRuns: subject.runs,
+          interruptAfterTimeLimit: 60_000,
+          markInterruptAsFailure: true,
+          verbose: 1,
+        },
+      );
+      assert.equal(run, subject.runs, "every generated sequence was checked");
+    } finally {
+      await store.close();
+      await cleanUp();
+    }
+  });
+}
