@@ -181,3 +181,40 @@ describe("settings links and settings tokens", () => {
     }
   });
 });
+
+describe("settings tokens in JWT mode", () => {
+  let gateway: TestGateway;
+  before(async () => {
+    gateway = await startGateway({
+      config: {
+        auth: {
+          mode: "jwt",
+          jwt: {
+            secret: "a-shared-jwt-secret-of-32-characters-or-more",
+            issuer: "https://id.test/",
+            audience: "app",
+          },
+        },
+      },
+    });
+  });
+  after(() => gateway.close());
+
+  test("a link for a user in the store signs in beside JWTs; a JWT signed with the pepper-derived key does not", async () => {
+    const created = await call(gateway, "POST", "/admin/users", {
+      headers: adminHeaders,
+      body: { id: "jwt-user" },
+    });
+    assert.equal(created.status, 201);
+    const response = await link({ userId: "jwt-user" });
+    const { token } = response.body as { token: string };
+    assert.equal((await call(gateway, "GET", "/v1/byok/enrollment", { token })).status, 200);
+    // The settings token without its prefix is no JWT of the identity provider.
+    const bare = await call(gateway, "GET", "/v1/byok/enrollment", { token: token.slice(4) });
+    assert.equal(bare.status, 401);
+  });
+
+  function link(body: unknown) {
+    return call(gateway, "POST", "/admin/settings-links", { headers: adminHeaders, body });
+  }
+});
