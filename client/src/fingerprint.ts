@@ -6,7 +6,9 @@ import { encodeUtf8 } from "./encode-utf8.ts";
 import { sha256 } from "./sha256.ts";
 
 /** The part of WebCrypto a fingerprint needs; absent in runtimes such as React Native. */
-export type DigestCrypto = Pick<SubtleCrypto, "digest">;
+export interface DigestCrypto {
+  digest(algorithm: "SHA-256", data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+}
 
 /**
  * The fingerprint of `key`: WebCrypto where `crypto.subtle` exists, else the pure-JS SHA-256.
