@@ -1,0 +1,157 @@
+/**
+ * @module client/settings/default-strings
+ * Every text the settings component shows, in English; replace any of them through its `strings`.
+ */
+import type { ProviderId } from "../types.ts";
+
+export interface SettingsStrings {
+  keysHeading: string;
+  keysHint: string;
+  providerLabels: Record<ProviderId, string>;
+  customHeading: string;
+  customBaseUrlLabel: string;
+  customModelLabel: string;
+  customKeyLabel: string;
+  customHint: string;
+  testButton: string;
+  /** The accessible name of a test button; `{provider}` is the provider's label. */
+  testButtonLabel: string;
+  saveButton: string;
+  removeButton: string;
+  verifying: string;
+  noKeyToTest: string;
+  /** `{ms}`: time the check took. */
+  resultValid: string;
+  /** `{message}`: the provider's or the gateway's message. */
+  resultInvalid: string;
+  resultUnknown: string;
+  /** `{reason}`: the egress guard's reason code. */
+  resultRefused: string;
+  noMessage: string;
+  saving: string;
+  saved: string;
+  removing: string;
+  removed: string;
+  nothingToSave: string;
+  /** `{message}`: the gateway's error message. */
+  errorPrefix: string;
+  noConnection: string;
+  enrollmentHeading: string;
+  stateLabel: string;
+  stateActive: string;
+  stateExpired: string;
+  stateNone: string;
+  providersLabel: string;
+  customEndpointLabel: string;
+  lastSeenLabel: string;
+  expiresLabel: string;
+  none: string;
+  routesHeading: string;
+  routesHint: string;
+  featureColumn: string;
+  runsOnColumn: string;
+  modelColumn: string;
+  sourceByok: string;
+  sourceOperator: string;
+  sourceNone: string;
+  noFeatures: string;
+  usageHeading: string;
+  /** `{from}`, `{to}`: the period's dates. */
+  usagePeriod: string;
+  chartTitle: string;
+  chartByok: string;
+  chartOperator: string;
+  chartRequests: string;
+  chartTokens: string;
+  limitsHeading: string;
+  /** `{used}`, `{limit}`, `{meter}`, `{period}`, `{scope}`, `{reset}`. */
+  limitLine: string;
+  noLimits: string;
+  loading: string;
+  /** `{message}`: why a section could not be loaded. */
+  loadFailed: string;
+}
+
+export const DEFAULT_STRINGS: SettingsStrings = {
+  keysHeading: "Your provider keys",
+  keysHint: "Keys stay on this device, encrypted. Only their fingerprints are sent to the gateway.",
+  providerLabels: {
+    openai: "OpenAI key",
+    anthropic: "Anthropic key",
+    gemini: "Google Gemini key",
+    openrouter: "OpenRouter key",
+    deepgram: "Deepgram key",
+    custom: "Custom endpoint key",
+  },
+  customHeading: "Custom endpoint (OpenAI-compatible)",
+  customBaseUrlLabel: "Base URL",
+  customModelLabel: "Model",
+  customKeyLabel: "Key",
+  customHint: "For example https://models.example.com/v1. The gateway checks the address before using it.",
+  testButton: "Test",
+  testButtonLabel: "Test the {provider}",
+  saveButton: "Save keys",
+  removeButton: "Remove keys",
+  verifying: "Checking…",
+  noKeyToTest: "Type a key first.",
+  resultValid: "Valid ({ms} ms)",
+  resultInvalid: "Invalid: {message}",
+  resultUnknown: "Could not check: {message}",
+  resultRefused: "Refused by the gateway's address check ({reason})",
+  noMessage: "no message",
+  saving: "Saving…",
+  saved: "Keys saved. Their fingerprints are enrolled.",
+  removing: "Removing…",
+  removed: "Keys removed from this device and the gateway.",
+  nothingToSave: "Type at least one key to save.",
+  errorPrefix: "Error: {message}",
+  noConnection: "Not connected: no gateway token.",
+  enrollmentHeading: "Enrollment",
+  stateLabel: "State",
+  stateActive: "Active",
+  stateExpired: "Expired",
+  stateNone: "Not enrolled",
+  providersLabel: "Providers",
+  customEndpointLabel: "Custom endpoint",
+  lastSeenLabel: "Last seen",
+  expiresLabel: "Expires",
+  none: "None",
+  routesHeading: "Which features use your keys",
+  routesHint: "With the keys saved here, each feature of this app runs on:",
+  featureColumn: "Feature",
+  runsOnColumn: "Runs on",
+  modelColumn: "Provider and model",
+  sourceByok: "Your key",
+  sourceOperator: "The app's key",
+  sourceNone: "Not available",
+  noFeatures: "This app declares no features.",
+  usageHeading: "This month's usage",
+  usagePeriod: "{from} to {to}",
+  chartTitle: "Usage on your keys and on the app's keys",
+  chartByok: "Your keys",
+  chartOperator: "The app's keys",
+  chartRequests: "Requests",
+  chartTokens: "Tokens",
+  limitsHeading: "Limits on the app's keys",
+  limitLine: "{meter} per {period} ({scope}): {used} of {limit}, resets {reset}",
+  noLimits: "No limits apply.",
+  loading: "Loading…",
+  loadFailed: "Could not load: {message}",
+};
+
+/** Fills `{name}` placeholders. */
+export function formatString(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in values ? String(values[name]) : whole,
+  );
+}
+
+/** Defaults overlaid with a partial replacement (provider labels merged one by one). */
+export function mergeStrings(replacement: Partial<SettingsStrings> | null | undefined): SettingsStrings {
+  if (!replacement) return DEFAULT_STRINGS;
+  return {
+    ...DEFAULT_STRINGS,
+    ...replacement,
+    providerLabels: { ...DEFAULT_STRINGS.providerLabels, ...replacement.providerLabels },
+  };
+}
