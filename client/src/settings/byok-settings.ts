@@ -6,7 +6,9 @@
 import { ByokClientError } from "../byok-client-error.ts";
 import { createBrowserKeyStore } from "../create-browser-key-store.ts";
 import { type ByokClient, createByokClient } from "../create-byok-client.ts";
-import type { KeyStore, ProviderId, UserKeys, VerifyResult } from "../types.ts";
+import type { VerifyResult } from "../gateway-types.ts";
+import type { KeyStore } from "../key-store.ts";
+import type { ProviderId, UserKeys } from "../user-keys.ts";
 import { createElement } from "./create-element.ts";
 import { formatString, mergeStrings, type SettingsStrings } from "./default-strings.ts";
 import { renderEnrollmentState } from "./render-enrollment-state.ts";

@@ -2,7 +2,7 @@
  * @module client/settings/default-strings
  * Every text the settings component shows, in English; replace any of them through its `strings`.
  */
-import type { ProviderId } from "../types.ts";
+import type { ProviderId } from "../user-keys.ts";
 
 export interface SettingsStrings {
   keysHeading: string;

@@ -2,7 +2,7 @@
  * @module client/settings/render-enrollment-state
  * The enrollment's state: active or expired, providers, custom endpoint, last seen and expiry.
  */
-import type { EnrollmentStatus } from "../types.ts";
+import type { EnrollmentStatus } from "../gateway-types.ts";
 import { createElement } from "./create-element.ts";
 import type { SettingsStrings } from "./default-strings.ts";
 

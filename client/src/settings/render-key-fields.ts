@@ -2,7 +2,7 @@
  * @module client/settings/render-key-fields
  * The keys form: a field and a test button per provider, the custom endpoint section, save and remove.
  */
-import type { ProviderId, UserKeys } from "../types.ts";
+import type { ProviderId, UserKeys } from "../user-keys.ts";
 import { createElement } from "./create-element.ts";
 import { formatString, type SettingsStrings } from "./default-strings.ts";
 

@@ -2,7 +2,7 @@
  * @module client/settings/render-routes-preview
  * Which of the app's features run on the user's keys and which on the operator's (GET /v1/byok/routes).
  */
-import type { RoutePreview } from "../types.ts";
+import type { RoutePreview } from "../gateway-types.ts";
 import { createElement } from "./create-element.ts";
 import type { SettingsStrings } from "./default-strings.ts";
 

@@ -2,7 +2,7 @@
  * @module client/settings/render-usage
  * This month's usage: a chart of BYOK-served against operator-served, and the plan's limits.
  */
-import type { UsageReport } from "../types.ts";
+import type { UsageReport } from "../gateway-types.ts";
 import { createElement } from "./create-element.ts";
 import { formatString, type SettingsStrings } from "./default-strings.ts";
 import { renderUsageChart } from "./render-usage-chart.ts";
