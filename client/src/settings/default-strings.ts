@@ -64,8 +64,14 @@ export interface SettingsStrings {
   chartRequests: string;
   chartTokens: string;
   limitsHeading: string;
-  /** `{used}`, `{limit}`, `{meter}`, `{period}`, `{scope}`, `{reset}`. */
+  /** `{used}`, `{limit}`, `{meter}`, `{period}`, `{reset}`: a limit on everything. */
   limitLine: string;
+  /** The same for a limit on a group of features, `{scope}` being the group. */
+  limitLineScoped: string;
+  /** Meter names (`requests`, `tokens`, `audio_seconds`); an unknown meter shows as sent. */
+  meterNames: Record<string, string>;
+  /** Period names (`minute`, `hour`, `day`, `month`); an unknown period shows as sent. */
+  periodNames: Record<string, string>;
   noLimits: string;
   loading: string;
   /** `{message}`: why a section could not be loaded. */
@@ -133,7 +139,10 @@ export const DEFAULT_STRINGS: SettingsStrings = {
   chartRequests: "Requests",
   chartTokens: "Tokens",
   limitsHeading: "Limits on the app's keys",
-  limitLine: "{meter} per {period} ({scope}): {used} of {limit}, resets {reset}",
+  limitLine: "{meter} per {period}: {used} of {limit} used, resets {reset}",
+  limitLineScoped: "{meter} per {period} for {scope}: {used} of {limit} used, resets {reset}",
+  meterNames: { requests: "Requests", tokens: "Tokens", audio_seconds: "Audio seconds" },
+  periodNames: { minute: "minute", hour: "hour", day: "day", month: "month" },
   noLimits: "No limits apply.",
   loading: "Loading…",
   loadFailed: "Could not load: {message}",
@@ -153,5 +162,7 @@ export function mergeStrings(replacement: Partial<SettingsStrings> | null | unde
     ...DEFAULT_STRINGS,
     ...replacement,
     providerLabels: { ...DEFAULT_STRINGS.providerLabels, ...replacement.providerLabels },
+    meterNames: { ...DEFAULT_STRINGS.meterNames, ...replacement.meterNames },
+    periodNames: { ...DEFAULT_STRINGS.periodNames, ...replacement.periodNames },
   };
 }

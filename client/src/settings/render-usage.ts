@@ -50,9 +50,9 @@ export function renderUsage(
       createElement(
         "span",
         { id },
-        formatString(strings.limitLine, {
-          meter: limit.meter,
-          period: limit.period,
+        formatString(limit.scope === "*" ? strings.limitLine : strings.limitLineScoped, {
+          meter: strings.meterNames[limit.meter] ?? limit.meter,
+          period: strings.periodNames[limit.period] ?? limit.period,
           scope: limit.scope,
           used: formatNumber(limit.used),
           limit: formatNumber(limit.limit),

@@ -16,7 +16,7 @@ export const SETTINGS_CSS = `
 }
 :host([hidden]) { display: none; }
 * { box-sizing: border-box; }
-section, fieldset {
+form, section, fieldset {
   border: 1px solid var(--byok-color-section-border, #d5dae3);
   border-radius: var(--_radius);
   padding: var(--_gap);
@@ -24,6 +24,7 @@ section, fieldset {
 }
 fieldset { margin: var(--_gap) 0; }
 h2 { font-size: 1.15em; margin: 0 0 calc(var(--_gap) / 2); }
+h3 { font-size: 1em; margin: var(--_gap) 0 calc(var(--_gap) / 2); }
 legend { font-weight: 600; padding: 0 0.3em; }
 .hint { color: var(--_muted); margin: 0 0 var(--_gap); font-size: 0.92em; }
 .field { margin: 0 0 calc(var(--_gap) * 0.8); }
