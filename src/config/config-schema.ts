@@ -177,6 +177,14 @@ export const configSchema = z
         liveMaxSessions: z.number().int().min(1).max(1_000_000).default(1_000),
       })
       .prefault({}),
+    verify: z
+      .strictObject({
+        /** `POST /v1/byok/verify` calls per user per minute (each makes outbound calls); 0: no limit. */
+        requestsPerMinute: z.number().int().min(0).max(10_000).default(10),
+        /** Each key check's time limit (connect, headers, whole call); past it the key is `unknown`. */
+        timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+      })
+      .prefault({}),
     routing: z
       .strictObject({
         /** Whether `provider/model` may be asked for directly (always on the user's own key). */

@@ -4,23 +4,23 @@
  * that the gateway server and library users share.
  */
 import { join, resolve } from "node:path";
-import { createAuthenticator } from "../auth/create-authenticator.ts";
+import { type AuthenticateOptions, createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
+import {
+  createSettingsTokens,
+  SETTINGS_KEY_INFO,
+  type SettingsTokens,
+} from "../auth/create-settings-tokens.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { Principal } from "../auth/principal.ts";
-import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
-import {
-  createEgressPolicy,
-  createUpstreamClient,
-  EgressConfigError,
-  type EgressPolicy,
-  type EgressResolver,
-} from "../egress/index.ts";
+import { createUpstreamClient, type EgressPolicy, type EgressResolver } from "../egress/index.ts";
 import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
+import { createVerifyService } from "../enrollment/create-verify-service.ts";
+import type { VerifyResults } from "../enrollment/verify-result.ts";
 import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
 import { createPepperRing } from "../keys/pepper-ring.ts";
@@ -45,6 +45,8 @@ import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { buildEgressPolicy } from "./build-egress-policy.ts";
+import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 
 export interface CreateByokOptions {
@@ -97,8 +99,15 @@ export interface Byok {
   readonly anonymousLimit: AnonymousLimit;
   /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
   readonly listenTickets: ListenTickets;
+  /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
+  readonly settingsTokens: SettingsTokens;
   /** `Authorization` header → principal; throws a 401 GatewayError. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  authenticate(authorization: string | undefined, options?: AuthenticateOptions): Promise<Principal>;
+  /**
+   * `POST /v1/byok/verify`: the presented X-BYOK-* keys checked live with their providers (rate-limited
+   * per user by `verify.requestsPerMinute`); never changes the enrollment.
+   */
+  verifyKeys(userId: string, headers: HeaderBag): Promise<VerifyResults>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
   validate(
     principal: Principal,
@@ -153,45 +162,6 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   return typeof value === "string" ? value : undefined;
 }
 
-function egressPolicyOptions(config: GatewayConfig) {
-  const { timeouts: _timeouts, ...policyOptions } = config.egress;
-  return policyOptions;
-}
-
-function buildEgressPolicy(
-  config: GatewayConfig,
-  logger: Logger,
-  metrics: GatewayMetrics,
-  resolver: EgressResolver | undefined,
-): EgressPolicy {
-  let policy: EgressPolicy;
-  try {
-    policy = createEgressPolicy({
-      ...egressPolicyOptions(config),
-      production: config.production,
-      ...(resolver ? { resolver } : {}),
-      observer: {
-        // Details carry a host, rule or address for operators; never a URL, key or upstream body.
-        onDenied: (reason, details) => {
-          metrics.egressDenied.inc({ reason });
-          logger.warn({ egress: { reason, ...details } }, "egress denied");
-        },
-      },
-    });
-  } catch (error) {
-    if (error instanceof EgressConfigError) {
-      throw new ConfigError(error.problems.map((message) => ({ path: "egress", message })));
-    }
-    throw error;
-  }
-  const description = policy.describe();
-  const widened =
-    description.allowHosts.length + description.allowCidrs.length + description.allowHttpHosts.length > 0;
-  if (widened || description.warnings.length > 0)
-    logger.warn({ egress: description }, "egress policy widened by the operator");
-  return policy;
-}
-
 function toUsageRecord(call: ServedCall, at: number): UsageRecord {
   return {
     at,
@@ -232,7 +202,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const bus = options.bus ?? createLocalInvalidationBus();
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
-  const authenticator = createAuthenticator({ auth: config.auth, store, bus });
+  const settingsTokens = createSettingsTokens({ keys: pepperRing.deriveKeys(SETTINGS_KEY_INFO), store, now });
+  const authenticator = createAuthenticator({ auth: config.auth, store, bus, settingsTokens });
   const cache = createEnrollmentCache({ store, bus, max: config.enrollment.cacheSize });
   const validator = createByokValidator({ cache, store, bus, pepperRing, heartbeatTtlMs, now });
   const enrollment = createEnrollmentService({
@@ -322,10 +293,18 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     const count = openCalls.cut(message.userId, message.cut);
     if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
   });
+  const registry = createProviderRegistry();
+  const verifyKeys = createVerifyService({
+    verifier: createConfiguredKeyVerifier(config, egressPolicy, upstream, registry),
+    limiter: createLocalRateLimiter({ now }),
+    requestsPerMinute: config.verify.requestsPerMinute,
+    status: (userId) => enrollment.status(userId),
+    onRateLimited: () => metrics.rateLimitRejections.inc({ limit: "verify_requests_per_minute" }),
+  });
   const pipeline = createModelPipeline({
     openCalls,
     config,
-    registry: createProviderRegistry(),
+    registry,
     upstream,
     admission,
     onServed,
@@ -366,7 +345,10 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     anonymousLimit,
     listenTickets,
-    authenticate: (authorization) => authenticator.authenticate(authorization),
+    settingsTokens,
+    authenticate: (authorization, authenticateOptions) =>
+      authenticator.authenticate(authorization, authenticateOptions),
+    verifyKeys: (userId, headers) => verifyKeys(userId, parseByokHeaders(headers)),
     validate,
     async handle(headers, handleOptions) {
       const principal = await authenticator.authenticate(headerValue(headers));
