@@ -71,7 +71,7 @@ describe("the settings page, from typing keys to removing them", () => {
     const gemini = await verifyKey(page, "gemini");
     assert.equal(gemini.status, "unknown");
     assert.match(gemini.text, /^Could not check/);
-    assert.match((await liveStatus(page).textContent()) ?? "", /Google Gemini key: Could not check/);
+    assert.match((await liveStatus(page).textContent()) ?? "", /Google Gemini: Could not check/);
     const verified = (await byokEvents(page)).filter((event) => event.type === "byok-verified");
     assert.deepEqual(
       verified.map((event) => [event.detail.provider, (event.detail.result as { status: string }).status]),

@@ -3,7 +3,6 @@
  * `<byok-settings>`: the user's keys (saved encrypted on the device, fingerprints enrolled), live checks,
  * the enrollment's state, which features run on whose key, and this month's usage.
  */
-import { ByokClientError } from "../byok-client-error.ts";
 import { createBrowserKeyStore } from "../create-browser-key-store.ts";
 import { type ByokClient, createByokClient } from "../create-byok-client.ts";
 import type { VerifyResult } from "../gateway-types.ts";
@@ -11,6 +10,7 @@ import type { KeyStore } from "../key-store.ts";
 import type { ProviderId, UserKeys } from "../user-keys.ts";
 import { createElement } from "./create-element.ts";
 import { formatString, mergeStrings, type SettingsStrings } from "./default-strings.ts";
+import { describeVerifyResult } from "./describe-verify-result.ts";
 import { renderEnrollmentState } from "./render-enrollment-state.ts";
 import {
   type KeyFields,
@@ -21,30 +21,14 @@ import {
 } from "./render-key-fields.ts";
 import { renderRoutesPreview } from "./render-routes-preview.ts";
 import { renderUsage } from "./render-usage.ts";
+import { errorDetail, type SettingsAction } from "./settings-error-detail.ts";
 import { settingsStyleSheet } from "./settings-styles.ts";
-
-export type SettingsAction = "load" | "save" | "remove" | "verify";
-
-export interface SettingsErrorDetail {
-  readonly action: SettingsAction;
-  readonly status: number | null;
-  readonly type: string;
-  readonly message: string;
-}
 
 interface Sections {
   readonly status: HTMLElement;
   readonly enrollment: HTMLElement;
   readonly routes: HTMLElement;
   readonly usage: HTMLElement;
-}
-
-function errorDetail(action: SettingsAction, error: unknown): SettingsErrorDetail {
-  if (error instanceof ByokClientError) {
-    return { action, status: error.status, type: error.type, message: error.message };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { action, status: null, type: "network_error", message };
 }
 
 export class ByokSettingsElement extends HTMLElement {
@@ -227,7 +211,13 @@ export class ByokSettingsElement extends HTMLElement {
     };
     show(sections.enrollment, status, (value) => renderEnrollmentState(strings, value, this.#formatDate));
     show(sections.routes, routes, (value) => renderRoutesPreview(strings, value));
-    show(sections.usage, usage, (value) => renderUsage(strings, value, this.#formatDate, this.#formatNumber));
+    show(sections.usage, usage, (value) =>
+      renderUsage(strings, value, {
+        date: this.#formatDate,
+        day: this.#formatDay,
+        number: this.#formatNumber,
+      }),
+    );
   }
 
   /** Saves the typed keys on the device and enrolls their fingerprints. */
@@ -307,10 +297,10 @@ export class ByokSettingsElement extends HTMLElement {
       const { results } = await client.verify(keys);
       const result = results[provider];
       if (!result) throw new Error(`no result for ${provider}`);
-      const text = this.#describeResult(result);
+      const text = describeVerifyResult(this.#strings, result);
       output.textContent = text;
       output.setAttribute("data-status", result.status);
-      this.#announce(`${this.#strings.providerLabels[provider]}: ${text}`);
+      this.#announce(`${this.#strings.providerNames[provider]}: ${text}`);
       this.#emit("byok-verified", { provider, result });
       return result;
     } catch (error) {
@@ -322,16 +312,6 @@ export class ByokSettingsElement extends HTMLElement {
     } finally {
       button.disabled = false;
     }
-  }
-
-  #describeResult(result: VerifyResult): string {
-    const strings = this.#strings;
-    const message = result.message ?? strings.noMessage;
-    if (result.egressReason) return formatString(strings.resultRefused, { reason: result.egressReason });
-    if (result.status === "valid")
-      return formatString(strings.resultValid, { ms: Math.round(result.latencyMs) });
-    if (result.status === "invalid") return formatString(strings.resultInvalid, { message });
-    return formatString(strings.resultUnknown, { message });
   }
 
   #busy(busy: boolean): void {
@@ -358,12 +338,17 @@ export class ByokSettingsElement extends HTMLElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  #formatDate = (iso: string | null): string => {
+  #formatDate = (iso: string | null): string =>
+    this.#format(iso, { dateStyle: "medium", timeStyle: "short" });
+
+  #formatDay = (iso: string | null): string => this.#format(iso, { dateStyle: "medium" });
+
+  #format(iso: string | null, options: Intl.DateTimeFormatOptions): string {
     if (!iso) return this.#strings.none;
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso;
-    return new Intl.DateTimeFormat(this.#locale(), { dateStyle: "medium", timeStyle: "short" }).format(date);
-  };
+    return new Intl.DateTimeFormat(this.#locale(), options).format(date);
+  }
 
   #formatNumber = (value: number): string => new Intl.NumberFormat(this.#locale()).format(value);
 

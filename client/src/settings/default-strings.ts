@@ -8,6 +8,8 @@ export interface SettingsStrings {
   keysHeading: string;
   keysHint: string;
   providerLabels: Record<ProviderId, string>;
+  /** Provider names in the enrollment's state and in announcements. */
+  providerNames: Record<ProviderId, string>;
   customHeading: string;
   customBaseUrlLabel: string;
   customModelLabel: string;
@@ -55,6 +57,10 @@ export interface SettingsStrings {
   sourceOperator: string;
   sourceNone: string;
   noFeatures: string;
+  /** Operation names (`chat`, `embeddings`, `stt`) under each feature. */
+  operationNames: Record<string, string>;
+  /** Why a feature has no route (`byok_required`, `no_route`, …); an unknown reason shows as sent. */
+  reasonNames: Record<string, string>;
   usageHeading: string;
   /** `{from}`, `{to}`: the period's dates. */
   usagePeriod: string;
@@ -81,6 +87,14 @@ export interface SettingsStrings {
 export const DEFAULT_STRINGS: SettingsStrings = {
   keysHeading: "Your provider keys",
   keysHint: "Keys stay on this device, encrypted. Only their fingerprints are sent to the gateway.",
+  providerNames: {
+    openai: "OpenAI",
+    anthropic: "Anthropic",
+    gemini: "Google Gemini",
+    openrouter: "OpenRouter",
+    deepgram: "Deepgram",
+    custom: "Custom endpoint",
+  },
   providerLabels: {
     openai: "OpenAI key",
     anthropic: "Anthropic key",
@@ -131,6 +145,12 @@ export const DEFAULT_STRINGS: SettingsStrings = {
   sourceOperator: "The app's key",
   sourceNone: "Not available",
   noFeatures: "This app declares no features.",
+  operationNames: { chat: "Chat", embeddings: "Embeddings", stt: "Speech to text" },
+  reasonNames: {
+    byok_required: "Needs your own key for one of its providers",
+    no_route: "No provider can serve it",
+    model_not_found: "Not available",
+  },
   usageHeading: "This month's usage",
   usagePeriod: "{from} to {to}",
   chartTitle: "Usage on your keys and on the app's keys",
@@ -162,6 +182,9 @@ export function mergeStrings(replacement: Partial<SettingsStrings> | null | unde
     ...DEFAULT_STRINGS,
     ...replacement,
     providerLabels: { ...DEFAULT_STRINGS.providerLabels, ...replacement.providerLabels },
+    providerNames: { ...DEFAULT_STRINGS.providerNames, ...replacement.providerNames },
+    operationNames: { ...DEFAULT_STRINGS.operationNames, ...replacement.operationNames },
+    reasonNames: { ...DEFAULT_STRINGS.reasonNames, ...replacement.reasonNames },
     meterNames: { ...DEFAULT_STRINGS.meterNames, ...replacement.meterNames },
     periodNames: { ...DEFAULT_STRINGS.periodNames, ...replacement.periodNames },
   };

@@ -16,7 +16,7 @@ export function renderEnrollmentState(
   const stateText = { active: strings.stateActive, expired: strings.stateExpired, none: strings.stateNone }[
     state
   ];
-  const providers = status.providers.map((provider) => strings.providerLabels[provider] ?? provider);
+  const providers = status.providers.map((provider) => strings.providerNames[provider] ?? provider);
   const custom = status.custom
     ? [status.custom.baseUrl, status.custom.model].filter((part) => part !== null).join(" · ")
     : strings.none;

@@ -17,13 +17,24 @@ export function renderRoutesPreview(strings: SettingsStrings, preview: RoutePrev
   const rows = preview.features.map((feature) =>
     createElement(
       "tr",
-      { "data-feature": feature.feature },
-      createElement("th", { scope: "row" }, feature.feature),
+      { "data-feature": feature.feature, "data-operation": feature.operation },
+      createElement(
+        "th",
+        { scope: "row" },
+        feature.feature,
+        createElement(
+          "span",
+          { class: "reason" },
+          strings.operationNames[feature.operation] ?? feature.operation,
+        ),
+      ),
       createElement(
         "td",
         { "data-source": feature.source ?? "none" },
         source(feature.source),
-        feature.reason ? createElement("span", { class: "reason" }, feature.reason) : null,
+        feature.reason
+          ? createElement("span", { class: "reason" }, strings.reasonNames[feature.reason] ?? feature.reason)
+          : null,
       ),
       createElement(
         "td",

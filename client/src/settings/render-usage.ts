@@ -7,12 +7,20 @@ import { createElement } from "./create-element.ts";
 import { formatString, type SettingsStrings } from "./default-strings.ts";
 import { renderUsageChart } from "./render-usage-chart.ts";
 
+export interface UsageFormats {
+  /** A date and time (a limit's reset). */
+  readonly date: (iso: string | null) => string;
+  /** A day (the period's bounds). */
+  readonly day: (iso: string | null) => string;
+  readonly number: (value: number) => string;
+}
+
 export function renderUsage(
   strings: SettingsStrings,
   report: UsageReport,
-  formatDate: (iso: string | null) => string,
-  formatNumber: (value: number) => string,
+  formats: UsageFormats,
 ): DocumentFragment {
+  const { date: formatDate, number: formatNumber } = formats;
   const fragment = document.createDocumentFragment();
   const { byok, operator } = report.usage;
   fragment.append(

@@ -6,7 +6,7 @@ export const SETTINGS_CSS = `
 :host {
   display: block;
   color: var(--byok-color-text, #1d2330);
-  background: var(--byok-color-background, #ffffff);
+  background: var(--byok-color-background, transparent);
   font: var(--byok-font, 15px/1.5 system-ui, sans-serif);
   --_accent: var(--byok-color-accent, #1f4fbf);
   --_border: var(--byok-color-border, #8a93a6);
@@ -21,6 +21,7 @@ form, section, fieldset {
   border-radius: var(--_radius);
   padding: var(--_gap);
   margin: 0 0 var(--_gap);
+  background: var(--byok-color-section-background, #ffffff);
 }
 fieldset { margin: var(--_gap) 0; }
 h2 { font-size: 1.15em; margin: 0 0 calc(var(--_gap) / 2); }
@@ -86,7 +87,13 @@ td[data-source="none"] { color: var(--byok-color-invalid, #a4161a); }
 ul.limits { list-style: none; padding: 0; margin: 0; }
 ul.limits li { margin: 0 0 0.5em; }
 progress { display: block; width: 100%; max-width: 36em; height: 0.8em; accent-color: var(--_accent); }
-.status { min-height: 1.5em; margin: 0 0 var(--_gap); font-weight: 600; }
+.status { margin: 0 0 var(--_gap); font-weight: 600; }
+.status:not(:empty) {
+  padding: 0.5em 0.75em;
+  border-left: 4px solid var(--_accent);
+  background: var(--byok-color-section-background, #ffffff);
+}
+.status[data-kind="error"]:not(:empty) { border-left-color: var(--byok-color-invalid, #a4161a); }
 .status[data-kind="error"] { color: var(--byok-color-invalid, #a4161a); }
 .visually-hidden {
   position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;

@@ -77,7 +77,7 @@ export async function startSettingsGateway(): Promise<SettingsGateway> {
       egress: { allowCidrs: ["127.0.0.1/32"], allowHttpHosts: ["127.0.0.1"] },
     },
   });
-  const origin = await startRecordingOrigin(gateway.url, { serveSettings: true });
+  const origin = await startRecordingOrigin(gateway.url);
   return {
     gateway,
     origin,
