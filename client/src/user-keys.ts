@@ -29,7 +29,16 @@ export interface UserKeys {
 }
 
 /** The fields of `UserKeys`, keys and settings alike. */
-export const USER_KEY_FIELDS: readonly (keyof UserKeys)[] = [...PROVIDER_IDS, "customBaseUrl", "customModel"];
+export const USER_KEY_FIELDS: readonly (keyof UserKeys)[] = [
+  "openai",
+  "anthropic",
+  "gemini",
+  "openrouter",
+  "deepgram",
+  "custom",
+  "customBaseUrl",
+  "customModel",
+];
 
 /** The trimmed, non-empty value of one field, or undefined. */
 export function presentValue(keys: UserKeys, field: keyof UserKeys): string | undefined {
