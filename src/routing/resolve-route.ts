@@ -105,13 +105,16 @@ function needsOf(operation: Operation, feature: FeatureConfig | null, extra: rea
 const OPERATIONS: readonly Operation[] = ["chat", "embeddings", "stt"];
 
 /**
- * The operations a feature's configuration can serve at all (some candidate has the path and the
- * capabilities), whoever's key it would run on: what a route preview lists for it.
+ * The operations a feature's configured routes can serve at all (some route has the path and the
+ * capabilities), whoever's key it would run on; the custom endpoint's only for a feature with no routes
+ * (it is assumed able to do anything): what a route preview lists for the feature.
  */
 export function featureOperations(table: RoutingTable, name: string, byok: ByokContext): Operation[] {
   const feature = Object.hasOwn(table.features, name) ? table.features[name]! : null;
   if (feature === null) return [];
-  const candidates = featureCandidates(feature, byok, table);
+  const all = featureCandidates(feature, byok, table);
+  const configured = all.filter((candidate) => candidate.provider !== "custom");
+  const candidates = configured.length > 0 ? configured : all;
   return OPERATIONS.filter((operation) => {
     const needs = needsOf(operation, feature, []);
     return candidates.some((candidate) => canServe(candidate, operation, needs, table));
