@@ -154,4 +154,22 @@ describe("the settings page with a keyboard and a screen reader", () => {
     assert.equal(await result(page, "openai").count(), 2);
     assert.deepEqual(await watched.violations(), []);
   });
+
+  test("the page themes it with custom properties and ::part rules", async () => {
+    const { page } = watched;
+    const looks = () =>
+      page.evaluate<string[]>(`(() => {
+        const button = document.querySelector("byok-settings").shadowRoot.querySelector("[part~=save-button]");
+        const style = getComputedStyle(button);
+        return [style.backgroundColor, style.textTransform];
+      })()`);
+    assert.deepEqual(await looks(), ["rgb(31, 79, 191)", "none"]);
+    await page.evaluate(`(() => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync("byok-settings { --byok-color-accent: rgb(107, 33, 168); } byok-settings::part(save-button) { text-transform: uppercase; }");
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    })()`);
+    assert.deepEqual(await looks(), ["rgb(107, 33, 168)", "uppercase"]);
+    await watched.screenshot("13-themed");
+  });
 });

@@ -91,7 +91,7 @@ describe("the settings page, from typing keys to removing them", () => {
     await keyField(page, "custom").fill(USER_KEYS.custom);
     const refused = await verifyKey(page, "custom");
     assert.equal(refused.status, "invalid");
-    assert.match(refused.text, /address check \(host_denied\)/);
+    assert.match(refused.text, /address check: this host name is not allowed \(host_denied\)/);
     await watched.screenshot("03-custom-refused");
     await page.getByLabel("Base URL").fill(settings.custom.baseUrl);
     const allowed = await verifyKey(page, "custom");
@@ -166,10 +166,22 @@ describe("the settings page, from typing keys to removing them", () => {
     assert.equal(route, "openai/gpt-4.1-mini; source=byok");
     const served = settings.openai.requests.filter((request) => request.path === "/v1/chat/completions");
     assert.equal(served.at(-1)?.headers.authorization, `Bearer ${USER_KEYS.openai}`);
+    // The same call without keys runs on the app's key: the chart shows both, and the limit counts it.
+    const operatorRoute = await withElement<string | null>(
+      page,
+      `const response = await element.client.fetch("/v1/chat/completions", {
+         method: "POST",
+         headers: { "content-type": "application/json" },
+         body: JSON.stringify({ model: "summary", messages: [{ role: "user", content: "Hello" }] }),
+       });
+       await response.json();
+       return response.headers.get("x-byok-route");`,
+    );
+    assert.equal(operatorRoute, "openai/gpt-4.1-mini; source=operator");
     await withElement(page, "await element.refresh();");
     await page
       .locator("byok-settings svg[part=chart] title")
-      .getByText(/Requests: Your keys 1,/)
+      .getByText(/Requests: Your keys 1, The app's keys 1/)
       .waitFor({ state: "attached" });
     await watched.screenshot("05-usage");
   });

@@ -27,8 +27,10 @@ export interface SettingsStrings {
   /** `{message}`: the provider's or the gateway's message. */
   resultInvalid: string;
   resultUnknown: string;
-  /** `{reason}`: the egress guard's reason code. */
+  /** `{reason}`: the egress guard's reason code; `{explanation}`: its entry in `egressReasonNames`. */
   resultRefused: string;
+  /** Words for the egress guard's reason codes (docs/egress.md); an unknown code shows as sent. */
+  egressReasonNames: Record<string, string>;
   noMessage: string;
   saving: string;
   saved: string;
@@ -117,7 +119,22 @@ export const DEFAULT_STRINGS: SettingsStrings = {
   resultValid: "Valid ({ms} ms)",
   resultInvalid: "Invalid: {message}",
   resultUnknown: "Could not check: {message}",
-  resultRefused: "Refused by the gateway's address check ({reason})",
+  resultRefused: "Refused by the gateway's address check: {explanation} ({reason})",
+  egressReasonNames: {
+    url_invalid: "this is not a valid URL",
+    scheme_not_allowed: "the address must start with https://",
+    http_not_allowed: "plain http is not allowed for this host",
+    userinfo_not_allowed: "a user name or password in the URL is not allowed",
+    query_not_allowed: "a base URL cannot have a query",
+    fragment_not_allowed: "a base URL cannot have a fragment",
+    host_invalid: "the host name is not valid",
+    host_denied: "this host name is not allowed",
+    address_denied: "the host is a private or reserved address",
+    metadata_address_denied: "the host is a cloud metadata address",
+    resolve_failed: "the host name could not be found",
+    resolve_empty: "the host name has no address",
+    resolve_timeout: "the host name did not resolve in time",
+  },
   noMessage: "no message",
   saving: "Saving…",
   saved: "Keys saved. Their fingerprints are enrolled.",
@@ -185,6 +202,7 @@ export function mergeStrings(replacement: Partial<SettingsStrings> | null | unde
     providerNames: { ...DEFAULT_STRINGS.providerNames, ...replacement.providerNames },
     operationNames: { ...DEFAULT_STRINGS.operationNames, ...replacement.operationNames },
     reasonNames: { ...DEFAULT_STRINGS.reasonNames, ...replacement.reasonNames },
+    egressReasonNames: { ...DEFAULT_STRINGS.egressReasonNames, ...replacement.egressReasonNames },
     meterNames: { ...DEFAULT_STRINGS.meterNames, ...replacement.meterNames },
     periodNames: { ...DEFAULT_STRINGS.periodNames, ...replacement.periodNames },
   };

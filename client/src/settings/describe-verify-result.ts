@@ -8,7 +8,13 @@ import { formatString, type SettingsStrings } from "./default-strings.ts";
 
 export function describeVerifyResult(strings: SettingsStrings, result: VerifyResult): string {
   const message = result.message ?? strings.noMessage;
-  if (result.egressReason) return formatString(strings.resultRefused, { reason: result.egressReason });
+  if (result.egressReason) {
+    const reason = result.egressReason;
+    return formatString(strings.resultRefused, {
+      reason,
+      explanation: strings.egressReasonNames[reason] ?? reason,
+    });
+  }
   if (result.status === "valid")
     return formatString(strings.resultValid, { ms: Math.round(result.latencyMs) });
   if (result.status === "invalid") return formatString(strings.resultInvalid, { message });

@@ -15,6 +15,11 @@ export interface UsageFormats {
   readonly number: (value: number) => string;
 }
 
+function lastInstantBefore(iso: string): string {
+  const end = Date.parse(iso);
+  return Number.isNaN(end) ? iso : new Date(end - 1).toISOString();
+}
+
 export function renderUsage(
   strings: SettingsStrings,
   report: UsageReport,
@@ -28,8 +33,9 @@ export function renderUsage(
       "p",
       { class: "hint", part: "hint" },
       formatString(strings.usagePeriod, {
-        from: formatDate(report.usage.from),
-        to: formatDate(report.usage.to),
+        from: formats.day(report.usage.from),
+        // The period's end is exclusive (the next month's first instant): show its last day.
+        to: formats.day(lastInstantBefore(report.usage.to)),
       }),
     ),
     renderUsageChart(

@@ -86,7 +86,20 @@ td[data-source="none"] { color: var(--byok-color-invalid, #a4161a); }
 .bar-empty { fill: var(--byok-chart-empty, #e6e9ef); }
 ul.limits { list-style: none; padding: 0; margin: 0; }
 ul.limits li { margin: 0 0 0.5em; }
-progress { display: block; width: 100%; max-width: 36em; height: 0.8em; accent-color: var(--_accent); }
+progress {
+  display: block;
+  width: 100%;
+  max-width: 36em;
+  height: 0.6em;
+  appearance: none;
+  border: 0;
+  border-radius: 999px;
+  background: var(--byok-chart-empty, #e6e9ef);
+  margin-top: 0.2em;
+}
+progress::-webkit-progress-bar { background: var(--byok-chart-empty, #e6e9ef); border-radius: 999px; }
+progress::-webkit-progress-value { background: var(--byok-chart-operator, #c2660a); border-radius: 999px; }
+progress::-moz-progress-bar { background: var(--byok-chart-operator, #c2660a); border-radius: 999px; }
 .status { margin: 0 0 var(--_gap); font-weight: 600; }
 .status:not(:empty) {
   padding: 0.5em 0.75em;
