@@ -91,7 +91,20 @@ export function createBrowserKeyStore(options: BrowserKeyStoreOptions = {}): Key
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(operation: (database: IDBDatabase) => Promise<T>): Promise<T> => {
     const result = queue.then(async () => {
-      database ??= openDatabase(name);
+      database ??= openDatabase(name).then(
+        (opened) => {
+          // Another tab deleting or upgrading the database: let it, and open again on the next call.
+          opened.onversionchange = () => {
+            opened.close();
+            database = undefined;
+          };
+          return opened;
+        },
+        (error: unknown) => {
+          database = undefined;
+          throw error;
+        },
+      );
       return operation(await database);
     });
     queue = result.catch(() => undefined);

@@ -143,6 +143,21 @@ test("fetch adds the token and keys for the gateway, and the call is BYOK-served
   assert.equal(usage.usage.operator.requests, 0);
 });
 
+test("fetch takes a Request too, keeping its own headers and an Authorization the caller set", async () => {
+  const { user, client, sent } = await newClient();
+  await client.enroll({ openai: KEYS.openai });
+  const request = new Request(`${env.gateway.url}/v1/models`, { headers: { "x-app": "notes" } });
+  const response = await client.fetch(request, undefined, { openai: KEYS.openai });
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.match(response.headers.get("x-byok-status") ?? "", /^active; accepted=openai/);
+  const last = sent.at(-1)!;
+  assert.equal(last.headers["x-app"], "notes");
+  assert.equal(last.headers.authorization, `Bearer ${user.token}`);
+
+  const own = await client.fetch("/v1/models", { headers: { authorization: "Bearer byok_someone-else" } });
+  assert.equal(own.status, 401, "the caller's Authorization is kept, not replaced");
+});
+
 test("fetch never sends the token or keys anywhere but the gateway", async () => {
   const { client, sent } = await newClient();
   const count = sent.length;

@@ -168,6 +168,12 @@ test(
       await inPage(page, "clear", name);
       assert.deepEqual(await inPage(page, "load", name), {});
       assert.deepEqual((await inPage<PageInspection>(page, "inspect", [])).records, []);
+
+      // The stores opened above keep their connections; deleting the database (another tab, a sign-out) is
+      // not blocked by them, and the next call opens it afresh.
+      await inPage(page, "save", name, SECRETS);
+      assert.equal(await inPage(page, "deleteDatabase", name), "deleted");
+      assert.deepEqual(await inPage(page, "load", name), {});
     } finally {
       await context.close();
     }

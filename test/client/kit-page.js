@@ -77,6 +77,14 @@ window.kitPage = {
   save: (name, keys) => kit.createBrowserKeyStore({ name }).save(keys),
   load: (name) => kit.createBrowserKeyStore({ name }).load(),
   clear: (name) => kit.createBrowserKeyStore({ name }).clear(),
+  /** "deleted", or "blocked" when an open connection of the kit did not step aside. */
+  deleteDatabase: (name) =>
+    new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = () => resolve("deleted");
+      request.onblocked = () => resolve("blocked");
+      request.onerror = () => reject(request.error);
+    }),
   async inspect(secrets) {
     const records = await everyRecord();
     const keys = records.map((record) => record.value).filter((value) => value instanceof CryptoKey);
