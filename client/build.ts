@@ -9,15 +9,24 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
-/** Entry points in client/src/, each built to `<outDir>/<name>.js` (`index`: the `byok-gateway/client` export). */
-export const CLIENT_ENTRIES: readonly string[] = ["index"];
+/**
+ * Entry points (paths in client/src/), each built to `<outDir>/<name>.js`: `index` is the `byok-gateway/client`
+ * export, `settings-element` the `<byok-settings>` component's module, `settings` the /settings/ page's script.
+ */
+export const CLIENT_ENTRIES: Readonly<Record<string, string>> = {
+  index: "index.ts",
+  "settings-element": "settings/index.ts",
+  settings: "settings/page.ts",
+};
 /** Files copied as they are (HTML, CSS), when the folder exists. */
 const STATIC_DIR = join(root, "client", "public");
+/** The settings page's HTML and CSS, copied beside its script (served by the gateway at /settings/). */
+const SETTINGS_FILES: readonly string[] = ["settings.html", "settings.css"];
 
 export async function buildClient(outDir = join(root, "dist", "client")): Promise<void> {
   await build({
     entryPoints: Object.fromEntries(
-      CLIENT_ENTRIES.map((name) => [name, join(root, "client", "src", `${name}.ts`)]),
+      Object.entries(CLIENT_ENTRIES).map(([name, path]) => [name, join(root, "client", "src", path)]),
     ),
     outdir: outDir,
     bundle: true,
@@ -37,6 +46,8 @@ export async function buildClient(outDir = join(root, "dist", "client")): Promis
     throw new Error(`client declarations failed:\n${declarations.stdout}${declarations.stderr}`);
   }
   if (existsSync(STATIC_DIR)) cpSync(STATIC_DIR, outDir, { recursive: true });
+  for (const file of SETTINGS_FILES)
+    cpSync(join(root, "client", "src", "settings", file), join(outDir, file));
 }
 
 if (import.meta.main) {
