@@ -318,7 +318,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
   bus.subscribe((message) => {
-    if (message.cut === undefined) return;
+    if (message.topic === "resync" || message.cut === undefined) return;
     const count = openCalls.cut(message.userId, message.cut);
     if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
   });
