@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { SecretKey } from "../../src/keys/secret-key.ts";
 import { createSqliteStore } from "../../src/store/sqlite/create-sqlite-store.ts";
+import type { ByokContext } from "../../src/validation/byok-context.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN, createTempDir } from "../support/start-gateway.ts";
@@ -106,4 +108,54 @@ describe("three replicas on one Redis", () => {
       assert.equal(errorOf(response).type, "invalid_credentials");
     }
   });
+
+  test("a listen ticket issued on A is redeemed once on B, and refused on C", async () => {
+    const user = await newUser();
+    const byok: ByokContext = {
+      userId: user.id,
+      status: "active",
+      inactiveReason: null,
+      keys: { openai: new SecretKey(USER_KEY) },
+      custom: null,
+      dropped: [],
+      statusHeader: "active; accepted=openai",
+    };
+    const principal = { userId: user.id, plan: null, via: "token" as const };
+    const [a, b, c] = replicas.map((replica) => replica.gateway.byok);
+    const issued = await a!.listenTickets.issue({ principal, model: "transcription", byok });
+    used.tickets.push(issued.ticket);
+    const redeemed = await b!.listenTickets.redeem(issued.ticket);
+    assert.equal(redeemed?.principal.userId, user.id);
+    assert.equal(redeemed?.byok.keys.openai?.reveal(), USER_KEY, "the keys travel sealed and come back");
+    assert.equal(await c!.listenTickets.redeem(issued.ticket), null, "single use across replicas");
+    // One more left waiting in Redis, for the scan below.
+    used.tickets.push((await a!.listenTickets.issue({ principal, model: "transcription", byok })).ticket);
+  });
+
+  test("Redis holds no raw key, token or ticket: every key and value scanned", async () => {
+    const keys = await redis.keys();
+    assert.ok(keys.length > 5, `a full run left state to scan (${keys.length} keys)`);
+    const texts: string[] = [...keys];
+    for (const key of keys) {
+      const type = await redis.client.type(key);
+      if (type === "string") texts.push((await redis.client.get(key)) ?? "");
+      else if (type === "hash") texts.push(...Object.entries(await redis.client.hgetall(key)).flat());
+      else if (type === "zset") texts.push(...(await redis.client.zrange(key, 0, -1)));
+      else if (type === "set") texts.push(...(await redis.client.smembers(key)));
+      else assert.fail(`unexpected ${type} at ${key}`);
+    }
+    const secrets = [
+      USER_KEY,
+      ...used.tokens,
+      ...used.tickets,
+      ...used.tickets.map((ticket) => ticket.slice(3)),
+    ];
+    assert.ok(used.tickets.length >= 2 && used.tokens.length >= 3);
+    for (const text of texts) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a raw secret in Redis: ${key(text)}`);
+      assert.ok(!text.includes("127.0.0.1"), "no client address");
+    }
+  });
 });
+
+const key = (text: string) => text.slice(0, 40);
