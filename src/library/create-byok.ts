@@ -3,7 +3,6 @@
  * The embedding API: wires config, store, peppers, auth, enrollment and validation into one object
  * that the gateway server and library users share.
  */
-import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { type AuthenticateOptions, createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
@@ -13,6 +12,7 @@ import {
   type SettingsTokens,
 } from "../auth/create-settings-tokens.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
+import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
@@ -29,33 +29,38 @@ import { createAdmissionControl } from "../metering/create-admission-control.ts"
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
-import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
+import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
   createOpenCalls,
   type ModelPipeline,
-  type ServedCall,
   type ServedCallSink,
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
-import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
-import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
+import type { Store, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
+import { createCoordination } from "./create-coordination.ts";
+import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
+import { toUsageRecord } from "./to-usage-record.ts";
 
 export interface CreateByokOptions {
   /** A parsed config (loadConfig/parseConfig) or a raw one to validate. */
   readonly config?: GatewayConfig | GatewayConfigInput;
   /** Storage; by default the configured one (`storage.postgres.url` set: PostgreSQL, else the SQLite file). */
   readonly store?: Store;
+  /** What replicas share (docs/deployment.md): injected, else local without `redis.url`, Redis with it. */
   readonly bus?: InvalidationBus;
+  readonly rateLimiter?: RateLimiter;
+  readonly listenTicketStore?: ListenTicketStore;
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests move it). */
   readonly now?: () => number;
@@ -102,6 +107,10 @@ export interface Byok {
   readonly listenTickets: ListenTickets;
   /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
   readonly settingsTokens: SettingsTokens;
+  /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
+  readonly bus: InvalidationBus;
+  /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
+  redisStatus(): "none" | "up" | "down";
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined, options?: AuthenticateOptions): Promise<Principal>;
   /**
@@ -163,27 +172,6 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   return typeof value === "string" ? value : undefined;
 }
 
-function toUsageRecord(call: ServedCall, at: number): UsageRecord {
-  return {
-    id: randomUUID(),
-    at,
-    userId: call.userId,
-    feature: call.route.feature,
-    operation: call.operation,
-    provider: call.route.provider,
-    model: call.route.model,
-    source: call.route.source,
-    status: call.status,
-    outcome: call.outcome,
-    inputTokens: call.usage?.inputTokens ?? 0,
-    outputTokens: call.usage?.outputTokens ?? 0,
-    cachedInputTokens: call.usage?.cachedInputTokens ?? 0,
-    audioSeconds: call.audioSeconds ?? 0,
-    estimated: call.estimated,
-    latencyMs: call.latencyMs,
-  };
-}
-
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
   const config = toConfig(options.config);
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -211,7 +199,17 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
           "a database connection failed",
         ),
     }));
-  const bus = options.bus ?? createLocalInvalidationBus();
+  const coordination = await createCoordination({
+    config,
+    durableCounters: store.counters,
+    logger,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(options.listenTicketStore ? { listenTicketStore: options.listenTicketStore } : {}),
+  });
+  const { bus, limiter } = coordination;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
   const settingsTokens = createSettingsTokens({ keys: pepperRing.deriveKeys(SETTINGS_KEY_INFO), store, now });
@@ -243,10 +241,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       logger.error({ err: error, dropped }, "usage records could not be written");
     },
   });
-  const limiter = createLocalRateLimiter({ now });
   const admission = createAdmissionControl({
     config,
-    counters: store.counters,
+    counters: coordination.counters,
     limiter,
     now,
     observer: {
@@ -300,15 +297,11 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   };
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
-  bus.subscribe((message) => {
-    if (message.cut === undefined) return;
-    const count = openCalls.cut(message.userId, message.cut);
-    if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
-  });
+  cutOpenCallsOnInvalidation(bus, openCalls, store, logger);
   const registry = createProviderRegistry();
   const verifyKeys = createVerifyService({
     verifier: createConfiguredKeyVerifier(config, egressPolicy, upstream, registry),
-    limiter: createLocalRateLimiter({ now }),
+    limiter, // shared with the replicas when Redis is configured: the per-user limit holds fleet-wide
     requestsPerMinute: config.verify.requestsPerMinute,
     status: (userId) => enrollment.status(userId),
     onRateLimited: () => metrics.rateLimitRejections.inc({ limit: "verify_requests_per_minute" }),
@@ -329,11 +322,16 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       ),
   });
   const listenTickets = createListenTickets({
+    store: coordination.listenTicketStore,
     ttlMs: config.speechToText.ticketTtlSeconds * 1000,
-    max: config.speechToText.maxTickets,
     now,
   });
-  const reportUsage = createUsageReporter({ store, admission, flush: () => recorder.flush(), now });
+  const reportUsage = createUsageReporter({
+    store: { counters: coordination.counters, usage: store.usage },
+    admission,
+    flush: () => recorder.flush(),
+    now,
+  });
 
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
@@ -361,6 +359,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     authenticate: (authorization, authenticateOptions) =>
       authenticator.authenticate(authorization, authenticateOptions),
     verifyKeys: (userId, headers) => verifyKeys(userId, parseByokHeaders(headers)),
+    bus,
+    redisStatus: () => coordination.redisStatus(),
     validate,
     async handle(headers, handleOptions) {
       const principal = await authenticator.authenticate(headerValue(headers));
@@ -376,7 +376,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       }
       await upstream.close();
       await recorder.close(); // nothing recorded is lost on a clean shutdown
-      await bus.close();
+      await coordination.close();
       await store.close();
     },
   };

@@ -18,6 +18,10 @@ export interface TcpProxy {
   mute(muted: boolean): void;
   /** Destroys every open connection (both sides); returns how many were cut. */
   cutAll(): number;
+  /** Shorthands (the Redis tests' names): cutAll(), setMode("refuse"), setMode("pass"). */
+  cut(): void;
+  refuse(): void;
+  allow(): void;
   /** Connections accepted so far. */
   readonly accepted: number;
   close(): Promise<void>;
@@ -66,6 +70,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       const count = open.size;
       for (const socket of open) socket.destroy();
       return count;
+    },
+    cut() {
+      for (const socket of open) socket.destroy();
+    },
+    refuse() {
+      mode = "refuse";
+    },
+    allow() {
+      mode = "pass";
     },
     get accepted() {
       return accepted;
