@@ -8,6 +8,7 @@ import { createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { IpcEndpoint } from "../cluster/index.ts";
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
@@ -28,7 +29,6 @@ import { createAdmissionControl } from "../metering/create-admission-control.ts"
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
-import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
   createOpenCalls,
@@ -38,13 +38,14 @@ import {
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
-import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
 import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { createCoordination } from "./create-coordination.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 
 export interface CreateByokOptions {
@@ -53,6 +54,11 @@ export interface CreateByokOptions {
   /** Storage; the SQLite file in the data directory by default. */
   readonly store?: Store;
   readonly bus?: InvalidationBus;
+  /**
+   * In a worker of `serve --workers N`: the channel to the primary, which then hosts the invalidation
+   * relay, the rate limiters and the listen tickets shared by the host's workers.
+   */
+  readonly cluster?: IpcEndpoint;
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests move it). */
   readonly now?: () => number;
@@ -229,7 +235,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   const store =
     options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
-  const bus = options.bus ?? createLocalInvalidationBus();
+  const coordination = createCoordination({ config, cluster: options.cluster, now });
+  const bus = options.bus ?? coordination.bus;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
   const authenticator = createAuthenticator({ auth: config.auth, store, bus });
@@ -260,7 +267,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       logger.error({ err: error, dropped }, "usage records could not be written");
     },
   });
-  const limiter = createLocalRateLimiter({ now });
+  const limiter = coordination.limiter;
   const admission = createAdmissionControl({
     config,
     counters: store.counters,
@@ -275,7 +282,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
   });
   const anonymousLimit = createAnonymousLimit({
-    limiter: createLocalRateLimiter({ now }), // its own: a flood of addresses never evicts users' windows
+    limiter: coordination.anonymousLimiter, // its own: a flood of addresses never evicts users' windows
     perMinute: config.rateLimits.anonymousRequestsPerMinute,
     now,
     onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),

@@ -1,0 +1,51 @@
+/**
+ * @module cli/serve-workers
+ * The primary of `serve --workers N`: does once what must happen once (the config check, the generated
+ * pepper file, the store's migrations: the store is opened and closed before any fork), hosts what the
+ * workers share over IPC (invalidation relay, rate limiters, listen tickets), keeps N workers running,
+ * and on SIGTERM/SIGINT stops them all gracefully, then exits 0.
+ */
+import { startWorkerCluster } from "../cluster/index.ts";
+import type { GatewayConfig } from "../config/config-schema.ts";
+import { createByok } from "../library/create-byok.ts";
+import { createCoordinationHost } from "../library/create-coordination.ts";
+import { createLogger } from "../telemetry/create-logger.ts";
+import { BACKSTOP_MS } from "./shutdown-backstop.ts";
+
+export async function serveWorkers(config: GatewayConfig, count: number): Promise<number> {
+  const logger = createLogger({ level: config.log.level }).child({ role: "primary" });
+  // Migrations and the pepper file, once: workers then never race on them.
+  const prepared = await createByok({ config, logger });
+  const store = prepared.store.kind;
+  await prepared.close({ deadlineMs: 0 });
+
+  const host = createCoordinationHost({ config, logger });
+  logger.info({ workers: count, store, production: config.production }, "starting byok-gateway workers");
+  const cluster = startWorkerCluster({
+    count,
+    logger,
+    onWorker: (worker) => host.attach(worker.id, worker.endpoint),
+    onWorkerGone: (worker) => host.detach(worker.id),
+    // Each worker cuts its calls at the shutdown deadline and exits by its own backstop after that.
+    stopBackstopMs: config.server.shutdownTimeoutMs + 2 * BACKSTOP_MS,
+  });
+  cluster.ready.then(
+    () => logger.info({ workers: count }, "all workers listening"),
+    (error: unknown) => logger.error({ err: error }, "a worker exited before listening"),
+  );
+
+  return new Promise<number>((resolveExit) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info(
+        { signal, timeoutMs: config.server.shutdownTimeoutMs },
+        "shutting down: every worker finishes its in-flight requests",
+      );
+      void cluster.stop().then(() => {
+        logger.info("all workers stopped");
+        resolveExit(0);
+      });
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}

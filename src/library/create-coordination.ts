@@ -1,0 +1,90 @@
+/**
+ * @module library/create-coordination
+ * What the processes of one gateway share, chosen once: the invalidation bus, the rate limiters and the
+ * listen-ticket store; in this process, or (in a worker of `serve --workers N`, without Redis) through
+ * the primary over IPC. `createCoordinationHost` is the primary's side of the same choice.
+ */
+import {
+  createIpcListenTicketStore,
+  serveListenTicketStore,
+} from "../auth/create-ipc-listen-ticket-store.ts";
+import { createMemoryListenTicketStore } from "../auth/create-memory-listen-ticket-store.ts";
+import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
+import type { IpcEndpoint } from "../cluster/index.ts";
+import type { GatewayConfig } from "../config/config-schema.ts";
+import { createIpcRateLimiter } from "../metering/rate-limits/create-ipc-rate-limiter.ts";
+import { createRateLimiterHost } from "../metering/rate-limits/create-rate-limiter-host.ts";
+import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
+import { createInvalidationRelay, createIpcInvalidationBus } from "../store/create-ipc-invalidation-bus.ts";
+import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import type { Logger } from "../telemetry/create-logger.ts";
+
+export interface Coordination {
+  readonly bus: InvalidationBus;
+  /** Users' requests per minute and concurrent streams. */
+  readonly limiter: RateLimiter;
+  /** The per-address limit on unauthenticated requests (its own keys: a flood never evicts users'). */
+  readonly anonymousLimiter: RateLimiter;
+  readonly listenTicketStore: ListenTicketStore;
+}
+
+export interface CoordinationOptions {
+  readonly config: GatewayConfig;
+  /** Set in a worker of `serve --workers N`: the channel to the primary. */
+  readonly cluster?: IpcEndpoint | undefined;
+  readonly now?: () => number;
+}
+
+/** The primary's limiter names; a worker's limiter asks for one of them. */
+const USERS = "users";
+const ANONYMOUS = "anonymous";
+
+export function createCoordination(options: CoordinationOptions): Coordination {
+  const { config, cluster } = options;
+  if (cluster !== undefined) {
+    return {
+      bus: createIpcInvalidationBus(cluster),
+      limiter: createIpcRateLimiter(cluster, { limiter: USERS }),
+      anonymousLimiter: createIpcRateLimiter(cluster, { limiter: ANONYMOUS }),
+      listenTicketStore: createIpcListenTicketStore(cluster),
+    };
+  }
+  const now = options.now;
+  return {
+    bus: createLocalInvalidationBus(),
+    limiter: createLocalRateLimiter(now ? { now } : {}),
+    anonymousLimiter: createLocalRateLimiter(now ? { now } : {}),
+    listenTicketStore: createMemoryListenTicketStore({ max: config.speechToText.maxTickets }),
+  };
+}
+
+export interface CoordinationHost {
+  /** Serves a new worker: its bus messages, rate limits and tickets. */
+  attach(workerId: number, endpoint: IpcEndpoint): void;
+  /** Forgets a gone worker and releases the concurrency slots it held. */
+  detach(workerId: number): void;
+}
+
+export function createCoordinationHost(options: { config: GatewayConfig; logger: Logger }): CoordinationHost {
+  const { config, logger } = options;
+  const relay = createInvalidationRelay({
+    onDeliveryFailed: (workerId, error) =>
+      logger.warn({ worker: workerId, err: error }, "a worker did not confirm an invalidation in time"),
+  });
+  const limits = createRateLimiterHost({
+    [USERS]: createLocalRateLimiter(),
+    [ANONYMOUS]: createLocalRateLimiter(),
+  });
+  const tickets = createMemoryListenTicketStore({ max: config.speechToText.maxTickets });
+  return {
+    attach(workerId, endpoint) {
+      relay.attach(workerId, endpoint);
+      limits.attach(workerId, endpoint);
+      serveListenTicketStore(endpoint, tickets);
+    },
+    detach(workerId) {
+      relay.detach(workerId);
+      limits.detach(workerId);
+    },
+  };
+}
