@@ -10,7 +10,7 @@ const PUT = "tickets.put";
 const TAKE = "tickets.take";
 
 export interface IpcListenTicketStoreOptions {
-  /** Default 2000 ms; past it the call rejects (a 503), never a "no such ticket". */
+  /** Default 5000 ms; past it the call rejects (a 503), never a "no such ticket". */
   readonly timeoutMs?: number;
 }
 
@@ -18,7 +18,7 @@ export function createIpcListenTicketStore(
   endpoint: IpcEndpoint,
   options: IpcListenTicketStoreOptions = {},
 ): ListenTicketStore {
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
   return {
     async put(ticket) {
       await endpoint.request(PUT, ticket, timeoutMs);

@@ -5,7 +5,7 @@
  * workers share over IPC (invalidation relay, rate limiters, listen tickets), keeps N workers running,
  * and on SIGTERM/SIGINT stops them all gracefully, then exits 0.
  */
-import { startWorkerCluster } from "../cluster/index.ts";
+import { startWorkerCluster, type WorkerCluster } from "../cluster/index.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createCoordinationHost } from "../library/create-coordination.ts";
@@ -19,9 +19,15 @@ export async function serveWorkers(config: GatewayConfig, count: number): Promis
   const store = prepared.store.kind;
   await prepared.close({ deadlineMs: 0 });
 
-  const host = createCoordinationHost({ config, logger });
+  // A worker that cannot confirm an invalidation is replaced: no stale cache may keep serving.
+  let cluster: WorkerCluster | null = null;
+  const host = createCoordinationHost({
+    config,
+    logger,
+    onStaleWorker: (workerId) => cluster?.kill(workerId, "it did not confirm an invalidation in time"),
+  });
   logger.info({ workers: count, store, production: config.production }, "starting byok-gateway workers");
-  const cluster = startWorkerCluster({
+  cluster = startWorkerCluster({
     count,
     logger,
     onWorker: (worker) => host.attach(worker.id, worker.endpoint),
@@ -29,7 +35,8 @@ export async function serveWorkers(config: GatewayConfig, count: number): Promis
     // Each worker cuts its calls at the shutdown deadline and exits by its own backstop after that.
     stopBackstopMs: config.server.shutdownTimeoutMs + 2 * BACKSTOP_MS,
   });
-  cluster.ready.then(
+  const started = cluster;
+  started.ready.then(
     () => logger.info({ workers: count }, "all workers listening"),
     (error: unknown) => logger.error({ err: error }, "a worker exited before listening"),
   );
@@ -40,7 +47,7 @@ export async function serveWorkers(config: GatewayConfig, count: number): Promis
         { signal, timeoutMs: config.server.shutdownTimeoutMs },
         "shutting down: every worker finishes its in-flight requests",
       );
-      void cluster.stop().then(() => {
+      void started.stop().then(() => {
         logger.info("all workers stopped");
         resolveExit(0);
       });

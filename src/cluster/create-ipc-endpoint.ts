@@ -39,7 +39,7 @@ export interface IpcEndpoint {
 }
 
 export interface IpcEndpointOptions {
-  /** A request's time limit when the caller names none. Default 2000 ms. */
+  /** A request's time limit when the caller names none. Default 5000 ms. */
   readonly timeoutMs?: number;
 }
 
@@ -59,7 +59,7 @@ interface Pending {
 }
 
 export function createIpcEndpoint(port: IpcPort, options: IpcEndpointOptions = {}): IpcEndpoint {
-  const defaultTimeoutMs = options.timeoutMs ?? 2_000;
+  const defaultTimeoutMs = options.timeoutMs ?? 5_000;
   const pending = new Map<number, Pending>();
   const handlers = new Map<string, IpcHandler>();
   const closeListeners: Array<() => void> = [];

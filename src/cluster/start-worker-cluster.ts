@@ -41,6 +41,8 @@ export interface WorkerCluster {
   readonly ready: Promise<void>;
   /** Graceful: every worker finishes its calls in flight, then exits; resolves when all are gone. */
   stop(): Promise<void>;
+  /** Kills one worker now (SIGKILL; it is replaced as any dead worker is), with the reason logged. */
+  kill(workerId: number, reason: string): void;
 }
 
 /** A worker that lived shorter than this died "quickly": the next restart waits longer. */
@@ -119,6 +121,13 @@ export function startWorkerCluster(options: WorkerClusterOptions): WorkerCluster
       }, options.stopBackstopMs);
       backstop.unref();
       return allGone.promise.finally(() => clearTimeout(backstop));
+    },
+    kill(workerId, reason) {
+      for (const [worker, entry] of alive) {
+        if (entry.id !== workerId) continue;
+        logger.error({ worker: entry.id, workerPid: entry.pid, reason }, "killing a worker");
+        worker.process.kill("SIGKILL");
+      }
     },
   };
 }

@@ -65,11 +65,23 @@ export interface CoordinationHost {
   detach(workerId: number): void;
 }
 
-export function createCoordinationHost(options: { config: GatewayConfig; logger: Logger }): CoordinationHost {
+export interface CoordinationHostOptions {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  /**
+   * A live worker did not confirm an invalidation in time: its caches may still serve what was just
+   * revoked, so it must not serve again (the primary kills and replaces it).
+   */
+  readonly onStaleWorker: (workerId: number) => void;
+}
+
+export function createCoordinationHost(options: CoordinationHostOptions): CoordinationHost {
   const { config, logger } = options;
   const relay = createInvalidationRelay({
-    onDeliveryFailed: (workerId, error) =>
-      logger.warn({ worker: workerId, err: error }, "a worker did not confirm an invalidation in time"),
+    onDeliveryFailed: (workerId, error) => {
+      logger.error({ worker: workerId, err: error }, "a worker did not confirm an invalidation in time");
+      options.onStaleWorker(workerId);
+    },
   });
   const limits = createRateLimiterHost({
     [USERS]: createLocalRateLimiter(),

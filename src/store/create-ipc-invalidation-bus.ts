@@ -12,7 +12,7 @@ const PUBLISH = "bus.publish";
 const DELIVER = "bus.deliver";
 
 export interface IpcInvalidationBusOptions {
-  /** How long a publish waits for the primary (which waits for every other worker). Default 3000 ms. */
+  /** How long a publish waits for the primary (which waits for every other worker). Default 6000 ms. */
   readonly timeoutMs?: number;
 }
 
@@ -31,7 +31,7 @@ export function createIpcInvalidationBus(
   options: IpcInvalidationBusOptions = {},
 ): InvalidationBus {
   const local = createLocalInvalidationBus();
-  const timeoutMs = options.timeoutMs ?? 3_000;
+  const timeoutMs = options.timeoutMs ?? 6_000;
   endpoint.handle(DELIVER, async (payload) => {
     const message = parseInvalidation(payload);
     if (message !== null) await local.publish(message);
@@ -54,15 +54,18 @@ export interface InvalidationRelay {
 }
 
 export interface InvalidationRelayOptions {
-  /** How long one worker may take to apply a message. Default 2000 ms. */
+  /** How long one worker may take to apply a message. Default 5000 ms. */
   readonly deliverTimeoutMs?: number;
-  /** A worker did not confirm a delivery in time (it is then likely dying; its caches die with it). */
+  /**
+   * A live worker did not confirm a delivery in time: its caches may be stale. Called before the
+   * publisher gets its answer, so the caller can stop that worker first.
+   */
   readonly onDeliveryFailed?: (workerId: number, error: unknown) => void;
 }
 
 export function createInvalidationRelay(options: InvalidationRelayOptions = {}): InvalidationRelay {
   const workers = new Map<number, IpcEndpoint>();
-  const deliverTimeoutMs = options.deliverTimeoutMs ?? 2_000;
+  const deliverTimeoutMs = options.deliverTimeoutMs ?? 5_000;
   return {
     attach(workerId, endpoint) {
       workers.set(workerId, endpoint);
@@ -74,7 +77,8 @@ export function createInvalidationRelay(options: InvalidationRelayOptions = {}):
           others.map(([, other]) => other.request(DELIVER, message, deliverTimeoutMs)),
         );
         results.forEach((result, index) => {
-          if (result.status === "rejected") options.onDeliveryFailed?.(others[index]![0], result.reason);
+          const [id, other] = others[index]!;
+          if (result.status === "rejected" && !other.closed) options.onDeliveryFailed?.(id, result.reason);
         });
         return results.filter((result) => result.status === "fulfilled").length;
       });

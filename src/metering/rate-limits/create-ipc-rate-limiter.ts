@@ -15,7 +15,7 @@ export const RATE_RELEASE = "limits.release";
 export interface IpcRateLimiterOptions {
   /** Which of the primary's limiters decides (`users`, `anonymous`): each has its own keys. */
   readonly limiter: string;
-  /** Default 2000 ms. */
+  /** Default 5000 ms. */
   readonly timeoutMs?: number;
 }
 
@@ -32,7 +32,7 @@ function parseDecision(value: unknown): RateDecision {
 }
 
 export function createIpcRateLimiter(endpoint: IpcEndpoint, options: IpcRateLimiterOptions): RateLimiter {
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
   const limiter = options.limiter;
   return {
     async hit(key, limit, windowMs) {
