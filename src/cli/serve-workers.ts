@@ -8,7 +8,7 @@
 import { startWorkerCluster, type WorkerCluster } from "../cluster/index.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import { createByok } from "../library/create-byok.ts";
-import { createCoordinationHost } from "../library/create-coordination.ts";
+import { createCoordinationHost } from "../library/create-worker-coordination.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
 import { BACKSTOP_MS } from "./shutdown-backstop.ts";
 

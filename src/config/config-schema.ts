@@ -131,6 +131,18 @@ export const configSchema = z
         path: z.string().min(1).optional(),
       })
       .prefault({}),
+    /** Coordination across replicas (docs/deployment.md, "Redis"); every replica local when unset. */
+    redis: z
+      .strictObject({
+        /** `redis://` or `rediss://` (prefer BYOK_REDIS_URL); a secret: it may carry a password. */
+        url: secret(8, "redis.url").optional(),
+        /** Every key starts with it (several gateways may share one Redis). */
+        keyPrefix: z.string().min(1).max(64).default("byok:"),
+        connectTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+        /** A command not answered in this long fails (and the feature falls back as documented). */
+        commandTimeoutMs: z.number().int().min(10).max(60_000).default(500),
+      })
+      .prefault({}),
     providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
     /** What apps name in `model` (docs/features-and-routing.md). */
     features: featuresSchema,

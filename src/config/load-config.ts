@@ -32,6 +32,7 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
   ["BYOK_PRODUCTION", ["production"], "bool"],
   ["BYOK_JWT_SECRET", ["auth", "jwt", "secret"], "string"],
+  ["BYOK_REDIS_URL", ["redis", "url"], "string"],
   ...PROVIDER_IDS.map(
     (id) => [`BYOK_${id.toUpperCase()}_API_KEY`, ["providers", id, "apiKey"], "string"] as const,
   ),

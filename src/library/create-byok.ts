@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
+import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { IpcEndpoint } from "../cluster/index.ts";
 import { ConfigError } from "../config/config-error.ts";
@@ -29,6 +30,7 @@ import { createAdmissionControl } from "../metering/create-admission-control.ts"
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
+import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
   createOpenCalls,
@@ -46,6 +48,7 @@ import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { createCoordination } from "./create-coordination.ts";
+import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 
 export interface CreateByokOptions {
@@ -53,10 +56,13 @@ export interface CreateByokOptions {
   readonly config?: GatewayConfig | GatewayConfigInput;
   /** Storage; the SQLite file in the data directory by default. */
   readonly store?: Store;
+  /** What replicas share (docs/deployment.md): injected, else local without `redis.url`, Redis with it. */
   readonly bus?: InvalidationBus;
+  readonly rateLimiter?: RateLimiter;
+  readonly listenTicketStore?: ListenTicketStore;
   /**
-   * In a worker of `serve --workers N`: the channel to the primary, which then hosts the invalidation
-   * relay, the rate limiters and the listen tickets shared by the host's workers.
+   * In a worker of `serve --workers N`: the channel to the primary, which then (without `redis.url`)
+   * hosts the invalidation relay, the rate limiters and the listen tickets shared by the host's workers.
    */
   readonly cluster?: IpcEndpoint;
   readonly logger?: Logger;
@@ -103,6 +109,10 @@ export interface Byok {
   readonly anonymousLimit: AnonymousLimit;
   /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
   readonly listenTickets: ListenTickets;
+  /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
+  readonly bus: InvalidationBus;
+  /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
+  redisStatus(): "none" | "up" | "down";
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
@@ -235,8 +245,22 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   const store =
     options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
-  const coordination = createCoordination({ config, cluster: options.cluster, now });
-  const bus = options.bus ?? coordination.bus;
+  // A worker of `serve --workers N` without Redis shares these through the primary (none otherwise).
+  const workerSide = createWorkerCoordination(config, options.cluster);
+  const injectedBus = options.bus ?? workerSide.bus;
+  const rateLimiter = options.rateLimiter ?? workerSide.rateLimiter;
+  const listenTicketStore = options.listenTicketStore ?? workerSide.listenTicketStore;
+  const coordination = await createCoordination({
+    config,
+    durableCounters: store.counters,
+    logger,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(injectedBus ? { bus: injectedBus } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
+    ...(listenTicketStore ? { listenTicketStore } : {}),
+  });
+  const { bus, limiter } = coordination;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
   const authenticator = createAuthenticator({ auth: config.auth, store, bus });
@@ -267,10 +291,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       logger.error({ err: error, dropped }, "usage records could not be written");
     },
   });
-  const limiter = coordination.limiter;
   const admission = createAdmissionControl({
     config,
-    counters: store.counters,
+    counters: coordination.counters,
     limiter,
     now,
     observer: {
@@ -282,7 +305,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
   });
   const anonymousLimit = createAnonymousLimit({
-    limiter: coordination.anonymousLimiter, // its own: a flood of addresses never evicts users' windows
+    // Its own: a flood of addresses never evicts users' windows.
+    limiter: workerSide.anonymousLimiter ?? createLocalRateLimiter({ now }),
     perMinute: config.rateLimits.anonymousRequestsPerMinute,
     now,
     onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),
@@ -325,7 +349,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
   bus.subscribe((message) => {
-    if (message.cut === undefined) return;
+    if (message.topic === "resync" || message.cut === undefined) return;
     const count = openCalls.cut(message.userId, message.cut);
     if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
   });
@@ -345,11 +369,16 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       ),
   });
   const listenTickets = createListenTickets({
+    store: coordination.listenTicketStore,
     ttlMs: config.speechToText.ticketTtlSeconds * 1000,
-    max: config.speechToText.maxTickets,
     now,
   });
-  const reportUsage = createUsageReporter({ store, admission, flush: () => recorder.flush(), now });
+  const reportUsage = createUsageReporter({
+    store: { counters: coordination.counters, usage: store.usage },
+    admission,
+    flush: () => recorder.flush(),
+    now,
+  });
 
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
@@ -373,6 +402,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     anonymousLimit,
     listenTickets,
+    bus,
+    redisStatus: () => coordination.redisStatus(),
     authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {
@@ -389,7 +420,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       }
       await upstream.close();
       await recorder.close(); // nothing recorded is lost on a clean shutdown
-      await bus.close();
+      await coordination.close();
       await store.close();
     },
   };

@@ -1,102 +1,145 @@
 /**
  * @module library/create-coordination
- * What the processes of one gateway share, chosen once: the invalidation bus, the rate limiters and the
- * listen-ticket store; in this process, or (in a worker of `serve --workers N`, without Redis) through
- * the primary over IPC. `createCoordinationHost` is the primary's side of the same choice.
+ * What replicas share, chosen once: in this process when `redis.url` is unset, else through Redis (the
+ * invalidation bus, rate limits, quota counters, listen tickets), each with its failure behaviour wired.
  */
-import {
-  createIpcListenTicketStore,
-  serveListenTicketStore,
-} from "../auth/create-ipc-listen-ticket-store.ts";
 import { createMemoryListenTicketStore } from "../auth/create-memory-listen-ticket-store.ts";
+import { createRedisListenTicketStore } from "../auth/create-redis-listen-ticket-store.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
-import type { IpcEndpoint } from "../cluster/index.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
-import { createIpcRateLimiter } from "../metering/rate-limits/create-ipc-rate-limiter.ts";
-import { createRateLimiterHost } from "../metering/rate-limits/create-rate-limiter-host.ts";
-import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
-import { createInvalidationRelay, createIpcInvalidationBus } from "../store/create-ipc-invalidation-bus.ts";
+import { createLocalRateLimiter } from "../metering/rate-limits/create-local-rate-limiter.ts";
+import { createRedisRateLimiter } from "../metering/rate-limits/create-redis-rate-limiter.ts";
+import type { RateLimiter } from "../metering/rate-limits/rate-limiter.ts";
+import { createRedisInvalidationBus } from "../store/create-redis-invalidation-bus.ts";
+import { createRedisQuotaCounters } from "../store/create-redis-quota-counters.ts";
 import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import { createRedisRateOperations } from "../store/redis/create-redis-rate-operations.ts";
+import { createRedisTicketOperations } from "../store/redis/create-redis-ticket-operations.ts";
+import { openRedisConnection, type RedisConnection } from "../store/redis/open-redis-connection.ts";
+import type { QuotaCounterRepository } from "../store/store-types.ts";
 import type { Logger } from "../telemetry/create-logger.ts";
+import type { CoordinatedFeature, GatewayMetrics } from "../telemetry/create-metrics.ts";
+
+/** Each piece may be injected (worker processes bring IPC-backed ones); the rest follow `redis.url`. */
+export interface CoordinationOverrides {
+  readonly bus?: InvalidationBus;
+  readonly rateLimiter?: RateLimiter;
+  readonly listenTicketStore?: ListenTicketStore;
+}
 
 export interface Coordination {
   readonly bus: InvalidationBus;
-  /** Users' requests per minute and concurrent streams. */
   readonly limiter: RateLimiter;
-  /** The per-address limit on unauthenticated requests (its own keys: a flood never evicts users'). */
-  readonly anonymousLimiter: RateLimiter;
+  readonly counters: QuotaCounterRepository;
   readonly listenTicketStore: ListenTicketStore;
+  /** `none` without Redis; else whether the command connection is up now (`/readyz` reports it). */
+  redisStatus(): "none" | "up" | "down";
+  close(): Promise<void>;
 }
 
-export interface CoordinationOptions {
+export interface CoordinationOptions extends CoordinationOverrides {
   readonly config: GatewayConfig;
-  /** Set in a worker of `serve --workers N`: the channel to the primary. */
-  readonly cluster?: IpcEndpoint | undefined;
+  /** The durable store's counters: used as they are without Redis, the durable copy with it. */
+  readonly durableCounters: QuotaCounterRepository;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** An injected clock (tests): the limiters read it; otherwise local ones read `Date.now`, Redis its own. */
   readonly now?: () => number;
 }
 
-/** The primary's limiter names; a worker's limiter asks for one of them. */
-const USERS = "users";
-const ANONYMOUS = "anonymous";
-
-export function createCoordination(options: CoordinationOptions): Coordination {
-  const { config, cluster } = options;
-  if (cluster !== undefined) {
+export async function createCoordination(options: CoordinationOptions): Promise<Coordination> {
+  const { config, logger, metrics, now } = options;
+  const local = () => createLocalRateLimiter({ now: now ?? Date.now });
+  const url = config.redis.url;
+  if (url === undefined) {
+    const bus = options.bus ?? createLocalInvalidationBus();
     return {
-      bus: createIpcInvalidationBus(cluster),
-      limiter: createIpcRateLimiter(cluster, { limiter: USERS }),
-      anonymousLimiter: createIpcRateLimiter(cluster, { limiter: ANONYMOUS }),
-      listenTicketStore: createIpcListenTicketStore(cluster),
+      bus,
+      limiter: options.rateLimiter ?? local(),
+      counters: options.durableCounters,
+      listenTicketStore:
+        options.listenTicketStore ?? createMemoryListenTicketStore({ max: config.speechToText.maxTickets }),
+      redisStatus: () => "none",
+      close: () => bus.close(),
     };
   }
-  const now = options.now;
-  return {
-    bus: createLocalInvalidationBus(),
-    limiter: createLocalRateLimiter(now ? { now } : {}),
-    anonymousLimiter: createLocalRateLimiter(now ? { now } : {}),
-    listenTicketStore: createMemoryListenTicketStore({ max: config.speechToText.maxTickets }),
+
+  const connection: RedisConnection = await openRedisConnection({
+    url: url.reveal(),
+    keyPrefix: config.redis.keyPrefix,
+    connectTimeoutMs: config.redis.connectTimeoutMs,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+  });
+  const degraded = (feature: CoordinatedFeature, on: boolean) => {
+    metrics.coordinationDegraded.set({ feature }, on ? 1 : 0);
+    if (on) metrics.coordinationDegradations.inc({ feature });
   };
-}
-
-export interface CoordinationHost {
-  /** Serves a new worker: its bus messages, rate limits and tickets. */
-  attach(workerId: number, endpoint: IpcEndpoint): void;
-  /** Forgets a gone worker and releases the concurrency slots it held. */
-  detach(workerId: number): void;
-}
-
-export interface CoordinationHostOptions {
-  readonly config: GatewayConfig;
-  readonly logger: Logger;
-  /**
-   * A live worker did not confirm an invalidation in time: its caches may still serve what was just
-   * revoked, so it must not serve again (the primary kills and replaces it).
-   */
-  readonly onStaleWorker: (workerId: number) => void;
-}
-
-export function createCoordinationHost(options: CoordinationHostOptions): CoordinationHost {
-  const { config, logger } = options;
-  const relay = createInvalidationRelay({
-    onDeliveryFailed: (workerId, error) => {
-      logger.error({ worker: workerId, err: error }, "a worker did not confirm an invalidation in time");
-      options.onStaleWorker(workerId);
-    },
+  for (const feature of ["rate_limits", "invalidations", "quotas", "listen_tickets"] as const)
+    degraded(feature, false);
+  // One line per transition of the connection: what each feature does meanwhile is in docs/deployment.md.
+  let lastStatus = connection.status;
+  if (lastStatus === "down") {
+    logger.warn("Redis cannot be reached: operator-served calls refused, rate limits local (retrying)");
+  }
+  const stopStatus = connection.onStatus((status) => {
+    if (status === lastStatus) return;
+    lastStatus = status;
+    degraded("quotas", status === "down");
+    degraded("listen_tickets", status === "down");
+    if (status === "down")
+      logger.warn("Redis connection lost: quotas and listen tickets unavailable until it returns");
+    else logger.info("Redis connection back: quotas and listen tickets available");
   });
-  const limits = createRateLimiterHost({
-    [USERS]: createLocalRateLimiter(),
-    [ANONYMOUS]: createLocalRateLimiter(),
-  });
-  const tickets = createMemoryListenTicketStore({ max: config.speechToText.maxTickets });
+  if (lastStatus === "down") {
+    degraded("quotas", true);
+    degraded("listen_tickets", true);
+  }
+
+  const bus =
+    options.bus ??
+    (await createRedisInvalidationBus({
+      connection,
+      onStatus: (status) => {
+        degraded("invalidations", status === "down");
+        if (status === "down")
+          logger.warn("invalidation bus lost its subscription: caches bypassed until it returns");
+        else logger.info("invalidation bus subscribed: caches emptied (changes may have been missed)");
+      },
+      onPublishFailed: (error) =>
+        logger.warn({ err: error }, "an invalidation could not be published; retried"),
+    }));
+  if (options.bus === undefined && !bus.trusted) degraded("invalidations", true);
+
+  const limiter =
+    options.rateLimiter ??
+    createRedisRateLimiter({
+      operations: createRedisRateOperations(connection, now),
+      fallback: local(),
+      isUp: () => connection.status === "up",
+      slotLeaseMs: config.rateLimits.slotLeaseMs,
+      onDegraded: (on) => {
+        degraded("rate_limits", on);
+        if (on) logger.warn("rate limits degraded to this replica's own (Redis unreachable)");
+        else logger.info("rate limits shared through Redis again");
+      },
+    });
+
   return {
-    attach(workerId, endpoint) {
-      relay.attach(workerId, endpoint);
-      limits.attach(workerId, endpoint);
-      serveListenTicketStore(endpoint, tickets);
-    },
-    detach(workerId) {
-      relay.detach(workerId);
-      limits.detach(workerId);
+    bus,
+    limiter,
+    counters: createRedisQuotaCounters({
+      connection,
+      durable: options.durableCounters,
+      onDurableFailed: (error) =>
+        logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
+    }),
+    listenTicketStore:
+      options.listenTicketStore ?? createRedisListenTicketStore(createRedisTicketOperations(connection)),
+    redisStatus: () => connection.status,
+    async close() {
+      stopStatus();
+      await bus.close();
+      await connection.close();
     },
   };
 }

@@ -6,7 +6,11 @@
  * admin call that made it returns.
  */
 import type { IpcEndpoint } from "../cluster/create-ipc-endpoint.ts";
-import { createLocalInvalidationBus, type Invalidation, type InvalidationBus } from "./invalidation-bus.ts";
+import {
+  createLocalInvalidationBus,
+  type InvalidationBus,
+  type UserInvalidation,
+} from "./invalidation-bus.ts";
 
 const PUBLISH = "bus.publish";
 const DELIVER = "bus.deliver";
@@ -17,7 +21,7 @@ export interface IpcInvalidationBusOptions {
 }
 
 /** An invalidation from the channel, shape-checked; null when it is not one. */
-export function parseInvalidation(value: unknown): Invalidation | null {
+export function parseInvalidation(value: unknown): UserInvalidation | null {
   if (typeof value !== "object" || value === null) return null;
   const { topic, userId, cut } = value as Record<string, unknown>;
   if ((topic !== "enrollment" && topic !== "user") || typeof userId !== "string") return null;
@@ -43,6 +47,8 @@ export function createIpcInvalidationBus(
       await endpoint.request(PUBLISH, message, timeoutMs);
     },
     subscribe: (listener) => local.subscribe(listener),
+    // The primary answers every publish only once every other worker applied it: nothing is missed.
+    trusted: true,
     close: () => local.close(),
   };
 }

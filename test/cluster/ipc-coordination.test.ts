@@ -104,18 +104,6 @@ test("a listen ticket put by one worker is taken once, by any worker; an unknown
   assert.equal(await issuer!.endpoint.request("test.take", "never-issued"), null);
 });
 
-test("the memory ticket store: expired tickets and a user's oldest beyond their share are gone", async () => {
-  let now = 1_000;
-  const store = createMemoryListenTicketStore({ max: 100, now: () => now });
-  await store.put({ id: "a", userId: "u1", sealed: "A", ttlMs: 1_000, perUser: 2 });
-  await store.put({ id: "b", userId: "u1", sealed: "B", ttlMs: 1_000, perUser: 2 });
-  await store.put({ id: "c", userId: "u1", sealed: "C", ttlMs: 1_000, perUser: 2 });
-  assert.equal(await store.take("a"), null, "the oldest was dropped for the third");
-  now += 1_000;
-  assert.equal(await store.take("b"), null, "expired");
-  assert.equal(store.size, 1);
-});
-
 test("a worker's ticket store rejects (never answers null) when the primary is gone", async (t) => {
   const worker = await forkIpcChild(() => {});
   t.after(() => worker.kill());

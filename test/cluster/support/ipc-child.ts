@@ -9,7 +9,7 @@ import { createIpcEndpoint, type IpcPort } from "../../../src/cluster/index.ts";
 import { createIpcRateLimiter } from "../../../src/metering/rate-limits/create-ipc-rate-limiter.ts";
 import type { RateSlot } from "../../../src/metering/rate-limits/index.ts";
 import { createIpcInvalidationBus } from "../../../src/store/create-ipc-invalidation-bus.ts";
-import type { Invalidation } from "../../../src/store/invalidation-bus.ts";
+import type { UserInvalidation } from "../../../src/store/invalidation-bus.ts";
 
 const endpoint = createIpcEndpoint(process as unknown as IpcPort, { timeoutMs: 1_000 });
 const limiter = createIpcRateLimiter(endpoint, { limiter: "users" });
@@ -39,7 +39,7 @@ endpoint.handle("test.release-all", () => {
   return true;
 });
 endpoint.handle("test.publish", async (payload) => {
-  await bus.publish(as<Invalidation>(payload));
+  await bus.publish(as<UserInvalidation>(payload));
   return true;
 });
 endpoint.handle("test.put", (payload) => tickets.put(as<HeldListenTicket>(payload)));
