@@ -3,10 +3,17 @@
  * `npm run bench -- scale`: in one run, (a) throughput on the fake provider of `serve --workers 2` against
  * `--workers 1`, with CPU per request, and (b) what shared admission adds at concurrency 1: the median
  * latency of operator-served calls (rate limit + quota reservation) through the primary over IPC, and
- * through Redis when this build has it, against the in-process admission.
+ * through Redis when this build has it, against the in-process admission; (c) the floor under it: one
+ * rate-limit hit in process against one over a real IPC channel.
  */
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { createIpcEndpoint, type IpcPort } from "../src/cluster/index.ts";
 import { parseConfig } from "../src/config/load-config.ts";
+import { createLocalRateLimiter } from "../src/metering/rate-limits/index.ts";
 import { checkTarget, connect, latencySamples, median, throughput } from "./http-load.ts";
 import { childPids, startGatewayPeer } from "./peers/start-gateway-peer.ts";
 import { cpuMicrosOf, type Peer, startPeer } from "./peers/start-peer.ts";
@@ -18,6 +25,8 @@ const THROUGHPUT_WINDOW_MS = 3_000;
 const LATENCY_WARMUP = 1_000;
 const LATENCY_PER_ROUND = 1_000;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** This run's keys (Redis is shared): all deleted at the end. */
+const REDIS_PREFIX = `byok-bench-${randomBytes(6).toString("hex")}:`;
 
 interface Target {
   readonly name: string;
@@ -28,7 +37,7 @@ interface Target {
 /** Whether this build knows `redis.url` (the Redis coordination part of issue #16). */
 function buildHasRedis(): boolean {
   try {
-    parseConfig({ redis: { url: REDIS_URL, keyPrefix: `bench-${process.pid}:` } });
+    parseConfig({ redis: { url: REDIS_URL, keyPrefix: REDIS_PREFIX } });
     return true;
   } catch {
     return false;
@@ -125,7 +134,7 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
       await startTarget("Redis (1 process)", fakeOrigin, {
         ...admission,
         workers: 1,
-        config: { ...admission.config, redis: { url: REDIS_URL, keyPrefix: `bench-${process.pid}:` } },
+        config: { ...admission.config, redis: { url: REDIS_URL, keyPrefix: REDIS_PREFIX } },
       }),
     );
   }
@@ -156,6 +165,58 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
   await Promise.all(targets.map((target) => target.connection.close()));
 }
 
+/** The floor under (b): one rate-limit hit in this process, and one over a real IPC channel. */
+async function ipcFloor(): Promise<void> {
+  const path = fileURLToPath(new URL("./peers/ipc-echo-peer.ts", import.meta.url));
+  const child = fork(path, [], {
+    execPath: process.execPath,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const endpoint = createIpcEndpoint(child as unknown as IpcPort);
+  const ready = Promise.withResolvers<void>();
+  endpoint.handle("bench.ready", () => ready.resolve());
+  await ready.promise;
+  const local = createLocalRateLimiter();
+  const time = async (work: () => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let index = 0; index < 2_000 + LATENCY_PER_ROUND * 3; index++) {
+      const start = process.hrtime.bigint();
+      await work();
+      if (index >= 2_000) samples.push(Number(process.hrtime.bigint() - start));
+    }
+    return median(samples) / 1000;
+  };
+  const inProcess = await time(() => local.hit("rpm:bench", 1_000_000_000, 60_000));
+  const overIpc = await time(() => endpoint.request("bench.hit", { key: "rpm:bench" }));
+  endpoint.close();
+  child.disconnect();
+  console.log(
+    `\n(c) one rate-limit hit at concurrency 1: in this process ${fmt(inProcess, 1)} µs, over IPC to another ` +
+      `process ${fmt(overIpc, 1)} µs (median)`,
+  );
+}
+
+/** Deletes this run's Redis keys (never anything else: the server is shared). */
+async function dropRedisKeys(): Promise<void> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${REDIS_PREFIX}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
+
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -170,11 +231,13 @@ try {
   peers.push(fake);
   await throughputPhase(fake.ready.origin, peers);
   await admissionPhase(fake.ready.origin, peers);
+  await ipcFloor();
 } catch (error) {
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
   console.error(`scale bench failed: ${error instanceof Error ? error.message : String(error)}${cause}`);
   process.exitCode = 1;
 } finally {
   await Promise.all(peers.map((peer) => peer.stop()));
+  if (buildHasRedis()) await dropRedisKeys();
 }
 console.log(`\n${((performance.now() - startedAt) / 1000).toFixed(1)} s, load average after ${load()}`);
