@@ -36,11 +36,6 @@ export async function serveWorkers(config: GatewayConfig, count: number): Promis
     stopBackstopMs: config.server.shutdownTimeoutMs + 2 * BACKSTOP_MS,
   });
   const started = cluster;
-  started.ready.then(
-    () => logger.info({ workers: count }, "all workers listening"),
-    (error: unknown) => logger.error({ err: error }, "a worker exited before listening"),
-  );
-
   return new Promise<number>((resolveExit) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info(
@@ -54,5 +49,16 @@ export async function serveWorkers(config: GatewayConfig, count: number): Promis
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    // A worker that fails before every worker listened once is a start-up failure (a port in use, an
+    // unreachable database): stop the rest and exit non-zero, as a single process would.
+    started.ready.then(
+      () => logger.info({ workers: count }, "all workers listening"),
+      (error: unknown) => {
+        logger.error({ err: error }, "a worker exited before listening: not starting");
+        process.removeListener("SIGTERM", stop);
+        process.removeListener("SIGINT", stop);
+        void started.stop().then(() => resolveExit(1));
+      },
+    );
   });
 }
