@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -37,6 +37,7 @@ test("workers that cannot listen: the primary exits 1 and no worker is left", {
   t.after(() => taken.close());
   const { port } = taken.address() as { port: number };
   const dataDir = createTempDir("byok-workers-port-");
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const configFile = join(dataDir, "config.json");
   writeFileSync(configFile, JSON.stringify({ dataDir, server: { host: "127.0.0.1", port } }));
   const child = spawn(process.execPath, [MAIN, "serve", "--config", configFile, "--workers", "2"], {
