@@ -1,6 +1,6 @@
 /**
  * Import direction (docs/architecture.md): foundations <- mechanisms <- domain <- pipeline <- shells <- main.
- * Each outside dependency has one owner folder.
+ * Each outside dependency has one owner folder. The client island (client/) and the server (src/) never meet.
  */
 const layer = {
   foundations: "^src/(errors|config|telemetry)/",
@@ -86,6 +86,15 @@ module.exports = {
       severity: "error",
       from: { path: "^src/", pathNot: "^src/auth/" },
       to: { path: "node_modules/jose/" },
+    },
+    // The client island (docs/client.md) is a browser bundle: the server and it never import each other.
+    forbidUp("server-never-imports-client", "^src/", "^client/"),
+    forbidUp("client-never-imports-server", "^client/", "^src/"),
+    {
+      name: "client-imports-no-node-builtins",
+      severity: "error",
+      from: { path: "^client/", pathNot: "^client/build\\.ts$" },
+      to: { dependencyTypes: ["core"] },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
     { name: "no-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },

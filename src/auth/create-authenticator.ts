@@ -8,11 +8,17 @@ import { GatewayError } from "../errors/gateway-error.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import type { Store } from "../store/store-types.ts";
 import { createJwtVerifier } from "./create-jwt-verifier.ts";
+import { isSettingsToken, type SettingsTokens } from "./create-settings-tokens.ts";
 import { hashToken, isGatewayTokenShape } from "./gateway-tokens.ts";
 import type { Principal } from "./principal.ts";
 
+export interface AuthenticateOptions {
+  /** Whether a settings token (`bst_…`) is accepted here: only on the routes the settings page calls. */
+  readonly allowSettingsToken?: boolean;
+}
+
 export interface Authenticator {
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  authenticate(authorization: string | undefined, options?: AuthenticateOptions): Promise<Principal>;
 }
 
 export interface AuthenticatorOptions {
@@ -20,6 +26,25 @@ export interface AuthenticatorOptions {
   readonly store: Store;
   readonly bus: InvalidationBus;
   readonly cacheSize?: number;
+  /** Verifies settings tokens; without it they are refused everywhere. */
+  readonly settingsTokens?: SettingsTokens;
+}
+
+function withSettingsTokens(inner: Authenticator, settingsTokens: SettingsTokens | undefined): Authenticator {
+  return {
+    authenticate(authorization, authenticateOptions) {
+      const token = readBearer(authorization);
+      if (!isSettingsToken(token)) return inner.authenticate(authorization);
+      if (settingsTokens === undefined || authenticateOptions?.allowSettingsToken !== true) {
+        throw new GatewayError("invalid_credentials", {
+          message:
+            "A settings token is accepted only on the enrollment, heartbeat, verify, routes and usage endpoints.",
+          code: "settings_token_not_accepted",
+        });
+      }
+      return settingsTokens.verify(token);
+    },
+  };
 }
 
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
@@ -37,6 +62,10 @@ function readBearer(authorization: string | undefined): string {
 }
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  return withSettingsTokens(createBearerAuthenticator(options), options.settingsTokens);
+}
+
+function createBearerAuthenticator(options: AuthenticatorOptions): Authenticator {
   if (options.auth.mode === "jwt") {
     const verify = createJwtVerifier(options.auth.jwt!);
     return { authenticate: async (authorization) => verify(readBearer(authorization)) };

@@ -6,7 +6,8 @@
 export interface Principal {
   readonly userId: string;
   readonly plan: string | null;
-  readonly via: "token" | "jwt";
+  /** How the caller signed in: a gateway token, a JWT, or a settings token (settings endpoints only). */
+  readonly via: "token" | "jwt" | "settings";
 }
 
 /** User ids: 1–128 characters of letters, digits and `._:@-` (safe in logs, paths and keys). */

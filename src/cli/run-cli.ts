@@ -1,6 +1,6 @@
 /**
  * @module cli/run-cli
- * The `byok-gateway` command: serve, users add|list|revoke|set-plan, usage, fingerprint, config check, check-url.
+ * The `byok-gateway` command: serve, users add|list|revoke|set-plan, usage, fingerprint, verify, config check, check-url.
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/config-error.ts";
@@ -10,6 +10,7 @@ import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
 import { parseWorkersFlag, serve } from "./serve.ts";
+import { keysFromEnvironment, keysFromLines, verifyCommand } from "./verify-command.ts";
 
 const USAGE = `Usage: byok-gateway <command> [options]
 
@@ -23,6 +24,9 @@ Commands:
   usage [<id>]                  a user's limits and usage this month, or everyone's usage over time
                                 (--from, --to: ISO dates; --bucket day|hour)
   fingerprint                   read a key on stdin, print the fingerprint a client enrolls
+  verify [--stdin]              check keys live with their providers (no gateway needed): keys from
+                                BYOK_VERIFY_<PROVIDER>_KEY (and BYOK_VERIFY_CUSTOM_BASE_URL), or with
+                                --stdin from provider=key lines; exit 0 only when every key is valid
   config check [file]           validate a config file (or the current configuration) and exit
   check-url <url>               the egress guard's verdict on a custom base URL: reason, vetted addresses
 
@@ -148,6 +152,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         to: { type: "string" };
         bucket: { type: "string" };
         workers: { type: "string" };
+        stdin: { type: "boolean" };
         help: { type: "boolean"; short: "h" };
       };
       allowPositionals: true;
@@ -163,6 +168,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         to: { type: "string" },
         bucket: { type: "string" },
         workers: { type: "string" },
+        stdin: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -202,6 +208,16 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         }
         console.log(computeFingerprint(key));
         return 0;
+      }
+      case "verify": {
+        let headers: Record<string, string>;
+        try {
+          headers = values.stdin ? keysFromLines(await readStdin()) : keysFromEnvironment(process.env);
+        } catch (error) {
+          console.error((error as Error).message);
+          return 2;
+        }
+        return await verifyCommand(headers, values.config);
       }
       case "check-url": {
         if (rest[0] === undefined) break;

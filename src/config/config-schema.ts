@@ -124,11 +124,33 @@ export const configSchema = z
         cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
       })
       .prefault({}),
-    store: z
+    /** Where state lives: PostgreSQL when `postgres.url` is set (replicas share it), else one SQLite file. */
+    storage: z
       .strictObject({
-        driver: z.literal("sqlite").default("sqlite"),
-        /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
-        path: z.string().min(1).optional(),
+        sqlite: z
+          .strictObject({
+            /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
+            path: z.string().min(1).optional(),
+          })
+          .prefault({}),
+        postgres: z
+          .strictObject({
+            /** `postgres://…` (prefer BYOK_DATABASE_URL). */
+            url: z
+              .string()
+              .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+              .transform((value) => new SecretKey(value)),
+            /** The schema the tables live in (search_path), created when absent; `public` by default. */
+            schema: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a plain name (letters, digits, _)")
+              .optional(),
+            poolMax: z.number().int().min(1).max(1000).default(10),
+            connectTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+            statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(5000),
+            idleTimeoutMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+          })
+          .optional(),
       })
       .prefault({}),
     /** Coordination across replicas (docs/deployment.md, "Redis"); every replica local when unset. */
@@ -192,6 +214,14 @@ export const configSchema = z
         liveIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
         /** Live sessions open (or opening) at once across the gateway; one more is closed with 1013. */
         liveMaxSessions: z.number().int().min(1).max(1_000_000).default(1_000),
+      })
+      .prefault({}),
+    verify: z
+      .strictObject({
+        /** `POST /v1/byok/verify` calls per user per minute (each makes outbound calls); 0: no limit. */
+        requestsPerMinute: z.number().int().min(0).max(10_000).default(10),
+        /** Each key check's time limit (connect, headers, whole call); past it the key is `unknown`. */
+        timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
       })
       .prefault({}),
     routing: z

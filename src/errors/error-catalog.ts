@@ -50,6 +50,10 @@ export const errorCatalog = {
   internal_error: { status: 500, message: "The gateway failed to handle the request." },
   upstream_error: { status: 502, message: "The provider failed or could not be reached." },
   service_unavailable: { status: 503, message: "The gateway is shutting down or not ready." },
+  store_unavailable: {
+    status: 503,
+    message: "The gateway's database cannot be reached right now; retry shortly.",
+  },
   quota_unavailable: {
     status: 503,
     message: "Quotas cannot be checked for a moment; operator-served calls are refused until they can.",

@@ -3,7 +3,8 @@
  * Builds the Fastify gateway on a Byok core: request ids, guards, the error envelope and every route.
  */
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { fileURLToPath } from "node:url";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
@@ -12,6 +13,7 @@ import { registerInFlightCount } from "./plugins/count-in-flight.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
+import { registerAdminSettingsLinkRoutes } from "./routes/admin-settings-link-routes.ts";
 import { registerAdminUsageRoutes } from "./routes/admin-usage-routes.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
 import { registerChatCompletionsRoute } from "./routes/chat-completions-route.ts";
@@ -21,6 +23,8 @@ import { registerHealthRoutes } from "./routes/health-routes.ts";
 import { registerListenRoutes } from "./routes/listen-routes.ts";
 import { registerMessagesRoutes } from "./routes/messages-route.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
+import { registerOpenApiRoute } from "./routes/openapi-route.ts";
+import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
 
 /** After the shutdown deadline's cut, how long cut calls get to end before every connection is closed. */
@@ -29,7 +33,14 @@ const CUT_GRACE_MS = 1_000;
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
   readonly routes?: (app: FastifyInstance) => void;
+  /** Sees every route as it is registered (the OpenAPI test lists them here). */
+  readonly onRoute?: (route: RouteOptions) => void;
+  /** Where the settings page's built files are; the package's `dist/client/` by default. */
+  readonly clientDir?: string;
 }
+
+/** The client island's build output, from src/http/ and from dist/http/ alike. */
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL("../../dist/client/", import.meta.url));
 
 export async function createGatewayServer(
   byok: Byok,
@@ -86,6 +97,7 @@ export async function createGatewayServer(
     done(null, payload);
   });
 
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
   registerConnectionTimeouts(app, inFlight);
   registerErrorEnvelope(app);
   registerJsonIntake(app, byok.config.server.maxJsonDepth);
@@ -98,9 +110,12 @@ export async function createGatewayServer(
   registerModelsRoute(app, byok);
   registerListenRoutes(app, byok);
   registerUsageRoutes(app, byok);
+  registerSettingsPageRoutes(app, options.clientDir ?? DEFAULT_CLIENT_DIR);
+  registerOpenApiRoute(app);
   if (byok.config.adminToken) {
     registerAdminUserRoutes(app, byok);
     registerAdminUsageRoutes(app, byok);
+    registerAdminSettingsLinkRoutes(app, byok);
   }
   options.routes?.(app);
   await app.ready();

@@ -24,6 +24,8 @@ declare module "fastify" {
     auth?: RouteAuth;
     byok?: RouteByok;
     dialect?: RouteDialect;
+    /** The route accepts settings tokens (`bst_…`) besides the user's token: the settings page's endpoints only. */
+    settingsToken?: boolean;
     /** The route takes WebSocket upgrades; every other route refuses them with a 404. */
     websocket?: boolean;
   }

@@ -1,6 +1,7 @@
 /**
  * @module library/build-egress-policy
- * The egress policy from the configuration, its refusals counted and logged, a widened policy announced.
+ * The egress policy from the configuration: refusals counted and logged (never a URL or key), a policy
+ * widened by the operator logged once at start.
  */
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
@@ -13,7 +14,7 @@ import {
 import type { Logger } from "../telemetry/create-logger.ts";
 import type { GatewayMetrics } from "../telemetry/create-metrics.ts";
 
-function egressPolicyOptions(config: GatewayConfig) {
+export function egressPolicyOptions(config: GatewayConfig) {
   const { timeouts: _timeouts, ...policyOptions } = config.egress;
   return policyOptions;
 }

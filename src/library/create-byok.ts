@@ -3,9 +3,14 @@
  * The embedding API: wires config, store, peppers, auth, enrollment and validation into one object
  * that the gateway server and library users share.
  */
-import { join, resolve } from "node:path";
-import { createAuthenticator } from "../auth/create-authenticator.ts";
+import { resolve } from "node:path";
+import { type AuthenticateOptions, createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
+import {
+  createSettingsTokens,
+  SETTINGS_KEY_INFO,
+  type SettingsTokens,
+} from "../auth/create-settings-tokens.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -16,6 +21,8 @@ import { createUpstreamClient, type EgressPolicy, type EgressResolver } from "..
 import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
+import { createVerifyService } from "../enrollment/create-verify-service.ts";
+import type { VerifyResults } from "../enrollment/verify-result.ts";
 import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
 import { createPepperRing } from "../keys/pepper-ring.ts";
@@ -28,28 +35,29 @@ import {
   createModelPipeline,
   createOpenCalls,
   type ModelPipeline,
-  type ServedCall,
   type ServedCallSink,
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
-import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
-import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
+import { openStore } from "../store/open-store.ts";
+import type { Store, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
+import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
+import { toUsageRecord } from "./to-usage-record.ts";
 
 export interface CreateByokOptions {
   /** A parsed config (loadConfig/parseConfig) or a raw one to validate. */
   readonly config?: GatewayConfig | GatewayConfigInput;
-  /** Storage; the SQLite file in the data directory by default. */
+  /** Storage; by default the configured one (`storage.postgres.url` set: PostgreSQL, else the SQLite file). */
   readonly store?: Store;
   /** What replicas share (docs/deployment.md): injected, else local without `redis.url`, Redis with it. */
   readonly bus?: InvalidationBus;
@@ -104,12 +112,19 @@ export interface Byok {
   readonly anonymousLimit: AnonymousLimit;
   /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
   readonly listenTickets: ListenTickets;
+  /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
+  readonly settingsTokens: SettingsTokens;
   /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
   readonly bus: InvalidationBus;
   /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
   redisStatus(): "none" | "up" | "down";
   /** `Authorization` header → principal; throws a 401 GatewayError. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  authenticate(authorization: string | undefined, options?: AuthenticateOptions): Promise<Principal>;
+  /**
+   * `POST /v1/byok/verify`: the presented X-BYOK-* keys checked live with their providers (rate-limited
+   * per user by `verify.requestsPerMinute`); never changes the enrollment.
+   */
+  verifyKeys(userId: string, headers: HeaderBag): Promise<VerifyResults>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
   validate(
     principal: Principal,
@@ -164,26 +179,6 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   return typeof value === "string" ? value : undefined;
 }
 
-function toUsageRecord(call: ServedCall, at: number): UsageRecord {
-  return {
-    at,
-    userId: call.userId,
-    feature: call.route.feature,
-    operation: call.operation,
-    provider: call.route.provider,
-    model: call.route.model,
-    source: call.route.source,
-    status: call.status,
-    outcome: call.outcome,
-    inputTokens: call.usage?.inputTokens ?? 0,
-    outputTokens: call.usage?.outputTokens ?? 0,
-    cachedInputTokens: call.usage?.cachedInputTokens ?? 0,
-    audioSeconds: call.audioSeconds ?? 0,
-    estimated: call.estimated,
-    latencyMs: call.latencyMs,
-  };
-}
-
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
   const config = toConfig(options.config);
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -200,7 +195,17 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const metrics = createMetrics();
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   const store =
-    options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
+    options.store ??
+    (await openStore({
+      storage: config.storage,
+      dataDir,
+      // The driver's text may name the host; the class and code only.
+      onError: (error) =>
+        logger.warn(
+          { store: { error: error.name, code: (error as { code?: unknown }).code ?? null } },
+          "a database connection failed",
+        ),
+    }));
   // A worker of `serve --workers N` without Redis shares these through the primary (none otherwise).
   const workerSide = createWorkerCoordination(config, options.cluster);
   const injectedBus = options.bus ?? workerSide.bus;
@@ -219,7 +224,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const { bus, limiter } = coordination;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
-  const authenticator = createAuthenticator({ auth: config.auth, store, bus });
+  const settingsTokens = createSettingsTokens({ keys: pepperRing.deriveKeys(SETTINGS_KEY_INFO), store, now });
+  const authenticator = createAuthenticator({ auth: config.auth, store, bus, settingsTokens });
   const cache = createEnrollmentCache({ store, bus, max: config.enrollment.cacheSize });
   const validator = createByokValidator({ cache, store, bus, pepperRing, heartbeatTtlMs, now });
   const enrollment = createEnrollmentService({
@@ -305,10 +311,18 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
   cutOpenCallsOnInvalidation(bus, openCalls, store, logger);
+  const registry = createProviderRegistry();
+  const verifyKeys = createVerifyService({
+    verifier: createConfiguredKeyVerifier(config, egressPolicy, upstream, registry),
+    limiter, // shared with the replicas when Redis is configured: the per-user limit holds fleet-wide
+    requestsPerMinute: config.verify.requestsPerMinute,
+    status: (userId) => enrollment.status(userId),
+    onRateLimited: () => metrics.rateLimitRejections.inc({ limit: "verify_requests_per_minute" }),
+  });
   const pipeline = createModelPipeline({
     openCalls,
     config,
-    registry: createProviderRegistry(),
+    registry,
     upstream,
     admission,
     onServed,
@@ -354,9 +368,12 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     anonymousLimit,
     listenTickets,
+    settingsTokens,
+    authenticate: (authorization, authenticateOptions) =>
+      authenticator.authenticate(authorization, authenticateOptions),
+    verifyKeys: (userId, headers) => verifyKeys(userId, parseByokHeaders(headers)),
     bus,
     redisStatus: () => coordination.redisStatus(),
-    authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {
       const principal = await authenticator.authenticate(headerValue(headers));

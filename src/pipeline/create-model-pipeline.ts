@@ -6,6 +6,7 @@
  */
 
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { previewRoutes, type RoutePreview } from "../routing/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
@@ -39,6 +40,8 @@ export interface ModelPipeline {
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** The features and direct models this user can use right now. */
   listModels(byok: ByokContext): ModelList;
+  /** `GET /v1/byok/routes`: each feature's route with these keys, by the same resolver as model calls. */
+  previewRoutes(byok: ByokContext): RoutePreview;
   /** Prerecorded speech-to-text (`POST /v1/listen`): the upload streamed to the provider. */
   transcribe(call: ModelCall, query: URLSearchParams, upload: ListenUpload): Promise<PipelineResponse>;
   /** A live speech-to-text session, opened upstream (or refused) before the client's socket is accepted. */
@@ -123,6 +126,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       return serveEmbeddings(kit, call, body, routed, started);
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
+    previewRoutes: (byok) => previewRoutes(kit.table, byok),
     transcribe: (call, query, upload) =>
       servePrerecorded(kit, call, query, upload, kit.config.speechToText.maxUploadBytes),
     openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),

@@ -21,6 +21,12 @@ export interface ProviderError {
   readonly param?: string | null;
 }
 
+/** A key's cheapest authenticated call (a GET): what `POST /v1/byok/verify` and `byok-gateway verify` send. */
+export interface VerifyProbe {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface ProviderAdapter {
   readonly id: ProviderId;
   readonly dialect: Dialect;
@@ -45,4 +51,13 @@ export interface ProviderAdapter {
   supportsPromptCacheKey(model: string): boolean;
   /** Reads an error body (already parsed JSON, or null) into a message and code. */
   readError(body: unknown): ProviderError;
+  /** Builds the key check against `baseUrl` (the operator's configured one, or the user's custom endpoint). */
+  buildVerifyProbe(baseUrl: string, key: SecretKey): VerifyProbe;
+  /** Whether a probe's error answer says the key itself was refused; 401 and 403 when absent. */
+  rejectsKey?(status: number, error: ProviderError): boolean;
+}
+
+/** `base` without trailing slashes, then `path`. */
+export function joinBaseUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}${path}`;
 }

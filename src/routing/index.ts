@@ -3,7 +3,9 @@
  * Features → candidates → the one route that serves a request.
  */
 export { type ModelName, parseModelName } from "./parse-model-name.ts";
+export { previewRoutes, type RoutePreview, type RoutePreviewEntry } from "./preview-routes.ts";
 export {
+  featureOperations,
   type OperatorProvider,
   type RouteRequest,
   type RoutingTable,

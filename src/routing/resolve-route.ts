@@ -82,6 +82,45 @@ function directCandidate(provider: ProviderId, model: string, table: RoutingTabl
   };
 }
 
+function canServe(
+  candidate: Candidate,
+  operation: Operation,
+  needs: ReadonlySet<Capability>,
+  table: RoutingTable,
+): boolean {
+  return (
+    table.registry.get(candidate.provider)?.paths[operation] !== undefined &&
+    [...needs].every((need) => candidate.capabilities.has(need))
+  );
+}
+
+function needsOf(operation: Operation, feature: FeatureConfig | null, extra: readonly Capability[]) {
+  return new Set<Capability>([
+    operation === "chat" ? "chat" : operation,
+    ...(feature?.needs ?? []),
+    ...extra,
+  ]);
+}
+
+const OPERATIONS: readonly Operation[] = ["chat", "embeddings", "stt"];
+
+/**
+ * The operations a feature's configured routes can serve at all (some route has the path and the
+ * capabilities), whoever's key it would run on; the custom endpoint's only for a feature with no routes
+ * (it is assumed able to do anything): what a route preview lists for the feature.
+ */
+export function featureOperations(table: RoutingTable, name: string, byok: ByokContext): Operation[] {
+  const feature = Object.hasOwn(table.features, name) ? table.features[name]! : null;
+  if (feature === null) return [];
+  const all = featureCandidates(feature, byok, table);
+  const configured = all.filter((candidate) => candidate.provider !== "custom");
+  const candidates = configured.length > 0 ? configured : all;
+  return OPERATIONS.filter((operation) => {
+    const needs = needsOf(operation, feature, []);
+    return candidates.some((candidate) => canServe(candidate, operation, needs, table));
+  });
+}
+
 export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: ByokContext): RouteDecision {
   const name = parseModelName(request.model);
   if (name.kind === "invalid") return { ok: false, error: "model_not_found", message: name.reason };
@@ -109,16 +148,9 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
     candidates = [directCandidate(name.provider, name.model, table)];
   }
 
-  const needs = new Set<Capability>([
-    request.operation === "chat" ? "chat" : request.operation,
-    ...(feature?.needs ?? []),
-    ...request.needs,
-  ]);
+  const needs = needsOf(request.operation, feature, request.needs);
   const capable = candidates.filter(
-    (candidate) =>
-      candidate.model !== null &&
-      table.registry.get(candidate.provider)?.paths[request.operation] !== undefined &&
-      [...needs].every((need) => candidate.capabilities.has(need)),
+    (candidate) => candidate.model !== null && canServe(candidate, request.operation, needs, table),
   );
 
   const route = (candidate: Candidate, source: Route["source"], key: SecretKey, baseUrl: string): Route => ({

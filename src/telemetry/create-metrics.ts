@@ -15,6 +15,7 @@ export const RATE_LIMIT_NAMES = [
   "concurrent_streams",
   "anonymous_requests_per_minute",
   "quota_reserved",
+  "verify_requests_per_minute",
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 /** What coordinates replicas through Redis (the `feature` label of the degraded gauge). */

@@ -65,7 +65,14 @@ test("provider error text is read only in the files that pass it through parsePr
     "src/translate/anthropic-to-openai-stream.ts",
   ];
   const allowed = new Map([
-    ["readError(", ["src/pipeline/map-upstream-failure.ts", "src/providers/provider-adapter.ts"]],
+    [
+      "readError(",
+      [
+        "src/pipeline/map-upstream-failure.ts",
+        "src/enrollment/probe-key.ts",
+        "src/providers/provider-adapter.ts",
+      ],
+    ],
     ["providerMessage", streamFailureFiles],
     ["providerType", streamFailureFiles],
   ]);

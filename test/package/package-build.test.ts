@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildClient } from "../../client/build.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -18,6 +19,8 @@ test("the build emits JavaScript and declarations for every package export", asy
       { encoding: "utf8" },
     );
     assert.equal(build.status, 0, build.stdout + build.stderr);
+    // The client island (`byok-gateway/client`) is built by esbuild, its declarations by its own tsconfig.
+    await buildClient(join(outDir, "client"));
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
       name: string;
       bin: Record<string, string>;
@@ -30,6 +33,17 @@ test("the build emits JavaScript and declarations for every package export", asy
     assert.equal(typeof library.computeFingerprint, "function");
     const server = await import(pathToFileURL(join(outDir, "server.js")).href);
     assert.equal(typeof server.createGatewayServer, "function");
+    const client = await import(pathToFileURL(join(outDir, "client", "index.js")).href);
+    for (const name of [
+      "fingerprint",
+      "headers",
+      "createByokClient",
+      "createMemoryKeyStore",
+      "createBrowserKeyStore",
+    ]) {
+      assert.equal(typeof client[name], "function", `byok-gateway/client exports ${name}`);
+    }
+    assert.ok(readFileSync(join(outDir, "client", "index.d.ts"), "utf8").includes("createByokClient"));
     for (const [subpath, target] of Object.entries(manifest.exports)) {
       if (typeof target === "string") continue;
       for (const file of [target.types, target.default]) {

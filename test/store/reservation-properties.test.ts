@@ -1,8 +1,21 @@
 /**
  * @module test/store/reservation-properties.test
- * The reservation property test (reservation-properties.ts) against the SQLite counters.
+ * The reservation property test (reservation-properties.ts) against the SQLite and PostgreSQL counters
+ * (Redis's runs in test/store/redis/).
  */
-import { createSqliteStore } from "../../src/store/index.ts";
+import { after } from "node:test";
+import { createPostgresStore, createSqliteStore } from "../../src/store/index.ts";
+import { createTestSchema } from "../support/postgres.ts";
 import { reservationProperties } from "./reservation-properties.ts";
 
 reservationProperties("sqlite", () => createSqliteStore({ path: ":memory:" }));
+
+const cleanUps: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const cleanUp of cleanUps) await cleanUp();
+});
+reservationProperties("postgres", async () => {
+  const schema = await createTestSchema();
+  cleanUps.push(() => schema.drop());
+  return createPostgresStore({ url: schema.url, schema: schema.schema });
+});

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { GatewayConfigInput } from "../../src/config/index.ts";
-import { createGatewayServer } from "../../src/http/index.ts";
+import { createGatewayServer, type GatewayServerOptions } from "../../src/http/index.ts";
 import { type Byok, type CreateByokOptions, createByok } from "../../src/library/index.ts";
 import type { Store } from "../../src/store/index.ts";
 import { createLogger } from "../../src/telemetry/index.ts";
@@ -50,6 +50,10 @@ export interface StartGatewayOptions {
   readonly config?: GatewayConfigInput;
   readonly store?: (dataDir: string) => Store;
   readonly routes?: (app: FastifyInstance) => void;
+  /** Sees every registered route (createGatewayServer's `onRoute`). */
+  readonly onRoute?: GatewayServerOptions["onRoute"];
+  /** The settings page's built files (createGatewayServer's `clientDir`). */
+  readonly clientDir?: string;
   readonly checkCustomBaseUrl?: CreateByokOptions["checkCustomBaseUrl"];
   /** The egress guard's resolver; by default every name resolves to one public address (no network here). */
   readonly egressResolver?: CreateByokOptions["egressResolver"];
@@ -114,7 +118,11 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     ...(options.checkCustomBaseUrl ? { checkCustomBaseUrl: options.checkCustomBaseUrl } : {}),
     egressResolver: options.egressResolver ?? publicResolver,
   });
-  const app = await createGatewayServer(byok, options.routes ? { routes: options.routes } : {});
+  const app = await createGatewayServer(byok, {
+    ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.onRoute ? { onRoute: options.onRoute } : {}),
+    ...(options.clientDir ? { clientDir: options.clientDir } : {}),
+  });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   return {
     url: address,

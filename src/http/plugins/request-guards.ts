@@ -57,7 +57,9 @@ export async function authenticateUser(
 ): Promise<Principal> {
   byok.anonymousLimit.check(request.ip);
   try {
-    return await byok.authenticate(credentialsOf(request, dialect));
+    return await byok.authenticate(credentialsOf(request, dialect), {
+      allowSettingsToken: request.routeOptions.config.settingsToken === true,
+    });
   } catch (error) {
     if (error instanceof GatewayError && error.status === 401)
       await byok.anonymousLimit.recordFailure(request.ip);

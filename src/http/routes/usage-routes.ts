@@ -8,8 +8,12 @@ import type { Byok } from "../../library/create-byok.ts";
 import "../fastify-types.ts";
 
 export function registerUsageRoutes(app: FastifyInstance, byok: Byok): void {
-  app.get("/v1/usage", { config: { auth: "user", byok: "recovery" } }, async (request) => {
-    const { userId, plan } = request.principal!;
-    return byok.usage.report(userId, plan);
-  });
+  app.get(
+    "/v1/usage",
+    { config: { auth: "user", byok: "recovery", settingsToken: true } },
+    async (request) => {
+      const { userId, plan } = request.principal!;
+      return byok.usage.report(userId, plan);
+    },
+  );
 }

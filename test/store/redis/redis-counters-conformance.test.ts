@@ -48,7 +48,7 @@ describe("Store conformance: redis counters", async () => {
   const store = withRedisCounters(createSqliteStore({ path: ":memory:" }), await connect(prefix()));
   const twinPrefix = prefix();
   const twinConnections = [await connect(twinPrefix), await connect(twinPrefix)] as const;
-  const openTwin = (): readonly [Store, Store] => {
+  const openTwin = async (): Promise<readonly [Store, Store]> => {
     const path = join(createTempDir(), "durable.sqlite");
     return [
       withRedisCounters(createSqliteStore({ path }), twinConnections[0]),

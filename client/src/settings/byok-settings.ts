@@ -1,0 +1,363 @@
+/**
+ * @module client/settings/byok-settings
+ * `<byok-settings>`: the user's keys (saved encrypted on the device, fingerprints enrolled), live checks,
+ * the enrollment's state, which features run on whose key, and this month's usage.
+ */
+import { createBrowserKeyStore } from "../create-browser-key-store.ts";
+import { type ByokClient, createByokClient } from "../create-byok-client.ts";
+import type { VerifyResult } from "../gateway-types.ts";
+import type { KeyStore } from "../key-store.ts";
+import type { ProviderId, UserKeys } from "../user-keys.ts";
+import { createElement } from "./create-element.ts";
+import { formatString, mergeStrings, type SettingsStrings } from "./default-strings.ts";
+import { describeVerifyResult } from "./describe-verify-result.ts";
+import { renderEnrollmentState } from "./render-enrollment-state.ts";
+import {
+  type KeyFields,
+  keysToVerify,
+  readKeyFields,
+  renderKeyFields,
+  writeKeyFields,
+} from "./render-key-fields.ts";
+import { renderRoutesPreview } from "./render-routes-preview.ts";
+import { renderUsage } from "./render-usage.ts";
+import { errorDetail, type SettingsAction } from "./settings-error-detail.ts";
+import { settingsStyleSheet } from "./settings-styles.ts";
+
+interface Sections {
+  readonly status: HTMLElement;
+  readonly enrollment: HTMLElement;
+  readonly routes: HTMLElement;
+  readonly usage: HTMLElement;
+}
+
+export class ByokSettingsElement extends HTMLElement {
+  static readonly observedAttributes = ["base-url", "token", "strings", "lang"];
+
+  #client: ByokClient | null = null;
+  #explicitClient = false;
+  #token: string | null = null;
+  #keyStore: KeyStore | null = null;
+  #strings: SettingsStrings = mergeStrings(null);
+  #explicitStrings = false;
+  #fields: KeyFields | null = null;
+  #sections: Sections | null = null;
+  #savedKeys: UserKeys = {};
+  #generation = 0;
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    root.adoptedStyleSheets = [settingsStyleSheet()];
+  }
+
+  /** The gateway client; set it to bring your own (token provider, fetch); else built from attributes. */
+  get client(): ByokClient | null {
+    return this.#client;
+  }
+  set client(value: ByokClient | null) {
+    this.#client = value;
+    this.#explicitClient = value !== null;
+    if (this.isConnected) void this.refresh();
+  }
+
+  /** The token for a client built from `base-url`; a property keeps it out of the DOM's attributes. */
+  get token(): string | null {
+    return this.#token ?? this.getAttribute("token");
+  }
+  set token(value: string | null) {
+    this.#token = value;
+    this.#rebuildClient();
+  }
+
+  /** Where keys are kept on this device; by default IndexedDB, encrypted (name from `store-name`). */
+  get keyStore(): KeyStore {
+    this.#keyStore ??= createBrowserKeyStore({ name: this.getAttribute("store-name") ?? "byok-keys" });
+    return this.#keyStore;
+  }
+  set keyStore(value: KeyStore) {
+    this.#keyStore = value;
+    if (this.isConnected) void this.#loadKeys();
+  }
+
+  get strings(): SettingsStrings {
+    return this.#strings;
+  }
+  set strings(value: Partial<SettingsStrings> | null) {
+    this.#strings = mergeStrings(value);
+    this.#explicitStrings = value !== null;
+    this.#render();
+  }
+
+  connectedCallback(): void {
+    this.#rebuildClient();
+    this.#render();
+  }
+
+  attributeChangedCallback(name: string, previous: string | null, next: string | null): void {
+    if (previous === next) return;
+    if (name === "strings" && !this.#explicitStrings) {
+      this.#strings = mergeStrings(this.#parseStrings(next));
+      if (this.isConnected) this.#render();
+    }
+    if ((name === "base-url" || name === "token") && this.isConnected) this.#rebuildClient();
+  }
+
+  #parseStrings(json: string | null): Partial<SettingsStrings> | null {
+    if (!json) return null;
+    try {
+      const parsed: unknown = JSON.parse(json);
+      return typeof parsed === "object" && parsed !== null ? (parsed as Partial<SettingsStrings>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  #rebuildClient(): void {
+    if (this.#explicitClient) return;
+    const token = this.token;
+    this.#client = token
+      ? createByokClient({ baseUrl: this.getAttribute("base-url") ?? location.origin, token })
+      : null;
+    if (this.#sections) void this.refresh();
+  }
+
+  #render(): void {
+    const root = this.shadowRoot;
+    if (!root || !this.isConnected) return;
+    const strings = this.#strings;
+    const fields = renderKeyFields(strings);
+    const section = (name: string, heading: string, ...extra: Node[]) => {
+      const body = createElement("div", { part: `${name}-body` }, strings.loading);
+      const element = createElement(
+        "section",
+        { part: `section ${name}`, "aria-labelledby": `${name}-heading` },
+        createElement("h2", { id: `${name}-heading`, part: "heading" }, heading),
+        ...extra,
+        body,
+      );
+      return { element, body };
+    };
+    const enrollment = section("enrollment", strings.enrollmentHeading);
+    const routes = section(
+      "routes",
+      strings.routesHeading,
+      createElement("p", { class: "hint", part: "hint" }, strings.routesHint),
+    );
+    const usage = section("usage", strings.usageHeading);
+    const status = createElement("div", {
+      class: "status",
+      part: "status",
+      role: "status",
+      "aria-live": "polite",
+    });
+    root.replaceChildren(status, fields.form, enrollment.element, routes.element, usage.element);
+    this.#fields = fields;
+    this.#sections = { status, enrollment: enrollment.body, routes: routes.body, usage: usage.body };
+    fields.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.saveKeys();
+    });
+    fields.removeButton.addEventListener("click", () => void this.removeKeys());
+    for (const [provider, button] of Object.entries(fields.testButtons)) {
+      button.addEventListener("click", () => void this.verifyKey(provider as ProviderId));
+    }
+    void this.#loadKeys();
+  }
+
+  async #loadKeys(): Promise<void> {
+    try {
+      this.#savedKeys = await this.keyStore.load();
+      if (this.#fields) writeKeyFields(this.#fields, this.#savedKeys);
+    } catch (error) {
+      this.#fail("load", error);
+    }
+    await this.refresh();
+  }
+
+  /** Reloads the enrollment's state, the route preview and usage for the saved keys. */
+  async refresh(): Promise<void> {
+    const sections = this.#sections;
+    const client = this.#client;
+    if (!sections) return;
+    const generation = ++this.#generation;
+    if (!client) {
+      for (const body of [sections.enrollment, sections.routes, sections.usage]) {
+        body.replaceChildren(this.#strings.noConnection);
+      }
+      return;
+    }
+    const keys = this.#savedKeys;
+    const [status, routes, usage] = await Promise.allSettled([
+      client.status(),
+      client.routes(keys),
+      client.usage(keys),
+    ]);
+    if (generation !== this.#generation) return;
+    const strings = this.#strings;
+    const show = <T>(body: HTMLElement, result: PromiseSettledResult<T>, render: (value: T) => Node) => {
+      if (result.status === "fulfilled") body.replaceChildren(render(result.value));
+      else {
+        const detail = errorDetail("load", result.reason);
+        body.replaceChildren(
+          createElement(
+            "p",
+            { part: "error" },
+            formatString(strings.loadFailed, { message: detail.message }),
+          ),
+        );
+        this.#emit("byok-error", detail);
+      }
+    };
+    show(sections.enrollment, status, (value) => renderEnrollmentState(strings, value, this.#formatDate));
+    show(sections.routes, routes, (value) => renderRoutesPreview(strings, value));
+    show(sections.usage, usage, (value) =>
+      renderUsage(strings, value, {
+        date: this.#formatDate,
+        day: this.#formatDay,
+        number: this.#formatNumber,
+      }),
+    );
+  }
+
+  /** Saves the typed keys on the device and enrolls their fingerprints. */
+  async saveKeys(): Promise<void> {
+    const fields = this.#fields;
+    const client = this.#client;
+    if (!fields) return;
+    if (!client) return this.#announce(this.#strings.noConnection, "error");
+    const keys = readKeyFields(fields);
+    if (!Object.keys(keys).some((name) => name !== "customBaseUrl" && name !== "customModel")) {
+      return this.#announce(this.#strings.nothingToSave, "error");
+    }
+    this.#busy(true);
+    this.#announce(this.#strings.saving);
+    try {
+      const status = await client.enroll(keys);
+      await this.keyStore.save(keys);
+      this.#savedKeys = keys;
+      this.#announce(this.#strings.saved);
+      this.#emit("byok-saved", { status });
+      await this.refresh();
+    } catch (error) {
+      this.#fail("save", error);
+    } finally {
+      this.#busy(false);
+    }
+  }
+
+  /** Deletes the enrollment and the keys kept on this device. */
+  async removeKeys(): Promise<void> {
+    const fields = this.#fields;
+    const client = this.#client;
+    if (!fields) return;
+    if (!client) return this.#announce(this.#strings.noConnection, "error");
+    this.#busy(true);
+    this.#announce(this.#strings.removing);
+    try {
+      const status = await client.remove();
+      await this.keyStore.clear();
+      this.#savedKeys = {};
+      writeKeyFields(fields, {});
+      for (const result of Object.values(fields.results)) {
+        result.replaceChildren();
+        result.removeAttribute("data-status");
+      }
+      this.#announce(this.#strings.removed);
+      this.#emit("byok-removed", { status });
+      await this.refresh();
+    } catch (error) {
+      this.#fail("remove", error);
+    } finally {
+      this.#busy(false);
+    }
+  }
+
+  /** Checks one provider's typed key live through the gateway; the result shows beside the field. */
+  async verifyKey(provider: ProviderId): Promise<VerifyResult | null> {
+    const fields = this.#fields;
+    const client = this.#client;
+    if (!fields) return null;
+    const output = fields.results[provider];
+    const keys = keysToVerify(fields, provider);
+    output.removeAttribute("data-status");
+    if (!client) {
+      output.textContent = this.#strings.noConnection;
+      return null;
+    }
+    if (!keys) {
+      output.textContent = this.#strings.noKeyToTest;
+      this.#announce(this.#strings.noKeyToTest);
+      return null;
+    }
+    const button = fields.testButtons[provider];
+    button.disabled = true;
+    output.textContent = this.#strings.verifying;
+    try {
+      const { results } = await client.verify(keys);
+      const result = results[provider];
+      if (!result) throw new Error(`no result for ${provider}`);
+      const text = describeVerifyResult(this.#strings, result);
+      output.textContent = text;
+      output.setAttribute("data-status", result.status);
+      this.#announce(`${this.#strings.providerNames[provider]}: ${text}`);
+      this.#emit("byok-verified", { provider, result });
+      return result;
+    } catch (error) {
+      const detail = errorDetail("verify", error);
+      output.textContent = formatString(this.#strings.errorPrefix, { message: detail.message });
+      output.setAttribute("data-status", "unknown");
+      this.#fail("verify", error);
+      return null;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  #busy(busy: boolean): void {
+    if (!this.#fields) return;
+    this.#fields.saveButton.disabled = busy;
+    this.#fields.removeButton.disabled = busy;
+    this.#fields.form.setAttribute("aria-busy", String(busy));
+  }
+
+  #announce(text: string, kind: "info" | "error" = "info"): void {
+    const status = this.#sections?.status;
+    if (!status) return;
+    status.setAttribute("data-kind", kind);
+    status.textContent = text;
+  }
+
+  #fail(action: SettingsAction, error: unknown): void {
+    const detail = errorDetail(action, error);
+    this.#announce(formatString(this.#strings.errorPrefix, { message: detail.message }), "error");
+    this.#emit("byok-error", detail);
+  }
+
+  #emit(type: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  #formatDate = (iso: string | null): string =>
+    this.#format(iso, { dateStyle: "medium", timeStyle: "short" });
+
+  #formatDay = (iso: string | null): string => this.#format(iso, { dateStyle: "medium" });
+
+  #format(iso: string | null, options: Intl.DateTimeFormatOptions): string {
+    if (!iso) return this.#strings.none;
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    return new Intl.DateTimeFormat(this.#locale(), options).format(date);
+  }
+
+  #formatNumber = (value: number): string => new Intl.NumberFormat(this.#locale()).format(value);
+
+  #locale(): string | undefined {
+    return this.getAttribute("lang") ?? this.closest("[lang]")?.getAttribute("lang") ?? undefined;
+  }
+}
+
+/** Registers the element (once) under `tagName`. */
+export function defineByokSettings(tagName = "byok-settings"): void {
+  if (!customElements.get(tagName)) customElements.define(tagName, class extends ByokSettingsElement {});
+}

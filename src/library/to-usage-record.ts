@@ -1,0 +1,28 @@
+/**
+ * @module library/to-usage-record
+ * A served call as the usage record metering appends: one fresh id per call, so a retried append never counts twice.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServedCall } from "../pipeline/index.ts";
+import type { UsageRecord } from "../store/store-types.ts";
+
+export function toUsageRecord(call: ServedCall, at: number): UsageRecord {
+  return {
+    id: randomUUID(),
+    at,
+    userId: call.userId,
+    feature: call.route.feature,
+    operation: call.operation,
+    provider: call.route.provider,
+    model: call.route.model,
+    source: call.route.source,
+    status: call.status,
+    outcome: call.outcome,
+    inputTokens: call.usage?.inputTokens ?? 0,
+    outputTokens: call.usage?.outputTokens ?? 0,
+    cachedInputTokens: call.usage?.cachedInputTokens ?? 0,
+    audioSeconds: call.audioSeconds ?? 0,
+    estimated: call.estimated,
+    latencyMs: call.latencyMs,
+  };
+}

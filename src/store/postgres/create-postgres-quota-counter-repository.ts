@@ -1,0 +1,155 @@
+/**
+ * @module store/postgres/create-postgres-quota-counter-repository
+ * Exact quota counters in PostgreSQL across replicas: each change runs in one transaction that first locks
+ * its counter rows in one fixed key order (so concurrent multi-counter calls never deadlock), then checks and writes.
+ */
+import type {
+  ChargeResult,
+  CounterKey,
+  CounterState,
+  QuotaCounterRepository,
+  ReserveResult,
+} from "../store-types.ts";
+import type { PostgresPool, Queryable } from "./open-postgres-pool.ts";
+import {
+  addTo,
+  HELD_KEYS,
+  hold,
+  identity,
+  keyOfRow,
+  lockCounters,
+  RELEASE,
+  reservedOn,
+} from "./postgres-counter-statements.ts";
+
+const KEY = "user_id = $1 AND meter = $2 AND scope = $3 AND period_start = $4";
+const ADJUST = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_start, used)
+  VALUES ($1, $2, $3, $4, GREATEST($5::double precision, 0))
+  ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = GREATEST(c.used + $5, 0)`;
+const SELECT_STATE = `SELECT
+  COALESCE((SELECT used FROM quota_counters WHERE ${KEY}), 0) AS committed,
+  COALESCE((SELECT SUM(amount) FROM quota_reservations WHERE ${KEY} AND expires_at > $5), 0) AS reserved`;
+const RENEW = `UPDATE quota_reservations SET expires_at = GREATEST(expires_at, $1) WHERE id = $2 AND expires_at > $3`;
+const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= $1";
+
+const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
+
+/** Programming errors, thrown before any write: counters are never silently clamped or poisoned with NaN. */
+function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
+  const valid =
+    typeof value === "number" &&
+    !Number.isNaN(value) &&
+    (range === "non-NaN" || Number.isFinite(value)) &&
+    (range !== "finite ≥ 0" || value >= 0);
+  if (!valid) throw new RangeError(`${name} must be a ${range} number, got ${String(value)}`);
+}
+
+/** ±Infinity limits compare in JavaScript, never in SQL. */
+export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaCounterRepository {
+  const stateOf = async (client: Queryable, key: CounterKey, now: number): Promise<CounterState> => {
+    const { rows } = await client.query<CounterState>(SELECT_STATE, [...columns(key), now]);
+    return rows[0] ?? { committed: 0, reserved: 0 };
+  };
+
+  return {
+    /** Checks in the given order (a key charged twice sees its own earlier charge); writes only when all pass. */
+    async tryCharge(charges): Promise<ChargeResult> {
+      if (charges.length === 0) return { ok: true };
+      for (const charge of charges) {
+        assertNumber("amount", charge.amount, "finite ≥ 0");
+        assertNumber("limit", charge.limit, "non-NaN");
+      }
+      return pool.transaction(async (client): Promise<ChargeResult> => {
+        const pending = await lockCounters(
+          client,
+          charges.map((charge) => charge.key),
+        );
+        for (const { key, amount, limit } of charges) {
+          const id = identity(key);
+          const used = pending.get(id) ?? 0;
+          if (used + amount > limit) return { ok: false, key, used, limit };
+          pending.set(id, used + amount);
+        }
+        await addTo(
+          client,
+          charges.map(({ key, amount }) => ({ key, delta: amount })),
+        );
+        return { ok: true };
+      });
+    },
+
+    /** Under the counters' locks: expired leases swept, each reservation checked (`spent`, then `held`), all held or none. */
+    async reserve(id, reservations, lease): Promise<ReserveResult> {
+      if (reservations.length === 0) return { ok: true };
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      for (const reservation of reservations) {
+        assertNumber("amount", reservation.amount, "finite ≥ 0");
+        assertNumber("fit", reservation.fit, "finite ≥ 0");
+        assertNumber("limit", reservation.limit, "non-NaN");
+      }
+      return pool.transaction(async (client): Promise<ReserveResult> => {
+        const keys = reservations.map((reservation) => reservation.key);
+        const committedOn = await lockCounters(client, keys);
+        const reservedNow = await reservedOn(client, keys, lease.now);
+        const pending = new Map<string, { readonly key: CounterKey; amount: number }>();
+        for (const { key, amount, fit, limit } of reservations) {
+          const counter = identity(key);
+          const committed = committedOn.get(counter) ?? 0;
+          const reserved = (reservedNow.get(counter) ?? 0) + (pending.get(counter)?.amount ?? 0);
+          if (committed + fit > limit) return { ok: false, key, reason: "spent", committed, reserved, limit };
+          if (committed + reserved + fit > limit)
+            return { ok: false, key, reason: "held", committed, reserved, limit };
+          const entry = pending.get(counter);
+          if (entry === undefined) pending.set(counter, { key, amount });
+          else entry.amount += amount;
+        }
+        await hold(client, id, pending, lease.expiresAt);
+        return { ok: true };
+      });
+    },
+
+    /** Locks the counters the call held and the ones it settles (one order), then releases and adds. */
+    async settle(id, settlements) {
+      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      await pool.transaction(async (client) => {
+        const { rows } = await client.query<Parameters<typeof keyOfRow>[0]>(HELD_KEYS, [id]);
+        await lockCounters(client, [
+          ...rows.map(keyOfRow),
+          ...settlements.map((settlement) => settlement.key),
+        ]);
+        await client.query(RELEASE, [id]);
+        await addTo(client, settlements);
+      });
+    },
+
+    /** One statement (atomic on its own): only rows still live at `now` are extended. */
+    async renew(id, lease) {
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      const result = await pool.query(RENEW, [lease.expiresAt, id, lease.now]);
+      return result.rowCount ?? 0;
+    },
+
+    async sweepExpired(now) {
+      assertNumber("now", now, "finite");
+      const result = await pool.query(SWEEP, [now]);
+      return result.rowCount ?? 0;
+    },
+
+    async adjust(key, delta) {
+      assertNumber("delta", delta, "finite");
+      await pool.query(ADJUST, [...columns(key), delta]);
+    },
+
+    async read(keys) {
+      return Promise.all(keys.map(async (key) => (await stateOf(pool, key, 0)).committed));
+    },
+
+    async readState(keys, now): Promise<CounterState[]> {
+      return Promise.all(keys.map((key) => stateOf(pool, key, now)));
+    },
+  };
+}
