@@ -4,7 +4,7 @@
  */
 const layer = {
   foundations: "^src/(errors|config|telemetry)/",
-  mechanisms: "^src/(keys|wire|egress|store)/",
+  mechanisms: "^src/(keys|wire|egress|store|cluster)/",
   domain: "^src/(translate|providers|auth|validation|enrollment|routing|metering)/",
   pipeline: "^src/pipeline/",
   shells: "^src/(http|library|cli)/",
@@ -68,6 +68,12 @@ module.exports = {
       severity: "error",
       from: { path: "^src/", pathNot: "^src/store/" },
       to: { path: "^(sqlite)$|node_modules/(pg|ioredis)/" },
+    },
+    {
+      name: "only-cluster-owns-worker-processes",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/cluster/" },
+      to: { path: "^(cluster|child_process)$", dependencyTypes: ["core"] },
     },
     {
       name: "only-http-imports-fastify",

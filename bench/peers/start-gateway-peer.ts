@@ -61,6 +61,34 @@ function buildOnce(): void {
 export interface GatewayPeerOptions {
   /** Usage records and rate limits on (the default), or both off: the bench's metering comparison. */
   readonly metering?: boolean;
+  /** `serve --workers N` (default 1: one process, no cluster). */
+  readonly workers?: number;
+  /** Calls served on the operator's key (quota admission) instead of the user's own (BYOK). */
+  readonly operatorServed?: boolean;
+  /** More config, merged over the rest at the top level (e.g. `redis`). */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** The live child processes of `pid` (a cluster primary's workers), from Linux's /proc. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time of a process and its live children (a primary and its workers), in µs. */
+function treeCpuMicros(pid: number): number {
+  let total = cpuMicrosOf(pid);
+  for (const child of childPids(pid)) {
+    try {
+      total += cpuMicrosOf(child);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
 }
 
 export async function startGatewayPeer(
@@ -69,6 +97,7 @@ export async function startGatewayPeer(
   options: GatewayPeerOptions = {},
 ): Promise<Peer> {
   const metering = options.metering ?? true;
+  const workers = options.workers ?? 1;
   buildOnce();
   const dataDir = mkdtempSync(join(tmpdir(), "byok-proxy-bench-"));
   const port = await freePort();
@@ -82,7 +111,12 @@ export async function startGatewayPeer(
       adminToken: ADMIN_TOKEN,
       server: { port, host: "127.0.0.1" },
       providers: { openai: { baseUrl: `${fakeOrigin}/v1`, apiKey: "sk-operator-bench" } },
-      features: { chat: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+      features: {
+        chat: {
+          routes: [{ provider: "openai", model: "gpt-4.1-mini" }],
+          ...(options.operatorServed ? { operatorFallback: true } : {}),
+        },
+      },
       // Metering on: every call recorded, rate limits checked (high enough never to refuse), a plan in
       // force. Off: no records, no rate limits.
       ...(metering
@@ -95,6 +129,7 @@ export async function startGatewayPeer(
             metering: { enabled: false },
             rateLimits: { requestsPerMinute: 0, concurrentStreams: 0, anonymousRequestsPerMinute: 0 },
           }),
+      ...options.config,
     }),
   );
   // docs/deployment.md recommends a 4 MiB young-generation semi-space for the gateway's memory
@@ -104,7 +139,7 @@ export async function startGatewayPeer(
     .filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...nodeOptions, join(root, "dist/main.js"), "serve", "--config", configFile],
+    [...nodeOptions, join(root, "dist/main.js"), "serve", "--config", configFile, "--workers", `${workers}`],
     {
       stdio: ["ignore", "inherit", "inherit"],
     },
@@ -124,7 +159,8 @@ export async function startGatewayPeer(
         (response) => response.ok,
         () => false,
       );
-      if (healthy) break;
+      // A cluster answers once its first worker listens: wait for every worker to be forked too.
+      if (healthy && (workers === 1 || childPids(child.pid!).length === workers)) break;
       if (attempt > 300 || child.exitCode !== null) throw new Error(`${name} did not start`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -141,14 +177,18 @@ export async function startGatewayPeer(
     });
     return {
       name,
+      pid: child.pid!,
       ready: {
         type: "ready",
         origin,
-        headers: { authorization: `Bearer ${token}`, "x-byok-openai": USER_KEY },
+        headers: options.operatorServed
+          ? { authorization: `Bearer ${token}` }
+          : { authorization: `Bearer ${token}`, "x-byok-openai": USER_KEY },
         model: "chat",
       },
-      maxRssKiB: async () => peakRssKiB(child.pid!),
-      cpuMicros: () => cpuMicrosOf(child.pid!),
+      // A cluster's memory is its biggest process's; its CPU is every process's.
+      maxRssKiB: async () => Math.max(...[child.pid!, ...childPids(child.pid!)].map(peakRssKiB)),
+      cpuMicros: () => treeCpuMicros(child.pid!),
       stop,
     };
   } catch (error) {

@@ -14,6 +14,8 @@ const READY_TIMEOUT_MS = 30_000;
 export interface Peer {
   readonly name: string;
   readonly ready: ReadyMessage;
+  /** The child's pid (a cluster's primary). */
+  readonly pid?: number;
   /** The child's `process.resourceUsage().maxRSS`, in KiB. */
   maxRssKiB(): Promise<number>;
   /** The child's CPU time so far (user + system), in µs. */

@@ -9,13 +9,14 @@ import { createEgressPolicy, validateBaseUrl } from "../egress/index.ts";
 import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
-import { serve } from "./serve.ts";
+import { parseWorkersFlag, serve } from "./serve.ts";
 import { keysFromEnvironment, keysFromLines, verifyCommand } from "./verify-command.ts";
 
 const USAGE = `Usage: byok-gateway <command> [options]
 
 Commands:
-  serve                         start the gateway (default when no command is given)
+  serve [--workers <n>]         start the gateway (default when no command is given); n worker
+                                processes share the port (also BYOK_WORKERS, server.workers)
   users add <id> [--plan <p>]   create a user and print their token (shown once)
   users list                    list users
   users revoke <id>             revoke a user and all their tokens
@@ -150,6 +151,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         from: { type: "string" };
         to: { type: "string" };
         bucket: { type: "string" };
+        workers: { type: "string" };
         stdin: { type: "boolean" };
         help: { type: "boolean"; short: "h" };
       };
@@ -165,6 +167,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         from: { type: "string" },
         to: { type: "string" },
         bucket: { type: "string" },
+        workers: { type: "string" },
         stdin: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -182,8 +185,16 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const [command = "serve", ...rest] = positionals;
   try {
     switch (command) {
-      case "serve":
-        return await serve(values.config);
+      case "serve": {
+        let workers: number | undefined;
+        try {
+          workers = parseWorkersFlag(values.workers);
+        } catch (error) {
+          console.error(`${(error as Error).message}\n\n${USAGE}`);
+          return 2;
+        }
+        return await serve(values.config, workers);
+      }
       case "users":
         return await usersCommand(rest, values.config, values.plan);
       case "usage":

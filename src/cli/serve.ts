@@ -1,20 +1,53 @@
 /**
  * @module cli/serve
- * `byok-gateway serve`: load config, build the server, listen, and on SIGTERM/SIGINT close it within its deadline.
+ * `byok-gateway serve`: load config, build the server, listen, and on SIGTERM/SIGINT close it within its
+ * deadline; with `--workers N` (N > 1) the primary of a worker cluster (`serve-workers.ts`) instead.
  */
+import { availableParallelism } from "node:os";
+import { type ClusterMembership, joinCluster, STOP_SERVICE } from "../cluster/index.ts";
+import type { GatewayConfig } from "../config/config-schema.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { createGatewayServer } from "../http/create-gateway-server.ts";
 import { createByok } from "../library/create-byok.ts";
+import { serveWorkers } from "./serve-workers.ts";
+import { BACKSTOP_MS } from "./shutdown-backstop.ts";
 
-/**
- * Past the shutdown deadline (when calls in flight are cut) and the moment cut calls get to end, the
- * close should be over; if something still holds it after this much more, the process exits anyway.
- */
-const BACKSTOP_MS = 5_000;
+/** `--workers`, else `server.workers`, else every core in production mode and one otherwise. */
+export function workerCount(config: GatewayConfig, flag: number | undefined): number {
+  return flag ?? config.server.workers ?? (config.production ? availableParallelism() : 1);
+}
 
-export async function serve(configFile: string | undefined): Promise<number> {
+/** Parses `--workers`: a whole number from 1; anything else is a usage error (thrown as RangeError). */
+export function parseWorkersFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1024)
+    throw new RangeError("--workers must be a whole number from 1 to 1024");
+  return Number(value);
+}
+
+export async function serve(configFile: string | undefined, workersFlag?: number): Promise<number> {
   const config = loadConfig({ file: configFile });
-  const byok = await createByok({ config });
+  const membership = joinCluster();
+  if (membership !== null) return serveOne(config, membership);
+  const count = workerCount(config, workersFlag);
+  return count > 1 ? serveWorkers(config, count) : serveOne(config, null);
+}
+
+/** One gateway in this process: the whole gateway, or one worker of a cluster. */
+async function serveOne(config: GatewayConfig, membership: ClusterMembership | null): Promise<number> {
+  // A stop asked for while still starting is honoured once listening.
+  let stopAsked: NodeJS.Signals | "primary" | null = null;
+  let stop = (reason: NodeJS.Signals | "primary") => {
+    stopAsked ??= reason;
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  membership?.endpoint.handle(STOP_SERVICE, () => stop("primary"));
+  // A worker whose primary is gone has no one to coordinate with: it stops too.
+  membership?.endpoint.onClose(() => stop("primary"));
+
+  const byok = await createByok({ config, ...(membership ? { cluster: membership.endpoint } : {}) });
   const app = await createGatewayServer(byok);
   const { logger } = byok;
   logger.info(
@@ -23,18 +56,23 @@ export async function serve(configFile: string | undefined): Promise<number> {
       store: byok.store.kind,
       auth: config.auth.mode,
       adminApi: config.adminToken !== undefined,
+      ...(membership ? { worker: membership.workerId } : {}),
     },
-    "starting byok-gateway",
+    membership ? "starting byok-gateway worker" : "starting byok-gateway",
   );
   await app.listen({ port: config.server.port, host: config.server.host });
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const finish = (code: number) => {
+      membership?.leave();
+      resolveExit(code);
+    };
+    stop = (reason) => {
       if (stopping) return;
       stopping = true;
       logger.info(
-        { signal, timeoutMs: config.server.shutdownTimeoutMs },
+        { signal: reason, timeoutMs: config.server.shutdownTimeoutMs },
         "shutting down: finishing in-flight requests",
       );
       const backstop = setTimeout(() => {
@@ -51,15 +89,14 @@ export async function serve(configFile: string | undefined): Promise<number> {
           () => {
             clearTimeout(backstop);
             logger.info("stopped");
-            resolveExit(0);
+            finish(0);
           },
           (error: unknown) => {
             logger.error({ err: error }, "shutdown failed");
-            resolveExit(1);
+            finish(1);
           },
         );
     };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    if (stopAsked !== null) stop(stopAsked);
   });
 }

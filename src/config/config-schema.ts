@@ -80,6 +80,11 @@ export const configSchema = z
          * is being written the egress idle and total limits bound it instead.
          */
         connectionTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
+        /**
+         * Worker processes of `serve` sharing the port (BYOK_WORKERS, `serve --workers N`); unset:
+         * `os.availableParallelism()` in production mode, 1 otherwise. 1 runs no cluster.
+         */
+        workers: z.number().int().min(1).max(1024).optional(),
       })
       .prefault({})
       .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {

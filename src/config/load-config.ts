@@ -27,6 +27,7 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_ADMIN_TOKEN", ["adminToken"], "string"],
   ["BYOK_PORT", ["server", "port"], "int"],
   ["BYOK_HOST", ["server", "host"], "string"],
+  ["BYOK_WORKERS", ["server", "workers"], "int"],
   ["BYOK_DATA_DIR", ["dataDir"], "string"],
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
   ["BYOK_PRODUCTION", ["production"], "bool"],

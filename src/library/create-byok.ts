@@ -14,6 +14,7 @@ import {
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { IpcEndpoint } from "../cluster/index.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
 import { createUpstreamClient, type EgressPolicy, type EgressResolver } from "../egress/index.ts";
@@ -48,6 +49,7 @@ import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
+import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 import { toUsageRecord } from "./to-usage-record.ts";
@@ -61,6 +63,11 @@ export interface CreateByokOptions {
   readonly bus?: InvalidationBus;
   readonly rateLimiter?: RateLimiter;
   readonly listenTicketStore?: ListenTicketStore;
+  /**
+   * In a worker of `serve --workers N`: the channel to the primary, which then (without `redis.url`)
+   * hosts the invalidation relay, the rate limiters and the listen tickets shared by the host's workers.
+   */
+  readonly cluster?: IpcEndpoint;
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests move it). */
   readonly now?: () => number;
@@ -199,15 +206,20 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
           "a database connection failed",
         ),
     }));
+  // A worker of `serve --workers N` without Redis shares these through the primary (none otherwise).
+  const workerSide = createWorkerCoordination(config, options.cluster);
+  const injectedBus = options.bus ?? workerSide.bus;
+  const rateLimiter = options.rateLimiter ?? workerSide.rateLimiter;
+  const listenTicketStore = options.listenTicketStore ?? workerSide.listenTicketStore;
   const coordination = await createCoordination({
     config,
     durableCounters: store.counters,
     logger,
     metrics,
     ...(options.now ? { now: options.now } : {}),
-    ...(options.bus ? { bus: options.bus } : {}),
-    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
-    ...(options.listenTicketStore ? { listenTicketStore: options.listenTicketStore } : {}),
+    ...(injectedBus ? { bus: injectedBus } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
+    ...(listenTicketStore ? { listenTicketStore } : {}),
   });
   const { bus, limiter } = coordination;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
@@ -255,7 +267,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
   });
   const anonymousLimit = createAnonymousLimit({
-    limiter: createLocalRateLimiter({ now }), // its own: a flood of addresses never evicts users' windows
+    // Its own: a flood of addresses never evicts users' windows.
+    limiter: workerSide.anonymousLimiter ?? createLocalRateLimiter({ now }),
     perMinute: config.rateLimits.anonymousRequestsPerMinute,
     now,
     onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),
