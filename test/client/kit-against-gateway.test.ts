@@ -1,13 +1,15 @@
 /**
  * @module test/client/kit-against-gateway
  * The client kit against the real gateway (not a stub): signed in with a settings link, it enrolls, checks
- * keys, previews routes, reads usage and removes keys, and a model call refuses its settings token.
+ * keys, previews routes, reads usage and removes keys, and a model call refuses its settings token. Every
+ * body the kit sends and every answer it reads is checked against the gateway's own /openapi.json.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createByokClient } from "../../client/src/create-byok-client.ts";
 import { type FakeKeyCheckProvider, startFakeKeyCheckProvider } from "../peers/fake-key-check-provider.ts";
 import { addUser, call } from "../support/gateway-client.ts";
+import { createCheckedFetch, loadOpenApiChecker } from "../support/openapi-checker.ts";
 import { ADMIN_TOKEN, startGateway, type TestGateway } from "../support/start-gateway.ts";
 
 const OPENAI_KEY = "sk-kit-gateway-openai-1111111111111111";
@@ -38,12 +40,19 @@ describe("the client kit against the gateway", () => {
       body: { userId: "kit-user" },
     });
     const { token } = minted.body as { token: string };
-    const client = createByokClient({ baseUrl: gateway.url, token });
+    const checker = await loadOpenApiChecker(gateway.url);
+    const client = createByokClient({
+      baseUrl: gateway.url,
+      token,
+      fetch: createCheckedFetch(checker, gateway.url),
+    });
     const keys = { openai: OPENAI_KEY };
 
     const enrolled = await client.enroll(keys);
     assert.equal(enrolled.active, true);
     assert.deepEqual(enrolled.providers, ["openai"]);
+    assert.equal((await client.status()).active, true);
+    assert.equal((await client.heartbeat()).active, true);
 
     const verified = await client.verify({
       ...keys,
@@ -82,5 +91,16 @@ describe("the client kit against the gateway", () => {
     );
     assert.equal(refused.status, 401);
     assert.match(await refused.text(), /settings_token_not_accepted/);
+
+    // Each of the kit's calls was checked against the document, its request bodies included.
+    assert.deepEqual([...checker.checked].sort(), [
+      "DELETE /v1/byok/enrollment",
+      "GET /v1/byok/enrollment",
+      "GET /v1/byok/routes",
+      "GET /v1/usage",
+      "POST /v1/byok/heartbeat",
+      "POST /v1/byok/verify",
+      "PUT /v1/byok/enrollment",
+    ]);
   });
 });
