@@ -85,6 +85,21 @@ export const configSchema = z
          * `os.availableParallelism()` in production mode, 1 otherwise. 1 runs no cluster.
          */
         workers: z.number().int().min(1).max(1024).optional(),
+        /**
+         * Browser pages on these origins may call the gateway (CORS): exact `scheme://host[:port]`
+         * origins, no wildcard. Empty: no cross-origin browser access (same-origin pages and servers only).
+         */
+        corsOrigins: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^https?:\/\/[^/\s*]+$/,
+                "an origin is scheme://host[:port], without a path or wildcard",
+              ),
+          )
+          .max(100)
+          .default([]),
       })
       .prefault({})
       .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {

@@ -10,6 +10,7 @@ import { createLazyChildLogger, type Logger } from "../telemetry/index.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerInFlightCount } from "./plugins/count-in-flight.ts";
+import { registerCors } from "./plugins/cors.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
@@ -101,6 +102,7 @@ export async function createGatewayServer(
   registerConnectionTimeouts(app, inFlight);
   registerErrorEnvelope(app);
   registerJsonIntake(app, byok.config.server.maxJsonDepth);
+  await registerCors(app, byok.config.server.corsOrigins);
   registerRequestGuards(app, byok);
   registerHealthRoutes(app, byok, () => closing);
   registerEnrollmentRoutes(app, byok);
