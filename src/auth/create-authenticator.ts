@@ -45,7 +45,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const { store } = options;
   const cache = new LRUCache<string, Principal>({ max: options.cacheSize ?? 100_000, ttl: 5 * 60_000 });
   let epoch = 0;
-  options.bus.subscribe((message) => {
+  const { bus } = options;
+  bus.subscribe((message) => {
+    if (message.topic === "resync") {
+      epoch++;
+      cache.clear(); // messages may have been missed: nothing cached can be trusted
+      return;
+    }
     if (message.topic !== "user") return;
     epoch++;
     for (const [hash, principal] of cache.entries()) {
@@ -60,7 +66,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const token = readBearer(authorization);
       if (!isGatewayTokenShape(token)) throw invalid();
       const hash = hashToken(token);
-      const cached = cache.get(hash);
+      // While the bus may be missing revocations, every request reads the store.
+      const cached = bus.trusted ? cache.get(hash) : undefined;
       if (cached) return cached;
       const seenEpoch = epoch;
       const record = await store.tokens.findByHash(hash);
@@ -68,7 +75,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const user = await store.users.get(record.userId);
       if (!user || user.revokedAt !== null) throw invalid();
       const principal: Principal = Object.freeze({ userId: user.id, plan: user.plan, via: "token" });
-      if (seenEpoch === epoch) cache.set(hash, principal);
+      if (seenEpoch === epoch && bus.trusted) cache.set(hash, principal);
       return principal;
     },
   };

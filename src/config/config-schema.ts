@@ -119,11 +119,45 @@ export const configSchema = z
         cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
       })
       .prefault({}),
-    store: z
+    /** Where state lives: PostgreSQL when `postgres.url` is set (replicas share it), else one SQLite file. */
+    storage: z
       .strictObject({
-        driver: z.literal("sqlite").default("sqlite"),
-        /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
-        path: z.string().min(1).optional(),
+        sqlite: z
+          .strictObject({
+            /** The SQLite file; `<dataDir>/byok.sqlite` by default. */
+            path: z.string().min(1).optional(),
+          })
+          .prefault({}),
+        postgres: z
+          .strictObject({
+            /** `postgres://…` (prefer BYOK_DATABASE_URL). */
+            url: z
+              .string()
+              .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+              .transform((value) => new SecretKey(value)),
+            /** The schema the tables live in (search_path), created when absent; `public` by default. */
+            schema: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a plain name (letters, digits, _)")
+              .optional(),
+            poolMax: z.number().int().min(1).max(1000).default(10),
+            connectTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+            statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(5000),
+            idleTimeoutMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+          })
+          .optional(),
+      })
+      .prefault({}),
+    /** Coordination across replicas (docs/deployment.md, "Redis"); every replica local when unset. */
+    redis: z
+      .strictObject({
+        /** `redis://` or `rediss://` (prefer BYOK_REDIS_URL); a secret: it may carry a password. */
+        url: secret(8, "redis.url").optional(),
+        /** Every key starts with it (several gateways may share one Redis). */
+        keyPrefix: z.string().min(1).max(64).default("byok:"),
+        connectTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+        /** A command not answered in this long fails (and the feature falls back as documented). */
+        commandTimeoutMs: z.number().int().min(10).max(60_000).default(500),
       })
       .prefault({}),
     providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),

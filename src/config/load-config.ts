@@ -31,6 +31,8 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
   ["BYOK_PRODUCTION", ["production"], "bool"],
   ["BYOK_JWT_SECRET", ["auth", "jwt", "secret"], "string"],
+  ["BYOK_DATABASE_URL", ["storage", "postgres", "url"], "string"],
+  ["BYOK_REDIS_URL", ["redis", "url"], "string"],
   ...PROVIDER_IDS.map(
     (id) => [`BYOK_${id.toUpperCase()}_API_KEY`, ["providers", id, "apiKey"], "string"] as const,
   ),
@@ -136,8 +138,18 @@ export function isParsedConfig(value: unknown): value is GatewayConfig {
 
 /** Validates a raw config object (file contents with env already applied). Throws ConfigError. */
 export function parseConfig(raw: unknown, origin: ReadonlyMap<string, string> = new Map()): GatewayConfig {
-  const result = configSchema.safeParse(raw);
   const issues: ConfigIssue[] = [];
+  let input = raw;
+  if (typeof raw === "object" && raw !== null && Object.hasOwn(raw, "store")) {
+    // The section was renamed when PostgreSQL joined: said plainly rather than as an unknown key.
+    const { store: _removed, ...rest } = raw as Record<string, unknown>;
+    input = rest;
+    issues.push({
+      path: "store",
+      message: "the store section was removed: set storage.sqlite.path (or storage.postgres.url) instead",
+    });
+  }
+  const result = configSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const path = issue.path.map(String).join(".") || "(root)";
@@ -146,6 +158,7 @@ export function parseConfig(raw: unknown, origin: ReadonlyMap<string, string> = 
     }
     throw new ConfigError(issues);
   }
+  if (issues.length > 0) throw new ConfigError(issues);
   const config = result.data;
   if (config.production && config.pepper === undefined) {
     throw new ConfigError([

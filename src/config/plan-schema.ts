@@ -45,6 +45,11 @@ export const globalRateLimitsSchema = z
     concurrentStreams: z.number().int().min(0).default(20),
     /** Unauthenticated requests per client IP per minute (failed authentication included). */
     anonymousRequestsPerMinute: z.number().int().min(0).default(120),
+    /**
+     * With Redis: a concurrency slot is a lease of this long, renewed every third of it while held, so a
+     * replica that dies gives its slots back within it.
+     */
+    slotLeaseMs: z.number().int().min(1000).max(3_600_000).default(30_000),
   })
   .prefault({});
 

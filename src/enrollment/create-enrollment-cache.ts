@@ -1,6 +1,7 @@
 /**
  * @module enrollment/create-enrollment-cache
- * A bounded per-process cache of enrollments, dropped the moment an invalidation arrives (no expiry wait).
+ * A bounded per-process cache of enrollments, dropped the moment an invalidation arrives (no expiry wait);
+ * emptied on a resync, and bypassed while the bus cannot be trusted (it may be missing messages).
  */
 import { LRUCache } from "lru-cache";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
@@ -24,18 +25,24 @@ export function createEnrollmentCache(options: EnrollmentCacheOptions): Enrollme
   const cache = new LRUCache<string, EnrollmentRecord | typeof NONE>({ max: options.max });
   // Any invalidation while a read is in flight stops that read from filling the cache with stale data.
   let epoch = 0;
-  options.bus.subscribe((message) => {
+  const { bus } = options;
+  bus.subscribe((message) => {
+    if (message.topic === "resync") {
+      epoch++;
+      cache.clear();
+      return;
+    }
     if (message.topic !== "enrollment") return;
     epoch++;
     cache.delete(message.userId);
   });
   return {
     async get(userId) {
-      const hit = cache.get(userId);
+      const hit = bus.trusted ? cache.get(userId) : undefined;
       if (hit !== undefined) return hit === NONE ? null : hit;
       const seenEpoch = epoch;
       const record = await options.store.enrollments.get(userId);
-      if (seenEpoch === epoch) cache.set(userId, record ?? NONE);
+      if (seenEpoch === epoch && bus.trusted) cache.set(userId, record ?? NONE);
       return record;
     },
     get size() {

@@ -50,6 +50,10 @@ export const errorCatalog = {
   internal_error: { status: 500, message: "The gateway failed to handle the request." },
   upstream_error: { status: 502, message: "The provider failed or could not be reached." },
   service_unavailable: { status: 503, message: "The gateway is shutting down or not ready." },
+  store_unavailable: {
+    status: 503,
+    message: "The gateway's database cannot be reached right now; retry shortly.",
+  },
   upstream_timeout: { status: 504, message: "The provider did not answer in time." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

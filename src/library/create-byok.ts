@@ -3,7 +3,8 @@
  * The embedding API: wires config, store, peppers, auth, enrollment and validation into one object
  * that the gateway server and library users share.
  */
-import { join, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import { createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
@@ -39,7 +40,7 @@ import {
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
 import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
-import { createSqliteStore } from "../store/sqlite/create-sqlite-store.ts";
+import { openStore } from "../store/open-store.ts";
 import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
@@ -194,6 +195,7 @@ function buildEgressPolicy(
 
 function toUsageRecord(call: ServedCall, at: number): UsageRecord {
   return {
+    id: randomUUID(),
     at,
     userId: call.userId,
     feature: call.route.feature,
@@ -228,7 +230,17 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const metrics = createMetrics();
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   const store =
-    options.store ?? createSqliteStore({ path: config.store.path ?? join(dataDir, "byok.sqlite") });
+    options.store ??
+    (await openStore({
+      storage: config.storage,
+      dataDir,
+      // The driver's text may name the host; the class and code only.
+      onError: (error) =>
+        logger.warn(
+          { store: { error: error.name, code: (error as { code?: unknown }).code ?? null } },
+          "a database connection failed",
+        ),
+    }));
   const bus = options.bus ?? createLocalInvalidationBus();
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
@@ -318,7 +330,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
   bus.subscribe((message) => {
-    if (message.cut === undefined) return;
+    if (message.topic === "resync" || message.cut === undefined) return;
     const count = openCalls.cut(message.userId, message.cut);
     if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
   });

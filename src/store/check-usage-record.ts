@@ -21,6 +21,9 @@ const invalid = (field: keyof UsageRecord, reason: string): UsageRecordCheck => 
 /** Never throws: a record from a bug elsewhere must not poison a batch, so callers can drop it instead. */
 export function checkUsageRecord(record: UsageRecord): UsageRecordCheck {
   if (typeof record !== "object" || record === null) return invalid("userId", "not a record");
+  if (typeof record.id !== "string" || record.id.length === 0 || record.id.length > 200) {
+    return invalid("id", "must be a string of 1 to 200 characters");
+  }
   for (const field of TEXT_FIELDS) {
     if (typeof record[field] !== "string") return invalid(field, "must be a string");
   }

@@ -5,6 +5,9 @@ export {
   type InvalidationBus,
   type InvalidationTopic,
 } from "./invalidation-bus.ts";
+export { type OpenStoreOptions, openStore } from "./open-store.ts";
+export { createPostgresStore, type PostgresStoreOptions } from "./postgres/create-postgres-store.ts";
+export { migratePostgres, POSTGRES_MIGRATIONS } from "./postgres/postgres-migrations.ts";
 export { createSqliteStore, type SqliteStoreOptions } from "./sqlite/create-sqlite-store.ts";
 export { type Migration, migrateSqlite, SQLITE_MIGRATIONS } from "./sqlite/sqlite-migrations.ts";
 export {

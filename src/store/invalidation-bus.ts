@@ -1,11 +1,12 @@
 /**
  * @module store/invalidation-bus
- * Tells every cache that a user's enrollment or credentials changed; in-process now, Redis across replicas later.
+ * Tells every cache that a user's enrollment or credentials changed: in this process, or through Redis
+ * pub/sub to every replica (`create-redis-invalidation-bus.ts`).
  */
 
 export type InvalidationTopic = "enrollment" | "user";
 
-export interface Invalidation {
+export interface UserInvalidation {
   readonly topic: InvalidationTopic;
   readonly userId: string;
   /**
@@ -16,10 +17,25 @@ export interface Invalidation {
   readonly cut?: "user_revoked" | "enrollment_changed";
 }
 
+/**
+ * Messages may have been missed (the bus lost its connection, or got it back): every cache drops
+ * everything it holds. Delivered only to this process's listeners, never published.
+ */
+export interface Resync {
+  readonly topic: "resync";
+}
+
+export type Invalidation = UserInvalidation | Resync;
+
 export interface InvalidationBus {
   /** Delivers to every subscriber (in this process synchronously, before it returns). */
-  publish(message: Invalidation): Promise<void>;
+  publish(message: UserInvalidation): Promise<void>;
   subscribe(listener: (message: Invalidation) => void): () => void;
+  /**
+   * False while messages from other replicas may be missed (the subscription is down): caches must then
+   * neither serve nor keep entries, and read the store instead. Always true in one process.
+   */
+  readonly trusted: boolean;
   close(): Promise<void>;
 }
 
@@ -33,6 +49,7 @@ export function createLocalInvalidationBus(): InvalidationBus {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    trusted: true,
     async close() {
       listeners.clear();
     },

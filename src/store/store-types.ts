@@ -75,6 +75,11 @@ export type Meter = (typeof METERS)[number];
 
 /** One served call, as metering records it (append-only). */
 export interface UsageRecord {
+  /**
+   * Unique per record, chosen where the record is made: appending a record whose id is already stored does
+   * nothing, so a batch retried after its acknowledgement was lost is never counted twice.
+   */
+  readonly id: string;
   readonly at: Timestamp;
   readonly userId: string;
   /** The feature the app named, or null for a direct provider/model call. */

@@ -61,8 +61,8 @@ test("set-plan checks the plan against the configuration; usage prints a user's 
     latencyMs: 12,
   };
   await byok.store.usage.append([
-    { ...record, ...served, source: "operator", inputTokens: 10, outputTokens: 5 },
-    { ...record, ...served, source: "byok", inputTokens: 7, outputTokens: 3 },
+    { ...record, ...served, id: "cli-usage-1", source: "operator", inputTokens: 10, outputTokens: 5 },
+    { ...record, ...served, id: "cli-usage-2", source: "byok", inputTokens: 7, outputTokens: 3 },
   ]);
   await byok.close();
 

@@ -3,6 +3,7 @@
  * The UsageRepository part of the Store conformance suite: appends, [from, to) totals, UTC buckets.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import type { Store, UsageRecord, UsageSummaryRow } from "../../src/store/index.ts";
 
@@ -13,6 +14,7 @@ const T0 = Date.UTC(2025, 0, 1);
 
 export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
+    id: randomUUID(),
     at: T0,
     userId: "usage-a",
     feature: "chat",

@@ -1,6 +1,6 @@
 /**
  * @module store/sqlite/create-sqlite-usage-repository
- * Usage records in SQLite: batched appends, and totals per user/feature/source or per UTC hour/day.
+ * Usage records in SQLite: batched appends (idempotent on each record's id), and totals per user/feature/source or per UTC hour/day.
  */
 import { checkUsageRecord } from "../check-usage-record.ts";
 import type { UsageRepository, UsageSeriesRow, UsageSource, UsageSummaryRow } from "../store-types.ts";
@@ -28,9 +28,10 @@ const DAY_MS = 86_400_000;
 const TOTALS = `COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
   SUM(audio_seconds) AS audio_seconds, SUM(estimated) AS estimated_requests`;
 
-const INSERT = `INSERT INTO usage_records (at, user_id, feature, operation, provider, model, source, status, outcome,
-  input_tokens, output_tokens, cached_input_tokens, audio_seconds, estimated, latency_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** A record whose id is already stored is skipped: a retried batch is never counted twice. */
+const INSERT = `INSERT INTO usage_records (record_id, at, user_id, feature, operation, provider, model, source, status,
+  outcome, input_tokens, output_tokens, cached_input_tokens, audio_seconds, estimated, latency_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING`;
 
 /** Two statement texts rather than `($userId IS NULL OR user_id = $userId)`, so each can use its index. */
 const byUser = (userId: string | undefined) => (userId === undefined ? "" : " AND user_id = $userId");
@@ -61,6 +62,7 @@ export function createSqliteUsageRepository(connection: SqliteConnection): Usage
       transaction(() => {
         for (const record of records) {
           insert.run(
+            record.id,
             record.at,
             record.userId,
             record.feature,

@@ -99,6 +99,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quota_reservations_expiry ON quota_reservations(expires_at);
     `,
   },
+  {
+    version: 4,
+    name: "usage records idempotent on their id",
+    // Rows written before this have no id (NULL, which a UNIQUE index never compares equal).
+    sql: `
+      ALTER TABLE usage_records ADD COLUMN record_id TEXT;
+      CREATE UNIQUE INDEX usage_records_record_id ON usage_records(record_id);
+    `,
+  },
 ];
 
 /**

@@ -38,6 +38,7 @@ export const ANTHROPIC_TYPE_OF = {
   internal_error: "api_error",
   upstream_error: "api_error",
   service_unavailable: "overloaded_error",
+  store_unavailable: "api_error",
   upstream_timeout: "timeout_error",
 } as const satisfies Record<ErrorType, AnthropicErrorType>;
 

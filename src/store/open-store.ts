@@ -1,0 +1,33 @@
+/**
+ * @module store/open-store
+ * The store factory createByok calls: PostgreSQL when `storage.postgres.url` is set, else the SQLite file.
+ */
+import { join } from "node:path";
+import type { GatewayConfig } from "../config/config-schema.ts";
+import { createPostgresStore } from "./postgres/create-postgres-store.ts";
+import { createSqliteStore } from "./sqlite/create-sqlite-store.ts";
+import type { Store } from "./store-types.ts";
+
+export interface OpenStoreOptions {
+  readonly storage: GatewayConfig["storage"];
+  /** Where the SQLite file goes when `storage.sqlite.path` is unset. */
+  readonly dataDir: string;
+  /** A connection fault outside any call (an idle connection dropped by the server); never thrown. */
+  readonly onError?: (error: Error) => void;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { sqlite, postgres } = options.storage;
+  if (postgres === undefined) {
+    return createSqliteStore({ path: sqlite.path ?? join(options.dataDir, "byok.sqlite") });
+  }
+  return createPostgresStore({
+    url: postgres.url.reveal(),
+    ...(postgres.schema === undefined ? {} : { schema: postgres.schema }),
+    poolMax: postgres.poolMax,
+    connectTimeoutMs: postgres.connectTimeoutMs,
+    statementTimeoutMs: postgres.statementTimeoutMs,
+    idleTimeoutMs: postgres.idleTimeoutMs,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * @module store/redis/open-redis-connection
+ * The one owner of the Redis client: connects (offline queue off, reconnects on its own), names every key
+ * `<prefix><kind>:<hash>`, runs Lua scripts by SHA, publishes and subscribes, and reports its status.
+ */
+import { createHash } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+
+export interface RedisConnectionOptions {
+  /** `redis://` or `rediss://`; may carry a password (never logged). */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+}
+
+/** `up` once a command connection is ready; `down` when it is lost (it reconnects on its own). */
+export type RedisStatus = "up" | "down";
+
+/** A Lua script, loaded by SHA on first use (and again after a Redis restart forgot it). */
+export interface RedisScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+export function defineRedisScript(source: string): RedisScript {
+  return { source, sha: createHash("sha1").update(source, "utf8").digest("hex") };
+}
+
+export type RedisReply = string | number | null | RedisReply[];
+
+export interface RedisConnection {
+  /** `<prefix><kind>:<SHA-256 base64url of part>`: no user-derived text is ever a Redis key. */
+  key(kind: string, part: string): string;
+  /** `<prefix><kind>` for the few fixed keys and channels. */
+  fixedKey(kind: string): string;
+  readonly status: RedisStatus;
+  /** Status changes of the command connection; returns an unsubscribe. */
+  onStatus(listener: (status: RedisStatus) => void): () => void;
+  run(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<RedisReply>;
+  setWithExpiry(key: string, value: string, ttlMs: number): Promise<void>;
+  /** GETDEL: the value, removed in the same step (single use across every client). */
+  take(key: string): Promise<string | null>;
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Subscribes on a connection of its own; `onStatus` tells when that connection is lost (messages may be
+   * missed from then) and when it is subscribed again.
+   */
+  subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onStatus: (status: RedisStatus) => void,
+  ): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reconnect backoff: quick at first, never above 2 s, forever. */
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
+
+function clientOptions(options: RedisConnectionOptions): RedisOptions {
+  return {
+    connectTimeout: options.connectTimeoutMs,
+    commandTimeout: options.commandTimeoutMs,
+    // Fail fast while Redis is away: each feature falls back (or refuses) at once instead of queueing.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy,
+    lazyConnect: true,
+  };
+}
+
+export function hashPart(part: string): string {
+  return createHash("sha256").update(part, "utf8").digest("base64url");
+}
+
+export async function openRedisConnection(options: RedisConnectionOptions): Promise<RedisConnection> {
+  const client = new Redis(options.url, clientOptions(options));
+  // Errors surface through status and failed commands; the client's own error events are expected noise.
+  client.on("error", () => {});
+  const listeners = new Set<(status: RedisStatus) => void>();
+  let status: RedisStatus = "down";
+  const setStatus = (next: RedisStatus) => {
+    if (next === status) return;
+    status = next;
+    for (const listener of listeners) listener(next);
+  };
+  client.on("ready", () => setStatus("up"));
+  client.on("close", () => setStatus("down"));
+  // The first connection may fail: the gateway still starts and the client keeps trying.
+  await client.connect().catch(() => {});
+  const subscribers = new Set<Redis>();
+
+  return {
+    key: (kind, part) => `${options.keyPrefix}${kind}:${hashPart(part)}`,
+    fixedKey: (kind) => `${options.keyPrefix}${kind}`,
+    get status() {
+      return status;
+    },
+    onStatus(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async run(script, keys, args) {
+      try {
+        return (await client.evalsha(script.sha, keys.length, ...keys, ...args)) as RedisReply;
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+        return (await client.eval(script.source, keys.length, ...keys, ...args)) as RedisReply;
+      }
+    },
+    async setWithExpiry(key, value, ttlMs) {
+      await client.set(key, value, "PX", Math.max(1, Math.ceil(ttlMs)));
+    },
+    take: (key) => client.getdel(key),
+    async publish(channel, message) {
+      await client.publish(channel, message);
+    },
+    async subscribe(channel, onMessage, onStatus) {
+      // Resubscribed by hand on every `ready`: "up" is told only once the subscription is back.
+      const subscriber = client.duplicate({ ...clientOptions(options), autoResubscribe: false });
+      subscribers.add(subscriber);
+      subscriber.on("error", () => {});
+      let subscribed = false;
+      subscriber.on("message", (from: string, message: string) => {
+        if (from === channel) onMessage(message);
+      });
+      const resubscribe = () =>
+        subscriber.subscribe(channel).then(
+          () => {
+            subscribed = true;
+            onStatus("up");
+          },
+          () => subscriber.disconnect(true), // try again from a fresh connection
+        );
+      let first: Promise<void> | undefined;
+      subscriber.on("ready", () => {
+        const attempt = resubscribe();
+        first ??= attempt;
+      });
+      subscriber.on("close", () => {
+        if (!subscribed) return;
+        subscribed = false;
+        onStatus("down");
+      });
+      await subscriber.connect().catch(() => {});
+      await first; // subscribed (or Redis is away: it will be when it is back)
+      return async () => {
+        subscribers.delete(subscriber);
+        subscriber.disconnect();
+      };
+    },
+    async ping() {
+      await client.ping();
+    },
+    async close() {
+      for (const subscriber of subscribers) subscriber.disconnect();
+      subscribers.clear();
+      listeners.clear();
+      client.disconnect();
+    },
+  };
+}
