@@ -19,11 +19,8 @@ import { createTempDir } from "../support/start-gateway.ts";
 /** Node's own variables, which the deployment files may set for the runtime rather than for the gateway. */
 const NODE_VARIABLES = ["NODE_OPTIONS"];
 
-/**
- * Read by the other parts of issue #16 (branches p16-postgres, p16-redis, p16-workers), under these fixed
- * names; once merged they are in CONFIG_ENVIRONMENT_VARIABLES and this list goes.
- */
-const PENDING_VARIABLES = ["BYOK_DATABASE_URL", "BYOK_REDIS_URL", "BYOK_WORKERS"];
+/** Read by the worker processes' part of issue #16 (branch p16-workers); once merged, this list goes. */
+const PENDING_VARIABLES = ["BYOK_WORKERS"];
 
 const known = new Set([...CONFIG_ENVIRONMENT_VARIABLES, ...NODE_VARIABLES, ...PENDING_VARIABLES]);
 
@@ -103,7 +100,16 @@ test("the ConfigMap carries deploy/byok.yaml, and it loads with each deployment'
       assert.equal(config.server.trustProxy, true);
       assert.equal(config.server.port, Number(env.BYOK_PORT ?? config.server.port));
       assert.ok(Object.keys(config.features).length > 0);
+      // The fleet's state and coordination: PostgreSQL and Redis, from the environment.
+      assert.match(config.storage.postgres?.url.reveal() ?? "", /^postgres:\/\//);
+      assert.match(config.redis.url?.reveal() ?? "", /^rediss?:\/\//);
     }
+    // Without the database URL the fleet's file is refused: no replica falls back to a SQLite file of its own.
+    const { BYOK_DATABASE_URL: _url, ...withoutDatabase } = kubernetesEnvironment();
+    assert.throws(
+      () => loadConfig({ file: path, env: { ...withoutDatabase, BYOK_DATA_DIR: dir } }),
+      /storage\.postgres\.url/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
