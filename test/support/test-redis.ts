@@ -55,3 +55,18 @@ export async function openTestRedis(url = REDIS_URL): Promise<TestRedis> {
     },
   };
 }
+
+/** Resolves once `connection` reports `status` (at once when it already does). */
+export function waitForStatus(
+  connection: { readonly status: string; onStatus(listener: (status: "up" | "down") => void): () => void },
+  status: "up" | "down",
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (connection.status === status) return resolve();
+    const stop = connection.onStatus((next) => {
+      if (next !== status) return;
+      stop();
+      resolve();
+    });
+  });
+}

@@ -37,6 +37,8 @@ export interface RedisConnection {
   readonly status: RedisStatus;
   /** Status changes of the command connection; returns an unsubscribe. */
   onStatus(listener: (status: RedisStatus) => void): () => void;
+  /** Loads scripts now and after every reconnect (a restarted Redis forgot them), keeping calls in order. */
+  preload(scripts: readonly RedisScript[]): void;
   run(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<RedisReply>;
   setWithExpiry(key: string, value: string, ttlMs: number): Promise<void>;
   /** GETDEL: the value, removed in the same step (single use across every client). */
@@ -90,6 +92,14 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
   // The first connection may fail: the gateway still starts and the client keeps trying.
   await client.connect().catch(() => {});
   const subscribers = new Set<Redis>();
+  const scripts = new Map<string, RedisScript>();
+  const load = (list: Iterable<RedisScript>) => {
+    if (status !== "up") return;
+    for (const script of list) client.script("LOAD", script.source).catch(() => {});
+  };
+  listeners.add((next) => {
+    if (next === "up") load(scripts.values());
+  });
 
   return {
     key: (kind, part) => `${options.keyPrefix}${kind}:${hashPart(part)}`,
@@ -100,6 +110,10 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
     onStatus(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    preload(list) {
+      for (const script of list) scripts.set(script.sha, script);
+      load(list);
     },
     async run(script, keys, args) {
       try {
