@@ -139,6 +139,8 @@ export async function startReplicas(options: StartReplicasOptions = {}): Promise
         pepper: TEST_PEPPER,
         adminToken: ADMIN_TOKEN,
         log: { level: "info" },
+        // Calls still open when the fleet closes are cut soon (the tests hold some on purpose).
+        server: { shutdownTimeoutMs: 500 },
         storage: { postgres: { url: POSTGRES_URL, schema, poolMax: 5 } },
         redis: { url: redis.url, keyPrefix: redis.prefix },
         providers: {
