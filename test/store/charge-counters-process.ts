@@ -1,9 +1,10 @@
 /**
  * @module test/store/charge-counters-process
- * A child process for the cross-process counter test: opens the SQLite file named in argv, then on each
- * round message charges the two given counters together as fast as it can and reports how many passed.
+ * A child process for the cross-process counter tests: opens the SQLite file named in argv (or, with
+ * `--postgres <url> <schema>`, that PostgreSQL schema), then on each round message charges the two given
+ * counters together as fast as it can and reports how many passed.
  */
-import { createSqliteStore } from "../../src/store/index.ts";
+import { createPostgresStore, createSqliteStore } from "../../src/store/index.ts";
 import type { CounterKey } from "../../src/store/store-types.ts";
 
 interface ChargeRound {
@@ -12,9 +13,12 @@ interface ChargeRound {
   readonly limit: number;
 }
 
-const path = process.argv[2];
+const [path, url, schema] = process.argv.slice(2);
 if (path === undefined || process.send === undefined) throw new Error("run me with fork(script, [path])");
-const store = createSqliteStore({ path });
+const store =
+  path === "--postgres" && url !== undefined && schema !== undefined
+    ? await createPostgresStore({ url, schema })
+    : createSqliteStore({ path });
 
 process.on("message", async (message: ChargeRound | "exit") => {
   if (message === "exit") {

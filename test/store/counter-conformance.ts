@@ -31,7 +31,7 @@ async function chargeConcurrently(stores: readonly Store[], round: number): Prom
 }
 
 /** `openTwin`: a second store on the same data (a file, a server), for implementations that have one. */
-export function counterConformance(store: Store, openTwin?: () => readonly [Store, Store]): void {
+export function counterConformance(store: Store, openTwin?: () => Promise<readonly [Store, Store]>): void {
   test("counters: tryCharge is all-or-nothing across keys and reports the first refusal", async () => {
     const a = counterKey("charge-a");
     const b = counterKey("charge-a", "tokens");
@@ -146,7 +146,7 @@ export function counterConformance(store: Store, openTwin?: () => readonly [Stor
 
   if (openTwin !== undefined) {
     test(`counters: two stores on the same data, ${CALLS} interleaved charges pass exactly ${LIMIT} times (x${ROUNDS})`, async () => {
-      const twin = openTwin();
+      const twin = await openTwin();
       try {
         for (let round = 0; round < ROUNDS; round += 1) await chargeConcurrently(twin, round);
       } finally {

@@ -46,7 +46,10 @@ async function reserveConcurrently(stores: readonly Store[], round: number): Pro
 }
 
 /** `openTwin`: a second store on the same data (a file, a server), for implementations that have one. */
-export function reservationConformance(store: Store, openTwin?: () => readonly [Store, Store]): void {
+export function reservationConformance(
+  store: Store,
+  openTwin?: () => Promise<readonly [Store, Store]>,
+): void {
   test("reservations: held apart from committed usage; settle drops them and commits the actual usage", async () => {
     const key = counterKey("reserve-settle", "tokens");
     const id = nextId();
@@ -232,7 +235,7 @@ export function reservationConformance(store: Store, openTwin?: () => readonly [
 
   if (openTwin !== undefined) {
     test(`reservations: two stores on the same data, ${CALLS} interleaved reservations hold exactly ${LIMIT} (x3)`, async () => {
-      const twin = openTwin();
+      const twin = await openTwin();
       try {
         for (let round = 0; round < 3; round += 1) await reserveConcurrently(twin, round);
       } finally {

@@ -1,12 +1,19 @@
 /**
- * One conformance suite for the Store interface, run against every implementation
- * (SQLite on a file and in memory today; PostgreSQL joins this list when it lands).
+ * One conformance suite for the Store interface, run against every implementation: SQLite on a file and in
+ * memory, and PostgreSQL in a random schema of the machine's server (dropped after; fails when it is down).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, test } from "node:test";
-import { createSqliteStore, migrateSqlite, SQLITE_MIGRATIONS, type Store } from "../../src/store/index.ts";
+import {
+  createPostgresStore,
+  createSqliteStore,
+  migrateSqlite,
+  SQLITE_MIGRATIONS,
+  type Store,
+} from "../../src/store/index.ts";
+import { createTestSchema } from "../support/postgres.ts";
 import { createTempDir } from "../support/start-gateway.ts";
 import { counterConformance, counterKey } from "./counter-conformance.ts";
 import { reservationConformance } from "./reservation-conformance.ts";
@@ -14,29 +21,44 @@ import { usageConformance } from "./usage-conformance.ts";
 
 interface Implementation {
   readonly name: string;
-  readonly open: () => Store;
+  readonly open: () => Promise<Store>;
   /** Two stores on the same data (a shared file, a server), when the implementation can have that. */
-  readonly openTwin?: () => readonly [Store, Store];
+  readonly openTwin?: () => Promise<readonly [Store, Store]>;
+  /** After the store closed: drops what the run created. */
+  readonly cleanUp?: () => Promise<void>;
 }
+
+const postgres = await createTestSchema();
+const openPostgres = () => createPostgresStore({ url: postgres.url, schema: postgres.schema });
 
 const implementations: Implementation[] = [
   {
     name: "sqlite file",
-    open: () => createSqliteStore({ path: join(createTempDir(), "store.sqlite") }),
-    openTwin: () => {
+    open: async () => createSqliteStore({ path: join(createTempDir(), "store.sqlite") }),
+    openTwin: async () => {
       const path = join(createTempDir(), "twin.sqlite");
       return [createSqliteStore({ path }), createSqliteStore({ path })];
     },
   },
-  { name: "sqlite memory", open: () => createSqliteStore({ path: ":memory:" }) },
+  { name: "sqlite memory", open: async () => createSqliteStore({ path: ":memory:" }) },
+  {
+    name: "postgres",
+    open: openPostgres,
+    // Two more pools on the same schema: what two replicas see.
+    openTwin: async () => [await openPostgres(), await openPostgres()],
+    cleanUp: () => postgres.drop(),
+  },
 ];
 
 const stored = (digest: string) => ({ digest, pepperId: "pepper-a" });
 
-for (const { name, open, openTwin } of implementations) {
+for (const { name, open, openTwin, cleanUp } of implementations) {
+  const store = await open();
   describe(`Store conformance: ${name}`, () => {
-    const store = open();
-    after(() => store.close());
+    after(async () => {
+      await store.close();
+      await cleanUp?.();
+    });
 
     test("users: create once, get, list, revoke revokes tokens", async () => {
       assert.equal(await store.users.create({ id: "u1", plan: "pro", createdAt: 1, revokedAt: null }), true);

@@ -96,6 +96,22 @@ export function usageConformance(store: Store): void {
     assert.deepEqual(await store.usage.series({ from: T0 + 2 * DAY, to: T0 + 3 * DAY, bucket: "day" }), []);
   });
 
+  test("usage: append is idempotent on the record id (a retried batch is counted once)", async () => {
+    const at = T0 + 20 * DAY;
+    const first = usageRecord({ at, userId: "usage-once", inputTokens: 3 });
+    const second = usageRecord({ at: at + 1, userId: "usage-once", inputTokens: 4 });
+    await store.usage.append([first, second]);
+    // The same batch again (its acknowledgement was lost), then one mixing a known id with a new record.
+    await store.usage.append([first, second]);
+    const third = usageRecord({ at: at + 2, userId: "usage-once", inputTokens: 5 });
+    await store.usage.append([second, third, third]);
+    assert.deepEqual(await store.usage.summarize({ userId: "usage-once", from: at, to: at + DAY }), [
+      { userId: "usage-once", feature: "chat", source: "byok", ...totals(3, 12) },
+    ]);
+    const missingId = { ...usageRecord({ at }), id: "" };
+    await assert.rejects(store.usage.append([missingId]), /usage record 0: id/);
+  });
+
   test("usage: a batch with an invalid record is refused whole", async () => {
     const at = T0 + 10 * DAY;
     const invalid = { ...usageRecord({ at }), inputTokens: Number.NaN };

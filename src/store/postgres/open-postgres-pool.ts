@@ -68,11 +68,6 @@ export function isUnavailable(error: unknown): boolean {
   return /connection|timeout|terminated|Client has encountered|not queryable/i.test(error.message);
 }
 
-/** The safe error a caller sees; the driver's own (which may name a host) stays out of the response. */
-function toStoreError(error: unknown): unknown {
-  return isUnavailable(error) ? new GatewayError("store_unavailable") : error;
-}
-
 export function openPostgresPool(options: PostgresPoolOptions): PostgresPool {
   if (!SCHEMA_PATTERN.test(options.schema))
     throw new RangeError("storage.postgres.schema is not a plain name");
@@ -101,6 +96,12 @@ export function openPostgresPool(options: PostgresPoolOptions): PostgresPool {
   pool.on("error", report);
   // A checked-out client's socket failing between queries: the query in flight (if any) rejects anyway.
   pool.on("connect", (client) => client.on("error", report));
+  /** The safe error a caller sees; the driver's own (which may name a host) goes to `onError` only. */
+  const toStoreError = (error: unknown): unknown => {
+    if (!isUnavailable(error)) return error;
+    report(error as Error);
+    return new GatewayError("store_unavailable");
+  };
 
   const query = async <Row extends pg.QueryResultRow>(text: string, values?: readonly unknown[]) => {
     try {
