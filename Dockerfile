@@ -11,7 +11,9 @@ COPY src ./src
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime
+# A small young generation keeps memory flat under load (docs/deployment.md, "Memory").
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     BYOK_HOST=0.0.0.0 \
     BYOK_PORT=8080 \
     BYOK_DATA_DIR=/data
