@@ -54,6 +54,10 @@ export const errorCatalog = {
     status: 503,
     message: "The gateway's database cannot be reached right now; retry shortly.",
   },
+  quota_unavailable: {
+    status: 503,
+    message: "Quotas cannot be checked for a moment; operator-served calls are refused until they can.",
+  },
   upstream_timeout: { status: 504, message: "The provider did not answer in time." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { createAuthenticator } from "../auth/create-authenticator.ts";
 import { createListenTickets, type ListenTickets } from "../auth/create-listen-tickets.ts";
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
+import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
@@ -29,7 +30,7 @@ import { createAdmissionControl } from "../metering/create-admission-control.ts"
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
-import { createLocalRateLimiter } from "../metering/rate-limits/index.ts";
+import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
 import {
   createModelPipeline,
   createOpenCalls,
@@ -39,13 +40,14 @@ import {
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
 import { formatRouteHeader } from "../routing/index.ts";
-import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
+import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store, UsageRecord, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { createCoordination } from "./create-coordination.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 
 export interface CreateByokOptions {
@@ -53,7 +55,10 @@ export interface CreateByokOptions {
   readonly config?: GatewayConfig | GatewayConfigInput;
   /** Storage; the SQLite file in the data directory by default. */
   readonly store?: Store;
+  /** What replicas share (docs/deployment.md): injected, else local without `redis.url`, Redis with it. */
   readonly bus?: InvalidationBus;
+  readonly rateLimiter?: RateLimiter;
+  readonly listenTicketStore?: ListenTicketStore;
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests move it). */
   readonly now?: () => number;
@@ -98,6 +103,10 @@ export interface Byok {
   readonly anonymousLimit: AnonymousLimit;
   /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
   readonly listenTickets: ListenTickets;
+  /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
+  readonly bus: InvalidationBus;
+  /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
+  redisStatus(): "none" | "up" | "down";
   /** `Authorization` header → principal; throws a 401 GatewayError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** The user's presented X-BYOK-* headers → validated context; throws a 403/400 GatewayError. */
@@ -241,7 +250,17 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
           "a database connection failed",
         ),
     }));
-  const bus = options.bus ?? createLocalInvalidationBus();
+  const coordination = await createCoordination({
+    config,
+    durableCounters: store.counters,
+    logger,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(options.listenTicketStore ? { listenTicketStore: options.listenTicketStore } : {}),
+  });
+  const { bus, limiter } = coordination;
   const heartbeatTtlMs = config.enrollment.heartbeatTtlSeconds * 1000;
 
   const authenticator = createAuthenticator({ auth: config.auth, store, bus });
@@ -272,10 +291,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       logger.error({ err: error, dropped }, "usage records could not be written");
     },
   });
-  const limiter = createLocalRateLimiter({ now });
   const admission = createAdmissionControl({
     config,
-    counters: store.counters,
+    counters: coordination.counters,
     limiter,
     now,
     observer: {
@@ -350,11 +368,16 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       ),
   });
   const listenTickets = createListenTickets({
+    store: coordination.listenTicketStore,
     ttlMs: config.speechToText.ticketTtlSeconds * 1000,
-    max: config.speechToText.maxTickets,
     now,
   });
-  const reportUsage = createUsageReporter({ store, admission, flush: () => recorder.flush(), now });
+  const reportUsage = createUsageReporter({
+    store: { counters: coordination.counters, usage: store.usage },
+    admission,
+    flush: () => recorder.flush(),
+    now,
+  });
 
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
@@ -378,6 +401,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     anonymousLimit,
     listenTickets,
+    bus,
+    redisStatus: () => coordination.redisStatus(),
     authenticate: (authorization) => authenticator.authenticate(authorization),
     validate,
     async handle(headers, handleOptions) {
@@ -394,7 +419,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       }
       await upstream.close();
       await recorder.close(); // nothing recorded is lost on a clean shutdown
-      await bus.close();
+      await coordination.close();
       await store.close();
     },
   };

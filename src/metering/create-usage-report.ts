@@ -45,7 +45,7 @@ export interface UsageReport {
 }
 
 export interface UsageReporterOptions {
-  readonly store: Store;
+  readonly store: Pick<Store, "counters" | "usage">;
   readonly admission: AdmissionControl;
   /** Writes queued usage records first, so a report includes the calls just made. */
   readonly flush: () => Promise<void>;

@@ -2,7 +2,7 @@
  * @module telemetry/create-metrics
  * The Prometheus registry (prom-client) and the gateway's counters; labels are stable codes, never keys or URLs.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ProviderId } from "../keys/provider-ids.ts";
 
 /** The model operations served (the `operation` label). */
@@ -17,6 +17,9 @@ export const RATE_LIMIT_NAMES = [
   "quota_reserved",
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+/** What coordinates replicas through Redis (the `feature` label of the degraded gauge). */
+export const COORDINATED_FEATURES = ["rate_limits", "invalidations", "quotas", "listen_tickets"] as const;
+export type CoordinatedFeature = (typeof COORDINATED_FEATURES)[number];
 
 /**
  * One served model call as metrics see it. Only `operation`, `feature`, `provider`, `source` and
@@ -57,6 +60,10 @@ export interface GatewayMetrics {
   readonly rateLimitRejections: Counter<"limit">;
   /** Usage records that could not be written and were dropped. */
   readonly usageRecordsDropped: Counter;
+  /** 1 while a feature shared through Redis runs degraded (Redis away), else 0 (docs/deployment.md). */
+  readonly coordinationDegraded: Gauge<"feature">;
+  /** Transitions into degraded mode, by feature. */
+  readonly coordinationDegradations: Counter<"feature">;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -124,8 +131,23 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const coordinationDegraded = new Gauge({
+    name: "byok_coordination_degraded",
+    help: "1 while a feature shared through Redis runs degraded because Redis cannot be reached, else 0.",
+    labelNames: ["feature"] as const,
+    registers,
+  });
+  const coordinationDegradations = new Counter({
+    name: "byok_coordination_degradations_total",
+    help: "Times a feature shared through Redis went degraded because Redis could not be reached.",
+    labelNames: ["feature"] as const,
+    registers,
+  });
+
   return {
     registry,
+    coordinationDegraded,
+    coordinationDegradations,
     egressDenied,
     requests,
     upstreamDuration,

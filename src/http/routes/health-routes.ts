@@ -1,6 +1,7 @@
 /**
  * @module http/routes/health-routes
- * GET /healthz (the process is up), GET /readyz (the store answers, not shutting down), GET /metrics (Prometheus).
+ * GET /healthz (the process is up), GET /readyz (the store answers, not shutting down; Redis reported, not
+ * required: BYOK-served calls go on without it), GET /metrics (Prometheus).
  */
 import type { FastifyInstance } from "fastify";
 import type { Byok } from "../../library/create-byok.ts";
@@ -14,7 +15,8 @@ export function registerHealthRoutes(app: FastifyInstance, byok: Byok, isClosing
     if (isClosing()) return reply.status(503).send({ status: "closing" });
     try {
       await byok.store.ping();
-      return { status: "ready" };
+      const redis = byok.redisStatus();
+      return redis === "none" ? { status: "ready" } : { status: "ready", redis };
     } catch (error) {
       request.log.error({ err: error }, "store is not ready");
       return reply.status(503).send({ status: "store_unavailable" });

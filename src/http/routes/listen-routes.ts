@@ -93,7 +93,11 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         param: "model",
       });
     }
-    const issued = byok.listenTickets.issue({ principal: request.principal!, model, byok: request.byok! });
+    const issued = await byok.listenTickets.issue({
+      principal: request.principal!,
+      model,
+      byok: request.byok!,
+    });
     return reply
       .code(201)
       .header("cache-control", "no-store")

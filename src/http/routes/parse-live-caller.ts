@@ -43,7 +43,10 @@ export async function parseLiveCaller(
   }
   byok.anonymousLimit.check(request.ip);
   // Every ticket presented is used up, so a refused pair leaves neither to try again.
-  const grants = tickets.map((ticket) => byok.listenTickets.redeem(ticket));
+  const redeemed = await Promise.allSettled(tickets.map((ticket) => byok.listenTickets.redeem(ticket)));
+  const failed = redeemed.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason; // the shared ticket store is away: 503 (close 1013)
+  const grants = redeemed.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : null));
   if (tickets.length > 1) {
     throw new GatewayError("invalid_request", {
       message: "One listen ticket per session: every ticket presented was used up; ask for a new one.",

@@ -32,6 +32,8 @@ export type RedisReply = string | number | null | RedisReply[];
 export interface RedisConnection {
   /** `<prefix><kind>:<SHA-256 base64url of part>`: no user-derived text is ever a Redis key. */
   key(kind: string, part: string): string;
+  /** SHA-256 base64url of `part`: what a user-derived value is stored as inside a key's value. */
+  hash(part: string): string;
   /** `<prefix><kind>` for the few fixed keys and channels. */
   fixedKey(kind: string): string;
   readonly status: RedisStatus;
@@ -103,6 +105,7 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
 
   return {
     key: (kind, part) => `${options.keyPrefix}${kind}:${hashPart(part)}`,
+    hash: hashPart,
     fixedKey: (kind) => `${options.keyPrefix}${kind}`,
     get status() {
       return status;

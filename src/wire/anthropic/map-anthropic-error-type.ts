@@ -39,6 +39,7 @@ export const ANTHROPIC_TYPE_OF = {
   upstream_error: "api_error",
   service_unavailable: "overloaded_error",
   store_unavailable: "api_error",
+  quota_unavailable: "overloaded_error",
   upstream_timeout: "timeout_error",
 } as const satisfies Record<ErrorType, AnthropicErrorType>;
 

@@ -1,0 +1,212 @@
+/**
+ * @module store/create-redis-quota-counters
+ * Quota counters shared by every replica: committed usage and leased reservations in Redis, each change one
+ * atomic script. The durable store (SQLite or PostgreSQL) keeps a copy of every committed change and seeds
+ * a counter Redis does not hold (first touch, or Redis lost its data); docs/plans-and-quotas.md.
+ */
+import { GatewayError } from "../errors/gateway-error.ts";
+import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
+import {
+  ADJUST,
+  QUOTA_SCRIPTS,
+  READ_STATE,
+  RENEW,
+  RESERVE,
+  SEED,
+  SETTLE,
+  SWEEP,
+  TRY_CHARGE,
+} from "./redis/quota-scripts.ts";
+import type { CounterKey, CounterState, QuotaCounterRepository, ReserveResult } from "./store-types.ts";
+
+export interface RedisQuotaCountersOptions {
+  readonly connection: RedisConnection;
+  /** The durable counters: seeds Redis, and receives every committed change (best effort, reported). */
+  readonly durable: QuotaCounterRepository;
+  /** A committed change Redis applied but the durable store did not take (Redis stays right). */
+  readonly onDurableFailed?: (error: unknown) => void;
+}
+
+/** Programming errors, thrown before any write (as every implementation does). */
+function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
+  const valid =
+    typeof value === "number" &&
+    !Number.isNaN(value) &&
+    (range === "non-NaN" || Number.isFinite(value)) &&
+    (range !== "finite ≥ 0" || value >= 0);
+  if (!valid) throw new RangeError(`${name} must be a ${range} number, got ${String(value)}`);
+}
+
+const text = (value: number) =>
+  value === Number.POSITIVE_INFINITY ? "inf" : value === Number.NEGATIVE_INFINITY ? "-inf" : String(value);
+const identity = (key: CounterKey) => JSON.stringify([key.userId, key.meter, key.scope, key.periodStart]);
+
+const unavailable = () =>
+  new GatewayError("quota_unavailable", {
+    message: "Quotas cannot be checked for a moment (the shared counters cannot be reached); retry shortly.",
+    headers: { "retry-after": "1" },
+  });
+
+export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): QuotaCounterRepository {
+  const { connection, durable } = options;
+  connection.preload(QUOTA_SCRIPTS);
+  const counterKey = (key: CounterKey) => connection.key("quota", identity(key));
+  const heldKey = (key: CounterKey) => connection.key("quota-held", identity(key));
+  const indexKey = (id: string) => connection.key("quota-res", id);
+  const active = connection.fixedKey("quota-active");
+
+  /** Redis failing to answer is a 503 `quota_unavailable`, never an unexplained 500. */
+  async function run(script: RedisScript, keys: string[], args: (string | number)[]): Promise<RedisReply> {
+    try {
+      return await connection.run(script, keys, args);
+    } catch {
+      throw unavailable();
+    }
+  }
+
+  /** Seeds the named counters from the durable store, then runs the script again (at most a few times). */
+  async function runSeeded(
+    script: RedisScript,
+    keys: string[],
+    args: (string | number)[],
+    counterAt: (keyIndex: number) => CounterKey,
+  ): Promise<RedisReply[]> {
+    for (let attempt = 0; ; attempt++) {
+      const reply = (await run(script, keys, args)) as RedisReply[];
+      if (reply[0] !== "seed" || attempt >= 3) return reply;
+      const indexes = reply.slice(1).map(Number);
+      const seeds = await durable.read(indexes.map(counterAt));
+      await run(
+        SEED,
+        indexes.map((index) => keys[index - 1]!),
+        seeds.map((value) => text(value)),
+      );
+    }
+  }
+
+  /** The durable copy of a committed change; it never fails the call (Redis already holds it). */
+  async function mirror(changes: readonly { key: CounterKey; delta: number }[]): Promise<void> {
+    for (const { key, delta } of changes) {
+      if (delta === 0) continue;
+      try {
+        await durable.adjust(key, delta);
+      } catch (error) {
+        options.onDurableFailed?.(error);
+      }
+    }
+  }
+
+  const repository: QuotaCounterRepository = {
+    async tryCharge(charges) {
+      if (charges.length === 0) return { ok: true };
+      for (const charge of charges) {
+        assertNumber("amount", charge.amount, "finite ≥ 0");
+        assertNumber("limit", charge.limit, "non-NaN");
+      }
+      const keys = charges.map((charge) => counterKey(charge.key));
+      const args = [
+        charges.length,
+        ...charges.flatMap((charge) => [text(charge.amount), text(charge.limit)]),
+      ];
+      const reply = await runSeeded(TRY_CHARGE, keys, args, (index) => charges[index - 1]!.key);
+      if (reply[0] === "refused") {
+        const charge = charges[Number(reply[1]) - 1]!;
+        return { ok: false, key: charge.key, used: Number(reply[2]), limit: charge.limit };
+      }
+      await mirror(charges.map((charge) => ({ key: charge.key, delta: charge.amount })));
+      return { ok: true };
+    },
+
+    async reserve(id, reservations, lease): Promise<ReserveResult> {
+      if (reservations.length === 0) return { ok: true };
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      for (const reservation of reservations) {
+        assertNumber("amount", reservation.amount, "finite ≥ 0");
+        assertNumber("fit", reservation.fit, "finite ≥ 0");
+        assertNumber("limit", reservation.limit, "non-NaN");
+      }
+      const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
+      keys.push(active, indexKey(id));
+      const args = [
+        text(lease.now),
+        text(lease.expiresAt),
+        connection.hash(id),
+        reservations.length,
+        ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
+      ];
+      const reply = await runSeeded(RESERVE, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+      if (reply[0] === "spent" || reply[0] === "held") {
+        const refused = reservations[Number(reply[1]) - 1]!;
+        return {
+          ok: false,
+          key: refused.key,
+          reason: reply[0],
+          committed: Number(reply[2]),
+          reserved: Number(reply[3]),
+          limit: refused.limit,
+        };
+      }
+      return { ok: true };
+    },
+
+    async settle(id, settlements) {
+      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      const keys = [indexKey(id), ...settlements.map((entry) => counterKey(entry.key))];
+      const args = [connection.hash(id), ...settlements.map((entry) => text(entry.delta))];
+      await runSeeded(SETTLE, keys, args, (index) => settlements[index - 2]!.key);
+      await mirror(settlements);
+    },
+
+    async renew(id, lease) {
+      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+      assertNumber("now", lease.now, "finite");
+      assertNumber("expiresAt", lease.expiresAt, "finite");
+      const reply = await run(
+        RENEW,
+        [indexKey(id)],
+        [connection.hash(id), text(lease.now), text(lease.expiresAt)],
+      );
+      return Number(reply);
+    },
+
+    async sweepExpired(now) {
+      assertNumber("now", now, "finite");
+      return Number(await run(SWEEP, [active], [text(now)]));
+    },
+
+    async adjust(key, delta) {
+      assertNumber("delta", delta, "finite");
+      await runSeeded(ADJUST, [counterKey(key)], [text(delta)], () => key);
+      await mirror([{ key, delta }]);
+    },
+
+    async read(keys) {
+      return (await readState(keys, 0)).map((state) => state.committed);
+    },
+    readState,
+  };
+  return repository;
+
+  async function readState(keys: readonly CounterKey[], now: number): Promise<CounterState[]> {
+    if (keys.length === 0) return [];
+    const redisKeys = keys.flatMap((key) => [counterKey(key), heldKey(key)]);
+    const reply = (await run(READ_STATE, redisKeys, [text(now)])) as string[];
+    const absent = keys.filter((_, index) => reply[2 * index] === "");
+    // Counters Redis does not hold yet read from the durable store (and are seeded for the next call).
+    const seeds = absent.length > 0 ? await durable.read(absent) : [];
+    if (absent.length > 0) {
+      await run(
+        SEED,
+        absent.map((key) => counterKey(key)),
+        seeds.map((value) => text(value)),
+      );
+    }
+    let next = 0;
+    return keys.map((_, index) => ({
+      committed: reply[2 * index] === "" ? seeds[next++]! : Number(reply[2 * index]),
+      reserved: Number(reply[2 * index + 1]),
+    }));
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * @module store/redis/quota-scripts
+ * The quota counters' Lua scripts: each reads and writes its counters in one atomic step on Redis. A counter
+ * not yet in Redis is reported (`seed`) so the caller seeds it from the durable store and runs it again.
+ */
+import { defineRedisScript } from "./open-redis-connection.ts";
+
+/**
+ * Shared helpers. Numbers travel as text ("inf"/"-inf" for infinite limits) and are written back with 17
+ * significant digits, so doubles round-trip exactly. A reservation is `amount:expiresAt`.
+ */
+const PRELUDE = `
+local function num(text)
+  if text == 'inf' then return math.huge elseif text == '-inf' then return -math.huge end
+  return tonumber(text)
+end
+local function fmt(value) return string.format('%.17g', value) end
+local TTL = 3024000000
+local function missing(first, last, step)
+  local found = {}
+  for index = first, last, step do
+    if redis.call('HEXISTS', KEYS[index], 'c') == 0 then found[#found + 1] = index end
+  end
+  return found
+end
+local function committed(key) return tonumber(redis.call('HGET', key, 'c')) end
+local function setCommitted(key, value)
+  redis.call('HSET', key, 'c', fmt(value))
+  redis.call('PEXPIRE', key, TTL)
+end
+local function parseHeld(text)
+  local colon = string.find(text, ':', 1, true)
+  return tonumber(string.sub(text, 1, colon - 1)), tonumber(string.sub(text, colon + 1))
+end
+-- Live reservations on one counter at now; ended ones deleted when sweep is true.
+local function liveHeld(heldKey, now, sweep)
+  local total = 0
+  local all = redis.call('HGETALL', heldKey)
+  for index = 1, #all, 2 do
+    local amount, ends = parseHeld(all[index + 1])
+    if ends > now then total = total + amount elseif sweep then redis.call('HDEL', heldKey, all[index]) end
+  end
+  return total
+end
+`;
+
+/** KEYS: counter 1..n. ARGV: values 1..n. Sets only counters still absent (another replica may have won). */
+export const SEED = defineRedisScript(`${PRELUDE}
+for index = 1, #KEYS do
+  if redis.call('HSETNX', KEYS[index], 'c', ARGV[index]) == 1 then redis.call('PEXPIRE', KEYS[index], TTL) end
+end
+return 'ok'`);
+
+/** KEYS: counter 1..n. ARGV: n, then amount, limit per counter. → {'ok'} | {'refused', i, used} | {'seed', i…}. */
+export const TRY_CHARGE = defineRedisScript(`${PRELUDE}
+local n = tonumber(ARGV[1])
+local absent = missing(1, n, 1)
+if #absent > 0 then return {'seed', unpack(absent)} end
+local pending = {}
+for i = 1, n do
+  local key = KEYS[i]
+  local used = pending[key] or committed(key)
+  local amount, limit = num(ARGV[2 * i]), num(ARGV[2 * i + 1])
+  if used + amount > limit then return {'refused', i, fmt(used)} end
+  pending[key] = used + amount
+end
+for i = 1, n do
+  if num(ARGV[2 * i]) > 0 then setCommitted(KEYS[i], pending[KEYS[i]]) end
+end
+return {'ok'}`);
+
+/**
+ * KEYS: counter i at 2i-1 and its reservations at 2i (i = 1..n), then the active set, then the id's index.
+ * ARGV: now, expiresAt, id, n, then amount, fit, limit per counter.
+ * → {'ok'} | {'spent'|'held', i, committed, reserved} | {'seed', key index…}.
+ */
+export const RESERVE = defineRedisScript(`${PRELUDE}
+local now, ends, id, n = num(ARGV[1]), num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local absent = missing(1, 2 * n - 1, 2)
+if #absent > 0 then return {'seed', unpack(absent)} end
+local active, index = KEYS[2 * n + 1], KEYS[2 * n + 2]
+local pending = {}
+for i = 1, n do
+  local heldKey = KEYS[2 * i]
+  local amount, fit, limit = num(ARGV[2 + 3 * i]), num(ARGV[3 + 3 * i]), num(ARGV[4 + 3 * i])
+  local used = committed(KEYS[2 * i - 1])
+  local reserved = liveHeld(heldKey, now, true) + (pending[heldKey] or 0)
+  if used + fit > limit then return {'spent', i, fmt(used), fmt(reserved)} end
+  if used + reserved + fit > limit then return {'held', i, fmt(used), fmt(reserved)} end
+  pending[heldKey] = (pending[heldKey] or 0) + amount
+end
+local keep = math.max(math.ceil(ends - now), 0) + 3600000
+for i = 1, n do
+  local amount = num(ARGV[2 + 3 * i])
+  if amount > 0 then
+    local heldKey = KEYS[2 * i]
+    local previous = redis.call('HGET', heldKey, id)
+    local held, holdEnds = amount, ends
+    if previous then
+      local before, beforeEnds = parseHeld(previous)
+      held, holdEnds = before + amount, beforeEnds
+    end
+    redis.call('HSET', heldKey, id, fmt(held) .. ':' .. fmt(holdEnds))
+    if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
+    redis.call('SADD', index, heldKey)
+    redis.call('SADD', active, heldKey)
+  end
+end
+if redis.call('EXISTS', index) == 1 and redis.call('PTTL', index) < keep then redis.call('PEXPIRE', index, keep) end
+return {'ok'}`);
+
+/** KEYS: the id's index, then counter 1..n. ARGV: id, then delta per counter. → {'ok'} | {'seed', i…}. */
+export const SETTLE = defineRedisScript(`${PRELUDE}
+local absent = missing(2, #KEYS, 1)
+if #absent > 0 then return {'seed', unpack(absent)} end
+local id = ARGV[1]
+for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('HDEL', heldKey, id) end
+redis.call('DEL', KEYS[1])
+for i = 2, #KEYS do
+  local delta = num(ARGV[i])
+  if delta ~= 0 then setCommitted(KEYS[i], math.max(committed(KEYS[i]) + delta, 0)) end
+end
+return {'ok'}`);
+
+/** KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). */
+export const RENEW = defineRedisScript(`${PRELUDE}
+local id, now, ends = ARGV[1], num(ARGV[2]), num(ARGV[3])
+local renewed = 0
+for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local text = redis.call('HGET', heldKey, id)
+  if text then
+    local amount, endsAt = parseHeld(text)
+    if endsAt > now then
+      redis.call('HSET', heldKey, id, fmt(amount) .. ':' .. fmt(math.max(endsAt, ends)))
+      local keep = math.max(math.ceil(ends - now), 0) + 3600000
+      if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
+      renewed = renewed + 1
+    end
+  end
+end
+return renewed`);
+
+/** KEYS: the active set. ARGV: now. → reservations deleted (their lease ended at or before now). */
+export const SWEEP = defineRedisScript(`${PRELUDE}
+local now = num(ARGV[1])
+local swept = 0
+for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local all = redis.call('HGETALL', heldKey)
+  for index = 1, #all, 2 do
+    local _, ends = parseHeld(all[index + 1])
+    if ends <= now then
+      redis.call('HDEL', heldKey, all[index])
+      swept = swept + 1
+    end
+  end
+  if redis.call('HLEN', heldKey) == 0 then redis.call('SREM', KEYS[1], heldKey) end
+end
+return swept`);
+
+/** KEYS: counter. ARGV: delta. → {'ok'} | {'seed', 1}. */
+export const ADJUST = defineRedisScript(`${PRELUDE}
+if redis.call('HEXISTS', KEYS[1], 'c') == 0 then return {'seed', 1} end
+setCommitted(KEYS[1], math.max(committed(KEYS[1]) + num(ARGV[1]), 0))
+return {'ok'}`);
+
+/**
+ * KEYS: counter i at 2i-1 and its reservations at 2i. ARGV: now. → per counter its committed value (or
+ * "" when not in Redis yet) and its live reserved total, without writing anything.
+ */
+export const READ_STATE = defineRedisScript(`${PRELUDE}
+local now = num(ARGV[1])
+local out = {}
+for i = 1, #KEYS / 2 do
+  local value = redis.call('HGET', KEYS[2 * i - 1], 'c')
+  out[#out + 1] = value or ''
+  out[#out + 1] = fmt(liveHeld(KEYS[2 * i], now, false))
+end
+return out`);
+
+export const QUOTA_SCRIPTS = [SEED, TRY_CHARGE, RESERVE, SETTLE, RENEW, SWEEP, ADJUST, READ_STATE];
