@@ -142,7 +142,9 @@ export async function startReplicas(options: StartReplicasOptions = {}): Promise
         // Calls still open when the fleet closes are cut soon (the tests hold some on purpose).
         server: { shutdownTimeoutMs: 500 },
         storage: { postgres: { url: POSTGRES_URL, schema, poolMax: 5 } },
-        redis: { url: redis.url, keyPrefix: redis.prefix },
+        // Generous command time-outs: three gateways, the tests and other suites share two cores here, and
+        // an event loop that lags past the default (500 ms) turns a slow answer into quota_unavailable.
+        redis: { url: redis.url, keyPrefix: redis.prefix, commandTimeoutMs: 5000 },
         providers: {
           openai: { baseUrl: openai.baseUrl, apiKey: OPERATOR_OPENAI_KEY },
           deepgram: {
