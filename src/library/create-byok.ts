@@ -53,7 +53,7 @@ import { type RequestContext, runWithContext } from "./request-context.ts";
 export interface CreateByokOptions {
   /** A parsed config (loadConfig/parseConfig) or a raw one to validate. */
   readonly config?: GatewayConfig | GatewayConfigInput;
-  /** Storage; the SQLite file in the data directory by default. */
+  /** Storage; by default the configured one (`storage.postgres.url` set: PostgreSQL, else the SQLite file). */
   readonly store?: Store;
   /** What replicas share (docs/deployment.md): injected, else local without `redis.url`, Redis with it. */
   readonly bus?: InvalidationBus;

@@ -1,10 +1,10 @@
 /**
  * @module store/open-store
  * The store factory createByok calls: PostgreSQL when `storage.postgres.url` is set, else the SQLite file.
+ * The PostgreSQL store (and `pg`) is loaded only when it is configured.
  */
 import { join } from "node:path";
 import type { GatewayConfig } from "../config/config-schema.ts";
-import { createPostgresStore } from "./postgres/create-postgres-store.ts";
 import { createSqliteStore } from "./sqlite/create-sqlite-store.ts";
 import type { Store } from "./store-types.ts";
 
@@ -21,6 +21,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (postgres === undefined) {
     return createSqliteStore({ path: sqlite.path ?? join(options.dataDir, "byok.sqlite") });
   }
+  const { createPostgresStore } = await import("./postgres/create-postgres-store.ts");
   return createPostgresStore({
     url: postgres.url.reveal(),
     ...(postgres.schema === undefined ? {} : { schema: postgres.schema }),

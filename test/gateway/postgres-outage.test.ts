@@ -32,8 +32,9 @@ async function startBehindProxy(metering: Record<string, number>): Promise<Outag
         postgres: {
           url: `postgres://postgres:${PASSWORD}@127.0.0.1:${proxy.port}${url.pathname}`,
           schema: schema.schema,
-          connectTimeoutMs: 500,
-          statementTimeoutMs: 500,
+          // Short enough to keep the stalled calls quick, long enough for a loaded machine's healthy ones.
+          connectTimeoutMs: 1500,
+          statementTimeoutMs: 2000,
         },
       },
       metering,

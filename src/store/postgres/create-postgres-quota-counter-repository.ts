@@ -11,46 +11,28 @@ import type {
   ReserveResult,
 } from "../store-types.ts";
 import type { PostgresPool, Queryable } from "./open-postgres-pool.ts";
+import {
+  addTo,
+  HELD_KEYS,
+  hold,
+  identity,
+  keyOfRow,
+  lockCounters,
+  RELEASE,
+  reservedOn,
+} from "./postgres-counter-statements.ts";
 
 const KEY = "user_id = $1 AND meter = $2 AND scope = $3 AND period_start = $4";
-/** Creates the counter at 0 when absent and locks its row until COMMIT; returns its committed value. */
-const LOCK = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_start, used) VALUES ($1, $2, $3, $4, 0)
-  ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = c.used RETURNING used`;
-const ADD = `UPDATE quota_counters SET used = used + $5 WHERE ${KEY}`;
 const ADJUST = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_start, used)
   VALUES ($1, $2, $3, $4, GREATEST($5::double precision, 0))
   ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = GREATEST(c.used + $5, 0)`;
 const SELECT_STATE = `SELECT
   COALESCE((SELECT used FROM quota_counters WHERE ${KEY}), 0) AS committed,
   COALESCE((SELECT SUM(amount) FROM quota_reservations WHERE ${KEY} AND expires_at > $5), 0) AS reserved`;
-const SWEEP_COUNTER = `DELETE FROM quota_reservations WHERE ${KEY} AND expires_at <= $5`;
-const HOLD = `INSERT INTO quota_reservations AS r (id, user_id, meter, scope, period_start, amount, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (id, user_id, meter, scope, period_start) DO UPDATE SET amount = r.amount + excluded.amount`;
-const HELD_KEYS = "SELECT DISTINCT user_id, meter, scope, period_start FROM quota_reservations WHERE id = $1";
-const RELEASE = "DELETE FROM quota_reservations WHERE id = $1";
 const RENEW = `UPDATE quota_reservations SET expires_at = GREATEST(expires_at, $1) WHERE id = $2 AND expires_at > $3`;
 const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= $1";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
-const identity = (key: CounterKey) => JSON.stringify(columns(key));
-
-/** Binary order of the keys' identities: every transaction locks counters in this one order. */
-function inLockOrder(keys: Iterable<CounterKey>): CounterKey[] {
-  const unique = new Map<string, CounterKey>();
-  for (const key of keys) unique.set(identity(key), key);
-  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
-}
-
-/** Locks each counter (created at 0 when absent) in lock order; committed values by identity. */
-async function lockCounters(client: Queryable, keys: Iterable<CounterKey>): Promise<Map<string, number>> {
-  const committed = new Map<string, number>();
-  for (const key of inLockOrder(keys)) {
-    const { rows } = await client.query<{ used: number }>(LOCK, [...columns(key)]);
-    committed.set(identity(key), rows[0]?.used ?? 0);
-  }
-  return committed;
-}
 
 /** Programming errors, thrown before any write: counters are never silently clamped or poisoned with NaN. */
 function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
@@ -88,9 +70,10 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
           if (used + amount > limit) return { ok: false, key, used, limit };
           pending.set(id, used + amount);
         }
-        for (const { key, amount } of charges) {
-          if (amount > 0) await client.query(ADD, [...columns(key), amount]);
-        }
+        await addTo(
+          client,
+          charges.map(({ key, amount }) => ({ key, delta: amount })),
+        );
         return { ok: true };
       });
     },
@@ -107,25 +90,22 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
         assertNumber("limit", reservation.limit, "non-NaN");
       }
       return pool.transaction(async (client): Promise<ReserveResult> => {
-        await lockCounters(
-          client,
-          reservations.map((reservation) => reservation.key),
-        );
-        const pending = new Map<string, number>();
+        const keys = reservations.map((reservation) => reservation.key);
+        const committedOn = await lockCounters(client, keys);
+        const reservedNow = await reservedOn(client, keys, lease.now);
+        const pending = new Map<string, { readonly key: CounterKey; amount: number }>();
         for (const { key, amount, fit, limit } of reservations) {
           const counter = identity(key);
-          await client.query(SWEEP_COUNTER, [...columns(key), lease.now]);
-          const state = await stateOf(client, key, lease.now);
-          const committed = state.committed;
-          const reserved = state.reserved + (pending.get(counter) ?? 0);
+          const committed = committedOn.get(counter) ?? 0;
+          const reserved = (reservedNow.get(counter) ?? 0) + (pending.get(counter)?.amount ?? 0);
           if (committed + fit > limit) return { ok: false, key, reason: "spent", committed, reserved, limit };
           if (committed + reserved + fit > limit)
             return { ok: false, key, reason: "held", committed, reserved, limit };
-          pending.set(counter, (pending.get(counter) ?? 0) + amount);
+          const entry = pending.get(counter);
+          if (entry === undefined) pending.set(counter, { key, amount });
+          else entry.amount += amount;
         }
-        for (const { key, amount } of reservations) {
-          if (amount > 0) await client.query(HOLD, [id, ...columns(key), amount, lease.expiresAt]);
-        }
+        await hold(client, id, pending, lease.expiresAt);
         return { ok: true };
       });
     },
@@ -134,23 +114,13 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     async settle(id, settlements) {
       for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
       await pool.transaction(async (client) => {
-        const { rows } = await client.query<{
-          user_id: string;
-          meter: CounterKey["meter"];
-          scope: string;
-          period_start: number;
-        }>(HELD_KEYS, [id]);
-        const held = rows.map((row) => ({
-          userId: row.user_id,
-          meter: row.meter,
-          scope: row.scope,
-          periodStart: row.period_start,
-        }));
-        await lockCounters(client, [...held, ...settlements.map((settlement) => settlement.key)]);
+        const { rows } = await client.query<Parameters<typeof keyOfRow>[0]>(HELD_KEYS, [id]);
+        await lockCounters(client, [
+          ...rows.map(keyOfRow),
+          ...settlements.map((settlement) => settlement.key),
+        ]);
         await client.query(RELEASE, [id]);
-        for (const { key, delta } of settlements) {
-          if (delta !== 0) await client.query(ADJUST, [...columns(key), delta]);
-        }
+        await addTo(client, settlements);
       });
     },
 
