@@ -10,16 +10,9 @@ import { createListenTickets, type ListenTickets } from "../auth/create-listen-t
 import { createUserAdmin, type UserAdmin } from "../auth/create-user-admin.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { Principal } from "../auth/principal.ts";
-import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
-import {
-  createEgressPolicy,
-  createUpstreamClient,
-  EgressConfigError,
-  type EgressPolicy,
-  type EgressResolver,
-} from "../egress/index.ts";
+import { createUpstreamClient, type EgressPolicy, type EgressResolver } from "../egress/index.ts";
 import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
@@ -47,7 +40,9 @@ import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createCoordination } from "./create-coordination.ts";
+import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 
 export interface CreateByokOptions {
@@ -161,45 +156,6 @@ function headerValue(headers: HeaderBag & { authorization?: unknown }): string |
   const value =
     (headers as Record<string, unknown>).authorization ?? (headers as Record<string, unknown>).Authorization;
   return typeof value === "string" ? value : undefined;
-}
-
-function egressPolicyOptions(config: GatewayConfig) {
-  const { timeouts: _timeouts, ...policyOptions } = config.egress;
-  return policyOptions;
-}
-
-function buildEgressPolicy(
-  config: GatewayConfig,
-  logger: Logger,
-  metrics: GatewayMetrics,
-  resolver: EgressResolver | undefined,
-): EgressPolicy {
-  let policy: EgressPolicy;
-  try {
-    policy = createEgressPolicy({
-      ...egressPolicyOptions(config),
-      production: config.production,
-      ...(resolver ? { resolver } : {}),
-      observer: {
-        // Details carry a host, rule or address for operators; never a URL, key or upstream body.
-        onDenied: (reason, details) => {
-          metrics.egressDenied.inc({ reason });
-          logger.warn({ egress: { reason, ...details } }, "egress denied");
-        },
-      },
-    });
-  } catch (error) {
-    if (error instanceof EgressConfigError) {
-      throw new ConfigError(error.problems.map((message) => ({ path: "egress", message })));
-    }
-    throw error;
-  }
-  const description = policy.describe();
-  const widened =
-    description.allowHosts.length + description.allowCidrs.length + description.allowHttpHosts.length > 0;
-  if (widened || description.warnings.length > 0)
-    logger.warn({ egress: description }, "egress policy widened by the operator");
-  return policy;
 }
 
 function toUsageRecord(call: ServedCall, at: number): UsageRecord {
@@ -347,11 +303,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   };
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
-  bus.subscribe((message) => {
-    if (message.topic === "resync" || message.cut === undefined) return;
-    const count = openCalls.cut(message.userId, message.cut);
-    if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
-  });
+  cutOpenCallsOnInvalidation(bus, openCalls, store, logger);
   const pipeline = createModelPipeline({
     openCalls,
     config,

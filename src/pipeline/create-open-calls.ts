@@ -28,6 +28,8 @@ export interface OpenCalls {
   cutAll(reason: "shutting_down"): number;
   /** Resolves when no call is open (at once when none is). */
   drained(): Promise<void>;
+  /** The users with calls open now (to recheck them after invalidations may have been missed). */
+  users(): string[];
   readonly size: number;
 }
 
@@ -130,6 +132,9 @@ export function createOpenCalls(): OpenCalls {
     drained() {
       if (size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    users() {
+      return [...byUser.keys()];
     },
     get size() {
       return size;

@@ -1,0 +1,41 @@
+/**
+ * @module library/cut-open-calls-on-invalidation
+ * The one subscription that ends calls in flight: cut when their user is revoked or their enrollment's keys
+ * change, and after a resync (messages may have been missed) the users with calls open are read again.
+ */
+import type { OpenCalls } from "../pipeline/index.ts";
+import type { InvalidationBus } from "../store/invalidation-bus.ts";
+import type { Store } from "../store/store-types.ts";
+import type { Logger } from "../telemetry/create-logger.ts";
+
+/** Rereads the users with calls open; a user revoked meanwhile has their calls cut. Returns how many. */
+export async function recheckOpenCalls(openCalls: OpenCalls, store: Store): Promise<number> {
+  let cut = 0;
+  for (const userId of openCalls.users()) {
+    const user = await store.users.get(userId);
+    if (user === null || user.revokedAt !== null) cut += openCalls.cut(userId, "user_revoked");
+  }
+  return cut;
+}
+
+export function cutOpenCallsOnInvalidation(
+  bus: InvalidationBus,
+  openCalls: OpenCalls,
+  store: Store,
+  logger: Logger,
+): () => void {
+  return bus.subscribe((message) => {
+    if (message.topic === "resync") {
+      recheckOpenCalls(openCalls, store).then(
+        (count) => {
+          if (count > 0) logger.info({ count }, "open calls of users revoked while the bus was down cut");
+        },
+        (error: unknown) => logger.warn({ err: error }, "open calls could not be rechecked after a resync"),
+      );
+      return;
+    }
+    if (message.cut === undefined) return;
+    const count = openCalls.cut(message.userId, message.cut);
+    if (count > 0) logger.info({ userId: message.userId, reason: message.cut, count }, "open calls cut");
+  });
+}
