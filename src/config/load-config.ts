@@ -182,3 +182,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   if (issues.length > 0) throw new ConfigError(issues);
   return parseConfig(raw, origin);
 }
+
+/** Every environment variable the configuration reads (the deployment files' check in test/deploy/ uses it). */
+export const CONFIG_ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze([
+  "BYOK_CONFIG",
+  "NODE_ENV",
+  ...ENV_PATHS.map(([name]) => name),
+]);
