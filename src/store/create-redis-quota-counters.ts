@@ -96,6 +96,9 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     }
   }
 
+  /** Drops whatever is held under `id` (a settle with nothing to add). */
+  const release = (id: string) => run(SETTLE, [indexKey(id)], [connection.hash(id)]);
+
   const repository: QuotaCounterRepository = {
     async tryCharge(charges) {
       if (charges.length === 0) return { ok: true };
@@ -136,7 +139,16 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
         reservations.length,
         ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
       ];
-      const reply = await runSeeded(RESERVE, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+      let reply: RedisReply[];
+      try {
+        reply = await runSeeded(RESERVE, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+      } catch (error) {
+        // A reserve that timed out may still have run on Redis: its hold would block the quota until the
+        // lease ends. Release it now (sent on the same connection, so it runs after the reserve); if Redis
+        // is really away, the lease ends it instead.
+        void release(id).catch(() => undefined);
+        throw error;
+      }
       if (reply[0] === "spent" || reply[0] === "held") {
         const refused = reservations[Number(reply[1]) - 1]!;
         return {
