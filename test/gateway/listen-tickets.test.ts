@@ -16,6 +16,7 @@ import {
   openLive,
   startListenGateway,
 } from "../support/listen-gateway.ts";
+import { ADMIN_TOKEN } from "../support/start-gateway.ts";
 import { chunks, pcm16Sine, wav } from "../support/test-audio.ts";
 
 const USER_KEY = "dg-user-key-tickets-0123456789abcdef";
@@ -117,6 +118,21 @@ describe("listen tickets", () => {
       assert.equal(closed.code, 4001, presented.slice(0, 20));
       assert.match(closed.reason, /^invalid_credentials: /);
     }
+  });
+
+  test("a ticket of a user revoked after it was issued is refused with 4001", TIMEOUT, async () => {
+    const user = await env.user({});
+    const { ticket } = (await issue(env, user.token, {})).body as Ticket;
+    const opened = env.fake.live.length;
+    const revoked = await call(env.gateway, "DELETE", `/admin/users/${user.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(revoked.status, 200);
+    const live = await openLive(env.liveUrl, { ...PCM_QUERY, ticket }, {});
+    const closed = await live.closed;
+    assert.equal(closed.code, 4001);
+    assert.match(closed.reason, /revoked/);
+    assert.equal(env.fake.live.length, opened, "no upstream session was opened");
   });
 
   test("an upgrade to any other route is a 404 that never logs its URL", TIMEOUT, async () => {

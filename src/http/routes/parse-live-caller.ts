@@ -61,13 +61,26 @@ export async function parseLiveCaller(
   if (grant.model !== query.get("model")) {
     throw refusedTicket("The listen ticket was issued for another model; ask for one for this model.");
   }
+  // The grant was sealed when the ticket was issued: the user is read again, so that a revocation since
+  // then (on any replica) refuses the ticket, and a plan change applies.
+  const principal = await currentPrincipal(byok, grant.principal);
   // A token sent along that is another user's contradicts the ticket (one that is no token at all, like
   // the SDK's required placeholder `apiKey`, is ignored: the ticket is the credential). Keys sent along
   // must match the ticket's user's enrollment (else 4003).
-  const other = await otherUserOf(byok, request.headers.authorization, grant.principal.userId);
+  const other = await otherUserOf(byok, request.headers.authorization, principal.userId);
   if (other) throw refusedTicket("The listen ticket was issued to another user.");
   if (Object.keys(request.headers).some((name) => name.startsWith("x-byok-"))) {
-    await byok.validate(grant.principal, request.headers);
+    await byok.validate(principal, request.headers);
   }
-  return { principal: grant.principal, byok: grant.byok };
+  return { principal, byok: grant.byok };
+}
+
+/** A gateway-token user must still exist unrevoked (its plan read now); a JWT user refused only when revoked in the store. */
+async function currentPrincipal(byok: Byok, sealed: Principal): Promise<Principal> {
+  const user = await byok.store.users.get(sealed.userId);
+  if (user === null ? sealed.via === "token" : user.revokedAt !== null) {
+    throw refusedTicket("The listen ticket's user was revoked; sign in again.");
+  }
+  if (user === null || sealed.via !== "token") return sealed;
+  return Object.freeze({ ...sealed, plan: user.plan });
 }
