@@ -73,7 +73,9 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
   ): Promise<RedisReply[]> {
     for (let attempt = 0; ; attempt++) {
       const reply = (await run(script, keys, args)) as RedisReply[];
-      if (reply[0] !== "seed" || attempt >= 3) return reply;
+      if (reply[0] !== "seed") return reply;
+      // Seeds that never stick (keys evicted as fast as they are written): refuse rather than pass unchecked.
+      if (attempt >= 3) throw unavailable();
       const indexes = reply.slice(1).map(Number);
       const seeds = await durable.read(indexes.map(counterAt));
       await run(
