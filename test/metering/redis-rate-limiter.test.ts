@@ -137,3 +137,39 @@ describe("redis rate limiter while Redis is away", () => {
     }
   });
 });
+
+describe("redis rate limiter when an answer is lost", () => {
+  test("a slot whose take ran on Redis but whose answer was lost is given back, not held until its lease ends", async () => {
+    const target = new URL(redis.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const prefix = `${redis.prefix}lost-slot:`;
+    const lossy = await openRedisConnection({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      keyPrefix: prefix,
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: 200,
+    });
+    const observer = limiterOn(await connect({ prefix }));
+    try {
+      const limiter = limiterOn(lossy);
+      proxy.mute(true); // Redis runs what it is sent; its answers are lost on the way back
+      const taken = await limiter.acquire("lost-slot-user", 1); // falls back to the local limiter
+      assert.equal(taken.ok, true);
+      if (taken.ok) taken.release();
+      // The slot the lost take held in Redis comes back once the release sent after it has run.
+      const deadline = Date.now() + 10_000;
+      let probe = await observer.acquire("lost-slot-user", 1);
+      while (!probe.ok && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        probe = await observer.acquire("lost-slot-user", 1);
+      }
+      assert.equal(probe.ok, true, "the lost take no longer holds the only slot");
+      if (probe.ok) probe.release();
+    } finally {
+      proxy.cutAll(); // the answers it lost would desynchronize that connection
+      proxy.mute(false);
+      await lossy.close();
+      await proxy.close();
+    }
+  });
+});

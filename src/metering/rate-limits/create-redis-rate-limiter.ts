@@ -96,7 +96,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       return either(
         async (): Promise<SlotDecision> => {
           const slotId = nextId();
-          const taken = await operations.takeSlot(key, max, slotLeaseMs, slotId);
+          let taken: boolean;
+          try {
+            taken = await operations.takeSlot(key, max, slotLeaseMs, slotId);
+          } catch (error) {
+            // A take whose answer was lost may still have run: give the slot back (after it, on the same
+            // connection) rather than let it hold until its lease ends.
+            operations.releaseSlot(key, slotId).catch(() => {});
+            throw error;
+          }
           return taken ? holdSlot(key, slotId) : { ok: false, retryAfterSeconds: SLOT_RETRY_AFTER_SECONDS };
         },
         () => fallback.acquire(key, max),
