@@ -132,6 +132,8 @@ export async function createCoordination(options: CoordinationOptions): Promise<
       durable: options.durableCounters,
       onDurableFailed: (error) =>
         logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
+      onSettleDropped: (count) =>
+        logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
     }),
     listenTicketStore:
       options.listenTicketStore ?? createRedisListenTicketStore(createRedisTicketOperations(connection)),

@@ -17,7 +17,13 @@ import {
   SWEEP,
   TRY_CHARGE,
 } from "./redis/quota-scripts.ts";
-import type { CounterKey, CounterState, QuotaCounterRepository, ReserveResult } from "./store-types.ts";
+import type {
+  CounterKey,
+  CounterSettlement,
+  CounterState,
+  QuotaCounterRepository,
+  ReserveResult,
+} from "./store-types.ts";
 
 export interface RedisQuotaCountersOptions {
   readonly connection: RedisConnection;
@@ -25,7 +31,14 @@ export interface RedisQuotaCountersOptions {
   readonly durable: QuotaCounterRepository;
   /** A committed change Redis applied but the durable store did not take (Redis stays right). */
   readonly onDurableFailed?: (error: unknown) => void;
+  /** Failed settles waiting to be replayed beyond this many are dropped, oldest first; default 10,000. */
+  readonly maxPendingSettles?: number;
+  /** Settles dropped from the replay queue (their usage is missing from the quota, not from usage records). */
+  readonly onSettleDropped?: (count: number) => void;
 }
+
+/** How often failed settles are replayed while some wait (also at once when the connection comes back). */
+const REPLAY_EVERY_MS = 1_000;
 
 /** Programming errors, thrown before any write (as every implementation does). */
 function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
@@ -53,6 +66,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
   const counterKey = (key: CounterKey) => connection.key("quota", identity(key));
   const heldKey = (key: CounterKey) => connection.key("quota-held", identity(key));
   const indexKey = (id: string) => connection.key("quota-res", id);
+  const settledKey = (id: string) => connection.key("quota-settled", id);
   const active = connection.fixedKey("quota-active");
 
   /** Redis failing to answer is a 503 `quota_unavailable`, never an unexplained 500. */
@@ -99,7 +113,62 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
   }
 
   /** Drops whatever is held under `id` (a settle with nothing to add). */
-  const release = (id: string) => run(SETTLE, [indexKey(id)], [connection.hash(id)]);
+  const release = (id: string) => run(SETTLE, [indexKey(id), settledKey(id)], [connection.hash(id), "0"]);
+
+  /** One settle as a script call: a first attempt, or a replay that applies only if no settle of `id` ran. */
+  const settleOnce = (id: string, settlements: readonly CounterSettlement[], replay: boolean) =>
+    runSeeded(
+      SETTLE,
+      [indexKey(id), ...settlements.map((entry) => counterKey(entry.key)), settledKey(id)],
+      [connection.hash(id), ...settlements.map((entry) => text(entry.delta)), replay ? "1" : "0"],
+      (index) => settlements[index - 2]!.key,
+    );
+
+  // A settle that failed (Redis away, or its answer lost) is replayed until it lands: its usage must reach
+  // the quota, once. The replay applies nothing when the failed attempt had in fact run (its marker).
+  const maxPending = options.maxPendingSettles ?? 10_000;
+  const pending = new Map<string, readonly CounterSettlement[]>();
+  let replaying = false;
+  let replayTimer: NodeJS.Timeout | undefined;
+  const scheduleReplay = () => {
+    if (replayTimer !== undefined || pending.size === 0) return;
+    replayTimer = setTimeout(() => {
+      replayTimer = undefined;
+      void replay();
+    }, REPLAY_EVERY_MS);
+    replayTimer.unref();
+  };
+  async function replay(): Promise<void> {
+    if (replaying) return;
+    replaying = true;
+    try {
+      for (const [id, settlements] of pending) {
+        try {
+          await settleOnce(id, settlements, true);
+        } catch {
+          break; // still away: the next round tries again
+        }
+        pending.delete(id);
+        await mirror(settlements);
+      }
+    } finally {
+      replaying = false;
+      scheduleReplay();
+    }
+  }
+  connection.onStatus((status) => {
+    if (status === "up") void replay();
+  });
+  const keepForReplay = (id: string, settlements: readonly CounterSettlement[]) => {
+    pending.delete(id);
+    pending.set(id, settlements);
+    if (pending.size > maxPending) {
+      const oldest = pending.keys().next().value as string;
+      pending.delete(oldest);
+      options.onSettleDropped?.(1);
+    }
+    scheduleReplay();
+  };
 
   const repository: QuotaCounterRepository = {
     async tryCharge(charges) {
@@ -167,9 +236,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
 
     async settle(id, settlements) {
       for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
-      const keys = [indexKey(id), ...settlements.map((entry) => counterKey(entry.key))];
-      const args = [connection.hash(id), ...settlements.map((entry) => text(entry.delta))];
-      await runSeeded(SETTLE, keys, args, (index) => settlements[index - 2]!.key);
+      try {
+        await settleOnce(id, settlements, false);
+      } catch (error) {
+        keepForReplay(id, settlements);
+        throw error; // reported by the caller; the replay makes it count, once
+      }
       await mirror(settlements);
     },
 

@@ -109,17 +109,25 @@ end
 if redis.call('EXISTS', index) == 1 and redis.call('PTTL', index) < keep then redis.call('PEXPIRE', index, keep) end
 return {'ok'}`);
 
-/** KEYS: the id's index, then counter 1..n. ARGV: id, then delta per counter. → {'ok'} | {'seed', i…}. */
+/**
+ * KEYS: the id's index, the counters, then the id's settled marker. ARGV: id, one delta per counter, then
+ * `1` for a replay (a settle retried after a failure: applied only when no settle of this id ran in the
+ * last 10 minutes, so a settle whose answer was lost is never counted twice) or `0`. → `{'ok'}`, `{'already'}` (a replay
+ * of a settle that had run) or `{'seed', …}`.
+ */
 export const SETTLE = defineRedisScript(`${PRELUDE}
-local absent = missing(2, #KEYS, 1)
+local last = #KEYS - 1
+local absent = missing(2, last, 1)
 if #absent > 0 then return {'seed', unpack(absent)} end
-local id = ARGV[1]
+local id, marker = ARGV[1], KEYS[#KEYS]
+if ARGV[#ARGV] == '1' and redis.call('EXISTS', marker) == 1 then return {'already'} end
 for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('HDEL', heldKey, id) end
 redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do
+for i = 2, last do
   local delta = num(ARGV[i])
   if delta ~= 0 then setCommitted(KEYS[i], math.max(committed(KEYS[i]) + delta, 0)) end
 end
+redis.call('SET', marker, '1', 'PX', 600000)
 return {'ok'}`);
 
 /** KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). */
