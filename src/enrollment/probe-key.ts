@@ -14,6 +14,7 @@ import {
   type UpstreamTimeouts,
 } from "../egress/index.ts";
 import { parseProviderErrorFields } from "../errors/provider-error-fields.ts";
+import { quotesKeyFragment } from "../keys/quotes-key-fragment.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
@@ -101,9 +102,14 @@ export async function probeKey(options: ProbeKeyOptions): Promise<VerifyResult> 
   const raw = provider.readError(read.ok ? read.value : null);
   const fields = parseProviderErrorFields(raw, (value) => redactSecrets(value, options.secrets));
   const rejected = provider.rejectsKey?.(status, raw) ?? (status === 401 || status === 403);
+  // A message that quotes a stretch of the key in any disguise is withheld whole (a hostile endpoint).
+  const message =
+    fields.message !== null && quotesKeyFragment(fields.message, options.secrets)
+      ? `HTTP ${status} (the provider's message was withheld: it quoted the key)`
+      : (fields.message ?? `HTTP ${status}`);
   return {
     status: rejected ? "invalid" : "unknown",
-    message: `${provider.id}: ${fields.message ?? `HTTP ${status}`}`,
+    message: `${provider.id}: ${message}`,
     latencyMs,
     httpStatus: status,
     egressReason: null,

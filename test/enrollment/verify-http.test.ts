@@ -184,6 +184,21 @@ describe("POST /v1/byok/verify", () => {
     }
   });
 
+  test("a provider that quotes the key in disguise (spaced out, percent-encoded): its message is withheld", async () => {
+    const token = await newUser();
+    fake.setMode("openrouter", "echo-disguised");
+    try {
+      const { openrouter } = resultsOf(await verify(token, headersFor(["openrouter"])));
+      assert.equal(openrouter?.status, "invalid");
+      assert.equal(
+        openrouter?.message,
+        "openrouter: HTTP 401 (the provider's message was withheld: it quoted the key)",
+      );
+    } finally {
+      fake.setMode("openrouter", { status: 200, body: {} });
+    }
+  });
+
   test("the custom endpoint goes through the egress guard: a refused URL is invalid with the reason", async () => {
     const token = await newUser();
     const from = fake.requests.length;

@@ -7,11 +7,15 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** `stall`: headers never come; `echo`: a 401 whose message quotes the key received. */
+/**
+ * `stall`: headers never come; `echo`: a 401 whose message quotes the key received; `echo-disguised`: one
+ * that quotes it spaced out and percent-encoded (past exact redaction).
+ */
 export type KeyCheckMode =
   | { readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string> }
   | "stall"
-  | "echo";
+  | "echo"
+  | "echo-disguised";
 
 export interface KeyCheckRequest {
   readonly prefix: string;
@@ -48,6 +52,13 @@ export async function startFakeKeyCheckProvider(): Promise<FakeKeyCheckProvider>
     requests.push({ prefix, method: request.method ?? "", url, headers: request.headers });
     const mode = modes.get(prefix) ?? { status: 200, body: { data: [] } };
     if (mode === "stall") return; // closed by close()
+    if (mode === "echo-disguised") {
+      const key = keyOf(request.headers);
+      response.writeHead(401, { "content-type": "application/json" });
+      const spaced = key.split("").join(" ");
+      response.end(JSON.stringify({ error: { message: `Bad key ${spaced} (${encodeURIComponent(key)})` } }));
+      return;
+    }
     if (mode === "echo") {
       const key = keyOf(request.headers);
       response.writeHead(401, { "content-type": "application/json" });
