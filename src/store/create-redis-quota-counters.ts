@@ -5,6 +5,7 @@
  * a counter Redis does not hold (first touch, or Redis lost its data); docs/plans-and-quotas.md.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
+import { assertCounterNumber } from "./assert-counter-number.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
   ADJUST,
@@ -39,16 +40,6 @@ export interface RedisQuotaCountersOptions {
 
 /** How often failed settles are replayed while some wait (also at once when the connection comes back). */
 const REPLAY_EVERY_MS = 1_000;
-
-/** Programming errors, thrown before any write (as every implementation does). */
-function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
-  const valid =
-    typeof value === "number" &&
-    !Number.isNaN(value) &&
-    (range === "non-NaN" || Number.isFinite(value)) &&
-    (range !== "finite ≥ 0" || value >= 0);
-  if (!valid) throw new RangeError(`${name} must be a ${range} number, got ${String(value)}`);
-}
 
 const text = (value: number) =>
   value === Number.POSITIVE_INFINITY ? "inf" : value === Number.NEGATIVE_INFINITY ? "-inf" : String(value);
@@ -174,8 +165,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     async tryCharge(charges) {
       if (charges.length === 0) return { ok: true };
       for (const charge of charges) {
-        assertNumber("amount", charge.amount, "finite ≥ 0");
-        assertNumber("limit", charge.limit, "non-NaN");
+        assertCounterNumber("amount", charge.amount, "finite ≥ 0");
+        assertCounterNumber("limit", charge.limit, "non-NaN");
       }
       const keys = charges.map((charge) => counterKey(charge.key));
       const args = [
@@ -194,12 +185,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       for (const reservation of reservations) {
-        assertNumber("amount", reservation.amount, "finite ≥ 0");
-        assertNumber("fit", reservation.fit, "finite ≥ 0");
-        assertNumber("limit", reservation.limit, "non-NaN");
+        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
+        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
+        assertCounterNumber("limit", reservation.limit, "non-NaN");
       }
       const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
       keys.push(active, indexKey(id));
@@ -235,7 +226,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     },
 
     async settle(id, settlements) {
-      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       try {
         await settleOnce(id, settlements, false);
       } catch (error) {
@@ -247,8 +238,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
 
     async renew(id, lease) {
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       const reply = await run(
         RENEW,
         [indexKey(id)],
@@ -258,12 +249,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     },
 
     async sweepExpired(now) {
-      assertNumber("now", now, "finite");
+      assertCounterNumber("now", now, "finite");
       return Number(await run(SWEEP, [active], [text(now)]));
     },
 
     async adjust(key, delta) {
-      assertNumber("delta", delta, "finite");
+      assertCounterNumber("delta", delta, "finite");
       await runSeeded(ADJUST, [counterKey(key)], [text(delta)], () => key);
       await mirror([{ key, delta }]);
     },

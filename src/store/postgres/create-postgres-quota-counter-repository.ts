@@ -3,6 +3,8 @@
  * Exact quota counters in PostgreSQL across replicas: each change runs in one transaction that first locks
  * its counter rows in one fixed key order (so concurrent multi-counter calls never deadlock), then checks and writes.
  */
+
+import { assertCounterNumber } from "../assert-counter-number.ts";
 import type {
   ChargeResult,
   CounterKey,
@@ -34,16 +36,6 @@ const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= $1";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 
-/** Programming errors, thrown before any write: counters are never silently clamped or poisoned with NaN. */
-function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
-  const valid =
-    typeof value === "number" &&
-    !Number.isNaN(value) &&
-    (range === "non-NaN" || Number.isFinite(value)) &&
-    (range !== "finite ≥ 0" || value >= 0);
-  if (!valid) throw new RangeError(`${name} must be a ${range} number, got ${String(value)}`);
-}
-
 /** ±Infinity limits compare in JavaScript, never in SQL. */
 export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaCounterRepository {
   const stateOf = async (client: Queryable, key: CounterKey, now: number): Promise<CounterState> => {
@@ -56,8 +48,8 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     async tryCharge(charges): Promise<ChargeResult> {
       if (charges.length === 0) return { ok: true };
       for (const charge of charges) {
-        assertNumber("amount", charge.amount, "finite ≥ 0");
-        assertNumber("limit", charge.limit, "non-NaN");
+        assertCounterNumber("amount", charge.amount, "finite ≥ 0");
+        assertCounterNumber("limit", charge.limit, "non-NaN");
       }
       return pool.transaction(async (client): Promise<ChargeResult> => {
         const pending = await lockCounters(
@@ -82,12 +74,12 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       for (const reservation of reservations) {
-        assertNumber("amount", reservation.amount, "finite ≥ 0");
-        assertNumber("fit", reservation.fit, "finite ≥ 0");
-        assertNumber("limit", reservation.limit, "non-NaN");
+        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
+        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
+        assertCounterNumber("limit", reservation.limit, "non-NaN");
       }
       return pool.transaction(async (client): Promise<ReserveResult> => {
         const keys = reservations.map((reservation) => reservation.key);
@@ -112,7 +104,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
 
     /** Locks the counters the call held and the ones it settles (one order), then releases and adds. */
     async settle(id, settlements) {
-      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       await pool.transaction(async (client) => {
         const { rows } = await client.query<Parameters<typeof keyOfRow>[0]>(HELD_KEYS, [id]);
         await lockCounters(client, [
@@ -127,20 +119,20 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     /** One statement (atomic on its own): only rows still live at `now` are extended. */
     async renew(id, lease) {
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       const result = await pool.query(RENEW, [lease.expiresAt, id, lease.now]);
       return result.rowCount ?? 0;
     },
 
     async sweepExpired(now) {
-      assertNumber("now", now, "finite");
+      assertCounterNumber("now", now, "finite");
       const result = await pool.query(SWEEP, [now]);
       return result.rowCount ?? 0;
     },
 
     async adjust(key, delta) {
-      assertNumber("delta", delta, "finite");
+      assertCounterNumber("delta", delta, "finite");
       await pool.query(ADJUST, [...columns(key), delta]);
     },
 

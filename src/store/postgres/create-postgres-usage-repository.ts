@@ -3,34 +3,16 @@
  * Usage records in PostgreSQL: a batch appended in one statement, idempotent on each record's id (a retried
  * batch whose first acknowledgement was lost is not counted twice); totals per user/feature/source or per UTC hour/day.
  */
-import { checkUsageRecord } from "../check-usage-record.ts";
-import type {
-  UsageRecord,
-  UsageRepository,
-  UsageSeriesRow,
-  UsageSource,
-  UsageSummaryRow,
-} from "../store-types.ts";
+import type { UsageRecord, UsageRepository, UsageSeriesRow, UsageSummaryRow } from "../store-types.ts";
+import {
+  assertUsageRecords,
+  bucketMs,
+  type SeriesRow,
+  type SummaryRow,
+  toSeriesRow,
+  toSummaryRow,
+} from "../usage-rows.ts";
 import type { PostgresPool } from "./open-postgres-pool.ts";
-
-interface TotalsRow {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  audio_seconds: number;
-  estimated_requests: number;
-  source: UsageSource;
-}
-interface SummaryRow extends TotalsRow {
-  user_id: string;
-  feature: string | null;
-}
-interface SeriesRow extends TotalsRow {
-  bucket_start: number;
-}
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 const TOTALS = `COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
   SUM(audio_seconds) AS audio_seconds, SUM(estimated::int) AS estimated_requests`;
@@ -62,15 +44,6 @@ const INSERT = `INSERT INTO usage_records (${COLUMNS.map(([name]) => name).join(
 /** Binary order (as SQLite's), whatever the database's collation; a null feature first. */
 const ORDER_SUMMARY = `ORDER BY user_id COLLATE "C", feature COLLATE "C" NULLS FIRST, source COLLATE "C"`;
 
-const totals = (row: TotalsRow) => ({
-  requests: row.requests,
-  inputTokens: row.input_tokens,
-  outputTokens: row.output_tokens,
-  audioSeconds: row.audio_seconds,
-  estimatedRequests: row.estimated_requests,
-  source: row.source,
-});
-
 /** Two statement texts rather than `($3 IS NULL OR user_id = $3)`, so each can use its index. */
 const byUser = (userId: string | undefined, index: number) =>
   userId === undefined ? "" : ` AND user_id = $${index}`;
@@ -81,11 +54,7 @@ export function createPostgresUsageRepository(pool: PostgresPool): UsageReposito
   return {
     async append(records) {
       if (records.length === 0) return;
-      // Checked first, so a bad record rejects the whole batch with a clear error and nothing is written.
-      for (const [index, record] of records.entries()) {
-        const check = checkUsageRecord(record);
-        if (!check.ok) throw new TypeError(`usage record ${index}: ${check.field} ${check.reason}`);
-      }
+      assertUsageRecords(records);
       await pool.query(
         INSERT,
         COLUMNS.map(([, , read]) => records.map(read)),
@@ -99,11 +68,11 @@ export function createPostgresUsageRepository(pool: PostgresPool): UsageReposito
          GROUP BY user_id, feature, source ${ORDER_SUMMARY}`,
         range(from, to, userId),
       );
-      return rows.map((row) => ({ userId: row.user_id, feature: row.feature, ...totals(row) }));
+      return rows.map(toSummaryRow);
     },
 
     async series({ userId, from, to, bucket }): Promise<UsageSeriesRow[]> {
-      const size = bucket === "hour" ? HOUR_MS : DAY_MS;
+      const size = bucketMs(bucket);
       // The bucket's start by integer arithmetic on the UTC millisecond timestamp (floored, also below 0).
       const { rows } = await pool.query<SeriesRow>(
         `SELECT at - ((at % $3::bigint) + $3::bigint) % $3::bigint AS bucket_start, source, ${TOTALS}
@@ -111,7 +80,7 @@ export function createPostgresUsageRepository(pool: PostgresPool): UsageReposito
          GROUP BY bucket_start, source ORDER BY bucket_start, source COLLATE "C"`,
         [...range(from, to, userId).slice(0, 2), size, ...(userId === undefined ? [] : [userId])],
       );
-      return rows.map((row) => ({ bucketStart: row.bucket_start, ...totals(row) }));
+      return rows.map(toSeriesRow);
     },
   };
 }

@@ -2,6 +2,8 @@
  * @module store/sqlite/create-sqlite-quota-counter-repository
  * Exact quota counters in SQLite: committed usage and leased reservations, each change checked and applied under one write lock.
  */
+
+import { assertCounterNumber } from "../assert-counter-number.ts";
 import type {
   ChargeResult,
   CounterKey,
@@ -31,16 +33,6 @@ const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= ?";
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 const identity = (key: CounterKey) => JSON.stringify(columns(key));
 
-/** Programming errors, thrown before any write: counters are never silently clamped or poisoned with NaN. */
-function assertNumber(name: string, value: number, range: "finite" | "finite ≥ 0" | "non-NaN"): void {
-  const valid =
-    typeof value === "number" &&
-    !Number.isNaN(value) &&
-    (range === "non-NaN" || Number.isFinite(value)) &&
-    (range !== "finite ≥ 0" || value >= 0);
-  if (!valid) throw new RangeError(`${name} must be a ${range} number, got ${String(value)}`);
-}
-
 export function createSqliteQuotaCounterRepository(connection: SqliteConnection): QuotaCounterRepository {
   const { sql, transaction } = connection;
   const usedNow = (key: CounterKey): number => {
@@ -63,9 +55,9 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
     async tryCharge(charges): Promise<ChargeResult> {
       if (charges.length === 0) return { ok: true };
       for (const charge of charges) {
-        assertNumber("amount", charge.amount, "finite ≥ 0");
+        assertCounterNumber("amount", charge.amount, "finite ≥ 0");
         // Any limit, even a negative one (which refuses everything); ±Infinity too.
-        assertNumber("limit", charge.limit, "non-NaN");
+        assertCounterNumber("limit", charge.limit, "non-NaN");
       }
       return transaction((): ChargeResult => {
         const pending = new Map<string, number>();
@@ -91,12 +83,12 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       for (const reservation of reservations) {
-        assertNumber("amount", reservation.amount, "finite ≥ 0");
-        assertNumber("fit", reservation.fit, "finite ≥ 0");
-        assertNumber("limit", reservation.limit, "non-NaN");
+        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
+        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
+        assertCounterNumber("limit", reservation.limit, "non-NaN");
       }
       return transaction((): ReserveResult => {
         const pending = new Map<string, number>();
@@ -119,7 +111,7 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
     },
 
     async settle(id, settlements) {
-      for (const settlement of settlements) assertNumber("delta", settlement.delta, "finite");
+      for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       transaction(() => {
         sql(RELEASE).run(id);
         const adjust = sql(ADJUST);
@@ -132,18 +124,18 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
     /** One statement (atomic on its own): only rows still live at `now` are extended. */
     async renew(id, lease) {
       if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertNumber("now", lease.now, "finite");
-      assertNumber("expiresAt", lease.expiresAt, "finite");
+      assertCounterNumber("now", lease.now, "finite");
+      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
       return Number(sql(RENEW).run(lease.expiresAt, id, lease.now).changes);
     },
 
     async sweepExpired(now) {
-      assertNumber("now", now, "finite");
+      assertCounterNumber("now", now, "finite");
       return Number(sql(SWEEP).run(now).changes);
     },
 
     async adjust(key, delta) {
-      assertNumber("delta", delta, "finite");
+      assertCounterNumber("delta", delta, "finite");
       sql(ADJUST).run(...columns(key), delta, delta);
     },
 

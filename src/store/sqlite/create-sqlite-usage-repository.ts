@@ -2,28 +2,16 @@
  * @module store/sqlite/create-sqlite-usage-repository
  * Usage records in SQLite: batched appends (idempotent on each record's id), and totals per user/feature/source or per UTC hour/day.
  */
-import { checkUsageRecord } from "../check-usage-record.ts";
-import type { UsageRepository, UsageSeriesRow, UsageSource, UsageSummaryRow } from "../store-types.ts";
+import type { UsageRepository, UsageSeriesRow, UsageSummaryRow } from "../store-types.ts";
+import {
+  assertUsageRecords,
+  bucketMs,
+  type SeriesRow,
+  type SummaryRow,
+  toSeriesRow,
+  toSummaryRow,
+} from "../usage-rows.ts";
 import type { SqliteConnection } from "./open-sqlite-connection.ts";
-
-interface TotalsRow {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  audio_seconds: number;
-  estimated_requests: number;
-  source: UsageSource;
-}
-interface SummaryRow extends TotalsRow {
-  user_id: string;
-  feature: string | null;
-}
-interface SeriesRow extends TotalsRow {
-  bucket_start: number;
-}
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 const TOTALS = `COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
   SUM(audio_seconds) AS audio_seconds, SUM(estimated) AS estimated_requests`;
@@ -38,26 +26,13 @@ const byUser = (userId: string | undefined) => (userId === undefined ? "" : " AN
 const range = (from: number, to: number, userId: string | undefined): Record<string, number | string> =>
   userId === undefined ? { from, to } : { from, to, userId };
 
-const totals = (row: TotalsRow) => ({
-  requests: row.requests,
-  inputTokens: row.input_tokens,
-  outputTokens: row.output_tokens,
-  audioSeconds: row.audio_seconds,
-  estimatedRequests: row.estimated_requests,
-  source: row.source,
-});
-
 export function createSqliteUsageRepository(connection: SqliteConnection): UsageRepository {
   const { sql, transaction } = connection;
 
   return {
     async append(records) {
       if (records.length === 0) return;
-      // Checked first, so a bad record rejects the whole batch with a clear error and nothing is written.
-      for (const [index, record] of records.entries()) {
-        const check = checkUsageRecord(record);
-        if (!check.ok) throw new TypeError(`usage record ${index}: ${check.field} ${check.reason}`);
-      }
+      assertUsageRecords(records);
       const insert = sql(INSERT);
       transaction(() => {
         for (const record of records) {
@@ -90,18 +65,18 @@ export function createSqliteUsageRepository(connection: SqliteConnection): Usage
          WHERE at >= $from AND at < $to${byUser(userId)}
          GROUP BY user_id, feature, source ORDER BY user_id, feature, source`,
       ).all(range(from, to, userId)) as unknown as SummaryRow[];
-      return rows.map((row) => ({ userId: row.user_id, feature: row.feature, ...totals(row) }));
+      return rows.map(toSummaryRow);
     },
 
     async series({ userId, from, to, bucket }): Promise<UsageSeriesRow[]> {
-      const size = bucket === "hour" ? HOUR_MS : DAY_MS;
+      const size = bucketMs(bucket);
       // The bucket's start by integer arithmetic on the UTC millisecond timestamp (floored, also below 0).
       const rows = sql(
         `SELECT at - ((at % $size) + $size) % $size AS bucket_start, source, ${TOTALS} FROM usage_records
          WHERE at >= $from AND at < $to${byUser(userId)}
          GROUP BY bucket_start, source ORDER BY bucket_start, source`,
       ).all({ ...range(from, to, userId), size }) as unknown as SeriesRow[];
-      return rows.map((row) => ({ bucketStart: row.bucket_start, ...totals(row) }));
+      return rows.map(toSeriesRow);
     },
   };
 }
