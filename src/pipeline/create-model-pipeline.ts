@@ -88,7 +88,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     async chatCompletions(call, rawBody) {
       const started = kit.now();
       const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, readRequestNeeds(body));
+      const routed = kit.route(call, "chat", body.model, readRequestNeeds(body), "chat");
       return routed.adapter.dialect === "anthropic"
         ? serveAnthropicChat(kit, call, body, routed, started)
         : serveOpenAiChat(kit, call, body, routed, started);
@@ -96,12 +96,12 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     async messages(call, rawBody) {
       const started = kit.now();
       const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body));
+      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body), "messages");
       return serveMessages(kit, call, body, routed, started);
     },
     async countTokens(call, rawBody) {
       const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, []);
+      const routed = kit.route(call, "chat", body.model, [], "messages");
       const path = routed.adapter.countTokensPath;
       if (path === undefined) {
         throw withHeaders(
@@ -122,7 +122,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     async embeddings(call, rawBody) {
       const started = kit.now();
       const body = asObject(rawBody, "input");
-      const routed = kit.route(call, "embeddings", body.model, []);
+      const routed = kit.route(call, "embeddings", body.model, [], "embeddings");
       return serveEmbeddings(kit, call, body, routed, started);
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
