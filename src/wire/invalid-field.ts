@@ -60,7 +60,8 @@ export function checkFields(
     const value = body[field];
     if (value === undefined || (value === null && nullable === true)) continue;
     const [accepts, expected] = FIELD_TYPES[type];
-    if (!accepts(value)) return invalidField(field, nullable === true ? `${expected} or null` : expected);
+    // Worded without "or null" so the same mistake reads the same where the spec allows no null.
+    if (!accepts(value)) return invalidField(field, expected);
   }
   return null;
 }
