@@ -29,11 +29,25 @@ export function missingField(param: string): GatewayError {
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "objects" | "strings";
+export type FieldType =
+  | "boolean"
+  | "integer"
+  | "positive integer"
+  | "number"
+  | "string"
+  | "object"
+  | "objects"
+  | "strings";
 
 const FIELD_TYPES: Readonly<Record<FieldType, readonly [(value: unknown) => boolean, string]>> = {
   boolean: [(value) => typeof value === "boolean", "a boolean"],
-  integer: [(value) => Number.isSafeInteger(value), "an integer"],
+  // JSON Schema's integer: any number without a fraction (1e308 included; bounds are the provider's to judge).
+  integer: [(value) => Number.isInteger(value), "an integer"],
+  // A count the gateway multiplies by (chat's `n`): exact, so a safe integer.
+  "positive integer": [
+    (value) => Number.isSafeInteger(value) && (value as number) >= 1,
+    "a positive integer",
+  ],
   number: [(value) => typeof value === "number" && Number.isFinite(value), "a number"],
   string: [(value) => typeof value === "string", "a string"],
   object: [isRecord, "an object"],

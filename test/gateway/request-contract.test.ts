@@ -48,6 +48,7 @@ const BAD_CHATS: ReadonlyArray<readonly [string, Json, string]> = [
   ["tools of numbers", { messages: hi, tools: [1] }, "tools"],
   ["stream a string", { messages: hi, stream: "yes" }, "stream"],
   ["n a fraction", { messages: hi, n: 1.5 }, "n"],
+  ["n zero", { messages: hi, n: 0 }, "n"],
   ["max_tokens a string", { messages: hi, max_tokens: "10" }, "max_tokens"],
   ["max_completion_tokens a fraction", { messages: hi, max_completion_tokens: 2.5 }, "max_completion_tokens"],
   ["temperature a string", { messages: hi, temperature: "hot" }, "temperature"],

@@ -65,5 +65,5 @@ export function checkMessagesRequest(body: Readonly<Record<string, unknown>>): G
   const common = checkCountTokensRequest(body);
   if (common !== null) return common;
   if (body.max_tokens === undefined) return missingField("max_tokens");
-  return Number.isSafeInteger(body.max_tokens) ? null : invalidField("max_tokens", "an integer");
+  return Number.isInteger(body.max_tokens) ? null : invalidField("max_tokens", "an integer");
 }

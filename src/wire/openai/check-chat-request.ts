@@ -21,7 +21,7 @@ const CONTENT = "a string or a non-empty array of content parts";
 
 const FIELDS: readonly FieldRule[] = [
   { field: "stream", type: "boolean", nullable: true },
-  { field: "n", type: "integer", nullable: true },
+  { field: "n", type: "positive integer", nullable: true },
   { field: "max_tokens", type: "integer", nullable: true },
   { field: "max_completion_tokens", type: "integer", nullable: true },
   { field: "temperature", type: "number", nullable: true },

@@ -15,14 +15,14 @@ const FIELDS: readonly FieldRule[] = [
 ];
 
 const isTokenArray = (value: unknown): boolean =>
-  Array.isArray(value) && value.length > 0 && value.every((token) => Number.isSafeInteger(token));
+  Array.isArray(value) && value.length > 0 && value.every((token) => Number.isInteger(token));
 
 function inputAccepted(input: unknown): boolean {
   if (typeof input === "string") return true;
   if (!Array.isArray(input) || input.length === 0) return false;
   return (
     input.every((item) => typeof item === "string") ||
-    input.every((item) => Number.isSafeInteger(item)) ||
+    input.every((item) => Number.isInteger(item)) ||
     input.every(isTokenArray)
   );
 }
