@@ -26,7 +26,8 @@ const FIELDS: readonly FieldRule[] = [
   { field: "max_completion_tokens", type: "integer", nullable: true },
   { field: "temperature", type: "number", nullable: true },
   { field: "top_p", type: "number", nullable: true },
-  { field: "tools", type: "objects" },
+  // Not nullable in the spec, but OpenAI's API takes null as absent and clients send it: never refused.
+  { field: "tools", type: "objects", nullable: true },
   { field: "stream_options", type: "object", nullable: true },
 ];
 
