@@ -188,7 +188,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** Every key in play for a call: what upstream text is redacted of. */
     secretsOf,
 
-    /** Resolves the one route for this call (SPEC §5), or the routing error (route-call.ts). */
+    /** Resolves the one route for this call, or the routing error (route-call.ts). */
     route: createRouteCall(table),
 
     async admit(
