@@ -24,9 +24,9 @@ export type RouteCall = (
 ) => RoutedCall;
 
 /**
- * Resolves the one route for a call (docs/features-and-routing.md); `ingress` (where the request arrived) picks the default
- * feature for names that match nothing. A live or prerecorded listen request may omit `model` (Deepgram's
- * API makes it optional): its default feature serves it; elsewhere `model` is required.
+ * Resolves the one route for a call (docs/features-and-routing.md); `ingress` (where the request arrived)
+ * picks the default feature for names that match nothing. A live or prerecorded listen request may omit
+ * `model` (Deepgram's API makes it optional): its default feature serves it; elsewhere `model` is required.
  */
 export function createRouteCall(table: RoutingTable): RouteCall {
   return (call, operation, model, needs, ingress) => {
