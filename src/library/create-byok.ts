@@ -32,6 +32,7 @@ import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
 import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
 import {
+  buildRoutingTable,
   createModelPipeline,
   createOpenCalls,
   type ModelPipeline,
@@ -194,6 +195,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const pepperRing = createPepperRing(peppers);
   const metrics = createMetrics();
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
+  // A default feature that cannot serve its ingress stops the start here, before any store is opened.
+  buildRoutingTable(config, createProviderRegistry());
   const store =
     options.store ??
     (await openStore({
