@@ -46,6 +46,7 @@ import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
@@ -84,7 +85,7 @@ export interface AuthenticateAndValidateOptions {
   readonly recovery?: boolean;
 }
 
-export interface Byok {
+export interface Byok extends ByokModels {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly logger: Logger;
@@ -358,6 +359,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
+    ...createAiSdkModels(pipeline, now),
     usage: {
       report: reportUsage,
       async overTime(query) {
