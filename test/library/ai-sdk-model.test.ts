@@ -417,6 +417,28 @@ describe("AI SDK features", () => {
     ]);
   });
 
+  test("a provider error mid-stream reaches streamText's onError as an APICallError with the gateway's type", async () => {
+    const user = await env.user();
+    const errors: unknown[] = [];
+    const result = streamText({
+      model: byok().model("claude", { userId: user.id }),
+      prompt: "error",
+      maxRetries: 0,
+      onError: ({ error }) => {
+        errors.push(error);
+      },
+    });
+    const text: string[] = [];
+    for await (const delta of result.textStream) text.push(delta);
+    assert.ok(text.join("").length > 0, "the text before the error arrived");
+    assert.equal(errors.length, 1);
+    const error = errors[0];
+    assert.ok(APICallError.isInstance(error));
+    assert.equal(error.statusCode, 502);
+    assert.equal(error.isRetryable, true);
+    assert.equal((error.data as { type: string }).type, "upstream_error");
+  });
+
   test("aborting a stream ends the upstream call", async () => {
     const user = await env.user();
     const model = byok().model("gpt", { userId: user.id });
