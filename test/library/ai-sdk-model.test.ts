@@ -150,6 +150,7 @@ describe("inside a request", () => {
           finish: await result.finishReason,
           usage: await result.usage,
           route: (await result.response).headers?.["x-byok-route"],
+          metadata: await result.providerMetadata,
         };
       }
       const result = await generateText({ model, system: "Be brief.", prompt: "Say hello", maxRetries: 0 });
@@ -170,6 +171,7 @@ describe("inside a request", () => {
         finish: string;
         usage: { inputTokens: number; outputTokens: number };
         route: string;
+        metadata: unknown;
       };
       assert.ok(streamed.deltas.length > 1, "the text arrived in several deltas");
       assert.equal(streamed.deltas.join(""), `Hello from ${CLAUDE_MODEL}`);
@@ -179,6 +181,7 @@ describe("inside a request", () => {
         "usage came with the stream",
       );
       assert.equal(streamed.route, `anthropic/${CLAUDE_MODEL}; source=byok`);
+      assert.deepEqual(streamed.metadata, { byok: { route: `anthropic/${CLAUDE_MODEL}; source=byok` } });
     } finally {
       await app.close();
     }
@@ -437,6 +440,24 @@ describe("AI SDK features", () => {
     assert.equal(error.statusCode, 502);
     assert.equal(error.isRetryable, true);
     assert.equal((error.data as { type: string }).type, "upstream_error");
+  });
+
+  test("cancelling the model's stream (no abort signal) ends the upstream call", async () => {
+    const user = await env.user();
+    const model = byok().model("gpt", { userId: user.id });
+    const aborted = env.fakes.openai.nextAbortedResponse();
+    const { stream } = await model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: "hang" }] }],
+    });
+    const reader = stream.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, "the hanging stream stays open");
+      if (value?.type === "text-delta") break;
+    }
+    await reader.cancel();
+    const { request } = await aborted;
+    assert.equal((request.body as { model: string }).model, "gpt-4.1-mini");
   });
 
   test("aborting a stream ends the upstream call", async () => {

@@ -4,7 +4,7 @@
  * ids, tool-call input streaming then the whole call, an error part for an error event, and the finish
  * with usage. One failure boundary: nothing an upstream sends throws out of the stream; state is bounded.
  */
-import type { LanguageModelV4StreamPart, SharedV4Warning } from "@ai-sdk/provider";
+import type { LanguageModelV4StreamPart, SharedV4ProviderMetadata, SharedV4Warning } from "@ai-sdk/provider";
 import { createSseParser, type SseEvent } from "../../wire/anthropic/create-sse-parser.ts";
 import { type CallTarget, errorBodyToApiCallError } from "./gateway-error-to-api-call-error.ts";
 import { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
@@ -19,6 +19,8 @@ export interface ChatStreamPartsOptions {
   readonly maxToolInputChars?: number;
   /** The most tool calls one answer may stream (128 by default). */
   readonly maxToolCalls?: number;
+  /** Carried by the `finish` part (the route that served the call). */
+  readonly providerMetadata?: SharedV4ProviderMetadata;
 }
 
 type Json = Readonly<Record<string, unknown>>;
@@ -164,7 +166,12 @@ export function createChatStreamParts(
         : finishRaw === undefined
           ? { unified: "interrupted" as const, raw: undefined }
           : mapOpenAiFinishReason(finishRaw);
-      emit({ type: "finish", finishReason, usage: openAiUsageToV4(usage) });
+      emit({
+        type: "finish",
+        finishReason,
+        usage: openAiUsageToV4(usage),
+        ...(options.providerMetadata === undefined ? {} : { providerMetadata: options.providerMetadata }),
+      });
     },
   });
 }

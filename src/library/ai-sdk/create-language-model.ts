@@ -10,6 +10,7 @@ import type {
   LanguageModelV4CallOptions,
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamResult,
+  SharedV4Warning,
 } from "@ai-sdk/provider";
 import type { ModelPipeline, PipelineResponse } from "../../pipeline/index.ts";
 import { buildChatBody } from "./build-chat-body.ts";
@@ -42,7 +43,7 @@ async function callPipeline(
 ): Promise<{
   response: PipelineResponse;
   target: CallTarget;
-  warnings: ReturnType<typeof buildChatBody>["warnings"];
+  warnings: SharedV4Warning[];
 }> {
   const { body, warnings } = buildChatBody(feature, callOptions, stream);
   const target: CallTarget = { url: CHAT_URL, requestBody: body };
@@ -109,9 +110,11 @@ export function createLanguageModel(
         typeof response.body === "string" ? Readable.from([Buffer.from(response.body)]) : response.body;
       // Cancelling the AI SDK's stream destroys the pipeline's body: the upstream call ends with it.
       const bytes = Readable.toWeb(source) as ReadableStream<Uint8Array>;
+      const providerMetadata = routeMetadata(response.headers);
       const parts = createChatStreamParts({
         warnings,
         target,
+        ...(providerMetadata === undefined ? {} : { providerMetadata }),
         ...(callOptions.includeRawChunks ? { includeRaw: true } : {}),
       });
       return {
