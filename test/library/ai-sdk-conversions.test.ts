@@ -153,6 +153,7 @@ test("a model's binding is checked when it is made", () => {
   assert.throws(() => checkModelOptions({ userId: "not a user id" }), TypeError);
   assert.throws(() => checkModelOptions({ userId: "ben", byok }), TypeError);
   assert.throws(() => checkModelOptions({ plan: "pro" }), TypeError);
+  assert.throws(() => checkModelOptions({ context, plan: "pro" }), TypeError);
   assert.throws(() => checkModelOptions({ context: { ...context, byok: noByokContext("ben") } }), TypeError);
   const call = resolveModelCall({ userId: "ann", plan: "pro" }, undefined);
   assert.equal(call.userId, "ann");

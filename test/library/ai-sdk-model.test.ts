@@ -44,7 +44,10 @@ let env: AnthropicGateway;
 before(async () => {
   env = await startAnthropicGateway({
     features: FEATURES,
-    plans: { one_call: { limits: [{ meter: "requests", period: "day", limit: 1 }] } },
+    plans: {
+      one_call: { limits: [{ meter: "requests", period: "day", limit: 1 }] },
+      one_per_minute: { rateLimits: { requestsPerMinute: 1 } },
+    },
   });
 });
 after(() => env.close());
@@ -249,6 +252,20 @@ describe("outside a request (an explicit caller)", () => {
     assert.ok(APICallError.isInstance(required));
     assert.equal(required.statusCode, 403);
     assert.equal((required.data as { type: string }).type, "byok_required");
+  });
+
+  test("a rate limit is a retryable APICallError 429 with Retry-After", async () => {
+    const user = await env.user();
+    const model = byok().model("gpt", { userId: user.id, plan: "one_per_minute" });
+    await generateText({ model, prompt: "first", maxRetries: 0 });
+    const limited = await generateText({ model, prompt: "second", maxRetries: 0 }).catch(
+      (error: unknown) => error,
+    );
+    assert.ok(APICallError.isInstance(limited));
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.isRetryable, true);
+    assert.equal((limited.data as { type: string }).type, "rate_limited");
+    assert.match(limited.responseHeaders?.["retry-after"] ?? "", /^\d+$/);
   });
 
   test("an upstream failure is retryable, an upstream 4xx keeps its status, and neither quotes the key", async () => {

@@ -22,7 +22,9 @@ export interface ByokModelOptions {
 
 /** Checked when the model is made, so a wrong binding fails at once rather than on the first call. */
 export function checkModelOptions(options: ByokModelOptions): void {
-  if (options.context !== undefined && (options.userId !== undefined || options.byok !== undefined)) {
+  const callerFields =
+    options.userId !== undefined || options.plan !== undefined || options.byok !== undefined;
+  if (options.context !== undefined && callerFields) {
     throw new TypeError("byok-gateway: give either `context` or `userId` (with `plan`, `byok`), not both");
   }
   if (options.context !== undefined && options.context.byok.userId !== options.context.principal.userId) {
@@ -31,11 +33,11 @@ export function checkModelOptions(options: ByokModelOptions): void {
   if (options.userId !== undefined && !isUserId(options.userId)) {
     throw new TypeError("byok-gateway: `userId` must be 1-128 characters of letters, digits and ._:@-");
   }
-  if (options.byok !== undefined && options.byok.userId !== options.userId) {
-    throw new TypeError("byok-gateway: `byok` was validated for another user than `userId`");
-  }
   if (options.userId === undefined && (options.byok !== undefined || options.plan !== undefined)) {
     throw new TypeError("byok-gateway: `plan` and `byok` need a `userId`");
+  }
+  if (options.byok !== undefined && options.byok.userId !== options.userId) {
+    throw new TypeError("byok-gateway: `byok` was validated for another user than `userId`");
   }
 }
 
