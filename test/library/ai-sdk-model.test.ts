@@ -477,6 +477,38 @@ describe("AI SDK features", () => {
     assert.equal((request.body as { model: string }).model, "gpt-4.1-mini");
   });
 
+  test("revoking the user cuts a model's open stream: an error part with the gateway's type and code", async () => {
+    const user = await env.user({ openai: OPENAI_USER_KEY });
+    const context = await byok().handle({ authorization: `Bearer ${user.token}`, ...user.headers });
+    const errors: unknown[] = [];
+    const aborted = env.fakes.openai.nextAbortedResponse();
+    const result = byok().run(context, () =>
+      streamText({
+        model: byok().model("gpt"),
+        prompt: "hang",
+        maxRetries: 0,
+        onError: ({ error }) => {
+          errors.push(error);
+        },
+      }),
+    );
+    let revoked = false;
+    for await (const _delta of result.textStream) {
+      if (revoked) continue;
+      revoked = true;
+      await byok().users.revokeUser(user.id);
+    }
+    assert.ok(revoked, "the stream was open when the user was revoked");
+    await aborted;
+    assert.equal(errors.length, 1);
+    const error = errors[0];
+    assert.ok(APICallError.isInstance(error));
+    assert.deepEqual(
+      [(error.data as { type: string }).type, (error.data as { code: string }).code],
+      ["invalid_credentials", "user_revoked"],
+    );
+  });
+
   test("aborting a stream ends the upstream call", async () => {
     const user = await env.user();
     const model = byok().model("gpt", { userId: user.id });
