@@ -6,6 +6,7 @@
  */
 import type { LanguageModelV4StreamPart, SharedV4ProviderMetadata, SharedV4Warning } from "@ai-sdk/provider";
 import { createSseParser, type SseEvent } from "../../wire/anthropic/create-sse-parser.ts";
+import { readResponseMetadata } from "./chat-completion-to-result.ts";
 import { type CallTarget, errorBodyToApiCallError } from "./gateway-error-to-api-call-error.ts";
 import { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
 import { openAiUsageToV4 } from "./openai-usage-to-v4.ts";
@@ -90,13 +91,7 @@ export function createChatStreamParts(
     }
     if (!metadataSent) {
       metadataSent = true;
-      const metadata: LanguageModelV4StreamPart = { type: "response-metadata" };
-      if (typeof chunk.id === "string") metadata.id = chunk.id;
-      if (typeof chunk.model === "string") metadata.modelId = chunk.model;
-      if (typeof chunk.created === "number" && Number.isFinite(chunk.created)) {
-        metadata.timestamp = new Date(chunk.created * 1000);
-      }
-      emit(metadata);
+      emit({ type: "response-metadata", ...readResponseMetadata(chunk) });
     }
     if (recordOf(chunk.usage) !== null) usage = chunk.usage;
     const choice = recordOf(Array.isArray(chunk.choices) ? chunk.choices[0] : undefined);
