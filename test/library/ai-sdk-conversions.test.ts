@@ -1,12 +1,16 @@
 /**
  * @module test/library/ai-sdk-conversions
  * The pure pieces of the AI SDK models: the prompt and call options as a Chat Completions body (checked
- * against OpenAI's published request schema), Deepgram's answer as a transcript, and the binding checks.
+ * against OpenAI's published request schema), Deepgram's answer as a transcript, the binding checks, and a
+ * seeded property: the answer readers never throw on hostile JSON.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type LanguageModelV4CallOptions, UnsupportedFunctionalityError } from "@ai-sdk/provider";
+import fc from "fast-check";
 import { buildChatBody } from "../../src/library/ai-sdk/build-chat-body.ts";
+import { chatCompletionToResult } from "../../src/library/ai-sdk/chat-completion-to-result.ts";
+import { readEmbeddings } from "../../src/library/ai-sdk/create-embedding-model.ts";
 import { deepgramAnswerToTranscript } from "../../src/library/ai-sdk/deepgram-answer-to-transcript.ts";
 import { promptToOpenAiMessages } from "../../src/library/ai-sdk/prompt-to-openai-messages.ts";
 import { checkModelOptions, resolveModelCall } from "../../src/library/ai-sdk/resolve-model-call.ts";
@@ -161,4 +165,65 @@ test("a model's binding is checked when it is made", () => {
   assert.equal(call.byok.status, "none");
   assert.equal(call.signal.aborted, false);
   assert.equal(resolveModelCall({ context }, undefined).byok, byok);
+});
+
+test("property: the answer readers never throw on hostile JSON and give well-typed values", () => {
+  const hostile = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }),
+    fc.record({
+      id: fc.jsonValue({ maxDepth: 1 }),
+      created: fc.oneof(fc.double(), fc.string()),
+      choices: fc.array(
+        fc.record({
+          finish_reason: fc.jsonValue({ maxDepth: 1 }),
+          message: fc.record({
+            content: fc.jsonValue({ maxDepth: 1 }),
+            tool_calls: fc.array(
+              fc.record({ id: fc.jsonValue({ maxDepth: 1 }), function: fc.jsonValue({ maxDepth: 2 }) }),
+            ),
+          }),
+        }),
+        { maxLength: 2 },
+      ),
+      usage: fc.jsonValue({ maxDepth: 2 }),
+      data: fc.array(
+        fc.record({ index: fc.jsonValue({ maxDepth: 0 }), embedding: fc.jsonValue({ maxDepth: 1 }) }),
+      ),
+      results: fc.record({
+        channels: fc.array(
+          fc.record({
+            alternatives: fc.array(
+              fc.record({ transcript: fc.jsonValue({ maxDepth: 0 }), words: fc.jsonValue({ maxDepth: 2 }) }),
+            ),
+          }),
+        ),
+        utterances: fc.jsonValue({ maxDepth: 2 }),
+      }),
+    }),
+  );
+  fc.assert(
+    fc.property(hostile, (answer) => {
+      const result = chatCompletionToResult(answer, () => "generated");
+      for (const part of result.content) {
+        if (part.type === "text") assert.equal(typeof part.text, "string");
+        if (part.type === "tool-call")
+          assert.ok(typeof part.toolName === "string" && typeof part.input === "string");
+      }
+      for (const count of [result.usage.inputTokens.total, result.usage.outputTokens.total]) {
+        assert.ok(count === undefined || (Number.isFinite(count) && count >= 0));
+      }
+      const vectors = readEmbeddings(answer, 2);
+      assert.ok(
+        vectors === null || (vectors.length === 2 && vectors.every((vector) => Array.isArray(vector))),
+      );
+      const transcript = deepgramAnswerToTranscript(answer);
+      if (transcript !== null) {
+        assert.equal(typeof transcript.text, "string");
+        for (const span of [...transcript.segments, ...transcript.words]) {
+          assert.ok(Number.isFinite(span.startSecond) && Number.isFinite(span.endSecond));
+        }
+      }
+    }),
+    { seed: 1507, numRuns: 500, interruptAfterTimeLimit: 10_000, markInterruptAsFailure: true },
+  );
 });

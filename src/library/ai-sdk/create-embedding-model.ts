@@ -24,7 +24,7 @@ function recordOf(value: unknown): Json {
 }
 
 /** The answer's vectors in input order; null when the answer is not one vector of numbers per input. */
-function readEmbeddings(parsed: unknown, count: number): number[][] | null {
+export function readEmbeddings(parsed: unknown, count: number): number[][] | null {
   const data = recordOf(parsed).data;
   if (!Array.isArray(data) || data.length !== count) return null;
   const vectors: Array<number[] | undefined> = new Array(count);
