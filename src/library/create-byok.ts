@@ -47,6 +47,7 @@ import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
@@ -85,7 +86,7 @@ export interface AuthenticateAndValidateOptions {
   readonly recovery?: boolean;
 }
 
-export interface Byok {
+export interface Byok extends ByokModels {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly logger: Logger;
@@ -361,6 +362,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
+    ...createAiSdkModels(pipeline, now),
     usage: {
       report: reportUsage,
       async overTime(query) {
