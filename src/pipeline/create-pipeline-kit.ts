@@ -28,7 +28,12 @@ import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
-import { failureOf, type ServedCallSink, type ServedOperation } from "./served-call.ts";
+import {
+  failureOf,
+  type ServedCallSink,
+  type ServedOperation,
+  type StreamRepairObserver,
+} from "./served-call.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
 export { asObject } from "./parse-json-object.ts";
@@ -43,6 +48,8 @@ export interface PipelineKitOptions {
   readonly now?: () => number;
   /** A stream's tap or translator threw (the value thrown, whose text may quote a key: log its name only). */
   readonly onStreamFault?: (thrown: unknown) => void;
+  /** A pass-through stream from a non-conforming upstream was repaired (docs/api.md). */
+  readonly onStreamRepair?: StreamRepairObserver;
 }
 
 export interface RoutedCall {
@@ -387,6 +394,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
     keyQuoteCheckFor,
     redactorFor,
+    onStreamRepair: options.onStreamRepair,
 
     estimate,
   };
