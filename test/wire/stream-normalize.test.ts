@@ -299,7 +299,13 @@ test(`property (seeded ${SEED}): any mix of OpenAI deviations, cut anywhere, giv
         const whole = await through(openAiTap([], strip), [bytes]);
         const pieces = await through(openAiTap([], strip), split(bytes, seeds));
         assert.equal(pieces, whole, "the same output whatever the split");
-        assertConformingChat(whole);
+        const { text: content, calls } = accumulate(assertConformingChat(whole));
+        if (!tools) assert.equal(content, DEVIANT_TEXT.join(""));
+        assert.deepEqual(
+          calls.map((call) => [call.type, typeof call.id, call.name, call.arguments]),
+          tools ? DEVIANT_CALLS.map((call) => ["function", "string", call.name, call.arguments]) : [],
+          "every call whole, at its own index",
+        );
       },
     ),
     { seed: SEED, numRuns: 120, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },

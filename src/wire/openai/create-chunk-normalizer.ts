@@ -33,6 +33,8 @@ interface ChoiceState {
   finished: boolean;
   /** Tool calls started (their first delta seen), by index. */
   readonly tools: Set<number>;
+  /** The index of each call id seen. */
+  readonly ids: Map<string, number>;
   lastTool: number;
 }
 
@@ -77,6 +79,8 @@ function onlyAs(event: Buffer, from: number, key: Buffer, exact: Buffer): boolea
 
 const defaultId = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "").slice(0, 24)}`;
 
+const hasName = (fn: unknown): boolean => isObject(fn) && typeof fn.name === "string" && fn.name !== "";
+
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isInteger(value) && value >= 0;
 
@@ -118,10 +122,11 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     for (const call of calls) {
       if (!isObject(call)) continue;
       if (!isCount(call.index)) {
-        // A call with a new id starts the next index; one without continues the last call.
-        const fresh = typeof call.id === "string" || state.tools.size === 0;
-        changed =
-          enforce(call, "index", fresh ? state.tools.size : state.lastTool, "invalid_value") || changed;
+        // The call with this id; a new call when it names a new id or a function; else the last call.
+        const known = typeof call.id === "string" ? state.ids.get(call.id) : undefined;
+        const fresh = typeof call.id === "string" || hasName(call.function) || state.tools.size === 0;
+        const inferred = known ?? (fresh ? state.tools.size : state.lastTool);
+        changed = enforce(call, "index", inferred, "invalid_value") || changed;
       }
       const index = call.index as number;
       state.lastTool = index;
@@ -131,6 +136,7 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
       state.tools.add(index);
       if (typeof call.id !== "string" || call.id === "")
         changed = enforce(call, "id", createId("call_"), "invalid_value") || changed;
+      state.ids.set(call.id as string, index);
       changed = enforce(call, "type", "function", "invalid_value") || changed;
       if (!isObject(call.function)) changed = enforce(call, "function", {}, "invalid_value") || changed;
       const fn = call.function as Json;
@@ -147,7 +153,7 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     const delta = choice.delta as Json;
     let state = choices.get(choice.index as number);
     if (state === undefined) {
-      state = { finished: false, tools: new Set(), lastTool: 0 };
+      state = { finished: false, tools: new Set(), ids: new Map(), lastTool: 0 };
       choices.set(choice.index as number, state);
       if (delta.role === undefined) {
         repair("missing_role");
