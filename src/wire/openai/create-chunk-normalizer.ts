@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { onceEach, type StreamRepair, type StreamRepairSink } from "../stream-repair.ts";
+import { type EventTemplate, learnEventTemplate } from "./event-template.ts";
 import { isObject } from "./sse-event-check.ts";
 
 type Json = Record<string, unknown>;
@@ -58,6 +59,12 @@ const USAGE_KEY = bytes('"usage"');
 const USAGE_NULL = bytes('"usage":null');
 const LOGPROBS_OBJECT = bytes('"logprobs":{');
 const COMMA = 0x2c;
+/** The string values a chunk's text travels in: what may differ between events of one template. */
+const OPEN_KEYS = ["content", "arguments", "refusal", "reasoning_content", "reasoning", "obfuscation"].map(
+  bytes,
+);
+/** The largest event a template is learned from. */
+const MAX_TEMPLATE_BYTES = 4096;
 
 /** The digits at `at` as a number, and where they end; null when there are none. */
 function digitsAt(event: Buffer, at: number): { value: number; end: number } | null {
@@ -94,6 +101,8 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
   /** `data: {"id":…,"object":…,"created":…,"model":…` of this stream, in OpenAI's own layout. */
   let prefix: Buffer | null = null;
   const choices = new Map<number, ChoiceState>();
+  /** The last event the byte check cleared: one like it (other text) is cleared by one comparison. */
+  let template: EventTemplate | null = null;
 
   /** Sets `target[field]` to `value` when they differ, counting `kind` (`missing_field` when absent). */
   const enforce = (target: Json, field: string, value: unknown, kind: StreamRepair): boolean => {
@@ -196,33 +205,42 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     return changed;
   };
 
+  /** The byte check proper (about a dozen searches): see `passes`. */
+  const conforms = (event: Buffer): boolean => {
+    if (prefix === null || event.length <= prefix.length) return false;
+    if (event.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return false;
+    const from = prefix.length;
+    const choiceAt = event.indexOf(CHOICE_START, from);
+    if (choiceAt === -1) return false;
+    const choice = digitsAt(event, choiceAt + CHOICE_START.length);
+    if (choice === null || event[choice.end] !== COMMA) return false;
+    const state = choices.get(choice.value);
+    if (state === undefined) return false;
+    if (event.indexOf(ID_KEY, from) !== -1 || event.indexOf(LOGPROBS_OBJECT, from) !== -1) return false;
+    if (!onlyAs(event, from, FINISH_KEY, FINISH_NULL) || event.indexOf(FINISH_NULL, from) === -1)
+      return false;
+    if (!onlyAs(event, from, DELTA_KEY, DELTA_OBJECT) || event.indexOf(DELTA_OBJECT, from) === -1)
+      return false;
+    if (!onlyAs(event, from, ROLE_KEY, ROLE_ASSISTANT) || !onlyAs(event, from, USAGE_KEY, USAGE_NULL))
+      return false;
+    const next = event.indexOf(INDEX_KEY, choice.end);
+    const toolsAt = event.indexOf(TOOLS_KEY, from);
+    if (toolsAt === -1) return next === -1;
+    // One tool call's continuation (its first delta, with the id, was parsed).
+    if (event.indexOf(TOOL_START, from) !== toolsAt || event.indexOf(TOOLS_KEY, toolsAt + 1) !== -1)
+      return false;
+    const tool = digitsAt(event, toolsAt + TOOL_START.length);
+    if (tool === null || next !== toolsAt + TOOL_START.length - INDEX_KEY.length - 1) return false;
+    return state.tools.has(tool.value) && event.indexOf(INDEX_KEY, tool.end) === -1;
+  };
+
   return {
     passes(event) {
-      if (prefix === null || event.length <= prefix.length) return false;
-      if (event.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return false;
-      const from = prefix.length;
-      const choiceAt = event.indexOf(CHOICE_START, from);
-      if (choiceAt === -1) return false;
-      const choice = digitsAt(event, choiceAt + CHOICE_START.length);
-      if (choice === null || event[choice.end] !== COMMA) return false;
-      const state = choices.get(choice.value);
-      if (state === undefined) return false;
-      if (event.indexOf(ID_KEY, from) !== -1 || event.indexOf(LOGPROBS_OBJECT, from) !== -1) return false;
-      if (!onlyAs(event, from, FINISH_KEY, FINISH_NULL) || event.indexOf(FINISH_NULL, from) === -1)
-        return false;
-      if (!onlyAs(event, from, DELTA_KEY, DELTA_OBJECT) || event.indexOf(DELTA_OBJECT, from) === -1)
-        return false;
-      if (!onlyAs(event, from, ROLE_KEY, ROLE_ASSISTANT) || !onlyAs(event, from, USAGE_KEY, USAGE_NULL))
-        return false;
-      const next = event.indexOf(INDEX_KEY, choice.end);
-      const toolsAt = event.indexOf(TOOLS_KEY, from);
-      if (toolsAt === -1) return next === -1;
-      // One tool call's continuation (its first delta, with the id, was parsed).
-      if (event.indexOf(TOOL_START, from) !== toolsAt || event.indexOf(TOOLS_KEY, toolsAt + 1) !== -1)
-        return false;
-      const tool = digitsAt(event, toolsAt + TOOL_START.length);
-      if (tool === null || next !== toolsAt + TOOL_START.length - INDEX_KEY.length - 1) return false;
-      return state.tools.has(tool.value) && event.indexOf(INDEX_KEY, tool.end) === -1;
+      // What the check cleared stays cleared: the state it reads (choices, calls started) only grows.
+      if (template?.matches(event) === true) return true;
+      if (!conforms(event)) return false;
+      if (event.length <= MAX_TEMPLATE_BYTES) template = learnEventTemplate(event, OPEN_KEYS);
+      return true;
     },
     normalize(chunk) {
       if (!Array.isArray(chunk.choices) && chunk.error !== undefined && chunk.error !== null) return false;
