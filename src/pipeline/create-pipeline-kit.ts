@@ -28,12 +28,7 @@ import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
-import {
-  failureOf,
-  type ServedCallSink,
-  type ServedOperation,
-  type StreamRepairObserver,
-} from "./served-call.ts";
+import { failureOf, type RepairObserver, type ServedCallSink, type ServedOperation } from "./served-call.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
 export { asObject } from "./parse-json-object.ts";
@@ -49,7 +44,7 @@ export interface PipelineKitOptions {
   /** A stream's tap or translator threw (the value thrown, whose text may quote a key: log its name only). */
   readonly onStreamFault?: (thrown: unknown) => void;
   /** A pass-through stream from a non-conforming upstream was repaired (docs/api.md). */
-  readonly onStreamRepair?: StreamRepairObserver;
+  readonly onStreamRepair?: RepairObserver;
 }
 
 export interface RoutedCall {

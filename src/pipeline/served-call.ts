@@ -33,7 +33,7 @@ export type ServedOperation = Operation | "messages";
 export type ServedCallSink = (call: ServedCall) => void;
 
 /** A pass-through stream was repaired (`byok_stream_repairs_total`): once per stream and kind of repair. */
-export type StreamRepairObserver = (provider: ProviderId, repair: StreamRepair) => void;
+export type RepairObserver = (provider: ProviderId, repair: StreamRepair) => void;
 
 /** The status and outcome a failed call is reported with (a client's own abort is 499 `client_aborted`). */
 export function failureOf(error: unknown): { status: number; outcome: string } {
