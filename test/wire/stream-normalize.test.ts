@@ -229,6 +229,21 @@ test("OpenAI tap: an error event is never normalized (the SDK raises it)", async
   assert.ok(output.endsWith(error));
 });
 
+test("OpenAI tap: a stream of more choices and calls than the state tracks still conforms", async () => {
+  const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+  const events: string[] = [];
+  for (let index = 0; index < 600; index++) {
+    const call = { id: `call_${"x".repeat(300)}${index}`, function: { name: "f", arguments: "{}" } };
+    const delta = { role: "assistant", tool_calls: [call] };
+    events.push(`data: ${JSON.stringify({ ...base, choices: [{ index, delta, finish_reason: null }] })}\n\n`);
+    events.push(
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }] })}\n\n`,
+    );
+  }
+  const output = await through(openAiTap([]), [Buffer.from(`${events.join("")}data: [DONE]\n\n`)]);
+  for (const chunk of parseSseData(output)) assertValidChatCompletionChunk(chunk);
+});
+
 const ANTHROPIC_REPAIRS: Record<AnthropicDeviation, StreamRepair> = {
   overlap: "block_overlap",
   late_delta: "orphan_event",

@@ -37,6 +37,8 @@ const isObject = (value: unknown): value is Json =>
 
 const DELTA_START = Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":');
 const INDEX_KEY = Buffer.from('"index"');
+/** The most blocks closed early whose late events are remembered (past it, they count as orphans). */
+const MAX_CLOSED_EARLY = 256;
 
 const MESSAGE_DEFAULTS: ReadonlyArray<readonly [string, unknown]> = [
   ["type", "message"],
@@ -107,7 +109,8 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
     let changed = false;
     if (open !== null) {
       repair("block_overlap");
-      closedEarly.add(open.upstream);
+      if (closedEarly.size < MAX_CLOSED_EARLY && typeof open.upstream === "number")
+        closedEarly.add(open.upstream);
       stopOpen(out);
       changed = true;
     }
@@ -178,7 +181,8 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
         case "message_stop":
           if (open !== null) {
             repair("block_overlap");
-            closedEarly.add(open.upstream);
+            if (closedEarly.size < MAX_CLOSED_EARLY && typeof open.upstream === "number")
+              closedEarly.add(open.upstream);
             stopOpen(out);
             changed = true;
           }

@@ -63,6 +63,10 @@ const COMMA = 0x2c;
 const OPEN_KEYS = ["content", "arguments", "refusal", "reasoning_content", "reasoning", "obfuscation"].map(
   bytes,
 );
+/** The most choices, and calls per choice, a stream's state tracks (past it, each is read on its own). */
+const MAX_TRACKED = 256;
+/** The longest call id remembered (to place a later delta without an index). */
+const MAX_ID_CHARS = 256;
 /** The largest event a template is learned from. */
 const MAX_TEMPLATE_BYTES = 4096;
 
@@ -142,10 +146,11 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
       if (call.type !== undefined && call.type !== "function")
         changed = enforce(call, "type", "function", "invalid_value") || changed;
       if (state.tools.has(index)) continue;
-      state.tools.add(index);
+      if (state.tools.size < MAX_TRACKED) state.tools.add(index);
       if (typeof call.id !== "string" || call.id === "")
         changed = enforce(call, "id", createId("call_"), "invalid_value") || changed;
-      state.ids.set(call.id as string, index);
+      const callId = call.id as string;
+      if (state.ids.size < MAX_TRACKED && callId.length <= MAX_ID_CHARS) state.ids.set(callId, index);
       changed = enforce(call, "type", "function", "invalid_value") || changed;
       if (!isObject(call.function)) changed = enforce(call, "function", {}, "invalid_value") || changed;
       const fn = call.function as Json;
@@ -163,7 +168,7 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     let state = choices.get(choice.index as number);
     if (state === undefined) {
       state = { finished: false, tools: new Set(), ids: new Map(), lastTool: 0 };
-      choices.set(choice.index as number, state);
+      if (choices.size < MAX_TRACKED) choices.set(choice.index as number, state);
       if (delta.role === undefined) {
         repair("missing_role");
         choice.delta = { role: "assistant", ...delta };
