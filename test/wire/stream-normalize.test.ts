@@ -227,6 +227,9 @@ test("OpenAI tap: an error event is never normalized (the SDK raises it)", async
   const events = deviantChatStream({ deviations: ["created_drift"] });
   const output = await through(openAiTap([]), [Buffer.from(events[0]! + events[1]! + error)]);
   assert.ok(output.endsWith(error));
+  const named = 'event: error\ndata: {"message":"overloaded"}\n\n';
+  const relayed = await through(openAiTap([]), [Buffer.from(events[0]! + events[1]! + named)]);
+  assert.ok(relayed.endsWith(named), "a named error event with a bare object is left as sent");
 });
 
 test("OpenAI tap: a stream of more choices and calls than the state tracks still conforms", async () => {

@@ -44,6 +44,7 @@ const isChunk = (data: unknown): boolean =>
   isObject(data) && (data.choices === undefined || data.choices === null || Array.isArray(data.choices));
 
 const USAGE = Buffer.from('"usage"');
+const NAMED_ERROR = /^event: ?error\r?$/m;
 const decoder = new TextDecoder();
 
 /** Whether `"usage"` in this event is followed by an object (not `null`). */
@@ -71,7 +72,10 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
   /** The repaired event (redacted, its usage read), "drop", or null when it conforms as received. */
   const repair = (event: Buffer): SseEventVerdict | null => {
     if (normalizer === null || normalizer.passes(event)) return null;
-    const data = sseEventData(decoder.decode(event));
+    const text = decoder.decode(event);
+    // A host's named error event (its bare error object included) stays an error: never made a chunk.
+    if (NAMED_ERROR.test(text)) return null;
+    const data = sseEventData(text);
     if (data === null) return null;
     const parsed = parseUpstreamJson(data);
     if (!parsed.ok || !isObject(parsed.value) || !normalizer.normalize(parsed.value)) return null;
