@@ -2,7 +2,9 @@
  * @module bench/sse-tap.bench
  * The pass-through hot path: a chunk of conforming OpenAI stream events through the usage tap with
  * redaction armed (a user's key and the operator's in play), whole and cut mid-event, and the slow path
- * (events with `\u` escapes, parsed and redacted). Baseline in the same run: a bare PassThrough.
+ * (events with `\u` escapes, parsed and redacted), with stream normalization on as the pipeline runs it;
+ * and a llama.cpp-like stream whose `created` drifts (every event parsed, repaired, re-serialized).
+ * Baseline in the same run: a bare PassThrough.
  */
 import { PassThrough, type Transform } from "node:stream";
 import { createKeyQuoteCheck } from "../src/keys/create-key-quote-check.ts";
@@ -28,6 +30,10 @@ const whole = Buffer.from(words.map(event).join(""));
 const cut = [whole.subarray(0, 333), whole.subarray(333, 1001), whole.subarray(1001)];
 /** Ten events whose text uses `\u` escapes (a host escaping non-ASCII): parsed, redacted, kept. */
 const escaped = Buffer.from(words.map((word) => event(`\\u00e9${word}`)).join(""));
+/** Ten events stamped with the current second each (llama.cpp): parsed and repaired. */
+const drifting = Buffer.from(
+  words.map((word, index) => event(word).replace('"created":1,', `"created":${index + 2},`)).join(""),
+);
 
 function tap(): Transform {
   const created = createUsageTap({
@@ -37,8 +43,10 @@ function tap(): Transform {
     redact,
     quotesKey,
     failureEvent: () => "data: {}\n\n",
+    normalize: { fallbackModel: "m" },
   });
   created.on("data", () => {});
+  created.write(Buffer.from(event("first"))); // the stream's first chunk: its id, created and model
   return created;
 }
 
@@ -64,6 +72,12 @@ const cases = [
     OPERATIONS,
     RUNS,
     writing(tap(), [escaped]),
+  ),
+  await measure(
+    "usage tap, 10 events with a drifting created (repaired)",
+    OPERATIONS,
+    RUNS,
+    writing(tap(), [drifting]),
   ),
 ];
 report("SSE usage tap (per 10-event chunk)", baseline, cases);

@@ -331,6 +331,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     admission,
     onServed,
     now,
+    onStreamRepair: (provider, repair) => metrics.streamRepairs.inc({ provider, repair }),
     // The thrown text may quote upstream bytes (a key among them): its class name only.
     onStreamFault: (thrown) =>
       logger.error(

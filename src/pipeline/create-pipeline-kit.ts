@@ -28,7 +28,7 @@ import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
 import { createRouteCall, type RoutedCall } from "./route-call.ts";
-import { failureOf, type ServedCallSink, type ServedOperation } from "./served-call.ts";
+import { failureOf, type RepairObserver, type ServedCallSink, type ServedOperation } from "./served-call.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
 export { asObject } from "./parse-json-object.ts";
@@ -43,6 +43,8 @@ export interface PipelineKitOptions {
   readonly now?: () => number;
   /** A stream's tap or translator threw (the value thrown, whose text may quote a key: log its name only). */
   readonly onStreamFault?: (thrown: unknown) => void;
+  /** A pass-through stream from a non-conforming upstream was repaired (docs/api.md). */
+  readonly onStreamRepair?: RepairObserver;
 }
 
 export type { RoutedCall } from "./route-call.ts";
@@ -371,6 +373,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
 
     keyQuoteCheckFor,
     redactorFor,
+    onStreamRepair: options.onStreamRepair,
 
     estimate,
   };

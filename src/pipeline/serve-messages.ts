@@ -66,6 +66,10 @@ async function passThrough(
       redact: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: anthropicFailureEvent,
+      normalize: {
+        fallbackModel: route.model,
+        onRepair: (repair) => kit.onStreamRepair?.(route.provider, repair),
+      },
     });
     return kit.relay(call, routed, response.body, tap, {
       usage: () => usage,

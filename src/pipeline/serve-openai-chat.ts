@@ -32,6 +32,11 @@ export async function serveOpenAiChat(
       redact: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
+      normalize: {
+        fallbackModel: route.model,
+        onRepair: (repair) => kit.onStreamRepair?.(route.provider, repair),
+        now: kit.now,
+      },
     });
     return kit.relay(call, routed, response.body, tap, {
       usage: () => usage,

@@ -65,6 +65,8 @@ export interface GatewayMetrics {
   readonly coordinationDegraded: Gauge<"feature">;
   /** Transitions into degraded mode, by feature. */
   readonly coordinationDegradations: Counter<"feature">;
+  /** Repairs made to pass-through streams of non-conforming upstreams, once per stream and kind (docs/api.md). */
+  readonly streamRepairs: Counter<"provider" | "repair">;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -132,6 +134,13 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const streamRepairs = new Counter({
+    name: "byok_stream_repairs_total",
+    help: "Streams from a non-conforming upstream repaired by the gateway, by provider and kind of repair.",
+    labelNames: ["provider", "repair"] as const,
+    registers,
+  });
+
   const coordinationDegraded = new Gauge({
     name: "byok_coordination_degraded",
     help: "1 while a feature shared through Redis runs degraded because Redis cannot be reached, else 0.",
@@ -157,6 +166,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     quotaRejections,
     rateLimitRejections,
     usageRecordsDropped,
+    streamRepairs,
     observeServedCall(call) {
       // Read field by field: nothing but these codes and numbers can reach a label or a value.
       const { operation, provider, source } = call;

@@ -85,10 +85,18 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     }
     out.push(event("content_block_delta", { index: open.index, delta: { type: "text_delta", text: value } }));
   };
+  let lastTool = 0;
+  /** A delta without an index: the call with its id, a new call when it names a new id or a function, else the last. */
+  const inferToolIndex = (callId: string | null, fn: JsonObject, position: number): number => {
+    for (const [index, known] of tools) if (callId !== null && known.id === callId) return index;
+    if ((callId !== null && callId !== "") || (readString(fn.name) ?? "") !== "") return tools.size;
+    return tools.size === 0 ? position : lastTool;
+  };
   const toolDelta = (call: JsonObject, position: number, out: AnthropicStreamEvent[]): void => {
-    const toolIndex = typeof call.index === "number" ? call.index : position;
     const fn = isJsonObject(call.function) ? call.function : {};
     const callId = readString(call.id);
+    const toolIndex = typeof call.index === "number" ? call.index : inferToolIndex(callId, fn, position);
+    lastTool = toolIndex;
     let known = tools.get(toolIndex);
     // A new id at a known index is a new call (some hosts number every call 0).
     if (known === undefined || (callId !== null && callId !== "" && callId !== known.id)) {

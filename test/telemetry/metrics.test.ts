@@ -56,6 +56,7 @@ const LABELS_BY_FAMILY: Readonly<Record<string, readonly string[]>> = {
   byok_quota_rejections_total: ["meter"],
   byok_rate_limit_rejections_total: ["limit"],
   byok_usage_records_dropped_total: [],
+  byok_stream_repairs_total: ["provider", "repair"],
 };
 
 test("observeServedCall counts the request, its duration, tokens and audio", async () => {

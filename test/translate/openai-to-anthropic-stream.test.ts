@@ -109,6 +109,27 @@ test("calls numbered 0 by a host but with new ids become separate tool_use block
   assert.equal(stream.stopReason, "tool_use");
 });
 
+test("calls without an index: each one naming a function opens a block, fragments follow the last", () => {
+  const text = [
+    chunk({ role: "assistant", content: "" }),
+    chunk({ tool_calls: [{ function: { name: "a", arguments: "" } }] }),
+    chunk({ tool_calls: [{ function: { arguments: '{"x":' } }] }),
+    chunk({ tool_calls: [{ function: { arguments: "1}" } }] }),
+    chunk({ tool_calls: [{ function: { name: "b", arguments: "{" } }] }),
+    chunk({ tool_calls: [{ function: { arguments: "}" } }] }),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const stream = assertAnthropicStream(translateAll(text));
+  assert.deepEqual(
+    stream.toolCalls.map((call) => [call.name, call.input]),
+    [
+      ["a", '{"x":1}'],
+      ["b", "{}"],
+    ],
+  );
+});
+
 test("a refusal becomes text and stop_reason refusal; reasoning is dropped", () => {
   const text = [
     chunk({ role: "assistant", content: "", reasoning_content: "hmm" }),

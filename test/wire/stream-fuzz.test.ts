@@ -279,6 +279,43 @@ const TARGETS: ReadonlyArray<{
     huge: true,
     hidden: true,
   },
+  // The same taps normalizing, as the pipeline runs them: a repaired event is redacted too (issue 14).
+  {
+    name: "the OpenAI usage tap, normalizing",
+    dialect: "openai",
+    create: () => {
+      let ids = 0;
+      return createUsageTap({
+        stripUsageChunk: true,
+        onUsage: () => {},
+        onText: () => {},
+        redact,
+        quotesKey,
+        failureEvent: openAiFailure,
+        maxEventBytes: TAP_CAP,
+        normalize: { fallbackModel: "m", createId: (prefix) => `${prefix}${++ids}`, now: () => 0 },
+      });
+    },
+    canaryPlaces: ["message", "type", "code"],
+    huge: true,
+    hidden: true,
+  },
+  {
+    name: "the Anthropic usage tap, normalizing",
+    dialect: "anthropic",
+    create: () =>
+      createAnthropicUsageTap({
+        onUsage: () => {},
+        redact,
+        quotesKey,
+        failureEvent: anthropicFailure,
+        maxEventBytes: TAP_CAP,
+        normalize: { fallbackModel: "m", createId: () => "msg_fuzz" },
+      }),
+    canaryPlaces: ["message", "type"],
+    huge: true,
+    hidden: true,
+  },
   // The translators keep the provider's message out by default; the provider's type/code in their error
   // event is finding 2 (another branch), so the canary sits in the message here.
   {

@@ -3,15 +3,19 @@
  * A passthrough tap over an Anthropic Messages stream: the upstream's events go on unchanged while
  * `message_start` and `message_delta` usage is read, and redaction is decided from the parsed shape: an
  * event that is not a plain typed one, or holds `"error"` or a `\u` escape, is parsed and its decoded
- * strings redacted; it is rewritten only when that changed something.
+ * strings redacted; it is rewritten only when that changed something. With `normalize`, events out of
+ * the grammar are repaired (create-event-normalizer.ts) and re-serialized; conforming ones leave as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
 import { createSseTap, mayCarryError } from "../openai/create-sse-tap.ts";
 import { checkSseEvent, isObject, isOneLineJsonEvent } from "../openai/sse-event-check.ts";
 import { sseEventData } from "../openai/sse-event-end.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
+import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
 import { type AnthropicUsageCounts, readAnthropicUsage } from "./anthropic-usage.ts";
+import { createEventNormalizer, type EventNormalizerOptions } from "./create-event-normalizer.ts";
+import { encodeSseEvent } from "./encode-sse-event.ts";
 
 const USAGE = Buffer.from('"usage"');
 const decoder = new TextDecoder();
@@ -26,6 +30,8 @@ export interface AnthropicUsageTapOptions {
   readonly failureEvent: FailureEvent;
   /** The most bytes one event may hold; 1 MiB by default. */
   readonly maxEventBytes?: number;
+  /** Repairs a stream out of the event grammar (docs/api.md); relayed as received when absent. */
+  readonly normalize?: EventNormalizerOptions;
 }
 
 /** Every Anthropic event's JSON names its `type` first. */
@@ -41,8 +47,40 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
   let counts: AnthropicUsageCounts | undefined;
   const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED);
   const mayAlter = (chunk: Buffer) => redact !== undefined && mayQuote(chunk);
+  const normalizer = options.normalize === undefined ? null : createEventNormalizer(options.normalize);
+
+  /** Reads the usage an event carries. */
+  const readUsage = (fields: { type?: unknown; message?: { usage?: unknown }; usage?: unknown }): void => {
+    const usage = fields.type === "message_start" ? fields.message?.usage : fields.usage;
+    const read = readAnthropicUsage(usage, counts);
+    if (read !== null) {
+      counts = read;
+      options.onUsage(read);
+    }
+  };
+
+  /** The repaired events (redacted, usage read), or null when the event conforms as received. */
+  const repair = (event: Buffer): string | null => {
+    if (normalizer === null || normalizer.passes(event)) return null;
+    const data = sseEventData(decoder.decode(event));
+    if (data === null) return null;
+    const parsed = parseUpstreamJson(data);
+    if (!parsed.ok || !isObject(parsed.value)) return null;
+    const events = normalizer.normalize(parsed.value);
+    if (events === null) return null;
+    let out = "";
+    for (const { name, data: fields } of events) {
+      readUsage(fields);
+      const clean = redact === undefined ? fields : redactJsonStrings(fields, redact).value;
+      out += encodeSseEvent(JSON.stringify(clean), name);
+    }
+    return out === "" ? "drop" : out;
+  };
+
   return createSseTap(
     (event, cleared) => {
+      const repaired = cleared ? null : repair(event);
+      if (repaired !== null) return repaired;
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact)
@@ -53,19 +91,14 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
       if (data === null) return kept;
       const parsed = parseUpstreamJson(data);
       if (!parsed.ok) return kept;
-      const fields = parsed.value as { type?: unknown; message?: { usage?: unknown }; usage?: unknown };
-      const usage = fields.type === "message_start" ? fields.message?.usage : fields.usage;
-      const read = readAnthropicUsage(usage, counts);
-      if (read !== null) {
-        counts = read;
-        options.onUsage(read);
-      }
+      readUsage(parsed.value as { type?: unknown; message?: { usage?: unknown }; usage?: unknown });
       return kept;
     },
     {
       mayAlter,
       looksConforming,
       checkEvent: (event) => checkSseEvent(event, isTypedEvent, false),
+      ...(normalizer === null ? {} : { passesAsIs: (event: Buffer) => normalizer.passes(event) }),
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },

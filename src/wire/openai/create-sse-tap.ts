@@ -27,6 +27,11 @@ export interface SseTapOptions {
   readonly mayAlter?: (chunk: Buffer) => boolean;
   /** A cheap byte check: true when the event is surely valid for this dialect. */
   readonly looksConforming?: (event: Buffer) => boolean;
+  /**
+   * A cheap byte check: true when the inspector surely forwards the event unchanged (a stream normalizer
+   * has nothing to repair); with `looksConforming` and `mayAlter`, what lets a chunk go before it is read.
+   */
+  readonly passesAsIs?: (event: Buffer) => boolean;
   /** The full check of an event the cheap one could not pass: null when valid, else the failure. */
   readonly checkEvent?: (event: Buffer) => GatewayError | null;
   /** The most bytes one event may hold (the partial event waiting included). */
@@ -57,6 +62,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   const mayAlter = options.mayAlter ?? (() => true);
   const looksConforming = options.looksConforming ?? (() => true);
   const checkEvent = options.checkEvent ?? (() => null);
+  const passesAsIs = options.passesAsIs ?? (() => true);
   const maxEventBytes = options.maxEventBytes ?? MAX_SSE_EVENT_BYTES;
   /** The partial event waiting for its end: its pieces, their size, and where its scan stopped. */
   let pending: Buffer[] = [];
@@ -75,7 +81,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
     let start = 0;
     for (let end = sseEventEnd(chunk, 0); end !== -1; start = end, end = sseEventEnd(chunk, start)) {
       const event = chunk.subarray(start, end);
-      if (event.length > maxEventBytes || !looksConforming(event)) return null;
+      if (event.length > maxEventBytes || !looksConforming(event) || !passesAsIs(event)) return null;
       ends.push(end);
     }
     return start === chunk.length ? ends : null;

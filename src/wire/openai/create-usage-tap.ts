@@ -4,13 +4,16 @@
  * the usage chunk is read (and dropped when the gateway asked for usage on the client's behalf), text is
  * counted for estimates, and redaction is decided from the parsed shape: an event that is not a plain
  * conforming chunk, or holds `"error"` or a `\u` escape, is parsed and its decoded strings redacted;
- * it is rewritten only when that changed something.
+ * it is rewritten only when that changed something. With `normalize`, a non-conforming chunk is repaired
+ * (create-chunk-normalizer.ts) and re-serialized; a conforming one still leaves as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
+import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
 import { countDeltaText } from "./count-delta-text.ts";
-import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
+import { type ChunkNormalizerOptions, createChunkNormalizer } from "./create-chunk-normalizer.ts";
+import { createSseTap, mayCarryError, type SseEventVerdict } from "./create-sse-tap.ts";
 import { readOpenAiUsage, type TokenUsage } from "./openai-usage.ts";
 import { checkSseEvent, isDoneEvent, isObject, isOneLineJsonEvent } from "./sse-event-check.ts";
 import { sseEventData } from "./sse-event-end.ts";
@@ -29,6 +32,8 @@ export interface UsageTapOptions {
   readonly failureEvent: FailureEvent;
   /** The most bytes one event may hold; 1 MiB by default. */
   readonly maxEventBytes?: number;
+  /** Repairs a non-conforming stream (docs/api.md); relayed as received when absent. */
+  readonly normalize?: ChunkNormalizerOptions;
 }
 
 /** What only a chunk with a `choices` array holds (a key cannot be followed by `:[` inside a string). */
@@ -39,6 +44,7 @@ const isChunk = (data: unknown): boolean =>
   isObject(data) && (data.choices === undefined || data.choices === null || Array.isArray(data.choices));
 
 const USAGE = Buffer.from('"usage"');
+const NAMED_ERROR = /^event: ?error\r?$/m;
 const decoder = new TextDecoder();
 
 /** Whether `"usage"` in this event is followed by an object (not `null`). */
@@ -61,12 +67,37 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event);
   const mayAlter = (chunk: Buffer) =>
     (redact !== undefined && mayQuote(chunk)) || (options.stripUsageChunk && mayCarryUsage(chunk));
+  const normalizer = options.normalize === undefined ? null : createChunkNormalizer(options.normalize);
+
+  /** The repaired event (redacted, its usage read), "drop", or null when it conforms as received. */
+  const repair = (event: Buffer): SseEventVerdict | null => {
+    if (normalizer === null || normalizer.passes(event)) return null;
+    const text = decoder.decode(event);
+    // A host's named error event (its bare error object included) stays an error: never made a chunk.
+    if (NAMED_ERROR.test(text)) return null;
+    const data = sseEventData(text);
+    if (data === null) return null;
+    const parsed = parseUpstreamJson(data);
+    if (!parsed.ok || !isObject(parsed.value) || !normalizer.normalize(parsed.value)) return null;
+    const chunk = parsed.value;
+    const usage = readOpenAiUsage(chunk.usage);
+    if (usage !== null) {
+      options.onUsage(usage);
+      // A repaired chunk always has a `choices` array.
+      if (options.stripUsageChunk && (chunk.choices as unknown[]).length === 0) return "drop";
+    }
+    const clean = redact === undefined ? chunk : redactJsonStrings(chunk, redact).value;
+    return `data: ${JSON.stringify(clean)}\n\n`;
+  };
+
   return createSseTap(
     (event, cleared) => {
       if (options.onText !== undefined) {
         const text = countDeltaText(event);
         if (text > 0) options.onText(text);
       }
+      const repaired = cleared ? null : repair(event);
+      if (repaired !== null) return repaired;
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact)
@@ -88,6 +119,9 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
       mayAlter,
       looksConforming,
       checkEvent: (event) => checkSseEvent(event, isChunk, true),
+      ...(normalizer === null
+        ? {}
+        : { passesAsIs: (event: Buffer) => normalizer.passes(event) || isDoneEvent(event) }),
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },

@@ -1,0 +1,199 @@
+/**
+ * @module wire/anthropic/create-event-normalizer
+ * Makes one Anthropic Messages stream follow the event grammar (docs/api.md, "What every answer
+ * guarantees"): content blocks one at a time with indexes contiguous from 0 (a block started while
+ * another is open closes that one first; its late stop and late deltas are dropped), `tool_use` starts
+ * with an `input`, `message_start` and `message_delta` with the fields the SDKs read. A cheap byte check
+ * clears the usual delta of the open block; only other events are parsed.
+ */
+import { onceEach, type StreamRepair, type StreamRepairSink } from "../stream-repair.ts";
+
+type Json = Record<string, unknown>;
+
+export interface EventNormalizerOptions {
+  /** The model `message_start` names when the upstream's names none (the route's model). */
+  readonly fallbackModel: string;
+  /** Told once per kind of repair made to this stream. */
+  readonly onRepair?: StreamRepairSink;
+  /** A message id when the upstream sent none. */
+  readonly createId?: () => string;
+}
+
+/** An event to write: its `event:` name and data. */
+export interface NormalizedEvent {
+  readonly name: string;
+  readonly data: Json;
+}
+
+export interface EventNormalizer {
+  /** A byte check: true when the event surely conforms and tells nothing new (relayed as received). */
+  passes(event: Buffer): boolean;
+  /** The events to write for a parsed event (itself, repaired or not, maybe preceded by a block's stop); null: as received. */
+  normalize(data: Json): NormalizedEvent[] | null;
+}
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const DELTA_START = Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":');
+const INDEX_KEY = Buffer.from('"index"');
+/** The most blocks closed early whose late events are remembered (past it, they count as orphans). */
+const MAX_CLOSED_EARLY = 256;
+
+const MESSAGE_DEFAULTS: ReadonlyArray<readonly [string, unknown]> = [
+  ["type", "message"],
+  ["role", "assistant"],
+  ["stop_reason", null],
+  ["stop_sequence", null],
+];
+
+export function createEventNormalizer(options: EventNormalizerOptions): EventNormalizer {
+  const repair = onceEach(options.onRepair);
+  const createId = options.createId ?? (() => `msg_gateway_${Date.now().toString(36)}`);
+  /** The block being written: its upstream index and the index the client sees. */
+  let open: { readonly upstream: unknown; readonly index: number } | null = null;
+  let nextIndex = 0;
+  /** Upstream indexes of blocks the normalizer closed early: their late events are dropped. */
+  const closedEarly = new Set<unknown>();
+  /** `content_block_delta` events of the open block whose index needs no change start with these bytes. */
+  let deltaPrefix: Buffer | null = null;
+  let outputTokens = 0;
+
+  const fill = (
+    target: Json,
+    field: string,
+    value: unknown,
+    kind: StreamRepair = "missing_field",
+  ): boolean => {
+    if (target[field] !== undefined) return false;
+    repair(kind);
+    target[field] = value;
+    return true;
+  };
+  /** `target[field]` as an object, replaced by `{}` when it is none. */
+  const objectAt = (target: Json, field: string): { value: Json; changed: boolean } => {
+    const value = target[field];
+    if (isObject(value)) return { value, changed: false };
+    repair(value === undefined ? "missing_field" : "invalid_value");
+    const made: Json = {};
+    target[field] = made;
+    return { value: made, changed: true };
+  };
+  const stopOpen = (out: NormalizedEvent[]): void => {
+    if (open === null) return;
+    out.push({ name: "content_block_stop", data: { type: "content_block_stop", index: open.index } });
+    open = null;
+    deltaPrefix = null;
+  };
+
+  const messageStart = (data: Json): boolean => {
+    const { value: message, changed: made } = objectAt(data, "message");
+    let changed = made;
+    if (typeof message.id !== "string") changed = fill(message, "id", createId()) || changed;
+    if (typeof message.model !== "string") changed = fill(message, "model", options.fallbackModel) || changed;
+    for (const [field, value] of MESSAGE_DEFAULTS) changed = fill(message, field, value) || changed;
+    if (!Array.isArray(message.content)) {
+      repair(message.content === undefined ? "missing_field" : "invalid_value");
+      message.content = [];
+      changed = true;
+    }
+    const usage = objectAt(message, "usage");
+    changed = usage.changed || changed;
+    changed = fill(usage.value, "input_tokens", 0) || changed;
+    changed = fill(usage.value, "output_tokens", 0) || changed;
+    if (typeof usage.value.output_tokens === "number") outputTokens = usage.value.output_tokens;
+    return changed;
+  };
+
+  const blockStart = (data: Json, out: NormalizedEvent[]): boolean => {
+    let changed = false;
+    if (open !== null) {
+      repair("block_overlap");
+      if (closedEarly.size < MAX_CLOSED_EARLY && typeof open.upstream === "number")
+        closedEarly.add(open.upstream);
+      stopOpen(out);
+      changed = true;
+    }
+    const upstream = data.index;
+    closedEarly.delete(upstream);
+    const index = nextIndex++;
+    if (upstream !== index) {
+      repair(upstream === undefined ? "missing_field" : "block_index");
+      data.index = index;
+      changed = true;
+    }
+    open = { upstream, index };
+    deltaPrefix = upstream === index ? Buffer.concat([DELTA_START, Buffer.from(`${index},`)]) : null;
+    const { value: block, changed: made } = objectAt(data, "content_block");
+    if (made) block.type = "text";
+    changed = made || changed;
+    if (block.type === "tool_use") changed = fill(block, "input", {}, "tool_input_missing") || changed;
+    if (block.type === "text") changed = fill(block, "text", "") || changed;
+    return changed;
+  };
+
+  /** A delta or stop: kept for the open block (its index set), else dropped. */
+  const blockEvent = (data: Json, stop: boolean): NormalizedEvent[] | null => {
+    if (open !== null && data.index === open.upstream) {
+      const index = open.index;
+      if (stop) {
+        open = null;
+        deltaPrefix = null;
+      }
+      if (data.index === index) return null;
+      data.index = index;
+      return [{ name: String(data.type), data }];
+    }
+    // A late stop of a block closed early was already written; anything else has no open block to go to.
+    if (!(stop && closedEarly.delete(data.index))) repair("orphan_event");
+    return [];
+  };
+
+  const messageDelta = (data: Json): boolean => {
+    const delta = objectAt(data, "delta");
+    let changed = fill(delta.value, "stop_reason", null) || delta.changed;
+    changed = fill(delta.value, "stop_sequence", null) || changed;
+    const usage = objectAt(data, "usage");
+    return fill(usage.value, "output_tokens", outputTokens) || usage.changed || changed;
+  };
+
+  return {
+    passes(event) {
+      if (deltaPrefix === null || event.length <= deltaPrefix.length) return false;
+      if (event.compare(deltaPrefix, 0, deltaPrefix.length, 0, deltaPrefix.length) !== 0) return false;
+      return event.indexOf(INDEX_KEY, deltaPrefix.length) === -1;
+    },
+    normalize(data) {
+      const out: NormalizedEvent[] = [];
+      let changed = false;
+      switch (data.type) {
+        case "message_start":
+          changed = messageStart(data);
+          break;
+        case "content_block_start":
+          changed = blockStart(data, out);
+          break;
+        case "content_block_delta":
+          return blockEvent(data, false);
+        case "content_block_stop":
+          return blockEvent(data, true);
+        case "message_delta":
+        case "message_stop":
+          if (open !== null) {
+            repair("block_overlap");
+            if (closedEarly.size < MAX_CLOSED_EARLY && typeof open.upstream === "number")
+              closedEarly.add(open.upstream);
+            stopOpen(out);
+            changed = true;
+          }
+          if (data.type === "message_delta") changed = messageDelta(data) || changed;
+          break;
+        default:
+          return null; // ping, error, and event types Anthropic may add later
+      }
+      if (!changed) return null;
+      out.push({ name: String(data.type), data });
+      return out;
+    },
+  };
+}

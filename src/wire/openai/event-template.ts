@@ -1,0 +1,75 @@
+/**
+ * @module wire/openai/event-template
+ * The shape of one SSE event learned as bytes: fixed runs, and the string values of a few keys (the text a
+ * chunk carries) left open. An event matches when its bytes equal every fixed run and each open string ends
+ * where the next run starts: the same keys, order, numbers and other values, checked without parsing.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/** Fixed bytes, or an open string value (its body, between the quotes that the fixed runs hold). */
+type Segment = Buffer | null;
+
+export interface EventTemplate {
+  matches(event: Buffer): boolean;
+}
+
+/** Where the JSON string whose body starts at `from` ends (its closing quote), or -1. */
+function stringEnd(bytes: Uint8Array, from: number): number {
+  for (let index = from; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (byte === BACKSLASH) index++;
+    else if (byte === QUOTE) return index;
+  }
+  return -1;
+}
+
+/** Whether the string body `[from, to)` equals `name`. */
+function isName(bytes: Uint8Array, from: number, to: number, name: Buffer): boolean {
+  if (to - from !== name.length) return false;
+  for (let index = 0; index < name.length; index++) if (bytes[from + index] !== name[index]) return false;
+  return true;
+}
+
+/**
+ * The template of `event` (a one-line JSON event, copied), the string values of `openKeys` left open; null
+ * when its strings do not close.
+ */
+export function learnEventTemplate(event: Buffer, openKeys: readonly Buffer[]): EventTemplate | null {
+  const segments: Segment[] = [];
+  let fixedFrom = 0;
+  let lastKeyOpen = false;
+  for (let index = 0; index < event.length; index++) {
+    if (event[index] !== QUOTE) continue;
+    const end = stringEnd(event, index + 1);
+    if (end === -1) return null;
+    if (event[end + 1] === COLON) {
+      lastKeyOpen = openKeys.some((key) => isName(event, index + 1, end, key));
+    } else if (lastKeyOpen) {
+      segments.push(Buffer.from(event.subarray(fixedFrom, index + 1)), null);
+      fixedFrom = end;
+      lastKeyOpen = false;
+    }
+    index = end;
+  }
+  segments.push(Buffer.from(event.subarray(fixedFrom)));
+  return {
+    matches(candidate) {
+      let at = 0;
+      for (const segment of segments) {
+        if (segment === null) {
+          at = stringEnd(candidate, at);
+          if (at === -1) return false;
+          continue;
+        }
+        const end = at + segment.length;
+        if (end > candidate.length || candidate.compare(segment, 0, segment.length, at, end) !== 0)
+          return false;
+        at = end;
+      }
+      return at === candidate.length;
+    },
+  };
+}
