@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
+import { connectionsSchema } from "./connection-schema.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
 
@@ -181,6 +182,8 @@ export const configSchema = z
       })
       .prefault({}),
     providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
+    /** Named backends routes may name instead of a provider (docs/features-and-routing.md, "Connections"). */
+    connections: connectionsSchema,
     /** What apps name in `model` (docs/features-and-routing.md). */
     features: featuresSchema,
     /** Limits on operator-served usage (docs/plans-and-quotas.md); none: unlimited. */
@@ -287,6 +290,7 @@ export const configSchema = z
         });
       }
     }
+    checkRouteConnections(config, context);
     // Cross-references: a plan named as default exists, and plan limits count real features.
     if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {
       context.addIssue({
@@ -309,6 +313,36 @@ export const configSchema = z
       });
     }
   });
+
+/** Routes name connections that exist; an Azure route's model has a deployment. */
+function checkRouteConnections(
+  config: {
+    readonly features: z.output<typeof featuresSchema>;
+    readonly connections: z.output<typeof connectionsSchema>;
+  },
+  context: z.RefinementCtx,
+): void {
+  for (const [name, feature] of Object.entries(config.features)) {
+    for (const list of ["routes", "byokRoutes"] as const) {
+      feature[list].forEach((route, index) => {
+        if (route.connection === undefined) return;
+        const path = ["features", name, list, index, "connection"];
+        const connection = Object.hasOwn(config.connections, route.connection)
+          ? config.connections[route.connection]
+          : undefined;
+        if (connection === undefined) {
+          context.addIssue({ code: "custom", path, message: `no connection named "${route.connection}"` });
+        } else if (connection.kind === "azure" && !Object.hasOwn(connection.deployments ?? {}, route.model)) {
+          context.addIssue({
+            code: "custom",
+            path: ["features", name, list, index, "model"],
+            message: `connections.${route.connection}.deployments has no deployment for "${route.model}"`,
+          });
+        }
+      });
+    }
+  }
+}
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;

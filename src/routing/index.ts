@@ -2,6 +2,7 @@
  * @module routing
  * Features → candidates → the one route that serves a request.
  */
+export { type Connection, userKeyProviderOf } from "./connection.ts";
 export { type ModelName, parseModelName } from "./parse-model-name.ts";
 export { previewRoutes, type RoutePreview, type RoutePreviewEntry } from "./preview-routes.ts";
 export {
