@@ -314,7 +314,10 @@ export const configSchema = z
     }
   });
 
-/** Routes name connections that exist; an Azure route's model has a deployment. */
+/**
+ * Routes name connections that exist; operator-only kinds are never a byokRoute; an Azure route's model
+ * has a deployment.
+ */
 function checkRouteConnections(
   config: {
     readonly features: z.output<typeof featuresSchema>;
@@ -332,6 +335,16 @@ function checkRouteConnections(
           : undefined;
         if (connection === undefined) {
           context.addIssue({ code: "custom", path, message: `no connection named "${route.connection}"` });
+        } else if (
+          list === "byokRoutes" &&
+          (connection.kind === "openai_compatible" || connection.kind === "azure")
+        ) {
+          // byokRoutes run only on a user's key, and no user's key ever goes to an operator backend.
+          context.addIssue({
+            code: "custom",
+            path,
+            message: `a ${connection.kind} connection is served on its own key only: list it in routes`,
+          });
         } else if (connection.kind === "azure" && !Object.hasOwn(connection.deployments ?? {}, route.model)) {
           context.addIssue({
             code: "custom",

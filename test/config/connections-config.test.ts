@@ -107,18 +107,24 @@ describe("connections configuration", () => {
     assert.match(issues.find((issue) => issue.path === "connections.openai")!.message, /providers\.openai/);
   });
 
-  test("routes name connections that exist; an Azure route's model needs a deployment", () => {
+  test("routes name connections that exist; an Azure route's model needs a deployment; no operator backend in byokRoutes", () => {
     const issues = issuesOf(() =>
       parseConfig({
         connections: { "azure-eu": AZURE },
         features: {
           a: { routes: [{ connection: "nowhere", model: "m" }] },
-          b: { byokRoutes: [{ connection: "azure-eu", model: "gpt-4.1" }] },
+          b: { routes: [{ connection: "azure-eu", model: "gpt-4.1" }] },
+          c: { byokRoutes: [{ connection: "azure-eu", model: "gpt-4o-mini" }] },
         },
       }),
     );
-    assert.deepEqual(paths(issues), ["features.a.routes.0.connection", "features.b.byokRoutes.0.model"]);
+    assert.deepEqual(paths(issues), [
+      "features.a.routes.0.connection",
+      "features.b.routes.0.model",
+      "features.c.byokRoutes.0.connection",
+    ]);
     assert.match(issues[1]!.message, /connections\.azure-eu\.deployments has no deployment for "gpt-4\.1"/);
+    assert.match(issues[2]!.message, /served on its own key only: list it in routes/);
   });
 
   test("BYOK_CONNECTION_<NAME>_API_KEY sets the key (upper-cased, - as _); one naming nothing is an error", () => {
