@@ -307,7 +307,21 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
       message: `${label} has no route that can serve this request (needs ${[...needs].join(", ")}).${capabilityHint(candidates, request.operation, needs, table, byok)}`,
     };
   }
-  const providers = [...new Set(capable.map((candidate) => candidate.connection))].join(", ");
+  // Only connections a user's key may serve are worth naming to the user (never an operator backend).
+  const byokable = capable.filter((candidate) => endpointOf(candidate, table, byok)?.userKey != null);
+  const providers = [...new Set(byokable.map((candidate) => candidate.connection))].join(", ");
+  const operatorOnly = [...new Set(capable.map((candidate) => candidate.connection))].join(", ");
+  if (byokable.length === 0) {
+    // Every capable route is an operator backend (openai_compatible, azure) the operator cannot serve now.
+    return {
+      ok: false,
+      error: "no_route",
+      message:
+        feature !== null && !feature.operatorFallback
+          ? `${label} runs only on operator connections (${operatorOnly}), and features.${name.kind === "feature" ? name.name : ""}.operatorFallback is false.`
+          : `${label} has no key to run on: no operator key is configured for ${operatorOnly}.`,
+    };
+  }
   // Nothing the operator could ever pay for (a direct call, operatorFallback off, or only byokRoutes
   // and the custom endpoint): the user's own key is the only way.
   if (feature === null || !feature.operatorFallback || capable.every((candidate) => candidate.byokOnly)) {
