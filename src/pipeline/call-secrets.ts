@@ -1,7 +1,7 @@
 /**
  * @module pipeline/call-secrets
- * The keys in play for a call (the route's, its connection's headers and every key the user sent): what upstream text is redacted
- * of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
+ * The keys in play for a call (the route's, its connection's headers and every key the user sent): what
+ * upstream text is redacted of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
  */
 import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
