@@ -54,6 +54,7 @@ const GATEWAY_HEADERS = new Set([
 
 const headerValue = z
   .string()
+  .min(1, "a header value is not empty")
   .max(8192, "a header value is at most 8192 characters")
   .refine((value) => !/[\r\n\0]/.test(value), "a header value has no line breaks")
   .transform((value) => new SecretKey(value));
@@ -62,7 +63,12 @@ const headersSchema = z
   .record(z.string(), headerValue)
   .default({})
   .superRefine((headers, context) => {
+    const seen = new Set<string>();
     for (const name of Object.keys(headers)) {
+      if (seen.has(name.toLowerCase())) {
+        context.addIssue({ code: "custom", path: [name], message: "set twice (header names ignore case)" });
+      }
+      seen.add(name.toLowerCase());
       if (!HEADER_NAME.test(name)) {
         context.addIssue({ code: "custom", path: [name], message: "not a valid HTTP header name" });
       } else if (GATEWAY_HEADERS.has(name.toLowerCase())) {
