@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import type { Capability } from "../../src/config/feature-schema.ts";
 import { type GatewayConfigInput, parseConfig } from "../../src/config/index.ts";
 import { type ProviderId, SecretKey } from "../../src/keys/index.ts";
-import { buildRoutingTable } from "../../src/pipeline/build-routing-table.ts";
+import { buildRoutingTable, timeoutsFor } from "../../src/pipeline/build-routing-table.ts";
 import { createProviderRegistry, type Operation } from "../../src/providers/index.ts";
 import { type Route, resolveRoute } from "../../src/routing/index.ts";
 import type { ByokContext } from "../../src/validation/byok-context.ts";
@@ -23,7 +23,12 @@ const CONFIG: GatewayConfigInput = {
       apiKey: "operator-openai-eu",
       headers: { "OpenAI-Organization": "org-eu-0001" },
     },
-    local: { kind: "openai_compatible", baseUrl: "https://llm.example/v1", apiKey: "operator-local" },
+    local: {
+      kind: "openai_compatible",
+      baseUrl: "https://llm.example/v1",
+      apiKey: "operator-local",
+      timeouts: { headersMs: 1234 },
+    },
     "local-responses": {
       kind: "openai_compatible",
       baseUrl: "https://llm2.example/v1",
@@ -60,7 +65,8 @@ const CONFIG: GatewayConfigInput = {
   },
 };
 
-const table = buildRoutingTable(parseConfig(CONFIG), createProviderRegistry());
+const config = parseConfig(CONFIG);
+const table = buildRoutingTable(config, createProviderRegistry());
 
 function byokOf(keys: readonly ProviderId[]): ByokContext {
   const held: Partial<Record<ProviderId, SecretKey>> = {};
@@ -162,6 +168,13 @@ describe("routing over named connections", () => {
     const off = refused("keyless_no_fallback", ["openai"], "chat");
     assert.equal(off.error, "no_route");
     assert.match(off.message, /features\.keyless_no_fallback\.operatorFallback is false/);
+  });
+
+  test("a connection's own time limits apply to its routes; upstream.timeouts fill the rest", () => {
+    const limits = timeoutsFor(config, served("local_first", ["openai"]));
+    assert.equal(limits.headersMs, 1234);
+    assert.equal(limits.connectMs, config.upstream.timeouts.connectMs);
+    assert.equal(timeoutsFor(config, served("eu")).headersMs, config.upstream.timeouts.headersMs);
   });
 
   test("providers.* routes are unchanged: connection named by the provider id", () => {
