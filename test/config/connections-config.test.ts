@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { ConfigError, type GatewayConfigInput, loadConfig, parseConfig } from "../../src/config/index.ts";
+import { SecretKey } from "../../src/keys/index.ts";
 import { azureProvider } from "../../src/providers/azure/azure-provider.ts";
 import { createTempDir } from "../support/start-gateway.ts";
 
@@ -184,6 +185,12 @@ describe("connections configuration", () => {
       ),
       { seed: SEED, numRuns: 300, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true },
     );
+  });
+
+  test("Azure's key check: GET /openai/models with a GA api-version and the api-key header", () => {
+    const probe = azureProvider.buildVerifyProbe("https://r.openai.azure.com/", new SecretKey("azure-key-1"));
+    assert.equal(probe.url, "https://r.openai.azure.com/openai/models?api-version=2024-10-21");
+    assert.deepEqual(probe.headers, { "api-key": "azure-key-1" });
   });
 
   test(`property (seeded ${SEED}): an Azure path stays under its deployment, the query only the api-version`, () => {
