@@ -160,18 +160,28 @@ function featureCandidates(
   return candidates;
 }
 
-function directCandidate(provider: ProviderId, model: string, table: RoutingTable): Candidate {
+function directCandidate(
+  provider: ProviderId,
+  model: string,
+  table: RoutingTable,
+  byok: ByokContext,
+): Candidate {
   const adapter = table.registry.get(provider);
   const known = adapter?.capabilitiesOf(model);
+  // `custom/<model>`: what the user declared at enrollment, else anything a model may do.
+  const declared = provider === "custom" ? byok.custom?.capabilities : undefined;
   return {
     connection: provider,
     provider,
     model,
     params: {},
-    capabilities:
-      provider === "custom" || known === undefined || known.size === 0 ? ALL_MODEL_CAPABILITIES : known,
+    capabilities: declared
+      ? new Set(declared)
+      : provider === "custom" || known === undefined || known.size === 0
+        ? ALL_MODEL_CAPABILITIES
+        : known,
     byokOnly: true,
-    capabilitySettings: [],
+    capabilitySettings: provider === "custom" ? ["the enrollment's custom.capabilities"] : [],
   };
 }
 
@@ -253,7 +263,7 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
         message: "Direct provider/model calls are disabled; name a feature.",
       };
     }
-    candidates = [directCandidate(name.provider, name.model, table)];
+    candidates = [directCandidate(name.provider, name.model, table, byok)];
   }
 
   const needs = needsOf(request.operation, feature, request.needs);

@@ -129,6 +129,19 @@ describe("custom capabilities through the gateway", () => {
     assert.equal(env.fakes.custom.requests.length, before, "the custom endpoint was not asked");
   });
 
+  test("a direct custom/<model> call honours the declaration too, and its error names it", async () => {
+    const { user } = await userDeclaring(["chat"]);
+    const response = await call(env.gateway, "POST", "/v1/embeddings", {
+      token: user.token,
+      headers: { "x-byok-custom": CUSTOM_KEY },
+      body: { model: "custom/my-embedder", input: "hello" },
+    });
+    assert.equal(response.status, 400);
+    const error = errorOf(response);
+    assert.equal(error.type, "no_route");
+    assert.match(error.message, /the enrollment's custom\.capabilities/);
+  });
+
   test("the operator's ceiling wins: a declared capability the feature withholds is not used", async () => {
     const { user } = await userDeclaring(["chat", "embeddings"]);
     const response = await call(env.gateway, "POST", "/v1/embeddings", {
