@@ -20,7 +20,7 @@ export interface ByokClientOptions {
 
 export interface ByokClient {
   /** Enrolls the keys' fingerprints (raw keys never leave the device here) and the custom endpoint. */
-  enroll(keys: UserKeys): Promise<EnrollmentStatus>;
+  enroll(keys: UserKeys, options?: EnrollOptions): Promise<EnrollmentStatus>;
   status(): Promise<EnrollmentStatus>;
   heartbeat(): Promise<EnrollmentStatus>;
   /** Deletes the enrollment. */
@@ -36,9 +36,18 @@ export interface ByokClient {
   startHeartbeats(options?: HeartbeatOptions): () => void;
 }
 
+/** What an enrollment declares besides the keys. */
+export interface EnrollOptions {
+  /**
+   * What the custom endpoint can do (`chat`, `streaming`, `tools`, `json_schema`, `vision`, `embeddings`):
+   * the gateway routes to it only what is declared, within the app's own limit. Unset: the app's limit.
+   */
+  readonly customCapabilities?: readonly string[];
+}
+
 interface EnrollmentBody {
   fingerprints: Partial<Record<ProviderId, string>>;
-  custom?: { baseUrl?: string; model?: string };
+  custom?: { baseUrl?: string; model?: string; capabilities?: readonly string[] };
 }
 
 export function createByokClient(options: ByokClientOptions): ByokClient {
@@ -87,7 +96,7 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
     url.origin === base.origin && (url.pathname === basePath || url.pathname.startsWith(`${basePath}/`));
 
   const client: ByokClient = {
-    async enroll(keys) {
+    async enroll(keys, enrollOptions) {
       const body: EnrollmentBody = { fingerprints: {} };
       for (const provider of PROVIDER_IDS) {
         const key = presentValue(keys, provider);
@@ -96,9 +105,11 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
       if (body.fingerprints.custom !== undefined) {
         const baseUrl = presentValue(keys, "customBaseUrl");
         const model = presentValue(keys, "customModel");
+        const capabilities = enrollOptions?.customCapabilities;
         body.custom = {
           ...(baseUrl === undefined ? {} : { baseUrl }),
           ...(model === undefined ? {} : { model }),
+          ...(capabilities === undefined ? {} : { capabilities }),
         };
       }
       return request("PUT", "/v1/byok/enrollment", undefined, body);

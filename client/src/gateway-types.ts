@@ -8,7 +8,8 @@ import type { ProviderId } from "./user-keys.ts";
 export interface EnrollmentStatus {
   active: boolean;
   providers: ProviderId[];
-  custom: { baseUrl: string; model: string | null } | null;
+  /** `capabilities`: what the user declared the endpoint can do, present only when declared. */
+  custom: { baseUrl: string; model: string | null; capabilities?: string[] } | null;
   enrolledAt: string | null;
   lastSeenAt: string | null;
   /** When the enrollment lapses without a heartbeat (ISO date). */

@@ -4,7 +4,12 @@
  */
 export { ByokClientError, type ByokClientErrorFields } from "./byok-client-error.ts";
 export { type BrowserKeyStoreOptions, createBrowserKeyStore } from "./create-browser-key-store.ts";
-export { type ByokClient, type ByokClientOptions, createByokClient } from "./create-byok-client.ts";
+export {
+  type ByokClient,
+  type ByokClientOptions,
+  createByokClient,
+  type EnrollOptions,
+} from "./create-byok-client.ts";
 export { fingerprint } from "./fingerprint.ts";
 export type {
   EnrollmentStatus,

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
+import { connectionsSchema } from "./connection-schema.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
 import { INGRESSES, routingSchema } from "./routing-schema.ts";
@@ -182,6 +183,8 @@ export const configSchema = z
       })
       .prefault({}),
     providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),
+    /** Named backends routes may name instead of a provider (docs/features-and-routing.md, "Connections"). */
+    connections: connectionsSchema,
     /** What apps name in `model` (docs/features-and-routing.md). */
     features: featuresSchema,
     /** Limits on operator-served usage (docs/plans-and-quotas.md); none: unlimited. */
@@ -284,6 +287,7 @@ export const configSchema = z
         });
       }
     }
+    checkRouteConnections(config, context);
     // Cross-references: a plan named as default exists, and plan limits count real features.
     if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {
       context.addIssue({
@@ -316,6 +320,49 @@ export const configSchema = z
       });
     }
   });
+
+/**
+ * Routes name connections that exist; operator-only kinds are never a byokRoute; an Azure route's model
+ * has a deployment.
+ */
+function checkRouteConnections(
+  config: {
+    readonly features: z.output<typeof featuresSchema>;
+    readonly connections: z.output<typeof connectionsSchema>;
+  },
+  context: z.RefinementCtx,
+): void {
+  for (const [name, feature] of Object.entries(config.features)) {
+    for (const list of ["routes", "byokRoutes"] as const) {
+      feature[list].forEach((route, index) => {
+        if (route.connection === undefined) return;
+        const path = ["features", name, list, index, "connection"];
+        const connection = Object.hasOwn(config.connections, route.connection)
+          ? config.connections[route.connection]
+          : undefined;
+        if (connection === undefined) {
+          context.addIssue({ code: "custom", path, message: `no connection named "${route.connection}"` });
+        } else if (
+          list === "byokRoutes" &&
+          (connection.kind === "openai_compatible" || connection.kind === "azure")
+        ) {
+          // byokRoutes run only on a user's key, and no user's key ever goes to an operator backend.
+          context.addIssue({
+            code: "custom",
+            path,
+            message: `a ${connection.kind} connection is served on its own key only: list it in routes`,
+          });
+        } else if (connection.kind === "azure" && !Object.hasOwn(connection.deployments ?? {}, route.model)) {
+          context.addIssue({
+            code: "custom",
+            path: ["features", name, list, index, "model"],
+            message: `connections.${route.connection}.deployments has no deployment for "${route.model}"`,
+          });
+        }
+      });
+    }
+  }
+}
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;

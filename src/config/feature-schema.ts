@@ -32,15 +32,21 @@ export const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
 
 const capabilityList = z.array(z.enum(CAPABILITIES));
 
-const routeSchema = z.strictObject({
-  /** Any provider but `custom` (the user's own endpoint is switched on with `allowCustom`). */
-  provider: z.enum(PROVIDER_IDS).exclude(["custom"]),
-  model: z.string().min(1).max(256),
-  /** Request defaults: applied when the client did not set the field itself. */
-  params: z.record(z.string(), z.unknown()).default({}),
-  /** What this route can do; the built-in capability table's answer for the model when omitted. */
-  capabilities: capabilityList.optional(),
-});
+const routeSchema = z
+  .strictObject({
+    /** Any provider but `custom` (the user's own endpoint is switched on with `allowCustom`). */
+    provider: z.enum(PROVIDER_IDS).exclude(["custom"]).optional(),
+    /** A named connection (`connections.<name>`) instead of a provider: exactly one of the two. */
+    connection: z.string().min(1).max(64).optional(),
+    model: z.string().min(1).max(256),
+    /** Request defaults: applied when the client did not set the field itself. */
+    params: z.record(z.string(), z.unknown()).default({}),
+    /** What this route can do; the connection's, else the built-in capability table's, when omitted. */
+    capabilities: capabilityList.optional(),
+  })
+  .refine((route) => (route.provider === undefined) !== (route.connection === undefined), {
+    message: "a route names exactly one of provider or connection",
+  });
 
 export const featureSchema = z.strictObject({
   description: z.string().max(500).optional(),

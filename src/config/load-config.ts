@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import { configSchema, type GatewayConfig } from "./config-schema.ts";
+import { connectionKeyVariable } from "./connection-schema.ts";
 
 /** The YAML parser is loaded only when a config file is read (it also reads JSON), not by every process. */
 const parseYaml = (text: string): unknown =>
@@ -107,7 +108,45 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
     }
   }
   if (env.NODE_ENV === "production") raw.production = true;
+  applyConnectionKeys(raw, env, origin, issues);
   return origin;
+}
+
+/** `BYOK_CONNECTION_<NAME>_API_KEY` → `connections.<name>.apiKey`, for the connections the file declares. */
+export const CONNECTION_KEY_VARIABLE = /^BYOK_CONNECTION_([A-Z0-9_]+)_API_KEY$/;
+
+function applyConnectionKeys(
+  raw: Json,
+  env: Readonly<Record<string, string | undefined>>,
+  origin: Map<string, string>,
+  issues: ConfigIssue[],
+): void {
+  const declared = raw.connections;
+  const names =
+    typeof declared === "object" && declared !== null && !Array.isArray(declared)
+      ? Object.keys(declared)
+      : [];
+  const byVariable = new Map<string, string[]>();
+  for (const name of names) {
+    const variable = connectionKeyVariable(name);
+    byVariable.set(variable, [...(byVariable.get(variable) ?? []), name]);
+  }
+  for (const [variable, value] of Object.entries(env)) {
+    if (!CONNECTION_KEY_VARIABLE.test(variable) || value === undefined || value === "") continue;
+    const matching = byVariable.get(variable) ?? [];
+    if (matching.length !== 1) {
+      issues.push({
+        path: variable,
+        message:
+          matching.length === 0
+            ? "no connection of the configuration is named by this variable"
+            : `names several connections (${matching.join(", ")}): rename one`,
+      });
+      continue;
+    }
+    setPath(raw, ["connections", matching[0]!, "apiKey"], value);
+    origin.set(`connections.${matching[0]!}.apiKey`, variable);
+  }
 }
 
 /** Freezes plain objects and arrays all the way down (class instances such as SecretKey are left alone). */
@@ -183,7 +222,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   return parseConfig(raw, origin);
 }
 
-/** Every environment variable the configuration reads (the deployment files' check in test/deploy/ uses it). */
+/**
+ * Every environment variable the configuration reads (the deployment files' check in test/deploy/ uses it),
+ * besides the per-connection keys, which match CONNECTION_KEY_VARIABLE.
+ */
 export const CONFIG_ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze([
   "BYOK_CONFIG",
   "NODE_ENV",

@@ -93,6 +93,7 @@ export function createEnrollmentService(options: EnrollmentServiceOptions): Enro
         fingerprints,
         customBaseUrl,
         customModel: request.custom?.model ?? null,
+        customCapabilities: request.custom?.capabilities ?? null,
         enrolledAt: at,
         lastSeenAt: at,
       };

@@ -2,13 +2,39 @@
  * @module enrollment/parse-enrollment-body
  * Turns an untrusted PUT /v1/byok/enrollment body into fingerprints and custom settings, or a 400 naming the field.
  */
+import { type Capability, MODEL_CAPABILITIES } from "../config/feature-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { FINGERPRINT_PATTERN } from "../keys/compute-fingerprint.ts";
 import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 
 export interface EnrollmentRequest {
   readonly fingerprints: Readonly<Partial<Record<ProviderId, string>>>;
-  readonly custom: { readonly baseUrl: string; readonly model: string | null } | null;
+  readonly custom: {
+    readonly baseUrl: string;
+    readonly model: string | null;
+    /** What the user says their endpoint can do; null: nothing declared (the feature's customCapabilities apply). */
+    readonly capabilities: readonly Capability[] | null;
+  } | null;
+}
+
+/** `custom.capabilities`: a non-empty list of chat and embeddings capabilities (duplicates kept once). */
+function parseCustomCapabilities(value: unknown): Capability[] | null {
+  if (value === undefined || value === null) return null;
+  const expected = `\`custom.capabilities\` must be a non-empty array of: ${MODEL_CAPABILITIES.join(", ")}.`;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MODEL_CAPABILITIES.length * 4) {
+    throw invalid("custom.capabilities", expected);
+  }
+  const capabilities = new Set<Capability>();
+  value.forEach((item: unknown, index) => {
+    const known = MODEL_CAPABILITIES.find((capability) => capability === item);
+    if (known === undefined) {
+      const shown =
+        typeof item === "string" ? `\`${item.slice(0, 40)}\`` : `a ${item === null ? "null" : typeof item}`;
+      throw invalid(`custom.capabilities[${index}]`, `${shown} is not a capability; ${expected}`);
+    }
+    capabilities.add(known);
+  });
+  return [...capabilities];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -60,7 +86,7 @@ export function parseEnrollmentBody(body: unknown): EnrollmentRequest {
       );
     }
     for (const field of Object.keys(rawCustom)) {
-      if (field !== "baseUrl" && field !== "model")
+      if (field !== "baseUrl" && field !== "model" && field !== "capabilities")
         throw invalid(`custom.${field}`, `Unknown field \`custom.${field}\`.`);
     }
     const model = rawCustom.model;
@@ -71,7 +97,11 @@ export function parseEnrollmentBody(body: unknown): EnrollmentRequest {
     ) {
       throw invalid("custom.model", "`custom.model` must be a non-empty string of at most 256 characters.");
     }
-    custom = { baseUrl: rawCustom.baseUrl.trim(), model: typeof model === "string" ? model.trim() : null };
+    custom = {
+      baseUrl: rawCustom.baseUrl.trim(),
+      model: typeof model === "string" ? model.trim() : null,
+      capabilities: parseCustomCapabilities(rawCustom.capabilities),
+    };
   } else if (rawCustom !== undefined && rawCustom !== null) {
     throw invalid("custom", "`custom` is only accepted together with a custom fingerprint.");
   }

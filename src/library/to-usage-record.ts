@@ -13,7 +13,8 @@ export function toUsageRecord(call: ServedCall, at: number): UsageRecord {
     userId: call.userId,
     feature: call.route.feature,
     operation: call.operation,
-    provider: call.route.provider,
+    // The name X-BYOK-Route shows: the provider's id for its own connection, else the connection's name.
+    provider: call.route.connection,
     model: call.route.model,
     source: call.route.source,
     status: call.status,

@@ -1,15 +1,17 @@
 /**
  * @module pipeline/build-routing-table
  * What routing and the upstream calls read from the configuration: the routing table (operator providers'
- * base URLs and keys; none for the custom endpoint; refused when a default feature cannot serve its
- * ingress) and each route's time limits.
+ * base URLs and keys, none for the custom endpoint; the named connections; refused when a default
+ * feature cannot serve its ingress) and each route's time limits.
  */
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
+import type { TimeoutsConfig } from "../config/feature-schema.ts";
 import { defaultEgressLimits, type UpstreamTimeouts } from "../egress/index.ts";
-import type { ProviderId } from "../keys/provider-ids.ts";
+import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
 import {
+  type Connection,
   checkDefaultFeatures,
   indexAliases,
   type OperatorProvider,
@@ -25,14 +27,29 @@ const customEndpointTimeouts: UpstreamTimeouts = {
   totalMs: defaultEgressLimits.totalTimeoutMs,
 };
 
-/** The routing table: the app's features and each provider's operator base URL and key. */
+/** The routing table: the app's features, each provider's operator base URL and key, the named connections. */
 export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegistry): RoutingTable {
   const providers = new Map<ProviderId, OperatorProvider>();
   for (const [id, adapter] of registry) {
+    if (!isProviderId(id)) continue;
     const settings = config.providers[id];
     providers.set(id, {
       baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
       key: id === "custom" ? null : (settings?.apiKey ?? null), // operator keys never go to a user URL
+    });
+  }
+  const connections = new Map<string, Connection>();
+  for (const [name, settings] of Object.entries(config.connections)) {
+    connections.set(name, {
+      name,
+      kind: settings.kind,
+      baseUrl: settings.baseUrl ?? registry.get(settings.kind)?.defaultBaseUrl ?? null,
+      key: settings.apiKey ?? null,
+      headers: settings.headers,
+      capabilities: settings.capabilities === undefined ? null : new Set(settings.capabilities),
+      responsesApi: settings.responsesApi ?? settings.kind === "openai",
+      apiVersion: settings.apiVersion ?? null,
+      deployments: settings.deployments ?? {},
     });
   }
   const table: RoutingTable = {
@@ -41,6 +58,7 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
     allowDirect: config.routing.allowDirect,
     defaultFeatures: config.routing.defaultFeatures,
     providers,
+    connections,
     registry,
   };
   const issues = checkDefaultFeatures(table);
@@ -48,14 +66,29 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
   return table;
 }
 
-/** A route's time limits: its provider's (the egress guard's for the custom endpoint), then the defaults. */
+/** The configured settings of a route's connection: `connections.<name>`, else `providers.<id>`. */
+function connectionSettingsOf(
+  config: GatewayConfig,
+  route: Route,
+): { readonly timeouts?: TimeoutsConfig | undefined; readonly liveBaseUrl?: string | undefined } | undefined {
+  if (Object.hasOwn(config.connections, route.connection)) return config.connections[route.connection];
+  return isProviderId(route.connection) ? config.providers[route.connection] : undefined;
+}
+
+/** A route's time limits: its connection's (the egress guard's for the custom endpoint), then the defaults. */
 export function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeouts {
   const base = route.guarded ? customEndpointTimeouts : config.upstream.timeouts;
-  const own = route.guarded ? config.egress.timeouts : config.providers[route.provider]?.timeouts;
+  const own = route.guarded ? config.egress.timeouts : connectionSettingsOf(config, route)?.timeouts;
   return {
     connectMs: own?.connectMs ?? base.connectMs,
     headersMs: own?.headersMs ?? base.headersMs,
     bodyIdleMs: own?.bodyIdleMs ?? base.bodyIdleMs,
     totalMs: own?.totalMs ?? base.totalMs,
   };
+}
+
+/** A speech-to-text route's live (WebSocket) base: its connection's `liveBaseUrl`, else the REST base as ws(s). */
+export function liveBaseUrlFor(config: GatewayConfig, route: Route): string {
+  const configured = route.guarded ? undefined : connectionSettingsOf(config, route)?.liveBaseUrl;
+  return (configured ?? route.baseUrl.replace(/^http/i, "ws")).replace(/\/+$/, "");
 }

@@ -1,7 +1,7 @@
 /**
  * @module pipeline/call-secrets
- * The keys in play for a call (the route's and every key the user sent): what upstream text is redacted
- * of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
+ * The keys in play for a call (the route's, its connection's headers and every key the user sent): what
+ * upstream text is redacted of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
  */
 import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
@@ -9,9 +9,9 @@ import type { SecretKey } from "../keys/secret-key.ts";
 import type { Route } from "../routing/index.ts";
 import type { ModelCall } from "./pipeline-types.ts";
 
-/** Every key in play for a call (the route's, the user's). */
+/** Every key in play for a call (the route's, its connection's extra headers, the user's). */
 export function secretsOf(call: ModelCall, route: Route): SecretKey[] {
-  return [route.key, ...(Object.values(call.byok.keys) as SecretKey[])];
+  return [route.key, ...Object.values(route.headers), ...(Object.values(call.byok.keys) as SecretKey[])];
 }
 
 /** Removes every key in play from untrusted upstream text. */

@@ -15,7 +15,8 @@ import {
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
-import type { ProviderRegistry } from "../providers/index.ts";
+import type { Operation, ProviderRegistry } from "../providers/index.ts";
+import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
@@ -24,11 +25,13 @@ import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstre
 import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
 import { countMediaParts } from "./count-media-parts.ts";
+import { estimate } from "./estimate-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
 import { createRouteCall, type RoutedCall } from "./route-call.ts";
 import { failureOf, type RepairObserver, type ServedCallSink, type ServedOperation } from "./served-call.ts";
+import { upstreamPath } from "./upstream-path.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
 export { asObject } from "./parse-json-object.ts";
@@ -73,15 +76,6 @@ export interface CallOutcome {
 const USER_AGENT = "byok-gateway";
 
 const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
-
-/** Tokens from the text seen, for a call the provider reported no usage for (marked estimated). */
-function estimate(requestJson: string, textBytes: number): TokenUsage {
-  return {
-    inputTokens: estimateTokens(requestJson.length),
-    outputTokens: estimateTokens(textBytes),
-    cachedInputTokens: 0,
-  };
-}
 
 export interface RelayedStream {
   /** The usage the transform read, when the stream ends. */
@@ -137,6 +131,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
       "accept-encoding": "identity",
       "user-agent": USER_AGENT,
       ...(request.contentLength === undefined ? {} : { "content-length": String(request.contentLength) }),
+      ...revealConnectionHeaders(route.headers), // the connection's (none for custom); never the key's
       ...adapter.authHeaders(route.key),
     };
     try {
@@ -189,6 +184,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
     timeoutsOf: (route: Route) => timeoutsFor(config, route),
     /** Every key in play for a call: what upstream text is redacted of. */
     secretsOf,
+
+    /** The path (query included) of `operation` under the route's base URL (pipeline/upstream-path.ts). */
+    pathOf: (routed: RoutedCall, operation: Operation) => upstreamPath(table, routed, operation),
 
     /** Resolves the one route for this call, or the routing error (route-call.ts). */
     route: createRouteCall(table),
@@ -285,7 +283,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         readonly upstream?: Readonly<Record<string, unknown>>;
       },
     ) {
-      const { route, adapter } = routed;
+      const { route } = routed;
       const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens, {
         requestJson: request.json,
         generatesOutput: true,
@@ -296,7 +294,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         kit.report(call, operation, route, admission, started, outcome);
       try {
         const response = await sendBody(call, routed, {
-          path: adapter.paths.chat!,
+          path: kit.pathOf(routed, "chat"),
           body: request.json,
           contentType: "application/json",
           accept: request.stream ? "text/event-stream" : "application/json",

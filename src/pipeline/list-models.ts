@@ -39,6 +39,8 @@ export function listModels(table: RoutingTable, byok: ByokContext, created: numb
     const direct = new Set<string>();
     for (const feature of Object.values(table.features)) {
       for (const route of [...feature.byokRoutes, ...feature.routes]) {
+        // A named connection's model is never asked for directly (`provider/model` is a provider's own).
+        if (route.provider === undefined) continue;
         if (byok.keys[route.provider as ProviderId] !== undefined && table.registry.has(route.provider)) {
           direct.add(`${route.provider}/${route.model}`);
         }

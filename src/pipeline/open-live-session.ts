@@ -12,7 +12,9 @@ import {
 } from "../egress/index.ts";
 import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { Admission } from "../metering/create-admission-control.ts";
+import { revealConnectionHeaders, withQuery } from "../providers/index.ts";
 import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
+import { liveBaseUrlFor } from "./build-routing-table.ts";
 import type { PipelineKit, RoutedCall } from "./create-pipeline-kit.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import type { ModelCall } from "./pipeline-types.ts";
@@ -36,12 +38,6 @@ export interface LiveSession {
 
 const USER_AGENT = "byok-gateway";
 
-/** The live API's base: configured, else the REST base with a ws(s) scheme. */
-function liveBaseOf(kit: PipelineKit, routed: RoutedCall): string {
-  const configured = kit.config.providers[routed.route.provider]?.liveBaseUrl;
-  return (configured ?? routed.route.baseUrl.replace(/^http/i, "ws")).replace(/\/+$/, "");
-}
-
 export async function openLiveSession(
   kit: PipelineKit,
   call: ModelCall,
@@ -58,7 +54,7 @@ export async function openLiveSession(
     refuseUnmeteredCallback(query, route);
     const built = buildListenQuery(query, route);
     upstreamQuery = built.params;
-    url = `${liveBaseOf(kit, routed)}${adapter.paths.stt}?${built.text}`;
+    url = `${liveBaseUrlFor(kit.config, route)}${withQuery(kit.pathOf(routed, "stt"), built.text)}`;
   } catch (error) {
     throw isGatewayError(error) ? withHeaders(error, routeHeader) : error;
   }
@@ -76,7 +72,11 @@ export async function openLiveSession(
   try {
     opening = await openUpstreamSocket({
       url,
-      headers: { "user-agent": USER_AGENT, ...adapter.authHeaders(route.key) },
+      headers: {
+        "user-agent": USER_AGENT,
+        ...revealConnectionHeaders(route.headers),
+        ...adapter.authHeaders(route.key),
+      },
       handshakeMs: kit.timeoutsOf(route).connectMs,
       maxMessageBytes,
       signal: call.signal,

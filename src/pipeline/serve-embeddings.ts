@@ -25,7 +25,7 @@ export async function serveEmbeddings(
     kit.report(call, "embeddings", route, admission, started, outcome);
   let parsed: unknown;
   try {
-    const response = await kit.send(call, routed, adapter.paths.embeddings!, upstreamBody.json, false);
+    const response = await kit.send(call, routed, kit.pathOf(routed, "embeddings"), upstreamBody.json, false);
     ({ parsed } = await kit.readJson(response.body, routed, call.signal));
     if (upstreamBody.encodeBase64 && !encodeEmbeddingsBase64(parsed)) throw kit.shapeError(routed);
   } catch (error) {

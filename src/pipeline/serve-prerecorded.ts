@@ -6,6 +6,7 @@
  */
 import { type Readable, Transform } from "node:stream";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { withQuery } from "../providers/index.ts";
 import { readPrerecordedDuration } from "../wire/deepgram/read-listen-duration.ts";
 import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
 import { failureOf, type PipelineKit } from "./create-pipeline-kit.ts";
@@ -99,11 +100,11 @@ export async function servePrerecorded(
   }
   const json = upload.kind === "url" ? urlBody(upload.body) : null;
   const routed = kit.route(call, "stt", query.get("model"), [], "listen");
-  const { route, adapter } = routed;
+  const { route } = routed;
   let path: string;
   try {
     refuseUnmeteredCallback(query, route);
-    path = `${adapter.paths.stt}?${buildListenQuery(query, route).text}`;
+    path = withQuery(kit.pathOf(routed, "stt"), buildListenQuery(query, route).text);
   } catch (error) {
     throw isGatewayError(error) ? withHeaders(error, kit.routeHeader(route)) : error;
   }

@@ -4,7 +4,7 @@
  */
 import { isGatewayError } from "../errors/gateway-error.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
-import type { Operation } from "../providers/index.ts";
+import type { AdapterId, Operation } from "../providers/index.ts";
 import type { Route } from "../routing/index.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import type { StreamRepair } from "../wire/stream-repair.ts";
@@ -33,7 +33,7 @@ export type ServedOperation = Operation | "messages";
 export type ServedCallSink = (call: ServedCall) => void;
 
 /** A pass-through stream was repaired (`byok_stream_repairs_total`): once per stream and kind of repair. */
-export type RepairObserver = (provider: ProviderId, repair: StreamRepair) => void;
+export type RepairObserver = (provider: AdapterId, repair: StreamRepair) => void;
 
 /** The status and outcome a failed call is reported with (a client's own abort is 499 `client_aborted`). */
 export function failureOf(error: unknown): { status: number; outcome: string } {

@@ -1,17 +1,18 @@
 /**
  * @module providers/provider-registry
- * Provider id → adapter, for every provider that serves model calls through the pipeline.
+ * Adapter id → adapter, for every provider and connection kind that serves model calls through the pipeline.
  */
-import type { ProviderId } from "../keys/provider-ids.ts";
 import { anthropicProvider } from "./anthropic/anthropic-provider.ts";
+import { azureProvider } from "./azure/azure-provider.ts";
 import { customProvider } from "./custom/custom-provider.ts";
 import { deepgramProvider } from "./deepgram/deepgram-provider.ts";
 import { geminiProvider } from "./gemini/gemini-provider.ts";
 import { openaiProvider } from "./openai/openai-provider.ts";
+import { openaiCompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
 import { openrouterProvider } from "./openrouter/openrouter-provider.ts";
-import type { ProviderAdapter } from "./provider-adapter.ts";
+import type { AdapterId, ProviderAdapter } from "./provider-adapter.ts";
 
-export type ProviderRegistry = ReadonlyMap<ProviderId, ProviderAdapter>;
+export type ProviderRegistry = ReadonlyMap<AdapterId, ProviderAdapter>;
 
 export function createProviderRegistry(extra: readonly ProviderAdapter[] = []): ProviderRegistry {
   const adapters = [
@@ -21,6 +22,8 @@ export function createProviderRegistry(extra: readonly ProviderAdapter[] = []): 
     geminiProvider,
     customProvider,
     deepgramProvider,
+    openaiCompatibleProvider,
+    azureProvider,
     ...extra,
   ];
   return new Map(adapters.map((adapter) => [adapter.id, adapter] as const));

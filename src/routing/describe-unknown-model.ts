@@ -6,7 +6,8 @@
 
 import type { FeatureConfig } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
-import type { Operation, ProviderRegistry } from "../providers/index.ts";
+import { isProviderId } from "../keys/provider-ids.ts";
+import { type Operation, type ProviderRegistry, plainTarget } from "../providers/index.ts";
 import type { ModelName } from "./parse-model-name.ts";
 
 /** What of the routing table the message reads. */
@@ -27,7 +28,9 @@ function echo(value: string): string {
 
 function directProviders(table: NamingTable, operation: Operation): string[] {
   const ids: string[] = [];
-  for (const [id, adapter] of table.registry) if (adapter.paths[operation] !== undefined) ids.push(id);
+  // Direct naming is `<provider id>/<model>`: the adapters of operator-only kinds (azure, …) are not named so.
+  for (const [id, adapter] of table.registry)
+    if (isProviderId(id) && adapter.pathFor(operation, plainTarget("")) !== undefined) ids.push(id);
   return ids;
 }
 

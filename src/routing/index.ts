@@ -4,6 +4,7 @@
  */
 
 export { checkDefaultFeatures } from "./check-default-features.ts";
+export { type Connection, userKeyProviderOf } from "./connection.ts";
 export { describeUnknownModel, LISTED_NAMES } from "./describe-unknown-model.ts";
 export { INGRESS_OPERATIONS } from "./ingress-operations.ts";
 export { type ModelName, parseModelName } from "./parse-model-name.ts";

@@ -15,6 +15,7 @@ export interface RoutePreviewEntry {
   readonly operation: Operation;
   /** Whose key would serve it; null: no route for this user. */
   readonly source: RouteSource | null;
+  /** The name X-BYOK-Route shows: the provider's id for its own connection, else the connection's name. */
   readonly provider: string | null;
   readonly model: string | null;
   /** Why there is no route (`byok_required`, `no_route`, `model_not_found`); null when there is one. */
@@ -39,7 +40,7 @@ export function previewRoutes(table: RoutingTable, byok: ByokContext): RoutePrev
               aliases,
               operation,
               source: decision.route.source,
-              provider: decision.route.provider,
+              provider: decision.route.connection,
               model: decision.route.model,
               reason: null,
             }

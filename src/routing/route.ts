@@ -3,21 +3,28 @@
  * The route one request is served on, with whose key: the only input the pipeline needs to call upstream.
  */
 import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
-import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
+import type { AdapterId } from "../providers/index.ts";
 
 export type RouteSource = "byok" | "operator";
 
 export interface Route {
   /** The feature the app named, or null for a direct `provider/model` call. */
   readonly feature: string | null;
-  readonly provider: ProviderId;
+  /** The adapter's id: the provider, or the kind of an operator-only connection (`openai_compatible`, `azure`). */
+  readonly provider: AdapterId;
+  /** The connection serving the route: a provider's id for `providers.*` and direct calls, else `connections.<name>`'s name. */
+  readonly connection: string;
+  /** The upstream speaks the Responses API natively (`/v1/responses` passes through). */
+  readonly responsesApi: boolean;
   readonly model: string;
   readonly source: RouteSource;
   /** The key the call is made with: the user's validated key (byok) or the operator's. */
   readonly key: SecretKey;
   /** The provider's base URL: operator configuration, or the user's enrolled custom endpoint. */
   readonly baseUrl: string;
+  /** The connection's extra headers (secrets); never set for the user's custom endpoint. */
+  readonly headers: Readonly<Record<string, SecretKey>>;
   /** True for the user's custom endpoint: sent only through the egress guard. */
   readonly guarded: boolean;
   /** Request defaults from the route's configuration. */
@@ -32,7 +39,10 @@ export type RouteDecision =
   | { readonly ok: true; readonly route: Route }
   | { readonly ok: false; readonly error: RouteErrorType; readonly message: string };
 
-/** `X-BYOK-Route: <provider>/<model>; source=byok|operator` */
+/**
+ * `X-BYOK-Route: <connection>/<model>; source=byok|operator`: the provider's id for its own connection
+ * (`openai/gpt-4.1-mini`), the connection's name for a named one (`azure-eu/gpt-4o`).
+ */
 export function formatRouteHeader(route: Route): string {
-  return `${route.provider}/${route.model}; source=${route.source}`;
+  return `${route.connection}/${route.model}; source=${route.source}`;
 }

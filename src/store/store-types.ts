@@ -3,6 +3,8 @@
  * The storage interface the core depends on (users, tokens, enrollments, usage records, quota counters);
  * SQLite now, PostgreSQL later.
  */
+
+import type { Capability } from "../config/feature-schema.ts";
 import type { StoredFingerprint } from "../keys/pepper-ring.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 
@@ -30,6 +32,8 @@ export interface EnrollmentRecord {
   /** Normalized custom endpoint base URL, when custom is enrolled. */
   readonly customBaseUrl: string | null;
   readonly customModel: string | null;
+  /** What the user declared their custom endpoint can do; absent or null: nothing declared. */
+  readonly customCapabilities?: readonly Capability[] | null;
   readonly enrolledAt: Timestamp;
   readonly lastSeenAt: Timestamp;
 }

@@ -3,6 +3,7 @@
  * The Prometheus registry (prom-client) and the gateway's counters; labels are stable codes, never keys or URLs.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ConnectionKind } from "../config/connection-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 
 /** The model operations served (the `operation` label). */
@@ -31,7 +32,8 @@ export interface ServedCallObservation {
   readonly operation: MetricOperation;
   /** A configured feature name, or null for a direct `provider/model` call (labelled `direct`). */
   readonly feature: string | null;
-  readonly provider: ProviderId;
+  /** The adapter's id (a provider, or an operator connection's kind): bounded, never a connection's name. */
+  readonly provider: ProviderId | ConnectionKind;
   readonly source: MetricSource;
   /** The HTTP status the client saw. */
   readonly status: number;

@@ -2,6 +2,7 @@
  * @module validation/byok-context
  * The immutable result of per-request BYOK validation that routing reads, and its X-BYOK-Status spelling.
  */
+import type { Capability } from "../config/feature-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 
@@ -15,7 +16,12 @@ export interface ByokContext {
   /** Only keys that matched their enrolled fingerprint. */
   readonly keys: Readonly<Partial<Record<ProviderId, SecretKey>>>;
   /** The user's custom endpoint, present only when the custom key was accepted. */
-  readonly custom: { readonly baseUrl: string; readonly model: string | null } | null;
+  readonly custom: {
+    readonly baseUrl: string;
+    readonly model: string | null;
+    /** What the user declared their endpoint can do at enrollment; absent or null: nothing declared. */
+    readonly capabilities?: readonly Capability[] | null;
+  } | null;
   readonly dropped: ReadonlyArray<{ readonly provider: ProviderId; readonly reason: DropReason }>;
   /** The X-BYOK-Status header value. */
   readonly statusHeader: string;

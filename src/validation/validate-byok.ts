@@ -132,6 +132,8 @@ export function validateByok(input: ValidateByokInput): ByokDecision {
       custom = Object.freeze({
         baseUrl: enrollment.customBaseUrl,
         model: presented.customModel ?? enrollment.customModel,
+        // What the user declared at enrollment; routing narrows the feature's customCapabilities to it.
+        ...(enrollment.customCapabilities ? { capabilities: enrollment.customCapabilities } : {}),
       });
     }
   }

@@ -25,6 +25,11 @@ export interface FakeProviderOptions {
   readonly base64Embeddings?: boolean;
   /** Whether streams honour stream_options.include_usage (default true). */
   readonly streamUsage?: boolean;
+  /**
+   * Azure OpenAI's shape instead: `POST /openai/deployments/<deployment>/{chat/completions,embeddings}` and
+   * `GET /openai/models`, each with `?api-version=<apiVersion>`, the key in the `api-key` header.
+   */
+  readonly azure?: { readonly apiVersion: string; readonly deployments: readonly string[] };
 }
 
 export type FakeHandler = (request: RecordedRequest, response: http.ServerResponse) => void | Promise<void>;
@@ -285,11 +290,60 @@ export async function startFakeOpenAiProvider(options: FakeProviderOptions = {})
     });
   }
 
+  /** Azure's routes: a 401 without `api-key`, a 404 for a wrong api-version or an unknown deployment. */
+  async function azureRoute(
+    azure: NonNullable<FakeProviderOptions["azure"]>,
+    request: RecordedRequest,
+    res: http.ServerResponse,
+    invalidJson: boolean,
+  ): Promise<void> {
+    if ((request.headers["api-key"] ?? "") === "") {
+      sendJson(res, 401, {
+        error: { code: "401", message: "Access denied due to invalid subscription key." },
+      });
+      return;
+    }
+    const url = new URL(request.path, "http://fake.invalid");
+    if (url.searchParams.get("api-version") !== azure.apiVersion) {
+      sendJson(res, 404, { error: { code: "404", message: "Resource not found" } });
+      return;
+    }
+    if (request.method === "GET" && url.pathname === "/openai/models") {
+      const data = FAKE_MODELS.map((id) => ({ id, object: "model", created: CREATED }));
+      sendJson(res, 200, { object: "list", data });
+      return;
+    }
+    const match = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
+    if (
+      request.method !== "POST" ||
+      match === null ||
+      !azure.deployments.includes(decodeURIComponent(match[1]!))
+    ) {
+      sendJson(res, 404, {
+        error: {
+          code: "DeploymentNotFound",
+          message: "The API deployment for this resource does not exist.",
+        },
+      });
+      return;
+    }
+    if (invalidJson) {
+      sendError(res, 400, "We could not parse the JSON body of your request.", null);
+      return;
+    }
+    if (match[2] === "embeddings") embeddings(request, res);
+    else await chat(request, res);
+  }
+
   async function route(
     request: RecordedRequest,
     res: http.ServerResponse,
     invalidJson: boolean,
   ): Promise<void> {
+    if (options.azure !== undefined) {
+      await azureRoute(options.azure, request, res, invalidJson);
+      return;
+    }
     if (bearerKey(request) === "") {
       sendError(res, 401, "You didn't provide an API key.", "invalid_api_key");
       return;

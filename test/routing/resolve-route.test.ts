@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Capability } from "../../src/config/feature-schema.ts";
 import { type GatewayConfigInput, parseConfig } from "../../src/config/index.ts";
-import { PROVIDER_IDS, type ProviderId, SecretKey } from "../../src/keys/index.ts";
+import { isProviderId, PROVIDER_IDS, type ProviderId, SecretKey } from "../../src/keys/index.ts";
 import { createProviderRegistry, type Operation } from "../../src/providers/index.ts";
 import {
   indexAliases,
@@ -114,6 +114,8 @@ function tableOf(options: TableOptions = {}): RoutingTable {
   const registry = createProviderRegistry();
   const map = new Map<ProviderId, OperatorProvider>();
   for (const [id, adapter] of registry) {
+    // The operator-only connection kinds (azure, openai_compatible) have no providers.* form.
+    if (!isProviderId(id)) continue;
     const settings = config.providers[id];
     map.set(id, {
       baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),

@@ -106,6 +106,16 @@ for (const { name, open, openTwin, cleanUp } of implementations) {
       assert.deepEqual(record?.fingerprints, { custom: stored("c") });
       assert.equal(record?.customBaseUrl, "https://x.example.com/v1");
       assert.equal(record?.customModel, "m");
+      // Nothing declared reads back as null; a declared list as written.
+      assert.equal(record?.customCapabilities ?? null, null);
+      await store.enrollments.put({
+        ...base,
+        fingerprints: { custom: stored("c") },
+        customBaseUrl: "https://x.example.com/v1",
+        customModel: "m",
+        customCapabilities: ["chat", "embeddings"],
+      });
+      assert.deepEqual((await store.enrollments.get("e1"))?.customCapabilities, ["chat", "embeddings"]);
       assert.equal(await store.enrollments.touch("e1", 99), true);
       assert.equal((await store.enrollments.get("e1"))?.lastSeenAt, 99);
       assert.equal(await store.enrollments.touch("nobody", 99), false);

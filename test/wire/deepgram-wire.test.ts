@@ -39,10 +39,13 @@ function route(params: Record<string, unknown> = {}): Route {
   return {
     feature: "transcription",
     provider: "deepgram",
+    connection: "deepgram",
+    responsesApi: false,
     model: "nova-3",
     source: "byok",
     key: new SecretKey("dg-key"),
     baseUrl: "https://api.deepgram.com",
+    headers: {},
     guarded: false,
     params,
     capabilities: new Set(["stt"]),

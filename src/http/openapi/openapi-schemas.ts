@@ -3,6 +3,7 @@
  * The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the gateway's own request and response bodies;
  * test/http/openapi.test.ts validates real answers against them.
  */
+import { MODEL_CAPABILITIES } from "../../config/feature-schema.ts";
 import { errorCatalog } from "../../errors/error-catalog.ts";
 import { PROVIDER_IDS } from "../../keys/provider-ids.ts";
 
@@ -27,6 +28,12 @@ function object(properties: Record<string, unknown>, optional: readonly string[]
 
 const providerId = { type: "string", enum: [...PROVIDER_IDS] } as const;
 const fingerprint = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
+/** What a user declares their custom endpoint can do (docs/features-and-routing.md). */
+const customCapabilities = {
+  type: "array",
+  minItems: 1,
+  items: { type: "string", enum: [...MODEL_CAPABILITIES] },
+} as const;
 
 const usageTotals = object({
   requests: count,
@@ -66,14 +73,24 @@ export const openapiSchemas: Readonly<Record<string, Schema>> = {
         propertyNames: providerId,
         additionalProperties: fingerprint,
       },
-      custom: object({ baseUrl: string, model: string }, ["model"]),
+      custom: object({ baseUrl: string, model: string, capabilities: customCapabilities }, [
+        "model",
+        "capabilities",
+      ]),
     },
     ["custom"],
   ),
   EnrollmentStatus: object({
     active: { type: "boolean" },
     providers: { type: "array", items: providerId },
-    custom: { oneOf: [{ type: "null" }, object({ baseUrl: string, model: nullableString })] },
+    custom: {
+      oneOf: [
+        { type: "null" },
+        object({ baseUrl: string, model: nullableString, capabilities: customCapabilities }, [
+          "capabilities",
+        ]),
+      ],
+    },
     enrolledAt: nullableDateTime,
     lastSeenAt: nullableDateTime,
     expiresAt: nullableDateTime,

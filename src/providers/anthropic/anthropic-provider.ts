@@ -7,7 +7,7 @@
 import type { SecretKey } from "../../keys/secret-key.ts";
 import { readAnthropicError } from "../../wire/anthropic/read-anthropic-error.ts";
 import { modelCapabilities, modelSupportsPromptCacheKey } from "../model-capabilities.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
 
@@ -21,7 +21,7 @@ export const anthropicProvider: ProviderAdapter = {
   id: "anthropic",
   dialect: "anthropic",
   defaultBaseUrl: "https://api.anthropic.com",
-  paths: { chat: "/v1/messages" },
+  pathFor: fixedPaths({ chat: "/v1/messages" }),
   countTokensPath: "/v1/messages/count_tokens",
   authHeaders,
   // Messages streams always carry usage; embeddings are not served.

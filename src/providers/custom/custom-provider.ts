@@ -6,7 +6,7 @@
 
 import type { SecretKey } from "../../keys/secret-key.ts";
 import { readOpenAiError } from "../../wire/openai/read-openai-error.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 const NONE = new Set<never>();
 
@@ -17,7 +17,7 @@ export const customProvider: ProviderAdapter = {
   id: "custom",
   dialect: "openai",
   defaultBaseUrl: null,
-  paths: { chat: "/chat/completions", embeddings: "/embeddings" },
+  pathFor: fixedPaths({ chat: "/chat/completions", embeddings: "/embeddings" }),
   authHeaders,
   supports: { streamUsage: false, base64Embeddings: false },
   // The feature's customCapabilities decide; the endpoint declares nothing itself.

@@ -7,7 +7,7 @@
 import type { SecretKey } from "../../keys/secret-key.ts";
 import { readDeepgramError } from "../../wire/deepgram/read-deepgram-error.ts";
 import { modelCapabilities } from "../model-capabilities.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 /** The one line that reveals the key: every call's auth headers. */
 const authHeaders = (key: SecretKey): Record<string, string> => ({ authorization: `Token ${key.reveal()}` });
@@ -16,7 +16,7 @@ export const deepgramProvider: ProviderAdapter = {
   id: "deepgram",
   dialect: "deepgram",
   defaultBaseUrl: "https://api.deepgram.com",
-  paths: { stt: "/v1/listen" },
+  pathFor: fixedPaths({ stt: "/v1/listen" }),
   authHeaders,
   supports: { streamUsage: false, base64Embeddings: false },
   capabilitiesOf: (model) => modelCapabilities("deepgram", model),

@@ -5,13 +5,13 @@
  */
 import { readOpenAiError } from "../../wire/openai/read-openai-error.ts";
 import { modelCapabilities, modelSupportsPromptCacheKey } from "../model-capabilities.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 export const geminiProvider: ProviderAdapter = {
   id: "gemini",
   dialect: "openai",
   defaultBaseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
-  paths: { chat: "/chat/completions", embeddings: "/embeddings" },
+  pathFor: fixedPaths({ chat: "/chat/completions", embeddings: "/embeddings" }),
   authHeaders: (key) => ({ authorization: `Bearer ${key.reveal()}` }),
   supports: { streamUsage: true, base64Embeddings: false },
   capabilitiesOf: (model) => modelCapabilities("gemini", model),

@@ -6,7 +6,7 @@
 import type { SecretKey } from "../../keys/secret-key.ts";
 import { readOpenAiError } from "../../wire/openai/read-openai-error.ts";
 import { modelCapabilities, modelSupportsPromptCacheKey } from "../model-capabilities.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 /** The one line that reveals the key: every call's auth headers. */
 const authHeaders = (key: SecretKey): Record<string, string> => ({ authorization: `Bearer ${key.reveal()}` });
@@ -15,7 +15,7 @@ export const openaiProvider: ProviderAdapter = {
   id: "openai",
   dialect: "openai",
   defaultBaseUrl: "https://api.openai.com/v1",
-  paths: { chat: "/chat/completions", embeddings: "/embeddings" },
+  pathFor: fixedPaths({ chat: "/chat/completions", embeddings: "/embeddings" }),
   authHeaders,
   supports: { streamUsage: true, base64Embeddings: true },
   capabilitiesOf: (model) => modelCapabilities("openai", model),

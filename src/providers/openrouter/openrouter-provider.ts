@@ -6,7 +6,7 @@
 import type { SecretKey } from "../../keys/secret-key.ts";
 import { readOpenAiError } from "../../wire/openai/read-openai-error.ts";
 import { modelCapabilities, modelSupportsPromptCacheKey } from "../model-capabilities.ts";
-import { joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
+import { fixedPaths, joinBaseUrl, type ProviderAdapter } from "../provider-adapter.ts";
 
 /** The one line that reveals the key: every call's auth headers. */
 const authHeaders = (key: SecretKey): Record<string, string> => ({ authorization: `Bearer ${key.reveal()}` });
@@ -15,7 +15,7 @@ export const openrouterProvider: ProviderAdapter = {
   id: "openrouter",
   dialect: "openai",
   defaultBaseUrl: "https://openrouter.ai/api/v1",
-  paths: { chat: "/chat/completions" },
+  pathFor: fixedPaths({ chat: "/chat/completions" }),
   authHeaders,
   supports: { streamUsage: true, base64Embeddings: false },
   capabilitiesOf: (model) => modelCapabilities("openrouter", model),

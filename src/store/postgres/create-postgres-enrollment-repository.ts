@@ -5,12 +5,14 @@
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
 import type { EnrollmentRecord, EnrollmentRepository } from "../store-types.ts";
+import { formatStoredCapabilities, parseStoredCapabilities } from "../stored-capabilities.ts";
 import type { PostgresPool } from "./open-postgres-pool.ts";
 
 interface EnrollmentRow {
   user_id: string;
   custom_base_url: string | null;
   custom_model: string | null;
+  custom_capabilities: string | null;
   enrolled_at: number;
   last_seen_at: number;
   /** Every fingerprint of the enrollment, `[]` when none. */
@@ -43,6 +45,7 @@ export function createPostgresEnrollmentRepository(pool: PostgresPool): Enrollme
         fingerprints,
         customBaseUrl: row.custom_base_url,
         customModel: row.custom_model,
+        customCapabilities: parseStoredCapabilities(row.custom_capabilities),
         enrolledAt: row.enrolled_at,
         lastSeenAt: row.last_seen_at,
       } satisfies EnrollmentRecord;
@@ -51,15 +54,16 @@ export function createPostgresEnrollmentRepository(pool: PostgresPool): Enrollme
       await pool.transaction(async (client) => {
         // An upsert rather than delete-then-insert: it locks the row, so two puts of one user take turns.
         await client.query(
-          `INSERT INTO enrollments (user_id, custom_base_url, custom_model, enrolled_at, last_seen_at)
-           VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO enrollments (user_id, custom_base_url, custom_model, custom_capabilities, enrolled_at, last_seen_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (user_id) DO UPDATE SET custom_base_url = excluded.custom_base_url,
-             custom_model = excluded.custom_model, enrolled_at = excluded.enrolled_at,
-             last_seen_at = excluded.last_seen_at`,
+             custom_model = excluded.custom_model, custom_capabilities = excluded.custom_capabilities,
+             enrolled_at = excluded.enrolled_at, last_seen_at = excluded.last_seen_at`,
           [
             enrollment.userId,
             enrollment.customBaseUrl,
             enrollment.customModel,
+            formatStoredCapabilities(enrollment.customCapabilities),
             enrollment.enrolledAt,
             enrollment.lastSeenAt,
           ],

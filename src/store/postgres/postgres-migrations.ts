@@ -94,6 +94,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quota_reservations_expiry ON quota_reservations(expires_at);
     `,
   },
+  {
+    version: 4,
+    name: "the custom endpoint's capabilities declared at enrollment",
+    // A JSON array of capability names; NULL: nothing declared (rows enrolled before this).
+    sql: "ALTER TABLE enrollments ADD COLUMN custom_capabilities TEXT",
+  },
 ];
 
 /** The advisory lock's first key ("byok" in ASCII); the second is the schema's hash (schemas migrate apart). */

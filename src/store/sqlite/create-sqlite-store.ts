@@ -6,6 +6,7 @@
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
 import type { EnrollmentRecord, Store, TokenRecord, UserRecord } from "../store-types.ts";
+import { formatStoredCapabilities, parseStoredCapabilities } from "../stored-capabilities.ts";
 import { createSqliteQuotaCounterRepository } from "./create-sqlite-quota-counter-repository.ts";
 import { createSqliteUsageRepository } from "./create-sqlite-usage-repository.ts";
 import { openSqliteConnection } from "./open-sqlite-connection.ts";
@@ -32,6 +33,7 @@ interface EnrollmentRow {
   user_id: string;
   custom_base_url: string | null;
   custom_model: string | null;
+  custom_capabilities: string | null;
   enrolled_at: number;
   last_seen_at: number;
 }
@@ -126,6 +128,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           fingerprints,
           customBaseUrl: row.custom_base_url,
           customModel: row.custom_model,
+          customCapabilities: parseStoredCapabilities(row.custom_capabilities),
           enrolledAt: row.enrolled_at,
           lastSeenAt: row.last_seen_at,
         } satisfies EnrollmentRecord;
@@ -134,11 +137,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         transaction(() => {
           sql("DELETE FROM enrollments WHERE user_id = ?").run(enrollment.userId);
           sql(
-            "INSERT INTO enrollments (user_id, custom_base_url, custom_model, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO enrollments (user_id, custom_base_url, custom_model, custom_capabilities, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
           ).run(
             enrollment.userId,
             enrollment.customBaseUrl,
             enrollment.customModel,
+            formatStoredCapabilities(enrollment.customCapabilities),
             enrollment.enrolledAt,
             enrollment.lastSeenAt,
           );

@@ -108,6 +108,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX usage_records_record_id ON usage_records(record_id);
     `,
   },
+  {
+    version: 5,
+    name: "the custom endpoint's capabilities declared at enrollment",
+    // A JSON array of capability names; NULL: nothing declared (rows enrolled before this).
+    sql: "ALTER TABLE enrollments ADD COLUMN custom_capabilities TEXT;",
+  },
 ];
 
 /**
