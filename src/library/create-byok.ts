@@ -51,6 +51,7 @@ import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts
 import { createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
+import { readAuthorization } from "./read-authorization.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 import { toUsageRecord } from "./to-usage-record.ts";
 
@@ -168,15 +169,6 @@ function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
 
 function toConfig(config: GatewayConfig | GatewayConfigInput | undefined): GatewayConfig {
   return isParsedConfig(config) ? config : parseConfig(config ?? {});
-}
-
-function headerValue(headers: HeaderBag & { authorization?: unknown }): string | undefined {
-  if (typeof (headers as { get?: unknown }).get === "function") {
-    return (headers as unknown as { get(name: string): string | null }).get("authorization") ?? undefined;
-  }
-  const value =
-    (headers as Record<string, unknown>).authorization ?? (headers as Record<string, unknown>).Authorization;
-  return typeof value === "string" ? value : undefined;
 }
 
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
@@ -376,7 +368,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     redisStatus: () => coordination.redisStatus(),
     validate,
     async handle(headers, handleOptions) {
-      const principal = await authenticator.authenticate(headerValue(headers));
+      const principal = await authenticator.authenticate(readAuthorization(headers));
       return { principal, byok: await validate(principal, headers, handleOptions) };
     },
     run: runWithContext,
