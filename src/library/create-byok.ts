@@ -47,6 +47,7 @@ import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
+import { type ByokAdmin, createByokAdmin } from "./create-byok-admin.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
@@ -95,6 +96,8 @@ export interface Byok {
   readonly egressPolicy: EgressPolicy;
   readonly enrollment: EnrollmentService;
   readonly users: UserAdmin;
+  /** The operator's operations as typed calls: users, tokens, plans, usage (docs/library.md). */
+  readonly admin: ByokAdmin;
   /** Model calls: routing, upstream calls, streams (chat completions, embeddings, model list). */
   readonly pipeline: ModelPipeline;
   /** Usage and limits: a user's report, and usage over time for the operator. */
@@ -338,6 +341,14 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
   });
 
+  const usage: Byok["usage"] = {
+    report: reportUsage,
+    async overTime(query) {
+      await recorder.flush();
+      return { data: await store.usage.series(query) };
+    },
+    flush: () => recorder.flush(),
+  };
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
 
@@ -350,14 +361,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
-    usage: {
-      report: reportUsage,
-      async overTime(query) {
-        await recorder.flush();
-        return { data: await store.usage.series(query) };
-      },
-      flush: () => recorder.flush(),
-    },
+    usage,
+    admin: createByokAdmin({ config, store, users, report: reportUsage, overTime: usage.overTime }),
     anonymousLimit,
     listenTickets,
     settingsTokens,

@@ -37,7 +37,10 @@ export function createNodeMiddleware(byok: Byok, options: GuardOptions = {}) {
   return (request: NodeRequestLike, response: NodeResponseLike, next: (error?: unknown) => void): void => {
     guardRequest(byok, request.headers, options).then(
       (outcome) => {
-        if (!outcome.ok) return sendNodeJson(response, outcome satisfies ErrorAnswer);
+        if (!outcome.ok) {
+          sendNodeJson(response, outcome satisfies ErrorAnswer);
+          return;
+        }
         for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
         runWithContext(outcome.context, () => next());
       },
