@@ -6,7 +6,13 @@
 import type { EnrollmentBody } from "../enrollment/parse-enrollment-body.ts";
 import type { HeaderBag } from "../keys/parse-byok-headers.ts";
 import type { Byok } from "./create-byok.ts";
-import { type ErrorAnswer, type GuardOptions, guardRequest, toErrorAnswer } from "./guard-request.ts";
+import {
+  type ErrorAnswer,
+  type GuardOptions,
+  type GuardOutcome,
+  guardRequest,
+  toErrorAnswer,
+} from "./guard-request.ts";
 import type { RequestContext } from "./request-context.ts";
 
 export type ByokEndpointMethod = "GET" | "PUT" | "POST" | "DELETE";
@@ -88,8 +94,28 @@ export async function answerByokEndpoint(
   headers: HeaderBag & { authorization?: unknown },
   readBody: () => Promise<unknown>,
 ): Promise<ByokEndpointAnswer> {
-  const guarded = await guardRequest(byok, headers, { keys: endpoint.keys, allowSettingsToken: true });
+  const guarded = await guardByokEndpoint(byok, endpoint, headers);
   if (!guarded.ok) return guarded;
+  return runByokEndpoint(byok, endpoint, guarded, headers, readBody);
+}
+
+/** The guard of one endpoint: its key mode, settings tokens accepted. */
+export function guardByokEndpoint(
+  byok: Byok,
+  endpoint: ByokEndpoint,
+  headers: HeaderBag & { authorization?: unknown },
+): Promise<GuardOutcome> {
+  return guardRequest(byok, headers, { keys: endpoint.keys, allowSettingsToken: true });
+}
+
+/** Runs one endpoint for a request its guard let through (for adapters that guard before reading the body). */
+export async function runByokEndpoint(
+  byok: Byok,
+  endpoint: ByokEndpoint,
+  guarded: Extract<GuardOutcome, { ok: true }>,
+  headers: HeaderBag,
+  readBody: () => Promise<unknown>,
+): Promise<ByokEndpointAnswer> {
   try {
     const body = endpoint.body ? await readBody() : undefined;
     const result = await endpoint.run(byok, { context: guarded.context, headers, body });

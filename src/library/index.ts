@@ -6,6 +6,8 @@ export {
   type ByokEndpointMethod,
   type ByokEndpointRequest,
   findByokEndpoint,
+  guardByokEndpoint,
+  runByokEndpoint,
 } from "./byok-endpoints.ts";
 export {
   type AuthenticateAndValidateOptions,

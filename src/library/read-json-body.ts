@@ -15,10 +15,10 @@ export interface ReadJsonBodyOptions {
   readonly maxDepth: number;
 }
 
-async function readBoundedText(
-  chunks: AsyncIterable<Uint8Array | string>,
-  maxBytes: number,
-): Promise<string> {
+/** Byte chunks: a Node request, a fetch body stream, or chunks in hand. */
+export type BodyChunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
+async function readBoundedText(chunks: BodyChunks, maxBytes: number): Promise<string> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -45,7 +45,7 @@ async function readBoundedText(
 const isJson = (contentType: string) => /^application\/json\s*(;|$)/i.test(contentType.trim());
 
 export async function readJsonBody(
-  chunks: AsyncIterable<Uint8Array | string> | null,
+  chunks: BodyChunks | null,
   options: ReadJsonBodyOptions,
 ): Promise<unknown> {
   const declared = Number(options.contentLength ?? Number.NaN);
