@@ -109,6 +109,7 @@ function registerEndpoint(app: FastifyInstance, byok: Byok, endpoint: ByokEndpoi
       const outcome = await guardByokEndpoint(byok, endpoint, request.headers);
       if (!outcome.ok) return send(reply, outcome);
       outcomes.set(request, outcome);
+      reply.headers(outcome.headers); // on a refused body too, as the gateway does
     },
     handler: async (request, reply) => {
       const outcome = outcomes.get(request)!;

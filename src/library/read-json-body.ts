@@ -1,8 +1,9 @@
 /**
  * @module library/read-json-body
  * A mounted endpoint's JSON body from a byte stream, as the gateway reads it: bounded while it is read
- * (`payload_too_large`), `application/json` only (`unsupported_media_type`), its nesting checked before
- * parsing (`json_too_deep`), `invalid_json` otherwise; no body and no content type is `undefined`.
+ * (`payload_too_large`), `application/json` (or `text/plain`, read as a string) only (`unsupported_media_type`),
+ * its nesting checked before parsing (`json_too_deep`), `invalid_json` otherwise; no body and no content
+ * type is `undefined`.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import { checkJsonDepth } from "../wire/check-json-depth.ts";
@@ -43,6 +44,7 @@ async function readBoundedText(chunks: BodyChunks, maxBytes: number): Promise<st
 
 /** `application/json`, with or without parameters (`; charset=utf-8`), any case. */
 const isJson = (contentType: string) => /^application\/json\s*(;|$)/i.test(contentType.trim());
+const isPlainText = (contentType: string) => /^text\/plain\s*(;|$)/i.test(contentType.trim());
 
 export async function readJsonBody(
   chunks: BodyChunks | null,
@@ -53,6 +55,8 @@ export async function readJsonBody(
   const text = chunks === null ? "" : await readBoundedText(chunks, options.maxBytes);
   const contentType = options.contentType ?? "";
   if (text === "" && contentType === "") return undefined;
+  // As the gateway (Fastify's default parsers): plain text is read as a string, which no endpoint accepts.
+  if (isPlainText(contentType)) return text;
   if (!isJson(contentType)) throw new GatewayError("unsupported_media_type");
   if (text.trim() === "") {
     throw new GatewayError("invalid_json", {
