@@ -39,7 +39,11 @@ module.exports = {
       `${layer.pipeline}|${layer.shells}|^src/main\\.ts$`,
     ),
     forbidUp("pipeline-never-imports-shells", layer.pipeline, `${layer.shells}|^src/main\\.ts$`),
-    forbidUp("library-never-imports-http-or-cli", "^src/library/", "^src/(http|cli|adapters)/|^src/main\\.ts$"),
+    forbidUp(
+      "library-never-imports-http-or-cli",
+      "^src/library/",
+      "^src/(http|cli|adapters)/|^src/main\\.ts$",
+    ),
     // Framework adapters (docs/library.md) are thin edges over the library: nothing below imports them,
     // and they reach only the library's public pieces and the error catalog, never pipeline internals.
     {
