@@ -62,6 +62,8 @@ const enterContext: preHandlerHookHandler = (request, _reply, done) => {
  */
 export function createByokHooks(byok: Byok, options: GuardOptions = {}): ByokFastifyHooks {
   const onRequest: onRequestHookHandler = async (request, reply) => {
+    // The mounted endpoints guard themselves (recovery paths): a guard over their scope leaves them be.
+    if ((request.routeOptions.config as { byokEndpoint?: unknown }).byokEndpoint === true) return;
     const outcome = await guardRequest(byok, request.headers, options);
     if (!outcome.ok) return send(reply, outcome);
     guarded.set(request, outcome);
@@ -105,6 +107,7 @@ function registerEndpoint(app: FastifyInstance, byok: Byok, endpoint: ByokEndpoi
   app.route({
     method: endpoint.method,
     url: endpoint.path,
+    config: { byokEndpoint: true },
     onRequest: async (request, reply) => {
       const outcome = await guardByokEndpoint(byok, endpoint, request.headers);
       if (!outcome.ok) return send(reply, outcome);
