@@ -49,9 +49,9 @@ async function guardedAnswer(): Promise<GuardedAnswer> {
 
 const openAnswer = () => ({ open: true, context: currentContext()?.principal.userId ?? null });
 
-async function startNode(byok: Byok): Promise<AdapterApp> {
+async function startNode(byok: Byok, prefix: string): Promise<AdapterApp> {
   const guard = createNodeMiddleware(byok);
-  const endpoints = createNodeEndpoints(byok, { prefix: "/api" });
+  const endpoints = createNodeEndpoints(byok, { prefix });
   const server = createServer((request, response) => {
     const fail = () => {
       response.statusCode = 500;
@@ -86,7 +86,7 @@ async function startNode(byok: Byok): Promise<AdapterApp> {
   };
 }
 
-async function startFastify(byok: Byok, form: "plugin" | "hooks"): Promise<AdapterApp> {
+async function startFastify(byok: Byok, form: "plugin" | "hooks", prefix: string): Promise<AdapterApp> {
   const app = Fastify();
   app.get("/open", async () => openAnswer());
   if (form === "plugin") {
@@ -97,22 +97,22 @@ async function startFastify(byok: Byok, form: "plugin" | "hooks"): Promise<Adapt
   } else {
     app.get("/guarded/me", { ...createByokHooks(byok) }, () => guardedAnswer());
   }
-  await app.register(byokFastifyEndpoints, { byok, prefix: "/api" });
+  await app.register(byokFastifyEndpoints, { byok, prefix });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   return { url, close: () => app.close() };
 }
 
-function startHono(byok: Byok): Promise<AdapterApp> {
+function startHono(byok: Byok, prefix: string): Promise<AdapterApp> {
   const app = new Hono();
   app.get("/open", (c) => c.json(openAnswer()));
   app.use("/guarded/*", byokHono(byok));
   app.get("/guarded/me", async (c) => c.json(await guardedAnswer()));
-  app.route("/api", byokHonoEndpoints(byok));
+  app.route(prefix === "" ? "/" : prefix, byokHonoEndpoints(byok));
   return serveFetch((request) => app.fetch(request));
 }
 
-function startFetch(byok: Byok): Promise<AdapterApp> {
-  const endpoints = createFetchEndpoints(byok, { prefix: "/api" });
+function startFetch(byok: Byok, prefix: string): Promise<AdapterApp> {
+  const endpoints = createFetchEndpoints(byok, { prefix });
   const me = createFetchHandler(byok, async () => Response.json(await guardedAnswer()));
   return serveFetch((request) => {
     const { pathname } = new URL(request.url);
@@ -122,17 +122,18 @@ function startFetch(byok: Byok): Promise<AdapterApp> {
   });
 }
 
-export function startAdapterApp(name: AdapterName, byok: Byok): Promise<AdapterApp> {
+/** The app on `name`, the endpoints under `prefix` (`/api` by default; `""`: at the gateway's own paths). */
+export function startAdapterApp(name: AdapterName, byok: Byok, prefix = "/api"): Promise<AdapterApp> {
   switch (name) {
     case "node":
-      return startNode(byok);
+      return startNode(byok, prefix);
     case "fastify-plugin":
-      return startFastify(byok, "plugin");
+      return startFastify(byok, "plugin", prefix);
     case "fastify-hooks":
-      return startFastify(byok, "hooks");
+      return startFastify(byok, "hooks", prefix);
     case "hono":
-      return startHono(byok);
+      return startHono(byok, prefix);
     case "fetch":
-      return startFetch(byok);
+      return startFetch(byok, prefix);
   }
 }
