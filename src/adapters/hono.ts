@@ -13,23 +13,12 @@ import {
   type RequestContext,
   readJsonBody,
   runWithContext,
+  withResponseHeaders,
 } from "../library/index.ts";
 
 /** The variables the middleware sets: `c.get("byok")` is the request context (as `requireContext()`). */
 export interface ByokHonoEnv {
   Variables: { byok: RequestContext };
-}
-
-/** `response` with `headers` added; a response whose headers are immutable (from `fetch`) is copied first. */
-function withHeaders(response: Response, headers: Readonly<Record<string, string>>): Response {
-  try {
-    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-    return response;
-  } catch {
-    const copy = new Response(response.body, response);
-    for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
-    return copy;
-  }
 }
 
 /**
@@ -43,7 +32,7 @@ export function byokHono(byok: Byok, options: GuardOptions = {}): MiddlewareHand
     if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status, headers: outcome.headers });
     c.set("byok", outcome.context);
     await runWithContext(outcome.context, () => next());
-    c.res = withHeaders(c.res, outcome.headers);
+    c.res = withResponseHeaders(c.res, outcome.headers);
     return undefined;
   };
 }

@@ -21,7 +21,7 @@ const json = (status: number, headers: Readonly<Record<string, string>>, body: u
   Response.json(body, { status, headers });
 
 /** `response` with `headers` added; a response whose headers are immutable (from `fetch`) is copied first. */
-function withHeaders(response: Response, headers: Readonly<Record<string, string>>): Response {
+export function withResponseHeaders(response: Response, headers: Readonly<Record<string, string>>): Response {
   const entries = Object.entries(headers);
   if (entries.length === 0) return response;
   try {
@@ -47,7 +47,7 @@ export function createFetchHandler<Rest extends unknown[] = []>(
     const outcome = await guardRequest(byok, request.headers, options);
     if (!outcome.ok) return json(outcome.status, outcome.headers, outcome.body);
     const response = await runWithContext(outcome.context, () => handler(request, ...rest));
-    return withHeaders(response, outcome.headers);
+    return withResponseHeaders(response, outcome.headers);
   };
 }
 

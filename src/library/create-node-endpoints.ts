@@ -23,7 +23,8 @@ export interface NodeEndpointRequest extends NodeRequestLike, AsyncIterable<Uint
 /** The prefix in the canonical form (`""` or `/x`, no trailing slash); a malformed one is refused at once. */
 export function parseEndpointsPrefix(prefix: string | undefined): string {
   const value = prefix ?? "";
-  if (value !== "" && !/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
+  const dotSegment = value.split("/").some((segment) => /^\.+$/.test(segment));
+  if (value !== "" && (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value) || dotSegment)) {
     throw new TypeError(
       `byok-gateway: the endpoints' prefix must be "" or like "/api" (got ${JSON.stringify(value)})`,
     );

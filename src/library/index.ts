@@ -23,7 +23,12 @@ export type {
   PlanSummary,
   UsageOverTimeQuery,
 } from "./create-byok-admin.ts";
-export { createFetchEndpoints, createFetchHandler, type FetchHandler } from "./create-fetch-handler.ts";
+export {
+  createFetchEndpoints,
+  createFetchHandler,
+  type FetchHandler,
+  withResponseHeaders,
+} from "./create-fetch-handler.ts";
 export {
   type ByokEndpointsOptions,
   createNodeEndpoints,
