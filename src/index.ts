@@ -31,6 +31,7 @@ export {
   type ByokEndpoint,
   type ByokEndpointAnswer,
   type ByokEndpointsOptions,
+  type ByokEndpointTypes,
   type ByokKeyMode,
   type CreateByokOptions,
   type CreateUserInput,

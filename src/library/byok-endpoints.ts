@@ -3,8 +3,12 @@
  * The BYOK endpoints (enrollment, heartbeat, verify, route preview, usage) as one table that the gateway
  * and every adapter mount: each a recovery path that strips stale keys, open to settings tokens.
  */
+import type { EnrollmentStatus } from "../enrollment/enrollment-status.ts";
 import type { EnrollmentBody } from "../enrollment/parse-enrollment-body.ts";
+import type { VerifyResults } from "../enrollment/verify-result.ts";
 import type { HeaderBag } from "../keys/parse-byok-headers.ts";
+import type { UsageReport } from "../metering/create-usage-report.ts";
+import type { RoutePreview } from "../routing/index.ts";
 import type { Byok } from "./create-byok.ts";
 import {
   type ErrorAnswer,
@@ -16,6 +20,17 @@ import {
 import type { RequestContext } from "./request-context.ts";
 
 export type ByokEndpointMethod = "GET" | "PUT" | "POST" | "DELETE";
+
+/** What each endpoint reads and answers (200), keyed by method and the gateway's path: typed clients and handlers. */
+export interface ByokEndpointTypes {
+  "PUT /v1/byok/enrollment": { readonly body: EnrollmentBody; readonly answer: EnrollmentStatus };
+  "GET /v1/byok/enrollment": { readonly body: undefined; readonly answer: EnrollmentStatus };
+  "DELETE /v1/byok/enrollment": { readonly body: undefined; readonly answer: EnrollmentStatus };
+  "POST /v1/byok/heartbeat": { readonly body: undefined; readonly answer: EnrollmentStatus };
+  "POST /v1/byok/verify": { readonly body: undefined; readonly answer: VerifyResults };
+  "GET /v1/byok/routes": { readonly body: undefined; readonly answer: RoutePreview };
+  "GET /v1/usage": { readonly body: undefined; readonly answer: UsageReport };
+}
 
 export interface ByokEndpoint {
   readonly method: ByokEndpointMethod;
@@ -50,8 +65,7 @@ export const BYOK_ENDPOINTS: readonly ByokEndpoint[] = Object.freeze([
   recovery(
     "PUT",
     "/v1/byok/enrollment",
-    (byok, { context, body }) =>
-      byok.enrollment.enroll(context.principal.userId, body as EnrollmentBody | undefined),
+    (byok, { context, body }) => byok.enrollment.enroll(context.principal.userId, body), // parsed there (untrusted)
     true,
   ),
   recovery("GET", "/v1/byok/enrollment", (byok, { context }) =>

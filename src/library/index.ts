@@ -5,6 +5,7 @@ export {
   type ByokEndpointAnswer,
   type ByokEndpointMethod,
   type ByokEndpointRequest,
+  type ByokEndpointTypes,
   findByokEndpoint,
   guardByokEndpoint,
   runByokEndpoint,

@@ -63,3 +63,20 @@ test(`property (seeded ${SEED}): a path matches only below its prefix, queries a
     assert.equal(pathBelow("/api", `/apix${endpoint.path}`), null);
   }
 });
+
+test("ByokEndpointTypes names every endpoint of the table, and only those", () => {
+  // A key missing or extra here fails the type check; the table is compared at run time.
+  const typed: Record<keyof ByokEndpointTypes, true> = {
+    "PUT /v1/byok/enrollment": true,
+    "GET /v1/byok/enrollment": true,
+    "DELETE /v1/byok/enrollment": true,
+    "POST /v1/byok/heartbeat": true,
+    "POST /v1/byok/verify": true,
+    "GET /v1/byok/routes": true,
+    "GET /v1/usage": true,
+  };
+  assert.deepEqual(
+    BYOK_ENDPOINTS.map((endpoint) => `${endpoint.method} ${endpoint.path}`).sort(),
+    Object.keys(typed).sort(),
+  );
+});
