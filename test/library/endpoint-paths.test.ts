@@ -7,6 +7,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import {
   BYOK_ENDPOINTS,
+  type ByokEndpointTypes,
   findByokEndpoint,
   parseEndpointsPrefix,
   pathBelow,
