@@ -55,6 +55,7 @@ export {
   readJsonBody,
   requireContext,
   runWithContext,
+  toErrorAnswer,
   type UsageOverTimeQuery,
 } from "./library/index.ts";
 export type { UsageReport } from "./metering/create-usage-report.ts";

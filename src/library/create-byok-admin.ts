@@ -73,7 +73,8 @@ export interface ByokAdminOptions {
   readonly store: Store;
   readonly users: UserAdmin;
   readonly report: (userId: string, plan: string | null) => Promise<UsageReport>;
-  readonly overTime: ByokAdmin["usage"]["overTime"];
+  /** Writes the queued usage records, so usage over time includes the latest calls. */
+  readonly flush: () => Promise<void>;
 }
 
 function checkRange(query: UsageOverTimeQuery): void {
@@ -116,7 +117,8 @@ export function createByokAdmin(options: ByokAdminOptions): ByokAdmin {
       },
       async overTime(query: UsageOverTimeQuery) {
         checkRange(query);
-        return options.overTime(query);
+        await options.flush();
+        return { data: await store.usage.series(query) };
       },
     }),
   });

@@ -341,14 +341,6 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
   });
 
-  const usage: Byok["usage"] = {
-    report: reportUsage,
-    async overTime(query) {
-      await recorder.flush();
-      return { data: await store.usage.series(query) };
-    },
-    flush: () => recorder.flush(),
-  };
   const validate: Byok["validate"] = (principal, headers, validateOptions) =>
     validator.validate(principal.userId, parseByokHeaders(headers), validateOptions);
 
@@ -361,8 +353,15 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
-    usage,
-    admin: createByokAdmin({ config, store, users, report: reportUsage, overTime: usage.overTime }),
+    usage: {
+      report: reportUsage,
+      async overTime(query) {
+        await recorder.flush();
+        return { data: await store.usage.series(query) };
+      },
+      flush: () => recorder.flush(),
+    },
+    admin: createByokAdmin({ config, store, users, report: reportUsage, flush: () => recorder.flush() }),
     anonymousLimit,
     listenTickets,
     settingsTokens,
