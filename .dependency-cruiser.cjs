@@ -7,7 +7,7 @@ const layer = {
   mechanisms: "^src/(keys|wire|egress|store|cluster)/",
   domain: "^src/(translate|providers|auth|validation|enrollment|routing|metering)/",
   pipeline: "^src/pipeline/",
-  shells: "^src/(http|library|cli)/",
+  shells: "^src/(http|library|cli|adapters)/",
 };
 const forbidUp = (name, from, to) => ({ name, severity: "error", from: { path: from }, to: { path: to } });
 module.exports = {
@@ -39,7 +39,25 @@ module.exports = {
       `${layer.pipeline}|${layer.shells}|^src/main\\.ts$`,
     ),
     forbidUp("pipeline-never-imports-shells", layer.pipeline, `${layer.shells}|^src/main\\.ts$`),
-    forbidUp("library-never-imports-http-or-cli", "^src/library/", "^src/(http|cli)/|^src/main\\.ts$"),
+    forbidUp(
+      "library-never-imports-http-or-cli",
+      "^src/library/",
+      "^src/(http|cli|adapters)/|^src/main\\.ts$",
+    ),
+    // Framework adapters (docs/library.md) are thin edges over the library: nothing below imports them,
+    // and they reach only the library's public pieces and the error catalog, never pipeline internals.
+    {
+      name: "nothing-imports-adapters",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(adapters/|fastify\\.ts$|hono\\.ts$)" },
+      to: { path: "^src/adapters/" },
+    },
+    {
+      name: "adapters-import-only-the-library",
+      severity: "error",
+      from: { path: "^src/adapters/" },
+      to: { path: "^src/", pathNot: "^src/(library/index\\.ts|errors/)" },
+    },
     forbidUp("http-never-imports-cli", "^src/http/", "^src/cli/|^src/main\\.ts$"),
     forbidUp("providers-never-import-translate", "^src/providers/", "^src/translate/"),
     {
@@ -76,10 +94,16 @@ module.exports = {
       to: { path: "^(cluster|child_process)$", dependencyTypes: ["core"] },
     },
     {
-      name: "only-http-imports-fastify",
+      name: "only-http-and-its-adapter-import-fastify",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/http/" },
+      from: { path: "^src/", pathNot: "^src/http/|^src/adapters/fastify\\.ts$" },
       to: { path: "node_modules/(fastify|@fastify)/" },
+    },
+    {
+      name: "only-the-hono-adapter-imports-hono",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/adapters/hono\\.ts$" },
+      to: { path: "node_modules/hono/" },
     },
     {
       name: "only-auth-imports-jose",

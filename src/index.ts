@@ -11,6 +11,7 @@ export {
   loadConfig,
   parseConfig,
 } from "./config/index.ts";
+export type { EnrollmentBody, EnrollmentStatus, VerifyResult, VerifyResults } from "./enrollment/index.ts";
 export { type ErrorType, errorCatalog, GatewayError } from "./errors/index.ts";
 export {
   computeFingerprint,
@@ -22,17 +23,44 @@ export {
   SecretKey,
 } from "./keys/index.ts";
 export {
+  type AdminUser,
+  answerByokEndpoint,
+  BYOK_ENDPOINTS,
   type Byok,
+  type ByokAdmin,
+  type ByokEndpoint,
+  type ByokEndpointAnswer,
+  type ByokEndpointsOptions,
+  type ByokEndpointTypes,
   type ByokErrorData,
+  type ByokKeyMode,
   type ByokModelOptions,
   type ByokModels,
   type CreateByokOptions,
+  type CreateUserInput,
   createByok,
+  createFetchEndpoints,
+  createFetchHandler,
+  createNodeEndpoints,
   createNodeMiddleware,
   currentContext,
+  type ErrorAnswer,
+  type FetchHandler,
+  type GuardOptions,
+  type GuardOutcome,
+  guardRequest,
+  type IssuedToken,
+  type NodeEndpointRequest,
+  type NodeRequestLike,
+  type NodeResponseLike,
+  type PlanSummary,
   type RequestContext,
+  readJsonBody,
   requireContext,
   runWithContext,
+  toErrorAnswer,
+  type UsageOverTimeQuery,
 } from "./library/index.ts";
+export type { UsageReport } from "./metering/create-usage-report.ts";
 export type { Store } from "./store/index.ts";
 export { type ByokContext, validateByok } from "./validation/index.ts";

@@ -26,6 +26,6 @@ export {
 } from "./create-verify-service.ts";
 export { type EnrollmentStatus, isEnrollmentActive, toEnrollmentStatus } from "./enrollment-status.ts";
 export { normalizeBaseUrl } from "./normalize-base-url.ts";
-export { type EnrollmentRequest, parseEnrollmentBody } from "./parse-enrollment-body.ts";
+export { type EnrollmentBody, type EnrollmentRequest, parseEnrollmentBody } from "./parse-enrollment-body.ts";
 export { type ProbeKeyOptions, probeKey } from "./probe-key.ts";
 export type { VerifyResult, VerifyResults, VerifyStatus } from "./verify-result.ts";

@@ -7,6 +7,15 @@ import { GatewayError } from "../errors/gateway-error.ts";
 import { FINGERPRINT_PATTERN } from "../keys/compute-fingerprint.ts";
 import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 
+/**
+ * The body of `PUT /v1/byok/enrollment` as a client writes it: fingerprints (64 lowercase hex) by provider id,
+ * and the custom endpoint only with a custom fingerprint. What arrives is still parsed (it is untrusted).
+ */
+export interface EnrollmentBody {
+  readonly fingerprints: Readonly<Partial<Record<ProviderId, string>>>;
+  readonly custom?: { readonly baseUrl: string; readonly model?: string | null } | null;
+}
+
 export interface EnrollmentRequest {
   readonly fingerprints: Readonly<Partial<Record<ProviderId, string>>>;
   readonly custom: {

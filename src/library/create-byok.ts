@@ -49,10 +49,12 @@ import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
+import { type ByokAdmin, createByokAdmin } from "./create-byok-admin.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
+import { readAuthorization } from "./read-authorization.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 import { toUsageRecord } from "./to-usage-record.ts";
 
@@ -96,6 +98,8 @@ export interface Byok extends ByokModels {
   readonly egressPolicy: EgressPolicy;
   readonly enrollment: EnrollmentService;
   readonly users: UserAdmin;
+  /** The operator's operations as typed calls: users, tokens, plans, usage (docs/library.md). */
+  readonly admin: ByokAdmin;
   /** Model calls: routing, upstream calls, streams (chat completions, embeddings, model list). */
   readonly pipeline: ModelPipeline;
   /** Usage and limits: a user's report, and usage over time for the operator. */
@@ -170,15 +174,6 @@ function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
 
 function toConfig(config: GatewayConfig | GatewayConfigInput | undefined): GatewayConfig {
   return isParsedConfig(config) ? config : parseConfig(config ?? {});
-}
-
-function headerValue(headers: HeaderBag & { authorization?: unknown }): string | undefined {
-  if (typeof (headers as { get?: unknown }).get === "function") {
-    return (headers as unknown as { get(name: string): string | null }).get("authorization") ?? undefined;
-  }
-  const value =
-    (headers as Record<string, unknown>).authorization ?? (headers as Record<string, unknown>).Authorization;
-  return typeof value === "string" ? value : undefined;
 }
 
 export async function createByok(options: CreateByokOptions = {}): Promise<Byok> {
@@ -372,6 +367,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       },
       flush: () => recorder.flush(),
     },
+    admin: createByokAdmin({ config, store, users, report: reportUsage, flush: () => recorder.flush() }),
     anonymousLimit,
     listenTickets,
     settingsTokens,
@@ -382,7 +378,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     redisStatus: () => coordination.redisStatus(),
     validate,
     async handle(headers, handleOptions) {
-      const principal = await authenticator.authenticate(headerValue(headers));
+      const principal = await authenticator.authenticate(readAuthorization(headers));
       return { principal, byok: await validate(principal, headers, handleOptions) };
     },
     run: runWithContext,

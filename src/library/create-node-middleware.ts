@@ -1,12 +1,11 @@
 /**
  * @module library/create-node-middleware
- * A Connect/Express-style `(request, response, next)` adapter: authenticates, validates, sets X-BYOK-Status
- * and runs the rest of the chain inside the request context.
+ * A Connect/Express-style `(request, response, next)` adapter over the shared guard: authenticates,
+ * validates, sets X-BYOK-Status and runs the rest of the chain inside the request context.
  */
-import { isGatewayError } from "../errors/gateway-error.ts";
-import { ByokRejectedError } from "../validation/create-byok-validator.ts";
-import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
-import type { AuthenticateAndValidateOptions, Byok } from "./create-byok.ts";
+import type { Byok } from "./create-byok.ts";
+import { type ErrorAnswer, type GuardOptions, guardRequest } from "./guard-request.ts";
+import { runWithContext } from "./request-context.ts";
 
 /** The parts of Node's IncomingMessage and ServerResponse this adapter uses. */
 export interface NodeRequestLike {
@@ -18,24 +17,34 @@ export interface NodeResponseLike {
   end(body?: string): unknown;
 }
 
-export function createNodeMiddleware(byok: Byok, options: AuthenticateAndValidateOptions = {}) {
+/** Writes a status, headers and a JSON body on a Node response. */
+export function sendNodeJson(
+  response: NodeResponseLike,
+  answer: {
+    readonly status: number;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: unknown;
+  },
+): void {
+  response.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  response.setHeader("content-type", "application/json; charset=utf-8");
+  response.end(JSON.stringify(answer.body));
+}
+
+/** Guards every route it is mounted on (`app.use(path, middleware)` guards only that path). */
+export function createNodeMiddleware(byok: Byok, options: GuardOptions = {}) {
   return (request: NodeRequestLike, response: NodeResponseLike, next: (error?: unknown) => void): void => {
-    byok.handle(request.headers, options).then(
-      (context) => {
-        response.setHeader("x-byok-status", context.byok.statusHeader);
-        byok.run(context, () => next());
-      },
-      (error: unknown) => {
-        if (!isGatewayError(error)) {
-          next(error);
+    guardRequest(byok, request.headers, options).then(
+      (outcome) => {
+        if (!outcome.ok) {
+          sendNodeJson(response, outcome satisfies ErrorAnswer);
           return;
         }
-        if (error instanceof ByokRejectedError) response.setHeader("x-byok-status", error.statusHeader);
-        if (error.status === 401) response.setHeader("www-authenticate", "Bearer");
-        response.statusCode = error.status;
-        response.setHeader("content-type", "application/json; charset=utf-8");
-        response.end(JSON.stringify(toOpenAiErrorBody(error)));
+        for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
+        runWithContext(outcome.context, () => next());
       },
+      (error: unknown) => next(error),
     );
   };
 }

@@ -4,16 +4,12 @@
  * operator and per feature. A recovery path: stale keys are stripped, never a reason to refuse.
  */
 import type { FastifyInstance } from "fastify";
+import { BYOK_ENDPOINTS } from "../../library/byok-endpoints.ts";
 import type { Byok } from "../../library/create-byok.ts";
-import "../fastify-types.ts";
+import { registerByokEndpoint } from "./enrollment-routes.ts";
 
 export function registerUsageRoutes(app: FastifyInstance, byok: Byok): void {
-  app.get(
-    "/v1/usage",
-    { config: { auth: "user", byok: "recovery", settingsToken: true } },
-    async (request) => {
-      const { userId, plan } = request.principal!;
-      return byok.usage.report(userId, plan);
-    },
-  );
+  for (const endpoint of BYOK_ENDPOINTS) {
+    if (endpoint.path === "/v1/usage") registerByokEndpoint(app, byok, endpoint);
+  }
 }
