@@ -192,7 +192,7 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
         ["user", "assistant", "tool", "tool"],
       );
       assert.deepEqual(
-        (messages[1]?.tool_calls as Record<string, unknown>[]).map((toolCall) => toolCall.id),
+        (messages[1]!.tool_calls as Record<string, unknown>[]).map((toolCall) => toolCall.id),
         calls.map((item) => item.call_id),
       );
       assert.equal(messages[2]?.tool_call_id, calls[0]?.call_id);
