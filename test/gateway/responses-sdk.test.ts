@@ -283,6 +283,40 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
       assert.match(String(last.message), /bad key/);
     });
 
+    test("an upstream 4xx keeps its status, the provider's message with the key redacted", async () => {
+      fake().failNext(429, {
+        message: "slow down, {{key}}",
+        type: "rate_limit_error",
+        code: "rate_limit_exceeded",
+      });
+      await assert.rejects(
+        user.openai.responses.create({ model: "agent", input: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof OpenAI.RateLimitError, String(error));
+          assert.equal(error.type, "upstream_rejected");
+          assert.equal(error.code, "rate_limit_exceeded");
+          assert.match(error.message, /slow down/);
+          assert.equal(error.message.includes(USER_KEYS.custom), false);
+          return true;
+        },
+      );
+    });
+
+    test("an answer that is no chat completion is a 502", async () => {
+      fake().respondNext((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" }).end('{"object": "chat.completion"}');
+      });
+      await assert.rejects(
+        user.openai.responses.create({ model: "agent", input: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof OpenAI.APIError);
+          assert.equal(error.status, 502);
+          assert.equal(error.type, "upstream_error");
+          return true;
+        },
+      );
+    });
+
     test("a failure mid-stream rejects finalResponse()", async () => {
       fake().respondNext((_request, response) => {
         response.writeHead(200, { "content-type": "text/event-stream" });
