@@ -4,7 +4,6 @@
  * to Anthropic Messages on Anthropic routes, and here translated to and from Chat Completions on every
  * other route (stateless; usage metered as chat).
  */
-import { randomUUID } from "node:crypto";
 import { type GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { createChatToResponsesStream } from "../translate/chat-chunks-to-responses-events.ts";
 import { chatToResponsesResponse } from "../translate/chat-to-responses-response.ts";
@@ -20,23 +19,10 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { createResponsesContext } from "./create-responses-context.ts";
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
 import { serveResponsesOnAnthropic } from "./serve-responses-on-anthropic.ts";
 import { servePassThroughResponses } from "./serve-responses-pass-through.ts";
-
-/** A translated answer's identity: a fresh `resp_…` id, now, the model and request the client sent. */
-export function createResponsesContext(
-  kit: PipelineKit,
-  body: Readonly<Record<string, unknown>>,
-  routed: RoutedCall,
-): ResponsesContext {
-  return {
-    id: `resp_${randomUUID().replaceAll("-", "")}`,
-    createdAt: Math.floor(kit.now() / 1000),
-    model: typeof body.model === "string" ? body.model : routed.route.model,
-    request: body,
-  };
-}
 
 export async function serveResponses(
   kit: PipelineKit,
