@@ -19,7 +19,6 @@ export interface ResponsesToChatRequestOptions {
 const SAME_NAME = [
   "temperature",
   "top_p",
-  "parallel_tool_calls",
   "user",
   "safety_identifier",
   "prompt_cache_key",
@@ -155,7 +154,13 @@ function translate(body: Readonly<JsonObject>, options: ResponsesToChatRequestOp
     if (!Array.isArray(body.tools)) fail("invalid_value", "`tools` must be an array.", "tools");
     if (body.tools.length > 0) out.tools = body.tools.map(convertTool);
   }
-  if (!isAbsent(body.tool_choice)) out.tool_choice = convertToolChoice(body.tool_choice);
+  if (!isAbsent(body.tool_choice)) {
+    const choice = convertToolChoice(body.tool_choice);
+    // Without tools the choice has no effect, and chat hosts refuse it there.
+    if (out.tools !== undefined) out.tool_choice = choice;
+  }
+  if (out.tools !== undefined && !isAbsent(body.parallel_tool_calls))
+    out.parallel_tool_calls = body.parallel_tool_calls;
   const format = convertTextFormat(body.text);
   if (format !== null) out.response_format = format;
   if (!isAbsent(body.max_output_tokens))

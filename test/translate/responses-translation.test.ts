@@ -156,6 +156,12 @@ describe("responsesToChatRequest", () => {
       type: "json_object",
     });
     assert.equal(translated({ input: "x", text: { format: { type: "text" } } }).response_format, undefined);
+    const toolless = translated({ input: "x", tool_choice: "auto", parallel_tool_calls: true, tools: [] });
+    assert.deepEqual(
+      [toolless.tools, toolless.tool_choice, toolless.parallel_tool_calls],
+      [undefined, undefined, undefined],
+      "without tools, tool_choice and parallel_tool_calls are not sent (chat hosts refuse them there)",
+    );
   });
 
   test("what a stateless translation cannot honour is refused with the field at fault", () => {
