@@ -23,6 +23,9 @@ export {
 } from "./keys/index.ts";
 export {
   type Byok,
+  type ByokErrorData,
+  type ByokModelOptions,
+  type ByokModels,
   type CreateByokOptions,
   createByok,
   createNodeMiddleware,

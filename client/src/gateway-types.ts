@@ -33,6 +33,8 @@ export interface VerifyResults {
 
 export interface RoutePreviewFeature {
   feature: string;
+  /** Other names a request may use for the feature. */
+  aliases: string[];
   operation: "chat" | "embeddings" | "stt";
   /** Whose key would serve it; `null`: no route for this user (`reason` says why). */
   source: "byok" | "operator" | null;

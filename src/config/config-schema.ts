@@ -7,6 +7,7 @@ import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
+import { INGRESSES, routingSchema } from "./routing-schema.ts";
 
 const secret = (minLength: number, what: string) =>
   z
@@ -239,12 +240,8 @@ export const configSchema = z
         timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
       })
       .prefault({}),
-    routing: z
-      .strictObject({
-        /** Whether `provider/model` may be asked for directly (always on the user's own key). */
-        allowDirect: z.boolean().default(true),
-      })
-      .prefault({}),
+    /** How names in `model` resolve (docs/features-and-routing.md). */
+    routing: routingSchema,
     upstream: z
       .strictObject({
         /** Defaults for every configured provider's calls. */
@@ -294,6 +291,16 @@ export const configSchema = z
         path: ["defaultPlan"],
         message: `no plan named "${config.defaultPlan}"`,
       });
+    }
+    for (const ingress of INGRESSES) {
+      const feature = config.routing.defaultFeatures[ingress];
+      if (feature !== undefined && !Object.hasOwn(config.features, feature)) {
+        context.addIssue({
+          code: "custom",
+          path: ["routing", "defaultFeatures", ingress],
+          message: `no feature named "${feature}"`,
+        });
+      }
     }
     for (const [name, plan] of Object.entries(config.plans)) {
       plan.limits.forEach((limit, index) => {

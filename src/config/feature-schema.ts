@@ -24,6 +24,12 @@ export const MODEL_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter(
 /** Feature names are what apps send in `model`; a `/` is reserved for `provider/model`. */
 export const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
+/**
+ * Aliases are the model names clients already send (`gpt-4o-mini`, `nova-3`, `meta-llama/Llama-3.1-8B`):
+ * the feature-name characters plus `/`, never `<provider id>/…` (that is direct naming).
+ */
+export const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
+
 const capabilityList = z.array(z.enum(CAPABILITIES));
 
 const routeSchema = z.strictObject({
@@ -38,6 +44,11 @@ const routeSchema = z.strictObject({
 
 export const featureSchema = z.strictObject({
   description: z.string().max(500).optional(),
+  /** Other names a request may use for this feature; served exactly as the feature. */
+  aliases: z
+    .array(z.string().regex(ALIAS_NAME, "aliases are letters, digits and _.:/- (at most 64)"))
+    .max(100)
+    .default([]),
   /** Capabilities every route serving this feature must have (requests add what they use). */
   needs: capabilityList.default([]),
   /** Ordered routes: served on the user's key when they hold one, else on the operator's (if allowed). */
@@ -61,6 +72,7 @@ export const featuresSchema = z
   .record(z.string().regex(FEATURE_NAME, "feature names are letters, digits and _.:- (no /)"), featureSchema)
   .default({})
   .superRefine((features, context) => {
+    checkAliases(features, context);
     for (const [name, feature] of Object.entries(features)) {
       if (feature.routes.length + feature.byokRoutes.length === 0 && !feature.allowCustom) {
         context.addIssue({
@@ -71,6 +83,33 @@ export const featuresSchema = z
       }
     }
   });
+
+/** Every alias names one feature: unique, never a feature's name, never direct `provider/model` naming. */
+function checkAliases(
+  features: Readonly<Record<string, { readonly aliases: readonly string[] }>>,
+  context: z.RefinementCtx,
+): void {
+  const owners = new Map<string, string>();
+  for (const [name, feature] of Object.entries(features)) {
+    feature.aliases.forEach((alias, index) => {
+      const path = [name, "aliases", index];
+      const slash = alias.indexOf("/");
+      const owner = owners.get(alias);
+      if (Object.hasOwn(features, alias)) {
+        context.addIssue({ code: "custom", path, message: `"${alias}" is already a feature name` });
+      } else if (owner !== undefined) {
+        context.addIssue({ code: "custom", path, message: `"${alias}" is already an alias of ${owner}` });
+      } else if (slash !== -1 && (PROVIDER_IDS as readonly string[]).includes(alias.slice(0, slash))) {
+        context.addIssue({
+          code: "custom",
+          path,
+          message: `"${alias}" starts with a provider id: that is direct provider/model naming`,
+        });
+      }
+      if (owner === undefined) owners.set(alias, name);
+    });
+  }
+}
 
 const positiveMs = z.number().int().min(1).max(3_600_000);
 

@@ -36,7 +36,7 @@ export const errorCatalog = {
   not_found: { status: 404, message: "No such route." },
   model_not_found: {
     status: 404,
-    message: "The model is neither a feature of this app nor a provider/model name.",
+    message: "The model is neither a feature or alias of this app nor a provider/model name.",
   },
   enrollment_not_found: { status: 404, message: "This user has no enrollment." },
   user_not_found: { status: 404, message: "No such user." },

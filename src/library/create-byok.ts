@@ -32,6 +32,7 @@ import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
 import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
 import {
+  buildRoutingTable,
   createModelPipeline,
   createOpenCalls,
   type ModelPipeline,
@@ -46,6 +47,7 @@ import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
+import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createCoordination } from "./create-coordination.ts";
@@ -84,7 +86,7 @@ export interface AuthenticateAndValidateOptions {
   readonly recovery?: boolean;
 }
 
-export interface Byok {
+export interface Byok extends ByokModels {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly logger: Logger;
@@ -194,6 +196,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const pepperRing = createPepperRing(peppers);
   const metrics = createMetrics();
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
+  // A default feature that cannot serve its ingress stops the start here, before any store is opened.
+  buildRoutingTable(config, createProviderRegistry());
   const store =
     options.store ??
     (await openStore({
@@ -358,6 +362,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
+    ...createAiSdkModels(pipeline, now),
     usage: {
       report: reportUsage,
       async overTime(query) {

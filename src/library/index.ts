@@ -1,3 +1,4 @@
+export type { ByokErrorData, ByokModelOptions, ByokModels } from "./ai-sdk/index.ts";
 export {
   type AuthenticateAndValidateOptions,
   type Byok,

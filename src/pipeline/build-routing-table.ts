@@ -1,13 +1,21 @@
 /**
  * @module pipeline/build-routing-table
  * What routing and the upstream calls read from the configuration: the routing table (operator providers'
- * base URLs and keys; none for the custom endpoint) and each route's time limits.
+ * base URLs and keys; none for the custom endpoint; refused when a default feature cannot serve its
+ * ingress) and each route's time limits.
  */
+import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import { defaultEgressLimits, type UpstreamTimeouts } from "../egress/index.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
-import type { OperatorProvider, Route, RoutingTable } from "../routing/index.ts";
+import {
+  checkDefaultFeatures,
+  indexAliases,
+  type OperatorProvider,
+  type Route,
+  type RoutingTable,
+} from "../routing/index.ts";
 
 /** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
 const customEndpointTimeouts: UpstreamTimeouts = {
@@ -27,7 +35,17 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
       key: id === "custom" ? null : (settings?.apiKey ?? null), // operator keys never go to a user URL
     });
   }
-  return { features: config.features, allowDirect: config.routing.allowDirect, providers, registry };
+  const table: RoutingTable = {
+    features: config.features,
+    aliases: indexAliases(config.features),
+    allowDirect: config.routing.allowDirect,
+    defaultFeatures: config.routing.defaultFeatures,
+    providers,
+    registry,
+  };
+  const issues = checkDefaultFeatures(table);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return table;
 }
 
 /** A route's time limits: its provider's (the egress guard's for the custom endpoint), then the defaults. */

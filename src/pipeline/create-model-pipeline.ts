@@ -1,6 +1,6 @@
 /**
  * @module pipeline/create-model-pipeline
- * The one ordered path of a model call: parse → route → admit → call upstream → relay, translate or
+ * The one ordered path of a model call: parse and check the ingress's contract → route → admit → call upstream → relay, translate or
  * normalize → report. Every route, custom included, takes the same steps (create-pipeline-kit.ts);
  * the dialects differ only in how a body is built and an answer relayed.
  */
@@ -8,6 +8,9 @@
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { previewRoutes, type RoutePreview } from "../routing/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { checkCountTokensRequest, checkMessagesRequest } from "../wire/anthropic/check-messages-request.ts";
+import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
+import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
 import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
 import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
@@ -65,6 +68,19 @@ export interface ModelPipelineOptions extends PipelineKitOptions {
 }
 
 /**
+ * The ingress's request contract, before routing: a spec-forbidden shape is refused the same way on every
+ * route, and costs no upstream call.
+ */
+function checked(
+  body: Record<string, unknown>,
+  check: (body: Readonly<Record<string, unknown>>) => GatewayError | null,
+): Record<string, unknown> {
+  const refused = check(body);
+  if (refused !== null) throw refused;
+  return body;
+}
+
+/**
  * Runs one call registered as open: its upstream signal ends on the client's abort or a cut, and it
  * leaves the registry when its answer is written (a text) or its stream closes.
  */
@@ -92,30 +108,28 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
   const pipeline: Omit<ModelPipeline, "openCalls"> = {
     async chatCompletions(call, rawBody) {
       const started = kit.now();
-      const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, readRequestNeeds(body));
+      const body = checked(asObject(rawBody, "messages"), checkChatRequest);
+      const routed = kit.route(call, "chat", body.model, readRequestNeeds(body), "chat");
       return routed.adapter.dialect === "anthropic"
         ? serveAnthropicChat(kit, call, body, routed, started)
         : serveOpenAiChat(kit, call, body, routed, started);
     },
     async messages(call, rawBody) {
       const started = kit.now();
-      const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body));
+      const body = checked(asObject(rawBody, "messages"), checkMessagesRequest);
+      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body), "messages");
       return serveMessages(kit, call, body, routed, started);
     },
     async responses(call, rawBody) {
       const started = kit.now();
-      const body = asObject(rawBody, "input");
-      const refused = checkResponsesRequest(body);
-      if (refused !== null) throw refused;
+      const body = checked(asObject(rawBody, "input"), checkResponsesRequest);
       // Any chat route serves it: passed through, or translated (pipeline/serve-responses.ts).
-      const routed = kit.route(call, "chat", body.model, readResponsesNeeds(body));
+      const routed = kit.route(call, "chat", body.model, readResponsesNeeds(body), "responses");
       return serveResponses(kit, call, body, routed, started);
     },
     async countTokens(call, rawBody) {
-      const body = asObject(rawBody, "messages");
-      const routed = kit.route(call, "chat", body.model, []);
+      const body = checked(asObject(rawBody, "messages"), checkCountTokensRequest);
+      const routed = kit.route(call, "chat", body.model, [], "messages");
       const path = routed.adapter.countTokensPath;
       if (path === undefined) {
         throw withHeaders(
@@ -135,8 +149,8 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     },
     async embeddings(call, rawBody) {
       const started = kit.now();
-      const body = asObject(rawBody, "input");
-      const routed = kit.route(call, "embeddings", body.model, []);
+      const body = checked(asObject(rawBody, "input"), checkEmbeddingsRequest);
+      const routed = kit.route(call, "embeddings", body.model, [], "embeddings");
       return serveEmbeddings(kit, call, body, routed, started);
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),

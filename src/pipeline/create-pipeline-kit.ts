@@ -5,7 +5,6 @@
  */
 import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
-import type { Capability } from "../config/feature-schema.ts";
 import {
   discard,
   isEgressError,
@@ -16,8 +15,8 @@ import {
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
-import type { Operation, ProviderAdapter, ProviderRegistry } from "../providers/index.ts";
-import { formatRouteHeader, type Route, resolveRoute } from "../routing/index.ts";
+import type { ProviderRegistry } from "../providers/index.ts";
+import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
@@ -28,6 +27,7 @@ import { countMediaParts } from "./count-media-parts.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
+import { createRouteCall, type RoutedCall } from "./route-call.ts";
 import { failureOf, type ServedCallSink, type ServedOperation } from "./served-call.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
@@ -45,10 +45,7 @@ export interface PipelineKitOptions {
   readonly onStreamFault?: (thrown: unknown) => void;
 }
 
-export interface RoutedCall {
-  readonly route: Route;
-  readonly adapter: ProviderAdapter;
-}
+export type { RoutedCall } from "./route-call.ts";
 
 /** One upstream request: the path under the route's base URL (query included) and its body. */
 export interface UpstreamRequest {
@@ -191,21 +188,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** Every key in play for a call: what upstream text is redacted of. */
     secretsOf,
 
-    /** Resolves the one route for this call (SPEC §5), or the routing error. */
-    route(call: ModelCall, operation: Operation, model: unknown, needs: readonly Capability[]): RoutedCall {
-      if (typeof model !== "string" || model === "") {
-        throw new GatewayError("invalid_request", {
-          message: "`model` is required: a feature name, or provider/model on your own key.",
-          param: "model",
-        });
-      }
-      const decision = resolveRoute(table, { model, operation, needs }, call.byok);
-      if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
-      const adapter = registry.get(decision.route.provider);
-      if (adapter === undefined) throw new GatewayError("internal_error");
-      call.openCall?.routed(decision.route.source);
-      return { route: decision.route, adapter };
-    },
+    /** Resolves the one route for this call, or the routing error (route-call.ts). */
+    route: createRouteCall(table),
 
     async admit(
       call: ModelCall,

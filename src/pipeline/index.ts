@@ -2,6 +2,7 @@
  * @module pipeline
  * The one ordered path of a model request.
  */
+export { buildRoutingTable } from "./build-routing-table.ts";
 export {
   createModelPipeline,
   type ModelCall,

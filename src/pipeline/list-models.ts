@@ -1,7 +1,7 @@
 /**
  * @module pipeline/list-models
- * GET /v1/models: the features this user can run right now (routing would succeed), and the direct
- * `provider/model` names their own keys unlock, in OpenAI's list shape.
+ * GET /v1/models: the features this user can run right now (routing would succeed) and their aliases, and
+ * the direct `provider/model` names their own keys unlock, in OpenAI's list shape.
  */
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { Operation } from "../providers/index.ts";
@@ -13,6 +13,8 @@ export interface ModelEntry {
   readonly object: "model";
   readonly created: number;
   readonly owned_by: string;
+  /** The feature this name is served as (on feature and alias entries; the spec's Model allows extra fields). */
+  readonly feature?: string;
 }
 
 export interface ModelList {
@@ -24,12 +26,13 @@ const OPERATIONS: readonly Operation[] = ["chat", "embeddings", "stt"];
 
 export function listModels(table: RoutingTable, byok: ByokContext, created: number): ModelList {
   const data: ModelEntry[] = [];
-  for (const name of Object.keys(table.features)) {
+  for (const [name, feature] of Object.entries(table.features)) {
     const servable = OPERATIONS.some(
       (operation) => resolveRoute(table, { model: name, operation, needs: [] }, byok).ok,
     );
-    if (servable) {
-      data.push({ id: name, object: "model", created, owned_by: "byok-gateway" });
+    if (!servable) continue;
+    for (const id of [name, ...feature.aliases]) {
+      data.push({ id, object: "model", created, owned_by: "byok-gateway", feature: name });
     }
   }
   if (table.allowDirect) {

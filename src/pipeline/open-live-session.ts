@@ -49,7 +49,7 @@ export async function openLiveSession(
   maxMessageBytes: number,
 ): Promise<LiveSession> {
   const started = kit.now();
-  const routed = kit.route(call, "stt", query.get("model"), []);
+  const routed = kit.route(call, "stt", query.get("model"), [], "listen");
   const { route, adapter } = routed;
   const routeHeader = kit.routeHeader(route);
   let url: string;

@@ -98,7 +98,7 @@ export async function servePrerecorded(
     if (upload.contentLength === 0) throw emptyAudio();
   }
   const json = upload.kind === "url" ? urlBody(upload.body) : null;
-  const routed = kit.route(call, "stt", query.get("model"), []);
+  const routed = kit.route(call, "stt", query.get("model"), [], "listen");
   const { route, adapter } = routed;
   let path: string;
   try {

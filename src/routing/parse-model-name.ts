@@ -1,12 +1,17 @@
 /**
  * @module routing/parse-model-name
- * The request's `model`: a feature name, or `provider/model` asking for a model directly on the user's key.
+ * The request's `model`: a name (a feature or an alias) and, when it reads as one, `provider/model` asking
+ * for a model directly on the user's key.
  */
-import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
+import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
 
+/**
+ * `value` is the name as sent: a feature or alias is looked up by it; `direct` also reads as
+ * `provider/model` (used only when no alias claims the whole name and direct calls are allowed).
+ */
 export type ModelName =
-  | { readonly kind: "feature"; readonly name: string }
-  | { readonly kind: "direct"; readonly provider: ProviderId; readonly model: string }
+  | { readonly kind: "name"; readonly value: string }
+  | { readonly kind: "direct"; readonly value: string; readonly provider: ProviderId; readonly model: string }
   | { readonly kind: "invalid"; readonly reason: string };
 
 export function parseModelName(value: unknown): ModelName {
@@ -14,14 +19,8 @@ export function parseModelName(value: unknown): ModelName {
     return { kind: "invalid", reason: "`model` must be a feature name or provider/model." };
   }
   const slash = value.indexOf("/");
-  if (slash === -1) return { kind: "feature", name: value };
   const provider = value.slice(0, slash);
   const model = value.slice(slash + 1);
-  if (!isProviderId(provider) || model.length === 0) {
-    return {
-      kind: "invalid",
-      reason: `\`${provider}\` is not a provider id (${PROVIDER_IDS.join(", ")}).`,
-    };
-  }
-  return { kind: "direct", provider, model };
+  if (slash === -1 || !isProviderId(provider) || model.length === 0) return { kind: "name", value };
+  return { kind: "direct", value, provider, model };
 }

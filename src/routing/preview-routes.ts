@@ -10,6 +10,8 @@ import type { RouteSource } from "./route.ts";
 
 export interface RoutePreviewEntry {
   readonly feature: string;
+  /** Other names a request may use for the feature (`features.<name>.aliases`). */
+  readonly aliases: readonly string[];
   readonly operation: Operation;
   /** Whose key would serve it; null: no route for this user. */
   readonly source: RouteSource | null;
@@ -25,7 +27,8 @@ export interface RoutePreview {
 
 export function previewRoutes(table: RoutingTable, byok: ByokContext): RoutePreview {
   const features: RoutePreviewEntry[] = [];
-  for (const feature of Object.keys(table.features)) {
+  for (const [feature, config] of Object.entries(table.features)) {
+    const { aliases } = config;
     const operations = featureOperations(table, feature, byok);
     for (const operation of operations.length > 0 ? operations : (["chat"] as const)) {
       const decision = resolveRoute(table, { model: feature, operation, needs: [] }, byok);
@@ -33,13 +36,22 @@ export function previewRoutes(table: RoutingTable, byok: ByokContext): RoutePrev
         decision.ok
           ? {
               feature,
+              aliases,
               operation,
               source: decision.route.source,
               provider: decision.route.provider,
               model: decision.route.model,
               reason: null,
             }
-          : { feature, operation, source: null, provider: null, model: null, reason: decision.error },
+          : {
+              feature,
+              aliases,
+              operation,
+              source: null,
+              provider: null,
+              model: null,
+              reason: decision.error,
+            },
       );
     }
   }

@@ -4,10 +4,13 @@
  * order, the first the user holds a key for (BYOK-served), else the operator's where allowed, else a clear error.
  */
 import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../config/feature-schema.ts";
+import type { Ingress } from "../config/routing-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { describeUnknownModel } from "./describe-unknown-model.ts";
+import { INGRESS_OPERATIONS } from "./ingress-operations.ts";
 import { parseModelName } from "./parse-model-name.ts";
 import type { Route, RouteDecision } from "./route.ts";
 
@@ -19,7 +22,11 @@ export interface OperatorProvider {
 
 export interface RoutingTable {
   readonly features: Readonly<Record<string, FeatureConfig>>;
+  /** Each alias and the feature it names (indexAliases). */
+  readonly aliases: ReadonlyMap<string, string>;
   readonly allowDirect: boolean;
+  /** The feature serving names that match nothing, per ingress (`routing.defaultFeatures`). */
+  readonly defaultFeatures: Readonly<Partial<Record<Ingress, string>>>;
   readonly providers: ReadonlyMap<ProviderId, OperatorProvider>;
   readonly registry: ProviderRegistry;
 }
@@ -30,6 +37,8 @@ export interface RouteRequest {
   readonly operation: Operation;
   /** Capabilities the request itself uses (streaming, tools, json_schema, vision). */
   readonly needs: readonly Capability[];
+  /** Where the request arrived: its default feature serves names that match nothing. */
+  readonly ingress?: Ingress;
 }
 
 interface Candidate {
@@ -121,32 +130,56 @@ export function featureOperations(table: RoutingTable, name: string, byok: ByokC
   });
 }
 
-export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: ByokContext): RouteDecision {
-  const name = parseModelName(request.model);
-  if (name.kind === "invalid") return { ok: false, error: "model_not_found", message: name.reason };
-
-  let feature: FeatureConfig | null = null;
-  let candidates: Candidate[];
-  if (name.kind === "feature") {
-    feature = Object.hasOwn(table.features, name.name) ? table.features[name.name]! : null;
-    if (feature === null) {
-      return {
-        ok: false,
-        error: "model_not_found",
-        message: `The model \`${name.name}\` is not a feature of this app.`,
-      };
-    }
-    candidates = featureCandidates(feature, byok, table);
-  } else {
-    if (!table.allowDirect) {
-      return {
-        ok: false,
-        error: "model_not_found",
-        message: "Direct provider/model calls are disabled; name a feature.",
-      };
-    }
-    candidates = [directCandidate(name.provider, name.model, table)];
+/** Each alias and the feature it names (the configuration has checked they are unique). */
+export function indexAliases(features: Readonly<Record<string, FeatureConfig>>): ReadonlyMap<string, string> {
+  const aliases = new Map<string, string>();
+  for (const [name, feature] of Object.entries(features)) {
+    for (const alias of feature.aliases) aliases.set(alias, name);
   }
+  return aliases;
+}
+
+/**
+ * What a name asks for, in this order: a feature, an alias, a direct `provider/model` (when allowed), the
+ * ingress's default feature; else the error listing what would have matched.
+ */
+function targetOf(
+  table: RoutingTable,
+  request: RouteRequest,
+  byok: ByokContext,
+):
+  | { readonly kind: "feature"; readonly name: string; readonly feature: FeatureConfig }
+  | { readonly kind: "direct"; readonly provider: ProviderId; readonly model: string }
+  | { readonly kind: "unknown"; readonly message: string } {
+  const name = parseModelName(request.model);
+  if (name.kind === "invalid") return { kind: "unknown", message: name.reason };
+  const featureNamed = (feature: string) => ({
+    kind: "feature" as const,
+    name: feature,
+    feature: table.features[feature]!,
+  });
+  if (Object.hasOwn(table.features, name.value)) return featureNamed(name.value);
+  const aliased = table.aliases.get(name.value);
+  if (aliased !== undefined) return featureNamed(aliased);
+  if (name.kind === "direct" && table.allowDirect) return name;
+  const fallback = request.ingress === undefined ? undefined : table.defaultFeatures[request.ingress];
+  if (fallback !== undefined && Object.hasOwn(table.features, fallback)) return featureNamed(fallback);
+  const operation = request.ingress === undefined ? request.operation : INGRESS_OPERATIONS[request.ingress];
+  const serving = (feature: string) => featureOperations(table, feature, byok).includes(operation);
+  return {
+    kind: "unknown",
+    message: describeUnknownModel(table, name, request.ingress ?? null, operation, serving),
+  };
+}
+
+export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: ByokContext): RouteDecision {
+  const name = targetOf(table, request, byok);
+  if (name.kind === "unknown") return { ok: false, error: "model_not_found", message: name.message };
+  const feature = name.kind === "feature" ? name.feature : null;
+  const candidates =
+    name.kind === "feature"
+      ? featureCandidates(name.feature, byok, table)
+      : [directCandidate(name.provider, name.model, table)];
 
   const needs = needsOf(request.operation, feature, request.needs);
   const capable = candidates.filter(

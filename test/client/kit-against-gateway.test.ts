@@ -67,6 +67,7 @@ describe("the client kit against the gateway", () => {
     assert.deepEqual(preview.features, [
       {
         feature: "notes",
+        aliases: [],
         operation: "chat",
         source: "byok",
         provider: "openai",

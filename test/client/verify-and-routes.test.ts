@@ -42,6 +42,7 @@ const PREVIEW: RoutePreview = {
   features: [
     {
       feature: "summary",
+      aliases: ["gpt-4o-mini"],
       operation: "chat",
       source: "byok",
       provider: "openai",
@@ -50,6 +51,7 @@ const PREVIEW: RoutePreview = {
     },
     {
       feature: "notes",
+      aliases: [],
       operation: "stt",
       source: "operator",
       provider: "deepgram",
@@ -58,6 +60,7 @@ const PREVIEW: RoutePreview = {
     },
     {
       feature: "premium",
+      aliases: [],
       operation: "chat",
       source: null,
       provider: null,

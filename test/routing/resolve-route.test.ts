@@ -8,6 +8,7 @@ import { type GatewayConfigInput, parseConfig } from "../../src/config/index.ts"
 import { PROVIDER_IDS, type ProviderId, SecretKey } from "../../src/keys/index.ts";
 import { createProviderRegistry, type Operation } from "../../src/providers/index.ts";
 import {
+  indexAliases,
   type OperatorProvider,
   type RouteErrorType,
   type RoutingTable,
@@ -119,7 +120,14 @@ function tableOf(options: TableOptions = {}): RoutingTable {
       key: id === "custom" ? null : (settings?.apiKey ?? null),
     });
   }
-  return { features: config.features, allowDirect: config.routing.allowDirect, providers: map, registry };
+  return {
+    features: config.features,
+    aliases: indexAliases(config.features),
+    allowDirect: config.routing.allowDirect,
+    defaultFeatures: config.routing.defaultFeatures,
+    providers: map,
+    registry,
+  };
 }
 
 const USER_KEYS: Readonly<Record<ProviderId, SecretKey>> = Object.fromEntries(

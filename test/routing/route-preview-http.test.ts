@@ -1,18 +1,19 @@
 /**
  * @module test/routing/route-preview-http
- * GET /v1/byok/routes: each feature's route for the presented keys, by the same resolver model calls use
+ * GET /v1/byok/routes: each feature's route (and aliases) for the presented keys, by the same resolver model calls use
  * (checked against the X-BYOK-Route of a real call), a recovery path (stale keys stripped, never a 403).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { call } from "../support/gateway-client.ts";
-import { type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
+import { type ModelGateway, startModelGateway, TEST_FEATURES } from "../support/model-gateway.ts";
 
 const OPENAI_KEY = "sk-user-openai-preview-1111111111111111";
 const CUSTOM_KEY = "sk-user-custom-preview-2222222222222222";
 
 interface Entry {
   feature: string;
+  aliases: string[];
   operation: string;
   source: string | null;
   provider: string | null;
@@ -25,7 +26,8 @@ const find = (entries: Entry[], feature: string) => entries.find((entry) => entr
 describe("GET /v1/byok/routes", () => {
   let env: ModelGateway;
   before(async () => {
-    env = await startModelGateway();
+    const summary = { ...TEST_FEATURES.summary, aliases: ["gpt-4o-mini", "meta-llama/Llama-3.1-8B"] };
+    env = await startModelGateway({ features: { ...TEST_FEATURES, summary } });
   });
   after(() => env.close());
 
@@ -36,6 +38,7 @@ describe("GET /v1/byok/routes", () => {
     const entries = entriesOf(response.body);
     assert.deepEqual(find(entries, "summary"), {
       feature: "summary",
+      aliases: ["gpt-4o-mini", "meta-llama/Llama-3.1-8B"],
       operation: "chat",
       source: "operator",
       provider: "openai",
@@ -44,6 +47,7 @@ describe("GET /v1/byok/routes", () => {
     });
     assert.deepEqual(find(entries, "embed"), {
       feature: "embed",
+      aliases: [],
       operation: "embeddings",
       source: "operator",
       provider: "openai",
@@ -52,6 +56,7 @@ describe("GET /v1/byok/routes", () => {
     });
     assert.deepEqual(find(entries, "premium"), {
       feature: "premium",
+      aliases: [],
       operation: "chat",
       source: null,
       provider: null,
@@ -80,6 +85,7 @@ describe("GET /v1/byok/routes", () => {
     assert.equal(find(entries, "premium")?.model, "gpt-4.1");
     assert.deepEqual(find(entries, "agent"), {
       feature: "agent",
+      aliases: [],
       operation: "chat",
       source: "byok",
       provider: "custom",

@@ -62,6 +62,8 @@ export interface AnthropicGatewayOptions {
   /** Replaces the egress section (by default loopback is allowed over plain http, for the custom fake). */
   readonly egress?: GatewayConfigInput["egress"];
   readonly egressResolver?: StartGatewayOptions["egressResolver"];
+  /** The operator's plans (none by default: unlimited). */
+  readonly plans?: GatewayConfigInput["plans"];
 }
 
 let userCounter = 0;
@@ -86,6 +88,7 @@ export async function startAnthropicGateway(
       },
       features: options.features ?? ANTHROPIC_FEATURES,
       egress: options.egress ?? { allowCidrs: ["127.0.0.1/32"], allowHttpHosts: ["127.0.0.1"] },
+      ...(options.plans ? { plans: options.plans } : {}),
     },
     ...(options.egressResolver ? { egressResolver: options.egressResolver } : {}),
   });

@@ -208,14 +208,15 @@ describe("checkResponsesRequest", () => {
   test("spec-forbidden shapes are refused with param; unknown fields pass", () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ model: "m", input: 5 }, "input"],
-      [{ model: 5, input: "x" }, "model"],
       [{ model: "m", input: ["x"] }, "input[0]"],
       [{ model: "m", input: [{ role: "user", content: 3 }] }, "input[0].content"],
       [{ model: "m", input: "x", tools: {} }, "tools"],
       [{ model: "m", input: "x", tools: [{ name: "f" }] }, "tools[0]"],
+      [{ model: "m", input: [{ role: "user" }] }, "input[0].content"],
+      [{ model: "m", input: [{ type: 3 }] }, "input[0].type"],
+      [{ model: "m", input: "x", tool_choice: 1 }, "tool_choice"],
       [{ model: "m", input: "x", stream: "yes" }, "stream"],
       [{ model: "m", input: "x", temperature: "hot" }, "temperature"],
-      [{ model: "m", input: "x", max_output_tokens: 8 }, "max_output_tokens"],
       [{ model: "m", input: "x", max_output_tokens: 20.5 }, "max_output_tokens"],
       [{ model: "m" }, "input"],
     ];
@@ -223,6 +224,7 @@ describe("checkResponsesRequest", () => {
       const error = checkResponsesRequest(body);
       assert.ok(error instanceof GatewayError, JSON.stringify(body));
       assert.equal(error.type, "invalid_request");
+      assert.equal(error.code, "invalid_value");
       assert.equal(error.param, param, JSON.stringify(body));
     }
     assert.equal(

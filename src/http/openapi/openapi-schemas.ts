@@ -97,6 +97,7 @@ export const openapiSchemas: Readonly<Record<string, Schema>> = {
       type: "array",
       items: object({
         feature: string,
+        aliases: { type: "array", items: string },
         operation: { type: "string", enum: ["chat", "embeddings", "stt"] },
         source: { type: ["string", "null"], enum: ["byok", "operator", null] },
         provider: nullableString,

@@ -1,108 +1,76 @@
 /**
  * @module wire/openai/check-responses-request
- * The request contract of `POST /v1/responses`: the first shape OpenAI's `CreateResponse` schema forbids
- * (a known field of the wrong JSON type, an input item or tool of the wrong shape) as a 400 naming the
- * field, before anything is routed or sent upstream. Unknown fields are never refused.
+ * The Responses request contract (`CreateResponse`): the first spec-forbidden shape (a known field of the
+ * wrong JSON type, an input item or tool of the wrong shape) as a 400 with `param`, checked on every route
+ * before routing; unknown fields pass.
  */
-import { GatewayError } from "../../errors/gateway-error.ts";
+import type { GatewayError } from "../../errors/gateway-error.ts";
+import {
+  checkContentItems,
+  checkFields,
+  type FieldRule,
+  invalidField,
+  isRecord,
+  missingField,
+} from "../invalid-field.ts";
 
-type Body = Readonly<Record<string, unknown>>;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const absent = (value: unknown): boolean => value === undefined || value === null;
-const invalid = (param: string, message: string): GatewayError =>
-  new GatewayError("invalid_request", { message, param });
-
-/** Optional fields of a plain JSON type: `null` reads as absent, as OpenAI's SDKs send it. */
-const TYPED: readonly (readonly [string, "string" | "boolean" | "number" | "object"])[] = [
-  ["model", "string"],
-  ["instructions", "string"],
-  ["previous_response_id", "string"],
-  ["stream", "boolean"],
-  ["store", "boolean"],
-  ["background", "boolean"],
-  ["parallel_tool_calls", "boolean"],
-  ["temperature", "number"],
-  ["top_p", "number"],
-  ["user", "string"],
-  ["safety_identifier", "string"],
-  ["prompt_cache_key", "string"],
-  ["metadata", "object"],
-  ["text", "object"],
-  ["reasoning", "object"],
-  ["stream_options", "object"],
+const FIELDS: readonly FieldRule[] = [
+  { field: "instructions", type: "string", nullable: true },
+  { field: "previous_response_id", type: "string", nullable: true },
+  { field: "stream", type: "boolean", nullable: true },
+  { field: "store", type: "boolean", nullable: true },
+  { field: "background", type: "boolean", nullable: true },
+  { field: "parallel_tool_calls", type: "boolean", nullable: true },
+  { field: "max_output_tokens", type: "integer", nullable: true },
+  { field: "temperature", type: "number", nullable: true },
+  { field: "top_p", type: "number", nullable: true },
+  { field: "user", type: "string", nullable: true },
+  { field: "safety_identifier", type: "string", nullable: true },
+  { field: "prompt_cache_key", type: "string", nullable: true },
+  { field: "metadata", type: "object", nullable: true },
+  { field: "text", type: "object", nullable: true },
+  { field: "reasoning", type: "object", nullable: true },
+  { field: "stream_options", type: "object", nullable: true },
 ];
 
-const A = { string: "a string", boolean: "a boolean", number: "a number", object: "an object" } as const;
+const CONTENT = "a string or an array of content parts";
 
-function checkTyped(body: Body): GatewayError | null {
-  for (const [field, type] of TYPED) {
-    const value = body[field];
-    if (absent(value)) continue;
-    const ok =
-      type === "object"
-        ? isObject(value)
-        : typeof value === type && (type !== "number" || Number.isFinite(value));
-    if (!ok) return invalid(field, `\`${field}\` must be ${A[type]}.`);
-  }
-  return null;
-}
-
-function checkContent(content: unknown, param: string): GatewayError | null {
+function checkItem(item: unknown, param: string): GatewayError | null {
+  if (!isRecord(item)) return invalidField(param, "an object");
+  const { type } = item;
+  if (type !== undefined && type !== null && typeof type !== "string")
+    return invalidField(`${param}.type`, "a string");
+  // A message item (named, or the easy form without `type`): a role and its content.
+  if (type !== undefined && type !== null && type !== "message") return null;
+  if (item.role === undefined) return missingField(`${param}.role`);
+  if (typeof item.role !== "string") return invalidField(`${param}.role`, "a string");
+  const { content } = item;
+  if (content === undefined) return missingField(`${param}.content`);
   if (typeof content === "string") return null;
-  if (!Array.isArray(content))
-    return invalid(param, `\`${param}\` must be a string or an array of content parts.`);
-  for (const [index, part] of content.entries()) {
-    if (!isObject(part) || typeof part.type !== "string")
-      return invalid(
-        `${param}[${index}]`,
-        `\`${param}[${index}]\` must be an object with a string \`type\`.`,
-      );
-  }
-  return null;
+  if (!Array.isArray(content)) return invalidField(`${param}.content`, CONTENT);
+  return checkContentItems(content, `${param}.content`);
 }
 
 function checkInput(input: unknown): GatewayError | null {
+  if (input === undefined || input === null) return missingField("input");
   if (typeof input === "string") return null;
-  if (!Array.isArray(input)) return invalid("input", "`input` must be a string or an array of input items.");
-  for (const [index, item] of input.entries()) {
-    const param = `input[${index}]`;
-    if (!isObject(item)) return invalid(param, `\`${param}\` must be an object.`);
-    if (!absent(item.type) && typeof item.type !== "string")
-      return invalid(`${param}.type`, `\`${param}.type\` must be a string.`);
-    const isMessage = absent(item.type) || item.type === "message";
-    if (!isMessage) continue;
-    if (typeof item.role !== "string") return invalid(`${param}.role`, `\`${param}.role\` must be a string.`);
-    const content = checkContent(item.content, `${param}.content`);
-    if (content !== null) return content;
+  if (!Array.isArray(input)) return invalidField("input", "a string or an array of input items");
+  for (let index = 0; index < input.length; index += 1) {
+    const refused = checkItem(input[index], `input[${index}]`);
+    if (refused !== null) return refused;
   }
   return null;
 }
 
 function checkTools(tools: unknown): GatewayError | null {
-  if (absent(tools)) return null;
-  if (!Array.isArray(tools)) return invalid("tools", "`tools` must be an array.");
-  for (const [index, tool] of tools.entries()) {
-    if (!isObject(tool) || typeof tool.type !== "string")
-      return invalid(`tools[${index}]`, `\`tools[${index}]\` must be an object with a string \`type\`.`);
-  }
-  return null;
+  if (tools === undefined || tools === null) return null;
+  if (!Array.isArray(tools)) return invalidField("tools", "an array of objects");
+  return checkContentItems(tools, "tools");
 }
 
-export function checkResponsesRequest(body: Body): GatewayError | null {
-  const typed = checkTyped(body);
-  if (typed !== null) return typed;
-  if (body.input === undefined) return invalid("input", "`input` is required.");
-  const input = checkInput(body.input);
-  if (input !== null) return input;
-  const tools = checkTools(body.tools);
-  if (tools !== null) return tools;
+export function checkResponsesRequest(body: Readonly<Record<string, unknown>>): GatewayError | null {
   const choice = body.tool_choice;
-  if (!absent(choice) && typeof choice !== "string" && !isObject(choice))
-    return invalid("tool_choice", "`tool_choice` must be a string or an object.");
-  const max = body.max_output_tokens;
-  if (!absent(max) && !(typeof max === "number" && Number.isInteger(max) && max >= 16))
-    return invalid("max_output_tokens", "`max_output_tokens` must be an integer of at least 16.");
-  return null;
+  if (choice !== undefined && choice !== null && typeof choice !== "string" && !isRecord(choice))
+    return invalidField("tool_choice", "a string or an object");
+  return checkInput(body.input) ?? checkTools(body.tools) ?? checkFields(body, FIELDS);
 }

@@ -1,0 +1,52 @@
+/**
+ * @module pipeline/route-call
+ * The routing step of every served path: the request's `model` → the one route and its adapter, or the
+ * routing error (with `param: "model"`).
+ */
+import type { Capability } from "../config/feature-schema.ts";
+import type { Ingress } from "../config/routing-schema.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
+import type { Operation, ProviderAdapter } from "../providers/index.ts";
+import { type Route, type RoutingTable, resolveRoute } from "../routing/index.ts";
+import type { ModelCall } from "./pipeline-types.ts";
+
+export interface RoutedCall {
+  readonly route: Route;
+  readonly adapter: ProviderAdapter;
+}
+
+export type RouteCall = (
+  call: ModelCall,
+  operation: Operation,
+  model: unknown,
+  needs: readonly Capability[],
+  ingress?: Ingress,
+) => RoutedCall;
+
+/**
+ * Resolves the one route for a call (docs/features-and-routing.md); `ingress` (where the request arrived)
+ * picks the default feature for names that match nothing. A live or prerecorded listen request may omit
+ * `model` (Deepgram's API makes it optional): its default feature serves it; elsewhere `model` is required.
+ */
+export function createRouteCall(table: RoutingTable): RouteCall {
+  return (call, operation, model, needs, ingress) => {
+    const fallback = ingress === "listen" ? table.defaultFeatures.listen : undefined;
+    const named = (model === undefined || model === null || model === "") && fallback ? fallback : model;
+    if (typeof named !== "string" || named === "") {
+      throw new GatewayError("invalid_request", {
+        message: "`model` is required: a feature name, or provider/model on your own key.",
+        param: "model",
+      });
+    }
+    const decision = resolveRoute(
+      table,
+      { model: named, operation, needs, ...(ingress === undefined ? {} : { ingress }) },
+      call.byok,
+    );
+    if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
+    const adapter = table.registry.get(decision.route.provider);
+    if (adapter === undefined) throw new GatewayError("internal_error");
+    call.openCall?.routed(decision.route.source);
+    return { route: decision.route, adapter };
+  };
+}
