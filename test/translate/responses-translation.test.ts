@@ -211,7 +211,7 @@ describe("checkResponsesRequest", () => {
       [{ model: "m", input: ["x"] }, "input[0]"],
       [{ model: "m", input: [{ role: "user", content: 3 }] }, "input[0].content"],
       [{ model: "m", input: "x", tools: {} }, "tools"],
-      [{ model: "m", input: "x", tools: [{ name: "f" }] }, "tools[0]"],
+      [{ model: "m", input: "x", tools: [{ name: "f" }] }, "tools[0].type"],
       [{ model: "m", input: [{ role: "user" }] }, "input[0].content"],
       [{ model: "m", input: [{ type: 3 }] }, "input[0].type"],
       [{ model: "m", input: "x", tool_choice: 1 }, "tool_choice"],

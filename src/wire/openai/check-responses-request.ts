@@ -64,8 +64,11 @@ function checkInput(input: unknown): GatewayError | null {
 
 function checkTools(tools: unknown): GatewayError | null {
   if (tools === undefined || tools === null) return null;
-  if (!Array.isArray(tools)) return invalidField("tools", "an array of objects");
-  return checkContentItems(tools, "tools");
+  if (!Array.isArray(tools) || !tools.every(isRecord)) return invalidField("tools", "an array of objects");
+  for (let index = 0; index < tools.length; index += 1) {
+    if (typeof tools[index]!.type !== "string") return invalidField(`tools[${index}].type`, "a string");
+  }
+  return null;
 }
 
 export function checkResponsesRequest(body: Readonly<Record<string, unknown>>): GatewayError | null {
