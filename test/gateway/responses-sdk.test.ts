@@ -97,7 +97,11 @@ async function assertRefused(
 describe("the Responses API through the openai SDK, translated to Chat Completions", () => {
   let env: ModelGateway;
   before(async () => {
-    env = await startModelGateway({ features: FEATURES, config: { plans } });
+    env = await startModelGateway({
+      features: FEATURES,
+      // An app written for OpenAI names OpenAI's models: unknown names on /v1/responses use this feature.
+      config: { plans, routing: { defaultFeatures: { responses: "chat_openrouter" } } },
+    });
   });
   after(() => env.close());
 
@@ -349,6 +353,16 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
         return true;
       });
     });
+  });
+
+  test("the responses ingress's default feature serves a name the app does not know", async () => {
+    const user = await routeUser(env, "openrouter", "byok");
+    const { result, upstream } = await withUpstreamRequest(env.fakes.openrouter, () =>
+      user.openai.responses.create({ model: "gpt-4o-mini", input: "hi" }).withResponse(),
+    );
+    assert.equal(result.response.headers.get("x-byok-route"), "openrouter/openai/gpt-4.1-mini; source=byok");
+    assert.equal(result.data.model, "gpt-4o-mini", "the Response names the model the client sent");
+    assert.equal(bodyOf(upstream).model, "openai/gpt-4.1-mini");
   });
 
   test("operator-served calls are metered and limited like chat", async () => {
