@@ -11,6 +11,7 @@ import type { ByokContext } from "../validation/byok-context.ts";
 import { checkCountTokensRequest, checkMessagesRequest } from "../wire/anthropic/check-messages-request.ts";
 import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
+import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
 import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
@@ -19,6 +20,7 @@ import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { JSON_HEADERS } from "./pipeline-types.ts";
 import { readMessagesNeeds } from "./read-messages-needs.ts";
 import { readRequestNeeds } from "./read-request-needs.ts";
+import { readResponsesNeeds } from "./read-responses-needs.ts";
 import {
   abandonLiveSession,
   type LiveRelay,
@@ -31,6 +33,7 @@ import { serveEmbeddings } from "./serve-embeddings.ts";
 import { serveMessages } from "./serve-messages.ts";
 import { serveOpenAiChat } from "./serve-openai-chat.ts";
 import { type ListenUpload, servePrerecorded } from "./serve-prerecorded.ts";
+import { serveResponses } from "./serve-responses.ts";
 
 export type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
@@ -38,6 +41,8 @@ export interface ModelPipeline {
   chatCompletions(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** Anthropic's Messages API, on any route (passed through to Anthropic, translated elsewhere). */
   messages(call: ModelCall, body: unknown): Promise<PipelineResponse>;
+  /** OpenAI's Responses API, on any chat route (passed through where the upstream speaks it, translated elsewhere). */
+  responses(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** Anthropic's token counting, on routes whose provider answers it. */
   countTokens(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
@@ -115,6 +120,13 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body), "messages");
       return serveMessages(kit, call, body, routed, started);
     },
+    async responses(call, rawBody) {
+      const started = kit.now();
+      const body = checked(asObject(rawBody, "input"), checkResponsesRequest);
+      // Any chat route serves it: passed through, or translated (pipeline/serve-responses.ts).
+      const routed = kit.route(call, "chat", body.model, readResponsesNeeds(body), "responses");
+      return serveResponses(kit, call, body, routed, started);
+    },
     async countTokens(call, rawBody) {
       const body = checked(asObject(rawBody, "messages"), checkCountTokensRequest);
       const routed = kit.route(call, "chat", body.model, [], "messages");
@@ -161,6 +173,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     ...pipeline,
     chatCompletions: (call, body) => runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body)),
     messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body)),
+    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body)),
     countTokens: (call, body) => runOpen(openCalls, call, (open) => pipeline.countTokens(open, body)),
     embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body)),
     transcribe: (call, query, upload) =>

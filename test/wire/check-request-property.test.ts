@@ -14,6 +14,7 @@ import {
 } from "../../src/wire/anthropic/check-messages-request.ts";
 import { checkChatRequest } from "../../src/wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../../src/wire/openai/check-embeddings-request.ts";
+import { checkResponsesRequest } from "../../src/wire/openai/check-responses-request.ts";
 
 type Body = Record<string, unknown>;
 type Check = (body: Readonly<Body>) => GatewayError | null;
@@ -41,6 +42,16 @@ const KNOWN = new Set([
   "encoding_format",
   "dimensions",
   "user",
+  "instructions",
+  "previous_response_id",
+  "store",
+  "background",
+  "parallel_tool_calls",
+  "max_output_tokens",
+  "safety_identifier",
+  "prompt_cache_key",
+  "text",
+  "reasoning",
 ]);
 /** Fields no check knows: they must never be refused. */
 const unknownFields = fc.dictionary(
@@ -128,12 +139,50 @@ const validEmbeddings = fc
   )
   .map(([input, ...rest]) => merge({ model: "embed", input }, ...rest));
 
+const responsesPart = fc.oneof(
+  text.map((value) => ({ type: "input_text", text: value })),
+  fc.webUrl().map((url) => ({ type: "input_image", image_url: url, detail: "auto" })),
+);
+const responsesItem = fc.oneof(
+  fc.record(
+    {
+      type: fc.constant("message"),
+      role: fc.constantFrom("user", "system", "developer", "assistant"),
+      content: fc.oneof(text, fc.array(responsesPart, { maxLength: 3 })),
+    },
+    { requiredKeys: ["role", "content"] },
+  ),
+  fc.record({ type: fc.constant("function_call"), call_id: text, name: text, arguments: fc.constant("{}") }),
+  fc.record({ type: fc.constant("function_call_output"), call_id: text, output: text }),
+);
+const validResponses = fc
+  .tuple(
+    fc.oneof(text, fc.array(responsesItem, { maxLength: 5 })),
+    optional("instructions", fc.option(text, { nil: null })),
+    optional("stream", fc.option(fc.boolean(), { nil: null })),
+    optional("store", fc.boolean()),
+    optional("max_output_tokens", fc.integer({ min: 16, max: 100_000 })),
+    optional("temperature", fc.double({ min: 0, max: 2, noNaN: true })),
+    optional(
+      "tools",
+      fc.array(
+        text.map((name) => ({ type: "function", name, parameters: {}, strict: true })),
+        { maxLength: 3 },
+      ),
+    ),
+    optional("tool_choice", fc.constantFrom("auto", "none", "required")),
+    optional("text", fc.constant({ format: { type: "text" } })),
+    unknownFields,
+  )
+  .map(([input, ...rest]) => merge({ model: "agent", input }, ...rest));
+
 /** JSON values of every type but the one a field wants (and never `undefined`, which means absent). */
 const wrongType = (field: string): fc.Arbitrary<unknown> => {
   const kinds: Record<string, fc.Arbitrary<unknown>> = {
     stream: fc.oneof(fc.integer(), text, fc.constant({})),
     n: fc.oneof(fc.double({ min: 0.1, max: 0.9 }), text, fc.boolean()),
     max_tokens: fc.oneof(fc.double({ min: 1.1, max: 1.9 }), text, fc.constant([])),
+    max_output_tokens: fc.oneof(fc.double({ min: 16.1, max: 16.9 }), text, fc.constant([])),
     temperature: fc.oneof(text, fc.boolean(), fc.constant({})),
     tools: fc.oneof(text, fc.integer(), fc.constant({}), fc.constant([1])),
     messages: fc.oneof(text, fc.integer(), fc.constant({}), fc.constant([])),
@@ -156,6 +205,7 @@ const CHECKS: Record<string, Check> = {
   checkEmbeddingsRequest,
   checkMessagesRequest,
   checkCountTokensRequest,
+  checkResponsesRequest,
 };
 
 describe("request contract checks", () => {
@@ -180,6 +230,12 @@ describe("request contract checks", () => {
       ["stream", "max_tokens", "temperature", "tools", "messages"],
     ],
     ["embeddings", checkEmbeddingsRequest, validEmbeddings, ["input"]],
+    [
+      "responses",
+      checkResponsesRequest,
+      validResponses,
+      ["stream", "max_output_tokens", "temperature", "tools"],
+    ],
   ];
   for (const [name, check, arbitrary, fields] of valid) {
     test(`${name}: requests built to the spec pass, unknown fields included`, () => {
