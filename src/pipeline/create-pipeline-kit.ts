@@ -297,6 +297,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
         readonly maxOutputTokens: number | null;
         readonly choices?: number;
         readonly upstream?: Readonly<Record<string, unknown>>;
+        /** The path under the route's base URL; the adapter's chat path by default. */
+        readonly path?: string;
       },
     ) {
       const { route, adapter } = routed;
@@ -310,7 +312,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         kit.report(call, operation, route, admission, started, outcome);
       try {
         const response = await sendBody(call, routed, {
-          path: adapter.paths.chat!,
+          path: request.path ?? adapter.paths.chat!,
           body: request.json,
           contentType: "application/json",
           accept: request.stream ? "text/event-stream" : "application/json",

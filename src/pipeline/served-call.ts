@@ -25,8 +25,8 @@ export interface ServedCall {
   readonly latencyMs: number;
 }
 
-/** What was served: chat completions, embeddings, Anthropic messages or speech-to-text. */
-export type ServedOperation = Operation | "messages";
+/** What was served: chat completions, embeddings, Anthropic messages, OpenAI responses or speech-to-text. */
+export type ServedOperation = Operation | "messages" | "responses";
 
 export type ServedCallSink = (call: ServedCall) => void;
 

@@ -34,6 +34,11 @@ export interface ProviderAdapter {
   readonly defaultBaseUrl: string | null;
   /** Path appended to the base URL for each operation this provider serves. */
   readonly paths: Readonly<Partial<Record<Operation, string>>>;
+  /**
+   * The Responses API (`POST /v1/responses` passes through), where the provider speaks it; routing still
+   * uses the `chat` operation (any chat route serves the Responses ingress, by translation elsewhere).
+   */
+  readonly responsesPath?: string;
   /** Anthropic's token counting endpoint, where the provider has one. */
   readonly countTokensPath?: string;
   /** The request headers that carry the key: the one line of a provider that reveals it. */

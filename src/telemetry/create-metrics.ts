@@ -6,7 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { ProviderId } from "../keys/provider-ids.ts";
 
 /** The model operations served (the `operation` label). */
-export type MetricOperation = "chat" | "embeddings" | "messages" | "stt";
+export type MetricOperation = "chat" | "embeddings" | "messages" | "responses" | "stt";
 /** Whose key served a call (the `source` label). */
 export type MetricSource = "byok" | "operator";
 /** The rate limits that answer 429 (the `limit` label). */
