@@ -193,9 +193,9 @@ export const configSchema = z
     responses: z
       .strictObject({
         /**
-         * Let `previous_response_id` and `conversation` reach OpenAI on the operator's key. Off by default:
-         * every user's stored responses share the operator's account there, so one user could continue
-         * another's. On the user's own key (BYOK-served) they always pass.
+         * Let `previous_response_id`, `conversation` and `item_reference` input items reach OpenAI on the
+         * operator's key. Off by default: every user's stored responses share the operator's account there,
+         * so one user could continue another's. On the user's own key (BYOK-served) they always pass.
          */
         allowStatefulOnOperatorKeys: z.boolean().default(false),
       })

@@ -18,7 +18,7 @@ export interface ResponsesUpstreamBody {
   readonly upstream: Readonly<Record<string, unknown>>;
 }
 
-/** Request fields that reach responses stored upstream: on the operator's key, every user's are in one account. */
+/** Request fields that read responses stored upstream: on the operator's key, every user's are in one account. */
 const STATEFUL_FIELDS = ["previous_response_id", "conversation"] as const;
 
 /** Chat-completion token limits a route's params may set, read as the Responses API's one. */
@@ -26,6 +26,20 @@ const CHAT_TOKEN_LIMITS = ["max_completion_tokens", "max_tokens"] as const;
 
 const readTokenLimit = (value: unknown): number | null =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+
+/** The first part of the request that reads state stored upstream: a field, or an `item_reference` input item. */
+function findStatefulField(
+  body: Readonly<Record<string, unknown>>,
+): { readonly name: string; readonly param: string } | null {
+  const field = STATEFUL_FIELDS.find((name) => body[name] !== undefined && body[name] !== null);
+  if (field !== undefined) return { name: field, param: field };
+  if (!Array.isArray(body.input)) return null;
+  const index = body.input.findIndex(
+    (item: unknown) =>
+      typeof item === "object" && item !== null && (item as { type?: unknown }).type === "item_reference",
+  );
+  return index === -1 ? null : { name: "item_reference", param: `input[${index}]` };
+}
 
 export interface ResponsesBodyOptions {
   readonly userId: string;
@@ -40,13 +54,13 @@ export function buildResponsesBody(
   options: ResponsesBodyOptions,
 ): ResponsesUpstreamBody {
   if (route.source === "operator" && !options.allowStatefulOnOperatorKeys) {
-    const field = STATEFUL_FIELDS.find((name) => body[name] !== undefined && body[name] !== null);
-    if (field !== undefined) {
+    const field = findStatefulField(body);
+    if (field !== null) {
       throw withHeaders(
         new GatewayError("invalid_request", {
-          message: `\`${field}\` is refused on the operator's key (stored responses there are shared by every user); send the conversation as \`input\`, or use your own key.`,
+          message: `\`${field.name}\` is refused on the operator's key (what is stored there is shared by every user): send the conversation itself as \`input\` (with the AI SDK, \`store: false\`), or use your own key.`,
           code: "stateful_request_refused",
-          param: field,
+          param: field.param,
         }),
         { "x-byok-route": formatRouteHeader(route) },
       );
