@@ -53,7 +53,7 @@ export function fakeResponses(body: Json, id: number, key: string): FakeResponse
   const calls = useTools
     ? tools.slice(0, 2).map((tool, index) => ({
         id: `fc_fake${id}_${index}`,
-        type: "function",
+        type: "function_call",
         status: "completed",
         call_id: `call_fake${id}_${index}`,
         name: typeof tool.name === "string" ? tool.name : `tool_${index}`,
@@ -102,8 +102,7 @@ export function fakeResponses(body: Json, id: number, key: string): FakeResponse
     tools: Array.isArray(body.tools) ? body.tools : [],
     top_p: 1,
     truncation: "disabled",
-    usage: withOutput ? usage : null,
-    user: null,
+    ...(withOutput ? { usage } : {}),
     metadata: {},
   });
 
