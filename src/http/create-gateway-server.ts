@@ -25,6 +25,7 @@ import { registerListenRoutes } from "./routes/listen-routes.ts";
 import { registerMessagesRoutes } from "./routes/messages-route.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
 import { registerOpenApiRoute } from "./routes/openapi-route.ts";
+import { registerResponsesRoute } from "./routes/responses-route.ts";
 import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
 
@@ -107,6 +108,7 @@ export async function createGatewayServer(
   registerHealthRoutes(app, byok, () => closing);
   registerEnrollmentRoutes(app, byok);
   registerChatCompletionsRoute(app, byok);
+  registerResponsesRoute(app, byok);
   registerEmbeddingsRoute(app, byok);
   registerMessagesRoutes(app, byok);
   registerModelsRoute(app, byok);

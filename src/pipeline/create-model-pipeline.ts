@@ -8,6 +8,7 @@
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { previewRoutes, type RoutePreview } from "../routing/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
 import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
@@ -16,6 +17,7 @@ import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { JSON_HEADERS } from "./pipeline-types.ts";
 import { readMessagesNeeds } from "./read-messages-needs.ts";
 import { readRequestNeeds } from "./read-request-needs.ts";
+import { readResponsesNeeds } from "./read-responses-needs.ts";
 import {
   abandonLiveSession,
   type LiveRelay,
@@ -28,6 +30,7 @@ import { serveEmbeddings } from "./serve-embeddings.ts";
 import { serveMessages } from "./serve-messages.ts";
 import { serveOpenAiChat } from "./serve-openai-chat.ts";
 import { type ListenUpload, servePrerecorded } from "./serve-prerecorded.ts";
+import { serveResponses } from "./serve-responses.ts";
 
 export type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
@@ -35,6 +38,8 @@ export interface ModelPipeline {
   chatCompletions(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** Anthropic's Messages API, on any route (passed through to Anthropic, translated elsewhere). */
   messages(call: ModelCall, body: unknown): Promise<PipelineResponse>;
+  /** OpenAI's Responses API, on any chat route (passed through where the upstream speaks it, translated elsewhere). */
+  responses(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** Anthropic's token counting, on routes whose provider answers it. */
   countTokens(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
@@ -99,6 +104,15 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body));
       return serveMessages(kit, call, body, routed, started);
     },
+    async responses(call, rawBody) {
+      const started = kit.now();
+      const body = asObject(rawBody, "input");
+      const refused = checkResponsesRequest(body);
+      if (refused !== null) throw refused;
+      // Any chat route serves it: passed through, or translated (pipeline/serve-responses.ts).
+      const routed = kit.route(call, "chat", body.model, readResponsesNeeds(body));
+      return serveResponses(kit, call, body, routed, started);
+    },
     async countTokens(call, rawBody) {
       const body = asObject(rawBody, "messages");
       const routed = kit.route(call, "chat", body.model, []);
@@ -145,6 +159,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     ...pipeline,
     chatCompletions: (call, body) => runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body)),
     messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body)),
+    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body)),
     countTokens: (call, body) => runOpen(openCalls, call, (open) => pipeline.countTokens(open, body)),
     embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body)),
     transcribe: (call, query, upload) =>

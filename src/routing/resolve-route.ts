@@ -164,6 +164,7 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
     params: candidate.params,
     capabilities: candidate.capabilities,
     promptCacheKey: feature?.promptCacheKey ?? "forward",
+    responsesApi: candidate.provider === "openai",
   });
 
   for (const candidate of capable) {

@@ -24,6 +24,8 @@ export interface Route {
   readonly params: Readonly<Record<string, unknown>>;
   readonly capabilities: ReadonlySet<Capability>;
   readonly promptCacheKey: FeatureConfig["promptCacheKey"];
+  /** The upstream speaks OpenAI's Responses API natively: `/v1/responses` passes through. */
+  readonly responsesApi: boolean;
 }
 
 export type RouteErrorType = "model_not_found" | "byok_required" | "no_route";

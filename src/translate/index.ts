@@ -1,6 +1,7 @@
 /**
  * @module translate
- * OpenAI ⇄ Anthropic translation of requests, responses and streams (pure: no HTTP, no provider calls).
+ * OpenAI ⇄ Anthropic translation of requests, responses and streams, and OpenAI Responses ⇄ Chat
+ * Completions (pure: no HTTP, no provider calls).
  */
 export {
   type AnthropicEventTranslator,
@@ -19,6 +20,18 @@ export {
 } from "./anthropic-to-openai-response.ts";
 export { createAnthropicToOpenAiStream } from "./anthropic-to-openai-stream.ts";
 export { anthropicUsageToOpenAi, anthropicUsageToTokenUsage } from "./anthropic-usage-to-openai.ts";
+export {
+  buildResponseObject,
+  type ResponseObjectParts,
+  type ResponseStatus,
+} from "./build-response-object.ts";
+export {
+  type ChatToResponsesStreamOptions,
+  createChatToResponsesStream,
+  type ResponsesStreamTranslator,
+} from "./chat-chunks-to-responses-events.ts";
+export { chatToResponsesResponse, incompleteReasonOf, itemIdOf } from "./chat-to-responses-response.ts";
+export { chatUsageToResponses } from "./chat-usage-to-responses.ts";
 export { createTranslateTransform } from "./create-translate-transform.ts";
 export { mapAnthropicStopReason } from "./map-anthropic-stop-reason.ts";
 export { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
@@ -41,6 +54,11 @@ export {
 export { createOpenAiToAnthropicStream } from "./openai-to-anthropic-stream.ts";
 export { JSON_RESPONSE_TOOL } from "./openai-tools-to-anthropic.ts";
 export { openAiUsageToAnthropic } from "./openai-usage-to-anthropic.ts";
+export type { ResponsesContext } from "./responses-context.ts";
+export {
+  type ResponsesToChatRequestOptions,
+  responsesToChatRequest,
+} from "./responses-to-chat-request.ts";
 export {
   type DescribeStreamFailure,
   describeStreamFailure,

@@ -47,6 +47,7 @@ function route(params: Record<string, unknown> = {}): Route {
     params,
     capabilities: new Set(["stt"]),
     promptCacheKey: "off",
+    responsesApi: false,
   };
 }
 

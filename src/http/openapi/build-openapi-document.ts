@@ -43,6 +43,7 @@ function operation(summary: string, security: unknown, responses: Json, extra: J
 /** Paths served by the gateway but described by their providers: OpenAI, Anthropic, Deepgram. */
 export const PROXIED_PATHS: Readonly<Record<string, { methods: readonly string[]; url: string }>> = {
   "/v1/chat/completions": { methods: ["post"], url: "https://platform.openai.com/docs/api-reference/chat" },
+  "/v1/responses": { methods: ["post"], url: "https://platform.openai.com/docs/api-reference/responses" },
   "/v1/embeddings": { methods: ["post"], url: "https://platform.openai.com/docs/api-reference/embeddings" },
   "/v1/models": { methods: ["get"], url: "https://platform.openai.com/docs/api-reference/models" },
   "/v1/messages": { methods: ["post"], url: "https://docs.anthropic.com/en/api/messages" },

@@ -1,0 +1,116 @@
+/**
+ * @module pipeline/serve-responses
+ * `POST /v1/responses` once routed: passed through where the upstream speaks the Responses API, translated
+ * to Anthropic Messages on Anthropic routes, and here translated to and from Chat Completions on every
+ * other route (stateless; usage metered as chat).
+ */
+import { randomUUID } from "node:crypto";
+import { type GatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { createChatToResponsesStream } from "../translate/chat-chunks-to-responses-events.ts";
+import { chatToResponsesResponse } from "../translate/chat-to-responses-response.ts";
+import {
+  createTranslateTransform,
+  describeStreamFailure,
+  toGatewayError as translationError,
+} from "../translate/index.ts";
+import type { ResponsesContext } from "../translate/responses-context.ts";
+import { responsesToChatRequest } from "../translate/responses-to-chat-request.ts";
+import { countDeltaText } from "../wire/openai/count-delta-text.ts";
+import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { buildChatBody } from "./build-upstream-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import { serveResponsesOnAnthropic } from "./serve-responses-on-anthropic.ts";
+import { servePassThroughResponses } from "./serve-responses-pass-through.ts";
+
+/** A translated answer's identity: a fresh `resp_…` id, now, the model and request the client sent. */
+export function createResponsesContext(
+  kit: PipelineKit,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+): ResponsesContext {
+  return {
+    id: `resp_${randomUUID().replaceAll("-", "")}`,
+    createdAt: Math.floor(kit.now() / 1000),
+    model: typeof body.model === "string" ? body.model : routed.route.model,
+    request: body,
+  };
+}
+
+export async function serveResponses(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  if (routed.route.responsesApi) return servePassThroughResponses(kit, call, body, routed, started);
+  if (routed.adapter.dialect === "anthropic")
+    return serveResponsesOnAnthropic(kit, call, body, routed, started);
+  return serveResponsesOnChat(kit, call, body, routed, started);
+}
+
+/** Responses in, a Chat Completions upstream: the request translated, the chat path's post-processing. */
+async function serveResponsesOnChat(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+  started: number,
+): Promise<PipelineResponse> {
+  const { route, adapter } = routed;
+  const request = responsesToChatRequest(body, {
+    model: route.model,
+    maxTokensField: adapter.id === "openai" ? "max_completion_tokens" : "max_tokens",
+  });
+  if (!request.ok) throw withHeaders(translationError(request.error), kit.routeHeader(route));
+  const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
+  const context = createResponsesContext(kit, body, routed);
+  const { response, report } = await kit.admitAndSend(call, "responses", routed, started, upstreamBody);
+  if (upstreamBody.stream) {
+    let usage: TokenUsage | null = null;
+    const redact = kit.redactorFor(call, route);
+    const quotesKey = kit.keyQuoteCheckFor(call, route);
+    const translator = createChatToResponsesStream({
+      context,
+      // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
+      describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
+      // Generated text that quotes a key in play is redacted, as the chat passthrough's tap does.
+      redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
+      maxHeldBytes: kit.config.upstream.maxResponseBytes,
+      now: () => Math.floor(kit.now() / 1000),
+      onUsage: (reported, complete) => {
+        if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
+      },
+    });
+    return kit.relay(
+      call,
+      routed,
+      response.body,
+      createTranslateTransform(translator, (failure: GatewayError) => translator.errorEvent(failure)),
+      { usage: () => usage, requestJson: upstreamBody.json, textBytes: translator.textBytes, report },
+    );
+  }
+  let answer: string;
+  let usage: TokenUsage | null;
+  let estimated = false;
+  try {
+    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
+    if (normalizeChatCompletion(parsed, route.model) === "invalid") throw kit.shapeError(routed);
+    usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
+    if (usage === null) {
+      usage = kit.estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
+      estimated = true;
+    }
+    const translated = chatToResponsesResponse(parsed, context);
+    if (!translated.ok)
+      throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
+    answer = JSON.stringify(translated.value);
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+}

@@ -1,0 +1,216 @@
+/**
+ * @module translate/chat-chunks-to-responses-events
+ * A chat-completion SSE stream (bytes or text, split anywhere) → the Responses API's typed events, each
+ * with its `event:` line and `sequence_number`: `response.created`, `response.in_progress`, the output
+ * items' events as chunks arrive, then `response.completed` (or `response.incomplete`) with the whole
+ * Response; a failure ends the stream with an `error` event (what OpenAI's SDK raises).
+ */
+import { GatewayError } from "../errors/gateway-error.ts";
+import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
+import { buildResponseObject } from "./build-response-object.ts";
+import { incompleteReasonOf, itemIdOf } from "./chat-to-responses-response.ts";
+import { chatUsageToResponses } from "./chat-usage-to-responses.ts";
+import { isAbsent, isJsonObject, type JsonObject, readString } from "./json-object.ts";
+import type { ResponsesContext } from "./responses-context.ts";
+import { createResponsesOutputItems, type ResponsesEvent } from "./responses-output-items.ts";
+import { type DescribeStreamFailure, describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+import type { StreamTranslator } from "./stream-translator.ts";
+
+/** The default bound on text and arguments held for the final Response (the egress response cap's default). */
+export const DEFAULT_MAX_HELD_BYTES = 32 * 1024 * 1024;
+
+export interface ChatToResponsesStreamOptions {
+  readonly context: ResponsesContext;
+  /** Called once when the stream ends with the usage seen (`complete` false when it failed or was cut). */
+  readonly onUsage?: (usage: TokenUsage, complete: boolean) => void;
+  readonly describeFailure?: DescribeStreamFailure;
+  /** The most text and arguments held for the final Response; past it the stream fails cleanly. */
+  readonly maxHeldBytes?: number;
+  /** Applied to each piece of generated text and arguments (keys in play removed); identity by default. */
+  readonly redact?: (text: string) => string;
+  /** Seconds since the epoch, for `completed_at`. */
+  readonly now?: () => number;
+}
+
+export interface ResponsesStreamTranslator extends StreamTranslator {
+  /** The `error` event for a failure the relay hit outside the translator, numbered after what was written. */
+  errorEvent(failure: GatewayError): string;
+  /** Bytes of generated text and arguments seen (the basis of an estimate when no usage came). */
+  textBytes(): number;
+}
+
+const UNREADABLE: StreamFailure = { reason: "invalid_event", providerType: null, providerMessage: null };
+
+export function createChatToResponsesStream(
+  options: ChatToResponsesStreamOptions,
+): ResponsesStreamTranslator {
+  const { context } = options;
+  const describe = options.describeFailure ?? describeStreamFailure;
+  const maxHeld = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
+  const redact = options.redact ?? ((text: string) => text);
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const parser = createSseParser({ strict: true });
+  const items = createResponsesOutputItems((prefix, index) => itemIdOf(context, prefix, index));
+  let sequence = 0;
+  let started = false;
+  let closed = false;
+  let finishReason: unknown = null;
+  let finishSeen = false;
+  let usage: unknown = null;
+  let failure: GatewayError | null = null;
+  /** Why the upstream stopped, when the relay knows (a time limit, a cut): the end's error event says it. */
+  let cause: GatewayError | null = null;
+
+  const write = (type: string, fields: JsonObject): string =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const render = (events: readonly ResponsesEvent[], out: string[]): void => {
+    for (const item of events) out.push(write(item.type, item.fields));
+  };
+  const start = (out: string[]): void => {
+    if (started) return;
+    started = true;
+    const response = buildResponseObject(context, { status: "in_progress", output: [] });
+    out.push(write("response.created", { response }));
+    out.push(write("response.in_progress", { response }));
+  };
+  const reportUsage = (complete: boolean): void => {
+    const counts = readOpenAiUsage(usage);
+    if (counts !== null) options.onUsage?.(counts, complete);
+  };
+  const errorFields = (error: GatewayError): JsonObject => ({
+    code: error.code ?? error.type,
+    message: error.message,
+    param: error.param,
+  });
+  const fail = (reason: StreamFailure | GatewayError, out: string[]): void => {
+    if (closed) return;
+    closed = true;
+    if (reason instanceof GatewayError) failure = reason;
+    else failure = reason.reason === "truncated" && cause !== null ? cause : describe(reason);
+    reportUsage(false);
+    start(out);
+    out.push(write("error", errorFields(failure)));
+  };
+  const done = (out: string[]): void => {
+    if (closed) return;
+    closed = true;
+    start(out);
+    const incomplete = incompleteReasonOf(finishReason);
+    const status = incomplete === undefined ? "completed" : "incomplete";
+    render(items.close(status), out);
+    const response = buildResponseObject(context, {
+      status,
+      output: items.output(status),
+      usage: chatUsageToResponses(usage),
+      ...(incomplete === undefined
+        ? { completedAt: Math.max(context.createdAt, now()) }
+        : { incompleteReason: incomplete }),
+    });
+    out.push(write(incomplete === undefined ? "response.completed" : "response.incomplete", { response }));
+    reportUsage(true);
+  };
+
+  const chunk = (data: JsonObject, out: string[]): void => {
+    if (!isAbsent(data.error)) {
+      const error = isJsonObject(data.error) ? data.error : {};
+      fail(
+        {
+          reason: "provider_error",
+          providerType: readString(error.type) ?? readString(error.code),
+          providerMessage: readString(error.message),
+        },
+        out,
+      );
+      return;
+    }
+    start(out);
+    if (isJsonObject(data.usage)) usage = data.usage;
+    const choice = Array.isArray(data.choices)
+      ? data.choices.find((item: unknown) => isJsonObject(item) && (item.index ?? 0) === 0)
+      : undefined;
+    if (!isJsonObject(choice)) return;
+    const delta = isJsonObject(choice.delta) ? choice.delta : {};
+    const content = readString(delta.content);
+    if (content !== null && content !== "") render(items.text("output_text", redact(content)), out);
+    const refusal = readString(delta.refusal);
+    if (refusal !== null && refusal !== "") render(items.text("refusal", redact(refusal)), out);
+    if (Array.isArray(delta.tool_calls)) {
+      delta.tool_calls.forEach((call: unknown, position) => {
+        if (!isJsonObject(call)) return;
+        const fn = isJsonObject(call.function) ? call.function : {};
+        const index = typeof call.index === "number" ? call.index : position;
+        render(
+          items.toolCall(
+            index,
+            readString(call.id),
+            readString(fn.name),
+            redact(readString(fn.arguments) ?? ""),
+          ),
+          out,
+        );
+      });
+    }
+    if (!isAbsent(choice.finish_reason)) {
+      finishReason = choice.finish_reason;
+      finishSeen = true;
+    }
+    if (items.heldBytes() > maxHeld)
+      fail({ reason: "event_too_large", providerType: null, providerMessage: null }, out);
+  };
+
+  const handle = (event: SseEvent, out: string[]): void => {
+    if (closed) return;
+    if (event.problem !== undefined) {
+      const reason = event.problem === "too_large" ? "event_too_large" : "invalid_event";
+      fail({ reason, providerType: null, providerMessage: null }, out);
+      return;
+    }
+    if (event.data.trim() === "[DONE]") {
+      done(out);
+      return;
+    }
+    // Depth-checked before the parse: no later walk or serialization of it can overflow.
+    const parsed = parseUpstreamJson(event.data);
+    if (!parsed.ok) {
+      fail(UNREADABLE, out);
+      return;
+    }
+    let data = parsed.value;
+    // A host that names its error event may send the bare error object.
+    if (event.event === "error" && !(isJsonObject(data) && "error" in data)) data = { error: data };
+    // One policy on every ingress: a chunk that is no object, or whose `choices` is no array, is unreadable.
+    if (!isJsonObject(data) || (!isAbsent(data.choices) && !Array.isArray(data.choices))) {
+      fail(UNREADABLE, out);
+      return;
+    }
+    chunk(data, out);
+  };
+
+  return {
+    push(piece) {
+      const out: string[] = [];
+      for (const event of parser.push(piece)) handle(event, out);
+      return out;
+    },
+    end(upstreamFailure) {
+      const out: string[] = [];
+      if (upstreamFailure === undefined) for (const event of parser.end()) handle(event, out);
+      else cause = upstreamFailure; // a partial event of a failed upstream is dropped, never read
+      // Hosts that omit `[DONE]` still sent a finish_reason: the answer is whole.
+      if (finishSeen) done(out);
+      else fail({ reason: "truncated", providerType: null, providerMessage: null }, out);
+      return out;
+    },
+    failure: () => failure,
+    errorEvent(error) {
+      closed = true;
+      const out: string[] = [];
+      start(out);
+      out.push(write("error", errorFields(error)));
+      return out.join("");
+    },
+    textBytes: () => items.heldBytes(),
+  };
+}
