@@ -65,7 +65,8 @@ export function buildResponseObject(context: ResponsesContext, parts: ResponseOb
     tools,
     top_p: orDefault(request.top_p, 1),
     truncation: "disabled",
-    usage: parts.usage ?? null,
+    // The schema's `usage` is an object or absent (never null): left out when the upstream reported none.
+    ...(isJsonObject(parts.usage) ? { usage: parts.usage } : {}),
     ...(typeof request.user === "string" ? { user: request.user } : {}),
     metadata: isJsonObject(request.metadata) ? request.metadata : {},
   };

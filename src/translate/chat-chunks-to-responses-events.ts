@@ -157,7 +157,13 @@ export function createChatToResponsesStream(
       finishSeen = true;
     }
     if (items.heldBytes() > maxHeld)
-      fail({ reason: "event_too_large", providerType: null, providerMessage: null }, out);
+      fail(
+        new GatewayError("upstream_error", {
+          message: "The provider's answer is larger than the gateway's response cap.",
+          code: "response_too_large",
+        }),
+        out,
+      );
   };
 
   const handle = (event: SseEvent, out: string[]): void => {

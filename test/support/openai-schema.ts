@@ -189,3 +189,65 @@ export function parseSseData(text: string): unknown[] {
 export function sseDoneCount(text: string): number {
   return sseDataPayloads(text).filter((payload) => payload === "[DONE]").length;
 }
+
+/** A Responses API `Response` object (non-streamed answer, or the one a lifecycle event carries). */
+export function assertValidResponse(body: unknown): void {
+  assertMatchesSchema("Response", body);
+}
+
+export interface TypedSseEvent {
+  /** The `event:` line. */
+  readonly event: string | null;
+  readonly data: Record<string, unknown>;
+}
+
+/** Each event of a typed SSE stream (the Responses API's): its `event:` line and parsed JSON data. */
+export function parseTypedSseEvents(text: string): TypedSseEvent[] {
+  const events: TypedSseEvent[] = [];
+  for (const block of text.replace(/\r\n?/g, "\n").split(/\n\n+/)) {
+    const lines = block.split("\n");
+    const data = lines
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    if (data === "") continue;
+    const event =
+      lines
+        .find((line) => line.startsWith("event:"))
+        ?.slice(6)
+        .trim() ?? null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data) as unknown;
+    } catch {
+      throw new AssertionError({ message: `SSE data is not JSON: ${data}`, actual: data });
+    }
+    if (!isRecord(parsed))
+      throw new AssertionError({ message: `SSE data is not an object: ${data}`, actual: data });
+    events.push({ event, data: parsed });
+  }
+  return events;
+}
+
+/**
+ * Asserts a whole Responses stream: every event validates against `ResponseStreamEvent`, its `event:` line
+ * names its `type`, and `sequence_number` counts 0, 1, 2, … Answers the events' data.
+ */
+export function assertValidResponsesStream(text: string): Record<string, unknown>[] {
+  const events = parseTypedSseEvents(text);
+  events.forEach(({ event, data }, index) => {
+    assertMatchesSchema("ResponseStreamEvent", data);
+    if (event !== data.type)
+      throw new AssertionError({
+        message: `event line ${event} for a ${String(data.type)} event`,
+        actual: event,
+      });
+    if (data.sequence_number !== index)
+      throw new AssertionError({
+        message: `sequence_number ${String(data.sequence_number)} at position ${index}`,
+        actual: data.sequence_number,
+        expected: index,
+      });
+  });
+  return events.map(({ data }) => data);
+}
