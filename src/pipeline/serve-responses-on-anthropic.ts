@@ -3,16 +3,15 @@
  * `POST /v1/responses` on an Anthropic route, by composition: the Responses request → chat
  * (responsesToChatRequest) → Anthropic Messages (openAiToAnthropicRequest, with the route's defaults and
  * cache breakpoints); the answer back through chat (anthropicToOpenAiResponse → chatToResponsesResponse),
- * the stream through both stream translators composed as one. Stateless, metered as chat.
+ * the stream through both stream translators composed as one (createAnthropicToResponsesStream).
+ * Stateless, metered as chat.
  */
 import { randomUUID } from "node:crypto";
 import { withHeaders } from "../errors/gateway-error.ts";
-import { createChatToResponsesStream } from "../translate/chat-chunks-to-responses-events.ts";
+import { createAnthropicToResponsesStream } from "../translate/anthropic-to-responses-stream.ts";
 import { chatToResponsesResponse } from "../translate/chat-to-responses-response.ts";
-import { composeStreamTranslators } from "../translate/compose-stream-translators.ts";
 import {
   anthropicToOpenAiResponse,
-  createAnthropicToOpenAiStream,
   createTranslateTransform,
   type DescribeStreamFailure,
   describeStreamFailure,
@@ -25,9 +24,6 @@ import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
-
-/** The chat translator's error event (`data: {"error": …}`): withheld, the Responses one says it instead. */
-const isChatErrorEvent = (event: string): boolean => event.startsWith('data: {"error"');
 
 export async function serveResponsesOnAnthropic(
   kit: PipelineKit,
@@ -70,31 +66,25 @@ export async function serveResponsesOnAnthropic(
     // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
     const describeFailure: DescribeStreamFailure = (failure) =>
       describeStreamFailure(failure, { provider: adapter.id, redact });
-    const toChat = createAnthropicToOpenAiStream({
-      includeUsage: true,
+    const translator = createAnthropicToResponsesStream({
+      context,
       jsonToolName,
       model: route.model,
-      created: context.createdAt,
       onUsage: (reported) => {
         usage = reported;
       },
-      describeFailure,
-    });
-    const toResponses = createChatToResponsesStream({
-      context,
       describeFailure,
       // Generated text that quotes a key in play is redacted, as the passthrough taps do.
       redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
       maxHeldBytes: kit.config.upstream.maxResponseBytes,
       now: () => Math.floor(kit.now() / 1000),
     });
-    const translator = composeStreamTranslators(toChat, toResponses, { isErrorEvent: isChatErrorEvent });
     return kit.relay(
       call,
       routed,
       response.body,
-      createTranslateTransform(translator, (failure) => toResponses.errorEvent(failure)),
-      { usage: () => usage, requestJson: json, textBytes: toResponses.textBytes, report },
+      createTranslateTransform(translator, (failure) => translator.errorEvent(failure)),
+      { usage: () => usage, requestJson: json, textBytes: translator.textBytes, report },
     );
   }
 

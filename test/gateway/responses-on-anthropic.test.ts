@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { ResponseInput } from "openai/resources/responses/responses";
 import { ANTHROPIC_OPERATOR_KEY, CLAUDE_MODEL, writeAnthropicEvent } from "../support/anthropic-gateway.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
 import { assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
@@ -97,15 +98,10 @@ for (const streamed of [false, true]) {
     assert.ok(toolCall.type === "function_call");
     assert.equal(toolCall.name, "get_weather");
     const { result, requests } = await upstreamOf(async () => {
-      const again = {
-        model: "claude",
-        tools: [WEATHER_TOOL],
-        input: [
-          { role: "user" as const, content: "Weather in Paris?" },
-          ...first.output.filter((item) => item.type === "function_call"),
-          { type: "function_call_output" as const, call_id: toolCall.call_id, output: '{"sky":"clear"}' },
-        ],
-      };
+      const input: ResponseInput = [{ role: "user", content: "Weather in Paris?" }];
+      for (const item of first.output) if (item.type === "function_call") input.push(item);
+      input.push({ type: "function_call_output", call_id: toolCall.call_id, output: '{"sky":"clear"}' });
+      const again = { model: "claude", tools: [WEATHER_TOOL], input };
       return streamed
         ? user.openai.responses.stream(again).finalResponse()
         : user.openai.responses.create(again);
