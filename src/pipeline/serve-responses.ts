@@ -103,7 +103,7 @@ async function serveResponsesOnChat(
       usage = kit.estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
       estimated = true;
     }
-    const translated = chatToResponsesResponse(parsed, context);
+    const translated = chatToResponsesResponse(parsed, context, Math.floor(kit.now() / 1000));
     if (!translated.ok)
       throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
     answer = JSON.stringify(translated.value);

@@ -20,7 +20,7 @@ export function incompleteReasonOf(finishReason: unknown): ResponseObjectParts["
   return undefined;
 }
 
-function translate(completion: unknown, context: ResponsesContext): JsonObject {
+function translate(completion: unknown, context: ResponsesContext, now: number): JsonObject {
   if (!isJsonObject(completion) || !Array.isArray(completion.choices))
     fail("invalid_upstream_response", "The provider's answer has no `choices`.");
   const choice = completion.choices.find((item: unknown) => isJsonObject(item) && (item.index ?? 0) === 0);
@@ -67,14 +67,16 @@ function translate(completion: unknown, context: ResponsesContext): JsonObject {
     output,
     usage: chatUsageToResponses(completion.usage),
     ...(incomplete === undefined
-      ? { completedAt: Math.max(context.createdAt, Math.floor(Date.now() / 1000)) }
+      ? { completedAt: Math.max(context.createdAt, now) }
       : { incompleteReason: incomplete }),
   });
 }
 
+/** `now`: seconds since the epoch, the answer's `completed_at` (the current time by default). */
 export function chatToResponsesResponse(
   completion: unknown,
   context: ResponsesContext,
+  now: number = Math.floor(Date.now() / 1000),
 ): Translation<Record<string, unknown>> {
-  return runTranslation(() => translate(completion, context));
+  return runTranslation(() => translate(completion, context, now));
 }

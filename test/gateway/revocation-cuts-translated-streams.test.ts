@@ -1,6 +1,6 @@
 /**
  * @module test/gateway/revocation-cuts-translated-streams
- * A cut call on a translated stream (chat → Anthropic, messages → OpenAI) ends with the cut's own error
+ * A cut call on a translated stream (chat → Anthropic, messages → OpenAI, responses → chat) ends with the cut's own error
  * event in the client's dialect, naming the reason, not the translator's generic "stream truncated".
  */
 import assert from "node:assert/strict";
@@ -8,10 +8,13 @@ import { after, before, describe, test } from "node:test";
 import {
   ANTHROPIC_USER_KEY,
   type AnthropicGateway,
+  CUSTOM_MODEL,
+  CUSTOM_USER_KEY,
   OPENAI_USER_KEY,
   startAnthropicGateway,
 } from "../support/anthropic-gateway.ts";
 import { call } from "../support/gateway-client.ts";
+import { assertValidResponsesStream } from "../support/openai-schema.ts";
 import { ADMIN_TOKEN } from "../support/start-gateway.ts";
 
 /** Opens a streamed request that the fake answers with one event and then holds open; reads it to its end. */
@@ -100,5 +103,27 @@ describe("revocation cuts translated streams with the cut's reason", () => {
       { type: "authentication_error", gateway_type: "invalid_credentials", code: "user_revoked" },
       text,
     );
+  });
+
+  test("responses → custom endpoint (chat): the typed error event says user_revoked", async () => {
+    const user = await env.user(
+      { custom: CUSTOM_USER_KEY },
+      { baseUrl: env.fakes.custom.baseUrl, model: CUSTOM_MODEL },
+    );
+    const aborted = env.fakes.custom.nextAbortedResponse();
+    const { ended } = await openStream(
+      env,
+      "/v1/responses",
+      { authorization: `Bearer ${user.token}`, ...user.headers },
+      { model: "custom_only", stream: true, input: "hang" },
+    );
+    const revoked = await call(env.gateway, "DELETE", `/admin/users/${user.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(revoked.status, 200, revoked.text);
+    const text = await ended;
+    const last = assertValidResponsesStream(text).at(-1);
+    assert.deepEqual({ type: last?.type, code: last?.code }, { type: "error", code: "user_revoked" }, text);
+    await aborted; // the upstream call was aborted with it
   });
 });

@@ -1,5 +1,5 @@
 /** @module test/security/canary-matrix
- * Issue 12: every upstream-calling route × source × stream × upstream failure mode against one hostile upstream that
+ * Issue 12 (and 14's /v1/responses): every upstream-calling route × source × stream × upstream failure mode against one hostile upstream that
  * echoes the key it received everywhere; responses, trace logs, /metrics and the SQLite files hold no secret, and the
  * gateway survives every case.
  */
@@ -141,6 +141,11 @@ const messages = (model: string) => (stream: boolean) => ({
   headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
   body: json({ model, stream, max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
 });
+const responses = (model: string) => (stream: boolean) => ({
+  path: "/v1/responses",
+  headers: { "content-type": "application/json" },
+  body: json({ model, stream, max_output_tokens: 16, input: "hi" }),
+});
 const AUDIO = new Uint8Array(wav(pcm16Sine({ seconds: 0.05 }), 16000));
 
 const ROUTES: readonly RouteCase[] = [
@@ -225,6 +230,20 @@ const ROUTES: readonly RouteCase[] = [
       headers: { "content-type": "audio/wav" },
       body: AUDIO,
     }),
+  },
+  {
+    name: "responses → custom endpoint (translated to chat)",
+    provider: "custom",
+    sources: ["byok"],
+    streams: [false, true],
+    request: responses(`custom/${CUSTOM_MODEL}`),
+  },
+  {
+    name: "responses → Gemini (translated to chat)",
+    provider: "gemini",
+    sources: ["byok", "operator"],
+    streams: [false, true],
+    request: responses("gem"),
   },
 ];
 

@@ -301,7 +301,7 @@ describe("chatToResponsesResponse", () => {
     assert.deepEqual(result.value.incomplete_details, { reason: "max_output_tokens" });
     assert.equal(result.value.usage, undefined);
     const [message] = result.value.output as Record<string, unknown>[];
-    assert.deepEqual((message?.content as unknown[])[1], { type: "refusal", refusal: "No." });
+    assert.deepEqual((message!.content as unknown[])[1], { type: "refusal", refusal: "No." });
   });
 
   test("an answer without choices is the provider's fault", () => {
