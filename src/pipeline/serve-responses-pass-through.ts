@@ -27,7 +27,8 @@ export async function servePassThroughResponses(
   started: number,
 ): Promise<PipelineResponse> {
   const { route, adapter } = routed;
-  const path = adapter.responsesPath;
+  // A connection that declares the Responses API (any OpenAI-dialect one) serves it at `/responses`.
+  const path = adapter.responsesPath ?? (adapter.dialect === "openai" ? "/responses" : undefined);
   if (path === undefined) {
     throw withHeaders(
       new GatewayError("no_route", {
