@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
+import { encodeResponsesEvent, fakeResponses } from "../peers/fake-responses-api.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
 import { OPERATOR_KEYS } from "../support/model-gateway.ts";
 import { assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
@@ -261,4 +262,28 @@ test("the SDK sees an upstream 4xx as the provider's error, keys redacted", asyn
   );
   assert.ok(error instanceof OpenAI.BadRequestError);
   assert.equal(String(error.message).includes(OPENAI_USER_KEY), false);
+});
+
+test("an upstream that dies mid-stream: the events relayed, then one error event numbered after them", async () => {
+  const user = await env.user({ openai: OPENAI_USER_KEY });
+  const { events: upstreamEvents } = fakeResponses({ model: GPT_MODEL, input: "hi" }, 99, "");
+  const sent = upstreamEvents.slice(0, 5);
+  env.openai.respondNext((_request, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(sent.map(encodeResponsesEvent).join(""), () => res.destroy());
+  });
+  const response = await call(env.gateway, "POST", "/v1/responses", {
+    token: user.token,
+    headers: user.headers,
+    body: { model: "gpt_byok", input: "hi", stream: true },
+  });
+  assert.equal(response.status, 200);
+  assert.ok(response.text.startsWith(sent.map(encodeResponsesEvent).join("")), "relayed as received");
+  const relayed = events(response.text);
+  assert.equal(relayed.length, sent.length + 1);
+  const last = relayed.at(-1)!;
+  assert.equal(last.name, "error");
+  assertMatchesSchema("ResponseErrorEvent", last.data);
+  assert.equal(last.data.sequence_number, sent.length);
+  assert.equal((last.data.error as { type: string }).type, "upstream_error");
 });
