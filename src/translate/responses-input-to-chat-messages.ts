@@ -83,7 +83,13 @@ function convertMessage(item: JsonObject, param: string): JsonObject {
       role: chatRole,
       content: parts
         .map((part, index) =>
-          part.type === "text" ? part.text : refusePart("input_image", `${at}[${index}]`),
+          part.type === "text"
+            ? part.text
+            : fail(
+                "unsupported_parameter",
+                "A system or developer message takes text parts only.",
+                `${at}[${index}].type`,
+              ),
         )
         .join(""),
     };

@@ -14,6 +14,7 @@ import { call } from "../support/gateway-client.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import {
   assertMatchesSchema,
+  assertValidErrorResponse,
   assertValidResponse,
   assertValidResponsesStream,
 } from "../support/openai-schema.ts";
@@ -54,6 +55,27 @@ const plans: GatewayConfigInput["plans"] = {
   small: { limits: [{ meter: "requests", period: "day", limit: PLAN_REQUESTS, features: ["metered"] }] },
 };
 
+/** Asserts what the SDK parsed is a valid Response on the wire (`output_text` is the SDK's own addition). */
+function assertWireResponse(parsed: unknown): void {
+  const raw = JSON.parse(JSON.stringify(parsed)) as Record<string, unknown>;
+  delete raw.output_text;
+  assertValidResponse(raw);
+}
+
+/** Collects a `responses.stream()`'s events as sent and checks each against the schema and its number. */
+function collectEvents(stream: {
+  on(event: "event", listener: (event: unknown) => void): unknown;
+}): unknown[] {
+  const events: unknown[] = [];
+  stream.on("event", (event) => {
+    const { snapshot: _snapshot, ...wire } = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+    assertMatchesSchema("ResponseStreamEvent", wire);
+    assert.equal(wire.sequence_number, events.length);
+    events.push(wire);
+  });
+  return events;
+}
+
 /** Asserts an SDK error is the gateway's 400 with `param`, and that nothing reached `fake`. */
 async function assertRefused(
   fake: { requests: unknown[] },
@@ -66,6 +88,7 @@ async function assertRefused(
     assert.equal(error.status, 400);
     assert.equal(error.type, "invalid_request");
     assert.equal(error.param, param);
+    assertValidErrorResponse({ error: error.error });
     return true;
   });
   assert.equal(fake.requests.length, before, "nothing was sent upstream");
@@ -93,9 +116,7 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
               .withResponse(),
           );
           assert.equal(result.response.headers.get("x-byok-route"), expectedRoute(provider, model, source));
-          const raw = JSON.parse(JSON.stringify(result.data)) as Record<string, unknown>;
-          delete raw.output_text; // added by the SDK
-          assertValidResponse(raw);
+          assertWireResponse(result.data);
           assert.equal(result.data.object, "response");
           assert.match(result.data.id, /^resp_/);
           assert.equal(result.data.status, "completed");
@@ -115,16 +136,11 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
         test("responses.stream() + finalResponse(): every event validates, in order", async () => {
           const { result, upstream } = await withUpstreamRequest(env.fakes[provider], async () => {
             const stream = user.openai.responses.stream({ model: feature, input: "Say hello" });
-            const events: unknown[] = [];
-            stream.on("event", (event) => events.push(JSON.parse(JSON.stringify(event))));
+            const events = collectEvents(stream);
             const final = await stream.finalResponse();
             return { final, events };
           });
-          result.events.forEach((event, index) => {
-            const { snapshot: _snapshot, ...wire } = event as Record<string, unknown>;
-            assertMatchesSchema("ResponseStreamEvent", wire);
-            assert.equal(wire.sequence_number, index);
-          });
+          assertWireResponse(result.final);
           const types = result.events.map((event) => (event as { type: string }).type);
           assert.equal(types[0], "response.created");
           assert.equal(types.at(-1), "response.completed");
@@ -154,9 +170,7 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
 
     test("function tools, then a second turn with function_call_output items", async () => {
       const first = await user.openai.responses.create({ model: "agent", input: "Weather?", tools });
-      const raw = JSON.parse(JSON.stringify(first)) as Record<string, unknown>;
-      delete raw.output_text;
-      assertValidResponse(raw);
+      assertWireResponse(first);
       const calls = first.output.filter((item) => item.type === "function_call");
       assert.deepEqual(
         calls.map((item) => item.name),
@@ -185,6 +199,7 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
       const { result: second, upstream } = await withUpstreamRequest(fake(), () =>
         user.openai.responses.create({ model: "agent", input, tools }),
       );
+      assertWireResponse(second);
       assert.equal(second.output_text, "Hello from my-model");
       const messages = bodyOf(upstream).messages as Record<string, unknown>[];
       assert.deepEqual(
@@ -200,9 +215,12 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
 
     test("streamed function calls: arguments whole in finalResponse()", async () => {
       const stream = user.openai.responses.stream({ model: "agent", input: "Weather?", tools });
+      const events = collectEvents(stream);
       const argumentDeltas: string[] = [];
       stream.on("response.function_call_arguments.delta", (event) => argumentDeltas.push(event.delta));
       const final = await stream.finalResponse();
+      assertWireResponse(final);
+      assert.equal((events.at(-1) as { type: string }).type, "response.completed");
       const calls = final.output.filter((item) => item.type === "function_call");
       assert.equal(calls.length, 2);
       assert.ok(argumentDeltas.length > 4, "arguments arrived in pieces");
@@ -237,6 +255,7 @@ describe("the Responses API through the openai SDK, translated to Chat Completio
           text: { format: { type: "json_schema", name: "place", schema, strict: true } },
         }),
       );
+      assertWireResponse(result);
       assert.deepEqual(JSON.parse(result.output_text), { city: "Paris" });
       assert.deepEqual(result.text?.format, { type: "json_schema", name: "place", schema, strict: true });
       assert.deepEqual(bodyOf(upstream).response_format, {

@@ -69,13 +69,11 @@ const event: fc.Arbitrary<string> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(fc.nat({ max: 500 }), fc.nat({ max: 500 }))
-      .map(([prompt, completion]) =>
-        chunk(null, {
-          usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-        }),
-      ),
+    arbitrary: fc.tuple(fc.nat({ max: 500 }), fc.nat({ max: 500 })).map(([prompt, completion]) =>
+      chunk(null, {
+        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      }),
+    ),
   },
   { weight: 1, arbitrary: fc.constant("data: [DONE]\n\n") },
   { weight: 1, arbitrary: fc.constant(": keep-alive\n\n") },

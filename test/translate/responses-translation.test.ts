@@ -176,6 +176,14 @@ describe("responsesToChatRequest", () => {
         "input[0].content[0].image_url",
       ],
       [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input[0].type"],
+      [
+        {
+          input: [
+            { role: "system", content: [{ type: "input_image", image_url: "https://example.com/a.png" }] },
+          ],
+        },
+        "input[0].content[0].type",
+      ],
       [{ input: [{ type: "web_search_call", id: "ws_1" }] }, "input[0].type"],
       [{ input: "x", tool_choice: { type: "web_search" } }, "tool_choice"],
       [{ input: "x", text: { format: { type: "grammar" } } }, "text.format.type"],

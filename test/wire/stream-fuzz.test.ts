@@ -16,8 +16,10 @@ import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
 import { redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 import { createAnthropicToOpenAiStream } from "../../src/translate/anthropic-to-openai-stream.ts";
+import { createChatToResponsesStream } from "../../src/translate/chat-chunks-to-responses-events.ts";
 import { createTranslateTransform } from "../../src/translate/create-translate-transform.ts";
 import { createOpenAiToAnthropicStream } from "../../src/translate/openai-to-anthropic-stream.ts";
+import { describeStreamFailure } from "../../src/translate/stream-failure.ts";
 import { toAnthropicErrorBody } from "../../src/wire/anthropic/anthropic-error-body.ts";
 import { createAnthropicUsageTap } from "../../src/wire/anthropic/create-anthropic-usage-tap.ts";
 import { encodeSseEvent } from "../../src/wire/anthropic/encode-sse-event.ts";
@@ -300,6 +302,24 @@ const TARGETS: ReadonlyArray<{
     canaryPlaces: ["message"],
     huge: false,
     hidden: false,
+  },
+  // Wired as pipeline/serve-responses.ts wires it: the provider's message kept, keys redacted, and
+  // generated text that quotes a key redacted.
+  {
+    name: "the chat → Responses translator",
+    dialect: "openai",
+    create: () => {
+      const translator = createChatToResponsesStream({
+        context: { id: "resp_fuzz", createdAt: 1, model: "m", request: { model: "m", input: "x" } },
+        describeFailure: (failure) => describeStreamFailure(failure, { provider: "custom", redact }),
+        redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
+        now: () => 1,
+      });
+      return createTranslateTransform(translator, (failure) => translator.errorEvent(failure));
+    },
+    canaryPlaces: ["message", "type", "code"],
+    huge: false,
+    hidden: true,
   },
 ];
 
