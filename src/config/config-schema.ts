@@ -193,6 +193,17 @@ export const configSchema = z
     defaultPlan: z.string().min(1).optional(),
     rateLimits: globalRateLimitsSchema,
     metering: meteringSchema,
+    /** The Responses API (`POST /v1/responses`, docs/api.md). */
+    responses: z
+      .strictObject({
+        /**
+         * Let `previous_response_id`, `conversation` and `item_reference` input items reach OpenAI on the
+         * operator's key. Off by default: every user's stored responses share the operator's account there,
+         * so one user could continue another's. On the user's own key (BYOK-served) they always pass.
+         */
+        allowStatefulOnOperatorKeys: z.boolean().default(false),
+      })
+      .prefault({}),
     speechToText: z
       .strictObject({
         /** The largest prerecorded upload relayed to the provider (`POST /v1/listen`); 413 beyond it. */

@@ -1,12 +1,21 @@
 /**
  * @module pipeline/count-media-parts
  * The non-text content parts of a chat request (OpenAI `image_url`, `input_audio`, `file`; Anthropic `image`,
- * `document`, also inside a `tool_result`): each costs tokens its JSON size does not show, so the input
+ * `document`, also inside a `tool_result`; Responses `input_image`, `input_file`): each costs tokens its JSON size does not show, so the input
  * reservation adds a floor per part (`metering.mediaPartInputTokens`).
  */
 
 /** Part types, in either dialect, whose cost is not their JSON size (a short URL or file id can be an image or a PDF). */
-const MEDIA_TYPES: ReadonlySet<string> = new Set(["image_url", "input_audio", "file", "image", "document"]);
+const MEDIA_TYPES: ReadonlySet<string> = new Set([
+  "image_url",
+  "input_audio",
+  "file",
+  "image",
+  "document",
+  // The Responses API's input parts (its `input` items read as messages).
+  "input_image",
+  "input_file",
+]);
 
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -281,6 +281,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
         readonly maxOutputTokens: number | null;
         readonly choices?: number;
         readonly upstream?: Readonly<Record<string, unknown>>;
+        /** The path under the route's base URL; the adapter's chat path by default. */
+        readonly path?: string;
       },
     ) {
       const { route } = routed;
@@ -294,7 +296,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         kit.report(call, operation, route, admission, started, outcome);
       try {
         const response = await sendBody(call, routed, {
-          path: kit.pathOf(routed, "chat"),
+          path: request.path ?? kit.pathOf(routed, "chat"),
           body: request.json,
           contentType: "application/json",
           accept: request.stream ? "text/event-stream" : "application/json",

@@ -1,20 +1,98 @@
 /**
  * @module pipeline/serve-responses-pass-through
- * `POST /v1/responses` passed through to an upstream that speaks the Responses API. A placeholder until that path is built: it refuses the call.
+ * `POST /v1/responses` on an upstream that speaks the Responses API (OpenAI): the client's body with the
+ * route's model and defaults, sent to the adapter's Responses path; a stream relayed byte for byte through
+ * the Responses usage tap, an answer relayed as received (keys redacted from an error it carries).
  */
-import { GatewayError } from "../errors/gateway-error.ts";
-import type { PipelineKit, RoutedCall } from "./create-pipeline-kit.ts";
-import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
+import { createResponsesUsageTap } from "../wire/openai/create-responses-usage-tap.ts";
+import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
+import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
+import { isObject } from "../wire/openai/sse-event-check.ts";
+import { redactJsonStrings } from "../wire/redact-json-strings.ts";
+import { buildResponsesBody } from "./build-responses-body.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
+import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+
+/** A Response object, leniently: an object that says so, or carries an `output` list. */
+const isResponse = (value: unknown): value is Record<string, unknown> =>
+  isObject(value) && (value.object === "response" || Array.isArray(value.output));
 
 export async function servePassThroughResponses(
-  _kit: PipelineKit,
-  _call: ModelCall,
-  _body: Readonly<Record<string, unknown>>,
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
   routed: RoutedCall,
-  _started: number,
+  started: number,
 ): Promise<PipelineResponse> {
-  throw new GatewayError("no_route", {
-    message: `The Responses API passed through to an upstream that speaks the Responses API is not built yet (this request routes to ${routed.adapter.id}).`,
-    param: "model",
+  const { route, adapter } = routed;
+  // A connection that declares the Responses API (any OpenAI-dialect one) serves it at `/responses`.
+  const path = adapter.responsesPath ?? (adapter.dialect === "openai" ? "/responses" : undefined);
+  if (path === undefined) {
+    throw withHeaders(
+      new GatewayError("no_route", {
+        message: `${adapter.id} does not speak the Responses API.`,
+        param: "model",
+      }),
+      kit.routeHeader(route),
+    );
+  }
+  const upstreamBody = buildResponsesBody(body, route, adapter, {
+    userId: call.userId,
+    allowStatefulOnOperatorKeys: kit.config.responses.allowStatefulOnOperatorKeys,
   });
+  const { response, report } = await kit.admitAndSend(call, "responses", routed, started, {
+    json: upstreamBody.json,
+    stream: upstreamBody.stream,
+    maxOutputTokens: upstreamBody.maxOutputTokens,
+    upstream: upstreamBody.upstream,
+    path,
+  });
+  const redact = kit.redactorFor(call, route);
+
+  if (upstreamBody.stream) {
+    let usage: TokenUsage | null = null;
+    let textBytes = 0;
+    const tap = createResponsesUsageTap({
+      onUsage: (reported) => {
+        usage = reported;
+      },
+      onText: (bytes) => {
+        textBytes += bytes;
+      },
+      redact,
+      quotesKey: kit.keyQuoteCheckFor(call, route),
+      failureEvent: encodeResponsesErrorEvent,
+    });
+    return kit.relay(call, routed, response.body, tap, {
+      usage: () => usage,
+      requestJson: upstreamBody.json,
+      textBytes: () => textBytes,
+      report,
+    });
+  }
+
+  let answer: string;
+  let usage: TokenUsage | null;
+  let estimated = false;
+  try {
+    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
+    if (!isResponse(parsed)) throw kit.shapeError(routed);
+    // Relayed as received; a failed response's error (or any text quoting a key) is redacted first.
+    const mayQuote = isObject(parsed.error) || kit.keyQuoteCheckFor(call, route)(Buffer.from(text));
+    const redacted = mayQuote ? redactJsonStrings(parsed, redact) : null;
+    answer = redacted?.changed === true ? JSON.stringify(redacted.value) : text;
+    usage = readResponsesUsage(parsed.usage);
+    if (usage === null) {
+      // No usage reported: the whole answer's size bounds its output text.
+      usage = kit.estimate(upstreamBody.json, Buffer.byteLength(text));
+      estimated = true;
+    }
+  } catch (error) {
+    report({ stream: false, ...failureOf(error), usage: null });
+    throw error;
+  }
+  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
 }

@@ -65,6 +65,11 @@ export interface ProviderAdapter {
    * connection; undefined when this provider does not serve the operation.
    */
   pathFor(operation: Operation, target: PathTarget): string | undefined;
+  /**
+   * The Responses API (`POST /v1/responses` passes through), where the provider speaks it; routing still
+   * uses the `chat` operation (any chat route serves the Responses ingress, by translation elsewhere).
+   */
+  readonly responsesPath?: string;
   /** Anthropic's token counting endpoint, where the provider has one. */
   readonly countTokensPath?: string;
   /** The request headers that carry the key: the one line of a provider that reveals it. */

@@ -1,10 +1,12 @@
 /**
  * @module test/peers/fake-openai-provider
- * A loopback node:http fake of an OpenAI-compatible provider (chat, streaming, tools, embeddings, models, errors).
+ * A loopback node:http fake of an OpenAI-compatible provider (chat, streaming, tools, embeddings, models, errors),
+ * and of OpenAI's Responses API (`POST /responses`, streamed or not: fake-responses-api.ts).
  */
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { encodeResponsesEvent, fakeResponses } from "./fake-responses-api.ts";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -254,6 +256,27 @@ export async function startFakeOpenAiProvider(options: FakeProviderOptions = {})
     res.end("data: [DONE]\n\n");
   }
 
+  async function responses(request: RecordedRequest, res: http.ServerResponse): Promise<void> {
+    const body = request.body;
+    if (!isRecord(body) || body.input === undefined) {
+      sendError(res, 400, "Missing required parameter: 'input'.", "missing_required_parameter");
+      return;
+    }
+    sequence += 1;
+    const answer = fakeResponses(body, sequence, bearerKey(request));
+    if (body.stream !== true) {
+      sendJson(res, 200, answer.response);
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+    for (const event of answer.events) {
+      if (res.destroyed) return;
+      res.write(encodeResponsesEvent(event));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end();
+  }
+
   function embeddings(request: RecordedRequest, res: http.ServerResponse): void {
     const body = request.body;
     const input = isRecord(body) ? body.input : undefined;
@@ -352,7 +375,9 @@ export async function startFakeOpenAiProvider(options: FakeProviderOptions = {})
     const method = request.method;
     const known =
       (method === "POST" &&
-        (pathname === `${prefix}/chat/completions` || pathname === `${prefix}/embeddings`)) ||
+        (pathname === `${prefix}/chat/completions` ||
+          pathname === `${prefix}/embeddings` ||
+          pathname === `${prefix}/responses`)) ||
       (method === "GET" && pathname === `${prefix}/models`);
     if (!known) {
       sendError(res, 404, `Invalid URL (${method} ${pathname})`, null);
@@ -367,6 +392,8 @@ export async function startFakeOpenAiProvider(options: FakeProviderOptions = {})
       sendJson(res, 200, { object: "list", data });
     } else if (pathname === `${prefix}/embeddings`) {
       embeddings(request, res);
+    } else if (pathname === `${prefix}/responses`) {
+      await responses(request, res);
     } else {
       await chat(request, res);
     }

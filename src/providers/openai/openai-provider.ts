@@ -16,6 +16,7 @@ export const openaiProvider: ProviderAdapter = {
   dialect: "openai",
   defaultBaseUrl: "https://api.openai.com/v1",
   pathFor: fixedPaths({ chat: "/chat/completions", embeddings: "/embeddings" }),
+  responsesPath: "/responses",
   authHeaders,
   supports: { streamUsage: true, base64Embeddings: true },
   capabilitiesOf: (model) => modelCapabilities("openai", model),

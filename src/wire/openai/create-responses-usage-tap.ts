@@ -1,0 +1,97 @@
+/**
+ * @module wire/openai/create-responses-usage-tap
+ * The usage tap over a Responses API SSE stream (passed through from an upstream that speaks it): events
+ * are relayed as received while the usage of the terminal event (`response.completed`, `…incomplete`,
+ * `…failed`) is read, delta text is counted for estimates, and an event that may quote a key (`"error"`, a
+ * `\u` escape, a key in play) or does not look like a one-line typed event is parsed and its strings redacted.
+ */
+import type { GatewayError } from "../../errors/gateway-error.ts";
+import type { RelayTransform } from "../create-relay-transform.ts";
+import { parseUpstreamJson } from "../parse-upstream-json.ts";
+import { redactSseEvent } from "../redact-sse-event.ts";
+import { countResponsesDeltaText } from "./count-responses-delta-text.ts";
+import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
+import type { TokenUsage } from "./openai-usage.ts";
+import { readResponsesUsage } from "./read-responses-usage.ts";
+import { checkSseEvent, isDoneEvent, isObject, isOneLineJsonEvent } from "./sse-event-check.ts";
+import { sseEventData } from "./sse-event-end.ts";
+
+export interface ResponsesUsageTapOptions {
+  /** The usage of the terminal event (once per conforming stream). */
+  readonly onUsage: (usage: TokenUsage) => void;
+  /** Bytes of generated text per event (the basis of an estimate if the stream is cut off). */
+  readonly onText?: (bytes: number) => void;
+  /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
+  readonly redact?: (text: string) => string;
+  /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
+  readonly quotesKey?: (bytes: Uint8Array) => boolean;
+  /** How a failure ends the stream, given the sequence number the error event takes (last seen + 1). */
+  readonly failureEvent: (failure: GatewayError, sequenceNumber: number) => string;
+  /** The most bytes one event may hold; 1 MiB by default. */
+  readonly maxEventBytes?: number;
+}
+
+/** What only a typed event object holds (a key cannot be followed by `:"` inside a JSON string). */
+const TYPED = [Buffer.from('"type":"'), Buffer.from('"type": "')];
+const TERMINAL_TYPES = new Set(["response.completed", "response.incomplete", "response.failed"]);
+const TERMINAL = [...TERMINAL_TYPES].map((type) => Buffer.from(`"${type}"`));
+const SEQUENCE = Buffer.from('"sequence_number":');
+const decoder = new TextDecoder();
+
+const isTypedEvent = (data: unknown): boolean => isObject(data) && typeof data.type === "string";
+
+/** The event's `sequence_number` (the first one, read on bytes), or -1. */
+function readSequenceNumber(event: Buffer): number {
+  const at = event.indexOf(SEQUENCE);
+  if (at === -1) return -1;
+  let index = at + SEQUENCE.length;
+  while (event[index] === 0x20) index++;
+  let value = 0;
+  let digits = 0;
+  for (; digits < 15 && event[index] !== undefined; index++, digits++) {
+    const digit = (event[index] as number) - 0x30;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  return digits === 0 ? -1 : value;
+}
+
+export function createResponsesUsageTap(options: ResponsesUsageTapOptions): RelayTransform {
+  const { redact } = options;
+  const quotesKey = options.quotesKey ?? (() => false);
+  const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
+  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED) || isDoneEvent(event);
+  let lastSequence = -1;
+  return createSseTap(
+    (event, cleared) => {
+      const sequence = readSequenceNumber(event);
+      if (sequence > lastSequence) lastSequence = sequence;
+      if (options.onText !== undefined) {
+        const text = countResponsesDeltaText(event);
+        if (text > 0) options.onText(text);
+      }
+      const redacted =
+        redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
+          ? redactSseEvent(event, redact)
+          : null;
+      const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
+      if (!TERMINAL.some((type) => event.indexOf(type) !== -1)) return kept;
+      const data = sseEventData(decoder.decode(event));
+      if (data === null) return kept;
+      const parsed = parseUpstreamJson(data);
+      if (!parsed.ok || !isObject(parsed.value)) return kept;
+      const { type, response } = parsed.value;
+      if (typeof type !== "string" || !TERMINAL_TYPES.has(type) || !isObject(response)) return kept;
+      const usage = readResponsesUsage(response.usage);
+      if (usage !== null) options.onUsage(usage);
+      return kept;
+    },
+    {
+      mayAlter: (chunk) => redact !== undefined && mayQuote(chunk),
+      looksConforming,
+      checkEvent: (event) => checkSseEvent(event, isTypedEvent, true),
+      failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1),
+      ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
+    },
+  );
+}
