@@ -268,7 +268,7 @@ export const configSchema = z
       .prefault({}),
     egress: z
       .strictObject({
-        /** The custom endpoint's time limits (SPEC §7); the guard's defaults when unset. */
+        /** The custom endpoint's time limits (docs/egress.md); the guard's defaults when unset. */
         timeouts: timeoutsSchema.optional(),
         allowHosts: z.array(z.string().min(1)).default([]),
         allowCidrs: z.array(z.string().min(1)).default([]),
