@@ -45,11 +45,14 @@ export {
   SecretKey,
 } from "./keys/index.ts";
 export {
+  type AuthenticateAndValidateOptions,
   type Byok,
   type CreateByokOptions,
   createByok,
   createNodeMiddleware,
   currentContext,
+  type NodeRequestLike,
+  type NodeResponseLike,
   type RequestContext,
   requireContext,
   runWithContext,

@@ -60,7 +60,17 @@ async function serveOne(config: GatewayConfig, membership: ClusterMembership | n
     },
     membership ? "starting byok-gateway worker" : "starting byok-gateway",
   );
-  await app.listen({ port: config.server.port, host: config.server.host });
+  try {
+    await app.listen({ port: config.server.port, host: config.server.host });
+  } catch (error) {
+    // A start that cannot listen (a port in use) releases what it opened, so the CLI can say why and exit.
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    await app.close().catch(() => undefined);
+    await byok.close({ deadlineMs: 0 }).catch(() => undefined);
+    membership?.leave();
+    throw error;
+  }
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

@@ -84,6 +84,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
     if (kind === "int") {
       if (!/^\d+$/.test(value)) {
         issues.push({ path: name, message: "must be a whole number" });
+        origin.delete(path.join("."));
         continue;
       }
       setPath(raw, path, Number(value));
@@ -99,6 +100,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
     } else if (kind === "bool") {
       if (value !== "true" && value !== "false") {
         issues.push({ path: name, message: "must be true or false" });
+        origin.delete(path.join("."));
         continue;
       }
       setPath(raw, path, value === "true");
@@ -179,8 +181,15 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const issues: ConfigIssue[] = [];
   const raw = file ? readFile(file, issues) : {};
   const origin = applyEnv(raw, env, issues);
-  if (issues.length > 0) throw new ConfigError(issues);
-  return parseConfig(raw, origin);
+  if (issues.length === 0) return parseConfig(raw, origin);
+  // The file's and the environment's problems are reported with the schema's, all at once.
+  try {
+    parseConfig(raw, origin);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...issues, ...error.issues]);
+    throw error;
+  }
+  throw new ConfigError(issues);
 }
 
 /** Every environment variable the configuration reads (the deployment files' check in test/deploy/ uses it). */
