@@ -80,15 +80,13 @@ function compile(file: string, wanted: readonly string[], options: ts.CompilerOp
     target: ts.ScriptTarget.ES2024,
     ...options,
   });
-  const diagnostics = ts
-    .getPreEmitDiagnostics(program)
-    .map((diagnostic) =>
-      ts.formatDiagnostic(diagnostic, {
-        getCanonicalFileName: (name) => name,
-        getCurrentDirectory: () => packed.appDir,
-        getNewLine: () => "\n",
-      }),
-    );
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) =>
+    ts.formatDiagnostic(diagnostic, {
+      getCanonicalFileName: (name) => name,
+      getCurrentDirectory: () => packed.appDir,
+      getNewLine: () => "\n",
+    }),
+  );
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(path);
   assert.ok(source);
