@@ -54,7 +54,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default("./data"),
     server: z
       .strictObject({
-        host: z.string().min(1).default("0.0.0.0"),
+        /** The address to listen on: loopback by default; `0.0.0.0` (all interfaces) in the container image. */
+        host: z.string().min(1).default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: z
           .number()
@@ -106,6 +107,17 @@ export const configSchema = z
         message: "server.headersTimeoutMs must not exceed server.requestTimeoutMs",
         path: ["headersTimeoutMs"],
       }),
+    /**
+     * GET /metrics (Prometheus): on the gateway's listener unless `port` gives it a listener of its own
+     * (serving only /metrics, on `host`, else server.host); `token` requires `Authorization: Bearer <token>`.
+     */
+    metrics: z
+      .strictObject({
+        token: secret(16, "metrics.token").optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().min(1).optional(),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -286,6 +298,15 @@ export const configSchema = z
           message: "only the deepgram provider has a live (WebSocket) API",
         });
       }
+    }
+    // /metrics on a listener of its own needs a port of its own (0, an ephemeral port, is always free).
+    const metricsPort = config.metrics.port;
+    if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === config.server.port) {
+      context.addIssue({
+        code: "custom",
+        path: ["metrics", "port"],
+        message: "must differ from server.port",
+      });
     }
     // Cross-references: a plan named as default exists, and plan limits count real features.
     if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {

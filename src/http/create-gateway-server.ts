@@ -3,6 +3,7 @@
  * Builds the Fastify gateway on a Byok core: request ids, guards, the error envelope and every route.
  */
 import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
@@ -27,6 +28,7 @@ import { registerModelsRoute } from "./routes/models-route.ts";
 import { registerOpenApiRoute } from "./routes/openapi-route.ts";
 import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
+import { type MetricsListener, startMetricsListener } from "./start-metrics-listener.ts";
 
 /** After the shutdown deadline's cut, how long cut calls get to end before every connection is closed. */
 const CUT_GRACE_MS = 1_000;
@@ -38,6 +40,8 @@ export interface GatewayServerOptions {
   readonly onRoute?: (route: RouteOptions) => void;
   /** Where the settings page's built files are; the package's `dist/client/` by default. */
   readonly clientDir?: string;
+  /** Hears the address of `/metrics`' own listener once it listens (only with `metrics.port`). */
+  readonly onMetricsListening?: (address: AddressInfo) => void;
 }
 
 /** The client island's build output, from src/http/ and from dist/http/ alike. */
@@ -120,6 +124,19 @@ export async function createGatewayServer(
     registerAdminSettingsLinkRoutes(app, byok);
   }
   options.routes?.(app);
+  // /metrics on its own listener: bound now (a taken port fails the start), closed with the gateway.
+  let metricsListener: MetricsListener | undefined;
+  app.addHook("onClose", async () => metricsListener?.close());
   await app.ready();
+  const { port: metricsPort, host: metricsHost = byok.config.server.host } = byok.config.metrics;
+  if (metricsPort !== undefined) {
+    try {
+      metricsListener = await startMetricsListener(byok, metricsPort, metricsHost);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    options.onMetricsListening?.(metricsListener.address);
+  }
   return app;
 }
