@@ -9,7 +9,7 @@ import type { ProviderId } from "../keys/provider-ids.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
 import type { OperatorProvider, Route, RoutingTable } from "../routing/index.ts";
 
-/** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
+/** The egress guard's limits (docs/egress.md) for the custom endpoint, as defaults of `egress.timeouts`. */
 const customEndpointTimeouts: UpstreamTimeouts = {
   connectMs: defaultEgressLimits.connectTimeoutMs,
   headersMs: defaultEgressLimits.headersTimeoutMs,

@@ -191,7 +191,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** Every key in play for a call: what upstream text is redacted of. */
     secretsOf,
 
-    /** Resolves the one route for this call (SPEC §5), or the routing error. */
+    /** Resolves the one route for this call (docs/features-and-routing.md), or the routing error. */
     route(call: ModelCall, operation: Operation, model: unknown, needs: readonly Capability[]): RoutedCall {
       if (typeof model !== "string" || model === "") {
         throw new GatewayError("invalid_request", {

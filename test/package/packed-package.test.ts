@@ -58,6 +58,16 @@ test("the tarball holds the build, the docs and the license, and no sources, tes
   }
 });
 
+test("what users read stands alone: no packed doc, declaration or comment cites documents outside the package", () => {
+  const outside = /SPEC §|STYLE\.md|style guide/i;
+  const citing = packed.files.filter(
+    (file) =>
+      /\.(md|js|d\.ts|html|css)$/.test(file) &&
+      outside.test(readFileSync(join(packed.packageDir, file), "utf8")),
+  );
+  assert.deepEqual(citing, []);
+});
+
 /** Type-checks a file importing `names` from each entry; returns every name each entry exports, by kind. */
 function compile(file: string, wanted: readonly string[], options: ts.CompilerOptions) {
   const lines: string[] = [];
