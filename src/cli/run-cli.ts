@@ -178,7 +178,8 @@ function checkArguments(command: string, rest: readonly string[]): string | unde
     case "serve":
     case "fingerprint":
     case "verify":
-      return rest.length === 0 ? undefined : `${command} takes no arguments (got "${rest[0]}")`;
+      // Never echoed: `fingerprint sk-…` would otherwise print the key it was wrongly given.
+      return rest.length === 0 ? undefined : `${command} takes no arguments`;
     case "usage":
       return rest.length <= 1 ? undefined : `usage takes at most one user id`;
     case "check-url":

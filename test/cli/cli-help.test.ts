@@ -94,7 +94,7 @@ test("usage errors are one line saying what is wrong, then the usage, with exit 
       /Usage: byok-gateway serve/,
     ],
     [
-      ["fingerprint", "extra"],
+      ["fingerprint", "sk-secret-key-given-by-mistake"],
       /^byok-gateway: fingerprint takes no arguments/,
       /Usage: byok-gateway fingerprint/,
     ],
@@ -109,6 +109,7 @@ test("usage errors are one line saying what is wrong, then the usage, with exit 
     assert.match(result.stderr, usage, args.join(" "));
     assert.doesNotMatch(result.stderr, /ERR_PARSE_ARGS|\n\s+at /, args.join(" "));
     assert.equal(result.stdout, "");
+    assert.doesNotMatch(result.stderr, /sk-secret-key/);
   }
 });
 
