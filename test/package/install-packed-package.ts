@@ -44,7 +44,10 @@ function run(command: string, args: readonly string[], cwd: string): string {
   return result.stdout;
 }
 
-/** Lockfile packages that a production install has at the top of node_modules. */
+/**
+ * Lockfile packages that a production install has at the top of node_modules, plus the package's peer
+ * dependencies (optional ones included: an app that imports the adapter needing one installs it).
+ */
 function productionDependencies(): string[] {
   const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
     packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }>;
@@ -56,6 +59,12 @@ function productionDependencies(): string[] {
     if (name.includes("/node_modules/")) continue; // nested copies resolve from their parent's real path
     if (existsSync(join(root, "node_modules", name))) names.push(name);
     else if (entry.optional !== true) throw new Error(`production dependency ${name} is not installed`);
+  }
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    peerDependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.peerDependencies ?? {})) {
+    if (!names.includes(name) && existsSync(join(root, "node_modules", name))) names.push(name);
   }
   return names;
 }
