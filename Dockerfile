@@ -12,6 +12,8 @@ RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime
 # A small young generation keeps memory flat under load (docs/deployment.md, "Memory").
+# BYOK_HOST: every interface of the container (the gateway itself defaults to 127.0.0.1, unreachable
+# from outside a container); docs/deployment.md, "Exposure".
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=4 \
     BYOK_HOST=0.0.0.0 \

@@ -1,6 +1,6 @@
 /**
  * @module bench/proxy-report
- * The proxy bench's results per target and their report: one table per metric, then the SPEC §13 goals
+ * The proxy bench's results per target and their report: one table per metric, then the goals
  * as ratios computed within the run (reported, never enforced).
  */
 import { median, quantile } from "./http-load.ts";

@@ -1,6 +1,6 @@
 /**
  * @module bench/proxy.bench
- * End-to-end cost of the gateway (SPEC §13): latency, throughput, streaming and memory of the real gateway
+ * End-to-end cost of the gateway (docs/benchmarks.md): latency, throughput, streaming and memory of the real gateway
  * against a direct call and a bare undici proxy (the floor), all three measured in this one run.
  */
 import { cpus, loadavg } from "node:os";

@@ -33,7 +33,7 @@ export async function buildClient(outDir = join(root, "dist", "client")): Promis
     format: "esm",
     platform: "browser",
     target: "es2022",
-    sourcemap: true,
+    sourcemap: false,
     logLevel: "warning",
   });
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");

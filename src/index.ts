@@ -1,6 +1,7 @@
 /**
  * @module index
- * The package entry: the library API (createByok, request context, middleware) and the pieces it is built from.
+ * The package entry: the library API (createByok, request context, middleware) and the pieces it is built from,
+ * the egress guard's public pieces (validateBaseUrl, the policy, the guarded fetch) included.
  */
 export type { Principal } from "./auth/index.ts";
 export {
@@ -11,6 +12,28 @@ export {
   loadConfig,
   parseConfig,
 } from "./config/index.ts";
+export {
+  type AddressPolicy,
+  type AddressVerdict,
+  checkAddress,
+  checkHostName,
+  createEgressPolicy,
+  createGuardedDispatcher,
+  createGuardedFetch,
+  defaultEgressLimits,
+  EgressConfigError,
+  type EgressDenyReason,
+  EgressError,
+  type EgressLimits,
+  type EgressPolicy,
+  type EgressPolicyOptions,
+  type EgressResolver,
+  egressDenyReasons,
+  type GuardedFetch,
+  type HostNameVerdict,
+  type UrlVerdict,
+  validateBaseUrl,
+} from "./egress/index.ts";
 export type { EnrollmentBody, EnrollmentStatus, VerifyResult, VerifyResults } from "./enrollment/index.ts";
 export { type ErrorType, errorCatalog, GatewayError } from "./errors/index.ts";
 export {
@@ -24,6 +47,7 @@ export {
 } from "./keys/index.ts";
 export {
   type AdminUser,
+  type AuthenticateAndValidateOptions,
   answerByokEndpoint,
   BYOK_ENDPOINTS,
   type Byok,

@@ -1,6 +1,6 @@
 /**
  * @module client/fingerprint
- * The enrollment fingerprint (SPEC §3): lowercase hex SHA-256 of the trimmed key's UTF-8 bytes, as the server's.
+ * The enrollment fingerprint: lowercase hex SHA-256 of the trimmed key's UTF-8 bytes, as the server's.
  */
 import { encodeUtf8 } from "./encode-utf8.ts";
 import { sha256 } from "./sha256.ts";

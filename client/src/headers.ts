@@ -1,6 +1,6 @@
 /**
  * @module client/headers
- * The X-BYOK-* request headers that carry a user's keys and custom endpoint to the gateway (SPEC §2).
+ * The X-BYOK-* request headers that carry a user's keys and custom endpoint to the gateway (docs/api.md).
  */
 import { PROVIDER_IDS, type ProviderId, presentValue, type UserKeys } from "./user-keys.ts";
 

@@ -1,6 +1,6 @@
 /**
  * @module client/user-keys
- * The providers a user can bring keys for (SPEC §2) and the raw keys an app holds for one user.
+ * The providers a user can bring keys for and the raw keys an app holds for one user.
  */
 
 export type ProviderId = "openai" | "anthropic" | "gemini" | "openrouter" | "deepgram" | "custom";

@@ -1,7 +1,9 @@
 /**
  * @module cli/run-cli
- * The `byok-gateway` command: serve, users add|list|revoke|set-plan, usage, fingerprint, verify, config check, check-url.
+ * The `byok-gateway` command: serve, users add|list|revoke|set-plan, usage, fingerprint, verify, config check,
+ * check-url, help; usage errors are one line and the usage, exit 2.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/config-error.ts";
 import { loadConfig } from "../config/load-config.ts";
@@ -9,31 +11,23 @@ import { createEgressPolicy, validateBaseUrl } from "../egress/index.ts";
 import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
+import { COMMAND_HELP, commandHelp, overviewHelp, usageLines } from "./cli-help.ts";
 import { parseWorkersFlag, serve } from "./serve.ts";
 import { keysFromEnvironment, keysFromLines, verifyCommand } from "./verify-command.ts";
 
-const USAGE = `Usage: byok-gateway <command> [options]
+/** The package's version, from the package.json beside src/ (or dist/). */
+function readVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
 
-Commands:
-  serve [--workers <n>]         start the gateway (default when no command is given); n worker
-                                processes share the port (also BYOK_WORKERS, server.workers)
-  users add <id> [--plan <p>]   create a user and print their token (shown once)
-  users list                    list users
-  users revoke <id>             revoke a user and all their tokens
-  users set-plan <id> <plan>    put a user on a plan ("default" for the default plan)
-  usage [<id>]                  a user's limits and usage this month, or everyone's usage over time
-                                (--from, --to: ISO dates; --bucket day|hour)
-  fingerprint                   read a key on stdin, print the fingerprint a client enrolls
-  verify [--stdin]              check keys live with their providers (no gateway needed): keys from
-                                BYOK_VERIFY_<PROVIDER>_KEY (and BYOK_VERIFY_CUSTOM_BASE_URL), or with
-                                --stdin from provider=key lines; exit 0 only when every key is valid
-  config check [file]           validate a config file (or the current configuration) and exit
-  check-url <url>               the egress guard's verdict on a custom base URL: reason, vetted addresses
-
-Options:
-  --config <file>               config file (YAML or JSON); also BYOK_CONFIG
-  -h, --help                    show this help
-`;
+/** A usage error: one line saying what is wrong, then the command's usage; exit code 2. */
+function usageError(message: string, command: string | undefined): number {
+  console.error(`byok-gateway: ${message}\n${usageLines(command)}`);
+  return 2;
+}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -101,8 +95,11 @@ async function usersCommand(
     console.error(`Revoked user ${id} and all their tokens.`);
     return 0;
   }
-  console.error(USAGE);
-  return 2;
+  if (action === undefined)
+    return usageError("users: missing the action (add, list, revoke or set-plan)", "users");
+  if (!["add", "list", "revoke", "set-plan"].includes(action))
+    return usageError(`users: unknown action "${action}"`, "users");
+  return usageError(`users ${action}: missing ${action === "set-plan" && id ? "<plan>" : "<id>"}`, "users");
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -128,8 +125,10 @@ async function usageCommand(
   const from = range.from === undefined ? to - 30 * DAY_MS : Date.parse(range.from);
   const bucket = range.bucket ?? "day";
   if (Number.isNaN(from) || Number.isNaN(to) || from >= to || (bucket !== "day" && bucket !== "hour")) {
-    console.error("usage: --from and --to are ISO dates (from before to), --bucket is day or hour");
-    return 2;
+    return usageError(
+      "usage: --from and --to are ISO dates (from before to), --bucket is day or hour",
+      "usage",
+    );
   }
   const series = await withCore(configFile, (byok) => byok.usage.overTime({ from, to, bucket }));
   for (const row of series.data) {
@@ -142,47 +141,100 @@ async function usageCommand(
   return 0;
 }
 
+const OPTIONS = {
+  config: { type: "string" },
+  plan: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  bucket: { type: "string" },
+  workers: { type: "string" },
+  stdin: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS: ReadonlySet<string> = new Set(["config", "help", "version"]);
+
+/** node:util's parse error as one plain line. */
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${option ?? message}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return /does not take/.test(message)
+        ? `option ${option} takes no value`
+        : `option ${option} needs a value`;
+    default:
+      return message.split("\n")[0] ?? message;
+  }
+}
+
+/** Positional arguments each command accepts, checked before anything runs; a message when wrong. */
+function checkArguments(command: string, rest: readonly string[]): string | undefined {
+  switch (command) {
+    case "serve":
+    case "fingerprint":
+    case "verify":
+      // Never echoed: `fingerprint sk-…` would otherwise print the key it was wrongly given.
+      return rest.length === 0 ? undefined : `${command} takes no arguments`;
+    case "usage":
+      return rest.length <= 1 ? undefined : `usage takes at most one user id`;
+    case "check-url":
+      if (rest.length === 0) return "check-url: missing <url>";
+      return rest.length === 1 ? undefined : "check-url takes one URL";
+    case "config":
+      if (rest[0] === undefined) return 'config: missing the action ("check")';
+      if (rest[0] !== "check") return `config: unknown action "${rest[0]}"`;
+      return rest.length <= 2 ? undefined : "config check takes at most one file";
+    default:
+      return undefined;
+  }
+}
+
+/** A listen that failed because the address is taken (Node's EADDRINUSE). */
+function addressInUse(error: unknown): { port: unknown; address: unknown } | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, port, address } = error as { code?: unknown; port?: unknown; address?: unknown };
+  return code === "EADDRINUSE" ? { port, address } : undefined;
+}
+
 export async function runCli(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        config: { type: "string" };
-        plan: { type: "string" };
-        from: { type: "string" };
-        to: { type: "string" };
-        bucket: { type: "string" };
-        workers: { type: "string" };
-        stdin: { type: "boolean" };
-        help: { type: "boolean"; short: "h" };
-      };
-      allowPositionals: true;
-    }>
-  >;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: "string" },
-        plan: { type: "string" },
-        from: { type: "string" },
-        to: { type: "string" },
-        bucket: { type: "string" },
-        workers: { type: "string" },
-        stdin: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    });
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    const guess = argv.find((arg) => Object.hasOwn(COMMAND_HELP, arg));
+    return usageError(describeParseError(error), guess);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
+  if (values.version) {
+    console.log(readVersion());
     return 0;
   }
   const [command = "serve", ...rest] = positionals;
+  if (command === "help") {
+    const topic = rest[0];
+    if (topic !== undefined && !Object.hasOwn(COMMAND_HELP, topic))
+      return usageError(`help: unknown command "${topic}"`, undefined);
+    console.log(topic === undefined ? overviewHelp() : commandHelp(topic));
+    return 0;
+  }
+  if (values.help) {
+    console.log(positionals.length === 0 ? overviewHelp() : commandHelp(command));
+    return 0;
+  }
+  const help = COMMAND_HELP[command];
+  if (help === undefined || !Object.hasOwn(COMMAND_HELP, command))
+    return usageError(`unknown command "${command}"`, undefined);
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined && !GLOBAL_OPTIONS.has(name) && !help.options.includes(name))
+      return usageError(`${command} takes no option --${name}`, command);
+  }
+  const wrong = checkArguments(command, rest);
+  if (wrong !== undefined) return usageError(wrong, command);
   try {
     switch (command) {
       case "serve": {
@@ -190,8 +242,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         try {
           workers = parseWorkersFlag(values.workers);
         } catch (error) {
-          console.error(`${(error as Error).message}\n\n${USAGE}`);
-          return 2;
+          return usageError((error as Error).message, "serve");
         }
         return await serve(values.config, workers);
       }
@@ -219,12 +270,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         }
         return await verifyCommand(headers, values.config);
       }
-      case "check-url": {
-        if (rest[0] === undefined) break;
-        return await checkUrlCommand(rest[0], values.config);
-      }
-      case "config": {
-        if (rest[0] !== "check") break;
+      case "check-url":
+        return await checkUrlCommand(rest[0] ?? "", values.config);
+      default: {
+        // config check
         loadConfig({ file: rest[1] ?? values.config });
         console.log("configuration OK");
         return 0;
@@ -235,8 +284,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       console.error(error.message);
       return 1;
     }
+    const inUse = addressInUse(error);
+    if (inUse !== undefined) {
+      console.error(
+        `byok-gateway: port ${String(inUse.port)} is in use on ${String(inUse.address)}; ` +
+          "set server.port or BYOK_PORT to a free port, or stop what is listening there",
+      );
+      return 1;
+    }
     throw error;
   }
-  console.error(`Unknown command: ${command}\n\n${USAGE}`);
-  return 2;
 }

@@ -33,6 +33,9 @@ export async function serve(configFile: string | undefined, workersFlag?: number
   return count > 1 ? serveWorkers(config, count) : serveOne(config, null);
 }
 
+/** Addresses only this machine reaches. */
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
+
 /** One gateway in this process: the whole gateway, or one worker of a cluster. */
 async function serveOne(config: GatewayConfig, membership: ClusterMembership | null): Promise<number> {
   // A stop asked for while still starting is honoured once listening.
@@ -48,7 +51,6 @@ async function serveOne(config: GatewayConfig, membership: ClusterMembership | n
   membership?.endpoint.onClose(() => stop("primary"));
 
   const byok = await createByok({ config, ...(membership ? { cluster: membership.endpoint } : {}) });
-  const app = await createGatewayServer(byok);
   const { logger } = byok;
   logger.info(
     {
@@ -60,7 +62,30 @@ async function serveOne(config: GatewayConfig, membership: ClusterMembership | n
     },
     membership ? "starting byok-gateway worker" : "starting byok-gateway",
   );
-  await app.listen({ port: config.server.port, host: config.server.host });
+  let app: Awaited<ReturnType<typeof createGatewayServer>> | undefined;
+  try {
+    app = await createGatewayServer(byok);
+    await app.listen({ port: config.server.port, host: config.server.host });
+  } catch (error) {
+    // A start that cannot listen (a port in use) releases what it opened, so the CLI can say why and exit.
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    await app?.close().catch(() => undefined);
+    await byok.close({ deadlineMs: 0 }).catch(() => undefined);
+    membership?.leave();
+    throw error;
+  }
+
+  if (
+    config.metrics.port === undefined &&
+    config.metrics.token === undefined &&
+    !isLoopback(config.server.host)
+  ) {
+    logger.warn(
+      { host: config.server.host },
+      "/metrics is open to anyone who reaches this address: set metrics.token or metrics.port (docs/deployment.md)",
+    );
+  }
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

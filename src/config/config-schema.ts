@@ -56,7 +56,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default("./data"),
     server: z
       .strictObject({
-        host: z.string().min(1).default("0.0.0.0"),
+        /** The address to listen on: loopback by default; `0.0.0.0` (all interfaces) in the container image. */
+        host: z.string().min(1).default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: z
           .number()
@@ -108,6 +109,17 @@ export const configSchema = z
         message: "server.headersTimeoutMs must not exceed server.requestTimeoutMs",
         path: ["headersTimeoutMs"],
       }),
+    /**
+     * GET /metrics (Prometheus): on the gateway's listener unless `port` gives it a listener of its own
+     * (serving only /metrics, on `host`, else server.host); `token` requires `Authorization: Bearer <token>`.
+     */
+    metrics: z
+      .strictObject({
+        token: secret(16, "metrics.token").optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().min(1).optional(),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -279,7 +291,7 @@ export const configSchema = z
       .prefault({}),
     egress: z
       .strictObject({
-        /** The custom endpoint's time limits (SPEC §7); the guard's defaults when unset. */
+        /** The custom endpoint's time limits (docs/egress.md); the guard's defaults when unset. */
         timeouts: timeoutsSchema.optional(),
         allowHosts: z.array(z.string().min(1)).default([]),
         allowCidrs: z.array(z.string().min(1)).default([]),
@@ -299,6 +311,15 @@ export const configSchema = z
       }
     }
     checkRouteConnections(config, context);
+    // /metrics on a listener of its own needs a port of its own (0, an ephemeral port, is always free).
+    const metricsPort = config.metrics.port;
+    if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === config.server.port) {
+      context.addIssue({
+        code: "custom",
+        path: ["metrics", "port"],
+        message: "must differ from server.port",
+      });
+    }
     // Cross-references: a plan named as default exists, and plan limits count real features.
     if (config.defaultPlan !== undefined && !Object.hasOwn(config.plans, config.defaultPlan)) {
       context.addIssue({

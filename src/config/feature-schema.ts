@@ -1,6 +1,6 @@
 /**
  * @module config/feature-schema
- * The shape of `features` (SPEC §5, docs/features-and-routing.md) and of the upstream time limits.
+ * The shape of `features` (docs/features-and-routing.md) and of the upstream time limits.
  */
 import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
@@ -119,7 +119,7 @@ function checkAliases(
 
 const positiveMs = z.number().int().min(1).max(3_600_000);
 
-/** Time limits for calls to a configured provider (SPEC §7 fixes the custom endpoint's in `egress`). */
+/** Time limits for calls to a configured provider (the custom endpoint's are in `egress`, docs/egress.md). */
 export const timeoutsSchema = z.strictObject({
   connectMs: positiveMs.optional(),
   headersMs: positiveMs.optional(),

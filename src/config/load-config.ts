@@ -28,6 +28,9 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_ADMIN_TOKEN", ["adminToken"], "string"],
   ["BYOK_PORT", ["server", "port"], "int"],
   ["BYOK_HOST", ["server", "host"], "string"],
+  ["BYOK_METRICS_TOKEN", ["metrics", "token"], "string"],
+  ["BYOK_METRICS_PORT", ["metrics", "port"], "int"],
+  ["BYOK_METRICS_HOST", ["metrics", "host"], "string"],
   ["BYOK_WORKERS", ["server", "workers"], "int"],
   ["BYOK_DATA_DIR", ["dataDir"], "string"],
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
@@ -85,6 +88,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
     if (kind === "int") {
       if (!/^\d+$/.test(value)) {
         issues.push({ path: name, message: "must be a whole number" });
+        origin.delete(path.join("."));
         continue;
       }
       setPath(raw, path, Number(value));
@@ -100,6 +104,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
     } else if (kind === "bool") {
       if (value !== "true" && value !== "false") {
         issues.push({ path: name, message: "must be true or false" });
+        origin.delete(path.join("."));
         continue;
       }
       setPath(raw, path, value === "true");
@@ -218,8 +223,15 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const issues: ConfigIssue[] = [];
   const raw = file ? readFile(file, issues) : {};
   const origin = applyEnv(raw, env, issues);
-  if (issues.length > 0) throw new ConfigError(issues);
-  return parseConfig(raw, origin);
+  if (issues.length === 0) return parseConfig(raw, origin);
+  // The file's and the environment's problems are reported with the schema's, all at once.
+  try {
+    parseConfig(raw, origin);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...issues, ...error.issues]);
+    throw error;
+  }
+  throw new ConfigError(issues);
 }
 
 /**

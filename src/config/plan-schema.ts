@@ -1,6 +1,6 @@
 /**
  * @module config/plan-schema
- * The shape of `plans`, `defaultPlan`, `rateLimits` and `metering` (SPEC §8, docs/plans-and-quotas.md).
+ * The shape of `plans`, `defaultPlan`, `rateLimits` and `metering` (docs/plans-and-quotas.md).
  */
 import { z } from "zod";
 import { FEATURE_NAME } from "./feature-schema.ts";

@@ -1,6 +1,6 @@
 /**
  * @module enrollment/check-enrollment-policy
- * The operator's enrollment policy (SPEC §3): a chat provider by default, or a required set.
+ * The operator's enrollment policy (docs/configuration.md): a chat provider by default, or a required set.
  */
 import { CHAT_PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 

@@ -1,6 +1,6 @@
 /**
  * @module enrollment/create-enrollment-service
- * Enroll, status, heartbeat and delete (SPEC §3); every change is published so caches drop it at once.
+ * Enroll, status, heartbeat and delete (docs/api.md); every change is published so caches drop it at once.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import type { PepperRing, StoredFingerprint } from "../keys/pepper-ring.ts";

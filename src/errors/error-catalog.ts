@@ -19,6 +19,7 @@ export const errorCatalog = {
   missing_credentials: { status: 401, message: "Authorization: Bearer <token> is required." },
   invalid_credentials: { status: 401, message: "The bearer token is not valid." },
   invalid_admin_token: { status: 401, message: "The admin token is missing or wrong." },
+  invalid_metrics_token: { status: 401, message: "The metrics token is missing or wrong." },
   quota_exceeded: {
     status: 402,
     message: "The plan's limit for operator-served usage is reached; bring your own key to keep going.",

@@ -3,6 +3,7 @@
  * Builds the Fastify gateway on a Byok core: request ids, guards, the error envelope and every route.
  */
 import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
@@ -28,6 +29,7 @@ import { registerOpenApiRoute } from "./routes/openapi-route.ts";
 import { registerResponsesRoute } from "./routes/responses-route.ts";
 import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
+import { type MetricsListener, startMetricsListener } from "./start-metrics-listener.ts";
 
 /** After the shutdown deadline's cut, how long cut calls get to end before every connection is closed. */
 const CUT_GRACE_MS = 1_000;
@@ -39,6 +41,8 @@ export interface GatewayServerOptions {
   readonly onRoute?: (route: RouteOptions) => void;
   /** Where the settings page's built files are; the package's `dist/client/` by default. */
   readonly clientDir?: string;
+  /** Hears the address of `/metrics`' own listener once it listens (only with `metrics.port`). */
+  readonly onMetricsListening?: (address: AddressInfo) => void;
 }
 
 /** The client island's build output, from src/http/ and from dist/http/ alike. */
@@ -122,6 +126,19 @@ export async function createGatewayServer(
     registerAdminSettingsLinkRoutes(app, byok);
   }
   options.routes?.(app);
+  // /metrics on its own listener: bound now (a taken port fails the start), closed with the gateway.
+  let metricsListener: MetricsListener | undefined;
+  app.addHook("onClose", async () => metricsListener?.close());
   await app.ready();
+  const { port: metricsPort, host: metricsHost = byok.config.server.host } = byok.config.metrics;
+  if (metricsPort !== undefined) {
+    try {
+      metricsListener = await startMetricsListener(byok, metricsPort, metricsHost);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    options.onMetricsListening?.(metricsListener.address);
+  }
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * @module keys/compute-fingerprint
- * The enrollment fingerprint a client computes: lowercase hex SHA-256 of the trimmed key (SPEC §3).
+ * The enrollment fingerprint a client computes: lowercase hex SHA-256 of the trimmed key (docs/security-model.md).
  */
 import { createHash } from "node:crypto";
 

@@ -1,6 +1,6 @@
 /**
  * @module keys/parse-byok-headers
- * Header intake (SPEC §2): finds the X-BYOK-* keys and custom-endpoint settings in a request's headers.
+ * Header intake (docs/api.md): finds the X-BYOK-* keys and custom-endpoint settings in a request's headers.
  */
 import {
   CUSTOM_BASE_URL_HEADER,

@@ -1,6 +1,6 @@
 /**
  * @module keys/provider-ids
- * Provider ids (SPEC §2, spelled exactly so everywhere) and the X-BYOK-* header that carries each key.
+ * Provider ids (spelled exactly so everywhere) and the X-BYOK-* header that carries each key.
  */
 
 export const PROVIDER_IDS = ["openai", "anthropic", "gemini", "openrouter", "deepgram", "custom"] as const;

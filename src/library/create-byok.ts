@@ -31,6 +31,7 @@ import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-an
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
 import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
+import { roundUsageSeries } from "../metering/round-meter-amount.ts";
 import {
   buildRoutingTable,
   createModelPipeline,
@@ -363,7 +364,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       report: reportUsage,
       async overTime(query) {
         await recorder.flush();
-        return { data: await store.usage.series(query) };
+        return { data: roundUsageSeries(await store.usage.series(query)) };
       },
       flush: () => recorder.flush(),
     },

@@ -19,6 +19,7 @@ import type {
 } from "../store/store-types.ts";
 import { type ApplicableLimit, applicableLimits, type CallUsage, meterAmount } from "./plan-limits.ts";
 import type { RateLimiter } from "./rate-limits/index.ts";
+import { roundMeterAmount } from "./round-meter-amount.ts";
 
 export interface AdmissionRequest {
   readonly userId: string;
@@ -131,7 +132,7 @@ function requiredFit(meter: Meter, maxOutputTokens: number | null): number {
 const finite = (value: number): number => (Number.isFinite(value) ? value : Number.MAX_VALUE);
 
 /** Usage shown in messages and details: audio seconds are fractional. */
-const round = (value: number) => Math.round(value * 1000) / 1000;
+const round = roundMeterAmount;
 
 function rateLimited(
   code: "requests_per_minute" | "concurrent_streams",

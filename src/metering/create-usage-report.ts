@@ -7,6 +7,7 @@ import type { Store, UsageSource, UsageSummaryRow } from "../store/store-types.t
 import type { AdmissionControl } from "./create-admission-control.ts";
 import { periodWindow } from "./period-window.ts";
 import { applicableLimits } from "./plan-limits.ts";
+import { roundMeterAmount } from "./round-meter-amount.ts";
 
 export interface MeterStatus {
   readonly meter: string;
@@ -64,7 +65,7 @@ const view = (row: UsageSummaryRow): UsageTotalsView => ({
   requests: row.requests,
   input_tokens: row.inputTokens,
   output_tokens: row.outputTokens,
-  audio_seconds: row.audioSeconds,
+  audio_seconds: roundMeterAmount(row.audioSeconds),
   estimated_requests: row.estimatedRequests,
 });
 
@@ -73,7 +74,7 @@ function add(into: UsageTotalsView, row: UsageTotalsView): UsageTotalsView {
     requests: into.requests + row.requests,
     input_tokens: into.input_tokens + row.input_tokens,
     output_tokens: into.output_tokens + row.output_tokens,
-    audio_seconds: into.audio_seconds + row.audio_seconds,
+    audio_seconds: roundMeterAmount(into.audio_seconds + row.audio_seconds),
     estimated_requests: into.estimated_requests + row.estimated_requests,
   };
 }
@@ -105,9 +106,9 @@ export function createUsageReporter(options: UsageReporterOptions) {
         period: entry.limit.period,
         scope: entry.scope,
         features: entry.limit.features ?? null,
-        used: used[index] ?? 0,
+        used: roundMeterAmount(used[index] ?? 0),
         limit: entry.limit.limit,
-        remaining: Math.max(0, entry.limit.limit - (used[index] ?? 0)),
+        remaining: roundMeterAmount(Math.max(0, entry.limit.limit - (used[index] ?? 0))),
         resets_at: new Date(entry.resetsAt).toISOString(),
       })),
       usage: {

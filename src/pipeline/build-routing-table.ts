@@ -19,7 +19,7 @@ import {
   type RoutingTable,
 } from "../routing/index.ts";
 
-/** The egress guard's limits (SPEC §7) for the custom endpoint, as defaults of `egress.timeouts`. */
+/** The egress guard's limits (docs/egress.md) for the custom endpoint, as defaults of `egress.timeouts`. */
 const customEndpointTimeouts: UpstreamTimeouts = {
   connectMs: defaultEgressLimits.connectTimeoutMs,
   headersMs: defaultEgressLimits.headersTimeoutMs,

@@ -1,6 +1,6 @@
 /**
  * @module routing/resolve-route
- * SPEC §5 as one pure function for every request and every route, custom included: candidates in
+ * Routing (docs/features-and-routing.md) as one pure function for every request and every route, custom included: candidates in
  * order, the first the user holds a key for (BYOK-served), else the operator's where allowed, else a clear error.
  */
 import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../config/feature-schema.ts";

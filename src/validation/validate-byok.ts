@@ -1,6 +1,6 @@
 /**
  * @module validation/validate-byok
- * SPEC §4 as a pure function of (user, presented keys, enrollment, peppers, clock) → a frozen context or a rejection.
+ * Per-request validation (docs/api.md, X-BYOK-Status) as a pure function of (user, presented keys, enrollment, peppers, clock) → a frozen context or a rejection.
  */
 
 import { isEnrollmentActive } from "../enrollment/enrollment-status.ts";

@@ -62,11 +62,11 @@ describe("configuration", () => {
     assert.match(issues.find((issue) => issue.path === "server")!.message, /typo/);
   });
 
-  test("bad environment values name the variable", () => {
+  test("bad environment values name the variable, reported with every other problem at once", () => {
     const issues = issuesOf(() => loadConfig({ env: { BYOK_PORT: "eighty", BYOK_PEPPER: "short" } }));
     assert.deepEqual(
       issues.map((issue) => issue.path),
-      ["BYOK_PORT"],
+      ["BYOK_PORT", "pepper.0 (from BYOK_PEPPER)"],
     );
     const pepper = issuesOf(() => loadConfig({ env: { BYOK_PEPPER: "short" } }));
     assert.equal(pepper[0]!.path, "pepper.0 (from BYOK_PEPPER)");

@@ -54,6 +54,8 @@ export interface StartGatewayOptions {
   readonly onRoute?: GatewayServerOptions["onRoute"];
   /** The settings page's built files (createGatewayServer's `clientDir`). */
   readonly clientDir?: string;
+  /** Hears `/metrics`' own listener (createGatewayServer's `onMetricsListening`, with `metrics.port`). */
+  readonly onMetricsListening?: GatewayServerOptions["onMetricsListening"];
   readonly checkCustomBaseUrl?: CreateByokOptions["checkCustomBaseUrl"];
   /** The egress guard's resolver; by default every name resolves to one public address (no network here). */
   readonly egressResolver?: CreateByokOptions["egressResolver"];
@@ -122,6 +124,11 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     ...(options.routes ? { routes: options.routes } : {}),
     ...(options.onRoute ? { onRoute: options.onRoute } : {}),
     ...(options.clientDir ? { clientDir: options.clientDir } : {}),
+    ...(options.onMetricsListening ? { onMetricsListening: options.onMetricsListening } : {}),
+  }).catch(async (error: unknown) => {
+    await byok.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   return {

@@ -174,12 +174,12 @@ export const openapiSchemas: Readonly<Record<string, Schema>> = {
     data: {
       type: "array",
       items: object({
-        bucketStart: { type: "integer", description: "The bucket's start, ms since the epoch (UTC)." },
+        bucketStart: { ...dateTime, description: "The bucket's start (UTC), an ISO 8601 timestamp." },
         source: { type: "string", enum: ["byok", "operator"] },
         requests: count,
         inputTokens: count,
         outputTokens: count,
-        audioSeconds: { type: "number", minimum: 0 },
+        audioSeconds: { type: "number", minimum: 0, description: "Audio seconds, to the millisecond." },
         estimatedRequests: count,
       }),
     },

@@ -61,7 +61,16 @@ export function registerAdminUsageRoutes(app: FastifyInstance, byok: Byok): void
       const from = readTime(request.query.from, "from", to - 30 * DAY_MS);
       if (from >= to)
         throw new GatewayError("invalid_request", { message: "`from` must be before `to`.", param: "from" });
-      return byok.usage.overTime({ ...(user === undefined ? {} : { userId: user }), from, to, bucket });
+      const series = await byok.usage.overTime({
+        ...(user === undefined ? {} : { userId: user }),
+        from,
+        to,
+        bucket,
+      });
+      // Every time in the API is an ISO 8601 timestamp, bucket starts included.
+      return {
+        data: series.data.map((row) => ({ ...row, bucketStart: new Date(row.bucketStart).toISOString() })),
+      };
     },
   );
 }

@@ -19,6 +19,7 @@ export const ANTHROPIC_TYPE_OF = {
   missing_credentials: "authentication_error",
   invalid_credentials: "authentication_error",
   invalid_admin_token: "authentication_error",
+  invalid_metrics_token: "authentication_error",
   quota_exceeded: "billing_error",
   byok_key_mismatch: "permission_error",
   byok_custom_base_url_mismatch: "permission_error",
