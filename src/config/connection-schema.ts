@@ -8,7 +8,7 @@ import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
 import { CAPABILITIES, type Capability, timeoutsSchema } from "./feature-schema.ts";
 
-/** What a connection talks to: a provider of SPEC §2 (its `providers.*` twin), any OpenAI-compatible server, or Azure OpenAI. */
+/** What a connection talks to: a provider with a `providers.*` twin (docs/features-and-routing.md), any OpenAI-compatible server, or Azure OpenAI. */
 export const CONNECTION_KINDS = [
   "openai",
   "anthropic",

@@ -15,7 +15,7 @@ export type Dialect = "openai" | "anthropic" | "deepgram";
 export type Operation = "chat" | "embeddings" | "stt";
 
 /**
- * An adapter's id: a provider of SPEC §2 (a user may bring a key for it), or an operator-only backend kind
+ * An adapter's id: a provider (docs/features-and-routing.md; a user may bring a key for it), or an operator-only backend kind
  * (`openai_compatible`, `azure`). Bounded: what metrics label `provider` carries.
  */
 export type AdapterId = ProviderId | ConnectionKind;
