@@ -63,6 +63,7 @@ test("provider error text is read only in the files that pass it through parsePr
     "src/translate/anthropic-events-to-openai-chunks.ts",
     "src/translate/openai-to-anthropic-stream.ts",
     "src/translate/anthropic-to-openai-stream.ts",
+    "src/translate/chat-chunks-to-responses-events.ts",
   ];
   const allowed = new Map([
     [
