@@ -12,7 +12,6 @@ import {
   describeStreamFailure,
   toGatewayError as translationError,
 } from "../translate/index.ts";
-import type { ResponsesContext } from "../translate/responses-context.ts";
 import { responsesToChatRequest } from "../translate/responses-to-chat-request.ts";
 import { countDeltaText } from "../wire/openai/count-delta-text.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";

@@ -3,7 +3,6 @@
  * What one model call did, reported when it ends: the input metering and metrics account from.
  */
 import { isGatewayError } from "../errors/gateway-error.ts";
-import type { ProviderId } from "../keys/provider-ids.ts";
 import type { AdapterId, Operation } from "../providers/index.ts";
 import type { Route } from "../routing/index.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";

@@ -4,52 +4,23 @@
  * order, the first the user holds a key for (BYOK-served), else the operator's where allowed, else a clear error.
  */
 import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../config/feature-schema.ts";
-import type { Ingress } from "../config/routing-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
-import {
-  type AdapterId,
-  type Operation,
-  type PathTarget,
-  type ProviderRegistry,
-  plainTarget,
-} from "../providers/index.ts";
+import { type AdapterId, type Operation, type PathTarget, plainTarget } from "../providers/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
-import { type Connection, userKeyProviderOf } from "./connection.ts";
+import { userKeyProviderOf } from "./connection.ts";
 import { describeUnknownModel } from "./describe-unknown-model.ts";
 import { INGRESS_OPERATIONS } from "./ingress-operations.ts";
 import { parseModelName } from "./parse-model-name.ts";
 import type { Route, RouteDecision } from "./route.ts";
+import type { RouteRequest, RoutingTable } from "./routing-table.ts";
 
-export interface OperatorProvider {
-  /** The configured or default base URL (null: none, e.g. custom). */
-  readonly baseUrl: string | null;
-  readonly key: SecretKey | null;
-}
-
-export interface RoutingTable {
-  readonly features: Readonly<Record<string, FeatureConfig>>;
-  /** Each alias and the feature it names (indexAliases). */
-  readonly aliases: ReadonlyMap<string, string>;
-  readonly allowDirect: boolean;
-  /** The feature serving names that match nothing, per ingress (`routing.defaultFeatures`). */
-  readonly defaultFeatures: Readonly<Partial<Record<Ingress, string>>>;
-  /** Each provider's own connection (`providers.<id>`), named by its id. */
-  readonly providers: ReadonlyMap<ProviderId, OperatorProvider>;
-  /** The named connections (`connections.<name>`); none when absent. */
-  readonly connections?: ReadonlyMap<string, Connection>;
-  readonly registry: ProviderRegistry;
-}
-
-export interface RouteRequest {
-  /** The request's `model` field, untrusted. */
-  readonly model: unknown;
-  readonly operation: Operation;
-  /** Capabilities the request itself uses (streaming, tools, json_schema, vision). */
-  readonly needs: readonly Capability[];
-  /** Where the request arrived: its default feature serves names that match nothing. */
-  readonly ingress?: Ingress;
-}
+export {
+  indexAliases,
+  type OperatorProvider,
+  type RouteRequest,
+  type RoutingTable,
+} from "./routing-table.ts";
 
 interface Candidate {
   /** The connection's name: a provider's id for its own connection (and for custom). */
@@ -246,15 +217,6 @@ export function featureOperations(table: RoutingTable, name: string, byok: ByokC
     const needs = needsOf(operation, feature, []);
     return candidates.some((candidate) => canServe(candidate, operation, needs, table, byok));
   });
-}
-
-/** Each alias and the feature it names (the configuration has checked they are unique). */
-export function indexAliases(features: Readonly<Record<string, FeatureConfig>>): ReadonlyMap<string, string> {
-  const aliases = new Map<string, string>();
-  for (const [name, feature] of Object.entries(features)) {
-    for (const alias of feature.aliases) aliases.set(alias, name);
-  }
-  return aliases;
 }
 
 /**
