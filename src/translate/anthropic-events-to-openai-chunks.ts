@@ -17,7 +17,7 @@ import { anthropicUsageToOpenAi, anthropicUsageToTokenUsage } from "./anthropic-
 import { isJsonObject, type JsonObject, readString } from "./json-object.ts";
 import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.ts";
 import type { OpenAiChatCompletionChunk, OpenAiChunkDelta, OpenAiFinishReason } from "./openai-chat-types.ts";
-import { describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+import { describeStreamFailure, MAX_STREAM_ITEMS, type StreamFailure } from "./stream-failure.ts";
 
 export type OpenAiStreamItem =
   | { readonly kind: "chunk"; readonly chunk: OpenAiChatCompletionChunk }
@@ -206,6 +206,9 @@ export function createAnthropicEventTranslator(
           return out;
         }
         case "content_block_start":
+          // Each block holds a little state: past the cap the answer fails instead of growing it.
+          if (!blocks.has(index) && blocks.size >= MAX_STREAM_ITEMS)
+            return failWith({ reason: "too_many_items", providerType: null, providerMessage: null });
           start(out);
           if (isJsonObject(data.content_block)) blockStart(index, data.content_block, out);
           return out;
