@@ -69,6 +69,8 @@ export function createAnthropicEventTranslator(
   let stopReason: unknown = null;
   let stopSeen = false;
   let toolCount = 0;
+  /** `content_block_start` events seen (an index reused counts again: each opens a block downstream). */
+  let blockCount = 0;
   const blocks = new Map<number, Block>();
 
   const chunk = (
@@ -207,7 +209,7 @@ export function createAnthropicEventTranslator(
         }
         case "content_block_start":
           // Each block holds a little state: past the cap the answer fails instead of growing it.
-          if (!blocks.has(index) && blocks.size >= MAX_STREAM_ITEMS)
+          if (++blockCount > MAX_STREAM_ITEMS)
             return failWith({ reason: "too_many_items", providerType: null, providerMessage: null });
           start(out);
           if (isJsonObject(data.content_block)) blockStart(index, data.content_block, out);

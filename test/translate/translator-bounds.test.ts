@@ -155,6 +155,22 @@ test("Anthropic → chat: content blocks past the cap fail with response_too_lar
   assert.ok(!text.includes("[DONE]"));
 });
 
+test("Anthropic → chat: blocks reopened at one index count each time", () => {
+  const translator = createAnthropicToOpenAiStream({ includeUsage: false });
+  const reopened = function* () {
+    yield MESSAGE_START;
+    for (let count = 0; count < MAX_STREAM_ITEMS + 10; count++)
+      yield anthropicEvent("content_block_start", {
+        index: 0,
+        content_block: { type: "tool_use", id: `t${count}`, name: "f", input: {} },
+      });
+    yield MESSAGE_END;
+  };
+  const { text } = run(translator, reopened());
+  assert.equal(translator.failure?.()?.code, "response_too_large");
+  assert.ok(!text.includes(`"t${MAX_STREAM_ITEMS}"`), "nothing is opened past the cap");
+});
+
 test("OpenAI → Anthropic stream: tool calls past the cap fail with response_too_large", () => {
   const translator = createOpenAiToAnthropicStream({});
   const pieces = function* () {
