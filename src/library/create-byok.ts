@@ -23,9 +23,7 @@ import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts"
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
 import { createVerifyService } from "../enrollment/create-verify-service.ts";
 import type { VerifyResults } from "../enrollment/verify-result.ts";
-import { loadOrCreatePepper } from "../keys/load-or-create-pepper.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
-import { createPepperRing } from "../keys/pepper-ring.ts";
 import { createAdmissionControl } from "../metering/create-admission-control.ts";
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
@@ -52,6 +50,7 @@ import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { type ByokAdmin, createByokAdmin } from "./create-byok-admin.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
+import { createConfiguredPepperRing } from "./create-configured-pepper-ring.ts";
 import { createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
@@ -183,13 +182,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   const now = options.now ?? Date.now;
   const dataDir = resolve(config.dataDir);
 
-  let peppers = config.pepper;
-  if (peppers === undefined) {
-    const generated = loadOrCreatePepper(dataDir);
-    if (generated.created) logger.info({ path: generated.path }, "generated a new pepper (owner-only file)");
-    peppers = [generated.pepper];
-  }
-  const pepperRing = createPepperRing(peppers);
+  const pepperRing = createConfiguredPepperRing(config.pepper, dataDir, logger);
   const metrics = createMetrics();
   const egressPolicy = buildEgressPolicy(config, logger, metrics, options.egressResolver);
   // A default feature that cannot serve its ingress stops the start here, before any store is opened.
@@ -328,6 +321,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     onServed,
     now,
     onStreamRepair: (provider, repair) => metrics.streamRepairs.inc({ provider, repair }),
+    promptCacheKeys: pepperRing, // keyed prompt-cache keys, never shared by two users
     // The thrown text may quote upstream bytes (a key among them): its class name only.
     onStreamFault: (thrown) =>
       logger.error(

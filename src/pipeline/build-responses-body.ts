@@ -7,7 +7,7 @@
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
-import { derivePromptCacheKey } from "./build-upstream-body.ts";
+import { bindPromptCacheKey, type PromptCacheBinding } from "./bind-prompt-cache-key.ts";
 
 export interface ResponsesUpstreamBody {
   readonly json: string;
@@ -42,7 +42,8 @@ function findStatefulField(
 }
 
 export interface ResponsesBodyOptions {
-  readonly userId: string;
+  /** The user and the secret the prompt-cache key is bound with (the same rule as chat bodies). */
+  readonly promptCache: PromptCacheBinding;
   /** `responses.allowStatefulOnOperatorKeys`. */
   readonly allowStatefulOnOperatorKeys: boolean;
 }
@@ -72,15 +73,7 @@ export function buildResponsesBody(
     if (upstream[target] === undefined) upstream[target] = value;
   }
   upstream.model = route.model;
-  if (route.promptCacheKey === "off" || !adapter.supportsPromptCacheKey(route.model)) {
-    delete upstream.prompt_cache_key;
-  } else if (
-    route.promptCacheKey === "derive" &&
-    upstream.prompt_cache_key === undefined &&
-    route.feature !== null
-  ) {
-    upstream.prompt_cache_key = derivePromptCacheKey(options.userId, route.feature);
-  }
+  bindPromptCacheKey(upstream, route, adapter, options.promptCache);
   const input = upstream.input;
   return {
     json: JSON.stringify(upstream),

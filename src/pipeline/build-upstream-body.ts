@@ -1,13 +1,13 @@
 /**
  * @module pipeline/build-upstream-body
  * The post-processing every route gets, custom included: route parameter defaults, the route's model,
- * usage in streams, prompt-cache binding (`prompt_cache_key` only where the capability table allows), and
+ * usage in streams, prompt-cache binding (bind-prompt-cache-key.ts), and
  * the output bound admission reserves (`n` checked, the larger of the two max-token fields).
  */
-import { createHash } from "node:crypto";
 import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
+import { bindPromptCacheKey, type PromptCacheBinding } from "./bind-prompt-cache-key.ts";
 import { parseChoiceCount } from "./parse-choice-count.ts";
 
 export interface UpstreamBody {
@@ -36,11 +36,6 @@ function readMaxOutputTokens(body: Readonly<Record<string, unknown>>): number | 
   return legacy === null ? completion : Math.max(completion, legacy);
 }
 
-/** A stable, non-secret cache key per user and feature (users never share a provider cache partition). */
-export function derivePromptCacheKey(userId: string, feature: string): string {
-  return `byok-${createHash("sha256").update(`${userId}\u0000${feature}`).digest("base64url").slice(0, 32)}`;
-}
-
 /** The route's `params` as defaults: fields the client left unset; the model becomes the route's. */
 export function applyRouteParams(
   body: Readonly<Record<string, unknown>>,
@@ -57,7 +52,7 @@ export function buildChatBody(
   body: Readonly<Record<string, unknown>>,
   route: Route,
   adapter: ProviderAdapter,
-  userId: string,
+  promptCache: PromptCacheBinding,
 ): UpstreamBody {
   const upstream: Record<string, unknown> = { ...body };
   for (const [name, value] of Object.entries(route.params))
@@ -86,15 +81,7 @@ export function buildChatBody(
     }
   }
 
-  if (route.promptCacheKey === "off" || !adapter.supportsPromptCacheKey(route.model)) {
-    delete upstream.prompt_cache_key;
-  } else if (
-    route.promptCacheKey === "derive" &&
-    upstream.prompt_cache_key === undefined &&
-    route.feature !== null
-  ) {
-    upstream.prompt_cache_key = derivePromptCacheKey(userId, route.feature);
-  }
+  bindPromptCacheKey(upstream, route, adapter, promptCache);
   return {
     json: JSON.stringify(upstream),
     stream,

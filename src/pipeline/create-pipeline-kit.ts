@@ -3,6 +3,7 @@
  * The steps every served path shares, in order: parse the body's shape, resolve the route, admit it,
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
+
 import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import {
@@ -22,6 +23,11 @@ import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
+import {
+  createPromptCacheSecret,
+  type PromptCacheBinding,
+  type PromptCacheKeySource,
+} from "./bind-prompt-cache-key.ts";
 import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
 import { countMediaParts } from "./count-media-parts.ts";
@@ -48,6 +54,8 @@ export interface PipelineKitOptions {
   readonly onStreamFault?: (thrown: unknown) => void;
   /** A pass-through stream from a non-conforming upstream was repaired (docs/api.md). */
   readonly onStreamRepair?: RepairObserver;
+  /** Where prompt-cache keys are derived from (the pepper ring); a process-local random secret without. */
+  readonly promptCacheKeys?: PromptCacheKeySource;
 }
 
 export type { RoutedCall } from "./route-call.ts";
@@ -91,6 +99,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
   const { config, registry, upstream, onServed, admission: admissionControl } = options;
   const now = options.now ?? Date.now;
   const table = buildRoutingTable(config, registry);
+  const promptCacheSecret = createPromptCacheSecret(options.promptCacheKeys);
 
   const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
 
@@ -374,6 +383,11 @@ export function createPipelineKit(options: PipelineKitOptions) {
     keyQuoteCheckFor,
     redactorFor,
     onStreamRepair: options.onStreamRepair,
+    /** The caller and the secret its prompt-cache key is bound with. */
+    promptCacheFor: (call: ModelCall): PromptCacheBinding => ({
+      userId: call.userId,
+      secret: promptCacheSecret,
+    }),
 
     estimate,
   };

@@ -112,7 +112,7 @@ async function translated(
     maxTokensField: adapter.id === "openai" ? "max_completion_tokens" : "max_tokens",
   });
   if (!request.ok) throw withHeaders(translationError(request.error), kit.routeHeader(route));
-  const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
+  const upstreamBody = buildChatBody(request.value.body, route, adapter, kit.promptCacheFor(call));
   const { response, report } = await kit.admitAndSend(call, "messages", routed, started, upstreamBody);
   const model = typeof body.model === "string" ? body.model : route.model;
   if (upstreamBody.stream) {

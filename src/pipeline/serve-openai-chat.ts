@@ -15,7 +15,7 @@ export async function serveOpenAiChat(
   started: number,
 ): Promise<PipelineResponse> {
   const { route, adapter } = routed;
-  const upstreamBody = buildChatBody(body, route, adapter, call.userId);
+  const upstreamBody = buildChatBody(body, route, adapter, kit.promptCacheFor(call));
   const { response, report } = await kit.admitAndSend(call, "chat", routed, started, upstreamBody);
 
   if (upstreamBody.stream) {

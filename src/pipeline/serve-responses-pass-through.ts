@@ -39,7 +39,7 @@ export async function servePassThroughResponses(
     );
   }
   const upstreamBody = buildResponsesBody(body, route, adapter, {
-    userId: call.userId,
+    promptCache: kit.promptCacheFor(call),
     allowStatefulOnOperatorKeys: kit.config.responses.allowStatefulOnOperatorKeys,
   });
   const { response, report } = await kit.admitAndSend(call, "responses", routed, started, {

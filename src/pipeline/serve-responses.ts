@@ -50,7 +50,7 @@ async function serveResponsesOnChat(
     maxTokensField: adapter.id === "openai" ? "max_completion_tokens" : "max_tokens",
   });
   if (!request.ok) throw withHeaders(translationError(request.error), kit.routeHeader(route));
-  const upstreamBody = buildChatBody(request.value.body, route, adapter, call.userId);
+  const upstreamBody = buildChatBody(request.value.body, route, adapter, kit.promptCacheFor(call));
   const context = createResponsesContext(kit, body, routed);
   const { response, report } = await kit.admitAndSend(call, "responses", routed, started, upstreamBody);
   if (upstreamBody.stream) {

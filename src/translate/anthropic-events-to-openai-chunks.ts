@@ -17,7 +17,7 @@ import { anthropicUsageToOpenAi, anthropicUsageToTokenUsage } from "./anthropic-
 import { isJsonObject, type JsonObject, readString } from "./json-object.ts";
 import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.ts";
 import type { OpenAiChatCompletionChunk, OpenAiChunkDelta, OpenAiFinishReason } from "./openai-chat-types.ts";
-import { describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+import { describeStreamFailure, MAX_STREAM_ITEMS, type StreamFailure } from "./stream-failure.ts";
 
 export type OpenAiStreamItem =
   | { readonly kind: "chunk"; readonly chunk: OpenAiChatCompletionChunk }
@@ -69,6 +69,8 @@ export function createAnthropicEventTranslator(
   let stopReason: unknown = null;
   let stopSeen = false;
   let toolCount = 0;
+  /** `content_block_start` events seen (an index reused counts again: each opens a block downstream). */
+  let blockCount = 0;
   const blocks = new Map<number, Block>();
 
   const chunk = (
@@ -206,6 +208,9 @@ export function createAnthropicEventTranslator(
           return out;
         }
         case "content_block_start":
+          // Each block holds a little state: past the cap the answer fails instead of growing it.
+          if (++blockCount > MAX_STREAM_ITEMS)
+            return failWith({ reason: "too_many_items", providerType: null, providerMessage: null });
           start(out);
           if (isJsonObject(data.content_block)) blockStart(index, data.content_block, out);
           return out;

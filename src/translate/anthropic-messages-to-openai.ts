@@ -122,7 +122,8 @@ function convertUser(content: unknown, param: string, state: ConversionState): v
         );
     }
   });
-  state.out.push(...toolMessages);
+  for (const toolMessage of toolMessages) state.out.push(toolMessage); // a client decides how many
+
   const userParts = [...deferredImages, ...parts];
   if (userParts.length > 0) state.out.push({ role: "user", content: partsToContent(userParts) });
 }

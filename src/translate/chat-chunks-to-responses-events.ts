@@ -18,7 +18,7 @@ import { createResponsesOutputItems, type ResponsesEvent } from "./responses-out
 import { type DescribeStreamFailure, describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
-/** The default bound on text and arguments held for the final Response (the egress response cap's default). */
+/** The default bound on what is held for the final Response (the egress response cap's default). */
 export const DEFAULT_MAX_HELD_BYTES = 32 * 1024 * 1024;
 
 export interface ChatToResponsesStreamOptions {
@@ -26,7 +26,10 @@ export interface ChatToResponsesStreamOptions {
   /** Called once when the stream ends with the usage seen (`complete` false when it failed or was cut). */
   readonly onUsage?: (usage: TokenUsage, complete: boolean) => void;
   readonly describeFailure?: DescribeStreamFailure;
-  /** The most text and arguments held for the final Response; past it the stream fails cleanly. */
+  /**
+   * The most bytes held for the final Response (text, arguments, names, ids and a fixed cost per item);
+   * past it, or past MAX_STREAM_ITEMS items, the stream fails cleanly with `response_too_large`.
+   */
   readonly maxHeldBytes?: number;
   /** Applied to each piece of generated text and arguments (keys in play removed); identity by default. */
   readonly redact?: (text: string) => string;
@@ -37,7 +40,7 @@ export interface ChatToResponsesStreamOptions {
 export interface ResponsesStreamTranslator extends StreamTranslator {
   /** The `error` event for a failure the relay hit outside the translator, numbered after what was written. */
   errorEvent(failure: GatewayError): string;
-  /** Bytes of generated text and arguments seen (the basis of an estimate when no usage came). */
+  /** Bytes of generated text, arguments, names and call ids seen (an estimate's basis when no usage came). */
   textBytes(): number;
 }
 
@@ -141,11 +144,12 @@ export function createChatToResponsesStream(
         if (!isJsonObject(call)) return;
         const fn = isJsonObject(call.function) ? call.function : {};
         const index = typeof call.index === "number" ? call.index : position;
+        const name = readString(fn.name);
         render(
           items.toolCall(
             index,
             readString(call.id),
-            readString(fn.name),
+            name === null ? null : redact(name),
             redact(readString(fn.arguments) ?? ""),
           ),
           out,
@@ -156,7 +160,7 @@ export function createChatToResponsesStream(
       finishReason = choice.finish_reason;
       finishSeen = true;
     }
-    if (items.heldBytes() > maxHeld)
+    if (items.heldBytes() > maxHeld || items.overflowed())
       fail(
         new GatewayError("upstream_error", {
           message: "The provider's answer is larger than the gateway's response cap.",
@@ -217,6 +221,6 @@ export function createChatToResponsesStream(
       out.push(write("error", errorFields(error)));
       return out.join("");
     },
-    textBytes: () => items.heldBytes(),
+    textBytes: () => items.textBytes(),
   };
 }

@@ -30,12 +30,13 @@ export function composeStreamTranslators(
     const failure = first.failure?.() ?? null;
     for (const event of events) {
       if (failure !== null && options.isErrorEvent(event)) continue;
-      out.push(...second.push(event));
+      // Loops, never `push(...)`: an upstream decides how many events one piece makes.
+      for (const translated of second.push(event)) out.push(translated);
     }
     if (failure !== null || closing) {
       firstFailure = failure;
       ended = true;
-      out.push(...second.end(failure ?? upstreamFailure));
+      for (const translated of second.end(failure ?? upstreamFailure)) out.push(translated);
     }
     return out;
   };

@@ -11,7 +11,7 @@ import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts
 import { isAbsent, isJsonObject, type JsonObject, readString } from "./json-object.ts";
 import { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
 import { openAiUsageToAnthropic } from "./openai-usage-to-anthropic.ts";
-import { describeStreamFailure, type StreamFailure } from "./stream-failure.ts";
+import { describeStreamFailure, MAX_STREAM_ITEMS, type StreamFailure } from "./stream-failure.ts";
 
 export interface OpenAiToAnthropicStreamOptions {
   /** The model to report when the chunks name none. */
@@ -48,6 +48,13 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
   let finishSeen = false;
   let refusalSeen = false;
   let usage: unknown = null;
+  /** A block past MAX_STREAM_ITEMS was asked for (none is opened): the chunk ends the stream. */
+  let overflow = false;
+  const room = (): boolean => {
+    if (nextBlock < MAX_STREAM_ITEMS) return true;
+    overflow = true;
+    return false;
+  };
 
   const start = (out: AnthropicStreamEvent[]): void => {
     if (started) return;
@@ -77,6 +84,7 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
   };
   const text = (value: string, out: AnthropicStreamEvent[]): void => {
     if (open?.kind !== "text") {
+      if (!room()) return;
       closeOpen(out);
       open = { kind: "text", index: nextBlock++ };
       out.push(
@@ -100,6 +108,7 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     let known = tools.get(toolIndex);
     // A new id at a known index is a new call (some hosts number every call 0).
     if (known === undefined || (callId !== null && callId !== "" && callId !== known.id)) {
+      if (!room()) return;
       closeOpen(out);
       known = { block: nextBlock++, id: callId || `toolu_gateway_${tools.size}` };
       tools.set(toolIndex, known);
@@ -179,8 +188,13 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
       // reasoning_content / reasoning have no signature to carry them as Anthropic thinking: dropped.
       if (Array.isArray(delta.tool_calls)) {
         delta.tool_calls.forEach((call: unknown, position) => {
-          if (isJsonObject(call)) toolDelta(call, position, out);
+          if (isJsonObject(call) && !overflow) toolDelta(call, position, out);
         });
+      }
+      if (overflow) {
+        for (const failed of fail({ reason: "too_many_items", providerType: null, providerMessage: null }))
+          out.push(failed);
+        return out;
       }
       if (!isAbsent(choice.finish_reason)) {
         finishReason = choice.finish_reason;

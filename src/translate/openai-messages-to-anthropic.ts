@@ -101,7 +101,8 @@ export function openAiMessagesToAnthropic(messages: unknown): AnthropicConversat
   const append = (role: "user" | "assistant", blocks: readonly AnthropicRequestBlock[]): void => {
     if (blocks.length === 0) return; // an empty turn carries nothing (Anthropic refuses empty content)
     const last = turns.at(-1);
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
+    // Loops, never `push(...)`: a client decides how many blocks a turn has.
+    if (last !== undefined && last.role === role) for (const block of blocks) last.content.push(block);
     else turns.push({ role, content: [...blocks] });
   };
 
@@ -111,7 +112,7 @@ export function openAiMessagesToAnthropic(messages: unknown): AnthropicConversat
     switch (message.role) {
       case "system":
       case "developer":
-        system.push(...textContentToAnthropic(message.content, `${param}.content`));
+        for (const block of textContentToAnthropic(message.content, `${param}.content`)) system.push(block);
         return;
       case "user":
         append("user", userContentToAnthropic(message.content, `${param}.content`));

@@ -53,7 +53,10 @@ function translate(completion: unknown, options: OpenAiToAnthropicResponseOption
   const refusal = readString(message.refusal);
   if (refusal !== null && refusal !== "") content.push({ type: "text", text: refusal });
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
-  content.push(...calls.map(toolUse));
+  // A loop, not `push(...)`: the upstream decides how many calls there are.
+  calls.forEach((call: unknown, index) => {
+    content.push(toolUse(call, index));
+  });
   const stopReason =
     refusal !== null && refusal !== "" ? "refusal" : mapOpenAiFinishReason(choice.finish_reason);
   return {

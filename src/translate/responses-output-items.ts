@@ -6,6 +6,11 @@
  */
 import type { JsonObject } from "./json-object.ts";
 
+import { MAX_STREAM_ITEMS } from "./stream-failure.ts";
+
+/** What each item costs in held bytes beyond its strings (its events and the final Response's fields). */
+export const ITEM_HELD_BYTES = 64;
+
 /** One event before numbering: its type and its fields (`sequence_number` is added when written). */
 export interface ResponsesEvent {
   readonly type: string;
@@ -43,8 +48,12 @@ export interface ResponsesOutputItems {
   close(status: "completed" | "incomplete"): ResponsesEvent[];
   /** Every item as the final Response lists it. */
   output(status: "completed" | "incomplete" | "in_progress"): JsonObject[];
-  /** Bytes of text and arguments held for the final Response. */
+  /** Bytes held for the final Response: text, arguments, names and ids, plus ITEM_HELD_BYTES per item. */
   heldBytes(): number;
+  /** Bytes of generated text, arguments, names and call ids seen (an estimate's basis). */
+  textBytes(): number;
+  /** Whether more than MAX_STREAM_ITEMS items were asked for (none is added past the cap). */
+  overflowed(): boolean;
 }
 
 const partOf = (part: Part): JsonObject =>
@@ -77,6 +86,19 @@ export function createResponsesOutputItems(
   const calls = new Map<number, CallItem>();
   let message: MessageItem | null = null;
   let held = 0;
+  let seen = 0;
+  let overflow = false;
+  const count = (text: string): void => {
+    const bytes = Buffer.byteLength(text);
+    held += bytes;
+    seen += bytes;
+  };
+  /** Room for one more item: false (and `overflowed`) past the cap. */
+  const room = (): boolean => {
+    if (items.length < MAX_STREAM_ITEMS) return true;
+    overflow = true;
+    return false;
+  };
 
   const event = (type: string, fields: JsonObject): ResponsesEvent => ({ type, fields });
 
@@ -125,6 +147,8 @@ export function createResponsesOutputItems(
     text(kind, delta) {
       const out: ResponsesEvent[] = [];
       if (message === null) {
+        if (!room()) return out;
+        held += ITEM_HELD_BYTES;
         message = { kind: "message", outputIndex: items.length, id: idOf("msg", items.length), parts: [] };
         items.push(message);
         out.push(
@@ -149,7 +173,7 @@ export function createResponsesOutputItems(
         );
       }
       part.text += delta;
-      held += Buffer.byteLength(delta);
+      count(delta);
       const at = {
         item_id: message.id,
         output_index: message.outputIndex,
@@ -167,6 +191,7 @@ export function createResponsesOutputItems(
       let call = calls.get(index);
       // A new id at a known index is a new call (some hosts number every call 0).
       if (call === undefined || (id !== null && id !== "" && id !== call.callId)) {
+        if (!room()) return out;
         // Text then tools: the message is whole once a call begins.
         closeMessage("completed", out);
         const itemId = idOf("fc", items.length);
@@ -181,16 +206,22 @@ export function createResponsesOutputItems(
         };
         items.push(call);
         calls.set(index, call);
+        held += ITEM_HELD_BYTES;
+        count(call.name);
+        count(call.callId);
         out.push(
           event("response.output_item.added", {
             output_index: call.outputIndex,
             item: callOf(call, "in_progress"),
           }),
         );
-      } else if (call.name === "" && name !== null) call.name = name;
+      } else if (call.name === "" && name !== null) {
+        call.name = name;
+        count(name);
+      }
       if (argumentsDelta !== "" && call.open) {
         call.arguments += argumentsDelta;
-        held += Buffer.byteLength(argumentsDelta);
+        count(argumentsDelta);
         out.push(
           event("response.function_call_arguments.delta", {
             item_id: call.id,
@@ -211,5 +242,7 @@ export function createResponsesOutputItems(
       return items.map((item) => (item.kind === "message" ? messageOf(item, status) : callOf(item, status)));
     },
     heldBytes: () => held,
+    textBytes: () => seen,
+    overflowed: () => overflow,
   };
 }

@@ -12,14 +12,18 @@ import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "../wire/openai/sse-event-che
 export interface StreamFailure {
   /**
    * `provider_error`: an error event; `truncated`: the stream ended before its end event; `invalid_event`:
-   * unreadable data; `event_too_large`: an event over the cap (MAX_SSE_EVENT_BYTES).
+   * unreadable data; `event_too_large`: an event over the cap (MAX_SSE_EVENT_BYTES); `too_many_items`: more
+   * content blocks or tool calls than MAX_STREAM_ITEMS.
    */
-  readonly reason: "provider_error" | "truncated" | "invalid_event" | "event_too_large";
+  readonly reason: "provider_error" | "truncated" | "invalid_event" | "event_too_large" | "too_many_items";
   /** The provider's error type (`overloaded_error`, `server_error`, …) for a provider error: untrusted. */
   readonly providerType: string | null;
   /** The provider's message: untrusted, redact keys before showing it. */
   readonly providerMessage: string | null;
 }
+
+/** The most content blocks or tool calls one translated answer carries (each holds a little state). */
+export const MAX_STREAM_ITEMS = 1024;
 
 export type DescribeStreamFailure = (failure: StreamFailure) => GatewayError;
 
@@ -58,6 +62,11 @@ export function describeStreamFailure(failure: StreamFailure, source?: StreamFai
       });
     case "event_too_large":
       return eventTooLarge(MAX_SSE_EVENT_BYTES);
+    case "too_many_items":
+      return new GatewayError("upstream_error", {
+        message: "The provider's answer is larger than the gateway's response cap.",
+        code: "response_too_large",
+      });
     default:
       return new GatewayError("upstream_error", {
         message: "The provider sent a stream event the gateway could not read.",

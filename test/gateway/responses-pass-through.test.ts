@@ -3,7 +3,8 @@
  * `POST /v1/responses` on OpenAI routes, passed through: the official SDK's `responses.create` and
  * `responses.stream` against the fake provider's Responses API, every body and event validated against
  * the published schemas; the route's model and defaults sent; a function-calling round trip; stored
- * state refused on the operator's key and passed on the user's; keys echoed upstream redacted; usage
+ * state refused on the operator's key and passed on the user's; `prompt_cache_key` bound per user on the
+ * operator's key; keys echoed upstream redacted; usage
  * metered and `max_output_tokens` reserved on an operator route's quota.
  */
 import assert from "node:assert/strict";
@@ -78,6 +79,24 @@ describe("on the operator's OpenAI key", () => {
     assert.equal(body.temperature, 0.2, "the route's params as defaults");
     assert.equal(body.input, "Say hello");
     assert.equal(body.max_output_tokens, 64);
+  });
+
+  test("prompt_cache_key: bound to each user here, the user's own key passes it unchanged", async () => {
+    const sentBy = async (user: Awaited<ReturnType<ResponsesGateway["user"]>>, model: string) => {
+      const { requests } = await upstreamOf(() =>
+        user.openai.responses.create({ model, input: "hi", prompt_cache_key: "shared" }),
+      );
+      assert.equal(requests.length, 1);
+      return (requests[0]!.body as Record<string, unknown>).prompt_cache_key;
+    };
+    const [one, two] = [await env.user(), await env.user()];
+    const first = await sentBy(one, "gpt");
+    const second = await sentBy(two, "gpt");
+    assert.match(String(first), /^byok-[A-Za-z0-9_-]{32}$/);
+    assert.notEqual(first, second, "two users never share a partition on the operator's account");
+    assert.equal(await sentBy(one, "gpt"), first, "stable per user");
+    const own = await env.user({ openai: OPENAI_USER_KEY });
+    assert.equal(await sentBy(own, "gpt_byok"), "shared");
   });
 
   test("responses.stream: every event validates, finalResponse() is the completed Response", async () => {

@@ -6,7 +6,6 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { GatewayConfigInput } from "../../src/config/index.ts";
-import { derivePromptCacheKey } from "../../src/pipeline/build-upstream-body.ts";
 import { type FakeProvider, startFakeOpenAiProvider } from "../peers/fake-openai-provider.ts";
 import { addUser, call, errorOf, type JsonResponse } from "../support/gateway-client.ts";
 import { type ModelGateway, OPERATOR_KEYS, startModelGateway } from "../support/model-gateway.ts";
@@ -345,13 +344,39 @@ describe("routing over HTTP", () => {
       const sent = await sentTo(env.fakes.openai, userKeys, { model: "cache_derive" });
       assert.equal(typeof sent.prompt_cache_key, "string");
       assert.match(sent.prompt_cache_key as string, /^byok-[A-Za-z0-9_-]+$/);
-      assert.equal(sent.prompt_cache_key, derivePromptCacheKey(userKeys.id, "cache_derive"));
+      const again = await sentTo(env.fakes.openai, userKeys, { model: "cache_derive" });
+      assert.equal(again.prompt_cache_key, sent.prompt_cache_key, "stable per user and feature");
       const other = await sentTo(env.fakes.openai, noKeys, { model: "cache_derive" });
       assert.match(other.prompt_cache_key as string, /^byok-/);
       assert.notEqual(other.prompt_cache_key, sent.prompt_cache_key, "users never share a cache key");
     });
 
-    test("derive keeps the client's own key", async () => {
+    test("on the operator's key a client's key is bound to its user; on the user's own key it arrives unchanged", async () => {
+      const other = await env.user();
+      const mine = await sentTo(env.fakes.openai, noKeys, {
+        model: "cache_openai",
+        prompt_cache_key: "shared",
+      });
+      const theirs = await sentTo(env.fakes.openai, other, {
+        model: "cache_openai",
+        prompt_cache_key: "shared",
+      });
+      assert.match(mine.prompt_cache_key as string, /^byok-[A-Za-z0-9_-]{32}$/);
+      assert.match(theirs.prompt_cache_key as string, /^byok-[A-Za-z0-9_-]{32}$/);
+      assert.notEqual(mine.prompt_cache_key, theirs.prompt_cache_key, "users never share a partition");
+      const again = await sentTo(env.fakes.openai, noKeys, {
+        model: "cache_openai",
+        prompt_cache_key: "shared",
+      });
+      assert.equal(again.prompt_cache_key, mine.prompt_cache_key, "stable per user");
+      const own = await sentTo(env.fakes.openai, userKeys, {
+        model: "cache_openai",
+        prompt_cache_key: "shared",
+      });
+      assert.equal(own.prompt_cache_key, "shared");
+    });
+
+    test("derive keeps the client's own key on the user's own key", async () => {
       const sent = await sentTo(env.fakes.openai, userKeys, {
         model: "cache_derive",
         prompt_cache_key: "mine",

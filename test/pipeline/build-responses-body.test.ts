@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/errors/gateway-error.ts";
 import { SecretKey } from "../../src/keys/index.ts";
+import { derivePromptCacheKey } from "../../src/pipeline/bind-prompt-cache-key.ts";
 import { buildResponsesBody } from "../../src/pipeline/build-responses-body.ts";
-import { derivePromptCacheKey } from "../../src/pipeline/build-upstream-body.ts";
+import { buildChatBody } from "../../src/pipeline/build-upstream-body.ts";
 import { openaiProvider } from "../../src/providers/openai/openai-provider.ts";
 import type { Route } from "../../src/routing/index.ts";
 
@@ -29,7 +30,9 @@ const route = (overrides: Partial<Route> = {}): Route => ({
   responsesApi: true,
   ...overrides,
 });
-const options = { userId: "u1", allowStatefulOnOperatorKeys: false };
+const secret = new Uint8Array(32).fill(7);
+const promptCache = { userId: "u1", secret };
+const options = { promptCache, allowStatefulOnOperatorKeys: false };
 const parse = (json: string) => JSON.parse(json) as Record<string, unknown>;
 
 test("the route's model and params as defaults; a chat token limit becomes max_output_tokens", () => {
@@ -62,7 +65,9 @@ test("prompt_cache_key: derived per user and feature, or stripped when the route
   const derived = parse(
     buildResponsesBody({ model: "gpt", input: "hi" }, route(), openaiProvider, options).json,
   );
-  assert.equal(derived.prompt_cache_key, derivePromptCacheKey("u1", "gpt"));
+  assert.equal(derived.prompt_cache_key, derivePromptCacheKey(secret, "u1", "gpt"));
+  // Keyed: another server secret derives another key.
+  assert.notEqual(derived.prompt_cache_key, derivePromptCacheKey(new Uint8Array(32), "u1", "gpt"));
   const off = parse(
     buildResponsesBody(
       { model: "gpt", input: "hi", prompt_cache_key: "mine" },
@@ -72,6 +77,37 @@ test("prompt_cache_key: derived per user and feature, or stripped when the route
     ).json,
   );
   assert.equal(off.prompt_cache_key, undefined);
+});
+
+test("a client's prompt_cache_key: bound to its user on the operator's key, unchanged on the user's own", () => {
+  const body = { model: "gpt", input: "hi", prompt_cache_key: "shared" };
+  const forward = route({ promptCacheKey: "forward" });
+  const sentBy = (userId: string, source: "operator" | "byok") =>
+    parse(
+      buildResponsesBody(body, { ...forward, source }, openaiProvider, {
+        ...options,
+        promptCache: { userId, secret },
+      }).json,
+    ).prompt_cache_key;
+  const first = sentBy("u1", "operator");
+  const second = sentBy("u2", "operator");
+  assert.match(String(first), /^byok-[A-Za-z0-9_-]{32}$/);
+  assert.notEqual(first, second, "two users never share a partition");
+  assert.equal(first, sentBy("u1", "operator"), "stable per user");
+  assert.equal(first, derivePromptCacheKey(secret, "u1", "gpt", "shared"));
+  assert.notEqual(first, derivePromptCacheKey(secret, "u1", "gpt"), "never the derived key");
+  assert.equal(sentBy("u1", "byok"), "shared");
+  assert.equal(sentBy("u2", "byok"), "shared");
+  // Chat bodies take the same rule.
+  const chat = (userId: string) =>
+    parse(
+      buildChatBody({ model: "gpt", messages: [], prompt_cache_key: "shared" }, forward, openaiProvider, {
+        userId,
+        secret,
+      }).json,
+    ).prompt_cache_key;
+  assert.equal(chat("u1"), first);
+  assert.notEqual(chat("u2"), first);
 });
 
 test("input items are read as messages for the media estimate", () => {
