@@ -24,6 +24,7 @@ import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
+import { chargeAtReservation } from "./charge-at-reservation.ts";
 import { countMediaParts } from "./count-media-parts.ts";
 import { estimate } from "./estimate-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
@@ -69,6 +70,11 @@ export interface CallOutcome {
   readonly outcome: string;
   readonly usage: TokenUsage | null;
   readonly estimated?: boolean;
+  /**
+   * The client cut the call before its usage was reported: an operator-served call is charged the bound
+   * admission reserved (marked estimated), so cutting a stream never lowers its own charge.
+   */
+  readonly cutByClient?: boolean;
   /** Audio seconds the provider reported (speech-to-text). */
   readonly audioSeconds?: number | null;
 }
@@ -315,8 +321,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
       route: Route,
       admission: Admission,
       started: number,
-      outcome: CallOutcome,
+      reported: CallOutcome,
     ) {
+      const outcome = reported.cutByClient === true ? chargeAtReservation(reported, admission) : reported;
       const { usage } = outcome;
       const audioSeconds = outcome.audioSeconds ?? null;
       admission.settle(
@@ -329,13 +336,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
             },
         outcome.status < 400,
       );
+      const { cutByClient: _, ...served } = outcome;
       onServed({
         userId: call.userId,
         operation,
         route,
         latencyMs: now() - started,
         estimated: false,
-        ...outcome,
+        ...served,
         audioSeconds,
       });
     },
@@ -343,7 +351,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /**
      * Relays an upstream stream through `transform` (a usage tap or a translator) and reports the call
      * once when it ends: with the usage the transform read, else estimated from the request and the text
-     * seen (a stream cut off before the provider reported usage), marked estimated.
+     * seen (a stream cut off before the provider reported usage), marked estimated; a stream its client
+     * cut before usage was reported is charged its reservation instead when operator-served (`report`).
      */
     relay(
       call: ModelCall,
@@ -365,6 +374,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
             outcome,
             usage: usage ?? estimate(stream.requestJson, stream.textBytes?.() ?? 0),
             estimated: usage === null,
+            ...(usage === null && outcome === "client_aborted" ? { cutByClient: true } : {}),
           });
         },
       });
