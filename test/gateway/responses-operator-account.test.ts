@@ -210,6 +210,24 @@ describe("operator key, translated to Anthropic", () => {
     assert.equal(errorOf(refused).code, "operator_account_refused");
     assert.equal(errorOf(refused).param, "service_tier");
     assert.equal(env.anthropic.requests.length, before, "nothing went upstream");
+
+    const other = await env.user({}, METERED_PLAN);
+    const served = await call(env.gateway, "POST", "/v1/responses", {
+      token: user.token,
+      body: {
+        model: "claude",
+        input: "hi",
+        max_output_tokens: 64,
+        safety_identifier: `pin-it-on-${other.id}`,
+      },
+    });
+    assert.equal(served.status, 200, served.text);
+    const sent = env.anthropic.requests[before]!.body as { metadata?: { user_id?: string } };
+    assert.match(
+      sent.metadata?.user_id ?? "",
+      /^byok-user-[\w-]{32}$/,
+      "the per-user identifier, not the client's",
+    );
   });
 });
 
