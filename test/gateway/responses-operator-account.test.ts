@@ -115,6 +115,12 @@ const REFUSED: ReadonlyArray<readonly [string, Record<string, unknown>, string, 
     "operator_account_refused",
   ],
   ["background", { background: true }, "background", "operator_account_refused"],
+  [
+    "a field outside the published spec",
+    { future_tool_budget: 9 },
+    "future_tool_budget",
+    "operator_account_refused",
+  ],
   ["store: true", { store: true }, "store", "stateful_request_refused"],
   ["a priority tier", { service_tier: "priority" }, "service_tier", "operator_account_refused"],
   [

@@ -96,6 +96,7 @@ const refusal = fc.oneof(
     "input[0].encrypted_content",
   ] as const),
   fc.constant([{ input: [{ type: "item_reference", id: "msg_1" }] }, "input[0]"] as const),
+  fc.constant([{ some_future_field: { billed: true } }, "some_future_field"] as const),
 );
 
 test(`arbitrary JSON never throws and answers a decision (seeded ${SEED})`, () => {

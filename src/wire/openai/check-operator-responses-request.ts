@@ -31,6 +31,44 @@ export const OPERATOR_SAFE_INCLUDES: readonly string[] = [
 /** Service tiers billed at the standard price (`flex` and `priority` are priced apart from tokens metered). */
 const SAFE_SERVICE_TIERS: readonly unknown[] = ["auto", "default"];
 
+/**
+ * The request fields of the published spec (`CreateResponse`); the ones that may touch the account are
+ * checked below. A field outside it (a newer API's) is refused until it is known what it does there.
+ */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  "background",
+  "context_management",
+  "conversation",
+  "include",
+  "input",
+  "instructions",
+  "max_output_tokens",
+  "max_tool_calls",
+  "metadata",
+  "model",
+  "moderation",
+  "parallel_tool_calls",
+  "previous_response_id",
+  "prompt",
+  "prompt_cache_key",
+  "prompt_cache_options",
+  "prompt_cache_retention",
+  "reasoning",
+  "safety_identifier",
+  "service_tier",
+  "store",
+  "stream",
+  "stream_options",
+  "temperature",
+  "text",
+  "tool_choice",
+  "tools",
+  "top_logprobs",
+  "top_p",
+  "truncation",
+  "user",
+]);
+
 /** Content parts of a message item; `input_image` by `image_url` only. */
 const SAFE_PARTS: readonly string[] = ["input_text", "input_image", "output_text", "refusal"];
 
@@ -135,6 +173,12 @@ function checkFields(
     if (!absent(body.conversation)) return refuseStateful("conversation", "`conversation`");
     if (body.store === true) return refuseStateful("store", "`store: true`");
   }
+  const unknown = Object.keys(body).find((name) => !KNOWN_FIELDS.has(name));
+  if (unknown !== undefined)
+    return refuse(
+      unknown === "" ? '""' : unknown,
+      `\`${unknown}\` (a field the gateway does not know what it does on that account)`,
+    );
   if (body.background === true)
     return refuse("background", "`background: true` (generation unmetered after the call)");
   if (!absent(body.prompt)) return refuse("prompt", "`prompt` (a prompt template stored upstream)");
