@@ -20,6 +20,7 @@ import type {
 import { type ApplicableLimit, applicableLimits, type CallUsage, meterAmount } from "./plan-limits.ts";
 import type { RateLimiter } from "./rate-limits/index.ts";
 import { roundMeterAmount } from "./round-meter-amount.ts";
+import { finite, requiredFit, reservedAmount, tokenBound } from "./token-bound.ts";
 
 export interface AdmissionRequest {
   readonly userId: string;
@@ -48,6 +49,11 @@ export interface Admission {
   consume(usage: CallUsage): Promise<GatewayError | null>;
   /** Once, when the call ends: reconciles reservations with the reported usage, frees the stream slot. */
   settle(usage: CallUsage | null, succeeded: boolean): void;
+  /**
+   * The token bound admission holds for an operator-served call (input estimate plus output bound, what a
+   * call cut by its client is charged); null for a BYOK-served one.
+   */
+  reservedUsage(): CallUsage | null;
 }
 
 export interface AdmissionObserver {
@@ -79,8 +85,6 @@ export interface AdmissionControl {
 }
 
 const MINUTE_MS = 60_000;
-/** A call is admitted while anything is left: it must fit this much under the limit. */
-const AT_LIMIT = 1e-6;
 /** A wait for reservations re-checks at least this often (other processes on the store settle too). */
 const RESERVATION_POLL_MS = 200;
 /** `Retry-After` of a refusal by in-flight reservations. */
@@ -91,45 +95,6 @@ const RESERVED_RETRY_AFTER_SECONDS = 1;
  * its lease ends within one lease.
  */
 const RENEWALS_PER_LEASE = 3;
-
-/** The bound a call reserves on token meters before it runs. */
-interface TokenBound {
-  readonly input: number;
-  readonly output: number;
-}
-
-/** What the call holds on a meter until it settles: 1 request, its token bound; audio is charged as it goes. */
-function reservedAmount(meter: Meter, bound: TokenBound): number {
-  switch (meter) {
-    case "requests":
-      return 1;
-    case "input_tokens":
-      return bound.input;
-    case "output_tokens":
-      return bound.output;
-    case "tokens":
-      return bound.input + bound.output;
-    case "audio_seconds":
-      return 0;
-  }
-}
-
-/**
- * What must still fit under the limit for the call to run: a whole request; the client's own
- * `max_tokens` on output meters (a request asking for more than is left is refused); else anything.
- */
-function requiredFit(meter: Meter, maxOutputTokens: number | null): number {
-  if (meter === "requests") return 1;
-  if ((meter === "output_tokens" || meter === "tokens") && maxOutputTokens !== null && maxOutputTokens > 0)
-    return maxOutputTokens;
-  return AT_LIMIT;
-}
-
-/**
- * A bound past every finite number (a huge `max_tokens` times `n`) is held as the largest finite one: it
- * is refused by any limit all the same, and the store takes finite numbers only.
- */
-const finite = (value: number): number => (Number.isFinite(value) ? value : Number.MAX_VALUE);
 
 /** Usage shown in messages and details: audio seconds are fractional. */
 const round = roundMeterAmount;
@@ -236,6 +201,10 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     });
   }
 
+  /** The output a call without `max_tokens` may generate: the plan's ceiling, else the default one. */
+  const ceilingOf = (plan: ResolvedPlan | null): number =>
+    plan?.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
+
   /**
    * Reserves the call's bound on every counter at once. Refused by committed usage: 402. Refused only by
    * other calls' reservations: waits (bounded) for them to settle and tries again, then 429 `quota_reserved`.
@@ -246,14 +215,9 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     plan: ResolvedPlan,
     limits: ApplicableLimit[],
   ): Promise<CounterReservation[]> {
-    const ceiling = plan.config.defaultMaxOutputTokens ?? config.metering.defaultMaxOutputTokens;
-    const choices = request.choices ?? 1;
-    const perChoice = request.maxOutputTokens ?? (request.generatesOutput === true ? ceiling : 0);
-    const bound: TokenBound = {
-      input: Math.max(0, Math.ceil(request.estimateInputTokens?.() ?? 0)),
-      output: perChoice * choices,
-    };
+    const bound = tokenBound(request, ceilingOf(plan));
     // The client's own bound must fit: every choice's max_tokens.
+    const choices = request.choices ?? 1;
     const ownBound = request.maxOutputTokens === null ? null : request.maxOutputTokens * choices;
     const reservations: CounterReservation[] = limits.map((entry) => ({
       key: entry.key,
@@ -356,6 +320,11 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         ? renewLease(reservationId, () => settled)
         : null;
       return {
+        reservedUsage() {
+          if (request.source !== "operator") return null;
+          const bound = tokenBound(request, ceilingOf(plan));
+          return { inputTokens: finite(bound.input), outputTokens: finite(bound.output), audioSeconds: 0 };
+        },
         async consume(usage) {
           if (settled || plan === null) return null;
           lease?.renewIfDue();

@@ -2,11 +2,14 @@
  * @module pipeline/build-responses-body
  * The Responses request passed through to an upstream that speaks it: the route's model, its `params` as
  * defaults (a chat token limit becomes `max_output_tokens`), prompt-cache binding as on chat, the output
- * bound admission reserves, and the refusal of server-side state on the operator's key.
+ * bound admission reserves; on the operator's key, the allow list of what may run on its account, `store: false`
+ * when absent and a per-user `safety_identifier`.
  */
+import { createHmac } from "node:crypto";
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { ProviderAdapter } from "../providers/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
+import { checkOperatorResponsesRequest } from "../wire/openai/check-operator-responses-request.ts";
 import { bindPromptCacheKey, type PromptCacheBinding } from "./bind-prompt-cache-key.ts";
 
 export interface ResponsesUpstreamBody {
@@ -18,27 +21,41 @@ export interface ResponsesUpstreamBody {
   readonly upstream: Readonly<Record<string, unknown>>;
 }
 
-/** Request fields that read responses stored upstream: on the operator's key, every user's are in one account. */
-const STATEFUL_FIELDS = ["previous_response_id", "conversation"] as const;
-
 /** Chat-completion token limits a route's params may set, read as the Responses API's one. */
 const CHAT_TOKEN_LIMITS = ["max_completion_tokens", "max_tokens"] as const;
 
 const readTokenLimit = (value: unknown): number | null =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
 
-/** The first part of the request that reads state stored upstream: a field, or an `item_reference` input item. */
-function findStatefulField(
+/**
+ * The identifier sent as `safety_identifier` and `user` on the operator's key: derived from the authenticated
+ * user id by a keyed hash (the id itself never reaches the provider, and a guessable id such as an email
+ * cannot be matched to it), whatever the client sent, so OpenAI's abuse flags land on the user who earned
+ * them and no user can pin them on another.
+ */
+export function deriveSafetyIdentifier(binding: PromptCacheBinding): string {
+  const digest = createHmac("sha256", binding.secret)
+    .update(`safety\u0000${binding.userId}`)
+    .digest("base64url");
+  return `byok-user-${digest.slice(0, 32)}`;
+}
+
+/** Refuses (400, `param` at the field) what may not run on the operator's OpenAI account. */
+export function refuseOperatorAccountUse(
   body: Readonly<Record<string, unknown>>,
-): { readonly name: string; readonly param: string } | null {
-  const field = STATEFUL_FIELDS.find((name) => body[name] !== undefined && body[name] !== null);
-  if (field !== undefined) return { name: field, param: field };
-  if (!Array.isArray(body.input)) return null;
-  const index = body.input.findIndex(
-    (item: unknown) =>
-      typeof item === "object" && item !== null && (item as { type?: unknown }).type === "item_reference",
+  route: Route,
+  allowStateful: boolean,
+): void {
+  const decision = checkOperatorResponsesRequest(body, { allowStateful });
+  if (decision.ok) return;
+  throw withHeaders(
+    new GatewayError("invalid_request", {
+      message: decision.message,
+      code: decision.code,
+      param: decision.param,
+    }),
+    { "x-byok-route": formatRouteHeader(route) },
   );
-  return index === -1 ? null : { name: "item_reference", param: `input[${index}]` };
 }
 
 export interface ResponsesBodyOptions {
@@ -54,20 +71,15 @@ export function buildResponsesBody(
   adapter: ProviderAdapter,
   options: ResponsesBodyOptions,
 ): ResponsesUpstreamBody {
-  if (route.source === "operator" && !options.allowStatefulOnOperatorKeys) {
-    const field = findStatefulField(body);
-    if (field !== null) {
-      throw withHeaders(
-        new GatewayError("invalid_request", {
-          message: `\`${field.name}\` is refused on the operator's key (what is stored there is shared by every user): send the conversation itself as \`input\` (with the AI SDK, \`store: false\`), or use your own key.`,
-          code: "stateful_request_refused",
-          param: field.param,
-        }),
-        { "x-byok-route": formatRouteHeader(route) },
-      );
-    }
-  }
   const upstream: Record<string, unknown> = { ...body };
+  if (route.source === "operator") {
+    refuseOperatorAccountUse(body, route, options.allowStatefulOnOperatorKeys);
+    // OpenAI stores a response unless told not to: on the operator's account, nothing is kept.
+    if (upstream.store === undefined && !options.allowStatefulOnOperatorKeys) upstream.store = false;
+    const identifier = deriveSafetyIdentifier(options.promptCache);
+    upstream.safety_identifier = identifier;
+    upstream.user = identifier;
+  }
   for (const [name, value] of Object.entries(route.params)) {
     const target = (CHAT_TOKEN_LIMITS as readonly string[]).includes(name) ? "max_output_tokens" : name;
     if (upstream[target] === undefined) upstream[target] = value;

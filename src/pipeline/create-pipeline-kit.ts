@@ -4,7 +4,6 @@
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
 
-import type { Readable } from "node:stream";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import {
   discard,
@@ -21,7 +20,6 @@ import { revealConnectionHeaders } from "../providers/reveal-connection-headers.
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
-import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import {
   createPromptCacheSecret,
@@ -30,6 +28,7 @@ import {
 } from "./bind-prompt-cache-key.ts";
 import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
+import { chargeAtReservation } from "./charge-at-reservation.ts";
 import { countMediaParts } from "./count-media-parts.ts";
 import { estimate } from "./estimate-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
@@ -60,40 +59,13 @@ export interface PipelineKitOptions {
 
 export type { RoutedCall } from "./route-call.ts";
 
-/** One upstream request: the path under the route's base URL (query included) and its body. */
-export interface UpstreamRequest {
-  readonly path: string;
-  /** Text, or a stream (an upload relayed as it arrives, never retried). */
-  readonly body: string | Readable;
-  readonly contentType: string;
-  readonly accept: string;
-  /** Sent when the client said how large its upload is. */
-  readonly contentLength?: number;
-}
+import type { CallOutcome, RelayedStream, UpstreamRequest } from "./pipeline-kit-types.ts";
 
-export interface CallOutcome {
-  readonly stream: boolean;
-  readonly status: number;
-  readonly outcome: string;
-  readonly usage: TokenUsage | null;
-  readonly estimated?: boolean;
-  /** Audio seconds the provider reported (speech-to-text). */
-  readonly audioSeconds?: number | null;
-}
+export type { CallOutcome, RelayedStream, UpstreamRequest } from "./pipeline-kit-types.ts";
 
 const USER_AGENT = "byok-gateway";
 
 const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
-
-export interface RelayedStream {
-  /** The usage the transform read, when the stream ends. */
-  readonly usage: () => TokenUsage | null;
-  /** The upstream request, the basis of an estimate. */
-  readonly requestJson: string;
-  /** Bytes of generated text seen, the other basis of an estimate. */
-  readonly textBytes?: () => number;
-  readonly report: (outcome: CallOutcome) => void;
-}
 
 export function createPipelineKit(options: PipelineKitOptions) {
   const { config, registry, upstream, onServed, admission: admissionControl } = options;
@@ -324,8 +296,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
       route: Route,
       admission: Admission,
       started: number,
-      outcome: CallOutcome,
+      reported: CallOutcome,
     ) {
+      const outcome = reported.cutByClient === true ? chargeAtReservation(reported, admission) : reported;
       const { usage } = outcome;
       const audioSeconds = outcome.audioSeconds ?? null;
       admission.settle(
@@ -338,13 +311,14 @@ export function createPipelineKit(options: PipelineKitOptions) {
             },
         outcome.status < 400,
       );
+      const { cutByClient: _, ...served } = outcome;
       onServed({
         userId: call.userId,
         operation,
         route,
         latencyMs: now() - started,
         estimated: false,
-        ...outcome,
+        ...served,
         audioSeconds,
       });
     },
@@ -352,7 +326,8 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /**
      * Relays an upstream stream through `transform` (a usage tap or a translator) and reports the call
      * once when it ends: with the usage the transform read, else estimated from the request and the text
-     * seen (a stream cut off before the provider reported usage), marked estimated.
+     * seen (a stream cut off before the provider reported usage), marked estimated; a stream its client
+     * cut before usage was reported is charged its reservation instead when operator-served (`report`).
      */
     relay(
       call: ModelCall,
@@ -374,6 +349,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
             outcome,
             usage: usage ?? estimate(stream.requestJson, stream.textBytes?.() ?? 0),
             estimated: usage === null,
+            ...(usage === null && outcome === "client_aborted" ? { cutByClient: true } : {}),
           });
         },
       });

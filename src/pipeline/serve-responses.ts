@@ -16,6 +16,7 @@ import { responsesToChatRequest } from "../translate/responses-to-chat-request.t
 import { countDeltaText } from "../wire/openai/count-delta-text.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { deriveSafetyIdentifier, refuseOperatorAccountUse } from "./build-responses-body.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { createResponsesContext } from "./create-responses-context.ts";
@@ -31,9 +32,29 @@ export async function serveResponses(
   started: number,
 ): Promise<PipelineResponse> {
   if (routed.route.responsesApi) return servePassThroughResponses(kit, call, body, routed, started);
+  const served = routed.route.source === "operator" ? forOperatorAccount(kit, call, body, routed) : body;
   if (routed.adapter.dialect === "anthropic")
-    return serveResponsesOnAnthropic(kit, call, body, routed, started);
-  return serveResponsesOnChat(kit, call, body, routed, started);
+    return serveResponsesOnAnthropic(kit, call, served, routed, started);
+  return serveResponsesOnChat(kit, call, served, routed, started);
+}
+
+/**
+ * A translated request on the operator's key: the same allow list as the pass-through (one source of truth),
+ * and the client's `safety_identifier` / `user`, when sent, replaced by the per-user identifier.
+ */
+function forOperatorAccount(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+): Readonly<Record<string, unknown>> {
+  refuseOperatorAccountUse(body, routed.route, kit.config.responses.allowStatefulOnOperatorKeys);
+  const identifier = deriveSafetyIdentifier(kit.promptCacheFor(call));
+  return {
+    ...body,
+    ...(body.safety_identifier === undefined ? {} : { safety_identifier: identifier }),
+    ...(body.user === undefined ? {} : { user: identifier }),
+  };
 }
 
 /** Responses in, a Chat Completions upstream: the request translated, the chat path's post-processing. */

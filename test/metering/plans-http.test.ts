@@ -188,7 +188,7 @@ describe("plans", () => {
     assert.equal(usage.usage.operator.estimated_requests, 0);
   });
 
-  test("a stream cut off by the client is still recorded, with estimated tokens", async () => {
+  test("a stream cut off by the client is still recorded, charged its reservation (estimated)", async () => {
     const user = await env.user();
     const client = new AbortController();
     const response = await fetch(`${env.gateway.url}/v1/chat/completions`, {
@@ -207,6 +207,8 @@ describe("plans", () => {
     assert.equal(usage.usage.operator.requests, 1);
     assert.equal(usage.usage.operator.estimated_requests, 1);
     assert.ok(usage.usage.operator.input_tokens > 0);
+    // No max_tokens: the reserved output bound is the default ceiling, whatever the client read.
+    assert.equal(usage.usage.operator.output_tokens, 4096);
   });
 
   test("the admin sets plans (unknown ones refused) and reads usage by user and over time", async () => {

@@ -185,10 +185,11 @@ describe("a call refused only by another call's reservation", () => {
     client.abort();
     await closed;
     await env.gateway.waitForLog('"outcome":"client_aborted"');
-    // The cut-off stream settled (its estimate committed) before its record was logged: the next call
-    // sees committed usage only, 200 while something is left, else 402; never 429 again.
+    // The stream its client cut settled (its reservation committed: input estimate plus the output
+    // ceiling) before its record was logged: the next call sees committed usage only, 200 while something
+    // is left, else 402; never 429 again.
     const committed = await counterOf(env, user);
-    assert.ok(committed > 0, "the cut-off stream's estimate is committed");
+    assert.ok(committed > CEILING, `the cut-off stream's reservation is committed (${committed})`);
     const next = await chat(env, user);
     assert.equal(next.status, committed < LIMIT ? 200 : 402, next.text);
     const metrics = await call(env.gateway, "GET", "/metrics");

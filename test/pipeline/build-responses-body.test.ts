@@ -129,7 +129,17 @@ test("stored state on the operator's key: refused naming the field, unless allow
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ previous_response_id: "resp_1" }, "previous_response_id"],
     [{ conversation: { id: "conv_1" } }, "conversation"],
-    [{ input: ["hi", { type: "item_reference", id: "msg_1" }] }, "input[1]"],
+    [
+      {
+        input: [
+          { role: "user", content: "hi" },
+          { type: "item_reference", id: "msg_1" },
+        ],
+      },
+      "input[1]",
+    ],
+    [{ input: [{ type: "reasoning", id: "rs_1", summary: [] }] }, "input[0].encrypted_content"],
+    [{ store: true }, "store"],
   ];
   for (const [fields, param] of cases) {
     const body = { model: "gpt", input: "hi", ...fields };
