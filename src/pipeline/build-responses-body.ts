@@ -75,7 +75,8 @@ export function buildResponsesBody(
   if (route.source === "operator") {
     refuseOperatorAccountUse(body, route, options.allowStatefulOnOperatorKeys);
     // OpenAI stores a response unless told not to: on the operator's account, nothing is kept.
-    if (upstream.store === undefined && !options.allowStatefulOnOperatorKeys) upstream.store = false;
+    // `null` is OpenAI's default too (`true`): anything but an explicit `false` is sent as `false`.
+    if (upstream.store !== false && !options.allowStatefulOnOperatorKeys) upstream.store = false;
     const identifier = deriveSafetyIdentifier(options.promptCache);
     upstream.safety_identifier = identifier;
     upstream.user = identifier;

@@ -65,6 +65,9 @@ export type { CallOutcome, RelayedStream, UpstreamRequest } from "./pipeline-kit
 
 const USER_AGENT = "byok-gateway";
 
+/** The operations that generate output: a client cut before their usage is charged the reservation. */
+const GENERATING: ReadonlySet<ServedOperation> = new Set(["chat", "messages", "responses"]);
+
 const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", deepgram: "Deepgram" } as const;
 
 export function createPipelineKit(options: PipelineKitOptions) {
@@ -298,7 +301,12 @@ export function createPipelineKit(options: PipelineKitOptions) {
       started: number,
       reported: CallOutcome,
     ) {
-      const outcome = reported.cutByClient === true ? chargeAtReservation(reported, admission) : reported;
+      // A generating call its client cut before the provider's final usage (a stream, or a whole answer
+      // still being generated, or one not yet answered) is charged its reservation on the operator's key.
+      const cut =
+        reported.cutByClient === true ||
+        (reported.outcome === "client_aborted" && reported.usage === null && GENERATING.has(operation));
+      const outcome = cut ? chargeAtReservation(reported, admission) : reported;
       const { usage } = outcome;
       const audioSeconds = outcome.audioSeconds ?? null;
       admission.settle(
@@ -349,7 +357,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
             outcome,
             usage: usage ?? estimate(stream.requestJson, stream.textBytes?.() ?? 0),
             estimated: usage === null,
-            ...(usage === null && outcome === "client_aborted" ? { cutByClient: true } : {}),
+            ...(outcome === "client_aborted" && (usage === null || stream.usageFinal?.() === false)
+              ? { cutByClient: true }
+              : {}),
           });
         },
       });

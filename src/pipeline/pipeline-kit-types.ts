@@ -34,6 +34,11 @@ export interface CallOutcome {
 export interface RelayedStream {
   /** The usage the transform read, when the stream ends. */
   readonly usage: () => TokenUsage | null;
+  /**
+   * Whether that usage is the provider's final count (Anthropic's `message_start` carries a placeholder
+   * until `message_delta`); final when absent.
+   */
+  readonly usageFinal?: () => boolean;
   /** The upstream request, the basis of an estimate. */
   readonly requestJson: string;
   /** Bytes of generated text seen, the other basis of an estimate. */

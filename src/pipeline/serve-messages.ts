@@ -59,9 +59,11 @@ async function passThrough(
   });
   if (stream) {
     let usage: TokenUsage | null = null;
+    let usageFinal = false;
     const tap = createAnthropicUsageTap({
-      onUsage: (counts) => {
+      onUsage: (counts, final) => {
         usage = anthropicUsageToTokenUsage(counts);
+        usageFinal = final;
       },
       redact: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
@@ -73,6 +75,7 @@ async function passThrough(
     });
     return kit.relay(call, routed, response.body, tap, {
       usage: () => usage,
+      usageFinal: () => usageFinal,
       requestJson: json,
       report,
     });

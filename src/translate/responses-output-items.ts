@@ -88,6 +88,8 @@ export function createResponsesOutputItems(
   let held = 0;
   let seen = 0;
   let overflow = false;
+  /** Content parts opened (text and refusal alternate): they count toward the item cap too. */
+  let parts = 0;
   const count = (text: string): void => {
     const bytes = Buffer.byteLength(text);
     held += bytes;
@@ -95,7 +97,7 @@ export function createResponsesOutputItems(
   };
   /** Room for one more item: false (and `overflowed`) past the cap. */
   const room = (): boolean => {
-    if (items.length < MAX_STREAM_ITEMS) return true;
+    if (items.length + parts < MAX_STREAM_ITEMS) return true;
     overflow = true;
     return false;
   };
@@ -160,6 +162,13 @@ export function createResponsesOutputItems(
       }
       let part = message.parts.at(-1);
       if (part?.kind !== kind) {
+        // Each part is an item's worth of state and events: counted like one, capped like one.
+        if (items.length + parts >= MAX_STREAM_ITEMS) {
+          overflow = true;
+          return out;
+        }
+        parts += 1;
+        held += ITEM_HELD_BYTES;
         closePart(message, out);
         part = { kind, text: "" };
         message.parts.push(part);

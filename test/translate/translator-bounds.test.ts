@@ -127,6 +127,28 @@ test("chat → Responses: more output items than the cap fail with response_too_
   assert.equal(added.length, MAX_STREAM_ITEMS);
 });
 
+test("chat → Responses: text and refusal alternating open parts that count toward the cap (found by review)", () => {
+  const translator = createChatToResponsesStream({ context });
+  const delta = (field: "content" | "refusal") =>
+    `data: ${JSON.stringify({
+      id: "c",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta: { [field]: "x" }, finish_reason: null }],
+    })}\n\n`;
+  const pieces = function* () {
+    for (let index = 0; index < MAX_STREAM_ITEMS * 3; index++)
+      yield delta(index % 2 === 0 ? "content" : "refusal");
+    yield FINISH;
+  };
+  const { text } = run(translator, pieces());
+  const events = assertValidResponsesStream(text);
+  assert.equal(events.at(-1)?.code, "response_too_large");
+  const parts = events.filter((event) => event.type === "response.content_part.added");
+  assert.ok(parts.length < MAX_STREAM_ITEMS, `${parts.length} parts opened`);
+});
+
 test("chat → Responses: exactly the cap of items completes", () => {
   const translator = createChatToResponsesStream({ context });
   const pieces = function* () {

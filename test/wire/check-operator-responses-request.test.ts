@@ -44,7 +44,12 @@ const item = fc.oneof(
     call_id: text,
     output: fc.oneof(text, fc.array(part, { maxLength: 2 })),
   }),
-  fc.record({ type: fc.constant("reasoning"), id: text, summary: fc.constant([]), encrypted_content: text }),
+  fc.record({
+    type: fc.constant("reasoning"),
+    id: text,
+    summary: fc.constant([]),
+    encrypted_content: fc.string({ minLength: 1, maxLength: 20 }),
+  }),
 );
 
 const allowedBody = fc.record(

@@ -21,7 +21,8 @@ const USAGE = Buffer.from('"usage"');
 const decoder = new TextDecoder();
 
 export interface AnthropicUsageTapOptions {
-  readonly onUsage: (usage: AnthropicUsageCounts) => void;
+  /** `final` is false for `message_start`'s counts (its `output_tokens` is a placeholder), true from `message_delta`. */
+  readonly onUsage: (usage: AnthropicUsageCounts, final: boolean) => void;
   /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
   readonly redact?: (text: string) => string;
   /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
@@ -55,7 +56,7 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
     const read = readAnthropicUsage(usage, counts);
     if (read !== null) {
       counts = read;
-      options.onUsage(read);
+      options.onUsage(read, fields.type !== "message_start");
     }
   };
 

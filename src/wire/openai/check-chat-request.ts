@@ -29,6 +29,8 @@ const FIELDS: readonly FieldRule[] = [
   // Not nullable in the spec, but OpenAI's API takes null as absent and clients send it: never refused.
   { field: "tools", type: "objects", nullable: true },
   { field: "stream_options", type: "object", nullable: true },
+  // A string in the spec; anything else could not be bound to its user on the operator's key.
+  { field: "prompt_cache_key", type: "string", nullable: true },
 ];
 
 function checkContent(message: Readonly<Record<string, unknown>>, param: string): GatewayError | null {

@@ -122,7 +122,12 @@ function checkItem(
     case "function_call_output":
       return checkParts(item.output, `${param}.output`);
     case "reasoning":
-      if (typeof item.encrypted_content === "string" || options.allowStateful) return OK;
+      // An empty `encrypted_content` beside an `id` would still name a stored item.
+      if (
+        (typeof item.encrypted_content === "string" && item.encrypted_content !== "") ||
+        options.allowStateful
+      )
+        return OK;
       return refuseStateful(
         `${param}.encrypted_content`,
         "A `reasoning` item without `encrypted_content` (a reference to a stored item)",
