@@ -169,7 +169,9 @@ test("store: null reaches the operator's account as false", async () => {
     body: { model: "gpt", input: "hi", store: null },
   });
   assert.equal(response.status, 200);
-  assert.equal((env.openai.requests[before]?.body as { store?: unknown }).store, false);
+  const sent = env.openai.requests[before];
+  assert.ok(sent !== undefined, "sent upstream");
+  assert.equal((sent.body as { store?: unknown }).store, false);
 });
 
 test("an empty encrypted_content does not let a reasoning item name a stored one on the operator's key", async () => {
