@@ -21,6 +21,7 @@ import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
+import { answerWhole } from "./answer-whole.ts";
 import {
   createPromptCacheSecret,
   type PromptCacheBinding,
@@ -366,6 +367,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
       return { status: 200, headers: { ...SSE_HEADERS, ...routeHeader(route) }, body: relayed };
     },
 
+    /** A whole answer's last step: reported once, returned as JSON naming the route (answer-whole.ts). */
+    answerWhole,
+
     keyQuoteCheckFor,
     redactorFor,
     onStreamRepair: options.onStreamRepair,
@@ -374,8 +378,6 @@ export function createPipelineKit(options: PipelineKitOptions) {
       userId: call.userId,
       secret: promptCacheSecret,
     }),
-
-    estimate,
   };
   return kit;
 }

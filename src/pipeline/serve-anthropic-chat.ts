@@ -8,10 +8,10 @@ import {
   toGatewayError as translationError,
 } from "../translate/index.ts";
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
-import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveAnthropicChat(
   kit: PipelineKit,
@@ -64,24 +64,10 @@ export async function serveAnthropicChat(
     if (!completion.ok)
       throw withHeaders(translationError(completion.error, adapter.id), kit.routeHeader(route));
     answer = JSON.stringify(completion.value);
-    const reported = completion.value.usage;
-    if (reported !== undefined && reported !== null) {
-      usage = {
-        inputTokens: reported.prompt_tokens,
-        outputTokens: reported.completion_tokens,
-        cachedInputTokens: reported.prompt_tokens_details?.cached_tokens ?? 0,
-      };
-    }
+    usage = readOpenAiUsage(completion.value.usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({
-    stream: false,
-    status: 200,
-    outcome: "ok",
-    usage: usage ?? kit.estimate(json, 0),
-    estimated: usage === null,
-  });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  return kit.answerWhole(route, report, { body: answer, usage, requestJson: json });
 }

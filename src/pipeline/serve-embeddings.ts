@@ -6,7 +6,7 @@ import { encodeEmbeddingsBase64 } from "../wire/openai/encode-embeddings-base64.
 import { readOpenAiUsage } from "../wire/openai/openai-usage.ts";
 import { buildEmbeddingsBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveEmbeddings(
   kit: PipelineKit,
@@ -33,16 +33,9 @@ export async function serveEmbeddings(
     throw error;
   }
   const reported = readOpenAiUsage((parsed as { usage?: unknown } | null)?.usage);
-  report({
-    stream: false,
-    status: 200,
-    outcome: "ok",
-    usage: reported ?? kit.estimate(upstreamBody.json, 0),
-    estimated: reported === null,
-  });
-  return {
-    status: 200,
-    headers: { ...JSON_HEADERS, ...kit.routeHeader(route) },
+  return kit.answerWhole(route, report, {
     body: JSON.stringify(parsed),
-  };
+    usage: reported,
+    requestJson: upstreamBody.json,
+  });
 }

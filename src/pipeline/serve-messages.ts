@@ -16,7 +16,7 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 /** How a failed stream ends on this ingress: Anthropic's `event: error`. */
 const anthropicFailureEvent = (failure: GatewayError): string =>
@@ -91,14 +91,7 @@ async function passThrough(
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({
-    stream: false,
-    status: 200,
-    outcome: "ok",
-    usage: usage ?? kit.estimate(json, 0),
-    estimated: usage === null,
-  });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: text };
+  return kit.answerWhole(route, report, { body: text, usage, requestJson: json });
 }
 
 /** Anthropic in, OpenAI-compatible upstream: the request translated, then the chat path's post-processing. */
@@ -154,12 +147,5 @@ async function translated(
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({
-    stream: false,
-    status: 200,
-    outcome: "ok",
-    usage: usage ?? kit.estimate(upstreamBody.json, 0),
-    estimated: usage === null,
-  });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  return kit.answerWhole(route, report, { body: answer, usage, requestJson: upstreamBody.json });
 }

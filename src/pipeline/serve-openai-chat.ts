@@ -5,7 +5,7 @@ import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveOpenAiChat(
   kit: PipelineKit,
@@ -46,24 +46,25 @@ export async function serveOpenAiChat(
     });
   }
 
+  let text: string;
   let answer: string;
   let usage: TokenUsage | null;
-  let estimated = false;
   try {
-    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
-    const outcome = normalizeChatCompletion(parsed, route.model);
+    const read = await kit.readJson(response.body, routed, call.signal);
+    text = read.text;
+    const outcome = normalizeChatCompletion(read.parsed, route.model);
     if (outcome === "invalid") throw kit.shapeError(routed);
     // A conforming answer is relayed as the upstream's own text; only a normalized one is re-serialized.
-    answer = outcome === "unchanged" ? text : JSON.stringify(parsed);
-    usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
-    if (usage === null) {
-      usage = kit.estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
-      estimated = true;
-    }
+    answer = outcome === "unchanged" ? text : JSON.stringify(read.parsed);
+    usage = readOpenAiUsage((read.parsed as { usage?: unknown }).usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  return kit.answerWhole(route, report, {
+    body: answer,
+    usage,
+    requestJson: upstreamBody.json,
+    textBytes: () => countDeltaText(Buffer.from(text)),
+  });
 }

@@ -20,10 +20,10 @@ import {
 } from "../translate/index.ts";
 import type { ResponsesContext } from "../translate/responses-context.ts";
 import { responsesToChatRequest } from "../translate/responses-to-chat-request.ts";
-import type { TokenUsage } from "../wire/openai/openai-usage.ts";
+import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 export async function serveResponsesOnAnthropic(
   kit: PipelineKit,
@@ -95,14 +95,7 @@ export async function serveResponsesOnAnthropic(
     const completion = anthropicToOpenAiResponse(parsed, { jsonToolName, model: route.model });
     if (!completion.ok)
       throw withHeaders(translationError(completion.error, adapter.id), kit.routeHeader(route));
-    const reported = completion.value.usage;
-    if (reported !== undefined && reported !== null) {
-      usage = {
-        inputTokens: reported.prompt_tokens,
-        outputTokens: reported.completion_tokens,
-        cachedInputTokens: reported.prompt_tokens_details?.cached_tokens ?? 0,
-      };
-    }
+    usage = readOpenAiUsage(completion.value.usage);
     const answered = chatToResponsesResponse(completion.value, context);
     if (!answered.ok) throw withHeaders(translationError(answered.error, adapter.id), kit.routeHeader(route));
     answer = JSON.stringify(answered.value);
@@ -110,12 +103,5 @@ export async function serveResponsesOnAnthropic(
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({
-    stream: false,
-    status: 200,
-    outcome: "ok",
-    usage: usage ?? kit.estimate(json, 0),
-    estimated: usage === null,
-  });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  return kit.answerWhole(route, report, { body: answer, usage, requestJson: json });
 }

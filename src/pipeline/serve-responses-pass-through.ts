@@ -13,7 +13,7 @@ import { isObject } from "../wire/openai/sse-event-check.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
 import { buildResponsesBody } from "./build-responses-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 
 /** A Response object, leniently: an object that says so, or carries an `output` list. */
 const isResponse = (value: unknown): value is Record<string, unknown> =>
@@ -73,26 +73,28 @@ export async function servePassThroughResponses(
     });
   }
 
+  let text: string;
   let answer: string;
   let usage: TokenUsage | null;
-  let estimated = false;
   try {
-    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response.body, routed, call.signal);
+    text = read.text;
+    const { parsed } = read;
     if (!isResponse(parsed)) throw kit.shapeError(routed);
     // Relayed as received; a failed response's error (or any text quoting a key) is redacted first.
     const mayQuote = isObject(parsed.error) || kit.keyQuoteCheckFor(call, route)(Buffer.from(text));
     const redacted = mayQuote ? redactJsonStrings(parsed, redact) : null;
     answer = redacted?.changed === true ? JSON.stringify(redacted.value) : text;
     usage = readResponsesUsage(parsed.usage);
-    if (usage === null) {
-      // No usage reported: the whole answer's size bounds its output text.
-      usage = kit.estimate(upstreamBody.json, Buffer.byteLength(text));
-      estimated = true;
-    }
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  // No usage reported: the whole answer's size bounds its output text.
+  return kit.answerWhole(route, report, {
+    body: answer,
+    usage,
+    requestJson: upstreamBody.json,
+    textBytes: () => Buffer.byteLength(text),
+  });
 }

@@ -20,7 +20,7 @@ import { deriveSafetyIdentifier, refuseOperatorAccountUse } from "./build-respon
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { createResponsesContext } from "./create-responses-context.ts";
-import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { serveResponsesOnAnthropic } from "./serve-responses-on-anthropic.ts";
 import { servePassThroughResponses } from "./serve-responses-pass-through.ts";
 
@@ -98,17 +98,15 @@ async function serveResponsesOnChat(
       { usage: () => usage, requestJson: upstreamBody.json, textBytes: translator.textBytes, report },
     );
   }
+  let text: string;
   let answer: string;
   let usage: TokenUsage | null;
-  let estimated = false;
   try {
-    const { text, parsed } = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response.body, routed, call.signal);
+    text = read.text;
+    const { parsed } = read;
     if (normalizeChatCompletion(parsed, route.model) === "invalid") throw kit.shapeError(routed);
     usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
-    if (usage === null) {
-      usage = kit.estimate(upstreamBody.json, countDeltaText(Buffer.from(text)));
-      estimated = true;
-    }
     const translated = chatToResponsesResponse(parsed, context, Math.floor(kit.now() / 1000));
     if (!translated.ok)
       throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
@@ -117,6 +115,10 @@ async function serveResponsesOnChat(
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;
   }
-  report({ stream: false, status: 200, outcome: "ok", usage, estimated });
-  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(route) }, body: answer };
+  return kit.answerWhole(route, report, {
+    body: answer,
+    usage,
+    requestJson: upstreamBody.json,
+    textBytes: () => countDeltaText(Buffer.from(text)),
+  });
 }
