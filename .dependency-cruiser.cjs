@@ -5,7 +5,7 @@
 const layer = {
   foundations: "^src/(errors|config|telemetry)/",
   mechanisms: "^src/(keys|wire|egress|store|cluster)/",
-  domain: "^src/(translate|providers|auth|validation|enrollment|routing|metering)/",
+  domain: "^src/(translate|providers|auth|validation|enrollment|routing|metering|resilience)/",
   pipeline: "^src/pipeline/",
   shells: "^src/(http|library|cli|adapters)/",
 };

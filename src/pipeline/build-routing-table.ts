@@ -10,6 +10,7 @@ import type { TimeoutsConfig } from "../config/feature-schema.ts";
 import { defaultEgressLimits, type UpstreamTimeouts } from "../egress/index.ts";
 import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
+import { singleKeyPool } from "../resilience/index.ts";
 import {
   type Connection,
   checkDefaultFeatures,
@@ -35,7 +36,8 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
     const settings = config.providers[id];
     providers.set(id, {
       baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
-      key: id === "custom" ? null : (settings?.apiKey ?? null), // operator keys never go to a user URL
+      // Operator keys never go to a user URL.
+      keys: id === "custom" || settings?.apiKey === undefined ? null : singleKeyPool(settings.apiKey),
     });
   }
   const connections = new Map<string, Connection>();
@@ -44,7 +46,7 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
       name,
       kind: settings.kind,
       baseUrl: settings.baseUrl ?? registry.get(settings.kind)?.defaultBaseUrl ?? null,
-      key: settings.apiKey ?? null,
+      keys: settings.apiKey === undefined ? null : singleKeyPool(settings.apiKey),
       headers: settings.headers,
       capabilities: settings.capabilities === undefined ? null : new Set(settings.capabilities),
       responsesApi: settings.responsesApi ?? settings.kind === "openai",

@@ -8,13 +8,14 @@ import type { ConnectionKind } from "../config/connection-schema.ts";
 import type { Capability } from "../config/feature-schema.ts";
 import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
+import type { OperatorKeyPool } from "../resilience/operator-key-pool.ts";
 
 export interface Connection {
   readonly name: string;
   readonly kind: ConnectionKind;
   readonly baseUrl: string | null;
-  /** The operator's key for it. */
-  readonly key: SecretKey | null;
+  /** The operator's keys for it (one, or a weighted pool). */
+  readonly keys: OperatorKeyPool | null;
   /** Extra headers sent with every call on it (secrets). */
   readonly headers: Readonly<Record<string, SecretKey>>;
   /** What its routes can do unless a route declares its own; null: the kind's default for the model. */

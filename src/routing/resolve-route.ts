@@ -7,6 +7,7 @@ import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../conf
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import { type AdapterId, type Operation, type PathTarget, plainTarget } from "../providers/index.ts";
+import type { OperatorKeyPool } from "../resilience/operator-key-pool.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { userKeyProviderOf } from "./connection.ts";
 import { describeUnknownModel } from "./describe-unknown-model.ts";
@@ -38,7 +39,7 @@ interface Candidate {
 /** Where a candidate is served: base URL, the operator's key and headers, and whose user key it may carry. */
 interface Endpoint {
   readonly baseUrl: string | null;
-  readonly operatorKey: SecretKey | null;
+  readonly operatorKeys: OperatorKeyPool | null;
   readonly headers: Readonly<Record<string, SecretKey>>;
   readonly userKey: ProviderId | null;
   readonly responsesApi: boolean;
@@ -53,7 +54,7 @@ function endpointOf(candidate: Candidate, table: RoutingTable, byok: ByokContext
     // The user's endpoint: their key only, never the operator's key or headers.
     return {
       baseUrl: byok.custom?.baseUrl ?? null,
-      operatorKey: null,
+      operatorKeys: null,
       headers: NO_HEADERS,
       userKey: "custom",
       responsesApi: false,
@@ -64,7 +65,7 @@ function endpointOf(candidate: Candidate, table: RoutingTable, byok: ByokContext
   if (named !== undefined) {
     return {
       baseUrl: named.baseUrl,
-      operatorKey: named.key,
+      operatorKeys: named.keys,
       headers: named.headers,
       userKey: userKeyProviderOf(named.kind),
       responsesApi: named.responsesApi,
@@ -76,7 +77,7 @@ function endpointOf(candidate: Candidate, table: RoutingTable, byok: ByokContext
   if (own === undefined) return null;
   return {
     baseUrl: own.baseUrl,
-    operatorKey: own.key,
+    operatorKeys: own.keys,
     headers: NO_HEADERS,
     userKey: id,
     responsesApi: id === "openai",
@@ -298,8 +299,15 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
     for (const candidate of capable) {
       if (candidate.byokOnly) continue;
       const endpoint = endpointOf(candidate, table, byok);
-      if (endpoint?.operatorKey && endpoint.baseUrl !== null) {
-        return { ok: true, route: route(candidate, "operator", endpoint.operatorKey, endpoint) };
+      const picked = endpoint?.baseUrl == null ? null : (endpoint.operatorKeys?.pick() ?? null);
+      if (endpoint != null && picked !== null) {
+        return {
+          ok: true,
+          route: {
+            ...route(candidate, "operator", picked.key, endpoint),
+            operatorKey: { pool: endpoint.operatorKeys!, slot: picked.slot },
+          },
+        };
       }
     }
   }

@@ -5,6 +5,7 @@
 import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { AdapterId } from "../providers/index.ts";
+import type { OperatorKeyPool } from "../resilience/operator-key-pool.ts";
 
 export type RouteSource = "byok" | "operator";
 
@@ -31,6 +32,8 @@ export interface Route {
   readonly params: Readonly<Record<string, unknown>>;
   readonly capabilities: ReadonlySet<Capability>;
   readonly promptCacheKey: FeatureConfig["promptCacheKey"];
+  /** On an operator-served route: the pool its key was drawn from and the key's slot (what a 429 or 401 reports to). */
+  readonly operatorKey?: { readonly pool: OperatorKeyPool; readonly slot: number };
 }
 
 export type RouteErrorType = "model_not_found" | "byok_required" | "no_route";

@@ -6,14 +6,15 @@
 import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
-import type { SecretKey } from "../keys/secret-key.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
+import type { OperatorKeyPool } from "../resilience/operator-key-pool.ts";
 import type { Connection } from "./connection.ts";
 
 export interface OperatorProvider {
   /** The configured or default base URL (null: none, e.g. custom). */
   readonly baseUrl: string | null;
-  readonly key: SecretKey | null;
+  /** The operator's keys for it (one, or a weighted pool); null: none configured. */
+  readonly keys: OperatorKeyPool | null;
 }
 
 export interface RoutingTable {

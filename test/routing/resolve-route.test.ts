@@ -7,6 +7,7 @@ import type { Capability } from "../../src/config/feature-schema.ts";
 import { type GatewayConfigInput, parseConfig } from "../../src/config/index.ts";
 import { isProviderId, PROVIDER_IDS, type ProviderId, SecretKey } from "../../src/keys/index.ts";
 import { createProviderRegistry, type Operation } from "../../src/providers/index.ts";
+import { singleKeyPool } from "../../src/resilience/index.ts";
 import {
   indexAliases,
   type OperatorProvider,
@@ -119,7 +120,7 @@ function tableOf(options: TableOptions = {}): RoutingTable {
     const settings = config.providers[id];
     map.set(id, {
       baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
-      key: id === "custom" ? null : (settings?.apiKey ?? null),
+      keys: id === "custom" || settings?.apiKey === undefined ? null : singleKeyPool(settings.apiKey),
     });
   }
   return {
@@ -516,7 +517,7 @@ describe("resolveRoute", () => {
       const key =
         expected.source === "byok"
           ? byok.keys[expected.provider]
-          : table.providers.get(expected.provider)?.key;
+          : table.providers.get(expected.provider)?.keys?.pick()?.key;
       assert.ok(key, "the expected key exists");
       assert.equal(route.key, key);
       assert.equal(

@@ -1,0 +1,13 @@
+/**
+ * @module resilience
+ * What happens when an upstream fails: circuit breakers per upstream, the operator's key pools, and the
+ * retry and fallback policy the pipeline's attempt loop follows (docs/features-and-routing.md).
+ */
+export {
+  type BreakerSnapshot,
+  type BreakerState,
+  type CircuitBreakers,
+  NO_BREAKERS,
+  upstreamOf,
+} from "./circuit-breakers.ts";
+export { type OperatorKeyPick, type OperatorKeyPool, singleKeyPool } from "./operator-key-pool.ts";
