@@ -17,6 +17,7 @@ import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-err
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
 import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
+import type { CircuitBreakers } from "../resilience/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
@@ -56,6 +57,8 @@ export interface PipelineKitOptions {
   readonly onStreamRepair?: RepairObserver;
   /** Where prompt-cache keys are derived from (the pepper ring); a process-local random secret without. */
   readonly promptCacheKeys?: PromptCacheKeySource;
+  /** The circuit breakers the attempt loop consults (resilience/); none (always allowed) by default. */
+  readonly breakers?: CircuitBreakers;
 }
 
 export type { RoutedCall } from "./route-call.ts";
