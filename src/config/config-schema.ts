@@ -8,6 +8,7 @@ import { SecretKey } from "../keys/secret-key.ts";
 import { connectionsSchema } from "./connection-schema.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
+import { resilienceSchema } from "./resilience-schema.ts";
 import { INGRESSES, routingSchema } from "./routing-schema.ts";
 
 const secret = (minLength: number, what: string) =>
@@ -143,11 +144,7 @@ export const configSchema = z
       }),
     enrollment: z
       .strictObject({
-        heartbeatTtlSeconds: z
-          .number()
-          .int()
-          .min(60)
-          .default(7 * 24 * 60 * 60),
+        heartbeatTtlSeconds: z.number().int().min(60).default(604_800), // 7 days
         /** When set, every enrollment must contain all of these providers. */
         requiredProviders: z.array(z.enum(PROVIDER_IDS)).min(1).optional(),
         cacheSize: z.number().int().min(1).max(10_000_000).default(100_000),
@@ -204,6 +201,8 @@ export const configSchema = z
     /** The plan of users who have none set (admin API) or carry none (JWT claim). */
     defaultPlan: z.string().min(1).optional(),
     rateLimits: globalRateLimitsSchema,
+    /** Circuit breakers per upstream (docs/features-and-routing.md, "Circuit breakers"). */
+    resilience: resilienceSchema,
     metering: meteringSchema,
     /** The Responses API (`POST /v1/responses`, docs/api.md). */
     responses: z

@@ -10,4 +10,11 @@ export {
   NO_BREAKERS,
   upstreamOf,
 } from "./circuit-breakers.ts";
+export {
+  type BreakerSettings,
+  createLocalBreakers,
+  type LocalBreakersOptions,
+} from "./create-local-breakers.ts";
+export { createSharedBreakers, type SharedBreakersOptions } from "./create-shared-breakers.ts";
 export { type OperatorKeyPick, type OperatorKeyPool, singleKeyPool } from "./operator-key-pool.ts";
+export { type BreakerReset, DISABLED_BREAKERS, type ResettableBreakers } from "./resettable-breakers.ts";
