@@ -15,6 +15,7 @@ import { registerInFlightCount } from "./plugins/count-in-flight.ts";
 import { registerErrorEnvelope } from "./plugins/error-envelope.ts";
 import { registerJsonIntake } from "./plugins/json-intake.ts";
 import { registerRequestGuards } from "./plugins/request-guards.ts";
+import { registerAdminBreakerRoutes } from "./routes/admin-breaker-routes.ts";
 import { registerAdminSettingsLinkRoutes } from "./routes/admin-settings-link-routes.ts";
 import { registerAdminUsageRoutes } from "./routes/admin-usage-routes.ts";
 import { registerAdminUserRoutes } from "./routes/admin-user-routes.ts";
@@ -124,6 +125,7 @@ export async function createGatewayServer(
     registerAdminUserRoutes(app, byok);
     registerAdminUsageRoutes(app, byok);
     registerAdminSettingsLinkRoutes(app, byok);
+    registerAdminBreakerRoutes(app, byok);
   }
   options.routes?.(app);
   // /metrics on its own listener: bound now (a taken port fails the start), closed with the gateway.

@@ -38,6 +38,7 @@ import {
   type ServedCallSink,
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
+import type { ResettableBreakers } from "../resilience/resettable-breakers.ts";
 import { formatRouteHeader } from "../routing/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
@@ -120,6 +121,8 @@ export interface Byok extends ByokModels {
   readonly listenTickets: ListenTickets;
   /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
   readonly settingsTokens: SettingsTokens;
+  /** The circuit breakers per upstream (`resilience.breakers`; `GET /admin/breakers`). */
+  readonly breakers: ResettableBreakers;
   /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
   readonly bus: InvalidationBus;
   /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
@@ -322,6 +325,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
     onStreamRepair: (provider, repair) => metrics.streamRepairs.inc({ provider, repair }),
     promptCacheKeys: pepperRing, // keyed prompt-cache keys, never shared by two users
+    breakers: coordination.breakers,
     // The thrown text may quote upstream bytes (a key among them): its class name only.
     onStreamFault: (thrown) =>
       logger.error(
@@ -370,6 +374,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       authenticator.authenticate(authorization, authenticateOptions),
     verifyKeys: (userId, headers) => verifyKeys(userId, parseByokHeaders(headers)),
     bus,
+    breakers: coordination.breakers,
     redisStatus: () => coordination.redisStatus(),
     validate,
     async handle(headers, handleOptions) {

@@ -1,7 +1,8 @@
 /**
  * @module library/create-coordination
  * What replicas share, chosen once: in this process when `redis.url` is unset, else through Redis (the
- * invalidation bus, rate limits, quota counters, listen tickets), each with its failure behaviour wired.
+ * invalidation bus, rate limits, quota counters, listen tickets, circuit breakers), each with its failure
+ * behaviour wired.
  */
 import { createMemoryListenTicketStore } from "../auth/create-memory-listen-ticket-store.ts";
 import { createRedisListenTicketStore } from "../auth/create-redis-listen-ticket-store.ts";
@@ -10,6 +11,7 @@ import type { GatewayConfig } from "../config/config-schema.ts";
 import { createLocalRateLimiter } from "../metering/rate-limits/create-local-rate-limiter.ts";
 import { createRedisRateLimiter } from "../metering/rate-limits/create-redis-rate-limiter.ts";
 import type { RateLimiter } from "../metering/rate-limits/rate-limiter.ts";
+import type { ResettableBreakers } from "../resilience/resettable-breakers.ts";
 import { createRedisInvalidationBus } from "../store/create-redis-invalidation-bus.ts";
 import { createRedisQuotaCounters } from "../store/create-redis-quota-counters.ts";
 import { createLocalInvalidationBus, type InvalidationBus } from "../store/invalidation-bus.ts";
@@ -19,6 +21,7 @@ import { openRedisConnection, type RedisConnection } from "../store/redis/open-r
 import type { QuotaCounterRepository } from "../store/store-types.ts";
 import type { Logger } from "../telemetry/create-logger.ts";
 import type { CoordinatedFeature, GatewayMetrics } from "../telemetry/create-metrics.ts";
+import { createConfiguredBreakers } from "./create-configured-breakers.ts";
 
 /** Each piece may be injected (worker processes bring IPC-backed ones); the rest follow `redis.url`. */
 export interface CoordinationOverrides {
@@ -32,6 +35,8 @@ export interface Coordination {
   readonly limiter: RateLimiter;
   readonly counters: QuotaCounterRepository;
   readonly listenTicketStore: ListenTicketStore;
+  /** The circuit breakers per upstream (`resilience.breakers`), shared through Redis when it is configured. */
+  readonly breakers: ResettableBreakers;
   /** `none` without Redis; else whether the command connection is up now (`/readyz` reports it). */
   redisStatus(): "none" | "up" | "down";
   close(): Promise<void>;
@@ -51,16 +56,23 @@ export async function createCoordination(options: CoordinationOptions): Promise<
   const { config, logger, metrics, now } = options;
   const local = () => createLocalRateLimiter({ now: now ?? Date.now });
   const url = config.redis.url;
+  const breakersOn = (connection: RedisConnection | null) =>
+    createConfiguredBreakers({ config, connection, logger, metrics, ...(now ? { now } : {}) });
   if (url === undefined) {
     const bus = options.bus ?? createLocalInvalidationBus();
+    const breakers = await breakersOn(null);
     return {
+      breakers,
       bus,
       limiter: options.rateLimiter ?? local(),
       counters: options.durableCounters,
       listenTicketStore:
         options.listenTicketStore ?? createMemoryListenTicketStore({ max: config.speechToText.maxTickets }),
       redisStatus: () => "none",
-      close: () => bus.close(),
+      async close() {
+        await breakers.close();
+        await bus.close();
+      },
     };
   }
 
@@ -124,9 +136,11 @@ export async function createCoordination(options: CoordinationOptions): Promise<
       },
     });
 
+  const breakers = await breakersOn(connection);
   return {
     bus,
     limiter,
+    breakers,
     counters: createRedisQuotaCounters({
       connection,
       durable: options.durableCounters,
@@ -140,6 +154,7 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     redisStatus: () => connection.status,
     async close() {
       stopStatus();
+      await breakers.close();
       await bus.close();
       await connection.close();
     },

@@ -23,6 +23,14 @@ export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export const COORDINATED_FEATURES = ["rate_limits", "invalidations", "quotas", "listen_tickets"] as const;
 export type CoordinatedFeature = (typeof COORDINATED_FEATURES)[number];
 
+/** A circuit breaker as `byok_circuit_breaker_state` reads it on each scrape (resilience/ gives these). */
+export interface BreakerStateReading {
+  /** `<connection>|<source>`: an operator connection's name and whose key, never user data. */
+  readonly upstream: string;
+  readonly state: "closed" | "half_open" | "open";
+}
+const BREAKER_STATE_VALUES = { closed: 0, half_open: 1, open: 2 } as const;
+
 /**
  * One served model call as metrics see it. Only `operation`, `feature`, `provider`, `source` and
  * `status` become labels; the numbers are observed values. Nothing else of an object passed here is read
@@ -69,6 +77,10 @@ export interface GatewayMetrics {
   readonly coordinationDegradations: Counter<"feature">;
   /** Repairs made to pass-through streams of non-conforming upstreams, once per stream and kind (docs/api.md). */
   readonly streamRepairs: Counter<"provider" | "repair">;
+  /** Circuit breaker transitions, by upstream and the state entered (`open`, `half_open`, `closed`). */
+  readonly breakerTransitions: Counter<"upstream" | "to">;
+  /** Where `byok_circuit_breaker_state` (0 closed, 1 half-open, 2 open) reads the breakers on each scrape. */
+  readBreakerStates(source: () => Iterable<BreakerStateReading>): void;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -156,8 +168,30 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  let breakerStates: () => Iterable<BreakerStateReading> = () => [];
+  new Gauge({
+    name: "byok_circuit_breaker_state",
+    help: "Circuit breaker state per upstream (connection|source): 0 closed, 1 half-open, 2 open.",
+    labelNames: ["upstream"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { upstream, state } of breakerStates()) this.set({ upstream }, BREAKER_STATE_VALUES[state]);
+    },
+  });
+  const breakerTransitions = new Counter({
+    name: "byok_circuit_breaker_transitions_total",
+    help: "Circuit breaker transitions per upstream (connection|source), by the state entered.",
+    labelNames: ["upstream", "to"] as const,
+    registers,
+  });
+
   return {
     registry,
+    breakerTransitions,
+    readBreakerStates(source) {
+      breakerStates = source;
+    },
     coordinationDegraded,
     coordinationDegradations,
     egressDenied,

@@ -172,6 +172,17 @@ describe("GET /openapi.json", () => {
     });
     assertDocumented("/admin/settings-links", "post", link);
     assertDocumented("/admin/users/{id}", "delete", await call(gateway, "DELETE", path, { headers: admin }));
+    gateway.byok.breakers.failed("openai|operator");
+    assertDocumented(
+      "/admin/breakers",
+      "get",
+      await call(gateway, "GET", "/admin/breakers", { headers: admin }),
+    );
+    const reset = await call(gateway, "POST", "/admin/breakers/reset", {
+      headers: admin,
+      body: { upstream: "openai|operator" },
+    });
+    assertDocumented("/admin/breakers/reset", "post", reset);
   });
 
   test("health and errors answer as documented", async () => {

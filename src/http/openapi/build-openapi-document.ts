@@ -228,6 +228,19 @@ export function buildOpenApiDocument(version: string): Json {
           },
         ),
       },
+      "/admin/breakers": {
+        get: operation("Circuit breakers", admin, {
+          200: answer("Every breaker with state.", "BreakerList"),
+        }),
+      },
+      "/admin/breakers/reset": {
+        post: operation(
+          "Close an upstream's circuit breaker",
+          admin,
+          { 200: answer("Closed (on every replica when `shared`).", "BreakerReset") },
+          { requestBody: { required: true, ...json("BreakerResetRequest") } },
+        ),
+      },
       "/settings/": {
         get: {
           summary: "The settings page (HTML)",

@@ -193,5 +193,24 @@ export const openapiSchemas: Readonly<Record<string, Schema>> = {
     token: { type: "string", pattern: "^bst_" },
     expiresAt: dateTime,
   }),
+  BreakerList: object({
+    data: {
+      type: "array",
+      items: object({
+        upstream: { type: "string", description: "`<connection>|<source>`, e.g. `azure-eu|operator`." },
+        state: { type: "string", enum: ["closed", "half_open", "open"] },
+        failures: count,
+        retryAt: { ...nullableDateTime, description: "When an open breaker lets a probe through." },
+      }),
+    },
+  }),
+  BreakerResetRequest: object({
+    upstream: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*\\|(byok|operator)$" },
+  }),
+  BreakerReset: object({
+    upstream: string,
+    state: { const: "closed" },
+    shared: { type: "boolean", description: "Every replica was told (Redis answered)." },
+  }),
   Health: object({ status: string }),
 };
