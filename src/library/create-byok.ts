@@ -38,7 +38,6 @@ import {
   type ServedCallSink,
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
-import type { ResettableBreakers } from "../resilience/resettable-breakers.ts";
 import { formatRouteHeader } from "../routing/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
@@ -52,7 +51,7 @@ import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { type ByokAdmin, createByokAdmin } from "./create-byok-admin.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createConfiguredPepperRing } from "./create-configured-pepper-ring.ts";
-import { createCoordination } from "./create-coordination.ts";
+import { type Coordination, createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { readAuthorization } from "./read-authorization.ts";
@@ -122,7 +121,7 @@ export interface Byok extends ByokModels {
   /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
   readonly settingsTokens: SettingsTokens;
   /** The circuit breakers per upstream (`resilience.breakers`; `GET /admin/breakers`). */
-  readonly breakers: ResettableBreakers;
+  readonly breakers: Coordination["breakers"];
   /** Invalidations (a revoked user, a changed enrollment) as every replica hears them. */
   readonly bus: InvalidationBus;
   /** `none` without Redis; else whether it answers now (reported by `/readyz`, which it does not fail). */
