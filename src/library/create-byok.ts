@@ -235,7 +235,11 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     policy: egressPolicy,
     maxOrigins: config.upstream.maxOrigins,
     maxResponseBytes: config.upstream.maxResponseBytes,
+    connectionsPerOrigin: config.upstream.maxConnectionsPerOrigin,
+    http2: config.upstream.http2,
+    customConnectionsPerOrigin: config.egress.maxConnectionsPerOrigin,
   });
+  metrics.watchUpstreamPools(upstream.poolStats);
   const recorder = createUsageRecorder({
     usage: store.usage,
     flushIntervalMs: config.metering.flushIntervalMs,

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ConnectionKind } from "../config/connection-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
+import { registerUpstreamPoolGauges, type UpstreamPoolReader } from "./register-upstream-pool-gauges.ts";
 
 /** The model operations served (the `operation` label). */
 export type MetricOperation = "chat" | "embeddings" | "messages" | "responses" | "stt";
@@ -69,6 +70,8 @@ export interface GatewayMetrics {
   readonly coordinationDegradations: Counter<"feature">;
   /** Repairs made to pass-through streams of non-conforming upstreams, once per stream and kind (docs/api.md). */
   readonly streamRepairs: Counter<"provider" | "repair">;
+  /** Where the `byok_upstream_pool_*` gauges read the upstream pools on a scrape (none until given). */
+  watchUpstreamPools(reader: UpstreamPoolReader): void;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -156,8 +159,11 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const watchUpstreamPools = registerUpstreamPoolGauges(registry);
+
   return {
     registry,
+    watchUpstreamPools,
     coordinationDegraded,
     coordinationDegradations,
     egressDenied,
