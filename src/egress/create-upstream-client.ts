@@ -86,6 +86,8 @@ export interface UpstreamClientOptions {
   readonly http2?: boolean;
   /** Sockets per user-named origin of the custom endpoint (default 64). */
   readonly customConnectionsPerOrigin?: number;
+  /** Certificate authorities trusted for configured (not user-named) origins instead of Node's (a private CA). */
+  readonly ca?: string | readonly string[];
 }
 
 export interface UpstreamClient {
@@ -165,6 +167,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     maxConnections: options.customConnectionsPerOrigin ?? DEFAULT_CUSTOM_CONNECTIONS_PER_ORIGIN,
     http2: false,
   };
+  const trustedCa = options.ca === undefined ? {} : { ca: options.ca as string | string[] };
   let closing = false;
   const pools = new LRUCache<string, LabelledPool>({
     max: options.maxOrigins ?? 256,
@@ -186,19 +189,24 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           allowH2: false,
           connect: createGuardedConnector(policy, parseEgressLimits({ connectTimeoutMs: connectMs })),
         })
-      : new Pool(origin, { ...common, allowH2: settings.http2, connect: { timeout: connectMs } });
+      : new Pool(origin, {
+          ...common,
+          allowH2: settings.http2,
+          connect: { timeout: connectMs, ...trustedCa },
+        });
   };
 
-  const poolFor = (origin: string, call: UpstreamCall): Pool => {
+  const poolFor = (origin: string, call: UpstreamCall): LabelledPool => {
     const settings = call.guarded ? guardedPool : (call.pool ?? trustedDefault);
     const connectMs = call.timeouts.connectMs;
     const cacheKey = `${call.guarded ? "g" : "t"}|${settings.label}|${connectMs}|${origin}`;
     let entry = pools.get(cacheKey);
     if (entry === undefined) {
-      entry = { label: settings.label, pool: openPool(origin, call.guarded, settings, connectMs) };
+      const pool = openPool(origin, call.guarded, settings, connectMs);
+      entry = { label: settings.label, pool };
       pools.set(cacheKey, entry);
     }
-    return entry.pool;
+    return entry;
   };
 
   const deny = (
@@ -245,7 +253,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
     };
-    const pool = poolFor(url.origin, call);
+    const { pool } = poolFor(url.origin, call);
     const attempt = () =>
       pool.request({
         origin: url.origin,
