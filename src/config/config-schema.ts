@@ -10,6 +10,7 @@ import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
 import { resilienceSchema } from "./resilience-schema.ts";
 import { INGRESSES, routingSchema } from "./routing-schema.ts";
+import { connectionPoolSettings, customMaxConnectionsSchema, upstreamSchema } from "./upstream-schema.ts";
 
 const secret = (minLength: number, what: string) =>
   z
@@ -29,6 +30,7 @@ const providerSettings = z.strictObject({
   apiKey: secret(1, "apiKey").optional(),
   /** Time limits for this provider's calls; `upstream.timeouts` fills what is unset. */
   timeouts: timeoutsSchema.optional(),
+  ...connectionPoolSettings,
 });
 
 const jwtSettings = z
@@ -267,27 +269,7 @@ export const configSchema = z
       .prefault({}),
     /** How names in `model` resolve (docs/features-and-routing.md). */
     routing: routingSchema,
-    upstream: z
-      .strictObject({
-        /** Defaults for every configured provider's calls. */
-        timeouts: z
-          .strictObject({
-            connectMs: z.number().int().min(1).max(3_600_000).default(10_000),
-            headersMs: z.number().int().min(1).max(3_600_000).default(120_000),
-            bodyIdleMs: z.number().int().min(1).max(3_600_000).default(120_000),
-            totalMs: z.number().int().min(1).max(3_600_000).default(600_000),
-          })
-          .prefault({}),
-        /** Upstream origins with a pooled connection set; the least recently used is closed beyond it. */
-        maxOrigins: z.number().int().min(1).max(100_000).default(256),
-        /** Largest upstream response body read (non-streamed answers, errors) or relayed. */
-        maxResponseBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .default(32 * 1024 * 1024),
-      })
-      .prefault({}),
+    upstream: upstreamSchema,
     egress: z
       .strictObject({
         /** The custom endpoint's time limits (docs/egress.md); the guard's defaults when unset. */
@@ -296,18 +278,20 @@ export const configSchema = z
         allowCidrs: z.array(z.string().min(1)).default([]),
         allowHttpHosts: z.array(z.string().min(1)).default([]),
         unwrapNat64: z.boolean().default(false),
+        /** Sockets per user-named origin of the custom endpoint (each origin has its own pool). */
+        maxConnectionsPerOrigin: customMaxConnectionsSchema,
       })
       .prefault({}),
   })
   .superRefine((config, context) => {
     for (const [id, settings] of Object.entries(config.providers)) {
-      if (settings?.liveBaseUrl !== undefined && id !== "deepgram") {
-        context.addIssue({
-          code: "custom",
-          path: ["providers", id, "liveBaseUrl"],
-          message: "only the deepgram provider has a live (WebSocket) API",
-        });
-      }
+      const issue = (field: string, message: string) =>
+        context.addIssue({ code: "custom", path: ["providers", id, field], message });
+      if (settings?.liveBaseUrl !== undefined && id !== "deepgram")
+        issue("liveBaseUrl", "only the deepgram provider has a live (WebSocket) API");
+      for (const field of ["maxConnections", "http2"] as const)
+        if (id === "custom" && settings?.[field] !== undefined)
+          issue(field, "the custom endpoint's pools follow egress.maxConnectionsPerOrigin (HTTP/1.1 only)");
     }
     checkRouteConnections(config, context);
     // /metrics on a listener of its own needs a port of its own (0, an ephemeral port, is always free).

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
 import { CAPABILITIES, type Capability, timeoutsSchema } from "./feature-schema.ts";
+import { connectionPoolSettings } from "./upstream-schema.ts";
 
 /** What a connection talks to: a provider with a `providers.*` twin (docs/features-and-routing.md), any OpenAI-compatible server, or Azure OpenAI. */
 export const CONNECTION_KINDS = [
@@ -101,6 +102,7 @@ export const connectionSchema = z.strictObject({
   responsesApi: z.boolean().optional(),
   /** Time limits for this connection's calls; `upstream.timeouts` fills what is unset. */
   timeouts: timeoutsSchema.optional(),
+  ...connectionPoolSettings,
   /** Azure OpenAI: the `api-version` query parameter of every call (e.g. `2024-10-21`). */
   apiVersion: z
     .string()

@@ -1,8 +1,9 @@
 /**
  * @module egress/create-upstream-client
- * Outbound model calls: one pooled undici Pool per upstream origin (bounded, least recently used closed
- * first), the custom endpoint's pools built on the pinned connector. No redirects, time and size limits,
- * and one retry only for a connection that closed before any response byte.
+ * Outbound model calls: one pooled undici Pool per upstream origin and connection (bounded, least recently
+ * used closed first, sized per connection, HTTP/2 where configured), the custom endpoint's pools built on the
+ * pinned connector. No redirects, time and size limits, one retry only for a connection that closed before
+ * any response byte; the pools' queues readable for metrics.
  */
 import type { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
@@ -35,6 +36,33 @@ export interface UpstreamCall {
   readonly timeouts: UpstreamTimeouts;
   /** The caller's abort (a client that went away). */
   readonly signal?: AbortSignal;
+  /** The configured connection's pool (ignored for a guarded call); the client's defaults when unset. */
+  readonly pool?: UpstreamPoolOptions;
+}
+
+/** A configured connection's pool. One label names one setting: calls with the same label share pools. */
+export interface UpstreamPoolOptions {
+  /** The metrics label: the connection's name (never a URL). `custom` is the guarded pools' own. */
+  readonly label: string;
+  /** Sockets the pool may open to its origin. */
+  readonly maxConnections: number;
+  /** Offer HTTP/2 by ALPN (TLS origins only). */
+  readonly http2: boolean;
+}
+
+/** The requests and sockets of every pool with one label, summed (read on a metrics scrape). */
+export interface UpstreamPoolStats {
+  readonly label: string;
+  /** Pools (origins) open under this label. */
+  readonly pools: number;
+  readonly connected: number;
+  readonly free: number;
+  /** Requests being sent or answered on a socket. */
+  readonly running: number;
+  /** Requests handed to a socket that has not started them yet. */
+  readonly pending: number;
+  /** Requests waiting for a connection (every socket busy and the pool at its size). */
+  readonly queued: number;
 }
 
 /** A response body as it arrives (undici's), readable as a stream or whole; map its errors with `toUpstreamFailure`. */
@@ -52,15 +80,50 @@ export interface UpstreamClientOptions {
   readonly maxOrigins?: number;
   /** The largest response body relayed or read. */
   readonly maxResponseBytes?: number;
-  /** Sockets per origin. */
+  /** Sockets per origin of a trusted call that names no pool (default 1024). */
   readonly connectionsPerOrigin?: number;
+  /** HTTP/2 for a trusted call that names no pool (default off). */
+  readonly http2?: boolean;
+  /** Sockets per user-named origin of the custom endpoint (default 64). */
+  readonly customConnectionsPerOrigin?: number;
+  /** Certificate authorities trusted for configured (not user-named) origins instead of Node's (a private CA). */
+  readonly ca?: string | readonly string[];
 }
 
 export interface UpstreamClient {
   send(call: UpstreamCall): Promise<UpstreamResponse>;
   /** Pools currently open (for tests and metrics). */
   readonly poolCount: number;
+  /** Every open pool's requests and sockets, summed per label. */
+  poolStats(): UpstreamPoolStats[];
   close(): Promise<void>;
+}
+
+const DEFAULT_CONNECTIONS_PER_ORIGIN = 1024;
+const DEFAULT_CUSTOM_CONNECTIONS_PER_ORIGIN = 64;
+
+interface LabelledPool {
+  readonly label: string;
+  readonly pool: Pool;
+}
+
+/** undici's counters of each pool, summed per label (a scrape's work, never a request's). */
+function sumPoolStats(entries: Iterable<LabelledPool>): UpstreamPoolStats[] {
+  const byLabel = new Map<string, { -readonly [K in keyof UpstreamPoolStats]: UpstreamPoolStats[K] }>();
+  for (const { label, pool } of entries) {
+    const { connected, free, running, pending, queued } = pool.stats;
+    const sum = byLabel.get(label);
+    if (sum === undefined) byLabel.set(label, { label, pools: 1, connected, free, running, pending, queued });
+    else {
+      sum.pools++;
+      sum.connected += connected;
+      sum.free += free;
+      sum.running += running;
+      sum.pending += pending;
+      sum.queued += queued;
+    }
+  }
+  return [...byLabel.values()];
 }
 
 /** Errors a reused keep-alive socket gives when the server closed it before answering. */
@@ -93,38 +156,57 @@ export function discard(body: Readable): void {
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { policy } = options;
   const maxResponseBytes = options.maxResponseBytes ?? defaultEgressLimits.maxResponseBytes;
-  const connections = options.connectionsPerOrigin ?? 128;
+  const trustedDefault: UpstreamPoolOptions = {
+    label: "default",
+    maxConnections: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
+    http2: options.http2 ?? false,
+  };
+  // A user-named origin: HTTP/1.1 only, every socket through the pinned connector.
+  const guardedPool: UpstreamPoolOptions = {
+    label: "custom",
+    maxConnections: options.customConnectionsPerOrigin ?? DEFAULT_CUSTOM_CONNECTIONS_PER_ORIGIN,
+    http2: false,
+  };
+  const trustedCa = options.ca === undefined ? {} : { ca: options.ca as string | string[] };
   let closing = false;
-  const pools = new LRUCache<string, Pool>({
+  const pools = new LRUCache<string, LabelledPool>({
     max: options.maxOrigins ?? 256,
     // An evicted pool finishes its in-flight requests, then closes its sockets.
-    dispose: (pool) => {
+    dispose: ({ pool }) => {
       if (!closing) pool.close().catch(() => {});
     },
   });
 
-  const poolFor = (origin: string, guarded: boolean, timeouts: UpstreamTimeouts): Pool => {
-    const cacheKey = `${guarded ? "g" : "t"}|${timeouts.connectMs}|${origin}`;
-    let pool = pools.get(cacheKey);
-    if (pool === undefined) {
-      const common = {
-        connections,
-        maxResponseSize: maxResponseBytes,
-        keepAliveTimeout: defaultEgressLimits.keepAliveTimeoutMs,
-        allowH2: false,
-      };
-      pool = guarded
-        ? new Pool(origin, {
-            ...common,
-            connect: createGuardedConnector(
-              policy,
-              parseEgressLimits({ connectTimeoutMs: timeouts.connectMs }),
-            ),
-          })
-        : new Pool(origin, { ...common, connect: { timeout: timeouts.connectMs } });
-      pools.set(cacheKey, pool);
+  const openPool = (origin: string, guarded: boolean, settings: UpstreamPoolOptions, connectMs: number) => {
+    const common = {
+      connections: settings.maxConnections,
+      maxResponseSize: maxResponseBytes,
+      keepAliveTimeout: defaultEgressLimits.keepAliveTimeoutMs,
+    };
+    return guarded
+      ? new Pool(origin, {
+          ...common,
+          allowH2: false,
+          connect: createGuardedConnector(policy, parseEgressLimits({ connectTimeoutMs: connectMs })),
+        })
+      : new Pool(origin, {
+          ...common,
+          allowH2: settings.http2,
+          connect: { timeout: connectMs, ...trustedCa },
+        });
+  };
+
+  const poolFor = (origin: string, call: UpstreamCall): LabelledPool => {
+    const settings = call.guarded ? guardedPool : (call.pool ?? trustedDefault);
+    const connectMs = call.timeouts.connectMs;
+    const cacheKey = `${call.guarded ? "g" : "t"}|${settings.label}|${connectMs}|${origin}`;
+    let entry = pools.get(cacheKey);
+    if (entry === undefined) {
+      const pool = openPool(origin, call.guarded, settings, connectMs);
+      entry = { label: settings.label, pool };
+      pools.set(cacheKey, entry);
     }
-    return pool;
+    return entry;
   };
 
   const deny = (
@@ -171,7 +253,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
     };
-    const pool = poolFor(url.origin, call.guarded, call.timeouts);
+    const { pool } = poolFor(url.origin, call);
     const attempt = () =>
       pool.request({
         origin: url.origin,
@@ -217,11 +299,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     get poolCount() {
       return pools.size;
     },
+    poolStats: () => sumPoolStats(pools.values()),
     async close() {
       closing = true;
       const open = [...pools.values()];
       pools.clear();
-      await Promise.all(open.map((pool) => pool.close().catch(() => {})));
+      await Promise.all(open.map(({ pool }) => pool.close().catch(() => {})));
     },
   };
 }

@@ -20,6 +20,8 @@ export {
   type UpstreamCall,
   type UpstreamClient,
   type UpstreamClientOptions,
+  type UpstreamPoolOptions,
+  type UpstreamPoolStats,
   type UpstreamResponse,
   type UpstreamTimeouts,
 } from "./create-upstream-client.ts";

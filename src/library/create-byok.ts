@@ -17,7 +17,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { IpcEndpoint } from "../cluster/index.ts";
 import type { GatewayConfig, GatewayConfigInput } from "../config/config-schema.ts";
 import { isParsedConfig, parseConfig } from "../config/load-config.ts";
-import { createUpstreamClient, type EgressPolicy, type EgressResolver } from "../egress/index.ts";
+import type { EgressPolicy, EgressResolver } from "../egress/index.ts";
 import { type CheckCustomBaseUrl, createCustomBaseUrlCheck } from "../enrollment/check-custom-base-url.ts";
 import { createEnrollmentCache } from "../enrollment/create-enrollment-cache.ts";
 import { createEnrollmentService, type EnrollmentService } from "../enrollment/create-enrollment-service.ts";
@@ -51,6 +51,7 @@ import { buildEgressPolicy } from "./build-egress-policy.ts";
 import { type ByokAdmin, createByokAdmin } from "./create-byok-admin.ts";
 import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts";
 import { createConfiguredPepperRing } from "./create-configured-pepper-ring.ts";
+import { createConfiguredUpstream } from "./create-configured-upstream.ts";
 import { type Coordination, createCoordination } from "./create-coordination.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
@@ -233,11 +234,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
   });
   const users = createUserAdmin({ store, bus, now, plans: Object.keys(config.plans) });
-  const upstream = createUpstreamClient({
-    policy: egressPolicy,
-    maxOrigins: config.upstream.maxOrigins,
-    maxResponseBytes: config.upstream.maxResponseBytes,
-  });
+  const upstream = createConfiguredUpstream(config, egressPolicy, metrics);
   const recorder = createUsageRecorder({
     usage: store.usage,
     flushIntervalMs: config.metering.flushIntervalMs,

@@ -7,8 +7,8 @@
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { TimeoutsConfig } from "../config/feature-schema.ts";
-import { defaultEgressLimits, type UpstreamTimeouts } from "../egress/index.ts";
-import { isProviderId, type ProviderId } from "../keys/provider-ids.ts";
+import { defaultEgressLimits, type UpstreamPoolOptions, type UpstreamTimeouts } from "../egress/index.ts";
+import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
 import { singleKeyPool } from "../resilience/index.ts";
 import {
@@ -68,11 +68,15 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
   return table;
 }
 
+interface ConnectionSettings {
+  readonly timeouts?: TimeoutsConfig | undefined;
+  readonly liveBaseUrl?: string | undefined;
+  readonly maxConnections?: number | undefined;
+  readonly http2?: boolean | undefined;
+}
+
 /** The configured settings of a route's connection: `connections.<name>`, else `providers.<id>`. */
-function connectionSettingsOf(
-  config: GatewayConfig,
-  route: Route,
-): { readonly timeouts?: TimeoutsConfig | undefined; readonly liveBaseUrl?: string | undefined } | undefined {
+function connectionSettingsOf(config: GatewayConfig, route: Route): ConnectionSettings | undefined {
   if (Object.hasOwn(config.connections, route.connection)) return config.connections[route.connection];
   return isProviderId(route.connection) ? config.providers[route.connection] : undefined;
 }
@@ -93,4 +97,21 @@ export function timeoutsFor(config: GatewayConfig, route: Route): UpstreamTimeou
 export function liveBaseUrlFor(config: GatewayConfig, route: Route): string {
   const configured = route.guarded ? undefined : connectionSettingsOf(config, route)?.liveBaseUrl;
   return (configured ?? route.baseUrl.replace(/^http/i, "ws")).replace(/\/+$/, "");
+}
+
+/**
+ * Each configured connection's upstream pool (`maxConnections`, `http2`, else `upstream.*`), built once and
+ * looked up by connection name per call; a guarded (custom endpoint) call's pool is the egress guard's own.
+ */
+export function buildUpstreamPools(config: GatewayConfig): ReadonlyMap<string, UpstreamPoolOptions> {
+  const pools = new Map<string, UpstreamPoolOptions>();
+  const add = (label: string, own: ConnectionSettings | undefined) =>
+    pools.set(label, {
+      label,
+      maxConnections: own?.maxConnections ?? config.upstream.maxConnectionsPerOrigin,
+      http2: own?.http2 ?? config.upstream.http2,
+    });
+  for (const id of PROVIDER_IDS) if (id !== "custom") add(id, config.providers[id]);
+  for (const [name, settings] of Object.entries(config.connections)) add(name, settings);
+  return pools;
 }

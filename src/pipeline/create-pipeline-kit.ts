@@ -28,7 +28,7 @@ import {
   type PromptCacheBinding,
   type PromptCacheKeySource,
 } from "./bind-prompt-cache-key.ts";
-import { buildRoutingTable, timeoutsFor } from "./build-routing-table.ts";
+import { buildRoutingTable, buildUpstreamPools, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
 import { chargeAtReservation } from "./charge-at-reservation.ts";
 import { countMediaParts } from "./count-media-parts.ts";
@@ -78,6 +78,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
   const { config, registry, upstream, onServed, admission: admissionControl } = options;
   const now = options.now ?? Date.now;
   const table = buildRoutingTable(config, registry);
+  const upstreamPools = buildUpstreamPools(config);
   const promptCacheSecret = createPromptCacheSecret(options.promptCacheKeys);
 
   const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
@@ -131,6 +132,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         body: request.body,
         timeouts: timeoutsFor(config, route),
         signal: call.signal,
+        pool: upstreamPools.get(route.connection),
       });
       const encoding = response.headers["content-encoding"];
       if (encoding !== undefined && encoding !== "identity") {

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ConnectionKind } from "../config/connection-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
+import { registerUpstreamPoolGauges, type UpstreamPoolReader } from "./register-upstream-pool-gauges.ts";
 
 /** The model operations served (the `operation` label). */
 export type MetricOperation = "chat" | "embeddings" | "messages" | "responses" | "stt";
@@ -81,6 +82,8 @@ export interface GatewayMetrics {
   readonly breakerTransitions: Counter<"upstream" | "to">;
   /** Where `byok_circuit_breaker_state` (0 closed, 1 half-open, 2 open) reads the breakers on each scrape. */
   readBreakerStates(source: () => Iterable<BreakerStateReading>): void;
+  /** Where the `byok_upstream_pool_*` gauges read the upstream pools on a scrape (none until given). */
+  watchUpstreamPools(reader: UpstreamPoolReader): void;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -186,12 +189,15 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const watchUpstreamPools = registerUpstreamPoolGauges(registry);
+
   return {
     registry,
     breakerTransitions,
     readBreakerStates(source) {
       breakerStates = source;
     },
+    watchUpstreamPools,
     coordinationDegraded,
     coordinationDegradations,
     egressDenied,

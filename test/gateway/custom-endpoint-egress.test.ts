@@ -99,4 +99,16 @@ describe("a custom endpoint that redirects", () => {
     assert.ok(seen.length > 0);
     for (const authorization of seen) assert.equal(authorization, `Bearer ${CUSTOM_KEY}`);
   });
+
+  test("its pool shows in /metrics under the one `custom` label, never its URL", async () => {
+    const metrics = await call(env.gateway, "GET", "/metrics");
+    const poolLines = metrics.text.split("\n").filter((line) => line.startsWith("byok_upstream_pool"));
+    assert.ok(poolLines.includes('byok_upstream_pools{connection="custom"} 1'), poolLines.join("\n"));
+    assert.match(
+      metrics.text,
+      /^byok_upstream_pool_connections\{connection="custom",state="connected"\} \d+$/m,
+    );
+    const { host } = new URL(env.fakes.custom.baseUrl);
+    for (const line of poolLines) assert.ok(!line.includes(host), line);
+  });
 });
