@@ -10,4 +10,16 @@ export {
   NO_BREAKERS,
   upstreamOf,
 } from "./circuit-breakers.ts";
+export {
+  createWeightedKeyPool,
+  DEFAULT_KEY_POOL_TIMING,
+  type KeyEvent,
+  type KeyEventKind,
+  type KeyPoolCounts,
+  type KeyPoolTiming,
+  restTimeOf,
+  type WeightedKey,
+  type WeightedKeyPool,
+  type WeightedKeyPoolOptions,
+} from "./create-weighted-key-pool.ts";
 export { type OperatorKeyPick, type OperatorKeyPool, singleKeyPool } from "./operator-key-pool.ts";
