@@ -141,3 +141,13 @@ export function createWeightedKeyPool(options: WeightedKeyPoolOptions): Weighted
     },
   };
 }
+
+/** What the composition root hands the routing table's pools: a clock, a random source, observers. */
+export interface KeyPoolHooks {
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** A key started resting or was taken out (the composition root logs it: connection and slot only). */
+  readonly onKeyEvent?: (event: KeyEvent) => void;
+  /** Every weighted pool built, with its connection (a gauge reads its counts on scrape). */
+  readonly onPoolBuilt?: (connection: string, pool: WeightedKeyPool) => void;
+}

@@ -16,6 +16,7 @@ export {
   type KeyEvent,
   type KeyEventKind,
   type KeyPoolCounts,
+  type KeyPoolHooks,
   type KeyPoolTiming,
   restTimeOf,
   type WeightedKey,
