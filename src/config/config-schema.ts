@@ -8,30 +8,16 @@ import { SecretKey } from "../keys/secret-key.ts";
 import { connectionsSchema } from "./connection-schema.ts";
 import { featuresSchema, timeoutsSchema } from "./feature-schema.ts";
 import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-schema.ts";
+import { providerSettings } from "./provider-schema.ts";
 import { resilienceSchema } from "./resilience-schema.ts";
 import { INGRESSES, routingSchema } from "./routing-schema.ts";
-import { connectionPoolSettings, customMaxConnectionsSchema, upstreamSchema } from "./upstream-schema.ts";
+import { customMaxConnectionsSchema, upstreamSchema } from "./upstream-schema.ts";
 
 const secret = (minLength: number, what: string) =>
   z
     .string()
     .min(minLength, `${what} must be at least ${minLength} characters`)
     .transform((value) => new SecretKey(value));
-
-const providerSettings = z.strictObject({
-  /** Where this provider's API lives (tests and proxies point it elsewhere). */
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  /**
-   * Deepgram's live (WebSocket) API, when it is not the REST base URL with a ws(s) scheme (self-hosted
-   * deployments, tests). Only the deepgram provider has one.
-   */
-  liveBaseUrl: z.url({ protocol: /^wss?$/, error: "must be a ws(s) URL" }).optional(),
-  /** The operator's own key for this provider (prefer BYOK_<PROVIDER>_API_KEY). */
-  apiKey: secret(1, "apiKey").optional(),
-  /** Time limits for this provider's calls; `upstream.timeouts` fills what is unset. */
-  timeouts: timeoutsSchema.optional(),
-  ...connectionPoolSettings,
-});
 
 const jwtSettings = z
   .strictObject({
@@ -287,6 +273,11 @@ export const configSchema = z
     for (const [id, settings] of Object.entries(config.providers)) {
       const issue = (field: string, message: string) =>
         context.addIssue({ code: "custom", path: ["providers", id, field], message });
+      if (id === "custom" && (settings?.apiKeys !== undefined || settings?.keyPool !== undefined))
+        issue(
+          settings.apiKeys === undefined ? "keyPool" : "apiKeys",
+          "the custom endpoint is served on the user's key only",
+        );
       if (settings?.liveBaseUrl !== undefined && id !== "deepgram")
         issue("liveBaseUrl", "only the deepgram provider has a live (WebSocket) API");
       for (const field of ["maxConnections", "http2"] as const)

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
 import { SecretKey } from "../keys/secret-key.ts";
 import { CAPABILITIES, type Capability, timeoutsSchema } from "./feature-schema.ts";
+import { checkOperatorKeys, operatorKeyFields } from "./operator-keys-schema.ts";
 import { connectionPoolSettings } from "./upstream-schema.ts";
 
 /** What a connection talks to: a provider with a `providers.*` twin (docs/features-and-routing.md), any OpenAI-compatible server, or Azure OpenAI. */
@@ -82,40 +83,41 @@ const headersSchema = z
     }
   });
 
-export const connectionSchema = z.strictObject({
-  kind: z.enum(CONNECTION_KINDS),
-  /** Where the backend lives; the kind's public API when omitted (required for openai_compatible and azure). */
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  /** Deepgram's live (WebSocket) API, when it is not the REST base URL with a ws(s) scheme. */
-  liveBaseUrl: z.url({ protocol: /^wss?$/, error: "must be a ws(s) URL" }).optional(),
-  /** The operator's key for this backend (prefer BYOK_CONNECTION_<NAME>_API_KEY). */
-  apiKey: z
-    .string()
-    .min(1, "apiKey must be at least 1 characters")
-    .transform((value) => new SecretKey(value))
-    .optional(),
-  /** Extra request headers sent with every call on this connection; secrets (never logged or shown). */
-  headers: headersSchema,
-  /** What this connection's routes can do unless a route declares its own. */
-  capabilities: z.array(z.enum(CAPABILITIES)).optional(),
-  /** The backend speaks the Responses API (`/v1/responses` passes through); default: kind openai only. */
-  responsesApi: z.boolean().optional(),
-  /** Time limits for this connection's calls; `upstream.timeouts` fills what is unset. */
-  timeouts: timeoutsSchema.optional(),
-  ...connectionPoolSettings,
-  /** Azure OpenAI: the `api-version` query parameter of every call (e.g. `2024-10-21`). */
-  apiVersion: z
-    .string()
-    .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$/, "an Azure api-version such as 2024-10-21")
-    .optional(),
-  /** Azure OpenAI: route model → deployment name. */
-  deployments: z
-    .record(
-      z.string().min(1).max(256),
-      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a deployment name is letters, digits and _.-"),
-    )
-    .optional(),
-});
+export const connectionSchema = z
+  .strictObject({
+    kind: z.enum(CONNECTION_KINDS),
+    /** Where the backend lives; the kind's public API when omitted (required for openai_compatible and azure). */
+    baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    /** Deepgram's live (WebSocket) API, when it is not the REST base URL with a ws(s) scheme. */
+    liveBaseUrl: z.url({ protocol: /^wss?$/, error: "must be a ws(s) URL" }).optional(),
+    /**
+     * The operator's key for this backend (prefer BYOK_CONNECTION_<NAME>_API_KEY), or several with weights
+     * (`apiKeys`, BYOK_CONNECTION_<NAME>_API_KEYS) and their `keyPool` timing.
+     */
+    ...operatorKeyFields,
+    /** Extra request headers sent with every call on this connection; secrets (never logged or shown). */
+    headers: headersSchema,
+    /** What this connection's routes can do unless a route declares its own. */
+    capabilities: z.array(z.enum(CAPABILITIES)).optional(),
+    /** The backend speaks the Responses API (`/v1/responses` passes through); default: kind openai only. */
+    responsesApi: z.boolean().optional(),
+    /** Time limits for this connection's calls; `upstream.timeouts` fills what is unset. */
+    timeouts: timeoutsSchema.optional(),
+    ...connectionPoolSettings,
+    /** Azure OpenAI: the `api-version` query parameter of every call (e.g. `2024-10-21`). */
+    apiVersion: z
+      .string()
+      .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$/, "an Azure api-version such as 2024-10-21")
+      .optional(),
+    /** Azure OpenAI: route model → deployment name. */
+    deployments: z
+      .record(
+        z.string().min(1).max(256),
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a deployment name is letters, digits and _.-"),
+      )
+      .optional(),
+  })
+  .superRefine(checkOperatorKeys);
 
 export const connectionsSchema = z
   .record(z.string(), connectionSchema)

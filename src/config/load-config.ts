@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
+import { applyKeyPoolEnv, PROVIDER_KEY_POOL_VARIABLES } from "./apply-key-pool-env.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import { configSchema, type GatewayConfig } from "./config-schema.ts";
 import { connectionKeyVariable } from "./connection-schema.ts";
@@ -114,6 +115,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
   }
   if (env.NODE_ENV === "production") raw.production = true;
   applyConnectionKeys(raw, env, origin, issues);
+  applyKeyPoolEnv(raw, env, origin, issues);
   return origin;
 }
 
@@ -236,10 +238,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
 
 /**
  * Every environment variable the configuration reads (the deployment files' check in test/deploy/ uses it),
- * besides the per-connection keys, which match CONNECTION_KEY_VARIABLE.
+ * besides the per-connection keys, which match CONNECTION_KEY_VARIABLE and CONNECTION_KEY_POOL_VARIABLE.
  */
 export const CONFIG_ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze([
   "BYOK_CONFIG",
   "NODE_ENV",
   ...ENV_PATHS.map(([name]) => name),
+  ...PROVIDER_KEY_POOL_VARIABLES,
 ]);

@@ -53,6 +53,7 @@ import { createConfiguredKeyVerifier } from "./create-configured-key-verifier.ts
 import { createConfiguredPepperRing } from "./create-configured-pepper-ring.ts";
 import { createConfiguredUpstream } from "./create-configured-upstream.ts";
 import { type Coordination, createCoordination } from "./create-coordination.ts";
+import { createKeyPoolHooks } from "./create-key-pool-hooks.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { readAuthorization } from "./read-authorization.ts";
@@ -322,6 +323,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     onStreamRepair: (provider, repair) => metrics.streamRepairs.inc({ provider, repair }),
     promptCacheKeys: pepperRing, // keyed prompt-cache keys, never shared by two users
     breakers: coordination.breakers,
+    keyPools: createKeyPoolHooks(logger, metrics),
     // The thrown text may quote upstream bytes (a key among them): its class name only.
     onStreamFault: (thrown) =>
       logger.error(

@@ -7,10 +7,18 @@
 import { ConfigError } from "../config/config-error.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { TimeoutsConfig } from "../config/feature-schema.ts";
+import type { ApiKeysConfig, KeyPoolConfig } from "../config/operator-keys-schema.ts";
 import { defaultEgressLimits, type UpstreamPoolOptions, type UpstreamTimeouts } from "../egress/index.ts";
 import { isProviderId, PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
+import type { SecretKey } from "../keys/secret-key.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
-import { singleKeyPool } from "../resilience/index.ts";
+import {
+  createWeightedKeyPool,
+  DEFAULT_KEY_POOL_TIMING,
+  type KeyPoolHooks,
+  type OperatorKeyPool,
+  singleKeyPool,
+} from "../resilience/index.ts";
 import {
   type Connection,
   checkDefaultFeatures,
@@ -28,8 +36,42 @@ const customEndpointTimeouts: UpstreamTimeouts = {
   totalMs: defaultEgressLimits.totalTimeoutMs,
 };
 
-/** The routing table: the app's features, each provider's operator base URL and key, the named connections. */
-export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegistry): RoutingTable {
+interface OperatorKeySettings {
+  readonly apiKey?: SecretKey | undefined;
+  readonly apiKeys?: ApiKeysConfig | undefined;
+  readonly keyPool?: KeyPoolConfig | undefined;
+}
+
+/** A connection's operator keys: a weighted pool for `apiKeys`, a pool of one for `apiKey`, else none. */
+function operatorKeysOf(
+  connection: string,
+  settings: OperatorKeySettings | undefined,
+  hooks: KeyPoolHooks,
+): OperatorKeyPool | null {
+  if (settings?.apiKeys !== undefined) {
+    const pool = createWeightedKeyPool({
+      connection,
+      keys: settings.apiKeys.map(({ apiKey, weight }) => ({ key: apiKey, weight })),
+      timing: settings.keyPool ?? DEFAULT_KEY_POOL_TIMING,
+      now: hooks.now,
+      random: hooks.random,
+      onKeyEvent: hooks.onKeyEvent,
+    });
+    hooks.onPoolBuilt?.(connection, pool);
+    return pool;
+  }
+  return settings?.apiKey === undefined ? null : singleKeyPool(settings.apiKey);
+}
+
+/**
+ * The routing table: the app's features, each provider's operator base URL and keys, the named connections.
+ * Each call builds its own key pools (their rest times are state), reported through `keyPools`.
+ */
+export function buildRoutingTable(
+  config: GatewayConfig,
+  registry: ProviderRegistry,
+  keyPools: KeyPoolHooks = {},
+): RoutingTable {
   const providers = new Map<ProviderId, OperatorProvider>();
   for (const [id, adapter] of registry) {
     if (!isProviderId(id)) continue;
@@ -37,7 +79,7 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
     providers.set(id, {
       baseUrl: id === "custom" ? null : (settings?.baseUrl ?? adapter.defaultBaseUrl),
       // Operator keys never go to a user URL.
-      keys: id === "custom" || settings?.apiKey === undefined ? null : singleKeyPool(settings.apiKey),
+      keys: id === "custom" ? null : operatorKeysOf(id, settings, keyPools),
     });
   }
   const connections = new Map<string, Connection>();
@@ -46,7 +88,7 @@ export function buildRoutingTable(config: GatewayConfig, registry: ProviderRegis
       name,
       kind: settings.kind,
       baseUrl: settings.baseUrl ?? registry.get(settings.kind)?.defaultBaseUrl ?? null,
-      keys: settings.apiKey === undefined ? null : singleKeyPool(settings.apiKey),
+      keys: operatorKeysOf(name, settings, keyPools),
       headers: settings.headers,
       capabilities: settings.capabilities === undefined ? null : new Set(settings.capabilities),
       responsesApi: settings.responsesApi ?? settings.kind === "openai",

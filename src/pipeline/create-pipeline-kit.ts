@@ -17,7 +17,7 @@ import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-err
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
 import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
-import type { CircuitBreakers } from "../resilience/index.ts";
+import type { CircuitBreakers, KeyPoolHooks } from "../resilience/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
@@ -59,6 +59,8 @@ export interface PipelineKitOptions {
   readonly promptCacheKeys?: PromptCacheKeySource;
   /** The circuit breakers the attempt loop consults (resilience/); none (always allowed) by default. */
   readonly breakers?: CircuitBreakers;
+  /** The operator key pools' observers (and clock, `now` by default): resilience/create-weighted-key-pool.ts. */
+  readonly keyPools?: KeyPoolHooks;
 }
 
 export type { RoutedCall } from "./route-call.ts";
@@ -77,7 +79,7 @@ const DIALECT_NAMES = { openai: "OpenAI-compatible", anthropic: "Anthropic", dee
 export function createPipelineKit(options: PipelineKitOptions) {
   const { config, registry, upstream, onServed, admission: admissionControl } = options;
   const now = options.now ?? Date.now;
-  const table = buildRoutingTable(config, registry);
+  const table = buildRoutingTable(config, registry, { now, ...options.keyPools });
   const upstreamPools = buildUpstreamPools(config);
   const promptCacheSecret = createPromptCacheSecret(options.promptCacheKeys);
 

@@ -16,5 +16,18 @@ export {
   type LocalBreakersOptions,
 } from "./create-local-breakers.ts";
 export { createSharedBreakers, type SharedBreakersOptions } from "./create-shared-breakers.ts";
+export {
+  createWeightedKeyPool,
+  DEFAULT_KEY_POOL_TIMING,
+  type KeyEvent,
+  type KeyEventKind,
+  type KeyPoolCounts,
+  type KeyPoolHooks,
+  type KeyPoolTiming,
+  restTimeOf,
+  type WeightedKey,
+  type WeightedKeyPool,
+  type WeightedKeyPoolOptions,
+} from "./create-weighted-key-pool.ts";
 export { type OperatorKeyPick, type OperatorKeyPool, singleKeyPool } from "./operator-key-pool.ts";
 export { type BreakerReset, DISABLED_BREAKERS, type ResettableBreakers } from "./resettable-breakers.ts";
