@@ -38,6 +38,11 @@ export interface Route {
 
 export type RouteErrorType = "model_not_found" | "byok_required" | "no_route";
 
+/** Every route a request may be attempted on, in order (resolveRoutePlan); never empty. */
+export type RoutePlan =
+  | { readonly ok: true; readonly routes: readonly Route[] }
+  | { readonly ok: false; readonly error: RouteErrorType; readonly message: string };
+
 export type RouteDecision =
   | { readonly ok: true; readonly route: Route }
   | { readonly ok: false; readonly error: RouteErrorType; readonly message: string };
