@@ -17,12 +17,14 @@ import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-err
 import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
 import type { Operation, ProviderRegistry } from "../providers/index.ts";
 import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
-import type { CircuitBreakers } from "../resilience/index.ts";
+import { type CircuitBreakers, NO_BREAKERS } from "../resilience/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { answerWhole } from "./answer-whole.ts";
+import { statusFailure, tagAttemptFailure, transportFailureOf } from "./attempt-failure.ts";
+import type { AttemptObserver } from "./attempt-routes.ts";
 import {
   createPromptCacheSecret,
   type PromptCacheBinding,
@@ -59,6 +61,8 @@ export interface PipelineKitOptions {
   readonly promptCacheKeys?: PromptCacheKeySource;
   /** The circuit breakers the attempt loop consults (resilience/); none (always allowed) by default. */
   readonly breakers?: CircuitBreakers;
+  /** Each upstream attempt's outcome (`byok_upstream_attempts_total`). */
+  readonly onAttempt?: AttemptObserver;
 }
 
 export type { RoutedCall } from "./route-call.ts";
@@ -143,21 +147,24 @@ export function createPipelineKit(options: PipelineKitOptions) {
       if (response.status >= 400) {
         const text = await response.body.text().catch(() => "");
         const retryAfter = response.headers["retry-after"];
-        // Every key in play is redacted from the provider's text.
-        throw mapErrorResponse(
-          {
-            status: response.status,
-            text,
-            retryAfter: typeof retryAfter === "string" ? retryAfter : null,
-            source: route.source,
-          },
-          adapter,
-          secretsOf(call, route),
+        const answered = {
+          status: response.status,
+          text,
+          retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+          source: route.source,
+        };
+        // Every key in play is redacted from the provider's text; the attempt loop reads the tag.
+        throw tagAttemptFailure(
+          mapErrorResponse(answered, adapter, secretsOf(call, route)),
+          statusFailure(answered.status, route.source, answered.retryAfter),
         );
       }
       return response;
     } catch (error) {
-      throw toGatewayError(error, routed, call.signal);
+      const mapped = toGatewayError(error, routed, call.signal);
+      const transport =
+        isGatewayError(mapped) && mapped !== error ? transportFailureOf(error, call.signal) : undefined;
+      throw transport === undefined ? mapped : tagAttemptFailure(mapped as GatewayError, transport);
     }
   }
 
@@ -176,8 +183,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** The path (query included) of `operation` under the route's base URL (pipeline/upstream-path.ts). */
     pathOf: (routed: RoutedCall, operation: Operation) => upstreamPath(table, routed, operation),
 
-    /** Resolves the one route for this call, or the routing error (route-call.ts). */
+    /** Resolves the routes for this call (the first with its adapter), or the routing error (route-call.ts). */
     route: createRouteCall(table),
+    breakers: options.breakers ?? NO_BREAKERS,
+    onAttempt: options.onAttempt,
 
     async admit(
       call: ModelCall,

@@ -20,6 +20,7 @@ export {
   resolveRoutePlan,
 } from "./resolve-route.ts";
 export {
+  type FailedAttempt,
   formatRouteHeader,
   type Route,
   type RouteDecision,
