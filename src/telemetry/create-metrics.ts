@@ -69,6 +69,8 @@ export interface GatewayMetrics {
   readonly coordinationDegradations: Counter<"feature">;
   /** Repairs made to pass-through streams of non-conforming upstreams, once per stream and kind (docs/api.md). */
   readonly streamRepairs: Counter<"provider" | "repair">;
+  /** Upstream attempts by connection, key source and outcome (served, retried, fell_back, failed, skipped). */
+  readonly upstreamAttempts: Counter<"connection" | "source" | "outcome">;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -143,6 +145,13 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const upstreamAttempts = new Counter({
+    name: "byok_upstream_attempts_total",
+    help: "Upstream attempts by connection, key source and outcome (served, retried, fell_back, failed, skipped).",
+    labelNames: ["connection", "source", "outcome"] as const,
+    registers,
+  });
+
   const coordinationDegraded = new Gauge({
     name: "byok_coordination_degraded",
     help: "1 while a feature shared through Redis runs degraded because Redis cannot be reached, else 0.",
@@ -169,6 +178,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     rateLimitRejections,
     usageRecordsDropped,
     streamRepairs,
+    upstreamAttempts,
     observeServedCall(call) {
       // Read field by field: nothing but these codes and numbers can reach a label or a value.
       const { operation, provider, source } = call;
