@@ -4,7 +4,6 @@
  * order, each skipped while its breaker is open, retried where safe, left for the next on a failure before
  * any byte reached the client; stopped by the attempt and time budget, the client's abort or a final error.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { CircuitBreakers } from "../resilience/index.ts";
 import { upstreamOf } from "../resilience/index.ts";
@@ -32,7 +31,19 @@ export interface AttemptOptions {
   readonly onRoute?: ((route: Route) => void) | undefined;
   /** [0, 1): the backoff's jitter. */
   readonly random?: () => number;
+  /** The backoff's timers (tests fire them by hand); the global ones by default. */
+  readonly timers?: BackoffTimers;
 }
+
+export interface BackoffTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const GLOBAL_TIMERS: BackoffTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** A served answer whose headers can name the failed attempts before it. */
 interface Answer {
@@ -108,7 +119,7 @@ export async function attemptRoutes<T extends Answer>(
         continue;
       }
       retries++;
-      if (delay > 0) await waitOrAbort(delay, signal);
+      if (delay > 0) await waitOrAbort(delay, signal, options.timers ?? GLOBAL_TIMERS);
       if (signal.aborted) throw abortError(last.error, signal);
     }
   }
@@ -173,12 +184,18 @@ function mayStart(options: AttemptOptions, attempts: number): boolean {
   );
 }
 
-async function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    // the client left (or the call was cut): the caller sees the signal
-  }
+/** Waits `ms`, or less when the signal aborts first; nothing stays armed either way. */
+function waitOrAbort(ms: number, signal: AbortSignal, timers: BackoffTimers): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      timers.clearTimeout(handle);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const handle = timers.setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** The answer with `X-BYOK-Route` naming the failed attempts before it. */
