@@ -182,8 +182,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
     previewRoutes: (byok) => previewRoutes(kit.table, byok),
-    transcribe: (call, query, upload) =>
-      servePrerecorded(kit, call, query, upload, kit.config.speechToText.maxUploadBytes),
+    transcribe: (call, query, upload) => servePrerecorded(kit, call, query, upload, kit.config.speechToText),
     openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),
     relayLive: (session, client, relayOptions = {}) =>
       relayLiveSession(kit, session, client, {
