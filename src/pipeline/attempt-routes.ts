@@ -81,12 +81,12 @@ export async function attemptRoutes<T extends Answer>(
       options.onAttempt?.(route, "skipped");
       continue;
     }
-    const triedSlots = route.operatorKey === undefined ? null : new Set<number>();
+    // The operator key slots this route tried, made only once one failed (nothing allocated on success).
+    let triedSlots: Set<number> | null = null;
     let retries = 0;
     for (;;) {
       if (attempts > 0 && !mayStart(options, attempts)) throw exhausted();
       attempts++;
-      triedSlots?.add(route.operatorKey!.slot);
       options.onRoute?.(route);
       let failure: AttemptFailure | undefined;
       try {
@@ -107,6 +107,7 @@ export async function attemptRoutes<T extends Answer>(
         last = { route, error, entry: { route, reason: failure.reason } };
         failed.push(last.entry);
       }
+      if (route.operatorKey !== undefined) (triedSlots ??= new Set()).add(route.operatorKey.slot);
       const next = nextStep(route, failure, retries, policy, triedSlots, options.random);
       const delay = next.kind === "retry" ? next.delayMs : 0;
       if (next.kind === "move_on" || options.now() - options.started + delay >= policy.fallback.budgetMs) {
