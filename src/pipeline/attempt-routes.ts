@@ -107,7 +107,10 @@ export async function attemptRoutes<T extends Answer>(
         last = { route, error, entry: { route, reason: failure.reason } };
         failed.push(last.entry);
       }
-      if (route.operatorKey !== undefined) (triedSlots ??= new Set()).add(route.operatorKey.slot);
+      if (route.operatorKey !== undefined) {
+        triedSlots ??= new Set();
+        triedSlots.add(route.operatorKey.slot);
+      }
       const next = nextStep(route, failure, retries, policy, triedSlots, options.random);
       const delay = next.kind === "retry" ? next.delayMs : 0;
       if (next.kind === "move_on" || options.now() - options.started + delay >= policy.fallback.budgetMs) {
