@@ -11,6 +11,7 @@ import { globalRateLimitsSchema, meteringSchema, plansSchema } from "./plan-sche
 import { providerSettings } from "./provider-schema.ts";
 import { resilienceSchema } from "./resilience-schema.ts";
 import { INGRESSES, routingSchema } from "./routing-schema.ts";
+import { speechToTextSchema } from "./speech-to-text-schema.ts";
 import { customMaxConnectionsSchema, upstreamSchema } from "./upstream-schema.ts";
 
 const secret = (minLength: number, what: string) =>
@@ -203,48 +204,7 @@ export const configSchema = z
         allowStatefulOnOperatorKeys: z.boolean().default(false),
       })
       .prefault({}),
-    speechToText: z
-      .strictObject({
-        /** The largest prerecorded upload relayed to the provider (`POST /v1/listen`); 413 beyond it. */
-        maxUploadBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(8 * 1024 * 1024 * 1024)
-          .default(512 * 1024 * 1024),
-        /** How long a listen ticket may be redeemed (single use, held in memory). */
-        ticketTtlSeconds: z.number().int().min(1).max(59).default(30),
-        /** Tickets held at once; issuing beyond it drops the oldest. */
-        maxTickets: z.number().int().min(1).max(1_000_000).default(10_000),
-        /** Bytes one live session may have queued towards a slow side before that side's sender is paused. */
-        liveMaxBufferedBytes: z
-          .number()
-          .int()
-          .min(16 * 1024)
-          .max(64 * 1024 * 1024)
-          .default(1024 * 1024),
-        /** How often live clients are pinged; one that has not answered by the next ping is dropped (0: never). */
-        livePingIntervalMs: z.number().int().min(0).max(3_600_000).default(30_000),
-        /** The largest single live message (an audio frame or a result). */
-        liveMaxMessageBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(64 * 1024 * 1024)
-          .default(4 * 1024 * 1024),
-        /**
-         * The rate (bytes per second) live audio of no raw `encoding` and no WAV header is metered at: its
-         * duration is taken as at least bytes / this (a lower bound for any stream at or below this bitrate).
-         */
-        liveFallbackBytesPerSecond: z.number().int().min(1000).max(10_000_000).default(32_000),
-        /** After a client's close, how long the provider may take to answer `CloseStream` (its Metadata) before its socket is cut. */
-        liveFinishTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
-        /** A live session with no audio and no control message from the client for this long is closed (4008). */
-        liveIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
-        /** Live sessions open (or opening) at once across the gateway; one more is closed with 1013. */
-        liveMaxSessions: z.number().int().min(1).max(1_000_000).default(1_000),
-      })
-      .prefault({}),
+    speechToText: speechToTextSchema,
     verify: z
       .strictObject({
         /** `POST /v1/byok/verify` calls per user per minute (each makes outbound calls); 0: no limit. */

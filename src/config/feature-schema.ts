@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
+import { featureFallbackSchema, featureRetrySchema } from "./attempt-policy-schema.ts";
 
 export const CAPABILITIES = [
   "chat",
@@ -72,6 +73,10 @@ export const featureSchema = z.strictObject({
    * feature when the client sent none, or `off` (always stripped). Only models that support it see it.
    */
   promptCacheKey: z.enum(["forward", "derive", "off"]).default("forward"),
+  /** Overrides of `routing.fallback` for this feature (docs/features-and-routing.md, "When an upstream fails"). */
+  fallback: featureFallbackSchema,
+  /** Overrides of `routing.retry` for this feature. */
+  retry: featureRetrySchema,
 });
 
 export const featuresSchema = z

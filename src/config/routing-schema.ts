@@ -1,8 +1,10 @@
 /**
  * @module config/routing-schema
- * The `routing` settings: direct `provider/model` naming, and each ingress's default feature.
+ * The `routing` settings: direct `provider/model` naming, each ingress's default feature, and the
+ * fallback and retry defaults of every feature (config/attempt-policy-schema.ts).
  */
 import { z } from "zod";
+import { fallbackSchema, retrySchema } from "./attempt-policy-schema.ts";
 import { FEATURE_NAME } from "./feature-schema.ts";
 
 /** The API surfaces a model name arrives on; each may name a default feature. */
@@ -25,6 +27,10 @@ export const routingSchema = z
         listen: featureName.optional(),
       })
       .prefault({}),
+    /** What a failed attempt moves on to (features may override any field). */
+    fallback: fallbackSchema,
+    /** Retries of the same route (features may override any field). */
+    retry: retrySchema,
   })
   .prefault({});
 

@@ -321,6 +321,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     onServed,
     now,
     onStreamRepair: (provider, repair) => metrics.streamRepairs.inc({ provider, repair }),
+    // Connection names are the operator's (or a provider id, or `custom`): bounded labels, never a URL or key.
+    onAttempt: (route, outcome) =>
+      metrics.upstreamAttempts.inc({ connection: route.connection, source: route.source, outcome }),
     promptCacheKeys: pepperRing, // keyed prompt-cache keys, never shared by two users
     breakers: coordination.breakers,
     keyPools: createKeyPoolHooks(logger, metrics),

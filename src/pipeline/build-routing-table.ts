@@ -104,6 +104,7 @@ export function buildRoutingTable(
     providers,
     connections,
     registry,
+    attemptPolicy: { fallback: config.routing.fallback, retry: config.routing.retry },
   };
   const issues = checkDefaultFeatures(table);
   if (issues.length > 0) throw new ConfigError(issues);

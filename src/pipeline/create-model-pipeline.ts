@@ -13,7 +13,13 @@ import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
 import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
 import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
-import { asObject, createPipelineKit, type PipelineKitOptions } from "./create-pipeline-kit.ts";
+import {
+  asObject,
+  createPipelineKit,
+  type PipelineKit,
+  type PipelineKitOptions,
+  type RoutedCall,
+} from "./create-pipeline-kit.ts";
 import { listModels, type ModelList } from "./list-models.ts";
 import { type LiveSession, openLiveSession } from "./open-live-session.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
@@ -29,6 +35,7 @@ import {
   relayLiveSession,
 } from "./relay-live-session.ts";
 import { serveAnthropicChat } from "./serve-anthropic-chat.ts";
+import { serveAttempts } from "./serve-attempts.ts";
 import { serveEmbeddings } from "./serve-embeddings.ts";
 import { serveMessages } from "./serve-messages.ts";
 import { serveOpenAiChat } from "./serve-openai-chat.ts";
@@ -102,6 +109,31 @@ async function runOpen(
   }
 }
 
+/** Anthropic's token counting on one route: free and not metered, the route's key all the same. */
+async function countTokens(
+  kit: PipelineKit,
+  call: ModelCall,
+  body: Readonly<Record<string, unknown>>,
+  routed: RoutedCall,
+): Promise<PipelineResponse> {
+  const path = routed.adapter.countTokensPath;
+  if (path === undefined) {
+    throw withHeaders(
+      new GatewayError("invalid_request", {
+        message: `Token counting is answered by Anthropic routes only; this request routes to ${routed.adapter.id}.`,
+        code: "count_tokens_unsupported",
+        param: "model",
+      }),
+      kit.routeHeader(routed.route),
+    );
+  }
+  // Counting costs nothing and is not metered; the key still must be the route's.
+  const upstreamBody = JSON.stringify({ ...body, model: routed.route.model });
+  const response = await kit.send(call, routed, path, upstreamBody, false);
+  const { text } = await kit.readJson(response.body, routed, call.signal);
+  return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(routed.route) }, body: text };
+}
+
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
   const openCalls = options.openCalls ?? createOpenCalls();
@@ -109,54 +141,48 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
     async chatCompletions(call, rawBody) {
       const started = kit.now();
       const body = checked(asObject(rawBody, "messages"), checkChatRequest);
-      const routed = kit.route(call, "chat", body.model, readRequestNeeds(body), "chat");
-      return routed.adapter.dialect === "anthropic"
-        ? serveAnthropicChat(kit, call, body, routed, started)
-        : serveOpenAiChat(kit, call, body, routed, started);
+      const planned = kit.route(call, "chat", body.model, readRequestNeeds(body), "chat");
+      // A plan may mix dialects: each attempt serves its own route's.
+      return serveAttempts(kit, call, planned, started, (routed) =>
+        routed.adapter.dialect === "anthropic"
+          ? serveAnthropicChat(kit, call, body, routed, started)
+          : serveOpenAiChat(kit, call, body, routed, started),
+      );
     },
     async messages(call, rawBody) {
       const started = kit.now();
       const body = checked(asObject(rawBody, "messages"), checkMessagesRequest);
-      const routed = kit.route(call, "chat", body.model, readMessagesNeeds(body), "messages");
-      return serveMessages(kit, call, body, routed, started);
+      const planned = kit.route(call, "chat", body.model, readMessagesNeeds(body), "messages");
+      return serveAttempts(kit, call, planned, started, (routed) =>
+        serveMessages(kit, call, body, routed, started),
+      );
     },
     async responses(call, rawBody) {
       const started = kit.now();
       const body = checked(asObject(rawBody, "input"), checkResponsesRequest);
       // Any chat route serves it: passed through, or translated (pipeline/serve-responses.ts).
-      const routed = kit.route(call, "chat", body.model, readResponsesNeeds(body), "responses");
-      return serveResponses(kit, call, body, routed, started);
+      const planned = kit.route(call, "chat", body.model, readResponsesNeeds(body), "responses");
+      return serveAttempts(kit, call, planned, started, (routed) =>
+        serveResponses(kit, call, body, routed, started),
+      );
     },
     async countTokens(call, rawBody) {
+      const started = kit.now();
       const body = checked(asObject(rawBody, "messages"), checkCountTokensRequest);
-      const routed = kit.route(call, "chat", body.model, [], "messages");
-      const path = routed.adapter.countTokensPath;
-      if (path === undefined) {
-        throw withHeaders(
-          new GatewayError("invalid_request", {
-            message: `Token counting is answered by Anthropic routes only; this request routes to ${routed.adapter.id}.`,
-            code: "count_tokens_unsupported",
-            param: "model",
-          }),
-          kit.routeHeader(routed.route),
-        );
-      }
-      // Counting costs nothing and is not metered; the key still must be the route's.
-      const upstreamBody = JSON.stringify({ ...body, model: routed.route.model });
-      const response = await kit.send(call, routed, path, upstreamBody, false);
-      const { text } = await kit.readJson(response.body, routed, call.signal);
-      return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(routed.route) }, body: text };
+      const planned = kit.route(call, "chat", body.model, [], "messages");
+      return serveAttempts(kit, call, planned, started, (routed) => countTokens(kit, call, body, routed));
     },
     async embeddings(call, rawBody) {
       const started = kit.now();
       const body = checked(asObject(rawBody, "input"), checkEmbeddingsRequest);
-      const routed = kit.route(call, "embeddings", body.model, [], "embeddings");
-      return serveEmbeddings(kit, call, body, routed, started);
+      const planned = kit.route(call, "embeddings", body.model, [], "embeddings");
+      return serveAttempts(kit, call, planned, started, (routed) =>
+        serveEmbeddings(kit, call, body, routed, started),
+      );
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
     previewRoutes: (byok) => previewRoutes(kit.table, byok),
-    transcribe: (call, query, upload) =>
-      servePrerecorded(kit, call, query, upload, kit.config.speechToText.maxUploadBytes),
+    transcribe: (call, query, upload) => servePrerecorded(kit, call, query, upload, kit.config.speechToText),
     openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),
     relayLive: (session, client, relayOptions = {}) =>
       relayLiveSession(kit, session, client, {

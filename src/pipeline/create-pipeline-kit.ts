@@ -4,66 +4,43 @@
  * send upstream (errors mapped, keys redacted), read a whole answer, report the finished call.
  */
 
-import type { GatewayConfig } from "../config/config-schema.ts";
 import {
   discard,
   isEgressError,
   toUpstreamFailure,
   type UpstreamBody,
-  type UpstreamClient,
   type UpstreamResponse,
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
-import type { Admission, AdmissionControl } from "../metering/create-admission-control.ts";
-import type { Operation, ProviderRegistry } from "../providers/index.ts";
+import type { Admission } from "../metering/create-admission-control.ts";
+import type { Operation } from "../providers/index.ts";
 import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
-import type { CircuitBreakers, KeyPoolHooks } from "../resilience/index.ts";
+import { NO_BREAKERS } from "../resilience/index.ts";
 import { formatRouteHeader, type Route } from "../routing/index.ts";
 import type { RelayTransform } from "../wire/create-relay-transform.ts";
 import { estimateTokens } from "../wire/openai/count-delta-text.ts";
 import { MAX_UPSTREAM_JSON_DEPTH, parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { answerWhole } from "./answer-whole.ts";
-import {
-  createPromptCacheSecret,
-  type PromptCacheBinding,
-  type PromptCacheKeySource,
-} from "./bind-prompt-cache-key.ts";
+import { statusFailure, tagAttemptFailure, transportFailureOf } from "./attempt-failure.ts";
+import { createPromptCacheSecret, type PromptCacheBinding } from "./bind-prompt-cache-key.ts";
 import { buildRoutingTable, buildUpstreamPools, timeoutsFor } from "./build-routing-table.ts";
 import { keyQuoteCheckFor, redactorFor, secretsOf } from "./call-secrets.ts";
 import { chargeAtReservation } from "./charge-at-reservation.ts";
 import { countMediaParts } from "./count-media-parts.ts";
 import { estimate } from "./estimate-usage.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
+import type { PipelineKitOptions } from "./pipeline-kit-options.ts";
 import { type ModelCall, type PipelineResponse, SSE_HEADERS } from "./pipeline-types.ts";
 import { relayStream } from "./relay-stream.ts";
 import { createRouteCall, type RoutedCall } from "./route-call.ts";
-import { failureOf, type RepairObserver, type ServedCallSink, type ServedOperation } from "./served-call.ts";
+import { failureOf, type ServedOperation } from "./served-call.ts";
 import { upstreamPath } from "./upstream-path.ts";
 
 export { buildRoutingTable } from "./build-routing-table.ts";
 export { asObject } from "./parse-json-object.ts";
-export { failureOf } from "./served-call.ts";
-
-export interface PipelineKitOptions {
-  readonly config: GatewayConfig;
-  readonly registry: ProviderRegistry;
-  readonly upstream: UpstreamClient;
-  readonly admission: AdmissionControl;
-  readonly onServed: ServedCallSink;
-  readonly now?: () => number;
-  /** A stream's tap or translator threw (the value thrown, whose text may quote a key: log its name only). */
-  readonly onStreamFault?: (thrown: unknown) => void;
-  /** A pass-through stream from a non-conforming upstream was repaired (docs/api.md). */
-  readonly onStreamRepair?: RepairObserver;
-  /** Where prompt-cache keys are derived from (the pepper ring); a process-local random secret without. */
-  readonly promptCacheKeys?: PromptCacheKeySource;
-  /** The circuit breakers the attempt loop consults (resilience/); none (always allowed) by default. */
-  readonly breakers?: CircuitBreakers;
-  /** The operator key pools' observers (and clock, `now` by default): resilience/create-weighted-key-pool.ts. */
-  readonly keyPools?: KeyPoolHooks;
-}
-
+export type { PipelineKitOptions } from "./pipeline-kit-options.ts";
 export type { RoutedCall } from "./route-call.ts";
+export { failureOf } from "./served-call.ts";
 
 import type { CallOutcome, RelayedStream, UpstreamRequest } from "./pipeline-kit-types.ts";
 
@@ -147,21 +124,24 @@ export function createPipelineKit(options: PipelineKitOptions) {
       if (response.status >= 400) {
         const text = await response.body.text().catch(() => "");
         const retryAfter = response.headers["retry-after"];
-        // Every key in play is redacted from the provider's text.
-        throw mapErrorResponse(
-          {
-            status: response.status,
-            text,
-            retryAfter: typeof retryAfter === "string" ? retryAfter : null,
-            source: route.source,
-          },
-          adapter,
-          secretsOf(call, route),
+        const answered = {
+          status: response.status,
+          text,
+          retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+          source: route.source,
+        };
+        // Every key in play is redacted from the provider's text; the attempt loop reads the tag.
+        throw tagAttemptFailure(
+          mapErrorResponse(answered, adapter, secretsOf(call, route)),
+          statusFailure(answered.status, route.source, answered.retryAfter),
         );
       }
       return response;
     } catch (error) {
-      throw toGatewayError(error, routed, call.signal);
+      const mapped = toGatewayError(error, routed, call.signal);
+      const transport =
+        isGatewayError(mapped) && mapped !== error ? transportFailureOf(error, call.signal) : undefined;
+      throw transport === undefined ? mapped : tagAttemptFailure(mapped as GatewayError, transport);
     }
   }
 
@@ -180,8 +160,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
     /** The path (query included) of `operation` under the route's base URL (pipeline/upstream-path.ts). */
     pathOf: (routed: RoutedCall, operation: Operation) => upstreamPath(table, routed, operation),
 
-    /** Resolves the one route for this call, or the routing error (route-call.ts). */
+    /** Resolves the routes for this call (the first with its adapter), or the routing error (route-call.ts). */
     route: createRouteCall(table),
+    breakers: options.breakers ?? NO_BREAKERS,
+    onAttempt: options.onAttempt,
 
     async admit(
       call: ModelCall,

@@ -13,11 +13,13 @@ import {
 import { isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import type { Admission } from "../metering/create-admission-control.ts";
 import { revealConnectionHeaders, withQuery } from "../providers/index.ts";
+import { statusFailure, tagAttemptFailure, transportFailureOf } from "./attempt-failure.ts";
 import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
 import { liveBaseUrlFor } from "./build-routing-table.ts";
 import type { PipelineKit, RoutedCall } from "./create-pipeline-kit.ts";
 import { mapEgressFailure, mapErrorResponse } from "./map-upstream-failure.ts";
 import type { ModelCall } from "./pipeline-types.ts";
+import { serveAttempts } from "./serve-attempts.ts";
 
 export interface LiveSession {
   readonly call: ModelCall;
@@ -38,6 +40,10 @@ export interface LiveSession {
 
 const USER_AGENT = "byok-gateway";
 
+/**
+ * Opens the session on the first of the plan's routes that accepts it (the attempt loop: a refused or
+ * failed opening moves on like any attempt); once a socket is open, nothing moves it elsewhere.
+ */
 export async function openLiveSession(
   kit: PipelineKit,
   call: ModelCall,
@@ -45,7 +51,24 @@ export async function openLiveSession(
   maxMessageBytes: number,
 ): Promise<LiveSession> {
   const started = kit.now();
-  const routed = kit.route(call, "stt", query.get("model"), [], "listen");
+  const planned = kit.route(call, "stt", query.get("model"), [], "listen");
+  const opened = await serveAttempts(kit, call, planned, started, async (routed) => {
+    const session = await openOn(kit, call, query, routed, started, maxMessageBytes);
+    return { headers: session.routeHeader, session };
+  });
+  return opened.headers === opened.session.routeHeader
+    ? opened.session
+    : { ...opened.session, routeHeader: opened.headers };
+}
+
+async function openOn(
+  kit: PipelineKit,
+  call: ModelCall,
+  query: URLSearchParams,
+  routed: RoutedCall,
+  started: number,
+  maxMessageBytes: number,
+): Promise<LiveSession> {
   const { route, adapter } = routed;
   const routeHeader = kit.routeHeader(route);
   let url: string;
@@ -84,7 +107,9 @@ export async function openLiveSession(
   } catch (error) {
     if (call.signal.aborted) throw fail(error);
     const failure = isEgressError(error) ? error : toUpstreamFailure(error);
-    throw fail(withHeaders(mapEgressFailure(failure, adapter, route.guarded), routeHeader));
+    const mapped = withHeaders(mapEgressFailure(failure, adapter, route.guarded), routeHeader);
+    const transport = transportFailureOf(error, call.signal);
+    throw fail(transport === undefined ? mapped : tagAttemptFailure(mapped, transport));
   }
   if (!opening.ok) {
     const refused = mapErrorResponse(
@@ -97,7 +122,8 @@ export async function openLiveSession(
       adapter,
       kit.secretsOf(call, route),
     );
-    throw fail(withHeaders(refused, routeHeader));
+    const failure = statusFailure(opening.status, route.source, opening.retryAfter);
+    throw fail(tagAttemptFailure(withHeaders(refused, routeHeader), failure));
   }
   return { call, routed, admission, upstreamQuery, upstream: opening.socket, started, routeHeader };
 }

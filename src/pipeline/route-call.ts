@@ -1,18 +1,23 @@
 /**
  * @module pipeline/route-call
- * The routing step of every served path: the request's `model` → the one route and its adapter, or the
- * routing error (with `param: "model"`).
+ * The routing step of every served path: the request's `model` → the routes it may be attempted on (the
+ * first with its adapter), or the routing error (with `param: "model"`).
  */
 import type { Capability } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 import type { Operation, ProviderAdapter } from "../providers/index.ts";
-import { type Route, type RoutingTable, resolveRoute } from "../routing/index.ts";
+import { type Route, type RoutingTable, resolveRoutePlan } from "../routing/index.ts";
 import type { ModelCall } from "./pipeline-types.ts";
 
 export interface RoutedCall {
   readonly route: Route;
   readonly adapter: ProviderAdapter;
+}
+
+/** The first planned route with its adapter, and every route the attempt loop may move on to. */
+export interface PlannedCall extends RoutedCall {
+  readonly routes: readonly Route[];
 }
 
 export type RouteCall = (
@@ -21,10 +26,10 @@ export type RouteCall = (
   model: unknown,
   needs: readonly Capability[],
   ingress?: Ingress,
-) => RoutedCall;
+) => PlannedCall;
 
 /**
- * Resolves the one route for a call (docs/features-and-routing.md); `ingress` (where the request arrived)
+ * Resolves the routes for a call (docs/features-and-routing.md); `ingress` (where the request arrived)
  * picks the default feature for names that match nothing. A live or prerecorded listen request may omit
  * `model` (Deepgram's API makes it optional): its default feature serves it; elsewhere `model` is required.
  */
@@ -38,15 +43,21 @@ export function createRouteCall(table: RoutingTable): RouteCall {
         param: "model",
       });
     }
-    const decision = resolveRoute(
+    const decision = resolveRoutePlan(
       table,
       { model: named, operation, needs, ...(ingress === undefined ? {} : { ingress }) },
       call.byok,
     );
     if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
-    const adapter = table.registry.get(decision.route.provider);
-    if (adapter === undefined) throw new GatewayError("internal_error");
-    call.openCall?.routed(decision.route.source);
-    return { route: decision.route, adapter };
+    const route = decision.routes[0]!;
+    call.openCall?.routed(route.source);
+    return { route, adapter: adapterOf(table, route), routes: decision.routes };
   };
+}
+
+/** The adapter serving a route (the registry has every adapter routing names). */
+export function adapterOf(table: RoutingTable, route: Route): ProviderAdapter {
+  const adapter = table.registry.get(route.provider);
+  if (adapter === undefined) throw new GatewayError("internal_error");
+  return adapter;
 }

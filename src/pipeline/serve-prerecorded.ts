@@ -1,16 +1,18 @@
 /**
  * @module pipeline/serve-prerecorded
- * `POST /v1/listen` on a speech-to-text route: the upload streamed to the provider as it arrives (never
- * buffered whole, cut off with a 413 past the limit) or a `{"url"}` body the provider fetches; the answer
- * returned as the provider sent it, its reported duration metered in audio seconds.
+ * `POST /v1/listen` on a speech-to-text route: the upload streamed to the provider as it arrives (cut off
+ * with a 413 past the limit; held whole only up to `replayUploadBytes`, so a failed attempt can move to the
+ * next route) or a `{"url"}` body the provider fetches; the answer returned as the provider sent it, its
+ * reported duration metered in audio seconds.
  */
-import { type Readable, Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { withQuery } from "../providers/index.ts";
 import { readPrerecordedDuration } from "../wire/deepgram/read-listen-duration.ts";
 import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
-import { failureOf, type PipelineKit } from "./create-pipeline-kit.ts";
+import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import { serveAttempts } from "./serve-attempts.ts";
 
 /** What the client sent: audio bytes of any content type, or JSON naming a URL the provider fetches. */
 export type ListenUpload =
@@ -85,21 +87,90 @@ function limitUpload(upload: Readable, limit: number, onRefused: (error: Gateway
   return counted;
 }
 
+/** How large an upload may be, and up to what size it is held so a failed attempt can be replayed. */
+export interface UploadLimits {
+  readonly maxUploadBytes: number;
+  readonly replayUploadBytes: number;
+}
+
 export async function servePrerecorded(
   kit: PipelineKit,
   call: ModelCall,
   query: URLSearchParams,
   upload: ListenUpload,
-  maxUploadBytes: number,
+  limits: UploadLimits,
 ): Promise<PipelineResponse> {
   const started = kit.now();
+  const { maxUploadBytes } = limits;
   if (upload.kind === "audio") {
     if (upload.contentLength !== null && upload.contentLength > maxUploadBytes)
       throw tooLarge(maxUploadBytes);
     if (upload.contentLength === 0) throw emptyAudio();
   }
   const json = upload.kind === "url" ? urlBody(upload.body) : null;
-  const routed = kit.route(call, "stt", query.get("model"), [], "listen");
+  const planned = kit.route(call, "stt", query.get("model"), [], "listen");
+  // A declared upload within the replay bound is held so the next route can be sent it; a larger or
+  // chunked one streams through once. A `{"url"}` body is text: always replayable.
+  const held =
+    upload.kind === "audio" &&
+    upload.contentLength !== null &&
+    upload.contentLength <= limits.replayUploadBytes
+      ? await readUpload(upload.stream, upload.contentLength, call.signal)
+      : null;
+  const body = (): UploadBody =>
+    upload.kind === "url"
+      ? { text: json! }
+      : held !== null
+        ? { stream: Readable.from([held]), contentType: upload.contentType, contentLength: held.length }
+        : {
+            stream: upload.stream,
+            contentType: upload.contentType,
+            contentLength: upload.contentLength,
+            counted: maxUploadBytes,
+          };
+  return serveAttempts(
+    kit,
+    call,
+    planned,
+    started,
+    (routed) => transcribeOn(kit, call, query, routed, started, body()),
+    upload.kind === "url" || held !== null,
+  );
+}
+
+type UploadBody =
+  | { readonly text: string }
+  | {
+      readonly stream: Readable;
+      readonly contentType: string;
+      readonly contentLength: number | null;
+      /** Counted against this limit as it streams (413 past it, an empty one refused). */
+      readonly counted?: number;
+    };
+
+/** Reads a declared upload whole (it fits the replay bound); the client's abort or a short upload fails it. */
+async function readUpload(stream: Readable, length: number, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+    if (signal.aborted) throw signal.reason;
+    bytes += (chunk as Buffer).length;
+    if (bytes > length) throw tooLarge(length);
+    chunks.push(chunk as Buffer);
+  }
+  if (bytes === 0) throw emptyAudio();
+  return Buffer.concat(chunks, bytes);
+}
+
+/** One attempt on one route: its query and path, admission, the upload sent, the answer metered. */
+async function transcribeOn(
+  kit: PipelineKit,
+  call: ModelCall,
+  query: URLSearchParams,
+  routed: RoutedCall,
+  started: number,
+  upload: UploadBody,
+): Promise<PipelineResponse> {
   const { route } = routed;
   let path: string;
   try {
@@ -119,13 +190,16 @@ export async function servePrerecorded(
     const response = await kit.sendBody(
       call,
       routed,
-      upload.kind === "url"
-        ? { path, body: json!, contentType: "application/json", accept: "application/json" }
+      "text" in upload
+        ? { path, body: upload.text, contentType: "application/json", accept: "application/json" }
         : {
             path,
-            body: limitUpload(upload.stream, maxUploadBytes, (error) => {
-              refused = error;
-            }),
+            body:
+              upload.counted === undefined
+                ? upload.stream
+                : limitUpload(upload.stream, upload.counted, (error) => {
+                    refused = error;
+                  }),
             contentType: upload.contentType,
             accept: "application/json",
             ...(upload.contentLength === null ? {} : { contentLength: upload.contentLength }),

@@ -3,6 +3,7 @@
  * Features → candidates → the one route that serves a request.
  */
 
+export { type AttemptPolicy, attemptPolicyOf, DEFAULT_ATTEMPT_POLICY } from "./attempt-policy.ts";
 export { checkDefaultFeatures } from "./check-default-features.ts";
 export { type Connection, userKeyProviderOf } from "./connection.ts";
 export { describeUnknownModel, LISTED_NAMES } from "./describe-unknown-model.ts";
@@ -16,11 +17,14 @@ export {
   type RouteRequest,
   type RoutingTable,
   resolveRoute,
+  resolveRoutePlan,
 } from "./resolve-route.ts";
 export {
+  type FailedAttempt,
   formatRouteHeader,
   type Route,
   type RouteDecision,
   type RouteErrorType,
+  type RoutePlan,
   type RouteSource,
 } from "./route.ts";

@@ -3,17 +3,26 @@
  * Routing (docs/features-and-routing.md) as one pure function for every request and every route, custom included: candidates in
  * order, the first the user holds a key for (BYOK-served), else the operator's where allowed, else a clear error.
  */
-import { type Capability, type FeatureConfig, MODEL_CAPABILITIES } from "../config/feature-schema.ts";
+import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
-import { type AdapterId, type Operation, type PathTarget, plainTarget } from "../providers/index.ts";
-import type { OperatorKeyPool } from "../resilience/operator-key-pool.ts";
+import type { Operation } from "../providers/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
-import { userKeyProviderOf } from "./connection.ts";
+import { attemptPolicyOf } from "./attempt-policy.ts";
 import { describeUnknownModel } from "./describe-unknown-model.ts";
+import {
+  type Candidate,
+  canServe,
+  directCandidate,
+  type Endpoint,
+  endpointOf,
+  featureCandidates,
+  needsOf,
+  servesOperation,
+} from "./feature-candidates.ts";
 import { INGRESS_OPERATIONS } from "./ingress-operations.ts";
 import { parseModelName } from "./parse-model-name.ts";
-import type { Route, RouteDecision } from "./route.ts";
+import type { Route, RouteDecision, RoutePlan } from "./route.ts";
 import type { RouteRequest, RoutingTable } from "./routing-table.ts";
 
 export {
@@ -22,184 +31,6 @@ export {
   type RouteRequest,
   type RoutingTable,
 } from "./routing-table.ts";
-
-interface Candidate {
-  /** The connection's name: a provider's id for its own connection (and for custom). */
-  readonly connection: string;
-  readonly provider: AdapterId;
-  readonly model: string | null;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly capabilities: ReadonlySet<Capability>;
-  /** byokRoutes, the custom endpoint and direct calls are never served on the operator's key. */
-  readonly byokOnly: boolean;
-  /** The settings that declare this candidate's capabilities: what a capability error names. */
-  readonly capabilitySettings: readonly string[];
-}
-
-/** Where a candidate is served: base URL, the operator's key and headers, and whose user key it may carry. */
-interface Endpoint {
-  readonly baseUrl: string | null;
-  readonly operatorKeys: OperatorKeyPool | null;
-  readonly headers: Readonly<Record<string, SecretKey>>;
-  readonly userKey: ProviderId | null;
-  readonly responsesApi: boolean;
-  readonly target: PathTarget;
-}
-
-const NO_HEADERS: Readonly<Record<string, SecretKey>> = Object.freeze({});
-
-function endpointOf(candidate: Candidate, table: RoutingTable, byok: ByokContext): Endpoint | null {
-  const model = candidate.model ?? "";
-  if (candidate.provider === "custom") {
-    // The user's endpoint: their key only, never the operator's key or headers.
-    return {
-      baseUrl: byok.custom?.baseUrl ?? null,
-      operatorKeys: null,
-      headers: NO_HEADERS,
-      userKey: "custom",
-      responsesApi: false,
-      target: plainTarget(model),
-    };
-  }
-  const named = table.connections?.get(candidate.connection);
-  if (named !== undefined) {
-    return {
-      baseUrl: named.baseUrl,
-      operatorKeys: named.keys,
-      headers: named.headers,
-      userKey: userKeyProviderOf(named.kind),
-      responsesApi: named.responsesApi,
-      target: { model, apiVersion: named.apiVersion, deployments: named.deployments },
-    };
-  }
-  const id = candidate.provider as ProviderId;
-  const own = table.providers.get(id);
-  if (own === undefined) return null;
-  return {
-    baseUrl: own.baseUrl,
-    operatorKeys: own.keys,
-    headers: NO_HEADERS,
-    userKey: id,
-    responsesApi: id === "openai",
-    target: plainTarget(model),
-  };
-}
-
-const ALL_MODEL_CAPABILITIES: ReadonlySet<Capability> = new Set(MODEL_CAPABILITIES);
-
-/** The custom endpoint's capabilities: the feature's ceiling, narrowed to what the user declared at enrollment. */
-function customCapabilities(feature: FeatureConfig, byok: ByokContext): ReadonlySet<Capability> {
-  const declared = byok.custom?.capabilities ?? null;
-  return new Set(
-    feature.customCapabilities.filter((capability) => declared === null || declared.includes(capability)),
-  );
-}
-
-function featureCandidates(
-  name: string,
-  feature: FeatureConfig,
-  byok: ByokContext,
-  table: RoutingTable,
-): Candidate[] {
-  const candidates: Candidate[] = [];
-  if (feature.allowCustom) {
-    candidates.push({
-      connection: "custom",
-      provider: "custom",
-      model: byok.custom?.model ?? null,
-      params: {},
-      capabilities: customCapabilities(feature, byok),
-      byokOnly: true,
-      capabilitySettings: ["the enrollment's custom.capabilities", `features.${name}.customCapabilities`],
-    });
-  }
-  const fromConfig =
-    (list: "routes" | "byokRoutes") => (route: FeatureConfig["routes"][number], index: number) => {
-      const named = route.connection === undefined ? undefined : table.connections?.get(route.connection);
-      // The configuration checks every route's connection exists; a table without it serves nothing there.
-      if (route.connection !== undefined && named === undefined) return;
-      const provider: AdapterId | undefined = named?.kind ?? route.provider;
-      if (provider === undefined) return;
-      const own = `features.${name}.${list}[${index}].capabilities`;
-      candidates.push({
-        connection: route.connection ?? provider,
-        provider,
-        model: route.model,
-        params: route.params,
-        capabilities: route.capabilities
-          ? new Set(route.capabilities)
-          : (named?.capabilities ?? table.registry.get(provider)?.capabilitiesOf(route.model) ?? new Set()),
-        byokOnly: list === "byokRoutes",
-        capabilitySettings:
-          route.connection === undefined || route.capabilities !== undefined
-            ? [own]
-            : [own, `connections.${route.connection}.capabilities`],
-      });
-    };
-  feature.byokRoutes.forEach(fromConfig("byokRoutes"));
-  feature.routes.forEach(fromConfig("routes"));
-  return candidates;
-}
-
-function directCandidate(
-  provider: ProviderId,
-  model: string,
-  table: RoutingTable,
-  byok: ByokContext,
-): Candidate {
-  const adapter = table.registry.get(provider);
-  const known = adapter?.capabilitiesOf(model);
-  // `custom/<model>`: what the user declared at enrollment, else anything a model may do.
-  const declared = provider === "custom" ? byok.custom?.capabilities : undefined;
-  return {
-    connection: provider,
-    provider,
-    model,
-    params: {},
-    capabilities: declared
-      ? new Set(declared)
-      : provider === "custom" || known === undefined || known.size === 0
-        ? ALL_MODEL_CAPABILITIES
-        : known,
-    byokOnly: true,
-    capabilitySettings: provider === "custom" ? ["the enrollment's custom.capabilities"] : [],
-  };
-}
-
-/** Whether the candidate's adapter has a path for the operation at all (whatever its capabilities). */
-function servesOperation(
-  candidate: Candidate,
-  operation: Operation,
-  table: RoutingTable,
-  byok: ByokContext,
-): boolean {
-  const endpoint = endpointOf(candidate, table, byok);
-  return (
-    endpoint !== null &&
-    table.registry.get(candidate.provider)?.pathFor(operation, endpoint.target) !== undefined
-  );
-}
-
-function canServe(
-  candidate: Candidate,
-  operation: Operation,
-  needs: ReadonlySet<Capability>,
-  table: RoutingTable,
-  byok: ByokContext,
-): boolean {
-  return (
-    servesOperation(candidate, operation, table, byok) &&
-    [...needs].every((need) => candidate.capabilities.has(need))
-  );
-}
-
-function needsOf(operation: Operation, feature: FeatureConfig | null, extra: readonly Capability[]) {
-  return new Set<Capability>([
-    operation === "chat" ? "chat" : operation,
-    ...(feature?.needs ?? []),
-    ...extra,
-  ]);
-}
 
 const OPERATIONS: readonly Operation[] = ["chat", "embeddings", "stt"];
 
@@ -253,7 +84,29 @@ function targetOf(
   };
 }
 
+/** The one route a request would be served on now (previews, listModels): the plan's first. */
 export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: ByokContext): RouteDecision {
+  const plan = planRoutes(table, request, byok, true);
+  return plan.ok ? { ok: true, route: plan.routes[0]! } : plan;
+}
+
+/**
+ * Every route a request may be attempted on, in order (docs/features-and-routing.md, "When an upstream
+ * fails"): each capable candidate the user holds a key for (BYOK-served), in the feature's order; then,
+ * only where `operatorFallback` allows it and either the user held no key for any candidate or
+ * `fallback.byokToOperator` is on, each capable candidate the operator holds a key for. With
+ * `fallback.enabled` off, the first alone. A user's key only ever serves connections of its own kind.
+ */
+export function resolveRoutePlan(table: RoutingTable, request: RouteRequest, byok: ByokContext): RoutePlan {
+  return planRoutes(table, request, byok, false);
+}
+
+function planRoutes(
+  table: RoutingTable,
+  request: RouteRequest,
+  byok: ByokContext,
+  firstOnly: boolean,
+): RoutePlan {
   const name = targetOf(table, request, byok);
   if (name.kind === "unknown") return { ok: false, error: "model_not_found", message: name.message };
   const feature = name.kind === "feature" ? name.feature : null;
@@ -288,29 +141,32 @@ export function resolveRoute(table: RoutingTable, request: RouteRequest, byok: B
     promptCacheKey: feature?.promptCacheKey ?? "forward",
   });
 
+  const fallback = attemptPolicyOf(table, feature).fallback;
+  const one = firstOnly || !fallback.enabled;
+  const routes: Route[] = [];
   for (const candidate of capable) {
     const endpoint = endpointOf(candidate, table, byok);
     // A user's key for provider P serves only connections of kind P (never openai_compatible or azure).
     const key = endpoint?.userKey == null ? undefined : byok.keys[endpoint.userKey];
     if (key === undefined || endpoint === null || endpoint.baseUrl === null) continue;
-    return { ok: true, route: route(candidate, "byok", key, endpoint) };
+    routes.push(route(candidate, "byok", key, endpoint));
+    if (one) return { ok: true, routes };
   }
-  if (feature?.operatorFallback === true) {
+  // A user who holds a key for some route moves to the operator's only where the operator said so.
+  if (feature?.operatorFallback === true && (routes.length === 0 || fallback.byokToOperator)) {
     for (const candidate of capable) {
       if (candidate.byokOnly) continue;
       const endpoint = endpointOf(candidate, table, byok);
       const picked = endpoint?.baseUrl == null ? null : (endpoint.operatorKeys?.pick() ?? null);
-      if (endpoint != null && picked !== null) {
-        return {
-          ok: true,
-          route: {
-            ...route(candidate, "operator", picked.key, endpoint),
-            operatorKey: { pool: endpoint.operatorKeys!, slot: picked.slot },
-          },
-        };
-      }
+      if (endpoint == null || picked === null) continue;
+      routes.push({
+        ...route(candidate, "operator", picked.key, endpoint),
+        operatorKey: { pool: endpoint.operatorKeys!, slot: picked.slot },
+      });
+      if (one) return { ok: true, routes };
     }
   }
+  if (routes.length > 0) return { ok: true, routes };
 
   const label = name.kind === "feature" ? `Feature \`${name.name}\`` : `\`${name.provider}/${name.model}\``;
   if (capable.length === 0) {

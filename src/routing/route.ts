@@ -38,14 +38,32 @@ export interface Route {
 
 export type RouteErrorType = "model_not_found" | "byok_required" | "no_route";
 
+/** Every route a request may be attempted on, in order (resolveRoutePlan); never empty. */
+export type RoutePlan =
+  | { readonly ok: true; readonly routes: readonly Route[] }
+  | { readonly ok: false; readonly error: RouteErrorType; readonly message: string };
+
 export type RouteDecision =
   | { readonly ok: true; readonly route: Route }
   | { readonly ok: false; readonly error: RouteErrorType; readonly message: string };
 
+/** An attempt that failed before the one that served (or before the final error), and why. */
+export interface FailedAttempt {
+  readonly route: Pick<Route, "connection" | "model" | "source">;
+  /** `connect_failed`, `headers_timeout`, an HTTP status (`429`, `503`), `circuit_open`, ... */
+  readonly reason: string;
+}
+
 /**
  * `X-BYOK-Route: <connection>/<model>; source=byok|operator`: the provider's id for its own connection
- * (`openai/gpt-4.1-mini`), the connection's name for a named one (`azure-eu/gpt-4o`).
+ * (`openai/gpt-4.1-mini`), the connection's name for a named one (`azure-eu/gpt-4o`); when attempts
+ * failed before it, `; failed=<connection>/<model>@<source>:<reason>,...` in the order they were made.
  */
-export function formatRouteHeader(route: Route): string {
-  return `${route.connection}/${route.model}; source=${route.source}`;
+export function formatRouteHeader(route: Route, failed?: readonly FailedAttempt[]): string {
+  const served = `${route.connection}/${route.model}; source=${route.source}`;
+  if (failed === undefined || failed.length === 0) return served;
+  const list = failed.map(
+    ({ route: tried, reason }) => `${tried.connection}/${tried.model}@${tried.source}:${reason}`,
+  );
+  return `${served}; failed=${list.join(",")}`;
 }

@@ -3,6 +3,7 @@
  * What routing reads: the features and their aliases, the defaults per ingress, the operator's providers
  * and named connections, the adapters; and what one request asks of it.
  */
+import type { FallbackConfig, RetryConfig } from "../config/attempt-policy-schema.ts";
 import type { Capability, FeatureConfig } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
 import type { ProviderId } from "../keys/provider-ids.ts";
@@ -29,6 +30,8 @@ export interface RoutingTable {
   /** The named connections (`connections.<name>`); none when absent. */
   readonly connections?: ReadonlyMap<string, Connection>;
   readonly registry: ProviderRegistry;
+  /** `routing.fallback` and `routing.retry`: what features override; the built-in defaults when absent. */
+  readonly attemptPolicy?: { readonly fallback: FallbackConfig; readonly retry: RetryConfig };
 }
 
 export interface RouteRequest {

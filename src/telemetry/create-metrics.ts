@@ -84,6 +84,8 @@ export interface GatewayMetrics {
   readBreakerStates(source: () => Iterable<BreakerStateReading>): void;
   /** Where the `byok_upstream_pool_*` gauges read the upstream pools on a scrape (none until given). */
   watchUpstreamPools(reader: UpstreamPoolReader): void;
+  /** Upstream attempts by connection, key source and outcome (served, retried, fell_back, failed, skipped). */
+  readonly upstreamAttempts: Counter<"connection" | "source" | "outcome">;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
   observeServedCall(call: ServedCallObservation): void;
 }
@@ -158,6 +160,13 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     registers,
   });
 
+  const upstreamAttempts = new Counter({
+    name: "byok_upstream_attempts_total",
+    help: "Upstream attempts by connection, key source and outcome (served, retried, fell_back, failed, skipped).",
+    labelNames: ["connection", "source", "outcome"] as const,
+    registers,
+  });
+
   const coordinationDegraded = new Gauge({
     name: "byok_coordination_degraded",
     help: "1 while a feature shared through Redis runs degraded because Redis cannot be reached, else 0.",
@@ -209,6 +218,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     rateLimitRejections,
     usageRecordsDropped,
     streamRepairs,
+    upstreamAttempts,
     observeServedCall(call) {
       // Read field by field: nothing but these codes and numbers can reach a label or a value.
       const { operation, provider, source } = call;

@@ -442,7 +442,8 @@ describe("POST /v1/listen (prerecorded)", () => {
     assert.match(String(rejected.body.err_msg), /^deepgram: Bad Request: unknown option/);
     assert.ok(!rejected.text.includes(USER_KEY), "the key is redacted from the provider's message");
 
-    env.fake.failNextRest(503, { err_code: "SERVICE_UNAVAILABLE", err_msg: "overloaded" });
+    // A 500 (a 503 is retried once on the same route: routing.retry).
+    env.fake.failNextRest(500, { err_code: "INTERNAL_SERVER_ERROR", err_msg: "broken" });
     const failed = await listen(
       env,
       user.token,

@@ -1,7 +1,8 @@
 /**
  * @module test/gateway/upstream-connection
  * The upstream connection's life: a client that leaves mid-stream closes the upstream at once; a pooled
- * socket the server closed before answering is retried once; nothing else is retried.
+ * socket the server closed before answering is retried once; a 503 once more (routing.retry); a 500 or an
+ * answer that started is not retried.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -75,9 +76,24 @@ describe("upstream connections", () => {
     assert.equal(env.fakes.openai.requests.length - before, 1, "no silent retry");
   });
 
-  test("an upstream 5xx is not retried", async () => {
+  test("an upstream 500 is not retried on the same route", async () => {
     const user = await env.user({ openai: USER_KEY });
     const before = env.fakes.openai.requests.length;
+    env.fakes.openai.failNext(500, { message: "broken" });
+    const response = await call(env.gateway, "POST", "/v1/chat/completions", {
+      token: user.token,
+      headers: user.headers,
+      body: { model: "summary", messages: [{ role: "user", content: "hi" }] },
+    });
+    assert.equal(response.status, 502);
+    assert.equal(errorOf(response).message, "openai: broken");
+    assert.equal(env.fakes.openai.requests.length - before, 1);
+  });
+
+  test("an upstream 503 is retried once on the same route (routing.retry), and named in X-BYOK-Route", async () => {
+    const user = await env.user({ openai: USER_KEY });
+    const before = env.fakes.openai.requests.length;
+    env.fakes.openai.failNext(503, { message: "overloaded" });
     env.fakes.openai.failNext(503, { message: "overloaded" });
     const response = await call(env.gateway, "POST", "/v1/chat/completions", {
       token: user.token,
@@ -86,6 +102,10 @@ describe("upstream connections", () => {
     });
     assert.equal(response.status, 502);
     assert.equal(errorOf(response).message, "openai: overloaded");
-    assert.equal(env.fakes.openai.requests.length - before, 1);
+    assert.equal(env.fakes.openai.requests.length - before, 2, "one attempt and one retry, no more");
+    assert.equal(
+      response.headers.get("x-byok-route"),
+      "openai/gpt-4.1-mini; source=byok; failed=openai/gpt-4.1-mini@byok:503",
+    );
   });
 });
