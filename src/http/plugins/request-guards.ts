@@ -55,11 +55,13 @@ export async function authenticateUser(
   byok: Byok,
   request: FastifyRequest,
   dialect: RouteDialect,
+  // Fastify builds `request.routeOptions` anew on every read: the guard passes the config it read.
+  config: FastifyRequest["routeOptions"]["config"] = request.routeOptions.config,
 ): Promise<Principal> {
   byok.anonymousLimit.check(request.ip);
   try {
     return await byok.authenticate(credentialsOf(request, dialect), {
-      allowSettingsToken: request.routeOptions.config.settingsToken === true,
+      allowSettingsToken: config.settingsToken === true,
     });
   } catch (error) {
     if (error instanceof GatewayError && error.status === 401)
@@ -93,7 +95,7 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
       return;
     }
     if (auth !== "user") return;
-    const principal = await authenticateUser(byok, request, dialect);
+    const principal = await authenticateUser(byok, request, dialect, config);
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;
     if (byokMode !== "skip") {
