@@ -2,13 +2,14 @@
  * @module auth/gateway-tokens
  * Gateway-issued bearer tokens: 256 random bits, shown once, stored only as a SHA-256 hash.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 export const TOKEN_PREFIX = "byok_";
 const TOKEN_PATTERN = /^byok_[A-Za-z0-9_-]{43}$/;
 
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  // One-shot `hash` (UTF-8 for a string): no Hash object per request, about half the cost.
+  return hash("sha256", token, "hex");
 }
 
 export function createGatewayToken(): { token: string; hash: string } {

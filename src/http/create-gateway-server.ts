@@ -99,10 +99,6 @@ export async function createGatewayServer(
     deadline.unref();
     setImmediate(closeLeftovers); // after Fastify stops accepting
   });
-  app.addHook("onSend", (request, reply, payload, done) => {
-    reply.header("x-request-id", request.id);
-    done(null, payload);
-  });
 
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   registerConnectionTimeouts(app, inFlight);

@@ -2,12 +2,12 @@
  * @module keys/compute-fingerprint
  * The enrollment fingerprint a client computes: lowercase hex SHA-256 of the trimmed key (docs/security-model.md).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export const FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
 
 export function computeFingerprint(rawKey: string): string {
-  return createHash("sha256").update(rawKey.trim(), "utf8").digest("hex");
+  return hash("sha256", rawKey.trim(), "hex");
 }
 
 export function isFingerprint(value: unknown): value is string {

@@ -2,7 +2,7 @@
  * @module keys/secret-key
  * The value type every raw key lives in from intake on: printing, JSON and inspection all redact it.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 const REDACTED = "[redacted]";
 
@@ -21,7 +21,7 @@ export class SecretKey {
 
   /** The client fingerprint: lowercase hex SHA-256 of the UTF-8 key (computed once). */
   fingerprint(): string {
-    this.#fingerprint ??= createHash("sha256").update(this.#value, "utf8").digest("hex");
+    this.#fingerprint ??= hash("sha256", this.#value, "hex"); // one-shot: UTF-8, no Hash object
     return this.#fingerprint;
   }
 

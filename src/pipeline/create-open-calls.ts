@@ -18,7 +18,11 @@ export interface OpenCall {
 }
 
 export interface OpenCalls {
-  open(userId: string, clientSignal: AbortSignal): OpenCall;
+  /**
+   * Registers a call; its signal follows `clientSignal`. With `clientController` (the controller of
+   * `clientSignal`, made for this call alone) a cut aborts that very controller: no second one is chained.
+   */
+  open(userId: string, clientSignal: AbortSignal, clientController?: AbortController): OpenCall;
   /**
    * Cuts a user's open calls: all of them when revoked, the ones on their own keys (or not yet routed)
    * when their enrollment changed. Returns how many were cut.
@@ -74,11 +78,14 @@ export function createOpenCalls(): OpenCalls {
   };
 
   return {
-    open(userId, clientSignal) {
-      const controller = new AbortController();
+    open(userId, clientSignal, clientController) {
+      const owned = clientController !== undefined && clientController.signal === clientSignal;
+      const controller = owned ? clientController : new AbortController();
       const entry: Entry = { controller, source: null };
       const onClientAbort = () => controller.abort(clientSignal.reason);
-      if (clientSignal.aborted) controller.abort(clientSignal.reason);
+      if (owned) {
+        // The client's own controller: its abort is already this call's.
+      } else if (clientSignal.aborted) controller.abort(clientSignal.reason);
       else clientSignal.addEventListener("abort", onClientAbort, { once: true });
       let calls = byUser.get(userId);
       if (calls === undefined) {
@@ -96,7 +103,7 @@ export function createOpenCalls(): OpenCalls {
         close() {
           if (closed) return;
           closed = true;
-          clientSignal.removeEventListener("abort", onClientAbort);
+          if (!owned) clientSignal.removeEventListener("abort", onClientAbort);
           const set = byUser.get(userId);
           if (set?.delete(entry)) size--;
           if (set?.size === 0) byUser.delete(userId);

@@ -13,6 +13,11 @@ export interface ModelCall {
   readonly byok: ByokContext;
   /** Aborted when the client goes away: the upstream call stops at once. */
   readonly signal: AbortSignal;
+  /**
+   * The controller of `signal`, when the caller created it for this call alone (the HTTP shell does): the
+   * pipeline then aborts it itself when the call is cut, instead of chaining a second controller to it.
+   */
+  readonly controller?: AbortController;
   /** Set by the pipeline while the call is in flight (create-open-calls.ts); `signal` is then its signal. */
   readonly openCall?: OpenCall;
 }

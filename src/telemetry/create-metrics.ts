@@ -98,6 +98,32 @@ function amount(value: number | null): number {
   return value !== null && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
+/**
+ * Counts added on the hot path without prom-client's per-call label hashing and checks: one slot per
+ * label combination (as bounded as the labels themselves), handed to the counter when it is collected
+ * (every scrape and every read of the registry collects first).
+ */
+class PendingCounts<Label extends string> {
+  readonly #slots = new Map<string, { readonly labels: Partial<Record<Label, string>>; value: number }>();
+
+  add(key: string, labels: () => Partial<Record<Label, string>>, value: number): void {
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      slot = { labels: labels(), value: 0 };
+      this.#slots.set(key, slot);
+    }
+    slot.value += value;
+  }
+
+  flushInto(counter: Counter<Label>): void {
+    for (const slot of this.#slots.values()) {
+      if (slot.value === 0) continue;
+      counter.inc(slot.labels, slot.value);
+      slot.value = 0;
+    }
+  }
+}
+
 export function createMetrics(options: { collectDefaults?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: "byok_" });
@@ -108,11 +134,14 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     labelNames: ["reason"] as const,
     registers,
   });
-  const requests = new Counter({
+  type RequestLabel = "operation" | "feature" | "provider" | "source" | "status";
+  const pendingRequests = new PendingCounts<RequestLabel>();
+  const requests: Counter<RequestLabel> = new Counter({
     name: "byok_requests_total",
     help: "Model calls served, by operation, feature (or direct), provider, source and HTTP status.",
     labelNames: ["operation", "feature", "provider", "source", "status"] as const,
     registers,
+    collect: () => pendingRequests.flushInto(requests),
   });
   const upstreamDuration = new Histogram({
     name: "byok_upstream_duration_seconds",
@@ -121,11 +150,14 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
     buckets: UPSTREAM_DURATION_BUCKETS,
     registers,
   });
-  const tokens = new Counter({
+  type TokenLabel = "source" | "provider" | "direction";
+  const pendingTokens = new PendingCounts<TokenLabel>();
+  const tokens: Counter<TokenLabel> = new Counter({
     name: "byok_tokens_total",
     help: "Tokens reported by providers, by source, provider and direction (input or output).",
     labelNames: ["source", "provider", "direction"] as const,
     registers,
+    collect: () => pendingTokens.flushInto(tokens),
   });
   const audioSeconds = new Counter({
     name: "byok_audio_seconds_total",
@@ -223,13 +255,28 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
       // Read field by field: nothing but these codes and numbers can reach a label or a value.
       const { operation, provider, source } = call;
       const feature = call.feature ?? "direct";
-      requests.inc({ operation, feature, provider, source, status: String(call.status) });
+      const status = call.status;
+      pendingRequests.add(
+        `${operation}\0${feature}\0${provider}\0${source}\0${status}`,
+        () => ({ operation, feature, provider, source, status: String(status) }),
+        1,
+      );
       if (Number.isFinite(call.latencyMs) && call.latencyMs >= 0)
         upstreamDuration.observe({ operation, provider, source }, call.latencyMs / 1000);
       const input = amount(call.inputTokens);
       const output = amount(call.outputTokens);
-      if (input > 0) tokens.inc({ source, provider, direction: "input" }, input);
-      if (output > 0) tokens.inc({ source, provider, direction: "output" }, output);
+      if (input > 0)
+        pendingTokens.add(
+          `${source}\0${provider}\0i`,
+          () => ({ source, provider, direction: "input" }),
+          input,
+        );
+      if (output > 0)
+        pendingTokens.add(
+          `${source}\0${provider}\0o`,
+          () => ({ source, provider, direction: "output" }),
+          output,
+        );
       const audio = amount(call.audioSeconds);
       if (audio > 0) audioSeconds.inc({ source, provider }, audio);
     },

@@ -32,6 +32,7 @@ export function formatByokStatus(context: Omit<ByokContext, "statusHeader" | "us
   if (context.inactiveReason) parts.push(`reason=${context.inactiveReason}`);
   const accepted = Object.keys(context.keys);
   if (accepted.length > 0) parts.push(`accepted=${accepted.join(",")}`);
+  if (context.dropped.length === 0) return parts.join("; "); // the usual case: nothing dropped
   const byReason = (reasons: readonly DropReason[]) =>
     context.dropped.filter((drop) => reasons.includes(drop.reason)).map((drop) => drop.provider);
   const dropped = byReason(["not_enrolled", "inactive"]);

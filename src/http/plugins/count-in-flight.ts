@@ -1,7 +1,8 @@
 /**
  * @module http/plugins/count-in-flight
  * Requests being answered, in all and per connection, counted by one hook: graceful close waits for the
- * total, and the idle-socket time-out spares a connection that is still answering one.
+ * total, and the idle-socket time-out spares a connection that is still answering one. The same hook,
+ * the first every request meets, echoes the request id (`X-Request-Id`) on whatever answers it.
  */
 import type { FastifyInstance } from "fastify";
 
@@ -12,11 +13,16 @@ export interface InFlight {
   on(socket: object): number;
 }
 
-/** Counts every request from its arrival until its response closes; `onSettled` runs after each. */
+/**
+ * Counts every request from its arrival until its response closes; `onSettled` runs after each. The
+ * request id is set on the reply here rather than in an onSend hook (one hook fewer on every request):
+ * Fastify keeps a reply's headers through its error handler, so error answers carry it too.
+ */
 export function registerInFlightCount(app: FastifyInstance, onSettled: () => void): InFlight {
   let total = 0;
   const bySocket = new WeakMap<object, number>();
   app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
     const socket = request.raw.socket;
     total++;
     bySocket.set(socket, (bySocket.get(socket) ?? 0) + 1);

@@ -1,7 +1,8 @@
 /**
  * @module http/plugins/request-guards
  * The onRequest guard of every route: admin token or user authentication, then BYOK validation,
- * both before the body is read; X-BYOK-Status on the way out.
+ * both before the body is read; X-BYOK-Status set on the reply as soon as it is known (no per-request
+ * onSend or onResponse hook: an upgrade answered over HTTP ends its socket from a `finish` listener).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -54,11 +55,13 @@ export async function authenticateUser(
   byok: Byok,
   request: FastifyRequest,
   dialect: RouteDialect,
+  // Fastify builds `request.routeOptions` anew on every read: the guard passes the config it read.
+  config: FastifyRequest["routeOptions"]["config"] = request.routeOptions.config,
 ): Promise<Principal> {
   byok.anonymousLimit.check(request.ip);
   try {
     return await byok.authenticate(credentialsOf(request, dialect), {
-      allowSettingsToken: request.routeOptions.config.settingsToken === true,
+      allowSettingsToken: config.settingsToken === true,
     });
   } catch (error) {
     if (error instanceof GatewayError && error.status === 401)
@@ -76,34 +79,31 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   app.decorateRequest("byok", null);
   const checkAdmin = createAdminCheck(byok);
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     const config = request.routeOptions.config;
     const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = config;
-    // Upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would be logged).
-    if (config.websocket !== true && request.headers.upgrade?.toLowerCase() === "websocket") {
-      throw new GatewayError("not_found", { message: "This route does not take WebSocket upgrades." });
+    if (request.headers.upgrade !== undefined && request.headers.upgrade.toLowerCase() === "websocket") {
+      // An upgrade answered over HTTP (refused) is not kept open: its socket ends once the answer is written.
+      reply.raw.once("finish", () => request.raw.socket?.end());
+      // Upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would be logged).
+      if (config.websocket !== true) {
+        throw new GatewayError("not_found", { message: "This route does not take WebSocket upgrades." });
+      }
     }
     if (auth === "admin") {
       checkAdmin(request);
       return;
     }
     if (auth !== "user") return;
-    const principal = await authenticateUser(byok, request, dialect);
+    const principal = await authenticateUser(byok, request, dialect, config);
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;
     if (byokMode !== "skip") {
-      request.byok = await byok.validate(principal, request.headers, { recovery: byokMode === "recovery" });
+      const validated = await byok.validate(principal, request.headers, {
+        recovery: byokMode === "recovery",
+      });
+      request.byok = validated;
+      reply.header("x-byok-status", validated.statusHeader);
     }
-  });
-
-  // An upgrade answered over HTTP (refused) is not kept open: its socket ends once the answer is written.
-  app.addHook("onResponse", (request, _reply, done) => {
-    if (request.headers.upgrade?.toLowerCase() === "websocket") request.raw.socket?.end();
-    done();
-  });
-
-  app.addHook("onSend", (request, reply, payload, done) => {
-    if (request.byok !== null) reply.header("x-byok-status", request.byok.statusHeader);
-    done(null, payload);
   });
 }

@@ -14,7 +14,8 @@ export function modelCallOf(request: FastifyRequest, reply: FastifyReply): Model
     if (!raw.writableFinished) controller.abort();
   });
   const { userId, plan } = request.principal!;
-  return { userId, plan, byok: request.byok!, signal: controller.signal };
+  // The controller is this call's alone: the pipeline aborts it on a cut rather than chaining another.
+  return { userId, plan, byok: request.byok!, signal: controller.signal, controller };
 }
 
 export function sendPipelineResponse(reply: FastifyReply, response: PipelineResponse): FastifyReply {
