@@ -1,9 +1,12 @@
 /**
  * @module bench/summarize-cpu-profile
  * Reads a V8 `.cpuprofile` (`node --cpu-prof`) and prints self time by area (the gateway's folders, Fastify,
- * undici, Node's internals, GC), by file and by function. Usage: `node bench/summarize-cpu-profile.ts <file> [top]`.
+ * undici, Node's internals, GC), by file and by function.
+ * Usage: `node bench/summarize-cpu-profile.ts <file> [--top N] [--from-us T]` (`--from-us`: only the samples
+ * from that monotonic time on, in µs as `process.hrtime` counts; e.g. after start-up and warm-up).
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 
 interface CallFrame {
   readonly functionName: string;
@@ -19,6 +22,7 @@ interface CpuProfile {
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
+  readonly startTime: number;
 }
 
 const PACKAGE_AREAS: readonly (readonly [RegExp, string])[] = [
@@ -83,16 +87,24 @@ function printTop(title: string, totals: Map<string, number>, busy: number, coun
 const add = (totals: Map<string, number>, key: string, micros: number) =>
   totals.set(key, (totals.get(key) ?? 0) + micros);
 
-const [file, topArgument] = process.argv.slice(2);
-if (!file) throw new Error("usage: summarize-cpu-profile.ts <file.cpuprofile> [top]");
-const top = Number(topArgument ?? 30);
+const { values, positionals } = parseArgs({
+  options: { top: { type: "string" }, "from-us": { type: "string" } },
+  allowPositionals: true,
+});
+const file = positionals[0];
+if (!file) throw new Error("usage: summarize-cpu-profile.ts <file.cpuprofile> [--top N] [--from-us T]");
+const top = Number(values.top ?? 30);
+const fromMicros = Number(values["from-us"] ?? 0);
 const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, ProfileNode>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
 const selfMicros = new Map<number, number>();
+let sampleTime = profile.startTime;
 profile.samples.forEach((id, index) => {
-  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  const delta = profile.timeDeltas[index] ?? 0;
+  sampleTime += delta;
+  if (sampleTime >= fromMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
 });
 
 const areas = new Map<string, number>();
