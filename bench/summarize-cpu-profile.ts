@@ -53,6 +53,10 @@ function areaOfUrl(url: string): string {
     return "node: net";
   if (url.startsWith("node:internal/process/task_queues") || url.includes("timers"))
     return "node: timers/ticks";
+  if (url.includes("crypto")) return "node: crypto";
+  if (url.includes("/modules/") || url.includes("bootstrap")) return "node: module loading";
+  if (url === "node:events" || url.includes("event_target") || url.includes("abort_controller"))
+    return "node: events, abort signals";
   if (url.startsWith("node:")) return "node: other";
   return "other";
 }
