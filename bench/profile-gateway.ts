@@ -50,4 +50,4 @@ spawnSync(
   { stdio: "inherit" },
 );
 if (process.env.BENCH_KEEP_PROFILE === undefined) rmSync(profileDir, { recursive: true, force: true });
-else console.log(`profile kept in ${profileDir}`);
+else console.log(`profile kept: ${join(profileDir, profile)} (the window: --from-us ${fromMicros})`);
