@@ -160,7 +160,7 @@ export async function startGatewayPeer(
       );
       // A cluster answers once its first worker listens: wait for every worker to be forked too.
       if (healthy && (workers === 1 || childPids(child.pid!).length === workers)) break;
-      if (attempt > 300 || child.exitCode !== null) throw new Error(`${name} did not start`);
+      if (attempt > 3600 || child.exitCode !== null) throw new Error(`${name} did not start`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
