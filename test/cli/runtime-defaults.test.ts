@@ -38,6 +38,8 @@ async function servedCommandLine(env: Readonly<Record<string, string>>): Promise
   const dataDir = createTempDir("byok-runtime-defaults-");
   const gateway = await spawnGateway({
     args: [MAIN, "serve"],
+    // From the TypeScript sources on a shared machine: a start can take long under load.
+    startTimeoutMs: 120_000,
     env: {
       BYOK_PEPPER: TEST_PEPPER,
       BYOK_ADMIN_TOKEN: ADMIN_TOKEN,
