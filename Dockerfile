@@ -11,11 +11,12 @@ COPY src ./src
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime
-# A small young generation keeps memory flat under load (docs/deployment.md, "Memory").
+# The V8 settings the gateway is measured with (a small young generation, docs/deployment.md, "Memory")
+# are applied by its own start path (dist/main.js serve); a NODE_OPTIONS set here would replace an
+# operator's, so the image sets none.
 # BYOK_HOST: every interface of the container (the gateway itself defaults to 127.0.0.1, unreachable
 # from outside a container); docs/deployment.md, "Exposure".
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=4 \
     BYOK_HOST=0.0.0.0 \
     BYOK_PORT=8080 \
     BYOK_DATA_DIR=/data

@@ -105,6 +105,7 @@ async function measureAll(entries: readonly Entry[]): Promise<void> {
   await inRounds(entries, async ({ connection, result }) => {
     const samples = await streamSamples(connection, STREAMS_PER_ROUND);
     result.ttfbNs.push(...samples.ttfbNs);
+    result.ttfbRoundMedians.push(median(samples.ttfbNs));
     result.totalNs.push(...samples.totalNs);
   });
   for (const { peer, result } of entries) result.maxRssKiB = await peer.maxRssKiB();

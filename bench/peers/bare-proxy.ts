@@ -1,46 +1,68 @@
 /**
  * @module bench/peers/bare-proxy
- * The floor of the proxy bench: a `node:http` server and one undici Pool to the fake provider, forwarding
- * method, path, body and the few headers a provider needs, and piping the response (streams too) back.
- * The small request body is read first, as the gateway must to validate it (passing the request stream
- * to undici instead measured slower, and grew this process to ~250-300 MiB RSS through V8 heap growth).
+ * The floor of the proxy bench: the least a Node reverse proxy can do per request. A `node:http` server
+ * and one keep-alive undici Pool to the fake provider (128 connections, as the gateway's upstream pool),
+ * forwarding method, path, body and the two headers a provider needs. A small body with a known length is
+ * collected into one preallocated Buffer (as the gateway must to read it); a larger or unknown one is piped.
+ * The answer (streams too) is written straight into the response by `Dispatcher.stream()`.
  * Usage: `node bench/peers/bare-proxy.ts <upstream origin>` from the bench (IPC).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream/promises";
 import { type Dispatcher, Pool } from "undici";
 import { announceReady } from "./peer-protocol.ts";
 
 const upstream = process.argv[2];
 if (!upstream) throw new Error("usage: bare-proxy.ts <upstream origin>");
-const pool = new Pool(upstream, { keepAliveTimeout: 60_000 });
+const pool = new Pool(upstream, { connections: 128, keepAliveTimeout: 60_000 });
 
-async function readBody(incoming: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of incoming) parts.push(part as Buffer);
-  return Buffer.concat(parts);
+/** Bodies up to this size with a known length are collected; the rest are piped. */
+const COLLECT_LIMIT = 64 * 1024;
+
+/** The whole body in one Buffer of its declared length (fewer bytes than declared: what arrived). */
+function collectBody(incoming: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.allocUnsafe(length);
+    let filled = 0;
+    incoming.on("data", (part: Buffer) => {
+      filled += part.copy(body, filled);
+    });
+    incoming.once("end", () => resolve(filled === length ? body : body.subarray(0, filled)));
+    incoming.once("error", reject);
+  });
 }
 
-const FORWARDED = ["content-type", "authorization"] as const;
+function bodyOf(incoming: IncomingMessage): Promise<Buffer> | IncomingMessage | null {
+  if (incoming.method === "GET" || incoming.method === "HEAD") return null;
+  const declared = incoming.headers["content-length"];
+  const length = declared === undefined ? Number.NaN : Number(declared);
+  return length >= 0 && length <= COLLECT_LIMIT ? collectBody(incoming, length) : incoming;
+}
+
+function headersOf(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const type = incoming.headers["content-type"];
+  const authorization = incoming.headers.authorization;
+  if (type !== undefined) headers["content-type"] = type;
+  if (authorization !== undefined) headers.authorization = authorization;
+  return headers;
+}
 
 async function forward(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {};
-  for (const name of FORWARDED) {
-    const value = incoming.headers[name];
-    if (typeof value === "string") headers[name] = value;
-  }
-  const method = (incoming.method ?? "GET") as Dispatcher.HttpMethod;
-  const hasBody = method !== "GET" && method !== "HEAD";
-  const answer = await pool.request({
-    method,
-    path: incoming.url ?? "/",
-    headers,
-    body: hasBody ? await readBody(incoming) : null,
-  });
-  const type = answer.headers["content-type"];
-  response.writeHead(answer.statusCode, typeof type === "string" ? { "content-type": type } : {});
-  await pipeline(answer.body, response);
+  const body = bodyOf(incoming);
+  await pool.stream(
+    {
+      method: incoming.method as Dispatcher.HttpMethod,
+      path: incoming.url ?? "/",
+      headers: headersOf(incoming),
+      body: body instanceof Promise ? await body : body,
+    },
+    ({ statusCode, headers }) => {
+      const type = headers["content-type"];
+      response.writeHead(statusCode, typeof type === "string" ? { "content-type": type } : undefined);
+      return response;
+    },
+  );
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (incoming, response) => {

@@ -1,10 +1,12 @@
 /**
  * @module bench/peers/fake-provider
- * A loopback OpenAI chat-completions server for the proxy bench: a small JSON answer, or 50 SSE chunks
- * written back-to-back (plus a usage chunk when asked) and `data: [DONE]`. Keep-alive on.
+ * A loopback OpenAI server for the benches: chat completions (a small JSON answer, or 50 SSE chunks written
+ * back-to-back plus a usage chunk when asked and `data: [DONE]`), embeddings (floats or base64) and the
+ * Responses API (the test fake's spec-conforming answer and events). Keep-alive on; nothing is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { encodeResponsesEvent, fakeResponses } from "../../test/peers/fake-responses-api.ts";
 import { announceReady } from "./peer-protocol.ts";
 
 const CONTENT_CHUNKS = 50;
@@ -66,14 +68,72 @@ function fail(response: ServerResponse, status: number, message: string): void {
   );
 }
 
-async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (incoming.method !== "POST" || incoming.url !== "/v1/chat/completions") {
-    fail(response, 404, `fake provider: no route for ${incoming.method} ${incoming.url}`);
-    return;
-  }
+async function readText(incoming: IncomingMessage): Promise<string> {
   let text = "";
   incoming.setEncoding("utf8");
   for await (const chunk of incoming) text += chunk;
+  return text;
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const EMBEDDING = Array.from({ length: 16 }, (_, index) => index / 16);
+const EMBEDDING_BASE64 = Buffer.from(new Float32Array(EMBEDDING).buffer).toString("base64");
+
+function embeddings(response: ServerResponse, body: Record<string, unknown>): void {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const base64 = body.encoding_format === "base64";
+  const data = inputs.map((_, index) => ({
+    object: "embedding",
+    index,
+    embedding: base64 ? EMBEDDING_BASE64 : EMBEDDING,
+  }));
+  response.writeHead(200, { "content-type": "application/json" });
+  response.end(
+    JSON.stringify({
+      object: "list",
+      data,
+      model: body.model,
+      usage: { prompt_tokens: 2 * inputs.length, total_tokens: 2 * inputs.length },
+    }),
+  );
+}
+
+let responsesServed = 0;
+
+function responses(response: ServerResponse, body: Record<string, unknown>): void {
+  const answer = fakeResponses(body, ++responsesServed, "");
+  if (body.stream !== true) {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify(answer.response));
+    return;
+  }
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  response.end(answer.events.map(encodeResponsesEvent).join(""));
+}
+
+async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = incoming.method === "POST" ? incoming.url : undefined;
+  if (path !== "/v1/chat/completions" && path !== "/v1/embeddings" && path !== "/v1/responses") {
+    fail(response, 404, `fake provider: no route for ${incoming.method} ${incoming.url}`);
+    return;
+  }
+  const text = await readText(incoming);
+  if (path === "/v1/embeddings" || path === "/v1/responses") {
+    const body = parseObject(text);
+    if (body === null || typeof body.model !== "string")
+      return fail(response, 400, "fake provider: the body needs a string `model`");
+    return path === "/v1/embeddings" ? embeddings(response, body) : responses(response, body);
+  }
   const request = parseRequest(text);
   if (request === null) return fail(response, 400, "fake provider: the body needs a string `model`");
   if (request.stream) return stream(response, request);

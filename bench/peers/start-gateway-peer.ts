@@ -14,9 +14,8 @@ import { computeFingerprint } from "../../src/keys/index.ts";
 import { cpuMicrosOf, type Peer } from "./start-peer.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const USER_KEY = "sk-user-bench-key-0123456789";
+export const USER_KEY = "sk-user-bench-key-0123456789";
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
-export const GATEWAY_NODE_OPTIONS = "--max-semi-space-size=4";
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -132,16 +131,16 @@ export async function startGatewayPeer(
       ...options.config,
     }),
   );
-  // docs/deployment.md recommends a 4 MiB young-generation semi-space for the gateway's memory
-  // budget; BENCH_GATEWAY_NODE_OPTIONS="" measures Node's defaults instead.
-  const nodeOptions = (process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS)
-    .split(" ")
-    .filter(Boolean);
+  // Started exactly as operators start it: the runtime defaults come from its own start path
+  // (cli/apply-runtime-defaults.ts). BENCH_GATEWAY_NODE_OPTIONS is passed as NODE_OPTIONS, to profile
+  // (`--cpu-prof --cpu-prof-dir=…`) or to measure other V8 settings (`--max-semi-space-size=16`).
+  const extra = process.env.BENCH_GATEWAY_NODE_OPTIONS;
   const child = spawn(
     process.execPath,
-    [...nodeOptions, join(root, "dist/main.js"), "serve", "--config", configFile, "--workers", `${workers}`],
+    [join(root, "dist/main.js"), "serve", "--config", configFile, "--workers", `${workers}`],
     {
       stdio: ["ignore", "inherit", "inherit"],
+      env: extra === undefined ? process.env : { ...process.env, NODE_OPTIONS: extra },
     },
   );
   const origin = `http://127.0.0.1:${port}`;
@@ -161,7 +160,7 @@ export async function startGatewayPeer(
       );
       // A cluster answers once its first worker listens: wait for every worker to be forked too.
       if (healthy && (workers === 1 || childPids(child.pid!).length === workers)) break;
-      if (attempt > 300 || child.exitCode !== null) throw new Error(`${name} did not start`);
+      if (attempt > 3600 || child.exitCode !== null) throw new Error(`${name} did not start`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { PeerMessage, ReadyMessage } from "./peer-protocol.ts";
 
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 180_000; // generous: a loaded shared machine starts processes slowly
 
 export interface Peer {
   readonly name: string;

@@ -12,6 +12,7 @@ import { isGatewayError } from "../errors/gateway-error.ts";
 import { createByok } from "../library/create-byok.ts";
 import { createLogger } from "../telemetry/create-logger.ts";
 import { COMMAND_HELP, commandHelp, overviewHelp, usageLines } from "./cli-help.ts";
+import { CLI_OPTIONS } from "./cli-options.ts";
 import { parseWorkersFlag, serve } from "./serve.ts";
 import { keysFromEnvironment, keysFromLines, verifyCommand } from "./verify-command.ts";
 
@@ -141,18 +142,6 @@ async function usageCommand(
   return 0;
 }
 
-const OPTIONS = {
-  config: { type: "string" },
-  plan: { type: "string" },
-  from: { type: "string" },
-  to: { type: "string" },
-  bucket: { type: "string" },
-  workers: { type: "string" },
-  stdin: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "v" },
-} as const;
-
 /** Options every command takes. */
 const GLOBAL_OPTIONS: ReadonlySet<string> = new Set(["config", "help", "version"]);
 
@@ -202,9 +191,9 @@ function addressInUse(error: unknown): { port: unknown; address: unknown } | und
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true });
   } catch (error) {
     const guess = argv.find((arg) => Object.hasOwn(COMMAND_HELP, arg));
     return usageError(describeParseError(error), guess);

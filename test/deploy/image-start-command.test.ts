@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
+import { RUNTIME_DEFAULTS } from "../../src/cli/apply-runtime-defaults.ts";
 import { ROOT, readDeployment, readImage } from "../support/deploy-files.ts";
 import { spawnGateway } from "../support/spawn-gateway.ts";
 import { ADMIN_TOKEN, createTempDir, TEST_PEPPER } from "../support/start-gateway.ts";
@@ -96,6 +97,10 @@ test("the build's start command serves, passes the image's health check and the 
         "production mode",
       );
       assert.equal(await runHealthcheck(gateway.port), 0, "HEALTHCHECK passes on a serving gateway");
+      // The V8 defaults come from the start path itself (the image sets no NODE_OPTIONS), in this same pid.
+      assert.equal(image.env.NODE_OPTIONS, undefined);
+      const commandLine = readFileSync(`/proc/${gateway.child.pid}/cmdline`, "utf8").split("\0");
+      for (const flag of RUNTIME_DEFAULTS) assert.ok(commandLine.includes(flag), commandLine.join(" "));
       const { container } = readDeployment();
       for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
         if (probe?.httpGet === undefined) continue;

@@ -1,0 +1,53 @@
+/**
+ * @module cli/apply-runtime-defaults
+ * The Node/V8 settings the gateway's measured figures depend on (docs/deployment.md, "Memory"), applied by
+ * its own start path: `serve` without them re-executes itself in place (same pid) with them added.
+ */
+import { parseArgs } from "node:util";
+import { CLI_OPTIONS } from "./cli-options.ts";
+
+/** Each flag `serve` runs with unless the operator set that V8 option themselves. */
+export const RUNTIME_DEFAULTS: readonly string[] = ["--max-semi-space-size=4"];
+
+/** A flag's option name in V8's spelling-insensitive form (`--max_semi_space_size=4` → `max-semi-space-size`). */
+function optionName(flag: string): string {
+  return flag.replace(/^--?/, "").split("=")[0]!.replaceAll("_", "-");
+}
+
+/** The defaults whose option appears neither in Node's own arguments nor in NODE_OPTIONS. */
+export function missingRuntimeDefaults(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): string[] {
+  const given = new Set([...execArgv, ...(nodeOptions ?? "").split(/\s+/)].filter(Boolean).map(optionName));
+  return RUNTIME_DEFAULTS.filter((flag) => !given.has(optionName(flag)));
+}
+
+/** True when the arguments run `serve` (the default command), not help, the version or another command. */
+export function runsServe(argv: readonly string[]): boolean {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: CLI_OPTIONS,
+      allowPositionals: true,
+    });
+    return !values.help && !values.version && (positionals[0] ?? "serve") === "serve";
+  } catch {
+    return false; // the command reports the usage error itself
+  }
+}
+
+/**
+ * Before anything else is loaded: for `serve`, replaces this process with the same command plus the
+ * missing defaults (`process.execve`, so no second process stays behind). Never for a process with an IPC
+ * channel (a cluster worker inherits its primary's flags) or where execve is unavailable.
+ */
+export function applyRuntimeDefaults(argv: readonly string[]): void {
+  if (!runsServe(argv)) return;
+  const missing = missingRuntimeDefaults(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length === 0 || process.env.NODE_CHANNEL_FD !== undefined) return;
+  if (typeof process.execve !== "function" || process.platform === "win32") return;
+  const script = process.argv[1];
+  if (script === undefined) return;
+  process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, script, ...argv]);
+}
