@@ -7,6 +7,7 @@ import { createMemoryListenTicketStore } from "../auth/create-memory-listen-tick
 import { createRedisListenTicketStore } from "../auth/create-redis-listen-ticket-store.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
+import type { HitAndReserve } from "../metering/create-admission-control.ts";
 import { createLocalRateLimiter } from "../metering/rate-limits/create-local-rate-limiter.ts";
 import { createRedisRateLimiter } from "../metering/rate-limits/create-redis-rate-limiter.ts";
 import type { RateLimiter } from "../metering/rate-limits/rate-limiter.ts";
@@ -31,6 +32,8 @@ export interface Coordination {
   readonly bus: InvalidationBus;
   readonly limiter: RateLimiter;
   readonly counters: QuotaCounterRepository;
+  /** With Redis (and its own rate limiter): an operator-served call's rate-limit hit and reservation in one step. */
+  readonly hitAndReserve?: HitAndReserve;
   readonly listenTicketStore: ListenTicketStore;
   /** `none` without Redis; else whether the command connection is up now (`/readyz` reports it). */
   redisStatus(): "none" | "up" | "down";
@@ -124,17 +127,25 @@ export async function createCoordination(options: CoordinationOptions): Promise<
       },
     });
 
+  const counters = createRedisQuotaCounters({
+    connection,
+    durable: options.durableCounters,
+    onDurableFailed: (error) =>
+      logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
+    onSettleDropped: (count) =>
+      logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
+  });
+  // One round trip for both while Redis is up; apart (the limiter then falls back to local) while it is not.
+  const hitAndReserve: HitAndReserve = (hit, id, reservations, lease) =>
+    connection.status === "up"
+      ? counters.hitAndReserve({ ...hit, ...(now ? { now: now() } : {}) }, id, reservations, lease)
+      : null;
+
   return {
     bus,
     limiter,
-    counters: createRedisQuotaCounters({
-      connection,
-      durable: options.durableCounters,
-      onDurableFailed: (error) =>
-        logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
-      onSettleDropped: (count) =>
-        logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
-    }),
+    counters,
+    ...(options.rateLimiter === undefined ? { hitAndReserve } : {}),
     listenTicketStore:
       options.listenTicketStore ?? createRedisListenTicketStore(createRedisTicketOperations(connection)),
     redisStatus: () => connection.status,
