@@ -141,11 +141,16 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
   peers.push(...targets.map((target) => target.peer));
   for (const { connection } of targets) await latencySamples(connection, LATENCY_WARMUP);
   const samples = new Map<string, number[]>();
+  const scripts = { calls: 0, requests: 0 };
   await inRounds(targets, async ({ name, connection }) => {
+    const before = name.startsWith("Redis") ? await redisScriptCalls() : null;
     samples.set(name, [
       ...(samples.get(name) ?? []),
       ...(await latencySamples(connection, LATENCY_PER_ROUND)),
     ]);
+    if (before === null) return;
+    scripts.calls += (await redisScriptCalls()) - before;
+    scripts.requests += LATENCY_PER_ROUND;
   });
   const base = median(samples.get(targets[0]!.name)!);
   console.log(
@@ -158,6 +163,11 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
       `${name.padEnd(26)} ${fmt(value / 1000, 1).padStart(10)} ${fmt((value - base) / 1000, 1).padStart(9)}`,
     );
   }
+  if (redis)
+    console.log(
+      `Redis scripts per request (INFO commandstats, EVALSHA + EVAL; server-wide, so other clients of a ` +
+        `shared Redis add to it): ${(scripts.calls / scripts.requests).toFixed(2)}`,
+    );
   if (!redis)
     console.log(
       "Redis admission: not in this build (no `redis.url` setting yet); goal ≤ 150 µs added at the median",
@@ -196,6 +206,25 @@ async function ipcFloor(): Promise<void> {
   );
 }
 
+/** Lua script calls the Redis server has run so far (EVALSHA and EVAL, from INFO commandstats). */
+async function redisScriptCalls(): Promise<number> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    const stats = await client.info("commandstats");
+    let calls = 0;
+    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1]);
+    return calls;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Deletes this run's Redis keys (never anything else: the server is shared). */
 async function dropRedisKeys(): Promise<void> {
   const client = new Redis(REDIS_URL, {
@@ -229,9 +258,11 @@ const peers: Peer[] = [];
 try {
   const fake = await startPeer("fake provider", "./fake-provider.ts");
   peers.push(fake);
-  await throughputPhase(fake.ready.origin, peers);
-  await admissionPhase(fake.ready.origin, peers);
-  await ipcFloor();
+  // BENCH_SCALE_ONLY=throughput|admission|ipc runs one part (for alternated before/after runs).
+  const only = process.env.BENCH_SCALE_ONLY;
+  if (only === undefined || only === "throughput") await throughputPhase(fake.ready.origin, peers);
+  if (only === undefined || only === "admission") await admissionPhase(fake.ready.origin, peers);
+  if (only === undefined || only === "ipc") await ipcFloor();
 } catch (error) {
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
   console.error(`scale bench failed: ${error instanceof Error ? error.message : String(error)}${cause}`);
