@@ -6,6 +6,7 @@
  * in-process limiter. A primary that does not answer in time is a 503 (`cluster_unavailable`), never a pass.
  */
 import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { IpcEndpoint } from "../../cluster/create-ipc-endpoint.ts";
 import type { RateDecision, RateLimiter, SlotDecision } from "./rate-limiter.ts";
 
@@ -46,8 +47,11 @@ interface KeyState {
 }
 
 const PASS: RateDecision = { ok: true };
-const FIRST_WANT = 4;
+/** A key's first ask is for one hit (a lease bigger than the demand could refuse other workers early). */
+const FIRST_WANT = 1;
 const MAX_WANT = 4_096;
+/** Keys whose last lease size is remembered between leases (a busy key starts where it left off). */
+const REMEMBERED_WANTS = 10_000;
 
 function checkArguments(limit: number, what: string): void {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`${what} must be a positive integer`);
@@ -81,12 +85,20 @@ export function createIpcRateLimiter(endpoint: IpcEndpoint, options: IpcRateLimi
   const now = options.now ?? (() => performance.now());
   const limiter = options.limiter;
   const states = new Map<string, KeyState>();
+  const wants = new LRUCache<string, number>({ max: REMEMBERED_WANTS });
 
   /** What a lease used (ages, as the primary logs them) and, when `done`, the rest handed back. */
   const reportOf = (lease: HeldLease, done: boolean) => {
     const at = now();
     return { limiter, leaseId: lease.leaseId, agesMs: lease.usedAt.map((usedAt) => at - usedAt), done };
   };
+
+  /** Drops an idle key's state, remembering the size of lease it had reached. */
+  function forget(key: string, state: KeyState): void {
+    if (states.get(key) === state) states.delete(key);
+    if (state.want > FIRST_WANT) wants.set(key, state.want);
+    else wants.delete(key);
+  }
 
   /** Reports the key's lease and returns what is left (the state is forgotten unless an ask is in flight). */
   function returnLease(key: string, state: KeyState): void {
@@ -97,7 +109,7 @@ export function createIpcRateLimiter(endpoint: IpcEndpoint, options: IpcRateLimi
     state.lease = null;
     if (lease.left > 0) state.want = Math.max(1, state.want >> 1);
     endpoint.notify(RATE_REPORT, reportOf(lease, true));
-    if (state.asking === null) states.delete(key);
+    if (state.asking === null) forget(key, state);
   }
 
   function takeFromLease(key: string, state: KeyState, limit: number, windowMs: number): boolean {
@@ -155,14 +167,14 @@ export function createIpcRateLimiter(endpoint: IpcEndpoint, options: IpcRateLimi
     for (;;) {
       let state = states.get(key);
       if (state === undefined) {
-        state = { lease: null, asking: null, want: FIRST_WANT, returnTimer: null };
+        state = { lease: null, asking: null, want: wants.get(key) ?? FIRST_WANT, returnTimer: null };
         states.set(key, state);
       }
       if (takeFromLease(key, state, limit, windowMs)) return PASS;
       const current = state;
       current.asking ??= ask(key, current, limit, windowMs).finally(() => {
         current.asking = null;
-        if (current.lease === null && current.returnTimer === null) states.delete(key);
+        if (current.lease === null && current.returnTimer === null) forget(key, current);
       });
       const decision = await current.asking;
       if (!decision.ok) return decision;
