@@ -97,6 +97,22 @@ test("a worker killed holding a lease: its leased hits count as used, so the lim
   assert.equal(passed, 10 - leased, "what the dead worker held stays counted");
 });
 
+test("a worker is not refused for hits another merely holds: the primary recalls them first", async (t) => {
+  // A long recall wait: the ask is answered when the holder reports, however loaded the machine is.
+  const host = createRateLimiterHost({ users: createLocalRateLimiter() }, { recallWaitMs: 30_000 });
+  const [holder, other] = await forkWorkers(2, (id, endpoint) => host.attach(id, endpoint), {
+    TEST_RETURN_AFTER_MS: "600000", // leases are kept until the next ask or a recall
+  });
+  t.after(() => Promise.all([holder!.kill(), other!.kill()]));
+  const hits = (worker: IpcChild, count: number) =>
+    worker.endpoint.request("test.hits", { key: "rpm:recall", limit: 8, count });
+  assert.equal(await hits(holder!, 3), 3);
+  assert.equal(await hits(holder!, 1), 1); // its lease grew: it now holds a hit it has not used
+  assert.ok(host.leasedHits >= 2, `held by the first worker: ${host.leasedHits}`);
+  assert.equal(await hits(other!, 10), 4, "all 8 pass between them: none refused early");
+  assert.equal(await hits(holder!, 1), 0);
+});
+
 test("requests per window are exact across workers: 3 workers × 10 concurrent hits against 5 → 5 pass", async (t) => {
   const host = createRateLimiterHost({ users: createLocalRateLimiter() });
   const workers = await forkWorkers(3, (id, endpoint) => host.attach(id, endpoint));

@@ -26,6 +26,8 @@ export interface HitLedger {
    * than they happened); `done` returns what is left. A report on an unknown (expired) lease is ignored.
    */
   report(holder: number, leaseId: number, agesMs: readonly number[], done: boolean): void;
+  /** The workers other than `except` holding hits of `key` they have not reported (to recall them). */
+  holdersOf(key: string, except: number): number[];
   /** A worker is gone: every hit it still held counts as used now (it may have used them unreported). */
   dropHolder(holder: number): void;
   /** Hits held in leases now, all keys (tests and metrics). */
@@ -161,6 +163,15 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
         for (let index = 0; index < used; index++) logUsed(account, at - Math.max(0, agesMs[index]!));
       }
       if (done) endLease(leaseId, lease, null);
+    },
+    holdersOf(key, except) {
+      const account = accounts.peek(key);
+      const found = new Set<number>();
+      for (const leaseId of account?.leases ?? []) {
+        const lease = leases.get(leaseId)!;
+        if (lease.holder !== except && lease.left > 0) found.add(lease.holder);
+      }
+      return [...found];
     },
     dropHolder(holder) {
       const at = now();

@@ -14,6 +14,8 @@ export const RATE_LEASE = "limits.lease";
 export const RATE_REPORT = "limits.report";
 export const RATE_ACQUIRE = "limits.acquire";
 export const RATE_RELEASE = "limits.release";
+/** The primary asks this worker to hand back a key's unused hits now (one service per limiter). */
+export const recallService = (limiter: string) => `limits.recall.${limiter}`;
 
 export interface IpcRateLimiterOptions {
   /** Which of the primary's limiters decides (`users`, `anonymous`): each has its own keys. */
@@ -162,6 +164,13 @@ export function createIpcRateLimiter(endpoint: IpcEndpoint, options: IpcRateLimi
     };
     return PASS;
   }
+
+  // Another worker was refused while this one holds unused hits of the key: hand them back at once.
+  endpoint.handle(recallService(limiter), (payload) => {
+    const key = (payload as { key?: unknown } | null)?.key;
+    const state = typeof key === "string" ? states.get(key) : undefined;
+    if (state !== undefined && typeof key === "string") returnLease(key, state);
+  });
 
   async function hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     for (;;) {

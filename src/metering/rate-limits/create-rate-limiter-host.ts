@@ -5,8 +5,14 @@
  * killed or disconnected) held is settled: its leased hits count as used, its slots are released.
  */
 import type { IpcEndpoint } from "../../cluster/create-ipc-endpoint.ts";
-import { createHitLedger, type HitLedger } from "./create-hit-ledger.ts";
-import { RATE_ACQUIRE, RATE_LEASE, RATE_RELEASE, RATE_REPORT } from "./create-ipc-rate-limiter.ts";
+import { createHitLedger, type HitLedger, type LeaseAsk } from "./create-hit-ledger.ts";
+import {
+  RATE_ACQUIRE,
+  RATE_LEASE,
+  RATE_RELEASE,
+  RATE_REPORT,
+  recallService,
+} from "./create-ipc-rate-limiter.ts";
 import type { RateLimiter, RateSlot } from "./rate-limiter.ts";
 
 export interface RateLimiterHost {
@@ -24,6 +30,8 @@ export interface RateLimiterHostOptions {
   readonly now?: () => number;
   /** A lease not returned within this long counts as wholly used. Default 1000 ms. */
   readonly leaseMs?: number;
+  /** How long a refused ask waits for the hits other workers recall before it is answered. Default 50 ms. */
+  readonly recallWaitMs?: number;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -37,6 +45,10 @@ export function createRateLimiterHost(
   options: RateLimiterHostOptions = {},
 ): RateLimiterHost {
   const slotsByWorker = new Map<number, Map<string, RateSlot>>();
+  const endpoints = new Map<number, IpcEndpoint>();
+  const recallWaitMs = options.recallWaitMs ?? 50;
+  /** Asks refused while other workers held unused hits, waiting for a report (any) to look again. */
+  const recalling = new Set<() => void>();
   const ledgers = new Map<string, HitLedger>();
   for (const name of Object.keys(limiters))
     ledgers.set(
@@ -59,20 +71,51 @@ export function createRateLimiterHost(
     if (!isRecord(payload) || typeof payload.leaseId !== "number" || !Array.isArray(payload.agesMs)) return;
     const ages = payload.agesMs.filter((age): age is number => typeof age === "number" && age >= 0);
     ledgerOf(payload).report(workerId, payload.leaseId, ages, payload.done === true);
+    for (const wake of recalling) wake();
+  }
+
+  /**
+   * A lease refused while other workers hold hits they have not used: they are asked to hand them back
+   * now, and the ask is decided again once one reports (or after `recallWaitMs`), so a worker is not
+   * refused for what another merely holds.
+   */
+  async function leaseOrRecall(workerId: number, limiter: string, ledger: HitLedger, ask: LeaseAsk) {
+    const first = ledger.lease(workerId, ask);
+    const holders = first.ok ? [] : ledger.holdersOf(ask.key, workerId);
+    if (holders.length === 0) return first;
+    for (const holder of holders) endpoints.get(holder)?.notify(recallService(limiter), { key: ask.key });
+    const deadline = performance.now() + recallWaitMs;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) return ledger.lease(workerId, ask);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          recalling.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        recalling.add(wake);
+      });
+      const again = ledger.lease(workerId, ask);
+      if (again.ok || ledger.holdersOf(ask.key, workerId).length === 0) return again;
+    }
   }
 
   return {
     attach(workerId, endpoint) {
       const held = new Map<string, RateSlot>();
       slotsByWorker.set(workerId, held);
+      endpoints.set(workerId, endpoint);
       endpoint.handle(RATE_LEASE, (payload) => {
-        if (!isRecord(payload)) throw new TypeError("not a rate-limit request");
+        if (!isRecord(payload) || typeof payload.limiter !== "string")
+          throw new TypeError("not a rate-limit request");
         const ledger = ledgerOf(payload);
         const { key, limit, windowMs, want } = payload;
         if (typeof key !== "string" || !positive(limit) || !positive(windowMs) || !positive(want))
           throw new TypeError("not a rate-limit request");
         if (payload.previous !== undefined) applyReport(workerId, payload.previous);
-        return ledger.lease(workerId, { key, limit, windowMs, want });
+        return leaseOrRecall(workerId, payload.limiter, ledger, { key, limit, windowMs, want });
       });
       endpoint.handle(RATE_REPORT, (payload) => applyReport(workerId, payload));
       endpoint.handle(RATE_ACQUIRE, async (payload) => {
@@ -102,8 +145,10 @@ export function createRateLimiterHost(
     detach(workerId) {
       const held = slotsByWorker.get(workerId);
       slotsByWorker.delete(workerId);
+      endpoints.delete(workerId);
       for (const slot of held?.values() ?? []) slot.release();
       for (const ledger of ledgers.values()) ledger.dropHolder(workerId);
+      for (const wake of recalling) wake();
     },
     get heldSlots() {
       let total = 0;
