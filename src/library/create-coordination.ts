@@ -113,19 +113,21 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     }));
   if (options.bus === undefined && !bus.trusted) degraded("invalidations", true);
 
-  const limiter =
-    options.rateLimiter ??
-    createRedisRateLimiter({
-      operations: createRedisRateOperations(connection, now),
-      fallback: local(),
-      isUp: () => connection.status === "up",
-      slotLeaseMs: config.rateLimits.slotLeaseMs,
-      onDegraded: (on) => {
-        degraded("rate_limits", on);
-        if (on) logger.warn("rate limits degraded to this replica's own (Redis unreachable)");
-        else logger.info("rate limits shared through Redis again");
-      },
-    });
+  const shared =
+    options.rateLimiter === undefined
+      ? createRedisRateLimiter({
+          operations: createRedisRateOperations(connection, now),
+          fallback: local(),
+          isUp: () => connection.status === "up",
+          slotLeaseMs: config.rateLimits.slotLeaseMs,
+          onDegraded: (on) => {
+            degraded("rate_limits", on);
+            if (on) logger.warn("rate limits degraded to this replica's own (Redis unreachable)");
+            else logger.info("rate limits shared through Redis again");
+          },
+        })
+      : undefined;
+  const limiter: RateLimiter = options.rateLimiter ?? shared!;
 
   const counters = createRedisQuotaCounters({
     connection,
@@ -135,9 +137,10 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     onSettleDropped: (count) =>
       logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
   });
-  // One round trip for both while Redis is up; apart (the limiter then falls back to local) while it is not.
+  // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
+  // degraded (its own next call to Redis is what ends that state, with its log line and gauge).
   const hitAndReserve: HitAndReserve = (hit, id, reservations, lease) =>
-    connection.status === "up"
+    connection.status === "up" && shared?.degraded === false
       ? counters.hitAndReserve({ ...hit, ...(now ? { now: now() } : {}) }, id, reservations, lease)
       : null;
 
@@ -145,7 +148,7 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     bus,
     limiter,
     counters,
-    ...(options.rateLimiter === undefined ? { hitAndReserve } : {}),
+    ...(shared === undefined ? {} : { hitAndReserve }),
     listenTicketStore:
       options.listenTicketStore ?? createRedisListenTicketStore(createRedisTicketOperations(connection)),
     redisStatus: () => connection.status,
