@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { createIpcEndpoint, type IpcPort } from "../src/cluster/index.ts";
 import { parseConfig } from "../src/config/load-config.ts";
+import { createIpcRateLimiter } from "../src/metering/rate-limits/create-ipc-rate-limiter.ts";
 import { createLocalRateLimiter } from "../src/metering/rate-limits/index.ts";
 import { checkTarget, connect, latencySamples, median, throughput } from "./http-load.ts";
 import { childPids, startGatewayPeer } from "./peers/start-gateway-peer.ts";
@@ -141,11 +142,16 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
   peers.push(...targets.map((target) => target.peer));
   for (const { connection } of targets) await latencySamples(connection, LATENCY_WARMUP);
   const samples = new Map<string, number[]>();
+  const scripts = { calls: 0, requests: 0 };
   await inRounds(targets, async ({ name, connection }) => {
+    const before = name.startsWith("Redis") ? await redisScriptCalls() : null;
     samples.set(name, [
       ...(samples.get(name) ?? []),
       ...(await latencySamples(connection, LATENCY_PER_ROUND)),
     ]);
+    if (before === null) return;
+    scripts.calls += (await redisScriptCalls()) - before;
+    scripts.requests += LATENCY_PER_ROUND;
   });
   const base = median(samples.get(targets[0]!.name)!);
   console.log(
@@ -158,6 +164,11 @@ async function admissionPhase(fakeOrigin: string, peers: Peer[]): Promise<void> 
       `${name.padEnd(26)} ${fmt(value / 1000, 1).padStart(10)} ${fmt((value - base) / 1000, 1).padStart(9)}`,
     );
   }
+  if (redis)
+    console.log(
+      `Redis scripts per request (INFO commandstats, EVALSHA + EVAL; server-wide, so other clients of a ` +
+        `shared Redis add to it): ${(scripts.calls / scripts.requests).toFixed(2)}`,
+    );
   if (!redis)
     console.log(
       "Redis admission: not in this build (no `redis.url` setting yet); goal ≤ 150 µs added at the median",
@@ -177,23 +188,47 @@ async function ipcFloor(): Promise<void> {
   endpoint.handle("bench.ready", () => ready.resolve());
   await ready.promise;
   const local = createLocalRateLimiter();
-  const time = async (work: () => Promise<unknown>) => {
+  const leased = createIpcRateLimiter(endpoint, { limiter: "users" });
+  const time = async (work: () => Promise<unknown>, mean = false) => {
     const samples: number[] = [];
     for (let index = 0; index < 2_000 + LATENCY_PER_ROUND * 3; index++) {
       const start = process.hrtime.bigint();
       await work();
       if (index >= 2_000) samples.push(Number(process.hrtime.bigint() - start));
     }
-    return median(samples) / 1000;
+    return (mean ? samples.reduce((sum, value) => sum + value, 0) / samples.length : median(samples)) / 1000;
   };
   const inProcess = await time(() => local.hit("rpm:bench", 1_000_000_000, 60_000));
   const overIpc = await time(() => endpoint.request("bench.hit", { key: "rpm:bench" }));
+  // A worker's hit as `serve --workers N` takes it now: from a lease, asking the primary for more at times.
+  const fromLease = await time(() => leased.hit("rpm:bench-leased", 1_000_000_000, 60_000));
+  const fromLeaseMean = await time(() => leased.hit("rpm:bench-leased", 1_000_000_000, 60_000), true);
   endpoint.close();
   child.disconnect();
   console.log(
     `\n(c) one rate-limit hit at concurrency 1: in this process ${fmt(inProcess, 1)} µs, over IPC to another ` +
-      `process ${fmt(overIpc, 1)} µs (median)`,
+      `process ${fmt(overIpc, 1)} µs (median); a worker's hit from its lease ${fmt(fromLease, 1)} µs ` +
+      `(median), ${fmt(fromLeaseMean, 1)} µs (mean, the primary's asks included)`,
   );
+}
+
+/** Lua script calls the Redis server has run so far (EVALSHA and EVAL, from INFO commandstats). */
+async function redisScriptCalls(): Promise<number> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    const stats = await client.info("commandstats");
+    let calls = 0;
+    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1]);
+    return calls;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Deletes this run's Redis keys (never anything else: the server is shared). */
@@ -229,9 +264,11 @@ const peers: Peer[] = [];
 try {
   const fake = await startPeer("fake provider", "./fake-provider.ts");
   peers.push(fake);
-  await throughputPhase(fake.ready.origin, peers);
-  await admissionPhase(fake.ready.origin, peers);
-  await ipcFloor();
+  // BENCH_SCALE_ONLY=throughput|admission|ipc runs one part (for alternated before/after runs).
+  const only = process.env.BENCH_SCALE_ONLY;
+  if (only === undefined || only === "throughput") await throughputPhase(fake.ready.origin, peers);
+  if (only === undefined || only === "admission") await admissionPhase(fake.ready.origin, peers);
+  if (only === undefined || only === "ipc") await ipcFloor();
 } catch (error) {
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
   console.error(`scale bench failed: ${error instanceof Error ? error.message : String(error)}${cause}`);

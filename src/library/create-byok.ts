@@ -250,6 +250,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     config,
     counters: coordination.counters,
     limiter,
+    ...(coordination.hitAndReserve ? { hitAndReserve: coordination.hitAndReserve } : {}),
     now,
     observer: {
       onQuotaRejected: (meter) => metrics.quotaRejections.inc({ meter }),

@@ -8,6 +8,7 @@ import { createMemoryListenTicketStore } from "../auth/create-memory-listen-tick
 import { createRedisListenTicketStore } from "../auth/create-redis-listen-ticket-store.ts";
 import type { ListenTicketStore } from "../auth/listen-ticket-store.ts";
 import type { GatewayConfig } from "../config/config-schema.ts";
+import type { HitAndReserve } from "../metering/create-admission-control.ts";
 import { createLocalRateLimiter } from "../metering/rate-limits/create-local-rate-limiter.ts";
 import { createRedisRateLimiter } from "../metering/rate-limits/create-redis-rate-limiter.ts";
 import type { RateLimiter } from "../metering/rate-limits/rate-limiter.ts";
@@ -34,6 +35,8 @@ export interface Coordination {
   readonly bus: InvalidationBus;
   readonly limiter: RateLimiter;
   readonly counters: QuotaCounterRepository;
+  /** With Redis (and its own rate limiter): an operator-served call's rate-limit hit and reservation in one step. */
+  readonly hitAndReserve?: HitAndReserve;
   readonly listenTicketStore: ListenTicketStore;
   /** The circuit breakers per upstream (`resilience.breakers`), shared through Redis when it is configured. */
   readonly breakers: ResettableBreakers;
@@ -122,33 +125,44 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     }));
   if (options.bus === undefined && !bus.trusted) degraded("invalidations", true);
 
-  const limiter =
-    options.rateLimiter ??
-    createRedisRateLimiter({
-      operations: createRedisRateOperations(connection, now),
-      fallback: local(),
-      isUp: () => connection.status === "up",
-      slotLeaseMs: config.rateLimits.slotLeaseMs,
-      onDegraded: (on) => {
-        degraded("rate_limits", on);
-        if (on) logger.warn("rate limits degraded to this replica's own (Redis unreachable)");
-        else logger.info("rate limits shared through Redis again");
-      },
-    });
+  const shared =
+    options.rateLimiter === undefined
+      ? createRedisRateLimiter({
+          operations: createRedisRateOperations(connection, now),
+          fallback: local(),
+          isUp: () => connection.status === "up",
+          slotLeaseMs: config.rateLimits.slotLeaseMs,
+          onDegraded: (on) => {
+            degraded("rate_limits", on);
+            if (on) logger.warn("rate limits degraded to this replica's own (Redis unreachable)");
+            else logger.info("rate limits shared through Redis again");
+          },
+        })
+      : undefined;
+  const limiter: RateLimiter = options.rateLimiter ?? shared!;
+
+  const counters = createRedisQuotaCounters({
+    connection,
+    durable: options.durableCounters,
+    onDurableFailed: (error) =>
+      logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
+    onSettleDropped: (count) =>
+      logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
+  });
+  // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
+  // degraded (its own next call to Redis is what ends that state, with its log line and gauge).
+  const hitAndReserve: HitAndReserve = (hit, id, reservations, lease) =>
+    connection.status === "up" && shared?.degraded === false
+      ? counters.hitAndReserve({ ...hit, ...(now ? { now: now() } : {}) }, id, reservations, lease)
+      : null;
 
   const breakers = await breakersOn(connection);
   return {
     bus,
     limiter,
     breakers,
-    counters: createRedisQuotaCounters({
-      connection,
-      durable: options.durableCounters,
-      onDurableFailed: (error) =>
-        logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
-      onSettleDropped: (count) =>
-        logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
-    }),
+    counters,
+    ...(shared === undefined ? {} : { hitAndReserve }),
     listenTicketStore:
       options.listenTicketStore ?? createRedisListenTicketStore(createRedisTicketOperations(connection)),
     redisStatus: () => connection.status,

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "../config/config-schema.ts";
 import type { PlanConfig } from "../config/plan-schema.ts";
-import { GatewayError } from "../errors/gateway-error.ts";
+import type { GatewayError } from "../errors/gateway-error.ts";
 import type {
   CounterKey,
   CounterReservation,
@@ -17,9 +17,9 @@ import type {
   ReserveResult,
   UsageSource,
 } from "../store/store-types.ts";
+import { quotaExceeded, quotaReserved, rateLimited, refusedLimit } from "./admission-errors.ts";
 import { type ApplicableLimit, applicableLimits, type CallUsage, meterAmount } from "./plan-limits.ts";
 import type { RateLimiter } from "./rate-limits/index.ts";
-import { roundMeterAmount } from "./round-meter-amount.ts";
 import { finite, requiredFit, reservedAmount, tokenBound } from "./token-bound.ts";
 
 export interface AdmissionRequest {
@@ -65,10 +65,36 @@ export interface AdmissionObserver {
   onRenewFailed?(error: unknown): void;
 }
 
+/** A rate-limit hit to take with a reservation: the limiter's key, limit and window, and its log member. */
+export interface RateHit {
+  readonly key: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly eventId: string;
+}
+
+/** A refused hit (nothing reserved), or the reservation's answer. */
+export type HitAndReserveResult =
+  | ReserveResult
+  | { readonly ok: false; readonly reason: "rate"; readonly retryAfterSeconds: number };
+
+/**
+ * The rate-limit hit and the quota reservation in one atomic step on the shared store (one round trip), with
+ * the semantics of the two apart; null when it cannot run now (its store is away): they are then taken apart.
+ */
+export type HitAndReserve = (
+  hit: RateHit,
+  id: string,
+  reservations: readonly CounterReservation[],
+  lease: { readonly now: number; readonly expiresAt: number },
+) => Promise<HitAndReserveResult> | null;
+
 export interface AdmissionControlOptions {
   readonly config: GatewayConfig;
   readonly counters: QuotaCounterRepository;
   readonly limiter: RateLimiter;
+  /** Where `limiter` and `counters` share a store (Redis): an operator-served call's admission in one step. */
+  readonly hitAndReserve?: HitAndReserve;
   readonly observer?: AdmissionObserver;
   readonly now?: () => number;
 }
@@ -87,29 +113,12 @@ export interface AdmissionControl {
 const MINUTE_MS = 60_000;
 /** A wait for reservations re-checks at least this often (other processes on the store settle too). */
 const RESERVATION_POLL_MS = 200;
-/** `Retry-After` of a refusal by in-flight reservations. */
-const RESERVED_RETRY_AFTER_SECONDS = 1;
 /**
  * A running call renews its leases this many times per lease (and on a `consume` that late), so a
  * call longer than the lease (a live session) keeps its hold; a process that dies stops renewing and
  * its lease ends within one lease.
  */
 const RENEWALS_PER_LEASE = 3;
-
-/** Usage shown in messages and details: audio seconds are fractional. */
-const round = roundMeterAmount;
-
-function rateLimited(
-  code: "requests_per_minute" | "concurrent_streams",
-  retryAfterSeconds: number,
-): GatewayError {
-  const what = code === "requests_per_minute" ? "requests per minute" : "concurrent streams";
-  return new GatewayError("rate_limited", {
-    message: `Too many ${what} for this user; retry after ${retryAfterSeconds} s.`,
-    code,
-    headers: { "retry-after": String(retryAfterSeconds) },
-  });
-}
 
 export function createAdmissionControl(options: AdmissionControlOptions): AdmissionControl {
   const { config, counters, limiter, observer = {} } = options;
@@ -124,7 +133,6 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
 
   const settleFailed = (error: unknown) => observer.onSettleFailed?.(error);
 
-  /** The 402 for a refused charge, naming the limit, the usage and when it resets. */
   function quotaError(
     plan: ResolvedPlan,
     limits: readonly ApplicableLimit[],
@@ -132,48 +140,14 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     used: number,
     why: "max_tokens" | "reached",
   ): GatewayError {
-    const refused =
-      limits.find(
-        (entry) =>
-          entry.key.meter === refusedKey.meter &&
-          entry.key.scope === refusedKey.scope &&
-          entry.key.periodStart === refusedKey.periodStart,
-      ) ?? limits[0]!;
+    const refused = refusedLimit(limits, refusedKey);
     observer.onQuotaRejected?.(refused.key.meter);
-    const wouldExceed = why === "max_tokens" && used < refused.limit.limit;
-    return new GatewayError("quota_exceeded", {
-      message:
-        `The ${plan.name} plan's ${refused.limit.period === "day" ? "daily" : "monthly"} ${refused.key.meter} limit ` +
-        `${wouldExceed ? "would be exceeded by this request's max_tokens" : "is reached"} ` +
-        `(${round(used)} of ${refused.limit.limit}); it resets at ${new Date(refused.resetsAt).toISOString()}. ` +
-        "Bring your own key to keep going.",
-      code: refused.key.meter,
-      details: {
-        plan: plan.name,
-        meter: refused.key.meter,
-        scope: refused.scope,
-        period: refused.limit.period,
-        used: round(used),
-        limit: refused.limit.limit,
-        resets_at: new Date(refused.resetsAt).toISOString(),
-      },
-    });
+    return quotaExceeded(plan.name, refused, used, why);
   }
 
-  /** A 429 for a call that fits what is spent but not what other calls hold in flight. */
   function reservedError(plan: ResolvedPlan, limits: readonly ApplicableLimit[], refused: ReserveResult) {
     observer.onRateLimited?.("quota_reserved");
-    const limit = limits.find((entry) => !refused.ok && entry.key === refused.key) ?? limits[0]!;
-    const held = refused.ok ? 0 : refused.reserved;
-    const used = refused.ok ? 0 : refused.committed;
-    return new GatewayError("rate_limited", {
-      message:
-        `The ${plan.name} plan's ${limit.limit.period === "day" ? "daily" : "monthly"} ${limit.key.meter} limit ` +
-        `is held by this user's calls in flight (${round(used)} used and ${round(held)} reserved of ` +
-        `${limit.limit.limit}); retry after ${RESERVED_RETRY_AFTER_SECONDS} s.`,
-      code: "quota_reserved",
-      headers: { "retry-after": String(RESERVED_RETRY_AFTER_SECONDS) },
-    });
+    return quotaReserved(plan.name, limits, refused);
   }
 
   /** Callers waiting for a user's reservations to settle, woken by every settle of that user in this process. */
@@ -214,6 +188,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     request: AdmissionRequest,
     plan: ResolvedPlan,
     limits: ApplicableLimit[],
+    rateHit: RateHit | null,
   ): Promise<CounterReservation[]> {
     const bound = tokenBound(request, ceilingOf(plan));
     // The client's own bound must fit: every choice's max_tokens.
@@ -227,12 +202,13 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     }));
     // The wait is real elapsed time (monotonic), whatever clock periods and leases are read from.
     const deadline = performance.now() + config.metering.reservationWaitMs;
-    for (;;) {
+    for (let first = true; ; first = false) {
       const at = now();
-      const result = await counters.reserve(id, reservations, {
-        now: at,
-        expiresAt: at + config.metering.reservationLeaseMs,
-      });
+      const lease = { now: at, expiresAt: at + config.metering.reservationLeaseMs };
+      const result =
+        first && rateHit !== null
+          ? await hitThenReserve(rateHit, id, reservations, lease)
+          : await counters.reserve(id, reservations, lease);
       if (result.ok) return reservations;
       if (result.reason === "spent") {
         const why = result.committed < result.limit ? "max_tokens" : "reached";
@@ -242,6 +218,30 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       if (left <= 0 || request.signal?.aborted === true) throw reservedError(plan, limits, result);
       await waitForSettle(request.userId, Math.min(left, RESERVATION_POLL_MS), request.signal);
     }
+  }
+
+  /** Takes `rateHit` with the first reservation: in one step where the store can, else the hit first. */
+  async function hitThenReserve(
+    rateHit: RateHit,
+    id: string,
+    reservations: CounterReservation[],
+    lease: { readonly now: number; readonly expiresAt: number },
+  ): Promise<ReserveResult> {
+    const together = options.hitAndReserve?.(rateHit, id, reservations, lease) ?? null;
+    const result = await (together ?? takeHit(rateHit).then(() => counters.reserve(id, reservations, lease)));
+    if (!result.ok && result.reason === "rate") throw refusedHit(result.retryAfterSeconds);
+    return result as ReserveResult;
+  }
+
+  function refusedHit(retryAfterSeconds: number): GatewayError {
+    observer.onRateLimited?.("requests_per_minute");
+    return rateLimited("requests_per_minute", retryAfterSeconds);
+  }
+
+  /** The requests-per-minute hit alone: a refusal is the 429. */
+  async function takeHit(rateHit: RateHit): Promise<void> {
+    const decision = await limiter.hit(rateHit.key, rateHit.limit, rateHit.windowMs);
+    if (!decision.ok) throw refusedHit(decision.retryAfterSeconds);
   }
 
   /**
@@ -279,16 +279,23 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     async admit(request) {
       const plan = resolvePlan(request.plan);
       const rpm = plan?.config.rateLimits?.requestsPerMinute ?? config.rateLimits.requestsPerMinute;
-      if (rpm > 0) {
-        const decision = await limiter.hit(`rpm:${request.userId}`, rpm, MINUTE_MS);
-        if (!decision.ok) {
-          observer.onRateLimited?.("requests_per_minute");
-          throw rateLimited("requests_per_minute", decision.retryAfterSeconds);
-        }
-      }
-      let releaseStream = () => {};
       const maxStreams = plan?.config.rateLimits?.concurrentStreams ?? config.rateLimits.concurrentStreams;
-      if (request.stream && maxStreams > 0) {
+      const takesSlot = request.stream && maxStreams > 0;
+      // Quotas bind operator-served calls only: BYOK-served usage is recorded, never limited.
+      const limits =
+        request.source === "operator" && plan !== null
+          ? applicableLimits(plan.config, request.userId, request.feature, now())
+          : [];
+      const reservationId = randomUUID();
+      const rateHit =
+        rpm > 0
+          ? { key: `rpm:${request.userId}`, limit: rpm, windowMs: MINUTE_MS, eventId: reservationId }
+          : null;
+      // Without a stream slot between them, the hit goes with the reservation (one round trip on Redis).
+      const hitWithReservation = rateHit !== null && limits.length > 0 && !takesSlot;
+      if (rateHit !== null && !hitWithReservation) await takeHit(rateHit);
+      let releaseStream = () => {};
+      if (takesSlot) {
         const slot = await limiter.acquire(`streams:${request.userId}`, maxStreams);
         if (!slot.ok) {
           observer.onRateLimited?.("concurrent_streams");
@@ -297,16 +304,16 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         releaseStream = () => slot.release();
       }
 
-      // Quotas bind operator-served calls only: BYOK-served usage is recorded, never limited.
-      const limits =
-        request.source === "operator" && plan !== null
-          ? applicableLimits(plan.config, request.userId, request.feature, now())
-          : [];
-      const reservationId = randomUUID();
       let reservations: CounterReservation[] = [];
       if (limits.length > 0 && plan !== null) {
         try {
-          reservations = await reserveQuota(reservationId, request, plan, limits);
+          reservations = await reserveQuota(
+            reservationId,
+            request,
+            plan,
+            limits,
+            hitWithReservation ? rateHit : null,
+          );
         } catch (error) {
           releaseStream();
           throw error;

@@ -6,9 +6,11 @@
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import { assertCounterNumber } from "./assert-counter-number.ts";
+import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
   ADJUST,
+  HIT_AND_RESERVE,
   QUOTA_SCRIPTS,
   READ_STATE,
   RENEW,
@@ -20,6 +22,7 @@ import {
 } from "./redis/quota-scripts.ts";
 import type {
   CounterKey,
+  CounterReservation,
   CounterSettlement,
   CounterState,
   QuotaCounterRepository,
@@ -38,6 +41,36 @@ export interface RedisQuotaCountersOptions {
   readonly onSettleDropped?: (count: number) => void;
 }
 
+/** A rate-limit hit taken in the same step as a reservation (the Redis rate limiter's sliding log). */
+export interface SharedRateHit {
+  /** The rate limiter's opaque key (`rpm:<user>`), hashed into the same Redis key the limiter uses. */
+  readonly key: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  /** The log's member for this hit: unique per call. */
+  readonly eventId: string;
+  /** The caller's clock (tests); absent: Redis's own, as the rate limiter reads it. */
+  readonly now?: number;
+}
+
+/** `reserve`'s answer, or the hit refused (nothing reserved) with the whole seconds to wait. */
+export type HitAndReserveResult =
+  | ReserveResult
+  | { readonly ok: false; readonly reason: "rate"; readonly retryAfterSeconds: number };
+
+export interface RedisQuotaCounters extends QuotaCounterRepository {
+  /**
+   * The rate-limit hit and the reservation in one atomic script (one round trip): a refused hit reserves
+   * nothing; a passed hit stays counted when the reservation is refused (as when they run apart).
+   */
+  hitAndReserve(
+    hit: SharedRateHit,
+    id: string,
+    reservations: readonly CounterReservation[],
+    lease: { readonly now: number; readonly expiresAt: number },
+  ): Promise<HitAndReserveResult>;
+}
+
 /** How often failed settles are replayed while some wait (also at once when the connection comes back). */
 const REPLAY_EVERY_MS = 1_000;
 
@@ -51,7 +84,10 @@ const unavailable = () =>
     headers: { "retry-after": "1" },
   });
 
-export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): QuotaCounterRepository {
+/** A settle waits for this before its round trip, so the answer that ended the call is written first. */
+const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): RedisQuotaCounters {
   const { connection, durable } = options;
   connection.preload(QUOTA_SCRIPTS);
   const counterKey = (key: CounterKey) => connection.key("quota", identity(key));
@@ -161,7 +197,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     scheduleReplay();
   };
 
-  const repository: QuotaCounterRepository = {
+  const repository: RedisQuotaCounters = {
     async tryCharge(charges) {
       if (charges.length === 0) return { ok: true };
       for (const charge of charges) {
@@ -184,49 +220,31 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
 
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
-      for (const reservation of reservations) {
-        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
-        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
-        assertCounterNumber("limit", reservation.limit, "non-NaN");
-      }
-      const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
-      keys.push(active, indexKey(id));
-      const args = [
-        text(lease.now),
-        text(lease.expiresAt),
-        connection.hash(id),
-        reservations.length,
-        ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
-      ];
-      let reply: RedisReply[];
-      try {
-        reply = await runSeeded(RESERVE, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
-      } catch (error) {
-        // A reserve that timed out may still have run on Redis: its hold would block the quota until the
-        // lease ends. Release it now (sent on the same connection, so it runs after the reserve); if Redis
-        // is really away, the lease ends it instead.
-        void release(id).catch(() => undefined);
-        throw error;
-      }
-      if (reply[0] === "spent" || reply[0] === "held") {
-        const refused = reservations[Number(reply[1]) - 1]!;
-        return {
-          ok: false,
-          key: refused.key,
-          reason: reply[0],
-          committed: Number(reply[2]),
-          reserved: Number(reply[3]),
-          limit: refused.limit,
-        };
-      }
-      return { ok: true };
+      const reply = await runReserve(RESERVE, id, reservations, lease, [], []);
+      return reserveResult(reply, reservations);
+    },
+
+    async hitAndReserve(hit, id, reservations, lease) {
+      if (!Number.isSafeInteger(hit.limit) || hit.limit < 1)
+        throw new RangeError("limit must be a positive integer");
+      if (!Number.isFinite(hit.windowMs) || hit.windowMs <= 0)
+        throw new RangeError("windowMs must be positive");
+      if (reservations.length === 0) throw new RangeError("a reservation is required");
+      const reply = await runReserve(
+        HIT_AND_RESERVE,
+        id,
+        reservations,
+        lease,
+        [rateLogKey(connection, hit.key)],
+        [hit.now === undefined ? "" : hit.now, hit.limit, hit.windowMs, hit.eventId],
+      );
+      if (reply[0] === "rate") return { ok: false, reason: "rate", retryAfterSeconds: Number(reply[1]) };
+      return reserveResult(reply, reservations);
     },
 
     async settle(id, settlements) {
       for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
+      await afterThisTurn();
       try {
         await settleOnce(id, settlements, false);
       } catch (error) {
@@ -265,6 +283,57 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Qu
     readState,
   };
   return repository;
+
+  function reserveResult(reply: RedisReply[], reservations: readonly CounterReservation[]): ReserveResult {
+    if (reply[0] !== "spent" && reply[0] !== "held") return { ok: true };
+    const refused = reservations[Number(reply[1]) - 1]!;
+    return {
+      ok: false,
+      key: refused.key,
+      reason: reply[0],
+      committed: Number(reply[2]),
+      reserved: Number(reply[3]),
+      limit: refused.limit,
+    };
+  }
+
+  /** `RESERVE` or `HIT_AND_RESERVE` (its extra keys and arguments after the reservation's), seeded. */
+  async function runReserve(
+    script: RedisScript,
+    id: string,
+    reservations: readonly CounterReservation[],
+    lease: { readonly now: number; readonly expiresAt: number },
+    extraKeys: readonly string[],
+    extraArgs: readonly (string | number)[],
+  ): Promise<RedisReply[]> {
+    if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
+    assertCounterNumber("now", lease.now, "finite");
+    assertCounterNumber("expiresAt", lease.expiresAt, "finite");
+    for (const reservation of reservations) {
+      assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
+      assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
+      assertCounterNumber("limit", reservation.limit, "non-NaN");
+    }
+    const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
+    keys.push(active, indexKey(id), ...extraKeys);
+    const args = [
+      text(lease.now),
+      text(lease.expiresAt),
+      connection.hash(id),
+      reservations.length,
+      ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
+      ...extraArgs,
+    ];
+    try {
+      return await runSeeded(script, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+    } catch (error) {
+      // A reserve that timed out may still have run on Redis: its hold would block the quota until the
+      // lease ends. Release it now (sent on the same connection, so it runs after the reserve); if Redis
+      // is really away, the lease ends it instead.
+      void release(id).catch(() => undefined);
+      throw error;
+    }
+  }
 
   async function readState(keys: readonly CounterKey[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];

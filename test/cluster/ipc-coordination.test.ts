@@ -17,11 +17,101 @@ import { createLocalRateLimiter } from "../../src/metering/rate-limits/index.ts"
 import { createInvalidationRelay } from "../../src/store/create-ipc-invalidation-bus.ts";
 import { forkIpcChild, type IpcChild } from "./support/fork-ipc-child.ts";
 
-async function forkWorkers(count: number, attach: (id: number, endpoint: IpcEndpoint) => void) {
+async function forkWorkers(
+  count: number,
+  attach: (id: number, endpoint: IpcEndpoint) => void,
+  env: Readonly<Record<string, string>> = {},
+) {
   const workers: IpcChild[] = [];
-  for (let id = 1; id <= count; id++) workers.push(await forkIpcChild((endpoint) => attach(id, endpoint)));
+  for (let id = 1; id <= count; id++)
+    workers.push(await forkIpcChild((endpoint) => attach(id, endpoint), env));
   return workers;
 }
+
+/** The endpoint, counting the lease requests the primary serves on it. */
+function countingLeases(endpoint: IpcEndpoint, counter: { asks: number }): IpcEndpoint {
+  return Object.assign(Object.create(endpoint) as IpcEndpoint, {
+    handle: (service: string, handler: (payload: unknown) => unknown) =>
+      endpoint.handle(service, (payload) => {
+        if (service === "limits.lease") counter.asks++;
+        return handler(payload);
+      }),
+  });
+}
+
+test("leased hits are exact under concurrent load: 2 workers × 200 concurrent hits against 50 → 50 pass", async (t) => {
+  const host = createRateLimiterHost({ users: createLocalRateLimiter() });
+  const workers = await forkWorkers(2, (id, endpoint) => host.attach(id, endpoint));
+  t.after(() => Promise.all(workers.map((worker) => worker.kill())));
+  for (let round = 0; round < 3; round++) {
+    const passed = await Promise.all(
+      workers.map((worker) =>
+        worker.endpoint.request("test.hits", { key: `rpm:load-${round}`, limit: 50, count: 200 }),
+      ),
+    );
+    assert.equal(
+      (passed as number[]).reduce((sum, value) => sum + value, 0),
+      50,
+      `round ${round}`,
+    );
+  }
+});
+
+test("most hits cost no IPC: 2 workers × 300 hits under a limit of 1000 ask the primary far fewer times", async (t) => {
+  const host = createRateLimiterHost({ users: createLocalRateLimiter() });
+  const counter = { asks: 0 };
+  const workers = await forkWorkers(2, (id, endpoint) => host.attach(id, countingLeases(endpoint, counter)));
+  t.after(() => Promise.all(workers.map((worker) => worker.kill())));
+  const passed = await Promise.all(
+    workers.map((worker) =>
+      worker.endpoint.request("test.hits", { key: "rpm:many", limit: 1000, count: 300 }),
+    ),
+  );
+  assert.deepEqual(passed, [300, 300]);
+  assert.ok(counter.asks < 60, `${counter.asks} lease requests for 600 hits`);
+});
+
+test("a worker killed holding a lease: its leased hits count as used, so the limit still holds", async (t) => {
+  const host = createRateLimiterHost({ users: createLocalRateLimiter() });
+  const gone = Promise.withResolvers<void>();
+  // Leases are kept (not returned) for the test's length: the worker dies holding one.
+  const [holder, other] = await forkWorkers(
+    2,
+    (id, endpoint) => {
+      host.attach(id, endpoint);
+      endpoint.onClose(() => {
+        host.detach(id);
+        if (id === 1) gone.resolve();
+      });
+    },
+    { TEST_RETURN_AFTER_MS: "600000" },
+  );
+  t.after(() => Promise.all([holder!.kill(), other!.kill()]));
+  assert.equal(await holder!.endpoint.request("test.hits", { key: "rpm:dies", limit: 10, count: 1 }), 1);
+  const leased = host.leasedHits;
+  assert.ok(leased >= 1 && leased <= 5, `the holder's lease: ${leased}`);
+  holder!.child.kill("SIGKILL");
+  await gone.promise;
+  assert.equal(host.leasedHits, 0);
+  const passed = await other!.endpoint.request("test.hits", { key: "rpm:dies", limit: 10, count: 20 });
+  assert.equal(passed, 10 - leased, "what the dead worker held stays counted");
+});
+
+test("a worker is not refused for hits another merely holds: the primary recalls them first", async (t) => {
+  // A long recall wait: the ask is answered when the holder reports, however loaded the machine is.
+  const host = createRateLimiterHost({ users: createLocalRateLimiter() }, { recallWaitMs: 30_000 });
+  const [holder, other] = await forkWorkers(2, (id, endpoint) => host.attach(id, endpoint), {
+    TEST_RETURN_AFTER_MS: "600000", // leases are kept until the next ask or a recall
+  });
+  t.after(() => Promise.all([holder!.kill(), other!.kill()]));
+  const hits = (worker: IpcChild, count: number) =>
+    worker.endpoint.request("test.hits", { key: "rpm:recall", limit: 8, count });
+  assert.equal(await hits(holder!, 3), 3);
+  assert.equal(await hits(holder!, 1), 1); // its lease grew: it now holds a hit it has not used
+  assert.ok(host.leasedHits >= 2, `held by the first worker: ${host.leasedHits}`);
+  assert.equal(await hits(other!, 10), 4, "all 8 pass between them: none refused early");
+  assert.equal(await hits(holder!, 1), 0);
+});
 
 test("requests per window are exact across workers: 3 workers × 10 concurrent hits against 5 → 5 pass", async (t) => {
   const host = createRateLimiterHost({ users: createLocalRateLimiter() });

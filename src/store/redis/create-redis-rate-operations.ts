@@ -12,20 +12,33 @@ import { defineRedisScript, type RedisConnection } from "./open-redis-connection
 const NOW = `local now = tonumber(ARGV[1])
 if not now then local t = redis.call('TIME') now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end`;
 
-/** KEYS: log. ARGV: now, limit, windowMs, member. → 0 passed, else the seconds to wait (≥ 1). */
-const HIT = defineRedisScript(`${NOW}
-local limit = tonumber(ARGV[2]) local window = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  local wait = math.ceil((tonumber(oldest[2]) + window - now) / 1000)
-  if wait < 1 then wait = 1 end
-  return wait
+/**
+ * The sliding-log hit as a Lua function, shared with the admission script (`quota-scripts.ts`, one round
+ * trip for a hit and a quota reservation). `hit(key, a)` reads ARGV[a + 1..a + 4]: the caller's time or "",
+ * limit, windowMs, member. → 0 passed (and counted), else the seconds to wait (≥ 1).
+ */
+export const HIT_FUNCTION = `
+local function hit(key, a)
+  local now = tonumber(ARGV[a + 1])
+  if not now then local t = redis.call('TIME') now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end
+  local limit = tonumber(ARGV[a + 2]) local window = tonumber(ARGV[a + 3])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    local wait = math.ceil((tonumber(oldest[2]) + window - now) / 1000)
+    if wait < 1 then wait = 1 end
+    return wait
+  end
+  redis.call('ZADD', key, now, ARGV[a + 4])
+  redis.call('PEXPIRE', key, math.ceil(window))
+  return 0
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], math.ceil(window))
-return 0`);
+`;
+
+/** KEYS: log. ARGV: now, limit, windowMs, member. → 0 passed, else the seconds to wait (≥ 1). */
+const HIT = defineRedisScript(`${HIT_FUNCTION}
+return hit(KEYS[1], 0)`);
 
 /** KEYS: slots. ARGV: now, max, leaseMs, slot id. → 1 taken, 0 refused. Ended leases are dropped first. */
 const TAKE_SLOT = defineRedisScript(`${NOW}
@@ -58,6 +71,9 @@ export interface RedisRateOperations {
   releaseSlot(key: string, slotId: string): Promise<void>;
 }
 
+/** The Redis key of a rate-limit key's sliding log (shared with the admission script). */
+export const rateLogKey = (connection: RedisConnection, key: string) => connection.key("rate", key);
+
 /** Keys are the callers' opaque keys (a user id, `ip:<address>`), hashed: never stored as given. */
 export function createRedisRateOperations(
   connection: RedisConnection,
@@ -65,7 +81,7 @@ export function createRedisRateOperations(
 ): RedisRateOperations {
   const at = () => (now === undefined ? "" : now());
   connection.preload([HIT, TAKE_SLOT, RENEW_SLOT, RELEASE_SLOT]);
-  const windowKey = (key: string) => connection.key("rate", key);
+  const windowKey = (key: string) => rateLogKey(connection, key);
   const slotsKey = (key: string) => connection.key("slots", key);
   return {
     async hit(key, limit, windowMs, eventId) {

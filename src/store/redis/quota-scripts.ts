@@ -3,6 +3,7 @@
  * The quota counters' Lua scripts: each reads and writes its counters in one atomic step on Redis. A counter
  * not yet in Redis is reported (`seed`) so the caller seeds it from the durable store and runs it again.
  */
+import { HIT_FUNCTION } from "./create-redis-rate-operations.ts";
 import { defineRedisScript } from "./open-redis-connection.ts";
 
 /**
@@ -70,44 +71,70 @@ end
 return {'ok'}`);
 
 /**
+ * The reservation as a Lua function (the caller checked first that every counter is in Redis).
  * KEYS: counter i at 2i-1 and its reservations at 2i (i = 1..n), then the active set, then the id's index.
  * ARGV: now, expiresAt, id, n, then amount, fit, limit per counter.
+ * → {'ok'} | {'spent'|'held', i, committed, reserved}; a refusal writes nothing.
+ */
+const RESERVE_FUNCTION = `
+local function reserve()
+  local now, ends, id, n = num(ARGV[1]), num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+  local active, index = KEYS[2 * n + 1], KEYS[2 * n + 2]
+  local pending = {}
+  for i = 1, n do
+    local heldKey = KEYS[2 * i]
+    local amount, fit, limit = num(ARGV[2 + 3 * i]), num(ARGV[3 + 3 * i]), num(ARGV[4 + 3 * i])
+    local used = committed(KEYS[2 * i - 1])
+    local reserved = liveHeld(heldKey, now, true) + (pending[heldKey] or 0)
+    if used + fit > limit then return {'spent', i, fmt(used), fmt(reserved)} end
+    if used + reserved + fit > limit then return {'held', i, fmt(used), fmt(reserved)} end
+    pending[heldKey] = (pending[heldKey] or 0) + amount
+  end
+  local keep = math.max(math.ceil(ends - now), 0) + 3600000
+  for i = 1, n do
+    local amount = num(ARGV[2 + 3 * i])
+    if amount > 0 then
+      local heldKey = KEYS[2 * i]
+      local previous = redis.call('HGET', heldKey, id)
+      local held, holdEnds = amount, ends
+      if previous then
+        local before, beforeEnds = parseHeld(previous)
+        held, holdEnds = before + amount, beforeEnds
+      end
+      redis.call('HSET', heldKey, id, fmt(held) .. ':' .. fmt(holdEnds))
+      if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
+      redis.call('SADD', index, heldKey)
+      redis.call('SADD', active, heldKey)
+    end
+  end
+  if redis.call('EXISTS', index) == 1 and redis.call('PTTL', index) < keep then redis.call('PEXPIRE', index, keep) end
+  return {'ok'}
+end
+`;
+
+/**
+ * KEYS and ARGV as `RESERVE_FUNCTION`'s.
  * → {'ok'} | {'spent'|'held', i, committed, reserved} | {'seed', key index…}.
  */
-export const RESERVE = defineRedisScript(`${PRELUDE}
-local now, ends, id, n = num(ARGV[1]), num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+export const RESERVE = defineRedisScript(`${PRELUDE}${RESERVE_FUNCTION}
+local absent = missing(1, 2 * tonumber(ARGV[4]) - 1, 2)
+if #absent > 0 then return {'seed', unpack(absent)} end
+return reserve()`);
+
+/**
+ * An operator-served call's admission in one round trip: the rate-limit hit, then (only when it passed)
+ * the reservation, atomically. As the two steps apart: a refused hit reserves nothing; a hit that passed
+ * stays counted when the reservation is refused. Nothing is written before every counter is in Redis.
+ * KEYS: `RESERVE`'s, then the rate log. ARGV: `RESERVE`'s (4 + 3n), then the hit's: time or "", limit,
+ * windowMs, member. → `RESERVE`'s replies, or {'rate', seconds to wait}.
+ */
+export const HIT_AND_RESERVE = defineRedisScript(`${PRELUDE}${RESERVE_FUNCTION}${HIT_FUNCTION}
+local n = tonumber(ARGV[4])
 local absent = missing(1, 2 * n - 1, 2)
 if #absent > 0 then return {'seed', unpack(absent)} end
-local active, index = KEYS[2 * n + 1], KEYS[2 * n + 2]
-local pending = {}
-for i = 1, n do
-  local heldKey = KEYS[2 * i]
-  local amount, fit, limit = num(ARGV[2 + 3 * i]), num(ARGV[3 + 3 * i]), num(ARGV[4 + 3 * i])
-  local used = committed(KEYS[2 * i - 1])
-  local reserved = liveHeld(heldKey, now, true) + (pending[heldKey] or 0)
-  if used + fit > limit then return {'spent', i, fmt(used), fmt(reserved)} end
-  if used + reserved + fit > limit then return {'held', i, fmt(used), fmt(reserved)} end
-  pending[heldKey] = (pending[heldKey] or 0) + amount
-end
-local keep = math.max(math.ceil(ends - now), 0) + 3600000
-for i = 1, n do
-  local amount = num(ARGV[2 + 3 * i])
-  if amount > 0 then
-    local heldKey = KEYS[2 * i]
-    local previous = redis.call('HGET', heldKey, id)
-    local held, holdEnds = amount, ends
-    if previous then
-      local before, beforeEnds = parseHeld(previous)
-      held, holdEnds = before + amount, beforeEnds
-    end
-    redis.call('HSET', heldKey, id, fmt(held) .. ':' .. fmt(holdEnds))
-    if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
-    redis.call('SADD', index, heldKey)
-    redis.call('SADD', active, heldKey)
-  end
-end
-if redis.call('EXISTS', index) == 1 and redis.call('PTTL', index) < keep then redis.call('PEXPIRE', index, keep) end
-return {'ok'}`);
+local wait = hit(KEYS[2 * n + 3], 4 + 3 * n)
+if wait > 0 then return {'rate', wait} end
+return reserve()`);
 
 /**
  * KEYS: the id's index, the counters, then the id's settled marker. ARGV: id, one delta per counter, then
@@ -185,4 +212,14 @@ for i = 1, #KEYS / 2 do
 end
 return out`);
 
-export const QUOTA_SCRIPTS = [SEED, TRY_CHARGE, RESERVE, SETTLE, RENEW, SWEEP, ADJUST, READ_STATE];
+export const QUOTA_SCRIPTS = [
+  SEED,
+  TRY_CHARGE,
+  RESERVE,
+  HIT_AND_RESERVE,
+  SETTLE,
+  RENEW,
+  SWEEP,
+  ADJUST,
+  READ_STATE,
+];

@@ -18,8 +18,12 @@ export interface IpcChild {
 }
 
 /** `attach` runs before the child can send anything (as the primary attaches its services). */
-export async function forkIpcChild(attach: (endpoint: IpcEndpoint) => void): Promise<IpcChild> {
+export async function forkIpcChild(
+  attach: (endpoint: IpcEndpoint) => void,
+  env: Readonly<Record<string, string>> = {},
+): Promise<IpcChild> {
   const child = fork(CHILD, [], {
+    env: { ...process.env, ...env },
     execPath: process.execPath,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

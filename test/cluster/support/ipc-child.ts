@@ -12,7 +12,8 @@ import { createIpcInvalidationBus } from "../../../src/store/create-ipc-invalida
 import type { UserInvalidation } from "../../../src/store/invalidation-bus.ts";
 
 const endpoint = createIpcEndpoint(process as unknown as IpcPort, { timeoutMs: 1_000 });
-const limiter = createIpcRateLimiter(endpoint, { limiter: "users" });
+const returnAfterMs = Number(process.env.TEST_RETURN_AFTER_MS ?? "50");
+const limiter = createIpcRateLimiter(endpoint, { limiter: "users", returnAfterMs });
 const bus = createIpcInvalidationBus(endpoint);
 const tickets = createIpcListenTicketStore(endpoint);
 const slots: RateSlot[] = [];
@@ -27,6 +28,12 @@ endpoint.handle("test.hang", () => new Promise(() => {}));
 endpoint.handle("test.hit", async (payload) => {
   const { key, limit } = as<{ key: string; limit: number }>(payload);
   return limiter.hit(key, limit, 60_000);
+});
+/** `count` concurrent hits in this worker: how many passed. */
+endpoint.handle("test.hits", async (payload) => {
+  const { key, limit, count } = as<{ key: string; limit: number; count: number }>(payload);
+  const decisions = await Promise.all(Array.from({ length: count }, () => limiter.hit(key, limit, 60_000)));
+  return decisions.filter((decision) => decision.ok).length;
 });
 endpoint.handle("test.acquire", async (payload) => {
   const { key, max } = as<{ key: string; max: number }>(payload);
