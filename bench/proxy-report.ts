@@ -10,6 +10,8 @@ export const BARE_PROXY = "bare proxy";
 export const GATEWAY = "gateway";
 /** The same gateway with usage records and rate limits off: what metering costs. */
 export const GATEWAY_UNMETERED = "gateway, metering off";
+/** Another checkout's build (BENCH_BASELINE_ROOT): the before of a before/after, measured in this run. */
+export const GATEWAY_BASELINE = "gateway, baseline build";
 
 export interface TargetResult {
   readonly name: string;
@@ -163,47 +165,58 @@ export function printReport(results: readonly TargetResult[]): void {
   if (!gateway) return;
   const addedLatency = (result: TargetResult) => latencyMedian(result) - latencyMedian(direct);
   const addedTtfb = (result: TargetResult) => ttfb(result) - ttfb(direct);
-  const cpuRatio = roundRatio(gateway.cpuMicrosPerRequest, bare.cpuMicrosPerRequest);
-  const throughputRatio = roundRatio(gateway.rps, bare.rps);
-  const latencyRatio = roundRatio(
-    addedPerRound(gateway.latencyRoundMedians, direct.latencyRoundMedians),
-    addedPerRound(bare.latencyRoundMedians, direct.latencyRoundMedians),
-  );
-  const ttfbRatio = roundRatio(
-    addedPerRound(gateway.ttfbRoundMedians, direct.ttfbRoundMedians),
-    addedPerRound(bare.ttfbRoundMedians, direct.ttfbRoundMedians),
-  );
-  const shown = (ratios: RoundRatios) =>
-    `${ratios.median?.toFixed(2)}x (${ratios.rounds.map((value) => value?.toFixed(2) ?? "n/a").join(" / ")})`;
-  printTable(
-    "Goals (issue #18): gateway ÷ bare proxy (the floor), round by round, median of the rounds",
-    ["goal", "median (rounds)", "target", ""],
-    [
-      goal("CPU per request at 64 connections", cpuRatio.median, shown(cpuRatio), "≤ 1.5x", (v) => v <= 1.5),
-      goal(
-        "throughput at 64 connections",
-        throughputRatio.median,
-        shown(throughputRatio),
-        "≥ 0.66x",
-        (v) => v >= 0.66,
-      ),
-      goal(
-        "added latency at concurrency 1",
-        latencyRatio.median,
-        shown(latencyRatio),
-        "≤ 1.3x",
-        (v) => v <= 1.3,
-      ),
-      goal(
-        "added time to first streamed byte",
-        ttfbRatio.median,
-        shown(ttfbRatio),
-        "≤ 1.5x",
-        (v) => v <= 1.5,
-      ),
-      goal("gateway peak RSS", gateway.maxRssKiB, mib(gateway.maxRssKiB), "< 150 MiB", (v) => v < 150 * 1024),
-    ],
-  );
+  const printGoals = (target: TargetResult) => {
+    const cpuRatio = roundRatio(target.cpuMicrosPerRequest, bare.cpuMicrosPerRequest);
+    const throughputRatio = roundRatio(target.rps, bare.rps);
+    const latencyRatio = roundRatio(
+      addedPerRound(target.latencyRoundMedians, direct.latencyRoundMedians),
+      addedPerRound(bare.latencyRoundMedians, direct.latencyRoundMedians),
+    );
+    const ttfbRatio = roundRatio(
+      addedPerRound(target.ttfbRoundMedians, direct.ttfbRoundMedians),
+      addedPerRound(bare.ttfbRoundMedians, direct.ttfbRoundMedians),
+    );
+    const shown = (ratios: RoundRatios) =>
+      `${ratios.median?.toFixed(2)}x (${ratios.rounds.map((value) => value?.toFixed(2) ?? "n/a").join(" / ")})`;
+    printTable(
+      `Goals (issue #18): ${target.name} ÷ bare proxy (the floor), round by round, median of the rounds`,
+      ["goal", "median (rounds)", "target", ""],
+      [
+        goal(
+          "CPU per request at 64 connections",
+          cpuRatio.median,
+          shown(cpuRatio),
+          "≤ 1.5x",
+          (v) => v <= 1.5,
+        ),
+        goal(
+          "throughput at 64 connections",
+          throughputRatio.median,
+          shown(throughputRatio),
+          "≥ 0.66x",
+          (v) => v >= 0.66,
+        ),
+        goal(
+          "added latency at concurrency 1",
+          latencyRatio.median,
+          shown(latencyRatio),
+          "≤ 1.3x",
+          (v) => v <= 1.3,
+        ),
+        goal(
+          "added time to first streamed byte",
+          ttfbRatio.median,
+          shown(ttfbRatio),
+          "≤ 1.5x",
+          (v) => v <= 1.5,
+        ),
+        goal("peak RSS", target.maxRssKiB, mib(target.maxRssKiB), "< 150 MiB", (v) => v < 150 * 1024),
+      ],
+    );
+  };
+  printGoals(gateway);
+  const baseline = byName(GATEWAY_BASELINE);
+  if (baseline) printGoals(baseline);
   const unmetered = byName(GATEWAY_UNMETERED);
   if (!unmetered) return;
   const cpu = (result: TargetResult) => median(result.cpuMicrosPerRequest);

@@ -20,6 +20,7 @@ import {
   DIRECT,
   emptyResult,
   GATEWAY,
+  GATEWAY_BASELINE,
   GATEWAY_UNMETERED,
   printReport,
   type TargetResult,
@@ -45,6 +46,22 @@ const TARGETS: readonly { readonly name: string; readonly start?: (fakeOrigin: s
       name: GATEWAY_UNMETERED,
       start: (fakeOrigin) => startGatewayPeer(GATEWAY_UNMETERED, fakeOrigin, { metering: false }),
     },
+    // BENCH_BASELINE_ROOT=<another checkout>: that build too, the before of a before/after in this one run
+    // (started with BENCH_BASELINE_NODE_OPTIONS, by default the flag older builds left to the docs).
+    ...(process.env.BENCH_BASELINE_ROOT === undefined
+      ? []
+      : [
+          {
+            name: GATEWAY_BASELINE,
+            start: (fakeOrigin: string) =>
+              startGatewayPeer(GATEWAY_BASELINE, fakeOrigin, {
+                baseline: {
+                  root: process.env.BENCH_BASELINE_ROOT!,
+                  nodeOptions: process.env.BENCH_BASELINE_NODE_OPTIONS ?? "--max-semi-space-size=4",
+                },
+              }),
+          },
+        ]),
   ];
 
 interface Entry {

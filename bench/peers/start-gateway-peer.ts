@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { computeFingerprint } from "../../src/keys/index.ts";
 import { cpuMicrosOf, type Peer } from "./start-peer.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const ownRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const USER_KEY = "sk-user-bench-key-0123456789";
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
@@ -40,11 +40,11 @@ function peakRssKiB(pid: number): number {
   return Number(match[1]);
 }
 
-let built = false;
+const built = new Set<string>();
 
-/** `npm run build` once per bench run (every gateway target runs the same build). */
-function buildOnce(): void {
-  if (built) return;
+/** `npm run build` once per bench run and checkout (every gateway target of one checkout runs the same build). */
+function buildOnce(root: string): void {
+  if (built.has(root)) return;
   const build = spawnSync(
     process.execPath,
     [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
@@ -54,7 +54,7 @@ function buildOnce(): void {
     },
   );
   if (build.status !== 0) throw new Error("npm run build failed");
-  built = true;
+  built.add(root);
 }
 
 export interface GatewayPeerOptions {
@@ -66,6 +66,11 @@ export interface GatewayPeerOptions {
   readonly operatorServed?: boolean;
   /** More config, merged over the rest at the top level (e.g. `redis`). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /**
+   * Another checkout to build and run instead of this one (the before of a before/after, in the same run),
+   * with the NODE_OPTIONS its own docs/deployment.md prescribed.
+   */
+  readonly baseline?: { readonly root: string; readonly nodeOptions: string };
 }
 
 /** The live child processes of `pid` (a cluster primary's workers), from Linux's /proc. */
@@ -97,7 +102,8 @@ export async function startGatewayPeer(
 ): Promise<Peer> {
   const metering = options.metering ?? true;
   const workers = options.workers ?? 1;
-  buildOnce();
+  const root = options.baseline?.root ?? ownRoot;
+  buildOnce(root);
   const dataDir = mkdtempSync(join(tmpdir(), "byok-proxy-bench-"));
   const port = await freePort();
   const configFile = join(dataDir, "config.json");
@@ -134,7 +140,7 @@ export async function startGatewayPeer(
   // Started exactly as operators start it: the runtime defaults come from its own start path
   // (cli/apply-runtime-defaults.ts). BENCH_GATEWAY_NODE_OPTIONS is passed as NODE_OPTIONS, to profile
   // (`--cpu-prof --cpu-prof-dir=…`) or to measure other V8 settings (`--max-semi-space-size=16`).
-  const extra = process.env.BENCH_GATEWAY_NODE_OPTIONS;
+  const extra = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? options.baseline?.nodeOptions;
   const child = spawn(
     process.execPath,
     [join(root, "dist/main.js"), "serve", "--config", configFile, "--workers", `${workers}`],
