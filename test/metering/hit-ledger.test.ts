@@ -88,3 +88,23 @@ test("a gone worker's leased hits count as used; another worker's report is igno
   }
   assert.equal(passed, 7, "the dead worker's 3 stay counted");
 });
+
+test("a key the LRU forgets while a lease is live is never granted twice (maxKeys 2)", () => {
+  const clock = { now: 1_000_000 };
+  const ledger = createHitLedger({ now: () => clock.now, holders: () => 1, maxKeys: 2 });
+  const ask = (key: string, want: number) => ledger.lease(1, { key, limit: 5, windowMs: WINDOW, want });
+  let passed = 0;
+  const first = granted(ask("rpm:victim", 5));
+  passed += first.granted;
+  granted(ask("rpm:x1", 1));
+  granted(ask("rpm:x2", 1)); // the victim's account is the LRU's oldest now
+  const second = ask("rpm:victim", 5);
+  if (second.ok) passed += second.granted;
+  clock.now += 10;
+  ledger.report(1, first.leaseId, [0, 0, 0, 0, 0], true);
+  if (second.ok) ledger.report(1, second.leaseId, [0, 0, 0, 0, 0], true);
+  const third = ask("rpm:victim", 5);
+  if (third.ok) passed += third.granted;
+  assert.equal(passed, 5, "at most the limit of 5 in the window");
+  assert.equal(second.ok, false);
+});

@@ -48,6 +48,8 @@ export interface HitLedgerOptions {
 interface Lease {
   readonly holder: number;
   readonly key: string;
+  /** The lease's account itself: the LRU may forget the key, never the hits a lease holds. */
+  readonly account: KeyAccount;
   left: number;
   readonly expiresAt: number;
 }
@@ -68,6 +70,8 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const accounts = new LRUCache<string, KeyAccount>({ max: options.maxKeys ?? 100_000 });
   const leases = new Map<number, Lease>();
+  /** Accounts with live leases, kept whether or not the LRU still has them (never granted twice). */
+  const leased = new Map<string, KeyAccount>();
   let nextLeaseId = 1;
   let totalHeld = 0;
 
@@ -91,10 +95,14 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
   /** Ends a lease: what it still held is returned, or (`usedAt`) counted as used at that time. */
   function endLease(leaseId: number, lease: Lease, usedAt: number | null): void {
     leases.delete(leaseId);
-    const account = accounts.peek(lease.key);
+    const { account } = lease;
     totalHeld -= lease.left;
-    if (account === undefined) return;
     account.leases.delete(leaseId);
+    if (account.leases.size === 0 && leased.get(lease.key) === account) {
+      leased.delete(lease.key);
+      // Forgotten by the LRU while leased: back in it, so the hits the lease used stay counted.
+      if (accounts.peek(lease.key) !== account) accounts.set(lease.key, account);
+    }
     account.held -= lease.left;
     if (usedAt !== null && lease.left > 0) logUsed(account, usedAt, lease.left);
     lease.left = 0;
@@ -134,7 +142,7 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
       const at = now();
       let account = accounts.get(ask.key);
       if (account === undefined) {
-        account = { times: [], head: 0, leases: new Set(), held: 0 };
+        account = leased.get(ask.key) ?? { times: [], head: 0, leases: new Set(), held: 0 };
         accounts.set(ask.key, account);
       }
       settleExpired(account, at);
@@ -144,8 +152,9 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
       const share = Math.max(1, Math.floor(left / Math.max(1, options.holders())));
       const granted = Math.max(1, Math.min(ask.want, share));
       const leaseId = nextLeaseId++;
-      leases.set(leaseId, { holder, key: ask.key, left: granted, expiresAt: at + leaseMs });
+      leases.set(leaseId, { holder, key: ask.key, account, left: granted, expiresAt: at + leaseMs });
       account.leases.add(leaseId);
+      leased.set(ask.key, account);
       account.held += granted;
       totalHeld += granted;
       return { ok: true, leaseId, granted, leaseMs };
@@ -153,19 +162,17 @@ export function createHitLedger(options: HitLedgerOptions): HitLedger {
     report(holder, leaseId, agesMs, done) {
       const lease = leases.get(leaseId);
       if (lease === undefined || lease.holder !== holder) return;
-      const account = accounts.peek(lease.key);
+      const { account } = lease;
       const at = now();
       const used = Math.min(agesMs.length, lease.left);
       lease.left -= used;
       totalHeld -= used;
-      if (account !== undefined) {
-        account.held -= used;
-        for (let index = 0; index < used; index++) logUsed(account, at - Math.max(0, agesMs[index]!));
-      }
+      account.held -= used;
+      for (let index = 0; index < used; index++) logUsed(account, at - Math.max(0, agesMs[index]!));
       if (done) endLease(leaseId, lease, null);
     },
     holdersOf(key, except) {
-      const account = accounts.peek(key);
+      const account = accounts.peek(key) ?? leased.get(key);
       const found = new Set<number>();
       for (const leaseId of account?.leases ?? []) {
         const lease = leases.get(leaseId)!;
