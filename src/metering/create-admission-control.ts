@@ -39,6 +39,8 @@ export interface AdmissionRequest {
   readonly generatesOutput?: boolean;
   /** The client's request: a wait for other calls' reservations ends when it aborts. */
   readonly signal?: AbortSignal;
+  /** False for a later attempt of the same request: its requests-per-minute hit was taken by the first. */
+  readonly takesRateHit?: boolean;
 }
 
 export interface Admission {
@@ -288,7 +290,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
           : [];
       const reservationId = randomUUID();
       const rateHit =
-        rpm > 0
+        rpm > 0 && request.takesRateHit !== false
           ? { key: `rpm:${request.userId}`, limit: rpm, windowMs: MINUTE_MS, eventId: reservationId }
           : null;
       // Without a stream slot between them, the hit goes with the reservation (one round trip on Redis).

@@ -60,6 +60,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
   const upstreamPools = buildUpstreamPools(config);
   const promptCacheSecret = createPromptCacheSecret(options.promptCacheKeys);
 
+  /** The requests whose rate-limit hit was taken (by their first attempt's admission). */
+  const rateHitTaken = new WeakSet<ModelCall>();
+
   const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
 
   /**
@@ -179,6 +182,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
         readonly upstream?: Readonly<Record<string, unknown>>;
       },
     ): Promise<Admission> {
+      // One requests-per-minute hit per request: a retry or fallback attempt admits without one.
+      const takesRateHit = !rateHitTaken.has(call);
+      rateHitTaken.add(call);
       try {
         return await admissionControl.admit({
           userId: call.userId,
@@ -188,6 +194,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
           stream,
           maxOutputTokens,
           signal: call.signal,
+          takesRateHit,
           ...(tokens === undefined
             ? {}
             : {

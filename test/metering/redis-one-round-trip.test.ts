@@ -154,3 +154,15 @@ test("a stream's admission keeps the hit, the slot and the reservation apart (in
   );
   admitted.settle(null, false);
 });
+
+test("a later attempt of the same request reserves without a rate-limit hit (one hit per request)", async () => {
+  const request = call();
+  const first = await admission.admit(request);
+  first.settle(null, false); // the first attempt failed upstream: its reservation is released
+  await allSettled();
+  const later = await admission.admit({ ...request, takesRateHit: false });
+  assert.equal(await hitsOf(request.userId), 1, "the retry took no second hit");
+  assert.deepEqual(await requestsOf(request.userId), { committed: 0, reserved: 1 });
+  later.settle(null, true);
+  await allSettled();
+});
