@@ -25,6 +25,16 @@ export const speechToTextSchema = z
       .min(0)
       .max(64 * 1024 * 1024)
       .default(4 * 1024 * 1024),
+    /**
+     * Bytes of uploads held for replay at once, all requests of the process: an upload that would pass it
+     * streams through, attempted once. Read only after the request is admitted.
+     */
+    replayHeldBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(8 * 1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
     /** How long a listen ticket may be redeemed (single use, held in memory). */
     ticketTtlSeconds: z.number().int().min(1).max(59).default(30),
     /** Tickets held at once; issuing beyond it drops the oldest. */

@@ -1,8 +1,8 @@
 /**
  * @module pipeline/serve-prerecorded
  * `POST /v1/listen` on a speech-to-text route: the upload streamed to the provider as it arrives (cut off
- * with a 413 past the limit; held whole only up to `replayUploadBytes`, so a failed attempt can move to the
- * next route) or a `{"url"}` body the provider fetches; the answer returned as the provider sent it, its
+ * with a 413 past the limit; held whole, once admitted, only up to `replayUploadBytes` and the process's
+ * `replayHeldBytes`, so a failed attempt can move to the next route) or a `{"url"}` body the provider fetches; the answer returned as the provider sent it, its
  * reported duration metered in audio seconds.
  */
 import { Readable, Transform } from "node:stream";
@@ -91,6 +91,26 @@ function limitUpload(upload: Readable, limit: number, onRefused: (error: Gateway
 export interface UploadLimits {
   readonly maxUploadBytes: number;
   readonly replayUploadBytes: number;
+  /** Bytes held for replay at once, all requests sharing these limits (the gateway's config). */
+  readonly replayHeldBytes: number;
+}
+
+/** Bytes held for replay now, per limits object (one per gateway). */
+const heldBytes = new WeakMap<UploadLimits, { bytes: number }>();
+
+/** Takes `length` bytes of the replay budget if they fit; the release to call when the request ends. */
+function takeReplayBudget(limits: UploadLimits, length: number): (() => void) | null {
+  let budget = heldBytes.get(limits);
+  if (budget === undefined) {
+    budget = { bytes: 0 };
+    heldBytes.set(limits, budget);
+  }
+  if (budget.bytes + length > limits.replayHeldBytes) return null;
+  budget.bytes += length;
+  const taken = budget;
+  return () => {
+    taken.bytes -= length;
+  };
 }
 
 export async function servePrerecorded(
@@ -109,33 +129,45 @@ export async function servePrerecorded(
   }
   const json = upload.kind === "url" ? urlBody(upload.body) : null;
   const planned = kit.route(call, "stt", query.get("model"), [], "listen");
-  // A declared upload within the replay bound is held so the next route can be sent it; a larger or
-  // chunked one streams through once. A `{"url"}` body is text: always replayable.
-  const held =
+  // A declared upload within the replay bound (and the process's held bytes) is held so the next route
+  // can be sent it, read only once the first attempt is admitted; a larger or chunked one streams
+  // through once. A `{"url"}` body is text: always replayable.
+  const release =
     upload.kind === "audio" &&
     upload.contentLength !== null &&
     upload.contentLength <= limits.replayUploadBytes
-      ? await readUpload(upload.stream, upload.contentLength, call.signal)
+      ? takeReplayBudget(limits, upload.contentLength)
       : null;
-  const body = (): UploadBody =>
-    upload.kind === "url"
-      ? { text: json! }
-      : held !== null
-        ? { stream: Readable.from([held]), contentType: upload.contentType, contentLength: held.length }
-        : {
-            stream: upload.stream,
-            contentType: upload.contentType,
-            contentLength: upload.contentLength,
-            counted: maxUploadBytes,
-          };
-  return serveAttempts(
-    kit,
-    call,
-    planned,
-    started,
-    (routed) => transcribeOn(kit, call, query, routed, started, body()),
-    upload.kind === "url" || held !== null,
-  );
+  let held: Promise<Buffer> | null = null;
+  const body = (): Promise<UploadBody> | UploadBody => {
+    if (upload.kind === "url") return { text: json! };
+    if (release === null) {
+      return {
+        stream: upload.stream,
+        contentType: upload.contentType,
+        contentLength: upload.contentLength,
+        counted: maxUploadBytes,
+      };
+    }
+    held ??= readUpload(upload.stream, upload.contentLength!, call.signal);
+    return held.then((bytes) => ({
+      stream: Readable.from([bytes]),
+      contentType: upload.contentType,
+      contentLength: bytes.length,
+    }));
+  };
+  try {
+    return await serveAttempts(
+      kit,
+      call,
+      planned,
+      started,
+      (routed) => transcribeOn(kit, call, query, routed, started, body),
+      upload.kind === "url" || release !== null,
+    );
+  } finally {
+    release?.();
+  }
 }
 
 type UploadBody =
@@ -169,7 +201,7 @@ async function transcribeOn(
   query: URLSearchParams,
   routed: RoutedCall,
   started: number,
-  upload: UploadBody,
+  uploadOf: () => Promise<UploadBody> | UploadBody,
 ): Promise<PipelineResponse> {
   const { route } = routed;
   let path: string;
@@ -187,6 +219,7 @@ async function transcribeOn(
   let text: string;
   let duration: number | null;
   try {
+    const upload = await uploadOf(); // after admission: a refused request never makes the gateway hold it
     const response = await kit.sendBody(
       call,
       routed,
