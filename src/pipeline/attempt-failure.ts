@@ -16,7 +16,11 @@ export interface AttemptFailure {
   readonly retryAfterMs: number | null;
   /** Whether the next route may be tried; false: the answer is final (another 4xx, a BYOK 401/403). */
   readonly movesOn: boolean;
-  /** Whether it counts against the upstream's circuit breaker (connect failures, stalls, 5xx, overload). */
+  /**
+   * Whether it counts against the upstream's circuit breaker: only what says the upstream itself is down
+   * (connect/TLS failures, 502/503/504/529, a streamed call's headers time-out), never what one request may
+   * provoke (500, 4xx, 429, a non-streamed generation's time-out), so one user cannot open it for everyone.
+   */
   readonly countsAgainstUpstream: boolean;
 }
 
@@ -34,6 +38,12 @@ const TRANSPORT_REASONS: ReadonlySet<string> = new Set([
 
 const UPSTREAM_FAULTS: ReadonlySet<number> = new Set([500, 502, 503, 504, 529]);
 
+/** Statuses that say the upstream is down or overloaded, whatever the request (a 500 may be the request's). */
+const UPSTREAM_DOWN: ReadonlySet<number> = new Set([502, 503, 504, 529]);
+
+/** Transport reasons that say the upstream cannot be reached, whatever the request. */
+const UNREACHABLE: ReadonlySet<string> = new Set(["connect_failed", "connect_timeout", "tls_failed"]);
+
 export function tagAttemptFailure(error: GatewayError, failure: AttemptFailure): GatewayError {
   failures.set(error, failure);
   return error;
@@ -43,26 +53,31 @@ export function attemptFailureOf(error: unknown): AttemptFailure | undefined {
   return typeof error === "object" && error !== null ? failures.get(error as GatewayError) : undefined;
 }
 
-/** A transport failure before any answer (its egress reason), or undefined when the reason is not one (a guard refusal). */
-export function transportFailure(reason: string): AttemptFailure | undefined {
+/**
+ * A transport failure before any answer (its egress reason), or undefined when the reason is not one (a guard
+ * refusal). `streamed`: a stream's headers come before generation, so its headers time-out is a stall.
+ */
+export function transportFailure(reason: string, streamed = false): AttemptFailure | undefined {
   if (!TRANSPORT_REASONS.has(reason)) return undefined;
-  return { reason, status: null, retryAfterMs: null, movesOn: true, countsAgainstUpstream: true };
+  const countsAgainstUpstream = UNREACHABLE.has(reason) || (streamed && reason === "headers_timeout");
+  return { reason, status: null, retryAfterMs: null, movesOn: true, countsAgainstUpstream };
 }
 
-/** An error answer: 429, an operator key's 401/403 and 5xx/529 move on; any other status is final. */
+/** An error answer: 429, an operator key's 401 and 5xx/529 move on; any other status is final. */
 export function statusFailure(
   status: number,
   source: "byok" | "operator",
   retryAfter: string | null,
 ): AttemptFailure {
-  const refusedOperatorKey = (status === 401 || status === 403) && source === "operator";
+  // A 403 is the request's answer (moderation, a forbidden model): final, the key stays in its pool.
+  const refusedOperatorKey = status === 401 && source === "operator";
   const upstreamFault = UPSTREAM_FAULTS.has(status);
   return {
     reason: String(status),
     status,
     retryAfterMs: parseRetryAfterMs(retryAfter),
     movesOn: status === 429 || refusedOperatorKey || upstreamFault,
-    countsAgainstUpstream: upstreamFault,
+    countsAgainstUpstream: UPSTREAM_DOWN.has(status),
   };
 }
 
@@ -73,7 +88,11 @@ function parseRetryAfterMs(value: string | null): number | null {
 }
 
 /** A send that got no answer (not the client's abort, not a cut): what the attempt loop may move on from. */
-export function transportFailureOf(error: unknown, signal: AbortSignal): AttemptFailure | undefined {
+export function transportFailureOf(
+  error: unknown,
+  signal: AbortSignal,
+  streamed: boolean,
+): AttemptFailure | undefined {
   if (signal.aborted) return undefined;
-  return transportFailure((isEgressError(error) ? error : toUpstreamFailure(error)).reason);
+  return transportFailure((isEgressError(error) ? error : toUpstreamFailure(error)).reason, streamed);
 }

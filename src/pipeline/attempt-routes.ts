@@ -98,7 +98,7 @@ export async function attemptRoutes<T extends Answer>(
         failure = attemptFailureOf(error);
         if (failure !== undefined && upstream !== null) {
           if (failure.countsAgainstUpstream) breakers.failed(upstream);
-          else breakers.succeeded(upstream);
+          else if (failure.status !== null) breakers.succeeded(upstream); // it answered: it is up
         }
         if (failure === undefined || !failure.movesOn || !options.replayable || signal.aborted) {
           options.onAttempt?.(route, "failed");
@@ -135,14 +135,17 @@ const NEVER_SENT: ReadonlySet<string> = new Set(["connect_failed", "connect_time
 
 const MOVE_ON = { kind: "move_on" } as const;
 
+/** Operator keys one request may try on one route: its first and one other. */
+const MAX_KEYS_PER_ROUTE = 2;
+
 type NextStep =
   | { readonly kind: "move_on" }
   | { readonly kind: "other_key"; readonly route: Route }
   | { readonly kind: "retry"; readonly delayMs: number };
 
 /**
- * After a failure that may move on: an operator key's 429 or 401/403 rests or removes that key and tries
- * another of the pool; a connection failure, a BYOK 429 with a short Retry-After or a 502/503/529 retries the
+ * After a failure that may move on: an operator key's 429 or 401 rests or removes that key and tries
+ * one other key of the pool (at most one per request); a connection failure, a BYOK 429 with a short Retry-After or a 502/503/529 retries the
  * same route (capped exponential backoff, full jitter, a short Retry-After honoured); else the next route.
  */
 function nextStep(
@@ -155,9 +158,11 @@ function nextStep(
 ): NextStep {
   const { status } = failure;
   const keyed = route.operatorKey;
-  if (keyed !== undefined && (status === 429 || status === 401 || status === 403)) {
+  if (keyed !== undefined && (status === 429 || status === 401)) {
     if (status === 429) keyed.pool.rateLimited(keyed.slot, failure.retryAfterMs);
     else keyed.pool.refused(keyed.slot);
+    // One request rotates to at most one other key: a request-caused 429 cannot walk the whole pool.
+    if (triedSlots !== null && triedSlots.size >= MAX_KEYS_PER_ROUTE) return MOVE_ON;
     const picked = keyed.pool.pick(triedSlots ?? undefined);
     if (picked === null) return MOVE_ON;
     return {

@@ -143,7 +143,9 @@ export function createPipelineKit(options: PipelineKitOptions) {
     } catch (error) {
       const mapped = toGatewayError(error, routed, call.signal);
       const transport =
-        isGatewayError(mapped) && mapped !== error ? transportFailureOf(error, call.signal) : undefined;
+        isGatewayError(mapped) && mapped !== error
+          ? transportFailureOf(error, call.signal, request.accept === "text/event-stream")
+          : undefined;
       throw transport === undefined ? mapped : tagAttemptFailure(mapped as GatewayError, transport);
     }
   }

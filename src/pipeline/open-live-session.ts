@@ -108,7 +108,7 @@ async function openOn(
     if (call.signal.aborted) throw fail(error);
     const failure = isEgressError(error) ? error : toUpstreamFailure(error);
     const mapped = withHeaders(mapEgressFailure(failure, adapter, route.guarded), routeHeader);
-    const transport = transportFailureOf(error, call.signal);
+    const transport = transportFailureOf(error, call.signal, true);
     throw fail(transport === undefined ? mapped : tagAttemptFailure(mapped, transport));
   }
   if (!opening.ok) {

@@ -59,11 +59,17 @@ export function createSharedBreakers(options: SharedBreakersOptions): Resettable
     if (result.kind === "open") return applyOpen(entry, result.remainingMs);
     if (entry.state === CLOSED) entry.failures = result.failures;
   };
+  /**
+   * The board's answer to a claim. After a cool-down this replica's request already went as the probe
+   * (half-open): `busy` (another replica probes too) leaves that extra probe be; `open` closes the gate again.
+   */
   const applyProbe = (entry: BreakerEntry, result: BoardProbe) => {
-    if (entry.state !== OPEN) return;
-    if (result.kind === "probe") table.halfOpen(entry, 1);
-    else if (result.kind === "closed") table.close(entry);
-    else if (result.kind === "open") entry.retryAt = now() + result.remainingMs;
+    if (entry.state === CLOSED) return;
+    const waiting = entry.state === OPEN && entry.retryAt <= now(); // a re-claim after a lost probe
+    if (result.kind === "closed") table.close(entry);
+    else if (result.kind === "open") table.open(entry, result.remainingMs);
+    else if (!waiting) return;
+    else if (result.kind === "probe") table.halfOpen(entry, 1);
     else entry.retryAt = now() + Math.min(openMs, BUSY_RETRY_MS);
   };
   const onNotice = (notice: BoardNotice) => {
@@ -114,12 +120,10 @@ export function createSharedBreakers(options: SharedBreakersOptions): Resettable
       const at = now();
       if (entry.state === OPEN) {
         if (at < entry.retryAt) return false;
-        // The cool-down is over: one probe at a time across replicas, claimed on the board.
-        if (board.up) {
-          claimProbe(entry);
-          return false;
-        }
-        table.halfOpen(entry, halfOpenProbes);
+        // The cool-down is over: this request goes as the probe while the claim on the board runs off the
+        // request path; a replica beaten to the claim has sent one extra probe (docs/features-and-routing.md).
+        table.halfOpen(entry, board.up ? 1 : halfOpenProbes);
+        if (board.up) claimProbe(entry);
       }
       if (entry.permits === 0 && at - entry.probeAt >= openMs && board.up) {
         // Our probe never reported and its lease ended: claim anew.

@@ -1,7 +1,7 @@
 /**
  * @module resilience/create-weighted-key-pool
  * Several operator keys for one connection: a weighted random pick among the keys neither resting (429)
- * nor taken out (401/403), with rest times computed from an injected clock (no timers).
+ * nor taken out (401), never the last key in, with rest times from an injected clock (no timers).
  */
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { OperatorKeyPick, OperatorKeyPool } from "./operator-key-pool.ts";
@@ -87,6 +87,11 @@ export function createWeightedKeyPool(options: WeightedKeyPoolOptions): Weighted
 
   const isIn = (slot: number, at: number) => outUntil[slot]! <= at;
   const known = (slot: number) => Number.isInteger(slot) && slot >= 0 && slot < keys.length;
+  const availableAt = (at: number) => {
+    let available = 0;
+    for (let slot = 0; slot < keys.length; slot++) if (isIn(slot, at)) available += 1;
+    return available;
+  };
 
   /**
    * The slot sits out until `now + restMs` (or longer, when it already sat out longer). Reported when the
@@ -97,6 +102,8 @@ export function createWeightedKeyPool(options: WeightedKeyPoolOptions): Weighted
     if (!known(slot)) return;
     const at = now();
     const wasIn = isIn(slot, at);
+    // The last key in never sits out: one request cannot lock every user out; they get the provider's answer.
+    if (wasIn && availableAt(at) <= 1) return;
     const report = wasIn || (event === "refused" && !refusedSlot[slot]);
     outUntil[slot] = wasIn ? at + restMs : Math.max(outUntil[slot]!, at + restMs);
     if (wasIn) refusedSlot[slot] = event === "refused";

@@ -70,7 +70,7 @@ describe("attemptRoutes", () => {
       [route("a"), route("b"), route("c")],
       async (attempt) => {
         tried.push(attempt.connection);
-        if (attempt.connection === "b") throw fails(500);
+        if (attempt.connection === "b") throw fails(504);
         return ANSWER;
       },
       options({ breakers }),
@@ -79,8 +79,40 @@ describe("attemptRoutes", () => {
     assert.deepEqual(breakers.told, ["failed b|byok", "ok c|byok"]);
     assert.equal(
       answer.headers["x-byok-route"],
-      "c/m; source=byok; failed=a/m@byok:circuit_open,b/m@byok:500",
+      "c/m; source=byok; failed=a/m@byok:circuit_open,b/m@byok:504",
     );
+  });
+
+  test("user-caused failures move on but never count against the breaker (500, a non-streamed stall)", async () => {
+    const breakers = inlineBreakers([]);
+    const stall = (streamed: boolean) =>
+      tagAttemptFailure(new GatewayError("upstream_error"), transportFailure("headers_timeout", streamed)!);
+    const tried: string[] = [];
+    await attemptRoutes(
+      [route("a"), route("b"), route("c"), route("d")],
+      async (attempt) => {
+        tried.push(attempt.connection);
+        if (attempt.connection === "a") throw fails(500);
+        if (attempt.connection === "b") throw stall(false);
+        if (attempt.connection === "c") throw stall(true);
+        return ANSWER;
+      },
+      options({ breakers }),
+    );
+    assert.deepEqual(tried, ["a", "b", "c", "d"], "each still moves on");
+    assert.deepEqual(breakers.told, ["ok a|byok", "failed c|byok", "ok d|byok"]);
+    for (const reason of ["connect_failed", "connect_timeout", "tls_failed"]) {
+      assert.equal(transportFailure(reason)?.countsAgainstUpstream, true, reason);
+    }
+    for (const reason of ["total_timeout", "request_failed", "headers_timeout"]) {
+      assert.equal(transportFailure(reason)?.countsAgainstUpstream, false, reason);
+    }
+    for (const status of [500, 400, 403, 429]) {
+      assert.equal(statusFailure(status, "operator", null).countsAgainstUpstream, false, String(status));
+    }
+    for (const status of [502, 503, 504, 529]) {
+      assert.equal(statusFailure(status, "byok", null).countsAgainstUpstream, true, String(status));
+    }
   });
 
   test("a BYOK 429 counts for the upstream (the key's limit, not the upstream's failure)", async () => {

@@ -173,22 +173,21 @@ test("a success on any replica clears the shared count, without a Redis call per
   assert.equal(failures, "1");
 });
 
-test("after the cool-down one probe goes at a time across replicas; its success closes both", async () => {
+test("after the cool-down each replica sends at most one probe at a time; a success closes both", async () => {
   const upstream = "anthropic|operator";
   const [a, b] = [await replica({ failureThreshold: 1 }), await replica({ failureThreshold: 1 })];
   const bOpens = b.next("open", upstream);
   a.breakers.failed(upstream);
   await Promise.all([bOpens, a.settled()]);
   clock += 10_000;
-  // The first asks after the cool-down claim a probe on Redis (answered off the request path).
-  assert.equal(a.breakers.allow(upstream), false);
-  assert.equal(b.breakers.allow(upstream), false);
+  // The first ask after the cool-down goes as the probe (the claim on Redis runs off the request path); a
+  // replica beaten to the claim sends one extra probe, never more: the next asks wait on both.
+  assert.equal(a.breakers.allow(upstream), true, "the first request after the cool-down is the probe");
+  assert.equal(b.breakers.allow(upstream), true, "one extra probe from the replica beaten to the claim");
   await Promise.all([a.settled(), b.settled()]);
-  const allowed = [a.breakers.allow(upstream), b.breakers.allow(upstream)];
-  assert.equal(allowed.filter(Boolean).length, 1, "exactly one replica probes");
-  const [prober, other] = allowed[0] ? [a, b] : [b, a];
-  assert.equal(prober.breakers.allow(upstream), false, "one probe at a time on the prober too");
-  assert.equal(other.breakers.allow(upstream), false);
+  assert.equal(a.breakers.allow(upstream), false, "one probe at a time on each replica");
+  assert.equal(b.breakers.allow(upstream), false);
+  const [prober, other] = [a, b];
 
   // A failed probe re-opens it everywhere; the next probe, after another cool-down, closes it everywhere.
   const reopened = other.notice("open");
@@ -196,14 +195,31 @@ test("after the cool-down one probe goes at a time across replicas; its success 
   await Promise.all([reopened, prober.settled()]);
   assert.equal(prober.stateOf(upstream), "open");
   clock += 10_000;
-  prober.breakers.allow(upstream);
+  assert.equal(prober.breakers.allow(upstream), true, "again the first request after the cool-down probes");
   await prober.settled();
-  assert.equal(prober.breakers.allow(upstream), true);
+  assert.equal(prober.stateOf(upstream), "half_open", "the board granted the claim: still probing");
   const otherCloses = other.next("closed", upstream);
   prober.breakers.succeeded(upstream);
   await otherCloses;
   assert.equal(other.breakers.allow(upstream), true);
   assert.equal(prober.breakers.allow(upstream), true);
+});
+
+test("the first request after the cool-down is let through as the probe, not refused", async () => {
+  const upstream = "mistral|operator";
+  const solo = await replica({ failureThreshold: 1 });
+  solo.breakers.failed(upstream);
+  await solo.settled();
+  assert.equal(solo.stateOf(upstream), "open");
+  assert.equal(solo.breakers.allow(upstream), false, "refused during the cool-down");
+  clock += 10_000;
+  assert.equal(solo.breakers.allow(upstream), true, "the first request after it goes");
+  await solo.settled();
+  assert.equal(solo.breakers.allow(upstream), false, "while it probes, the next waits");
+  const closes = solo.next("closed", upstream);
+  solo.breakers.succeeded(upstream);
+  await closes;
+  assert.equal(solo.breakers.allow(upstream), true);
 });
 
 test("with Redis unreachable the breakers behave locally and nothing throws", async () => {

@@ -106,7 +106,7 @@ describe("weighted operator key pool", () => {
   });
 
   test("without Retry-After a 429 rests the key for coolDownMs; a longer Retry-After is capped at maxCoolDownMs", () => {
-    const { pool, events, advance } = poolWith([1, 1]);
+    const { pool, events, advance } = poolWith([1, 1, 1]);
     pool.rateLimited(0, null);
     pool.rateLimited(1, 3_600_000);
     assert.deepEqual(
@@ -114,9 +114,9 @@ describe("weighted operator key pool", () => {
       [60_000, 600_000],
     );
     advance(60_000);
-    assert.equal(pool.pick()?.slot, 0);
+    assert.equal(pool.pick(new Set([2]))?.slot, 0);
     advance(540_000);
-    assert.equal(pool.pick(new Set([0]))?.slot, 1);
+    assert.equal(pool.pick(new Set([0, 2]))?.slot, 1);
   });
 
   test("a refused key is out for refusedMs, then comes back to be tried again", () => {
@@ -130,13 +130,15 @@ describe("weighted operator key pool", () => {
     assert.equal(pool.pick(new Set([0]))?.slot, 1);
   });
 
-  test("every key resting: pick answers null", () => {
-    const { pool } = poolWith([2, 1, 1]);
+  test("the last key in never sits out: one request cannot lock every user out", () => {
+    const { pool, events } = poolWith([2, 1, 1]);
     pool.rateLimited(0, null);
     pool.rateLimited(1, 5_000);
     pool.refused(2);
-    assert.equal(pool.pick(), null);
-    assert.deepEqual(pool.counts(), { size: 3, available: 0, resting: 2, refused: 1 });
+    pool.rateLimited(2, null);
+    assert.equal(pool.pick()?.slot, 2);
+    assert.deepEqual(pool.counts(), { size: 3, available: 1, resting: 2, refused: 0 });
+    assert.equal(events.length, 2, "no event for the key kept in");
   });
 
   test("one event per change: repeated 429s on a resting key extend it silently; a refusal is still reported", () => {
