@@ -120,10 +120,15 @@ describe("Anthropic-format errors over HTTP, read by the official SDK", () => {
     assert.equal(limited.type, "rate_limit_error");
     assert.equal(gatewayTypeOf(limited), "upstream_rejected");
 
+    // A 529 is retried once on the same route (routing.retry.maxRetries defaults to 1; "claude" has one
+    // route and this BYOK user's plan no operator route): the client gets the second 529.
     env.anthropic.failNext(529, { type: "overloaded_error", message: "busy" });
+    env.anthropic.failNext(529, { type: "overloaded_error", message: "still busy" });
+    const sentBefore = env.anthropic.requests.length;
     const overloaded = await sdkError(() =>
       user.anthropic.messages.create({ model: "claude", max_tokens: 8, messages: hi }),
     );
+    assert.equal(env.anthropic.requests.length - sentBefore, 2, "the 529 was retried once, then answered");
     assert.ok(overloaded instanceof Anthropic.InternalServerError, overloaded.message);
     assert.equal(overloaded.type, "overloaded_error");
     assert.equal(gatewayTypeOf(overloaded), "upstream_error");

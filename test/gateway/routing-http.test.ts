@@ -434,7 +434,12 @@ describe("providers that cannot be reached in time", () => {
     });
     assertOpenAiEnvelope(response, 502, "upstream_error");
     assert.equal(errorOf(response).provider, "openai");
-    assert.equal(response.headers.get("x-byok-route"), "openai/gpt-4.1-mini; source=operator");
+    // A refused connection never reached the server: it is retried once on the same route
+    // (routing.retry.maxRetries defaults to 1), refused again, and that second attempt is the answer.
+    assert.equal(
+      response.headers.get("x-byok-route"),
+      "openai/gpt-4.1-mini; source=operator; failed=openai/gpt-4.1-mini@operator:connect_failed",
+    );
   });
 
   test("a provider that never answers → 504 upstream_timeout after its headersMs, upstream closed", async () => {

@@ -82,7 +82,11 @@ test("a BYOK-only speech feature without keys, and a provider failure, are APICa
   assert.equal(required.statusCode, 403);
   assert.equal((required.data as { type: string }).type, "byok_required");
 
+  // A 503 on a prerecorded upload small enough to be replayed is retried once on the same route
+  // (routing.retry.maxRetries defaults to 1): the provider fails both attempts, the second is the answer.
   env.fake.failNextRest(503, { err_code: "SERVICE_UNAVAILABLE", err_msg: "overloaded" });
+  env.fake.failNextRest(503, { err_code: "SERVICE_UNAVAILABLE", err_msg: "still overloaded" });
+  const sentBefore = env.fake.rest.length;
   const failed = await transcribe({
     model: env.gateway.byok.transcriptionModel("transcription", { userId: user.id }),
     audio: TWO_SECONDS,
@@ -90,4 +94,5 @@ test("a BYOK-only speech feature without keys, and a provider failure, are APICa
   }).catch((error: unknown) => error);
   assert.ok(APICallError.isInstance(failed));
   assert.equal(failed.isRetryable, true);
+  assert.equal(env.fake.rest.length - sentBefore, 2, "the 503 was retried once, then answered");
 });
