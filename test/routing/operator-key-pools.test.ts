@@ -115,14 +115,18 @@ describe("routing over operator key pools", () => {
     assert.deepEqual([...seen].sort(), [0, 2], "the rested key is back, the refused one still out");
   });
 
-  test("every key of the pool out: routing moves on to the next route the operator holds a key for", () => {
-    const { serve, pools } = tableWithClock();
+  test("the pool never sits out its last key: with every other key resting, routing stays on it", () => {
+    // One user's requests can rest keys, but never all of them (docs/features-and-routing.md, "Operator key
+    // pools"): the last available key keeps serving, so a pool is never dropped from the plan.
+    const { serve, pools, events } = tableWithClock();
     const pool = pools.get("openai")!;
     for (const slot of [0, 1, 2]) pool.rateLimited(slot, null);
+    assert.equal(events.length, 2, "two keys rest; the third 429 leaves the last key in");
+    const resting = new Set(events.map((event) => event.slot));
     const route = serve("summary");
-    assert.equal(route.connection, "gemini");
-    assert.equal(route.key.reveal(), "AIza-operator-single");
-    assert.equal(route.operatorKey?.slot, 0);
+    assert.equal(route.connection, "openai");
+    assert.equal(resting.has(route.operatorKey!.slot), false, "served on the key that did not rest");
+    assert.equal(pool.counts().available, 1);
   });
 
   test("a user's own key is served without touching the pool; the preview shows no operator key", () => {
