@@ -102,8 +102,8 @@ function applyPool(
   origin.set(`${dotted}.apiKeys`, keysVariable);
 }
 
-/** The declared connections each connection pool variable names (two names may share one). */
-function connectionsByVariable(raw: Json): Map<string, string[]> {
+/** The declared connections each `BYOK_CONNECTION_<NAME>_API_KEY` names (two names may share one). */
+export function connectionsByVariable(raw: Json): Map<string, string[]> {
   const declared = raw.connections;
   const names =
     typeof declared === "object" && declared !== null && !Array.isArray(declared)

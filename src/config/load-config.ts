@@ -5,10 +5,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
-import { applyKeyPoolEnv, PROVIDER_KEY_POOL_VARIABLES } from "./apply-key-pool-env.ts";
+import { applyKeyPoolEnv, connectionsByVariable, PROVIDER_KEY_POOL_VARIABLES } from "./apply-key-pool-env.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import { configSchema, type GatewayConfig } from "./config-schema.ts";
-import { connectionKeyVariable } from "./connection-schema.ts";
 
 /** The YAML parser is loaded only when a config file is read (it also reads JSON), not by every process. */
 const parseYaml = (text: string): unknown =>
@@ -128,16 +127,7 @@ function applyConnectionKeys(
   origin: Map<string, string>,
   issues: ConfigIssue[],
 ): void {
-  const declared = raw.connections;
-  const names =
-    typeof declared === "object" && declared !== null && !Array.isArray(declared)
-      ? Object.keys(declared)
-      : [];
-  const byVariable = new Map<string, string[]>();
-  for (const name of names) {
-    const variable = connectionKeyVariable(name);
-    byVariable.set(variable, [...(byVariable.get(variable) ?? []), name]);
-  }
+  const byVariable = connectionsByVariable(raw);
   for (const [variable, value] of Object.entries(env)) {
     if (!CONNECTION_KEY_VARIABLE.test(variable) || value === undefined || value === "") continue;
     const matching = byVariable.get(variable) ?? [];
