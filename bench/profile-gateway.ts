@@ -1,16 +1,18 @@
 /**
  * @module bench/profile-gateway
  * A CPU profile of the built gateway under the proxy bench's 64-connection load (BYOK-served chat completions):
- * `node bench/profile-gateway.ts [seconds]`, then the summary by area, file and function (start-up excluded).
+ * `node bench/profile-gateway.ts [seconds] [--streams]`, then the summary by area, file and function (start-up excluded).
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, throughput } from "./http-load.ts";
+import { connect, streamSamples, throughput } from "./http-load.ts";
 import { startGatewayPeer } from "./peers/start-gateway-peer.ts";
 import { startPeer } from "./peers/start-peer.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
+/** `--streams`: sequential 50-chunk streams at concurrency 1 (the first-byte figure) instead of 64 connections. */
+const streams = process.argv.includes("--streams");
 const profileDir = mkdtempSync(join(tmpdir(), "byok-profile-"));
 process.env.BENCH_GATEWAY_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
 const fake = await startPeer("fake provider", "./fake-provider.ts");
@@ -19,10 +21,17 @@ try {
   const gateway = await startGatewayPeer("gateway", fake.ready.origin);
   const connection = connect({ name: "gateway", ...gateway.ready }, 64);
   try {
-    await throughput(connection, 64, 0, 2000); // warm-up: compiled and optimized before the window
+    if (streams) await streamSamples(connection, 500);
+    else await throughput(connection, 64, 0, 2000); // warm-up: compiled and optimized before the window
     fromMicros = Number(process.hrtime.bigint() / 1000n);
     const cpuBefore = gateway.cpuMicros();
-    const { rps, requests } = await throughput(connection, 64, 0, seconds * 1000);
+    const started = Date.now();
+    let requests = 0;
+    if (streams) {
+      while (Date.now() - started < seconds * 1000)
+        requests += (await streamSamples(connection, 100)).ttfbNs.length;
+    } else requests = (await throughput(connection, 64, 0, seconds * 1000)).requests;
+    const rps = requests / ((Date.now() - started) / 1000);
     const perRequest = (gateway.cpuMicros() - cpuBefore) / requests;
     console.log(`${rps.toFixed(0)} req/s, ${perRequest.toFixed(0)} µs CPU per request (profiler on)`);
   } finally {
