@@ -2,13 +2,16 @@
  * @module library/to-usage-record
  * A served call as the usage record metering appends: one fresh id per call, so a retried append never counts twice.
  */
-import { randomUUID } from "node:crypto";
+import { createUsageRecordIds } from "../metering/create-usage-record-ids.ts";
 import type { ServedCall } from "../pipeline/index.ts";
 import type { UsageRecord } from "../store/store-types.ts";
 
+/** One generator per process: a worker or a restarted process draws its own random prefix. */
+const recordIds = createUsageRecordIds();
+
 export function toUsageRecord(call: ServedCall, at: number): UsageRecord {
   return {
-    id: randomUUID(),
+    id: recordIds.next(),
     at,
     userId: call.userId,
     feature: call.route.feature,
