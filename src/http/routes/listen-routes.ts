@@ -29,26 +29,28 @@ function contentLengthOf(request: FastifyRequest): number | null {
 export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
   const settings = byok.config.speechToText;
   let live: LiveSessions | null = null;
-  app.register(websocket, {
-    options: { maxPayload: settings.liveMaxMessageBytes, perMessageDeflate: false },
-    // Shutdown: openings are aborted, no upgrade completes any more (503), and live sessions end with
-    // 1001 (and are reported); any other socket closes the same way.
-    preClose(done) {
-      live?.shutdown();
-      for (const client of app.websocketServer.clients)
-        client.close(LIVE_CLOSE.goingAway, "the gateway is shutting down");
-      app.websocketServer.close();
-      done();
-    },
-    // A client's protocol error (an oversized or malformed frame, a reset): ws already closes the socket
-    // with the right code (1009, 1007, …) and the relay finishes the session as for a client that vanished;
-    // nothing to terminate or log as the gateway's error.
-    errorHandler(error, _socket, request) {
-      request.log.debug({ error: error.message }, "live socket error");
-    },
-  });
-
   app.register(async (scope) => {
+    // The WebSocket plugin only in this scope: its onRequest and onResponse hooks, and the wrapper it puts
+    // around every handler, would otherwise run on every request of every route. Upgrades anywhere else are
+    // refused by the guard (404), whose answer ends the socket.
+    await scope.register(websocket, {
+      options: { maxPayload: settings.liveMaxMessageBytes, perMessageDeflate: false },
+      // Shutdown: openings are aborted, no upgrade completes any more (503), and live sessions end with
+      // 1001 (and are reported); any other socket closes the same way.
+      preClose(done) {
+        live?.shutdown();
+        for (const client of scope.websocketServer.clients)
+          client.close(LIVE_CLOSE.goingAway, "the gateway is shutting down");
+        scope.websocketServer.close();
+        done();
+      },
+      // A client's protocol error (an oversized or malformed frame, a reset): ws already closes the socket
+      // with the right code (1009, 1007, …) and the relay finishes the session as for a client that vanished;
+      // nothing to terminate or log as the gateway's error.
+      errorHandler(error, _socket, request) {
+        request.log.debug({ error: error.message }, "live socket error");
+      },
+    });
     // Audio of any content type reaches the handler as the request stream itself (never buffered);
     // JSON (`{"url": ...}`) is parsed as usual.
     scope.removeContentTypeParser(["text/plain"]);
