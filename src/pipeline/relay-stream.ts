@@ -27,6 +27,8 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   let ended = false;
   const end = (outcome: string) => {
     if (ended) return;
+    tap.settle(); // the reads deferred past the socket write (usage, text) come before the report
+    if (ended) return;
     ended = true;
     try {
       options.onEnd(outcome);

@@ -2,7 +2,8 @@
  * @module wire/create-relay-transform
  * The one failure boundary of a relayed stream (a usage tap, a translator): whatever its handler throws or
  * refuses (an event over its cap, an unreadable event) ends that stream with one error event in the
- * client's dialect, on an event boundary, and is announced once; nothing escapes to the process.
+ * client's dialect, on an event boundary, and is announced once; nothing escapes to the process. It also
+ * runs the reads a handler deferred past the socket write of what it forwarded (`later`, then `settle`).
  */
 import { Transform } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -23,8 +24,13 @@ export interface RelayStop {
 }
 
 export interface RelayHandler {
-  /** The next upstream chunk: output pieces go to `push` in order. */
-  transform(chunk: Buffer, push: (piece: Buffer | string) => void): RelayStop | null;
+  /**
+   * The next upstream chunk: output pieces go to `push` in order. `later` asks for `settle` once what was
+   * pushed went out (the socket write of a chunk happens after this returns).
+   */
+  transform(chunk: Buffer, push: (piece: Buffer | string) => void, later: () => void): RelayStop | null;
+  /** Runs the reads deferred with `later` (they only read: nothing is pushed for them). */
+  settle?(): RelayStop | null;
   /** The upstream ended. */
   flush(push: (piece: Buffer | string) => void): RelayStop | null;
   /** The upstream failed: drop (or close) what is held; by default the failure's event follows. */
@@ -34,6 +40,8 @@ export interface RelayHandler {
 export interface RelayTransform extends Transform {
   /** The upstream failed: after the events already received, end with `failure`, never glued to a partial one. */
   endWithFailure(failure: GatewayError): void;
+  /** Runs now the reads deferred past the socket write (usage, text): before the call is reported. */
+  settle(): void;
 }
 
 /** What a throw inside a handler becomes: the gateway's fault, said without the thrown text. */
@@ -50,7 +58,7 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
   const transform = new Transform({
     transform(chunk: Buffer | string, _encoding, done) {
       if (!stopped)
-        run(() => handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push));
+        run(() => handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push, later));
       done();
     },
     flush(done) {
@@ -67,6 +75,18 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
   }) as RelayTransform;
   const push = (piece: Buffer | string): void => {
     transform.push(piece);
+  };
+  let scheduled: NodeJS.Immediate | null = null;
+  const settle = (): void => {
+    if (scheduled !== null) {
+      clearImmediate(scheduled);
+      scheduled = null;
+    }
+    if (handler.settle !== undefined) run(handler.settle);
+  };
+  // A check-phase callback: it runs after the nextTick that uncorks the response socket.
+  const later = (): void => {
+    scheduled ??= setImmediate(settle);
   };
 
   const stop = ({ failure, written }: RelayStop, thrown?: unknown): void => {
@@ -96,6 +116,7 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
     if (outcome !== null) stop(outcome);
   };
 
+  transform.settle = settle;
   transform.endWithFailure = (failure) => {
     if (transform.writableEnded) return;
     upstreamFailure = failure;
