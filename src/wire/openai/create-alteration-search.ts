@@ -12,9 +12,8 @@ const QUOTE = 0x22;
  */
 const ERROR: AlterationNeedle = {
   bytes: Buffer.from('rror"'),
-  back: 3,
-  confirm: (chunk, at) =>
-    at >= 3 && chunk[at - 3] === QUOTE && chunk[at - 2] === 0x65 && chunk[at - 1] === 0x72,
+  back: 2,
+  confirm: (chunk, at) => at >= 2 && chunk[at - 2] === QUOTE && chunk[at - 1] === 0x65, // `"e`
 };
 const ESCAPE: AlterationNeedle = { bytes: Buffer.from("\\u") };
 
@@ -59,7 +58,7 @@ export function createAlterationSearch(options: AlterationSearchOptions): Altera
   };
 
   return (chunk) => {
-    if (quotesKey !== undefined && quotesKey(chunk)) return (from) => from;
+    if (quotesKey?.(chunk)) return (from) => from;
     if (needles.length === 0) return () => -1;
     /** Per needle: its next occurrence (-1: none left; -2: not searched yet). */
     const found = needles.map(() => -2);
