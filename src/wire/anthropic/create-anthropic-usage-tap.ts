@@ -47,7 +47,7 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
   /** Bytes whose events may need redaction: error text, a JSON escape, a key in play. */
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
   let counts: AnthropicUsageCounts | undefined;
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED);
+  const looksConforming = (event: Buffer, oneLine?: boolean) => isOneLineJsonEvent(event, TYPED, oneLine);
   const alterations = createAlterationSearch({ redacts: redact !== undefined, quotesKey });
   const normalizer = options.normalize === undefined ? null : createEventNormalizer(options.normalize);
 

@@ -61,7 +61,8 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED) || isDoneEvent(event);
+  const looksConforming = (event: Buffer, oneLine?: boolean) =>
+    isOneLineJsonEvent(event, TYPED, oneLine) || isDoneEvent(event);
   let lastSequence = -1;
   return createSseTap(
     (event, cleared) => {

@@ -27,8 +27,11 @@ export interface SseTapOptions {
    * By default every event may be.
    */
   readonly alterations?: AlterationSearch;
-  /** A cheap byte check: true when the event is surely valid for this dialect. */
-  readonly looksConforming?: (event: Buffer) => boolean;
+  /**
+   * A cheap byte check: true when the event is surely valid for this dialect. `oneLine`: the tap knows the
+   * event is one line without a CR, then its blank line.
+   */
+  readonly looksConforming?: (event: Buffer, oneLine?: boolean) => boolean;
   /**
    * A cheap byte check: true when the inspector surely forwards the event unchanged (a stream normalizer
    * has nothing to repair); with `looksConforming` and `alterations`, what lets an event go before it is read.
@@ -134,10 +137,14 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
     let failure: GatewayError | null = null;
     while (start < length) {
       let end: number;
+      let oneLine = false;
       if (!lfOnly) end = scanSseEvent(data, start, scan);
       else if (data[start] === LF) end = start + 1;
       else {
-        const blank = data.indexOf(TERMINATOR, start);
+        // The first LF: one line when a LF follows it, else the event's blank line is further on.
+        const lineEnd = data.indexOf(LF, start);
+        oneLine = lineEnd !== -1 && data[lineEnd + 1] === LF;
+        const blank = oneLine || lineEnd === -1 ? lineEnd : data.indexOf(TERMINATOR, lineEnd);
         end = blank === -1 ? -1 : blank + 2;
         if (end === -1) scan.inLine = data[length - 1] !== LF;
       }
@@ -146,7 +153,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
       if (
         (alteredAt === -1 || alteredAt >= end) &&
         event.length <= maxEventBytes &&
-        looksConforming(event) &&
+        looksConforming(event, oneLine) &&
         passesAsIs(event)
       ) {
         if (unreadChunk !== data) {

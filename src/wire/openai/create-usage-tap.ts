@@ -55,10 +55,13 @@ function opensUsage(bytes: Buffer, at: number): boolean {
   return bytes[index] === 0x7b; // `{`
 }
 
+/** `"usage"` without its opening quote: a search for a needle that opens with `u` does not stop at every quote. */
+const USAGE_TAIL = USAGE.subarray(1);
+
 /** Whether `"usage"` in this event is followed by an object (not `null`). */
 function mayCarryUsage(event: Buffer): boolean {
-  for (let at = event.indexOf(USAGE); at !== -1; at = event.indexOf(USAGE, at + 1))
-    if (opensUsage(event, at)) return true;
+  for (let at = event.indexOf(USAGE_TAIL, 1); at !== -1; at = event.indexOf(USAGE_TAIL, at + 1))
+    if (event[at - 1] === 0x22 && opensUsage(event, at - 1)) return true;
   return false;
 }
 
@@ -72,7 +75,8 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const quotesKey = options.quotesKey ?? (() => false);
   /** Bytes whose events may need redaction: error text, a JSON escape, a key in play. */
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event);
+  const looksConforming = (event: Buffer, oneLine?: boolean) =>
+    isOneLineJsonEvent(event, CHOICES, oneLine) || isDoneEvent(event);
   // Error text, escapes and keys may need redaction; a usage object the client did not ask for, a drop.
   const alterations = createAlterationSearch({
     redacts: redact !== undefined,

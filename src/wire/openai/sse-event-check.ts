@@ -31,22 +31,34 @@ const DATA_OBJECT = Buffer.from("data: {");
 const DONE_EVENT = Buffer.from("data: [DONE]");
 const EVENT_FIELD = Buffer.from("event: ");
 
+/** Whether `bytes` holds `prefix` at `at` (compared in place: no view is made). */
+function holdsAt(bytes: Buffer, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > bytes.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (bytes[at + index] !== prefix[index]) return false;
+  return true;
+}
+
 /**
  * Whether the event is `(event: name LF)? data: {…} LF LF`, the JSON on one line ending in `}`, and holds
- * `needle` (a byte string that only the dialect's valid JSON has, e.g. `"choices":[`).
+ * `needle` (a byte string that only the dialect's valid JSON has, e.g. `"choices":[`). `oneLine`: the
+ * caller already knows the event is one line without a CR and its blank line (the scans are skipped).
  */
-export function isOneLineJsonEvent(event: Buffer, needles: readonly Buffer[]): boolean {
+export function isOneLineJsonEvent(event: Buffer, needles: readonly Buffer[], oneLine = false): boolean {
   let from = 0;
-  if (event[0] === 0x65 && event.subarray(0, EVENT_FIELD.length).equals(EVENT_FIELD)) {
+  if (!oneLine && event[0] === 0x65 && holdsAt(event, 0, EVENT_FIELD)) {
     from = event.indexOf(LF);
     if (from === -1) return false;
     from++;
   }
-  if (!event.subarray(from, from + DATA_OBJECT.length).equals(DATA_OBJECT)) return false;
-  const lineEnd = event.indexOf(LF, from);
-  if (lineEnd === -1 || lineEnd + 2 !== event.length || event[lineEnd + 1] !== LF) return false;
-  if (event[lineEnd - 1] !== CLOSE_BRACE || event.indexOf(CR, from) !== -1) return false;
-  return needles.some((needle) => event.indexOf(needle, from) !== -1);
+  if (!holdsAt(event, from, DATA_OBJECT)) return false;
+  if (!oneLine) {
+    const lineEnd = event.indexOf(LF, from);
+    if (lineEnd === -1 || lineEnd + 2 !== event.length || event[lineEnd + 1] !== LF) return false;
+    if (event.indexOf(CR, from) !== -1) return false;
+  }
+  if (event[event.length - 3] !== CLOSE_BRACE) return false;
+  for (const needle of needles) if (event.indexOf(needle, from) !== -1) return true;
+  return false;
 }
 
 /** `data: [DONE]` and its blank line. */
