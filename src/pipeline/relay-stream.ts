@@ -5,6 +5,8 @@
  * client's SDK raises (after the last whole event, never glued to a partial one), a failure the
  * transform found (a cap, an unreadable event, a throw) ends that stream alone, and a client that leaves
  * stops the upstream. Every listener here is a failure boundary: nothing thrown reaches the process.
+ * What the upstream has buffered goes to the transform as one chunk (events that arrived together are
+ * checked and written together: one write to the client, not one per event).
  */
 import type { Readable } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -21,6 +23,36 @@ export interface RelayOptions {
   readonly onEnd: (outcome: string) => void;
   /** Called once when a handler threw (the value thrown): the one log line, without its text. */
   readonly onFault?: (thrown: unknown) => void;
+}
+
+/** Moves the upstream's bytes into the transform, all it holds at once, with backpressure; `stop` ends it. */
+function pump(upstream: Readable, tap: RelayTransform): () => void {
+  let stopped = false;
+  let waiting = false;
+  const drained = () => {
+    waiting = false;
+    flow();
+  };
+  const flow = () => {
+    if (waiting) return;
+    for (let chunk = upstream.read(); !stopped && chunk !== null; chunk = upstream.read())
+      if (!tap.write(chunk)) {
+        waiting = true;
+        tap.once("drain", drained);
+        return;
+      }
+  };
+  const ended = () => {
+    if (!stopped && !tap.writableEnded) tap.end();
+  };
+  upstream.on("readable", flow);
+  upstream.once("end", ended);
+  return () => {
+    stopped = true;
+    upstream.off("readable", flow);
+    upstream.off("end", ended);
+    tap.off("drain", drained);
+  };
 }
 
 export function relayStream(upstream: Readable, tap: RelayTransform, options: RelayOptions): Readable {
@@ -72,15 +104,16 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   tap.once(STREAM_FAILED, (failure: GatewayError, thrown: unknown) => {
     if (thrown !== undefined) fault(thrown);
     end(failure.type);
-    upstream.unpipe(tap);
+    stop();
     upstream.destroy();
     if (!tap.writableEnded) tap.end();
   });
   tap.once("close", () => {
     if (ended) return;
     end("client_aborted");
+    stop();
     upstream.destroy();
   });
-  upstream.pipe(tap);
+  const stop = pump(upstream, tap);
   return tap;
 }
