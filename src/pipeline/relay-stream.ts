@@ -5,8 +5,8 @@
  * client's SDK raises (after the last whole event, never glued to a partial one), a failure the
  * transform found (a cap, an unreadable event, a throw) ends that stream alone, and a client that leaves
  * stops the upstream. Every listener here is a failure boundary: nothing thrown reaches the process.
- * What the upstream has buffered goes to the transform as one chunk (events that arrived together are
- * checked and written together: one write to the client, not one per event).
+ * What the upstream has buffered goes to a tap as one chunk (events that arrived together are checked
+ * and written together: one write to the client, not one per event); a translator gets the upstream's chunks.
  */
 import type { Readable } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -105,6 +105,7 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
     if (thrown !== undefined) fault(thrown);
     end(failure.type);
     stop();
+    upstream.unpipe(tap);
     upstream.destroy();
     if (!tap.writableEnded) tap.end();
   });
@@ -114,6 +115,8 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
     stop();
     upstream.destroy();
   });
-  const stop = pump(upstream, tap);
+  let stop = () => {};
+  if (tap.joinsChunks) stop = pump(upstream, tap);
+  else upstream.pipe(tap);
   return tap;
 }

@@ -42,6 +42,11 @@ export interface RelayTransform extends Transform {
   endWithFailure(failure: GatewayError): void;
   /** Runs now the reads deferred past the socket write (usage, text): before the call is reported. */
   settle(): void;
+  /**
+   * Whether the upstream's buffered chunks may come joined into one (a tap, aligned on events whatever
+   * the chunks); false: each chunk as the upstream delivered it (a translator).
+   */
+  readonly joinsChunks: boolean;
 }
 
 /** What a throw inside a handler becomes: the gateway's fault, said without the thrown text. */
@@ -51,7 +56,11 @@ export const relayFault = (): GatewayError =>
     code: "stream_relay_failed",
   });
 
-export function createRelayTransform(handler: RelayHandler, failureEvent: FailureEvent): RelayTransform {
+export function createRelayTransform(
+  handler: RelayHandler,
+  failureEvent: FailureEvent,
+  joinsChunks = false,
+): RelayTransform {
   let stopped = false;
   let upstreamFailure: GatewayError | null = null;
 
@@ -94,6 +103,11 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
     stopped = true;
     if (!written) {
       try {
+        handler.settle?.(); // what was forwarded is read first (a failure event may number itself after it)
+      } catch {
+        // a read that throws here is the failure already being written
+      }
+      try {
         transform.push(failureEvent(failure));
       } catch {
         // An encoder that throws writes nothing: the stream still ends, on an event boundary.
@@ -117,6 +131,7 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
   };
 
   transform.settle = settle;
+  (transform as { joinsChunks: boolean }).joinsChunks = joinsChunks;
   transform.endWithFailure = (failure) => {
     if (transform.writableEnded) return;
     upstreamFailure = failure;

@@ -231,6 +231,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
       },
     },
     options.failureEvent,
+    true,
   );
 }
 
