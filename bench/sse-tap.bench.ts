@@ -9,6 +9,7 @@
 import { PassThrough, type Transform } from "node:stream";
 import { createKeyQuoteCheck } from "../src/keys/create-key-quote-check.ts";
 import { redactSecrets, SecretKey } from "../src/keys/index.ts";
+import type { RelayTransform } from "../src/wire/create-relay-transform.ts";
 import { createUsageTap } from "../src/wire/openai/create-usage-tap.ts";
 import { measure, report } from "./measure.ts";
 
@@ -50,9 +51,12 @@ function tap(): Transform {
   return created;
 }
 
+/** Writes the chunks, then runs the reads the tap deferred past the write (as the relay does before reporting). */
 function writing(stream: Transform, chunks: readonly Buffer[]): () => void {
+  const settle = "settle" in stream ? (stream as RelayTransform).settle : () => {};
   return () => {
     for (const chunk of chunks) stream.write(chunk);
+    settle();
   };
 }
 

@@ -5,6 +5,8 @@
  * client's SDK raises (after the last whole event, never glued to a partial one), a failure the
  * transform found (a cap, an unreadable event, a throw) ends that stream alone, and a client that leaves
  * stops the upstream. Every listener here is a failure boundary: nothing thrown reaches the process.
+ * What the upstream has buffered goes to a tap as one chunk (events that arrived together are checked
+ * and written together: one write to the client, not one per event); a translator gets the upstream's chunks.
  */
 import type { Readable } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -23,9 +25,41 @@ export interface RelayOptions {
   readonly onFault?: (thrown: unknown) => void;
 }
 
+/** Moves the upstream's bytes into the transform, all it holds at once, with backpressure; `stop` ends it. */
+function pump(upstream: Readable, tap: RelayTransform): () => void {
+  let stopped = false;
+  let waiting = false;
+  const drained = () => {
+    waiting = false;
+    flow();
+  };
+  const flow = () => {
+    if (waiting) return;
+    for (let chunk = upstream.read(); !stopped && chunk !== null; chunk = upstream.read())
+      if (!tap.write(chunk)) {
+        waiting = true;
+        tap.once("drain", drained);
+        return;
+      }
+  };
+  const ended = () => {
+    if (!stopped && !tap.writableEnded) tap.end();
+  };
+  upstream.on("readable", flow);
+  upstream.once("end", ended);
+  return () => {
+    stopped = true;
+    upstream.off("readable", flow);
+    upstream.off("end", ended);
+    tap.off("drain", drained);
+  };
+}
+
 export function relayStream(upstream: Readable, tap: RelayTransform, options: RelayOptions): Readable {
   let ended = false;
   const end = (outcome: string) => {
+    if (ended) return;
+    tap.settle(); // the reads deferred past the socket write (usage, text) come before the report
     if (ended) return;
     ended = true;
     try {
@@ -70,6 +104,7 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   tap.once(STREAM_FAILED, (failure: GatewayError, thrown: unknown) => {
     if (thrown !== undefined) fault(thrown);
     end(failure.type);
+    stop();
     upstream.unpipe(tap);
     upstream.destroy();
     if (!tap.writableEnded) tap.end();
@@ -77,8 +112,11 @@ export function relayStream(upstream: Readable, tap: RelayTransform, options: Re
   tap.once("close", () => {
     if (ended) return;
     end("client_aborted");
+    stop();
     upstream.destroy();
   });
-  upstream.pipe(tap);
+  let stop = () => {};
+  if (tap.joinsChunks) stop = pump(upstream, tap);
+  else upstream.pipe(tap);
   return tap;
 }

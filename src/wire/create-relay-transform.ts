@@ -2,7 +2,8 @@
  * @module wire/create-relay-transform
  * The one failure boundary of a relayed stream (a usage tap, a translator): whatever its handler throws or
  * refuses (an event over its cap, an unreadable event) ends that stream with one error event in the
- * client's dialect, on an event boundary, and is announced once; nothing escapes to the process.
+ * client's dialect, on an event boundary, and is announced once; nothing escapes to the process. It also
+ * runs the reads a handler deferred past the socket write of what it forwarded (`later`, then `settle`).
  */
 import { Transform } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -23,8 +24,13 @@ export interface RelayStop {
 }
 
 export interface RelayHandler {
-  /** The next upstream chunk: output pieces go to `push` in order. */
-  transform(chunk: Buffer, push: (piece: Buffer | string) => void): RelayStop | null;
+  /**
+   * The next upstream chunk: output pieces go to `push` in order. `later` asks for `settle` once what was
+   * pushed went out (the socket write of a chunk happens after this returns).
+   */
+  transform(chunk: Buffer, push: (piece: Buffer | string) => void, later: () => void): RelayStop | null;
+  /** Runs the reads deferred with `later` (they only read: nothing is pushed for them). */
+  settle?(): RelayStop | null;
   /** The upstream ended. */
   flush(push: (piece: Buffer | string) => void): RelayStop | null;
   /** The upstream failed: drop (or close) what is held; by default the failure's event follows. */
@@ -34,6 +40,13 @@ export interface RelayHandler {
 export interface RelayTransform extends Transform {
   /** The upstream failed: after the events already received, end with `failure`, never glued to a partial one. */
   endWithFailure(failure: GatewayError): void;
+  /** Runs now the reads deferred past the socket write (usage, text): before the call is reported. */
+  settle(): void;
+  /**
+   * Whether the upstream's buffered chunks may come joined into one (a tap, aligned on events whatever
+   * the chunks); false: each chunk as the upstream delivered it (a translator).
+   */
+  readonly joinsChunks: boolean;
 }
 
 /** What a throw inside a handler becomes: the gateway's fault, said without the thrown text. */
@@ -43,14 +56,18 @@ export const relayFault = (): GatewayError =>
     code: "stream_relay_failed",
   });
 
-export function createRelayTransform(handler: RelayHandler, failureEvent: FailureEvent): RelayTransform {
+export function createRelayTransform(
+  handler: RelayHandler,
+  failureEvent: FailureEvent,
+  joinsChunks = false,
+): RelayTransform {
   let stopped = false;
   let upstreamFailure: GatewayError | null = null;
 
   const transform = new Transform({
     transform(chunk: Buffer | string, _encoding, done) {
       if (!stopped)
-        run(() => handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push));
+        run(() => handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push, later));
       done();
     },
     flush(done) {
@@ -68,11 +85,28 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
   const push = (piece: Buffer | string): void => {
     transform.push(piece);
   };
+  let scheduled: NodeJS.Immediate | null = null;
+  const settle = (): void => {
+    if (scheduled !== null) {
+      clearImmediate(scheduled);
+      scheduled = null;
+    }
+    if (handler.settle !== undefined) run(handler.settle);
+  };
+  // A check-phase callback: it runs after the nextTick that uncorks the response socket.
+  const later = (): void => {
+    scheduled ??= setImmediate(settle);
+  };
 
   const stop = ({ failure, written }: RelayStop, thrown?: unknown): void => {
     if (stopped) return;
     stopped = true;
     if (!written) {
+      try {
+        handler.settle?.(); // what was forwarded is read first (a failure event may number itself after it)
+      } catch {
+        // a read that throws here is the failure already being written
+      }
       try {
         transform.push(failureEvent(failure));
       } catch {
@@ -96,6 +130,8 @@ export function createRelayTransform(handler: RelayHandler, failureEvent: Failur
     if (outcome !== null) stop(outcome);
   };
 
+  transform.settle = settle;
+  (transform as { joinsChunks: boolean }).joinsChunks = joinsChunks;
   transform.endWithFailure = (failure) => {
     if (transform.writableEnded) return;
     upstreamFailure = failure;

@@ -7,6 +7,7 @@
  * the grammar are repaired (create-event-normalizer.ts) and re-serialized; conforming ones leave as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
+import { createAlterationSearch } from "../openai/create-alteration-search.ts";
 import { createSseTap, mayCarryError } from "../openai/create-sse-tap.ts";
 import { checkSseEvent, isObject, isOneLineJsonEvent } from "../openai/sse-event-check.ts";
 import { sseEventData } from "../openai/sse-event-end.ts";
@@ -46,8 +47,8 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
   /** Bytes whose events may need redaction: error text, a JSON escape, a key in play. */
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
   let counts: AnthropicUsageCounts | undefined;
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED);
-  const mayAlter = (chunk: Buffer) => redact !== undefined && mayQuote(chunk);
+  const looksConforming = (event: Buffer, oneLine?: boolean) => isOneLineJsonEvent(event, TYPED, oneLine);
+  const alterations = createAlterationSearch({ redacts: redact !== undefined, quotesKey });
   const normalizer = options.normalize === undefined ? null : createEventNormalizer(options.normalize);
 
   /** Reads the usage an event carries. */
@@ -96,7 +97,7 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
       return kept;
     },
     {
-      mayAlter,
+      alterations,
       looksConforming,
       checkEvent: (event) => checkSseEvent(event, isTypedEvent, false),
       ...(normalizer === null ? {} : { passesAsIs: (event: Buffer) => normalizer.passes(event) }),

@@ -58,6 +58,11 @@ const ROLE_ASSISTANT = bytes('"role":"assistant"');
 const USAGE_KEY = bytes('"usage"');
 const USAGE_NULL = bytes('"usage":null');
 const LOGPROBS_OBJECT = bytes('"logprobs":{');
+const CHOICES_KEY = bytes('"choices"');
+const NO_CHOICES = bytes('"choices":[]');
+const USAGE_COUNTS = ['"usage":{"prompt_tokens":', ',"completion_tokens":', ',"total_tokens":'].map(bytes);
+const COUNT_KEYS = ['"prompt_tokens"', '"completion_tokens"', '"total_tokens"'].map(bytes);
+const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 /** The string values a chunk's text travels in: what may differ between events of one template. */
 const OPEN_KEYS = ["content", "arguments", "refusal", "reasoning_content", "reasoning", "obfuscation"].map(
@@ -86,6 +91,32 @@ function onlyAs(event: Buffer, from: number, key: Buffer, exact: Buffer): boolea
   const at = event.indexOf(key, from);
   if (at === -1) return true;
   return event.indexOf(exact, at) === at && event.indexOf(key, at + key.length) === -1;
+}
+
+/**
+ * Whether the event's rest (from `from`, past the stream's prefix) is a usage-only chunk in OpenAI's own
+ * layout with nothing to repair: `"choices":[]`, and a usage object opening with its three counts as whole
+ * numbers, each key once (a later duplicate would be the one a parser keeps).
+ */
+function isPlainUsageOnly(event: Buffer, from: number): boolean {
+  const choicesAt = event.indexOf(NO_CHOICES, from);
+  if (choicesAt === -1 || event.indexOf(CHOICES_KEY, from) !== choicesAt) return false;
+  if (event.indexOf(CHOICES_KEY, choicesAt + 1) !== -1 || event.indexOf(ID_KEY, from) !== -1) return false;
+  if (!onlyAs(event, from, USAGE_KEY, USAGE_COUNTS[0]!)) return false;
+  let at = event.indexOf(USAGE_COUNTS[0]!, from);
+  if (at === -1) return false;
+  for (const [index, key] of USAGE_COUNTS.entries()) {
+    if (
+      index > 0 &&
+      (at + key.length > event.length || event.compare(key, 0, key.length, at, at + key.length) !== 0)
+    )
+      return false;
+    const count = digitsAt(event, at + key.length);
+    if (count === null) return false;
+    at = count.end;
+  }
+  if (event[at] !== COMMA && event[at] !== CLOSE_BRACE) return false;
+  return COUNT_KEYS.every((key) => event.indexOf(key, event.indexOf(key, from) + 1) === -1);
 }
 
 const defaultId = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "").slice(0, 24)}`;
@@ -239,11 +270,18 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     return state.tools.has(tool.value) && event.indexOf(INDEX_KEY, tool.end) === -1;
   };
 
+  /** A usage-only chunk of this stream (its prefix) with nothing to repair. */
+  const isUsageOnly = (event: Buffer): boolean =>
+    prefix !== null &&
+    event.length > prefix.length &&
+    event.compare(prefix, 0, prefix.length, 0, prefix.length) === 0 &&
+    isPlainUsageOnly(event, prefix.length);
+
   return {
     passes(event) {
       // What the check cleared stays cleared: the state it reads (choices, calls started) only grows.
       if (template?.matches(event) === true) return true;
-      if (!conforms(event)) return false;
+      if (!conforms(event)) return isUsageOnly(event);
       if (event.length <= MAX_TEMPLATE_BYTES) template = learnEventTemplate(event, OPEN_KEYS);
       return true;
     },

@@ -10,6 +10,7 @@ import type { RelayTransform } from "../create-relay-transform.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
 import { countResponsesDeltaText } from "./count-responses-delta-text.ts";
+import { createAlterationSearch } from "./create-alteration-search.ts";
 import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
 import type { TokenUsage } from "./openai-usage.ts";
 import { readResponsesUsage } from "./read-responses-usage.ts";
@@ -60,7 +61,8 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, TYPED) || isDoneEvent(event);
+  const looksConforming = (event: Buffer, oneLine?: boolean) =>
+    isOneLineJsonEvent(event, TYPED, oneLine) || isDoneEvent(event);
   let lastSequence = -1;
   return createSseTap(
     (event, cleared) => {
@@ -87,7 +89,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       return kept;
     },
     {
-      mayAlter: (chunk) => redact !== undefined && mayQuote(chunk),
+      alterations: createAlterationSearch({ redacts: redact !== undefined, quotesKey }),
       looksConforming,
       checkEvent: (event) => checkSseEvent(event, isTypedEvent, true),
       failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1),

@@ -13,6 +13,7 @@ import {
   type RelayStop,
   type RelayTransform,
 } from "../create-relay-transform.ts";
+import type { AlterationSearch } from "./create-alteration-search.ts";
 import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "./sse-event-check.ts";
 import { createSseScanState, scanSseEvent, sseEventEnd } from "./sse-event-end.ts";
 
@@ -21,15 +22,19 @@ export type SseEventVerdict = "keep" | "drop" | string;
 
 export interface SseTapOptions {
   /**
-   * Whether any event in a chunk could be dropped or rewritten (a cheap byte search); when none can, all
-   * look conforming and the chunk holds whole events, it is forwarded before it is inspected.
+   * Where in a chunk an event may first be dropped or rewritten (create-alteration-search.ts): an event
+   * before that offset that looks conforming and passes as is is cleared, forwarded before it is read.
+   * By default every event may be.
    */
-  readonly mayAlter?: (chunk: Buffer) => boolean;
-  /** A cheap byte check: true when the event is surely valid for this dialect. */
-  readonly looksConforming?: (event: Buffer) => boolean;
+  readonly alterations?: AlterationSearch;
+  /**
+   * A cheap byte check: true when the event is surely valid for this dialect. `oneLine`: the tap knows the
+   * event is one line without a CR, then its blank line.
+   */
+  readonly looksConforming?: (event: Buffer, oneLine?: boolean) => boolean;
   /**
    * A cheap byte check: true when the inspector surely forwards the event unchanged (a stream normalizer
-   * has nothing to repair); with `looksConforming` and `mayAlter`, what lets a chunk go before it is read.
+   * has nothing to repair); with `looksConforming` and `alterations`, what lets an event go before it is read.
    */
   readonly passesAsIs?: (event: Buffer) => boolean;
   /** The full check of an event the cheap one could not pass: null when valid, else the failure. */
@@ -41,7 +46,9 @@ export interface SseTapOptions {
 }
 
 const LF = 0x0a;
+const CR = 0x0d;
 const TERMINATOR = Buffer.from("\n\n");
+const EVERYWHERE = (): ((from: number) => number) => (from) => from;
 
 /**
  * A last event as received when the end of the stream completes it (a trailing CR), else closed with a
@@ -53,13 +60,13 @@ function closed(last: Buffer): Buffer {
 }
 
 /**
- * Reads one whole event. `cleared` is true when the tap already knows it is conforming in a chunk that
- * `mayAlter` cleared (already forwarded): the inspector then only reads it, with no check to repeat.
+ * Reads one whole event. `cleared` is true when the tap already knows it is conforming and unchanged (it
+ * was forwarded before this read): the inspector then only reads it, with no check to repeat.
  */
 export type SseInspector = (event: Buffer, cleared: boolean) => SseEventVerdict;
 
 export function createSseTap(inspect: SseInspector, options: SseTapOptions): RelayTransform {
-  const mayAlter = options.mayAlter ?? (() => true);
+  const alterations = options.alterations ?? EVERYWHERE;
   const looksConforming = options.looksConforming ?? (() => true);
   const checkEvent = options.checkEvent ?? (() => null);
   const passesAsIs = options.passesAsIs ?? (() => true);
@@ -68,6 +75,25 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const scan = createSseScanState();
+  /** Cleared events forwarded and not read yet, in order: a chunk, then the start and end of each of its events. */
+  let unread: Array<Buffer | number> = [];
+  /** The chunk the last cleared event queued lies in. */
+  let unreadChunk: Buffer | null = null;
+
+  /** Reads the cleared events in order (before any other event is inspected, and before the report). */
+  const readCleared = (): null => {
+    if (unread.length === 0) return null;
+    const queue = unread;
+    unread = [];
+    unreadChunk = null;
+    let chunk: Buffer | null = null;
+    for (let index = 0; index < queue.length; index++) {
+      const item = queue[index]!;
+      if (typeof item !== "number") chunk = item;
+      else inspect(chunk!.subarray(item, queue[++index] as number), true);
+    }
+    return null;
+  };
 
   /** The event's failure, or null when it may be forwarded. */
   const refuse = (event: Buffer): GatewayError | null => {
@@ -75,31 +101,10 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
     return looksConforming(event) ? null : checkEvent(event);
   };
 
-  /** The ends of a chunk of whole events, all within the cap and conforming; null when not so. */
-  const wholeConformingEvents = (chunk: Buffer): number[] | null => {
-    const ends: number[] = [];
-    let start = 0;
-    for (let end = sseEventEnd(chunk, 0); end !== -1; start = end, end = sseEventEnd(chunk, start)) {
-      const event = chunk.subarray(start, end);
-      if (event.length > maxEventBytes || !looksConforming(event) || !passesAsIs(event)) return null;
-      ends.push(end);
-    }
-    return start === chunk.length ? ends : null;
-  };
-
-  /** One whole event: forwarded, replaced or dropped; its failure when it is refused. */
-  const relayEvent = (event: Buffer, push: (piece: Buffer | string) => void): GatewayError | null => {
-    const failure = refuse(event);
-    if (failure !== null) return failure;
-    const verdict = inspect(event, false);
-    if (verdict === "keep") push(event);
-    else if (verdict !== "drop") push(verdict);
-    return null;
-  };
-
   /** Holds the bytes of a partial event (copied: a view would keep the whole chunk alive), within the cap. */
   const hold = (piece: Buffer, whole: boolean): RelayStop | null => {
     if (pendingBytes + piece.length > maxEventBytes) {
+      readCleared(); // what was forwarded is read before the failure's event is written
       pending = [];
       pendingBytes = 0;
       return { failure: eventTooLarge(maxEventBytes), written: false };
@@ -109,64 +114,103 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
     return null;
   };
 
+  /**
+   * The events of `data` (starting on a boundary): cleared ones forwarded and read later, others checked
+   * and inspected now, in order; the partial event at the end held.
+   */
+  const relayEvents = (
+    data: Buffer,
+    whole: boolean,
+    push: (piece: Buffer | string) => void,
+    later: () => void,
+  ): RelayStop | null => {
+    const length = data.length;
+    // Without a CR an event ends at its first blank line: found by a native search, not byte by byte.
+    const lfOnly = data.indexOf(CR) === -1;
+    const nextAlteration = alterations(data);
+    let alteredAt = nextAlteration(0);
+    const out: Array<Buffer | string> = [];
+    let start = 0;
+    let keptFrom = 0;
+    let changed = false;
+    let cleared = 0;
+    let failure: GatewayError | null = null;
+    while (start < length) {
+      let end: number;
+      let oneLine = false;
+      if (!lfOnly) end = scanSseEvent(data, start, scan);
+      else if (data[start] === LF) end = start + 1;
+      else {
+        // The first LF: one line when a LF follows it, else the event's blank line is further on.
+        const lineEnd = data.indexOf(LF, start);
+        oneLine = lineEnd !== -1 && data[lineEnd + 1] === LF;
+        const blank = oneLine || lineEnd === -1 ? lineEnd : data.indexOf(TERMINATOR, lineEnd);
+        end = blank === -1 ? -1 : blank + 2;
+        if (end === -1) scan.inLine = data[length - 1] !== LF;
+      }
+      if (end === -1) break;
+      const event = data.subarray(start, end);
+      if (
+        (alteredAt === -1 || alteredAt >= end) &&
+        event.length <= maxEventBytes &&
+        looksConforming(event, oneLine) &&
+        passesAsIs(event)
+      ) {
+        if (unreadChunk !== data) {
+          unread.push(data);
+          unreadChunk = data;
+        }
+        unread.push(start, end);
+        cleared++;
+        start = end;
+        continue;
+      }
+      readCleared();
+      failure = refuse(event);
+      if (failure !== null) break;
+      const verdict = inspect(event, false);
+      if (verdict !== "keep") {
+        changed = true;
+        if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+        if (verdict !== "drop") out.push(verdict);
+        keptFrom = end;
+      }
+      if (alteredAt !== -1 && alteredAt < end) alteredAt = nextAlteration(end);
+      start = end;
+    }
+    if (cleared > 0) later();
+    if (failure === null && !changed && whole && start === length) {
+      push(data); // whole events, untouched: the very Buffer received
+      return null;
+    }
+    if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+    for (const piece of out) push(piece);
+    if (failure !== null) return { failure, written: false };
+    // The scan of the partial event at the end stopped in `scan`: only its bytes are held.
+    return start < length ? hold(data.subarray(start), false) : null;
+  };
+
   return createRelayTransform(
     {
-      transform(chunk, push) {
-        const length = chunk.length;
-        let data = chunk;
-        if (pendingBytes > 0 || scan.afterCr) {
-          // The partial event's scan resumes in this chunk; its pieces are joined once, when it ends.
-          const end = scanSseEvent(chunk, 0, scan);
-          if (end === -1) return hold(chunk, true);
-          const event = Buffer.concat([...pending, chunk.subarray(0, end)]);
-          pending = [];
-          pendingBytes = 0;
-          const failure = relayEvent(event, push);
-          if (failure !== null) return { failure, written: false };
-          if (end === length) return null;
-          data = chunk.subarray(end);
-        } else if (length > 1 && chunk[length - 1] === LF && chunk[length - 2] === LF) {
-          const ends = mayAlter(chunk) ? null : wholeConformingEvents(chunk);
-          if (ends !== null) {
-            push(chunk); // whole events nobody will change: forward first, read after
-            let start = 0;
-            for (const end of ends) {
-              inspect(chunk.subarray(start, end), true);
-              start = end;
-            }
-            return null;
-          }
-        }
-        const out: Array<Buffer | string> = [];
-        let start = 0;
-        let keptFrom = 0;
-        let changed = false;
-        let failure: GatewayError | null = null;
-        let end = scanSseEvent(data, 0, scan);
-        for (; end !== -1; end = scanSseEvent(data, start, scan)) {
-          const event = data.subarray(start, end);
-          failure = refuse(event);
-          if (failure !== null) break;
-          const verdict = inspect(event, false);
-          if (verdict !== "keep") {
-            changed = true;
-            if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-            if (verdict !== "drop") out.push(verdict);
-            keptFrom = end;
-          }
-          start = end;
-        }
-        if (failure === null && !changed && start === data.length && data === chunk) {
-          push(chunk); // whole events, untouched: the very Buffer received
-          return null;
-        }
-        if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-        for (const piece of out) push(piece);
+      transform(chunk, push, later) {
+        if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later);
+        // The partial event's scan resumes in this chunk; its pieces are joined once, when it ends.
+        const end = scanSseEvent(chunk, 0, scan);
+        if (end === -1) return hold(chunk, true);
+        const event = Buffer.concat([...pending, chunk.subarray(0, end)]);
+        pending = [];
+        pendingBytes = 0;
+        readCleared();
+        const failure = refuse(event);
         if (failure !== null) return { failure, written: false };
-        // The scan of the partial event at the end stopped in `scan`: only its bytes are held.
-        return start < data.length ? hold(data.subarray(start), false) : null;
+        const verdict = inspect(event, false);
+        if (verdict === "keep") push(event);
+        else if (verdict !== "drop") push(verdict);
+        return end === chunk.length ? null : relayEvents(chunk.subarray(end), false, push, later);
       },
+      settle: readCleared,
       flush(push) {
+        readCleared();
         const last = Buffer.concat(pending);
         pending = [];
         pendingBytes = 0;
@@ -180,12 +224,14 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         return null;
       },
       fail() {
+        readCleared();
         pending = []; // a partial event is dropped, never glued to the error event
         pendingBytes = 0;
         return null;
       },
     },
     options.failureEvent,
+    true,
   );
 }
 

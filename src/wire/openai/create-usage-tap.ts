@@ -12,6 +12,7 @@ import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
 import { countDeltaText } from "./count-delta-text.ts";
+import { createAlterationSearch } from "./create-alteration-search.ts";
 import { type ChunkNormalizerOptions, createChunkNormalizer } from "./create-chunk-normalizer.ts";
 import { createSseTap, mayCarryError, type SseEventVerdict } from "./create-sse-tap.ts";
 import { readOpenAiUsage, type TokenUsage } from "./openai-usage.ts";
@@ -47,47 +48,85 @@ const USAGE = Buffer.from('"usage"');
 const NAMED_ERROR = /^event: ?error\r?$/m;
 const decoder = new TextDecoder();
 
+/** Whether the `"usage"` at `at` is followed by an object (not `null`). */
+function opensUsage(bytes: Buffer, at: number): boolean {
+  let index = at + USAGE.length;
+  while (index < bytes.length && (bytes[index] === 0x20 || bytes[index] === 0x3a)) index++;
+  return bytes[index] === 0x7b; // `{`
+}
+
+/** `"usage"` without its opening quote: a search for a needle that opens with `u` does not stop at every quote. */
+const USAGE_TAIL = USAGE.subarray(1);
+
 /** Whether `"usage"` in this event is followed by an object (not `null`). */
 function mayCarryUsage(event: Buffer): boolean {
-  let at = event.indexOf(USAGE);
-  while (at !== -1) {
-    let index = at + USAGE.length;
-    while (index < event.length && (event[index] === 0x20 || event[index] === 0x3a)) index++;
-    if (event[index] === 0x7b) return true; // `{`
-    at = event.indexOf(USAGE, index);
-  }
+  for (let at = event.indexOf(USAGE_TAIL, 1); at !== -1; at = event.indexOf(USAGE_TAIL, at + 1))
+    if (event[at - 1] === 0x22 && opensUsage(event, at - 1)) return true;
   return false;
 }
+
+type Parsed = { usage?: unknown; choices?: unknown };
+/** A repair's verdict, or null (as received) with the chunk parsed on the way, if it was. */
+type Repair = { readonly verdict: SseEventVerdict | null; readonly parsed: Parsed | undefined };
+const AS_RECEIVED: Repair = { verdict: null, parsed: undefined };
 
 export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
   /** Bytes whose events may need redaction: error text, a JSON escape, a key in play. */
   const mayQuote = (bytes: Buffer) => mayCarryError(bytes) || quotesKey(bytes);
-  const looksConforming = (event: Buffer) => isOneLineJsonEvent(event, CHOICES) || isDoneEvent(event);
-  const mayAlter = (chunk: Buffer) =>
-    (redact !== undefined && mayQuote(chunk)) || (options.stripUsageChunk && mayCarryUsage(chunk));
+  const looksConforming = (event: Buffer, oneLine?: boolean) =>
+    isOneLineJsonEvent(event, CHOICES, oneLine) || isDoneEvent(event);
+  // Error text, escapes and keys may need redaction; a usage object the client did not ask for, a drop.
+  const alterations = createAlterationSearch({
+    redacts: redact !== undefined,
+    quotesKey,
+    needles: options.stripUsageChunk ? [{ bytes: USAGE, confirm: opensUsage }] : [],
+  });
   const normalizer = options.normalize === undefined ? null : createChunkNormalizer(options.normalize);
 
-  /** The repaired event (redacted, its usage read), "drop", or null when it conforms as received. */
-  const repair = (event: Buffer): SseEventVerdict | null => {
-    if (normalizer === null || normalizer.passes(event)) return null;
+  /**
+   * The repaired event (redacted, its usage read) or "drop"; else, when it conforms as received, the chunk
+   * parsed on the way (if it was).
+   */
+  const repair = (event: Buffer): Repair => {
+    if (normalizer === null || normalizer.passes(event)) return AS_RECEIVED;
     const text = decoder.decode(event);
     // A host's named error event (its bare error object included) stays an error: never made a chunk.
-    if (NAMED_ERROR.test(text)) return null;
+    if (NAMED_ERROR.test(text)) return AS_RECEIVED;
     const data = sseEventData(text);
-    if (data === null) return null;
+    if (data === null) return AS_RECEIVED;
     const parsed = parseUpstreamJson(data);
-    if (!parsed.ok || !isObject(parsed.value) || !normalizer.normalize(parsed.value)) return null;
+    if (!parsed.ok || !isObject(parsed.value)) return AS_RECEIVED;
+    if (!normalizer.normalize(parsed.value)) return { verdict: null, parsed: parsed.value };
     const chunk = parsed.value;
     const usage = readOpenAiUsage(chunk.usage);
     if (usage !== null) {
       options.onUsage(usage);
       // A repaired chunk always has a `choices` array.
-      if (options.stripUsageChunk && (chunk.choices as unknown[]).length === 0) return "drop";
+      if (options.stripUsageChunk && (chunk.choices as unknown[]).length === 0)
+        return { verdict: "drop", parsed: undefined };
     }
     const clean = redact === undefined ? chunk : redactJsonStrings(chunk, redact).value;
-    return `data: ${JSON.stringify(clean)}\n\n`;
+    return { verdict: `data: ${JSON.stringify(clean)}\n\n`, parsed: undefined };
+  };
+
+  /** Reads the usage of an event (its chunk when already parsed): the verdict `kept`, or "drop" when stripped. */
+  const readUsage = (event: Buffer, parsed: Parsed | undefined, kept: SseEventVerdict): SseEventVerdict => {
+    let chunk = parsed;
+    if (chunk === undefined) {
+      if (!mayCarryUsage(event)) return kept;
+      const data = sseEventData(decoder.decode(event));
+      if (data === null) return kept;
+      const read = parseUpstreamJson(data);
+      if (!read.ok) return kept;
+      chunk = read.value as Parsed;
+    }
+    const usage = readOpenAiUsage(chunk.usage);
+    if (usage === null) return kept;
+    options.onUsage(usage);
+    const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
+    return options.stripUsageChunk && usageOnly ? "drop" : kept;
   };
 
   return createSseTap(
@@ -96,27 +135,21 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
         const text = countDeltaText(event);
         if (text > 0) options.onText(text);
       }
-      const repaired = cleared ? null : repair(event);
-      if (repaired !== null) return repaired;
+      if (cleared) return readUsage(event, undefined, "keep");
+      const repaired = repair(event);
+      if (repaired.verdict !== null) return repaired.verdict;
       const redacted =
-        redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
+        redact !== undefined && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact)
           : null;
-      const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
-      if (!mayCarryUsage(event)) return kept;
-      const data = sseEventData(decoder.decode(event));
-      if (data === null) return kept;
-      const parsed = parseUpstreamJson(data);
-      if (!parsed.ok) return kept;
-      const chunk = parsed.value as { usage?: unknown; choices?: unknown };
-      const usage = readOpenAiUsage(chunk.usage);
-      if (usage === null) return kept;
-      options.onUsage(usage);
-      const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
-      return options.stripUsageChunk && usageOnly ? "drop" : kept;
+      return readUsage(
+        event,
+        repaired.parsed,
+        redacted === null ? "keep" : redacted === "" ? "drop" : redacted,
+      );
     },
     {
-      mayAlter,
+      alterations,
       looksConforming,
       checkEvent: (event) => checkSseEvent(event, isChunk, true),
       ...(normalizer === null

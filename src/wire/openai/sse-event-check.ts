@@ -27,26 +27,58 @@ export const invalidUpstreamEvent = (): GatewayError =>
 const LF = 0x0a;
 const CR = 0x0d;
 const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
 const DATA_OBJECT = Buffer.from("data: {");
 const DONE_EVENT = Buffer.from("data: [DONE]");
 const EVENT_FIELD = Buffer.from("event: ");
 
+/** Whether `bytes` holds `prefix` at `at` (compared in place: no view is made). */
+function holdsAt(bytes: Buffer, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > bytes.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (bytes[at + index] !== prefix[index]) return false;
+  return true;
+}
+
 /**
  * Whether the event is `(event: name LF)? data: {…} LF LF`, the JSON on one line ending in `}`, and holds
- * `needle` (a byte string that only the dialect's valid JSON has, e.g. `"choices":[`).
+ * `needle` (a byte string that only the dialect's valid JSON has, e.g. `"choices":[`). `oneLine`: the
+ * caller already knows the event is one line without a CR and its blank line (the scans are skipped).
  */
-export function isOneLineJsonEvent(event: Buffer, needles: readonly Buffer[]): boolean {
+export function isOneLineJsonEvent(event: Buffer, needles: readonly Buffer[], oneLine = false): boolean {
   let from = 0;
-  if (event[0] === 0x65 && event.subarray(0, EVENT_FIELD.length).equals(EVENT_FIELD)) {
+  if (!oneLine && event[0] === 0x65 && holdsAt(event, 0, EVENT_FIELD)) {
     from = event.indexOf(LF);
     if (from === -1) return false;
     from++;
   }
-  if (!event.subarray(from, from + DATA_OBJECT.length).equals(DATA_OBJECT)) return false;
-  const lineEnd = event.indexOf(LF, from);
-  if (lineEnd === -1 || lineEnd + 2 !== event.length || event[lineEnd + 1] !== LF) return false;
-  if (event[lineEnd - 1] !== CLOSE_BRACE || event.indexOf(CR, from) !== -1) return false;
-  return needles.some((needle) => event.indexOf(needle, from) !== -1);
+  if (!holdsAt(event, from, DATA_OBJECT)) return false;
+  if (!oneLine) {
+    const lineEnd = event.indexOf(LF, from);
+    if (lineEnd === -1 || lineEnd + 2 !== event.length || event[lineEnd + 1] !== LF) return false;
+    if (event.indexOf(CR, from) !== -1) return false;
+  }
+  if (event[event.length - 3] !== CLOSE_BRACE) return false;
+  for (const needle of needles) if (holds(event, needle, from)) return true;
+  return false;
+}
+
+/** The tail (all but the opening quote) of each needle searched so far. */
+const tails = new WeakMap<Buffer, Buffer>();
+
+/**
+ * Whether `needle` occurs in `event` from `from`. One that opens with a quote is found by its tail (a
+ * native search stops at every quote of JSON, several times slower), the quote then checked.
+ */
+function holds(event: Buffer, needle: Buffer, from: number): boolean {
+  if (needle[0] !== QUOTE) return event.indexOf(needle, from) !== -1;
+  let tail = tails.get(needle);
+  if (tail === undefined) {
+    tail = needle.subarray(1);
+    tails.set(needle, tail);
+  }
+  for (let at = event.indexOf(tail, from + 1); at !== -1; at = event.indexOf(tail, at + 1))
+    if (event[at - 1] === QUOTE) return true;
+  return false;
 }
 
 /** `data: [DONE]` and its blank line. */
