@@ -72,7 +72,13 @@ function createBearerAuthenticator(options: AuthenticatorOptions): Authenticator
   }
 
   const { store } = options;
-  const cache = new LRUCache<string, Principal>({ max: options.cacheSize ?? 100_000, ttl: 5 * 60_000 });
+  // The clock is read once a second, not once a millisecond (lru-cache arms a timer per reading): a
+  // principal may outlive its 5 minutes by up to a second; revocations arrive on the bus regardless.
+  const cache = new LRUCache<string, Principal>({
+    max: options.cacheSize ?? 100_000,
+    ttl: 5 * 60_000,
+    ttlResolution: 1000,
+  });
   let epoch = 0;
   const { bus } = options;
   bus.subscribe((message) => {
