@@ -107,7 +107,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     };
     try {
       const response = await upstream.send({
-        url: `${route.baseUrl.replace(/\/+$/, "")}${request.path}`,
+        url: `${route.baseUrl.endsWith("/") ? route.baseUrl.replace(/\/+$/, "") : route.baseUrl}${request.path}`,
         guarded: route.guarded,
         method: "POST",
         headers,
