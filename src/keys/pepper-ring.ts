@@ -72,7 +72,10 @@ export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
    * with the digest it matched: a repeat is one constant-time compare instead of an HMAC. Held by
    * identity (never keyed by a fingerprint), in memory only, and gone with the stored object.
    */
-  const lastMatch = new WeakMap<StoredFingerprint, { readonly digest: string; readonly presented: Buffer }>();
+  const lastMatch = new WeakMap<
+    StoredFingerprint,
+    { readonly digest: string; readonly presented: Uint8Array }
+  >();
 
   return Object.freeze({
     newestId: newest.id,
@@ -97,7 +100,8 @@ export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
       const actual = digestWith(secret, fingerprintHex);
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return "mismatch";
       if (stored.pepperId !== newest.id) return "match_older_pepper";
-      lastMatch.set(stored, { digest: stored.digest, presented });
+      // A copy with its own memory: a small Buffer is a slice of a shared pool (64 KiB) it would keep alive.
+      lastMatch.set(stored, { digest: stored.digest, presented: new Uint8Array(presented) });
       return "match";
     },
     deriveKeys(info: string): readonly Uint8Array[] {
