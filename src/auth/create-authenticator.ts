@@ -30,11 +30,17 @@ export interface AuthenticatorOptions {
   readonly settingsTokens?: SettingsTokens;
 }
 
-function withSettingsTokens(inner: Authenticator, settingsTokens: SettingsTokens | undefined): Authenticator {
+/** A bearer token (already read from its header) → a Principal, or a 401. */
+type TokenAuthenticator = (token: string) => Promise<Principal>;
+
+function withSettingsTokens(
+  inner: TokenAuthenticator,
+  settingsTokens: SettingsTokens | undefined,
+): Authenticator {
   return {
     authenticate(authorization, authenticateOptions) {
-      const token = readBearer(authorization);
-      if (!isSettingsToken(token)) return inner.authenticate(authorization);
+      const token = readBearer(authorization); // read once: the inner authenticator takes the token
+      if (!isSettingsToken(token)) return inner(token);
       if (settingsTokens === undefined || authenticateOptions?.allowSettingsToken !== true) {
         throw new GatewayError("invalid_credentials", {
           message:
@@ -65,14 +71,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   return withSettingsTokens(createBearerAuthenticator(options), options.settingsTokens);
 }
 
-function createBearerAuthenticator(options: AuthenticatorOptions): Authenticator {
+function createBearerAuthenticator(options: AuthenticatorOptions): TokenAuthenticator {
   if (options.auth.mode === "jwt") {
     const verify = createJwtVerifier(options.auth.jwt!);
-    return { authenticate: async (authorization) => verify(readBearer(authorization)) };
+    return async (token) => verify(token);
   }
 
   const { store } = options;
-  const cache = new LRUCache<string, Principal>({ max: options.cacheSize ?? 100_000, ttl: 5 * 60_000 });
+  // The clock is read once a second, not once a millisecond (lru-cache arms a timer per reading): a
+  // principal may outlive its 5 minutes by up to a second; revocations arrive on the bus regardless.
+  const cache = new LRUCache<string, Principal>({
+    max: options.cacheSize ?? 100_000,
+    ttl: 5 * 60_000,
+    ttlResolution: 1000,
+  });
   let epoch = 0;
   const { bus } = options;
   bus.subscribe((message) => {
@@ -90,22 +102,19 @@ function createBearerAuthenticator(options: AuthenticatorOptions): Authenticator
 
   const invalid = () => new GatewayError("invalid_credentials", { code: "invalid_token" });
 
-  return {
-    async authenticate(authorization) {
-      const token = readBearer(authorization);
-      if (!isGatewayTokenShape(token)) throw invalid();
-      const hash = hashToken(token);
-      // While the bus may be missing revocations, every request reads the store.
-      const cached = bus.trusted ? cache.get(hash) : undefined;
-      if (cached) return cached;
-      const seenEpoch = epoch;
-      const record = await store.tokens.findByHash(hash);
-      if (!record || record.revokedAt !== null) throw invalid();
-      const user = await store.users.get(record.userId);
-      if (!user || user.revokedAt !== null) throw invalid();
-      const principal: Principal = Object.freeze({ userId: user.id, plan: user.plan, via: "token" });
-      if (seenEpoch === epoch && bus.trusted) cache.set(hash, principal);
-      return principal;
-    },
+  return async (token) => {
+    if (!isGatewayTokenShape(token)) throw invalid();
+    const hash = hashToken(token);
+    // While the bus may be missing revocations, every request reads the store.
+    const cached = bus.trusted ? cache.get(hash) : undefined;
+    if (cached) return cached;
+    const seenEpoch = epoch;
+    const record = await store.tokens.findByHash(hash);
+    if (!record || record.revokedAt !== null) throw invalid();
+    const user = await store.users.get(record.userId);
+    if (!user || user.revokedAt !== null) throw invalid();
+    const principal: Principal = Object.freeze({ userId: user.id, plan: user.plan, via: "token" });
+    if (seenEpoch === epoch && bus.trusted) cache.set(hash, principal);
+    return principal;
   };
 }

@@ -126,6 +126,20 @@ function sumPoolStats(entries: Iterable<LabelledPool>): UpstreamPoolStats[] {
   return [...byLabel.values()];
 }
 
+/** What a call reads of its URL: where to connect and what to ask for. */
+interface TargetUrl {
+  readonly origin: string;
+  readonly hostname: string;
+  /** The path and query. */
+  readonly path: string;
+}
+
+const TRUSTED_URLS_KEPT = 1024;
+
+function toTarget(url: URL): TargetUrl {
+  return { origin: url.origin, hostname: url.hostname, path: `${url.pathname}${url.search}` };
+}
+
 /** Errors a reused keep-alive socket gives when the server closed it before answering. */
 const closedBeforeResponse = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
@@ -209,6 +223,21 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return entry;
   };
 
+  /**
+   * Configured (trusted) URLs parsed once: the operator's base URLs and the adapters' paths make a small
+   * set; emptied when it grows past TRUSTED_URLS_KEPT (a path naming a model per request stays bounded).
+   */
+  const trustedTargets = new Map<string, TargetUrl>();
+  const trustedTarget = (href: string): TargetUrl => {
+    let target = trustedTargets.get(href);
+    if (target === undefined) {
+      target = toTarget(new URL(href));
+      if (trustedTargets.size >= TRUSTED_URLS_KEPT) trustedTargets.clear();
+      trustedTargets.set(href, target);
+    }
+    return target;
+  };
+
   const deny = (
     call: UpstreamCall,
     reason: EgressDenyReason,
@@ -228,13 +257,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
 
   async function send(call: UpstreamCall): Promise<UpstreamResponse> {
-    let url: URL;
+    let url: TargetUrl;
     if (call.guarded) {
+      // A user-named URL: checked by the egress policy on every call, never remembered.
       const parsed = parseEgressUrl(call.url, policy, "request");
       if (!parsed.ok) throw deny(call, parsed.reason, parsed.host ?? "");
-      url = parsed.url;
+      url = toTarget(parsed.url);
     } else {
-      url = new URL(call.url);
+      url = trustedTarget(call.url);
     }
     const host = url.hostname;
     // One controller per call: the total time limit and the caller's abort both end it
@@ -257,7 +287,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const attempt = () =>
       pool.request({
         origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        path: url.path,
         method: call.method,
         headers: call.headers,
         body: call.body,

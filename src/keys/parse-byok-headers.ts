@@ -39,22 +39,9 @@ export const NO_BYOK: PresentedByok = Object.freeze({
   any: false,
 });
 
-function eachHeader(
-  headers: HeaderBag,
-  visit: (name: string, value: string | readonly string[]) => void,
-): void {
-  if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
-    (headers as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => {
-      visit(name, value);
-    });
-    return;
-  }
-  for (const [name, value] of Object.entries(
-    headers as Record<string, string | readonly string[] | undefined>,
-  )) {
-    if (value !== undefined) visit(name, value);
-  }
-}
+/** The first character of a name that can lowercase to `x-byok-…`: `x` or `X` (nothing else lowercases to `x`). */
+const LOWER_X = 0x78;
+const UPPER_X = 0x58;
 
 export function parseByokHeaders(headers: HeaderBag): PresentedByok {
   const keys: Partial<Record<ProviderId, SecretKey>> = {};
@@ -63,8 +50,10 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
   let customBaseUrl: string | null = null;
   let customModel: string | null = null;
 
-  eachHeader(headers, (rawName, rawValue) => {
+  const visit = (rawName: string, rawValue: string | readonly string[]): void => {
     if (rawName.length < 7) return;
+    const first = rawName.charCodeAt(0);
+    if (first !== LOWER_X && first !== UPPER_X) return; // most headers: no lowercased copy
     const name = rawName.toLowerCase();
     if (!name.startsWith("x-byok-")) return;
     const single = typeof rawValue === "string" ? rawValue : rawValue.length === 1 ? rawValue[0] : undefined;
@@ -85,7 +74,21 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
       return;
     }
     keys[provider] = new SecretKey(value);
-  });
+  };
+
+  if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
+    (headers as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => {
+      visit(name, value);
+    });
+  } else {
+    // Own enumerable names in Object.entries' order, without its array of pairs.
+    const bag = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+    for (const name in bag) {
+      if (!Object.hasOwn(bag, name)) continue;
+      const value = bag[name];
+      if (value !== undefined) visit(name, value);
+    }
+  }
 
   if (!any) {
     return customBaseUrl === null && customModel === null

@@ -1,6 +1,7 @@
 /**
  * @module keys/pepper-ring
- * Server peppers, newest first: stores HMAC-SHA256(pepper, fingerprint) and matches in constant time.
+ * Server peppers, newest first: stores HMAC-SHA256(pepper, fingerprint) and matches in constant time,
+ * remembering per stored fingerprint the presented one that last matched it (no HMAC for a repeat).
  */
 import {
   createHash,
@@ -65,6 +66,17 @@ export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
   const digestWith = (secret: KeyObject, fingerprintHex: string): Buffer =>
     createHmac("sha256", secret).update(fingerprintHex, "utf8").digest();
 
+  /**
+   * Per stored fingerprint object (the enrollment cache keeps one per enrolled key until the enrollment
+   * changes), the UTF-8 bytes of the presented fingerprint that last matched it under the newest pepper,
+   * with the digest it matched: a repeat is one constant-time compare instead of an HMAC. Held by
+   * identity (never keyed by a fingerprint), in memory only, and gone with the stored object.
+   */
+  const lastMatch = new WeakMap<
+    StoredFingerprint,
+    { readonly digest: string; readonly presented: Uint8Array }
+  >();
+
   return Object.freeze({
     newestId: newest.id,
     ids: Object.freeze(entries.map((entry) => entry.id)),
@@ -74,10 +86,23 @@ export function createPepperRing(peppers: readonly SecretKey[]): PepperRing {
     match(fingerprintHex: string, stored: StoredFingerprint): FingerprintMatch {
       const secret = byId.get(stored.pepperId);
       if (secret === undefined) return "unknown_pepper";
+      const presented = Buffer.from(fingerprintHex, "utf8");
+      const remembered = lastMatch.get(stored);
+      if (
+        remembered !== undefined &&
+        remembered.digest === stored.digest &&
+        remembered.presented.length === presented.length &&
+        timingSafeEqual(remembered.presented, presented)
+      ) {
+        return "match"; // only matches under the newest pepper are remembered
+      }
       const expected = Buffer.from(stored.digest, "hex");
       const actual = digestWith(secret, fingerprintHex);
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return "mismatch";
-      return stored.pepperId === newest.id ? "match" : "match_older_pepper";
+      if (stored.pepperId !== newest.id) return "match_older_pepper";
+      // A copy with its own memory: a small Buffer is a slice of a shared pool (64 KiB) it would keep alive.
+      lastMatch.set(stored, { digest: stored.digest, presented: new Uint8Array(presented) });
+      return "match";
     },
     deriveKeys(info: string): readonly Uint8Array[] {
       return entries.map(

@@ -288,7 +288,9 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         request.source === "operator" && plan !== null
           ? applicableLimits(plan.config, request.userId, request.feature, now())
           : [];
-      const reservationId = randomUUID();
+      // Only quota reservations (their lease, their settle, a rate hit taken with them) are kept under an
+      // id: a call with no quota to reserve (BYOK-served) draws none.
+      const reservationId = limits.length > 0 ? randomUUID() : "";
       const rateHit =
         rpm > 0 && request.takesRateHit !== false
           ? { key: `rpm:${request.userId}`, limit: rpm, windowMs: MINUTE_MS, eventId: reservationId }

@@ -101,7 +101,7 @@ async function runOpen(
     const response = await serve({ ...call, signal: openCall.signal, openCall });
     const { body } = response;
     if (typeof body === "string" || body.closed) openCall.close();
-    else body.once("close", openCall.close);
+    else body.once("close", () => openCall.close());
     return response;
   } catch (error) {
     openCall.close();

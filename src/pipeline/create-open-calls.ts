@@ -13,6 +13,11 @@ export interface OpenCall {
   readonly signal: AbortSignal;
   /** Whose key serves it, once routed: an enrollment change cuts `byok` calls only. */
   routed(source: "byok" | "operator"): void;
+  /**
+   * True the first time only: a call's first admission takes its requests-per-minute hit, a retry or a
+   * fallback attempt none.
+   */
+  takeRateHit(): boolean;
   /** Leaves the registry (the call ended); idempotent. */
   close(): void;
 }
@@ -68,6 +73,67 @@ interface Entry {
   source: "byok" | "operator" | null;
 }
 
+/** The registry's side of an open call: where its entry is kept and how it leaves. */
+interface Registry {
+  leave(userId: string, entry: Entry): void;
+}
+
+/** One open call: its entry in the registry, and the client's abort followed when the controller is not the client's. */
+class RegisteredCall implements OpenCall, Entry {
+  readonly controller: AbortController;
+  source: "byok" | "operator" | null = null;
+  #closed = false;
+  #rateHitTaken = false;
+  readonly #userId: string;
+  readonly #registry: Registry;
+  readonly #clientSignal: AbortSignal;
+  /** The listener on the client's signal, when its controller is not this call's. */
+  readonly #onClientAbort: (() => void) | null;
+
+  constructor(
+    userId: string,
+    registry: Registry,
+    clientSignal: AbortSignal,
+    clientController?: AbortController,
+  ) {
+    this.#userId = userId;
+    this.#registry = registry;
+    this.#clientSignal = clientSignal;
+    const owned = clientController !== undefined && clientController.signal === clientSignal;
+    // The client's own controller: its abort is already this call's.
+    const controller = owned ? clientController : new AbortController();
+    this.controller = controller;
+    if (owned || clientSignal.aborted) {
+      this.#onClientAbort = null;
+      if (!owned) controller.abort(clientSignal.reason);
+    } else {
+      this.#onClientAbort = () => controller.abort(clientSignal.reason);
+      clientSignal.addEventListener("abort", this.#onClientAbort, { once: true });
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  routed(source: "byok" | "operator"): void {
+    this.source = source;
+  }
+
+  takeRateHit(): boolean {
+    if (this.#rateHitTaken) return false;
+    this.#rateHitTaken = true;
+    return true;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#onClientAbort !== null) this.#clientSignal.removeEventListener("abort", this.#onClientAbort);
+    this.#registry.leave(this.#userId, this);
+  }
+}
+
 export function createOpenCalls(): OpenCalls {
   const byUser = new Map<string, Set<Entry>>();
   let size = 0;
@@ -77,43 +143,30 @@ export function createOpenCalls(): OpenCalls {
     if (!entry.controller.signal.aborted) entry.controller.abort(cutError(reason));
   };
 
+  const registry: Registry = {
+    leave(userId, entry) {
+      const set = byUser.get(userId);
+      if (set?.delete(entry)) size--;
+      if (set?.size === 0) byUser.delete(userId);
+      if (size === 0 && waiting.length > 0) {
+        const resolved = waiting;
+        waiting = [];
+        for (const resolve of resolved) resolve();
+      }
+    },
+  };
+
   return {
     open(userId, clientSignal, clientController) {
-      const owned = clientController !== undefined && clientController.signal === clientSignal;
-      const controller = owned ? clientController : new AbortController();
-      const entry: Entry = { controller, source: null };
-      const onClientAbort = () => controller.abort(clientSignal.reason);
-      if (owned) {
-        // The client's own controller: its abort is already this call's.
-      } else if (clientSignal.aborted) controller.abort(clientSignal.reason);
-      else clientSignal.addEventListener("abort", onClientAbort, { once: true });
+      const call = new RegisteredCall(userId, registry, clientSignal, clientController);
       let calls = byUser.get(userId);
       if (calls === undefined) {
         calls = new Set();
         byUser.set(userId, calls);
       }
-      calls.add(entry);
+      calls.add(call);
       size++;
-      let closed = false;
-      return {
-        signal: controller.signal,
-        routed(source) {
-          entry.source = source;
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          if (!owned) clientSignal.removeEventListener("abort", onClientAbort);
-          const set = byUser.get(userId);
-          if (set?.delete(entry)) size--;
-          if (set?.size === 0) byUser.delete(userId);
-          if (size === 0 && waiting.length > 0) {
-            const resolved = waiting;
-            waiting = [];
-            for (const resolve of resolved) resolve();
-          }
-        },
-      };
+      return call;
     },
     cut(userId, reason) {
       const calls = byUser.get(userId);

@@ -60,7 +60,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
   const upstreamPools = buildUpstreamPools(config);
   const promptCacheSecret = createPromptCacheSecret(options.promptCacheKeys);
 
-  /** The requests whose rate-limit hit was taken (by their first attempt's admission). */
+  /** The requests outside the open-call registry whose rate-limit hit was taken (by their first admission). */
   const rateHitTaken = new WeakSet<ModelCall>();
 
   const routeHeader = (route: Route) => ({ "x-byok-route": formatRouteHeader(route) });
@@ -107,7 +107,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
     };
     try {
       const response = await upstream.send({
-        url: `${route.baseUrl.replace(/\/+$/, "")}${request.path}`,
+        url: `${route.baseUrl.endsWith("/") ? route.baseUrl.replace(/\/+$/, "") : route.baseUrl}${request.path}`,
         guarded: route.guarded,
         method: "POST",
         headers,
@@ -184,9 +184,11 @@ export function createPipelineKit(options: PipelineKitOptions) {
         readonly upstream?: Readonly<Record<string, unknown>>;
       },
     ): Promise<Admission> {
-      // One requests-per-minute hit per request: a retry or fallback attempt admits without one.
-      const takesRateHit = !rateHitTaken.has(call);
-      rateHitTaken.add(call);
+      // One requests-per-minute hit per request: a retry or fallback attempt admits without one (kept on
+      // the open call; a call admitted outside the registry is remembered here).
+      const takesRateHit =
+        call.openCall !== undefined ? call.openCall.takeRateHit() : !rateHitTaken.has(call);
+      if (call.openCall === undefined) rateHitTaken.add(call);
       try {
         return await admissionControl.admit({
           userId: call.userId,

@@ -76,9 +76,20 @@ export function endpointOf(candidate: Candidate, table: RoutingTable, byok: Byok
 
 const ALL_MODEL_CAPABILITIES: ReadonlySet<Capability> = new Set(MODEL_CAPABILITIES);
 
+const customCeilings = new WeakMap<FeatureConfig, ReadonlySet<Capability>>();
+
 /** The custom endpoint's capabilities: the feature's ceiling, narrowed to what the user declared at enrollment. */
 function customCapabilities(feature: FeatureConfig, byok: ByokContext): ReadonlySet<Capability> {
   const declared = byok.custom?.capabilities ?? null;
+  if (declared === null) {
+    // Nothing declared: the feature's ceiling itself, one set per feature.
+    let ceiling = customCeilings.get(feature);
+    if (ceiling === undefined) {
+      ceiling = new Set(feature.customCapabilities);
+      customCeilings.set(feature, ceiling);
+    }
+    return ceiling;
+  }
   return new Set(
     feature.customCapabilities.filter((capability) => declared === null || declared.includes(capability)),
   );
@@ -90,9 +101,10 @@ export function featureCandidates(
   byok: ByokContext,
   table: RoutingTable,
 ): Candidate[] {
-  const candidates: Candidate[] = [];
-  if (feature.allowCustom) {
-    candidates.push({
+  const configured = configuredCandidates(name, feature, table);
+  if (!feature.allowCustom) return [...configured];
+  return [
+    {
       connection: "custom",
       provider: "custom",
       model: byok.custom?.model ?? null,
@@ -100,8 +112,41 @@ export function featureCandidates(
       capabilities: customCapabilities(feature, byok),
       byokOnly: true,
       capabilitySettings: ["the enrollment's custom.capabilities", `features.${name}.customCapabilities`],
-    });
+    },
+    ...configured,
+  ];
+}
+
+/**
+ * A feature's configured candidates (byokRoutes, then routes) depend only on the table and the feature:
+ * built once per table and feature name, frozen, and shared by every request after.
+ */
+const configuredByTable = new WeakMap<
+  RoutingTable,
+  Map<string, { readonly feature: FeatureConfig; readonly candidates: readonly Candidate[] }>
+>();
+
+function configuredCandidates(
+  name: string,
+  feature: FeatureConfig,
+  table: RoutingTable,
+): readonly Candidate[] {
+  let byName = configuredByTable.get(table);
+  if (byName === undefined) {
+    byName = new Map();
+    configuredByTable.set(table, byName);
   }
+  const cached = byName.get(name);
+  if (cached !== undefined && cached.feature === feature) return cached.candidates;
+  const candidates = Object.freeze(
+    buildConfiguredCandidates(name, feature, table).map((candidate) => Object.freeze(candidate)),
+  );
+  byName.set(name, { feature, candidates });
+  return candidates;
+}
+
+function buildConfiguredCandidates(name: string, feature: FeatureConfig, table: RoutingTable): Candidate[] {
+  const candidates: Candidate[] = [];
   const fromConfig =
     (list: "routes" | "byokRoutes") => (route: FeatureConfig["routes"][number], index: number) => {
       const named = route.connection === undefined ? undefined : table.connections?.get(route.connection);
@@ -176,13 +221,39 @@ export function canServe(
   table: RoutingTable,
   byok: ByokContext,
 ): boolean {
-  return (
-    servesOperation(candidate, operation, table, byok) &&
-    [...needs].every((need) => candidate.capabilities.has(need))
-  );
+  return servesOperation(candidate, operation, table, byok) && hasAll(candidate.capabilities, needs);
 }
 
-export function needsOf(operation: Operation, feature: FeatureConfig | null, extra: readonly Capability[]) {
+function hasAll(capabilities: ReadonlySet<Capability>, needs: ReadonlySet<Capability>): boolean {
+  for (const need of needs) if (!capabilities.has(need)) return false;
+  return true;
+}
+
+/** A feature's needs for an operation when the request adds none: one set per feature and operation. */
+const plainNeeds = new WeakMap<FeatureConfig, Map<Operation, ReadonlySet<Capability>>>();
+
+export function needsOf(
+  operation: Operation,
+  feature: FeatureConfig | null,
+  extra: readonly Capability[],
+): ReadonlySet<Capability> {
+  if (feature !== null && extra.length === 0) {
+    let byOperation = plainNeeds.get(feature);
+    if (byOperation === undefined) {
+      byOperation = new Map();
+      plainNeeds.set(feature, byOperation);
+    }
+    let needs = byOperation.get(operation);
+    if (needs === undefined) {
+      needs = buildNeeds(operation, feature, extra);
+      byOperation.set(operation, needs);
+    }
+    return needs;
+  }
+  return buildNeeds(operation, feature, extra);
+}
+
+function buildNeeds(operation: Operation, feature: FeatureConfig | null, extra: readonly Capability[]) {
   return new Set<Capability>([
     operation === "chat" ? "chat" : operation,
     ...(feature?.needs ?? []),

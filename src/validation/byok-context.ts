@@ -28,11 +28,13 @@ export interface ByokContext {
 }
 
 export function formatByokStatus(context: Omit<ByokContext, "statusHeader" | "userId">): string {
-  const parts: string[] = [context.status];
-  if (context.inactiveReason) parts.push(`reason=${context.inactiveReason}`);
-  const accepted = Object.keys(context.keys);
-  if (accepted.length > 0) parts.push(`accepted=${accepted.join(",")}`);
-  if (context.dropped.length === 0) return parts.join("; "); // the usual case: nothing dropped
+  let head: string = context.status;
+  if (context.inactiveReason) head += `; reason=${context.inactiveReason}`;
+  let accepted = "";
+  for (const provider in context.keys) accepted += accepted === "" ? provider : `,${provider}`;
+  if (accepted !== "") head += `; accepted=${accepted}`;
+  if (context.dropped.length === 0) return head; // the usual case: nothing dropped
+  const parts: string[] = [head];
   const byReason = (reasons: readonly DropReason[]) =>
     context.dropped.filter((drop) => reasons.includes(drop.reason)).map((drop) => drop.provider);
   const dropped = byReason(["not_enrolled", "inactive"]);
