@@ -51,7 +51,9 @@ before(async () => {
       await startModelGateway({
         store: () => createSqliteStore({ path }),
         config: {
-          redis: { url: redis.url, keyPrefix: redis.prefix },
+          // Exactness is the claim here, not latency: a loaded CI machine must not turn a slow round trip
+          // into a 503 (the 500 ms default command time-out has its own tests).
+          redis: { url: redis.url, keyPrefix: redis.prefix, commandTimeoutMs: 5_000 },
           plans: { small: { limits: [{ meter: "requests", period: "day", limit: LIMIT }] } },
         },
       }),
