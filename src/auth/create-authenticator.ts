@@ -72,7 +72,12 @@ function createBearerAuthenticator(options: AuthenticatorOptions): Authenticator
   }
 
   const { store } = options;
-  const cache = new LRUCache<string, Principal>({ max: options.cacheSize ?? 100_000, ttl: 5 * 60_000 });
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+  const cache = new LRUCache<string, Principal>({
+    maxSize: options.cacheSize ?? 100_000,
+    sizeCalculation: () => 1,
+    ttl: 5 * 60_000,
+  });
   let epoch = 0;
   const { bus } = options;
   bus.subscribe((message) => {
