@@ -80,8 +80,10 @@ function createBearerAuthenticator(options: AuthenticatorOptions): TokenAuthenti
   const { store } = options;
   // The clock is read once a second, not once a millisecond (lru-cache arms a timer per reading): a
   // principal may outlive its 5 minutes by up to a second; revocations arrive on the bus regardless.
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
   const cache = new LRUCache<string, Principal>({
-    max: options.cacheSize ?? 100_000,
+    maxSize: options.cacheSize ?? 100_000,
+    sizeCalculation: () => 1,
     ttl: 5 * 60_000,
     ttlResolution: 1000,
   });

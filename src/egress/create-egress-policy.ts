@@ -119,7 +119,12 @@ export function createEgressPolicy(options: EgressPolicyOptions = {}): EgressPol
     observer: options.observer ?? {},
     rejections:
       cacheSize > 0 && cacheTtl > 0
-        ? new LRUCache<string, CachedRejection>({ max: cacheSize, ttl: cacheTtl })
+        ? // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+          new LRUCache<string, CachedRejection>({
+            maxSize: cacheSize,
+            sizeCalculation: () => 1,
+            ttl: cacheTtl,
+          })
         : undefined,
     isAllowedHost: (name: string) =>
       exactHosts.has(name) || hostSuffixes.some((suffix) => name.endsWith(suffix)),

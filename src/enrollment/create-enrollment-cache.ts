@@ -22,7 +22,11 @@ export interface EnrollmentCacheOptions {
 const NONE = Symbol("no enrollment");
 
 export function createEnrollmentCache(options: EnrollmentCacheOptions): EnrollmentCache {
-  const cache = new LRUCache<string, EnrollmentRecord | typeof NONE>({ max: options.max });
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+  const cache = new LRUCache<string, EnrollmentRecord | typeof NONE>({
+    maxSize: options.max,
+    sizeCalculation: () => 1,
+  });
   // Any invalidation while a read is in flight stops that read from filling the cache with stale data.
   let epoch = 0;
   const { bus } = options;

@@ -49,7 +49,8 @@ export function addressKey(address: string): string {
 
 export function createAnonymousLimit(options: AnonymousLimitOptions): AnonymousLimit {
   const now = options.now ?? Date.now;
-  const blockedUntil = new LRUCache<string, number>({ max: 100_000 });
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+  const blockedUntil = new LRUCache<string, number>({ maxSize: 100_000, sizeCalculation: () => 1 });
   return {
     check(address) {
       // Every authenticated request passes here: nothing to look up while no address is refused.

@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { missingRuntimeDefaults, RUNTIME_DEFAULTS, runsServe } from "../../src/cli/apply-runtime-defaults.ts";
+import {
+  missingRuntimeDefaults,
+  missingRuntimeEnvironment,
+  RUNTIME_DEFAULTS,
+  RUNTIME_ENVIRONMENT,
+  runsServe,
+} from "../../src/cli/apply-runtime-defaults.ts";
 import { spawnGateway } from "../support/spawn-gateway.ts";
 import { ADMIN_TOKEN, createTempDir, TEST_PEPPER } from "../support/start-gateway.ts";
 
@@ -34,7 +40,39 @@ test("only `serve` (named or the default command) gets the defaults; help, versi
   assert.equal(runsServe(["--unknown-option"]), false, "a usage error is left to the command");
 });
 
-async function servedCommandLine(env: Readonly<Record<string, string>>): Promise<string[]> {
+/** The environment a running process was (re-)executed with, from Linux's /proc. */
+const environmentOf = (pid: number) =>
+  Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  ) as Record<string, string>;
+
+test("an environment default is missing only when the variable is not set at all", () => {
+  assert.deepEqual(missingRuntimeEnvironment({}), RUNTIME_ENVIRONMENT);
+  assert.deepEqual(missingRuntimeEnvironment({ MALLOC_ARENA_MAX: "4" }), {});
+  assert.deepEqual(
+    missingRuntimeEnvironment({ MALLOC_ARENA_MAX: "" }),
+    {},
+    "set empty: the operator's choice",
+  );
+});
+
+async function servedProcess(
+  env: Readonly<Record<string, string>>,
+): Promise<{ commandLine: string[]; environment: Record<string, string> }> {
+  let environment: Record<string, string> = {};
+  const commandLine = await servedCommandLine(env, (pid) => {
+    environment = environmentOf(pid);
+  });
+  return { commandLine, environment };
+}
+
+async function servedCommandLine(
+  env: Readonly<Record<string, string>>,
+  inspect?: (pid: number) => void,
+): Promise<string[]> {
   const dataDir = createTempDir("byok-runtime-defaults-");
   const gateway = await spawnGateway({
     args: [MAIN, "serve"],
@@ -52,6 +90,7 @@ async function servedCommandLine(env: Readonly<Record<string, string>>): Promise
     const health = await fetch(new URL("/healthz", gateway.url));
     assert.equal(health.status, 200);
     // The pid the test spawned is the one serving: re-executed in place, not a child left behind.
+    inspect?.(gateway.child.pid!);
     return commandLineOf(gateway.child.pid!);
   } finally {
     assert.equal(await gateway.stop("SIGTERM"), 0);
@@ -69,4 +108,13 @@ test("`node src/main.ts serve` (npm start) serves in the same process with the d
 test("an operator's NODE_OPTIONS setting of the same option wins: no re-execution", async () => {
   const commandLine = await servedCommandLine({ NODE_OPTIONS: "--max-semi-space-size=8" });
   assert.deepEqual(commandLine.slice(1), [MAIN, "serve"]);
+});
+
+test("`serve` runs with the environment defaults, and an operator's own value of one wins", async () => {
+  const defaults = await servedProcess({});
+  for (const [name, value] of Object.entries(RUNTIME_ENVIRONMENT))
+    assert.equal(defaults.environment[name], value, name);
+  const operator = await servedProcess({ MALLOC_ARENA_MAX: "8", NODE_OPTIONS: "--max-semi-space-size=8" });
+  assert.equal(operator.environment.MALLOC_ARENA_MAX, "8");
+  assert.deepEqual(operator.commandLine.slice(1), [MAIN, "serve"], "the command line as started");
 });

@@ -68,7 +68,11 @@ const DEFAULT_LEASE_MS = 1_000;
 export function createHitLedger(options: HitLedgerOptions): HitLedger {
   const now = options.now ?? (() => performance.now());
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const accounts = new LRUCache<string, KeyAccount>({ max: options.maxKeys ?? 100_000 });
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+  const accounts = new LRUCache<string, KeyAccount>({
+    maxSize: options.maxKeys ?? 100_000,
+    sizeCalculation: () => 1,
+  });
   const leases = new Map<number, Lease>();
   /** Accounts with live leases, kept whether or not the LRU still has them (never granted twice). */
   const leased = new Map<string, KeyAccount>();

@@ -43,7 +43,8 @@ export function createLocalRateLimiter(options: LocalRateLimiterOptions = {}): L
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1)
     throw new RangeError("maxKeys must be a positive integer");
 
-  const logs = new LRUCache<string, EventLog>({ max: maxKeys });
+  // Bounded by count through maxSize (each entry counts 1), not `max`, which allocates every slot up front.
+  const logs = new LRUCache<string, EventLog>({ maxSize: maxKeys, sizeCalculation: () => 1 });
   // Only keys holding a slot are here, so this is bounded by the open streams themselves.
   const slots = new Map<string, { active: number }>();
   let nextSweepAt = now() + SWEEP_INTERVAL_MS;

@@ -2,9 +2,10 @@
  * @module store/redis/open-redis-connection
  * The one owner of the Redis client: connects (offline queue off, reconnects on its own), names every key
  * `<prefix><kind>:<hash>`, runs Lua scripts by SHA, publishes and subscribes, and reports its status.
+ * ioredis is loaded on the first connection, not by a process whose config names no Redis.
  */
 import { createHash } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://`; may carry a password (never logged). */
@@ -79,6 +80,7 @@ export function hashPart(part: string): string {
 }
 
 export async function openRedisConnection(options: RedisConnectionOptions): Promise<RedisConnection> {
+  const { Redis } = await import("ioredis");
   const client = new Redis(options.url, clientOptions(options));
   // Errors surface through status and failed commands; the client's own error events are expected noise.
   client.on("error", () => {});
