@@ -7,12 +7,16 @@ import { defineRedisScript, type RedisConnection } from "./open-redis-connection
 
 /**
  * KEYS: ticket, user index. ARGV: sealed, ttlMs, perUser, ticket key. The index holds the user's ticket keys
- * scored by issue time (Redis's clock); ended ones are dropped, then the oldest beyond the cap with their tickets.
+ * scored by issue time in microseconds (Redis's clock), strictly increasing per user so that tickets issued
+ * in the same instant keep their order; ended ones are dropped, then the oldest beyond the cap with their
+ * tickets.
  */
 const PUT = defineRedisScript(`local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if last[2] ~= nil and tonumber(last[2]) >= now then now = tonumber(last[2]) + 1 end
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3]) + 1
 if over > 0 then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, over - 1)
