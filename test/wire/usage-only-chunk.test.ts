@@ -42,6 +42,10 @@ test("a usage-only chunk that may need a repair is left to the parser", () => {
     ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14},"usage":null}',
     ',"choices":[],"choices":{},"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14}}',
     ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14},"id":"other"}',
+    // A later duplicate of a prefix key is the one a parser keeps: parsed and repaired (review finding).
+    ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14},"model":"other"}',
+    ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14},"object":"x"}',
+    ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14},"created":-1}',
     ',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14',
   ])
     assert.equal(check.passes(usage(rest)), false, rest);
@@ -57,4 +61,19 @@ test("before the stream's first chunk nothing passes unparsed", () => {
     check.passes(usage(',"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14}}')),
     false,
   );
+});
+
+test("a content chunk that repeats a prefix key is left to the parser, which keeps the stream's values", () => {
+  const check = normalizer();
+  const content = (extra: string) =>
+    Buffer.from(
+      `data: ${PREFIX},"choices":[{"index":0,"delta":{"content":"more"},"finish_reason":null}]${extra}}\n\n`,
+    );
+  assert.equal(check.passes(content("")), true, "the plain continuation passes");
+  for (const extra of [',"model":"other"', ',"object":"x"', ',"created":2']) {
+    assert.equal(check.passes(content(extra)), false, extra);
+    const parsed = JSON.parse(content(extra).toString().slice(6)) as Record<string, unknown>;
+    check.normalize(parsed);
+    assert.deepEqual([parsed.model, parsed.object, parsed.created], ["m", "chat.completion.chunk", 1], extra);
+  }
 });

@@ -82,11 +82,14 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   app.addHook("onRequest", async (request, reply) => {
     const config = request.routeOptions.config;
     const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = config;
-    if (request.headers.upgrade !== undefined && request.headers.upgrade.toLowerCase() === "websocket") {
-      // An upgrade answered over HTTP (refused) is not kept open: its socket ends once the answer is written.
+    // Any upgrade request (`Upgrade: websocket`, `h2c`, …): Node hands its raw socket over, outside the HTTP
+    // server's connection tracking and time-outs, so one answered over HTTP must end it or it stays open.
+    if (request.raw.upgrade === true) {
+      // An upgrade answered over HTTP (refused, or `h2c` answered in HTTP/1.1) ends its socket once written.
       reply.raw.once("finish", () => request.raw.socket?.end());
-      // Upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would be logged).
-      if (config.websocket !== true) {
+      // WebSocket upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would
+      // be logged); any other upgrade is ignored, as HTTP allows: the route answers and the socket ends.
+      if (config.websocket !== true && request.headers.upgrade?.toLowerCase() === "websocket") {
         throw new GatewayError("not_found", { message: "This route does not take WebSocket upgrades." });
       }
     }

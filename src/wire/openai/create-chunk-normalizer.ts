@@ -53,6 +53,8 @@ const DELTA_OBJECT = bytes('"delta":{');
 const TOOLS_KEY = bytes('"tool_calls"');
 const TOOL_START = bytes('"tool_calls":[{"index":');
 const ID_KEY = bytes('"id"');
+/** The keys the stream's prefix holds besides `"id"`: past the prefix, a duplicate (the one a parser keeps). */
+const PREFIX_KEYS = ['"object"', '"created"', '"model"'].map(bytes);
 const ROLE_KEY = bytes('"role"');
 const ROLE_ASSISTANT = bytes('"role":"assistant"');
 const USAGE_KEY = bytes('"usage"');
@@ -93,6 +95,13 @@ function onlyAs(event: Buffer, from: number, key: Buffer, exact: Buffer): boolea
   return event.indexOf(exact, at) === at && event.indexOf(key, at + key.length) === -1;
 }
 
+/** Whether the event's rest (past the stream's prefix) names a key of the prefix again: `"id"`, `"object"`, `"created"`, `"model"`. */
+function duplicatesPrefix(event: Buffer, from: number): boolean {
+  if (event.indexOf(ID_KEY, from) !== -1) return true;
+  for (const key of PREFIX_KEYS) if (event.indexOf(key, from) !== -1) return true;
+  return false;
+}
+
 /**
  * Whether the event's rest (from `from`, past the stream's prefix) is a usage-only chunk in OpenAI's own
  * layout with nothing to repair: `"choices":[]`, and a usage object opening with its three counts as whole
@@ -101,7 +110,7 @@ function onlyAs(event: Buffer, from: number, key: Buffer, exact: Buffer): boolea
 function isPlainUsageOnly(event: Buffer, from: number): boolean {
   const choicesAt = event.indexOf(NO_CHOICES, from);
   if (choicesAt === -1 || event.indexOf(CHOICES_KEY, from) !== choicesAt) return false;
-  if (event.indexOf(CHOICES_KEY, choicesAt + 1) !== -1 || event.indexOf(ID_KEY, from) !== -1) return false;
+  if (event.indexOf(CHOICES_KEY, choicesAt + 1) !== -1 || duplicatesPrefix(event, from)) return false;
   if (!onlyAs(event, from, USAGE_KEY, USAGE_COUNTS[0]!)) return false;
   let at = event.indexOf(USAGE_COUNTS[0]!, from);
   if (at === -1) return false;
@@ -252,7 +261,7 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     if (choice === null || event[choice.end] !== COMMA) return false;
     const state = choices.get(choice.value);
     if (state === undefined) return false;
-    if (event.indexOf(ID_KEY, from) !== -1 || event.indexOf(LOGPROBS_OBJECT, from) !== -1) return false;
+    if (duplicatesPrefix(event, from) || event.indexOf(LOGPROBS_OBJECT, from) !== -1) return false;
     if (!onlyAs(event, from, FINISH_KEY, FINISH_NULL) || event.indexOf(FINISH_NULL, from) === -1)
       return false;
     if (!onlyAs(event, from, DELTA_KEY, DELTA_OBJECT) || event.indexOf(DELTA_OBJECT, from) === -1)
