@@ -2,11 +2,11 @@
  * @module http/create-gateway-server
  * Builds the Fastify gateway on a Byok core: request ids, guards, the error envelope and every route.
  */
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
-import { createUniqueIds } from "../telemetry/index.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerCors } from "./plugins/cors.ts";
@@ -60,7 +60,7 @@ export async function createGatewayServer(
     trustProxy: byok.config.server.trustProxy,
     requestIdHeader: "x-request-id",
     // A process-unique random prefix and a counter: as unique as a UUID per request, without drawing one.
-    genReqId: createUniqueIds(),
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
     // Requests the HTTP parser rejects answer the documented envelope too (never their raw bytes logged).
     clientErrorHandler: createClientErrorHandler(byok.logger),

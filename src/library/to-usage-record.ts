@@ -2,15 +2,15 @@
  * @module library/to-usage-record
  * A served call as the usage record metering appends: one fresh id per call, so a retried append never counts twice.
  */
+import { createUsageRecordIds } from "../metering/create-usage-record-ids.ts";
 import type { ServedCall } from "../pipeline/index.ts";
 import type { UsageRecord } from "../store/store-types.ts";
-import { createUniqueIds } from "../telemetry/index.ts";
 
 /**
  * One generator per process (a worker or a restarted process draws its own random prefix): ascending ids,
  * so the stores' unique index on the id grows at one end instead of dirtying a random page per record.
  */
-const nextRecordId = createUniqueIds();
+const nextRecordId = createUsageRecordIds();
 
 export function toUsageRecord(call: ServedCall, at: number): UsageRecord {
   return {

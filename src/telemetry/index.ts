@@ -1,4 +1,3 @@
 export { createLogger, type Logger, type LoggerOptions, redactHeaders } from "./create-logger.ts";
 export { createMetrics, type GatewayMetrics } from "./create-metrics.ts";
-export { createUniqueIds, type UniqueIdsOptions } from "./create-unique-ids.ts";
 export { createLazyChildLogger } from "./lazy-child-logger.ts";

@@ -84,7 +84,7 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
     const { auth = "public", byok: byokMode = "skip", dialect = "openai" } = config;
     // Any upgrade request (`Upgrade: websocket`, `h2c`, …): Node hands its raw socket over, outside the HTTP
     // server's connection tracking and time-outs, so one answered over HTTP must end it or it stays open.
-    if (request.raw.upgrade === true) {
+    if ((request.raw as { upgrade?: boolean }).upgrade === true) {
       // An upgrade answered over HTTP (refused, or `h2c` answered in HTTP/1.1) ends its socket once written.
       reply.raw.once("finish", () => request.raw.socket?.end());
       // WebSocket upgrades reach only WebSocket routes (elsewhere their URL, which may carry a ticket, would

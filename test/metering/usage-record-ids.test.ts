@@ -1,21 +1,21 @@
 /**
- * @module test/telemetry/unique-ids
- * Request and usage record ids: spelled like UUIDs, unique and ascending within a process, a fresh random
+ * @module test/metering/usage-record-ids
+ * Usage record ids: spelled like UUIDs, unique and ascending within a process, a fresh random
  * prefix per process (two real processes) and once a prefix's counter is spent, valid record ids.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { createUsageRecordIds } from "../../src/metering/create-usage-record-ids.ts";
 import { checkUsageRecord } from "../../src/store/check-usage-record.ts";
-import { createUniqueIds } from "../../src/telemetry/index.ts";
 import { usageRecord } from "../store/usage-conformance.ts";
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = 24;
 
 test("ids are spelled like UUIDs, unique, ascending in generation order, and valid record ids", () => {
-  const next = createUniqueIds();
+  const next = createUsageRecordIds();
   const seen: string[] = [];
   for (let index = 0; index < 100_000; index += 1) seen.push(next());
   for (const id of seen) assert.match(id, UUID_SHAPE);
@@ -26,13 +26,13 @@ test("ids are spelled like UUIDs, unique, ascending in generation order, and val
 });
 
 test("two generators draw different prefixes", () => {
-  const prefixes = new Set(Array.from({ length: 50 }, () => createUniqueIds()().slice(0, PREFIX)));
+  const prefixes = new Set(Array.from({ length: 50 }, () => createUsageRecordIds()().slice(0, PREFIX)));
   assert.equal(prefixes.size, 50);
 });
 
 test("a spent counter draws a fresh prefix and starts again at zero", () => {
   let draws = 0;
-  const next = createUniqueIds({
+  const next = createUsageRecordIds({
     counterLimit: 16,
     random: (size) => {
       draws += 1;
