@@ -5,9 +5,10 @@
  * pinned connector. No redirects, time and size limits, one retry only for a connection that closed before
  * any response byte; the pools' queues readable for metrics.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
+import { collectWholeAnswer, type WholeAnswer } from "./collect-whole-answer.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedConnector } from "./create-guarded-connector.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
@@ -38,6 +39,11 @@ export interface UpstreamCall {
   readonly signal?: AbortSignal;
   /** The configured connection's pool (ignored for a guarded call); the client's defaults when unset. */
   readonly pool?: UpstreamPoolOptions;
+  /**
+   * The caller reads the whole answer (not a stream): it is collected into one string by a small dispatch
+   * handler (`response.whole`) instead of a body stream; the same limits, abort and pinning apply.
+   */
+  readonly whole?: boolean;
 }
 
 /** A configured connection's pool. One label names one setting: calls with the same label share pools. */
@@ -71,7 +77,10 @@ export type UpstreamBody = Readable & { text(): Promise<string> };
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as a stream; for a call that asked for a whole answer, made only when read. */
   readonly body: UpstreamBody;
+  /** A call that asked for a whole answer: its text as collected, the way to read it without a stream. */
+  readonly whole?: WholeAnswer;
 }
 
 export interface UpstreamClientOptions {
@@ -159,6 +168,34 @@ export function toUpstreamFailure(error: unknown): EgressError {
   if (error instanceof EgressError) return error;
   if (innermostCode(error) === "UND_ERR_RES_EXCEEDED_MAX_SIZE") return new EgressError("response_too_large");
   return new EgressError(mapUpstreamError(error).reason);
+}
+
+/** A whole answer as a response: `whole` to read it; `body`, a stream of the same text, made only if read. */
+class WholeResponse implements UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly whole: WholeAnswer;
+  #body: UpstreamBody | undefined;
+
+  constructor(answer: WholeAnswer) {
+    this.status = answer.statusCode;
+    this.headers = answer.headers;
+    this.whole = answer;
+  }
+
+  get body(): UpstreamBody {
+    const answer = this.whole;
+    this.#body ??= Object.assign(
+      Readable.from(
+        (async function* () {
+          yield Buffer.from(await answer.text());
+        })(),
+        { objectMode: false },
+      ),
+      { text: () => answer.text() },
+    );
+    return this.#body;
+  }
 }
 
 /** Drops a response body nobody will read; undici reports the abort as an error, which is expected here. */
@@ -284,27 +321,33 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       callerSignal?.removeEventListener("abort", onCallerAbort);
     };
     const { pool } = poolFor(url.origin, call);
-    const attempt = () =>
-      pool.request({
-        origin: url.origin,
-        path: url.path,
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        signal,
-        headersTimeout: call.timeouts.headersMs,
-        bodyTimeout: call.timeouts.bodyIdleMs,
-      });
+    // One options object for the call and its retry (undici reads it, never keeps or changes it).
+    const requestOptions = {
+      origin: url.origin,
+      path: url.path,
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal,
+      headersTimeout: call.timeouts.headersMs,
+      bodyTimeout: call.timeouts.bodyIdleMs,
+    };
 
-    let response: Awaited<ReturnType<typeof attempt>>;
+    const whole = call.whole === true;
+    let response: Dispatcher.ResponseData | WholeAnswer;
     try {
       try {
-        response = await attempt();
+        response = await (whole
+          ? collectWholeAnswer(pool, requestOptions, signal, release)
+          : pool.request(requestOptions));
       } catch (error) {
         const code = innermostCode(error);
         const replayable = typeof call.body === "string" || call.body === null;
         if (signal.aborted || !replayable || code === null || !closedBeforeResponse.has(code)) throw error;
-        response = await attempt(); // the socket closed before any response byte: one retry
+        // The socket closed before any response byte: one retry.
+        response = await (whole
+          ? collectWholeAnswer(pool, requestOptions, signal, release)
+          : pool.request(requestOptions));
       }
     } catch (error) {
       release();
@@ -314,7 +357,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       throw deny(call, failure.reason, host, innermostCode(error) ?? undefined);
     }
 
-    const { statusCode, headers, body } = response;
+    const { statusCode, headers } = response;
+    if ("discard" in response) {
+      if (statusCode >= 300 && statusCode < 400) {
+        response.discard();
+        release();
+        throw deny(call, "redirect_refused", host, undefined, statusCode);
+      }
+      return new WholeResponse(response);
+    }
+    const { body } = response;
     if (statusCode >= 300 && statusCode < 400) {
       release();
       discard(body);

@@ -130,7 +130,7 @@ async function countTokens(
   // Counting costs nothing and is not metered; the key still must be the route's.
   const upstreamBody = JSON.stringify({ ...body, model: routed.route.model });
   const response = await kit.send(call, routed, path, upstreamBody, false);
-  const { text } = await kit.readJson(response.body, routed, call.signal);
+  const { text } = await kit.readJson(response, routed, call.signal);
   return { status: 200, headers: { ...JSON_HEADERS, ...kit.routeHeader(routed.route) }, body: text };
 }
 

@@ -12,7 +12,7 @@ import {
   type UpstreamResponse,
 } from "../egress/index.ts";
 import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-error.ts";
-import type { Admission } from "../metering/create-admission-control.ts";
+import type { Admission, AdmissionRequest } from "../metering/create-admission-control.ts";
 import type { Operation } from "../providers/index.ts";
 import { revealConnectionHeaders } from "../providers/reveal-connection-headers.ts";
 import { NO_BREAKERS } from "../resilience/index.ts";
@@ -96,15 +96,17 @@ export function createPipelineKit(options: PipelineKitOptions) {
     request: UpstreamRequest,
   ): Promise<UpstreamResponse> {
     const { route, adapter } = routed;
+    // Filled in place, in the same order as before (later names win): no spread copies per request.
     const headers: Record<string, string> = {
       "content-type": request.contentType,
       accept: request.accept,
       "accept-encoding": "identity",
       "user-agent": USER_AGENT,
-      ...(request.contentLength === undefined ? {} : { "content-length": String(request.contentLength) }),
-      ...revealConnectionHeaders(route.headers), // the connection's (none for custom); never the key's
-      ...adapter.authHeaders(route.key),
     };
+    if (request.contentLength !== undefined) headers["content-length"] = String(request.contentLength);
+    revealConnectionHeaders(route.headers, headers); // the connection's (none for custom); never the key's
+    const auth = adapter.authHeaders(route.key);
+    for (const name in auth) headers[name] = auth[name]!;
     try {
       const response = await upstream.send({
         url: `${route.baseUrl.endsWith("/") ? route.baseUrl.replace(/\/+$/, "") : route.baseUrl}${request.path}`,
@@ -115,17 +117,19 @@ export function createPipelineKit(options: PipelineKitOptions) {
         timeouts: timeoutsFor(config, route),
         signal: call.signal,
         pool: upstreamPools.get(route.connection),
+        whole: request.whole === true,
       });
       const encoding = response.headers["content-encoding"];
       if (encoding !== undefined && encoding !== "identity") {
-        discard(response.body);
+        if (response.whole === undefined) discard(response.body);
+        else response.whole.discard();
         throw new GatewayError("upstream_error", {
           provider: adapter.id,
           message: `${adapter.id}: the response used an unsupported content-encoding.`,
         });
       }
       if (response.status >= 400) {
-        const text = await response.body.text().catch(() => "");
+        const text = await (response.whole ?? response.body).text().catch(() => "");
         const retryAfter = response.headers["retry-after"];
         const answered = {
           status: response.status,
@@ -189,29 +193,28 @@ export function createPipelineKit(options: PipelineKitOptions) {
       const takesRateHit =
         call.openCall !== undefined ? call.openCall.takeRateHit() : !rateHitTaken.has(call);
       if (call.openCall === undefined) rateHitTaken.add(call);
+      const request: { -readonly [K in keyof AdmissionRequest]: AdmissionRequest[K] } = {
+        userId: call.userId,
+        plan: call.plan,
+        feature: route.feature,
+        source: route.source,
+        stream,
+        maxOutputTokens,
+        signal: call.signal,
+        takesRateHit,
+      };
+      if (tokens !== undefined) {
+        // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate,
+        // plus a floor per media part (an image by URL costs far more than its few bytes).
+        request.estimateInputTokens = () =>
+          estimateTokens(Buffer.byteLength(tokens.requestJson)) +
+          (tokens.upstream === undefined ? 0 : countMediaParts(tokens.upstream)) *
+            config.metering.mediaPartInputTokens;
+        request.generatesOutput = tokens.generatesOutput;
+        if (tokens.choices !== undefined) request.choices = tokens.choices;
+      }
       try {
-        return await admissionControl.admit({
-          userId: call.userId,
-          plan: call.plan,
-          feature: route.feature,
-          source: route.source,
-          stream,
-          maxOutputTokens,
-          signal: call.signal,
-          takesRateHit,
-          ...(tokens === undefined
-            ? {}
-            : {
-                // Input reserved from the upstream request's UTF-8 size, on the basis of every estimate,
-                // plus a floor per media part (an image by URL costs far more than its few bytes).
-                estimateInputTokens: () =>
-                  estimateTokens(Buffer.byteLength(tokens.requestJson)) +
-                  (tokens.upstream === undefined ? 0 : countMediaParts(tokens.upstream)) *
-                    config.metering.mediaPartInputTokens,
-                generatesOutput: tokens.generatesOutput,
-                ...(tokens.choices === undefined ? {} : { choices: tokens.choices }),
-              }),
-        });
+        return await admissionControl.admit(request);
       } catch (error) {
         throw isGatewayError(error) ? withHeaders(error, routeHeader(route)) : error;
       }
@@ -224,6 +227,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         body: json,
         contentType: "application/json",
         accept: stream ? "text/event-stream" : "application/json",
+        whole: !stream,
       });
     },
 
@@ -233,10 +237,10 @@ export function createPipelineKit(options: PipelineKitOptions) {
      * A whole answer as text and parsed JSON; one nested deeper than MAX_UPSTREAM_JSON_DEPTH is refused
      * before it is parsed (`502 upstream_error`, code `invalid_upstream_body`).
      */
-    async readJson(body: UpstreamBody, routed: RoutedCall, signal: AbortSignal) {
+    async readJson(response: UpstreamResponse, routed: RoutedCall, signal: AbortSignal) {
       let text: string;
       try {
-        text = await body.text();
+        text = await (response.whole ?? response.body).text();
       } catch (error) {
         throw toGatewayError(error, routed, signal);
       }
@@ -271,11 +275,12 @@ export function createPipelineKit(options: PipelineKitOptions) {
       },
     ) {
       const { route } = routed;
+      // The request's own fields, read by the same names (choices and upstream may be absent).
       const admission = await kit.admit(call, route, request.stream, request.maxOutputTokens, {
         requestJson: request.json,
         generatesOutput: true,
-        ...(request.choices === undefined ? {} : { choices: request.choices }),
-        ...(request.upstream === undefined ? {} : { upstream: request.upstream }),
+        choices: request.choices,
+        upstream: request.upstream,
       });
       const report = (outcome: CallOutcome) =>
         kit.report(call, operation, route, admission, started, outcome);
@@ -285,6 +290,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
           body: request.json,
           contentType: "application/json",
           accept: request.stream ? "text/event-stream" : "application/json",
+          whole: !request.stream,
         });
         return { response, report };
       } catch (error) {

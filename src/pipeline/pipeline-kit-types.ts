@@ -14,6 +14,8 @@ export interface UpstreamRequest {
   readonly accept: string;
   /** Sent when the client said how large its upload is. */
   readonly contentLength?: number;
+  /** The answer is read whole (`readJson`), never relayed as a stream: collected without a body stream. */
+  readonly whole?: boolean;
 }
 
 export interface CallOutcome {

@@ -59,7 +59,7 @@ export async function serveAnthropicChat(
   let answer: string;
   let usage: TokenUsage | null = null;
   try {
-    const { parsed } = await kit.readJson(response.body, routed, call.signal);
+    const { parsed } = await kit.readJson(response, routed, call.signal);
     const completion = anthropicToOpenAiResponse(parsed, { jsonToolName, model: route.model });
     if (!completion.ok)
       throw withHeaders(translationError(completion.error, adapter.id), kit.routeHeader(route));

@@ -26,7 +26,7 @@ export async function serveEmbeddings(
   let parsed: unknown;
   try {
     const response = await kit.send(call, routed, kit.pathOf(routed, "embeddings"), upstreamBody.json, false);
-    ({ parsed } = await kit.readJson(response.body, routed, call.signal));
+    ({ parsed } = await kit.readJson(response, routed, call.signal));
     if (upstreamBody.encodeBase64 && !encodeEmbeddingsBase64(parsed)) throw kit.shapeError(routed);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });

@@ -83,7 +83,7 @@ async function passThrough(
   let text: string;
   let usage: TokenUsage | null = null;
   try {
-    const read = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response, routed, call.signal);
     text = read.text;
     const counts = readAnthropicUsage((read.parsed as { usage?: unknown } | null)?.usage);
     if (counts !== null) usage = anthropicUsageToTokenUsage(counts);
@@ -137,7 +137,7 @@ async function translated(
   let answer: string;
   let usage: TokenUsage | null;
   try {
-    const { parsed } = await kit.readJson(response.body, routed, call.signal);
+    const { parsed } = await kit.readJson(response, routed, call.signal);
     if (normalizeChatCompletion(parsed, route.model) === "invalid") throw kit.shapeError(routed);
     usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
     const message = openAiToAnthropicResponse(parsed, { model });

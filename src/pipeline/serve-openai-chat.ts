@@ -50,7 +50,7 @@ export async function serveOpenAiChat(
   let answer: string;
   let usage: TokenUsage | null;
   try {
-    const read = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response, routed, call.signal);
     text = read.text;
     const outcome = normalizeChatCompletion(read.parsed, route.model);
     if (outcome === "invalid") throw kit.shapeError(routed);

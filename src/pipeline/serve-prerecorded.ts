@@ -238,7 +238,7 @@ async function transcribeOn(
             ...(upload.contentLength === null ? {} : { contentLength: upload.contentLength }),
           },
     );
-    const answer = await kit.readJson(response.body, routed, call.signal);
+    const answer = await kit.readJson(response, routed, call.signal);
     text = answer.text;
     duration = readPrerecordedDuration(answer.parsed);
     // A callback request is acknowledged at once; its transcript (and duration) goes to the callback.

@@ -77,7 +77,7 @@ export async function servePassThroughResponses(
   let answer: string;
   let usage: TokenUsage | null;
   try {
-    const read = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response, routed, call.signal);
     text = read.text;
     const { parsed } = read;
     if (!isResponse(parsed)) throw kit.shapeError(routed);

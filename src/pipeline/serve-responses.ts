@@ -102,7 +102,7 @@ async function serveResponsesOnChat(
   let answer: string;
   let usage: TokenUsage | null;
   try {
-    const read = await kit.readJson(response.body, routed, call.signal);
+    const read = await kit.readJson(response, routed, call.signal);
     text = read.text;
     const { parsed } = read;
     if (normalizeChatCompletion(parsed, route.model) === "invalid") throw kit.shapeError(routed);

@@ -4,10 +4,12 @@
  */
 import type { SecretKey } from "../keys/secret-key.ts";
 
+/** Writes the revealed headers, names lowercased, into `into` (a new object by default) and returns it. */
 export function revealConnectionHeaders(
   headers: Readonly<Record<string, SecretKey>>,
+  into: Record<string, string> = {},
 ): Record<string, string> {
-  const revealed: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) revealed[name.toLowerCase()] = value.reveal();
-  return revealed;
+  // for-in over the configuration's plain object: no entries array per request.
+  for (const name in headers) into[name.toLowerCase()] = headers[name]!.reveal();
+  return into;
 }

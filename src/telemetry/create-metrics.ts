@@ -106,13 +106,17 @@ function amount(value: number | null): number {
 class PendingCounts<Label extends string> {
   readonly #slots = new Map<string, { readonly labels: Partial<Record<Label, string>>; value: number }>();
 
-  add(key: string, labels: () => Partial<Record<Label, string>>, value: number): void {
-    let slot = this.#slots.get(key);
-    if (slot === undefined) {
-      slot = { labels: labels(), value: 0 };
-      this.#slots.set(key, slot);
-    }
+  /** Adds to the slot of `key`, if open (true), else does nothing (false): no labels object per call. */
+  addIfOpen(key: string, value: number): boolean {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return false;
     slot.value += value;
+    return true;
+  }
+
+  /** Opens the slot of `key` with its labels (the first count of that combination) and adds to it. */
+  open(key: string, labels: Partial<Record<Label, string>>, value: number): void {
+    this.#slots.set(key, { labels, value });
   }
 
   flushInto(counter: Counter<Label>): void {
@@ -256,27 +260,23 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
       const { operation, provider, source } = call;
       const feature = call.feature ?? "direct";
       const status = call.status;
-      pendingRequests.add(
-        `${operation}\0${feature}\0${provider}\0${source}\0${status}`,
-        () => ({ operation, feature, provider, source, status: String(status) }),
-        1,
-      );
+      const requestKey = `${operation}\0${feature}\0${provider}\0${source}\0${status}`;
+      if (!pendingRequests.addIfOpen(requestKey, 1))
+        pendingRequests.open(requestKey, { operation, feature, provider, source, status: String(status) }, 1);
       if (Number.isFinite(call.latencyMs) && call.latencyMs >= 0)
         upstreamDuration.observe({ operation, provider, source }, call.latencyMs / 1000);
       const input = amount(call.inputTokens);
       const output = amount(call.outputTokens);
-      if (input > 0)
-        pendingTokens.add(
-          `${source}\0${provider}\0i`,
-          () => ({ source, provider, direction: "input" }),
-          input,
-        );
-      if (output > 0)
-        pendingTokens.add(
-          `${source}\0${provider}\0o`,
-          () => ({ source, provider, direction: "output" }),
-          output,
-        );
+      if (input > 0) {
+        const inputKey = `${source}\0${provider}\0i`;
+        if (!pendingTokens.addIfOpen(inputKey, input))
+          pendingTokens.open(inputKey, { source, provider, direction: "input" }, input);
+      }
+      if (output > 0) {
+        const outputKey = `${source}\0${provider}\0o`;
+        if (!pendingTokens.addIfOpen(outputKey, output))
+          pendingTokens.open(outputKey, { source, provider, direction: "output" }, output);
+      }
       const audio = amount(call.audioSeconds);
       if (audio > 0) audioSeconds.inc({ source, provider }, audio);
     },

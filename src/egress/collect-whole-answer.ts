@@ -1,0 +1,142 @@
+/**
+ * @module egress/collect-whole-answer
+ * An undici dispatch handler that collects a whole (non-streamed) answer into one string: headers as soon as they
+ * come, the body's text when it ends; no body stream, its buffers or its ticks per call.
+ */
+import { type Dispatcher, errors, util } from "undici";
+
+/** The answer's head, with its text still arriving (the same errors as a body stream's `text()`). */
+export interface WholeAnswer {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body's text once it ended (UTF-8); rejects with the transport's error (time-out, size cap, reset). */
+  text(): Promise<string>;
+  /** Stops the transfer; the text is never read. */
+  discard(): void;
+}
+
+/** What `request()` rejects with on an abort: the signal's reason, else undici's RequestAbortedError. */
+function abortReason(signal: AbortSignal | undefined): Error {
+  return (signal?.reason as Error | undefined) ?? new errors.RequestAbortedError();
+}
+
+/**
+ * Collects one call's answer. The request's own limits apply unchanged: the pool's response size cap, the
+ * headers and body time-outs of the dispatch options; `signal` aborts it like `request()`'s.
+ */
+class WholeAnswerHandler implements WholeAnswer {
+  statusCode = 0;
+  headers: Record<string, string | string[] | undefined> = {};
+  #abort: ((reason?: Error) => void) | null = null;
+  #first: Buffer | null = null;
+  #more: Buffer[] | null = null;
+  #text: string | null = null;
+  #error: Error | null = null;
+  #waiter: { resolve: (text: string) => void; reject: (error: Error) => void } | null = null;
+  #started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void } | null;
+  readonly #signal: AbortSignal | undefined;
+  readonly #settled: () => void;
+
+  constructor(
+    started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void },
+    signal: AbortSignal | undefined,
+    settled: () => void,
+  ) {
+    this.#started = started;
+    this.#signal = signal;
+    this.#settled = settled;
+    if (signal !== undefined) signal.addEventListener("abort", this);
+  }
+
+  /** The signal's abort (the handler is its own listener: no closure per call). */
+  handleEvent(): void {
+    const reason = abortReason(this.#signal);
+    if (this.#abort !== null) this.#abort(reason);
+    else this.onError(reason);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.#signal?.aborted === true) {
+      abort(abortReason(this.#signal));
+      return;
+    }
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.statusCode = statusCode;
+    this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+    const started = this.#started;
+    this.#started = null;
+    started?.resolve(this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#first === null) this.#first = chunk;
+    else if (this.#more === null) this.#more = [this.#first, chunk];
+    else this.#more.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.#signal?.removeEventListener("abort", this);
+    this.#settled();
+    const text = this.#more !== null ? Buffer.concat(this.#more).toString() : (this.#first?.toString() ?? "");
+    this.#first = null;
+    this.#more = null;
+    this.#text = text;
+    this.#waiter?.resolve(text);
+    this.#waiter = null;
+  }
+
+  onError(error: Error): void {
+    this.#signal?.removeEventListener("abort", this);
+    if (this.#text !== null || this.#error !== null) return;
+    this.#first = null;
+    this.#more = null;
+    this.#error = error;
+    const started = this.#started;
+    this.#started = null;
+    // Before the headers, the caller's own catch releases (or retries); after them, the body's end does.
+    if (started !== null) started.reject(error);
+    else {
+      this.#settled();
+      this.#waiter?.reject(error);
+      this.#waiter = null;
+    }
+  }
+
+  text(): Promise<string> {
+    if (this.#text !== null) return Promise.resolve(this.#text);
+    if (this.#error !== null) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  discard(): void {
+    if (this.#text !== null || this.#error !== null) return;
+    this.#abort?.(new errors.RequestAbortedError());
+  }
+}
+
+/**
+ * Dispatches `options` on `dispatcher`; resolves with the answer's head once its headers arrived. `settled`
+ * runs once the answer that started ended or failed (a failure before the headers is only the rejection).
+ */
+export function collectWholeAnswer(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal: AbortSignal | undefined,
+  settled: () => void,
+): Promise<WholeAnswer> {
+  return new Promise((resolve, reject) => {
+    const handler = new WholeAnswerHandler({ resolve, reject }, signal, settled);
+    if (signal?.aborted === true) {
+      handler.handleEvent();
+      return;
+    }
+    dispatcher.dispatch(options, handler);
+  });
+}
