@@ -15,14 +15,23 @@ export interface WholeAnswer {
   discard(): void;
 }
 
+/** UTF-8's byte-order mark, dropped from the text's start as undici's `text()` drops it. */
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+function decode(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
+  return bom ? bytes.toString("utf8", 3) : bytes.toString("utf8");
+}
+
 /** What `request()` rejects with on an abort: the signal's reason, else undici's RequestAbortedError. */
 function abortReason(signal: AbortSignal | undefined): Error {
   return (signal?.reason as Error | undefined) ?? new errors.RequestAbortedError();
 }
 
 /**
- * Collects one call's answer. The request's own limits apply unchanged: the pool's response size cap, the
- * headers and body time-outs of the dispatch options; `signal` aborts it like `request()`'s.
+ * Collects one call's answer. The request's own limits apply unchanged: the headers and body time-outs of the
+ * dispatch options, and the response size cap, counted here too (undici enforces it on HTTP/1.1 only);
+ * `signal` aborts it like `request()`'s. Informational (1xx) heads are skipped, as `request()` skips them.
  */
 class WholeAnswerHandler implements WholeAnswer {
   statusCode = 0;
@@ -30,18 +39,23 @@ class WholeAnswerHandler implements WholeAnswer {
   #abort: ((reason?: Error) => void) | null = null;
   #first: Buffer | null = null;
   #more: Buffer[] | null = null;
+  #received = 0;
   #text: string | null = null;
   #error: Error | null = null;
   #waiter: { resolve: (text: string) => void; reject: (error: Error) => void } | null = null;
+  #reading: Promise<string> | null = null;
   #started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void } | null;
   readonly #signal: AbortSignal | undefined;
   readonly #settled: () => void;
+  readonly #maxBytes: number;
 
   constructor(
     started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void },
     signal: AbortSignal | undefined,
     settled: () => void,
+    maxBytes: number,
   ) {
+    this.#maxBytes = maxBytes;
     this.#started = started;
     this.#signal = signal;
     this.#settled = settled;
@@ -64,6 +78,7 @@ class WholeAnswerHandler implements WholeAnswer {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 100/102/103: the final head is still to come
     this.statusCode = statusCode;
     this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
     const started = this.#started;
@@ -73,6 +88,11 @@ class WholeAnswerHandler implements WholeAnswer {
   }
 
   onData(chunk: Buffer): boolean {
+    this.#received += chunk.length;
+    if (this.#received > this.#maxBytes) {
+      this.#abort?.(new errors.ResponseExceededMaxSizeError());
+      return false;
+    }
     if (this.#first === null) this.#first = chunk;
     else if (this.#more === null) this.#more = [this.#first, chunk];
     else this.#more.push(chunk);
@@ -82,7 +102,8 @@ class WholeAnswerHandler implements WholeAnswer {
   onComplete(): void {
     this.#signal?.removeEventListener("abort", this);
     this.#settled();
-    const text = this.#more !== null ? Buffer.concat(this.#more).toString() : (this.#first?.toString() ?? "");
+    const text =
+      this.#more !== null ? decode(Buffer.concat(this.#more)) : decode(this.#first ?? Buffer.alloc(0));
     this.#first = null;
     this.#more = null;
     this.#text = text;
@@ -110,9 +131,11 @@ class WholeAnswerHandler implements WholeAnswer {
   text(): Promise<string> {
     if (this.#text !== null) return Promise.resolve(this.#text);
     if (this.#error !== null) return Promise.reject(this.#error);
-    return new Promise((resolve, reject) => {
+    // Every reader waits on the one promise (a second reader must not replace the first's).
+    this.#reading ??= new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
+    return this.#reading;
   }
 
   discard(): void {
@@ -130,9 +153,10 @@ export function collectWholeAnswer(
   options: Dispatcher.DispatchOptions,
   signal: AbortSignal | undefined,
   settled: () => void,
+  maxBytes: number,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeAnswerHandler({ resolve, reject }, signal, settled);
+    const handler = new WholeAnswerHandler({ resolve, reject }, signal, settled, maxBytes);
     if (signal?.aborted === true) {
       handler.handleEvent();
       return;

@@ -14,9 +14,9 @@ import { createGuardedConnector } from "./create-guarded-connector.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
 import { EgressError } from "./egress-error.ts";
 import { notifyObserver } from "./egress-observer.ts";
-import { mapUpstreamError } from "./map-upstream-error.ts";
 import { defaultEgressLimits, parseEgressLimits } from "./parse-egress-limits.ts";
 import { parseEgressUrl } from "./parse-egress-url.ts";
+import { closedOnReuse, innermostCode, toUpstreamFailure } from "./upstream-failure.ts";
 
 export interface UpstreamTimeouts {
   readonly connectMs: number;
@@ -147,27 +147,6 @@ const TRUSTED_URLS_KEPT = 1024;
 
 function toTarget(url: URL): TargetUrl {
   return { origin: url.origin, hostname: url.hostname, path: `${url.pathname}${url.search}` };
-}
-
-/** Errors a reused keep-alive socket gives when the server closed it before answering. */
-const closedBeforeResponse = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
-
-function innermostCode(error: unknown): string | null {
-  let current: unknown = error;
-  let code: string | null = null;
-  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    const value = (current as { code?: unknown }).code;
-    if (typeof value === "string") code ??= value;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return code;
-}
-
-/** Maps whatever a call or its body stream threw to an EgressError with a stable reason. */
-export function toUpstreamFailure(error: unknown): EgressError {
-  if (error instanceof EgressError) return error;
-  if (innermostCode(error) === "UND_ERR_RES_EXCEEDED_MAX_SIZE") return new EgressError("response_too_large");
-  return new EgressError(mapUpstreamError(error).reason);
 }
 
 /** A whole answer as a response: `whole` to read it; `body`, a stream of the same text, made only if read. */
@@ -338,15 +317,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       try {
         response = await (whole
-          ? collectWholeAnswer(pool, requestOptions, signal, release)
+          ? collectWholeAnswer(pool, requestOptions, signal, release, maxResponseBytes)
           : pool.request(requestOptions));
       } catch (error) {
-        const code = innermostCode(error);
         const replayable = typeof call.body === "string" || call.body === null;
-        if (signal.aborted || !replayable || code === null || !closedBeforeResponse.has(code)) throw error;
-        // The socket closed before any response byte: one retry.
+        if (signal.aborted || !replayable || !closedOnReuse(error)) throw error;
+        // A reused keep-alive socket closed before any response byte: one retry.
         response = await (whole
-          ? collectWholeAnswer(pool, requestOptions, signal, release)
+          ? collectWholeAnswer(pool, requestOptions, signal, release, maxResponseBytes)
           : pool.request(requestOptions));
       }
     } catch (error) {

@@ -15,7 +15,6 @@ export { createGuardedFetch, type GuardedFetch } from "./create-guarded-fetch.ts
 export {
   createUpstreamClient,
   discard,
-  toUpstreamFailure,
   type UpstreamBody,
   type UpstreamCall,
   type UpstreamClient,
@@ -38,4 +37,5 @@ export {
 export { defaultEgressLimits, type EgressLimits, type TrustedCertificates } from "./parse-egress-limits.ts";
 export type { VettedAddress } from "./resolve-host.ts";
 export { type EgressResolver, type ResolvedAddress, systemResolver } from "./system-resolver.ts";
+export { toUpstreamFailure } from "./upstream-failure.ts";
 export { type UrlVerdict, validateBaseUrl } from "./validate-base-url.ts";

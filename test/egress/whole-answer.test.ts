@@ -61,6 +61,16 @@ describe("whole answers", () => {
       else if (request.url === "/moved") response.writeHead(302, { location: "http://127.0.0.1:1/" }).end();
       else if (request.url === "/stall") response.writeHead(200).write("{");
       else if (request.url === "/echo") request.pipe(response);
+      else if (request.url === "/hints-then-401" || request.url === "/hints-then-307") {
+        // An informational head first, the final one in a later read (the review's reproduction).
+        response.writeEarlyHints({ link: "</style.css>; rel=preload" });
+        setTimeout(() => {
+          if (request.url === "/hints-then-307")
+            response.writeHead(307, { location: "http://169.254.169.254/" }).end("{}");
+          else response.writeHead(401, { "retry-after": "7" }).end('{"error":"invalid key"}');
+        }, 50);
+      } else if (request.url === "/bom")
+        response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
       // "/silent" never answers
     });
   });
@@ -81,6 +91,31 @@ describe("whole answers", () => {
         await outcomeOf(client.send(whole(`${server.origin}/echo`, { body: "ping" }))),
         "text:ping",
       );
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("skips informational heads, drops a leading byte-order mark, and answers every reader", async () => {
+    const client = createUpstreamClient({ policy });
+    try {
+      const refused = await client.send(whole(`${server.origin}/hints-then-401`));
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers["retry-after"], "7");
+      assert.equal(await refused.whole?.text(), '{"error":"invalid key"}');
+      await assert.rejects(
+        client.send(whole(`${server.origin}/hints-then-307`, { guarded: true })),
+        (error) => {
+          assert.ok(error instanceof EgressError);
+          assert.equal(error.reason, "redirect_refused");
+          return true;
+        },
+      );
+      assert.equal(await outcomeOf(client.send(whole(`${server.origin}/bom`))), 'text:{"a":1}');
+      // Two readers while the text is still arriving: both get it.
+      const response = await client.send(whole(`${server.origin}/chunks`));
+      const [first, second] = await Promise.all([response.whole!.text(), response.whole!.text()]);
+      assert.deepEqual([first, second], ['{"text":"a€b"}', '{"text":"a€b"}']);
     } finally {
       await client.close();
     }
