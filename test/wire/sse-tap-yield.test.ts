@@ -1,6 +1,7 @@
 /**
  * @module test/wire/sse-tap-yield
- * A chunk whose cleared events are followed by one that must be inspected: the cleared events go out
+ * The stream's first event, parsed, goes out alone when its chunk holds more: the rest a turn later. A
+ * chunk whose cleared events are followed by one that must be inspected: the cleared events go out
  * before the rest of the chunk is worked on (a setImmediate later), in order; usage is read once, before
  * the report; a failure in the rest still ends with one error event on an event boundary; a client that
  * leaves, or an upstream that fails, while the rest waits leaves no immediate behind.
@@ -163,4 +164,19 @@ test("an upstream failure while the rest waits: every event, then one error even
     else relay.tap.once("end", () => resolve(relay.pieces.map((piece) => piece.text).join("")));
   });
   assert.equal(out, FIRST + event("a") + event("\\u00e9") + ERROR_EVENT("upstream_error"));
+});
+
+test("the stream's first event goes out alone when its chunk holds more; the rest a turn later, in order", async () => {
+  const relay = relayed({ stripUsageChunk: false });
+  const rest = event("a") + event("b") + event("", "stop") + usageEvent + DONE;
+  relay.upstream.end(Buffer.from(FIRST + rest));
+  const ended = await relay.ended;
+  assert.equal(ended.outcome, "ok");
+  assert.equal(ended.reads, relay.read.length);
+  assert.equal(relay.read.filter((what) => what === "usage").length, 1);
+  const [first, ...others] = relay.pieces;
+  assert.equal(first!.text, FIRST);
+  assert.equal(first!.reads, 1, "only the first event was read when it went out");
+  assert.equal(others.map((piece) => piece.text).join(""), rest);
+  assert.ok(others.every((piece) => piece.tick > first!.tick), "the rest a turn later");
 });

@@ -79,6 +79,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let unread: Array<Buffer | number> = [];
   /** The chunk the last cleared event queued lies in. */
   let unreadChunk: Buffer | null = null;
+  /** Whether a chunk of this stream came (its first event goes out alone when the chunk holds more). */
+  let started = false;
 
   /** Reads the cleared events in order (before any other event is inspected, and before the report). */
   const readCleared = (): null => {
@@ -126,6 +128,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
     push: (piece: Buffer | string) => void,
     later: () => void,
     defer: ((rest: () => RelayStop | null) => void) | null,
+    first = false,
   ): RelayStop | null => {
     const length = data.length;
     // Without a CR an event ends at its first blank line: found by a native search, not byte by byte.
@@ -199,6 +202,14 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         }
         if (alteredAt !== -1 && alteredAt < end) alteredAt = nextAlteration(end);
         start = end;
+        if (first && defer !== null && start < length) {
+          // The stream's first event goes out alone: the rest of its chunk is worked on after its write.
+          if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+          for (const piece of out) push(piece);
+          defer(relay);
+          defer = null;
+          return null;
+        }
       }
       if (cleared > 0) later();
       if (failure === null && !changed && whole && keptFrom === 0 && start === length) {
@@ -217,7 +228,9 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   return createRelayTransform(
     {
       transform(chunk, push, later, defer) {
-        if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later, defer);
+        const first = !started;
+        started = true;
+        if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later, defer, first);
         // The partial event's scan resumes in this chunk; its pieces are joined once, when it ends.
         const end = scanSseEvent(chunk, 0, scan);
         if (end === -1) return hold(chunk, true);
