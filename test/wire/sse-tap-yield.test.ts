@@ -178,5 +178,8 @@ test("the stream's first event goes out alone when its chunk holds more; the res
   assert.equal(first!.text, FIRST);
   assert.equal(first!.reads, 1, "only the first event was read when it went out");
   assert.equal(others.map((piece) => piece.text).join(""), rest);
-  assert.ok(others.every((piece) => piece.tick > first!.tick), "the rest a turn later");
+  assert.ok(
+    others.every((piece) => piece.tick > first!.tick),
+    "the rest a turn later",
+  );
 });
