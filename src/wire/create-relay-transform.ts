@@ -3,7 +3,8 @@
  * The one failure boundary of a relayed stream (a usage tap, a translator): whatever its handler throws or
  * refuses (an event over its cap, an unreadable event) ends that stream with one error event in the
  * client's dialect, on an event boundary, and is announced once; nothing escapes to the process. It also
- * runs the reads a handler deferred past the socket write of what it forwarded (`later`, then `settle`).
+ * runs the reads a handler deferred past the socket write of what it forwarded (`later`, then `settle`), and
+ * the rest of a chunk a handler put off until what it pushed went out (`defer`: a setImmediate, or `settle`).
  */
 import { Transform } from "node:stream";
 import { GatewayError } from "../errors/gateway-error.ts";
@@ -26,9 +27,15 @@ export interface RelayStop {
 export interface RelayHandler {
   /**
    * The next upstream chunk: output pieces go to `push` in order. `later` asks for `settle` once what was
-   * pushed went out (the socket write of a chunk happens after this returns).
+   * pushed went out (the socket write of a chunk happens after this returns). `defer(rest)` finishes the
+   * chunk with `rest` after that write (a check-phase callback; the next chunk waits for it).
    */
-  transform(chunk: Buffer, push: (piece: Buffer | string) => void, later: () => void): RelayStop | null;
+  transform(
+    chunk: Buffer,
+    push: (piece: Buffer | string) => void,
+    later: () => void,
+    defer: (rest: () => RelayStop | null) => void,
+  ): RelayStop | null;
   /** Runs the reads deferred with `later` (they only read: nothing is pushed for them). */
   settle?(): RelayStop | null;
   /** The upstream ended. */
@@ -40,7 +47,10 @@ export interface RelayHandler {
 export interface RelayTransform extends Transform {
   /** The upstream failed: after the events already received, end with `failure`, never glued to a partial one. */
   endWithFailure(failure: GatewayError): void;
-  /** Runs now the reads deferred past the socket write (usage, text): before the call is reported. */
+  /**
+   * Runs now the rest of a deferred chunk and the reads deferred past the socket write (usage, text):
+   * before the call is reported.
+   */
   settle(): void;
   /**
    * Whether the upstream's buffered chunks may come joined into one (a tap, aligned on events whatever
@@ -64,11 +74,40 @@ export function createRelayTransform(
   let stopped = false;
   let upstreamFailure: GatewayError | null = null;
 
+  /** The rest of the chunk being transformed, put off with `defer`; its callback; the immediate that runs it. */
+  let rest: (() => RelayStop | null) | null = null;
+  let restDone: (() => void) | null = null;
+  let resuming: NodeJS.Immediate | null = null;
+  const defer = (next: () => RelayStop | null): void => {
+    rest = next;
+  };
+  /** Runs the rest put off, if any (it may put off more); then the chunk is done. */
+  const resume = (): void => {
+    resuming = null;
+    while (rest !== null) {
+      const next = rest;
+      rest = null;
+      if (!stopped) run(next);
+    }
+    const done = restDone;
+    restDone = null;
+    done?.();
+  };
+
   const transform = new Transform({
     transform(chunk: Buffer | string, _encoding, done) {
       if (!stopped)
-        run(() => handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push, later));
-      done();
+        run(() =>
+          handler.transform(typeof chunk === "string" ? Buffer.from(chunk) : chunk, push, later, defer),
+        );
+      if (stopped) rest = null;
+      if (rest === null) {
+        done();
+        return;
+      }
+      // A check-phase callback, like `later`: the nextTick that uncorks the socket writes what was pushed first.
+      restDone = done;
+      resuming = setImmediate(resume);
     },
     flush(done) {
       if (!stopped) {
@@ -81,12 +120,23 @@ export function createRelayTransform(
       }
       done();
     },
+    destroy(error, done) {
+      // A stream destroyed while a chunk's rest waits leaves no immediate behind: `settle` still reads it.
+      if (resuming !== null) clearImmediate(resuming);
+      resuming = null;
+      done(error);
+    },
   }) as RelayTransform;
+  let scheduled: NodeJS.Immediate | null = null;
   const push = (piece: Buffer | string): void => {
     transform.push(piece);
   };
-  let scheduled: NodeJS.Immediate | null = null;
   const settle = (): void => {
+    // The rest of a deferred chunk first (finishing it may start the next chunk written, which may defer).
+    while (restDone !== null) {
+      if (resuming !== null) clearImmediate(resuming);
+      resume();
+    }
     if (scheduled !== null) {
       clearImmediate(scheduled);
       scheduled = null;

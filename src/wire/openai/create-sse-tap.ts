@@ -79,6 +79,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let unread: Array<Buffer | number> = [];
   /** The chunk the last cleared event queued lies in. */
   let unreadChunk: Buffer | null = null;
+  /** Whether a chunk of this stream came (its first event goes out alone when the chunk holds more). */
+  let started = false;
 
   /** Reads the cleared events in order (before any other event is inspected, and before the report). */
   const readCleared = (): null => {
@@ -116,84 +118,119 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
 
   /**
    * The events of `data` (starting on a boundary): cleared ones forwarded and read later, others checked
-   * and inspected now, in order; the partial event at the end held.
+   * and inspected now, in order; the partial event at the end held. When an event must be inspected after
+   * events were cleared, those go out first: the rest of the chunk is deferred (`defer`, once a chunk) past
+   * the socket write of what was pushed.
    */
   const relayEvents = (
     data: Buffer,
     whole: boolean,
     push: (piece: Buffer | string) => void,
     later: () => void,
+    defer: ((rest: () => RelayStop | null) => void) | null,
+    first = false,
   ): RelayStop | null => {
     const length = data.length;
     // Without a CR an event ends at its first blank line: found by a native search, not byte by byte.
     const lfOnly = data.indexOf(CR) === -1;
     const nextAlteration = alterations(data);
     let alteredAt = nextAlteration(0);
-    const out: Array<Buffer | string> = [];
     let start = 0;
-    let keptFrom = 0;
-    let changed = false;
-    let cleared = 0;
-    let failure: GatewayError | null = null;
-    while (start < length) {
-      let end: number;
-      let oneLine = false;
-      if (!lfOnly) end = scanSseEvent(data, start, scan);
-      else if (data[start] === LF) end = start + 1;
-      else {
-        // The first LF: one line when a LF follows it, else the event's blank line is further on.
-        const lineEnd = data.indexOf(LF, start);
-        oneLine = lineEnd !== -1 && data[lineEnd + 1] === LF;
-        const blank = oneLine || lineEnd === -1 ? lineEnd : data.indexOf(TERMINATOR, lineEnd);
-        end = blank === -1 ? -1 : blank + 2;
-        if (end === -1) scan.inLine = data[length - 1] !== LF;
-      }
-      if (end === -1) break;
-      const event = data.subarray(start, end);
-      if (
-        (alteredAt === -1 || alteredAt >= end) &&
-        event.length <= maxEventBytes &&
-        looksConforming(event, oneLine) &&
-        passesAsIs(event)
-      ) {
-        if (unreadChunk !== data) {
-          unread.push(data);
-          unreadChunk = data;
+    /** The end of the event the chunk's rest starts with when it was deferred (it is inspected first). */
+    let deferredEnd = -1;
+
+    const relay = (): RelayStop | null => {
+      const out: Array<Buffer | string> = [];
+      let keptFrom = start;
+      let changed = false;
+      let cleared = 0;
+      let failure: GatewayError | null = null;
+      while (start < length) {
+        // The event that made the chunk defer is inspected first when it resumes.
+        let end = deferredEnd;
+        const resumed = end !== -1;
+        let oneLine = false;
+        deferredEnd = -1;
+        if (!resumed) {
+          if (!lfOnly) end = scanSseEvent(data, start, scan);
+          else if (data[start] === LF) end = start + 1;
+          else {
+            // The first LF: one line when a LF follows it, else the event's blank line is further on.
+            const lineEnd = data.indexOf(LF, start);
+            oneLine = lineEnd !== -1 && data[lineEnd + 1] === LF;
+            const blank = oneLine || lineEnd === -1 ? lineEnd : data.indexOf(TERMINATOR, lineEnd);
+            end = blank === -1 ? -1 : blank + 2;
+            if (end === -1) scan.inLine = data[length - 1] !== LF;
+          }
         }
-        unread.push(start, end);
-        cleared++;
+        if (end === -1) break;
+        const event = data.subarray(start, end);
+        if (
+          !resumed &&
+          (alteredAt === -1 || alteredAt >= end) &&
+          event.length <= maxEventBytes &&
+          looksConforming(event, oneLine) &&
+          passesAsIs(event)
+        ) {
+          if (unreadChunk !== data) {
+            unread.push(data);
+            unreadChunk = data;
+          }
+          unread.push(start, end);
+          cleared++;
+          start = end;
+          continue;
+        }
+        if (cleared > 0 && defer !== null) {
+          // What was cleared goes out now; this event and the rest after the socket write.
+          if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+          for (const piece of out) push(piece);
+          deferredEnd = end;
+          defer(relay);
+          defer = null;
+          return null;
+        }
+        readCleared();
+        failure = refuse(event);
+        if (failure !== null) break;
+        const verdict = inspect(event, false);
+        if (verdict !== "keep") {
+          changed = true;
+          if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+          if (verdict !== "drop") out.push(verdict);
+          keptFrom = end;
+        }
+        if (alteredAt !== -1 && alteredAt < end) alteredAt = nextAlteration(end);
         start = end;
-        continue;
+        if (first && defer !== null && start < length) {
+          // The stream's first event goes out alone: the rest of its chunk is worked on after its write.
+          if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+          for (const piece of out) push(piece);
+          defer(relay);
+          defer = null;
+          return null;
+        }
       }
-      readCleared();
-      failure = refuse(event);
-      if (failure !== null) break;
-      const verdict = inspect(event, false);
-      if (verdict !== "keep") {
-        changed = true;
-        if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-        if (verdict !== "drop") out.push(verdict);
-        keptFrom = end;
+      if (cleared > 0) later();
+      if (failure === null && !changed && whole && keptFrom === 0 && start === length) {
+        push(data); // whole events, untouched: the very Buffer received
+        return null;
       }
-      if (alteredAt !== -1 && alteredAt < end) alteredAt = nextAlteration(end);
-      start = end;
-    }
-    if (cleared > 0) later();
-    if (failure === null && !changed && whole && start === length) {
-      push(data); // whole events, untouched: the very Buffer received
-      return null;
-    }
-    if (start > keptFrom) out.push(data.subarray(keptFrom, start));
-    for (const piece of out) push(piece);
-    if (failure !== null) return { failure, written: false };
-    // The scan of the partial event at the end stopped in `scan`: only its bytes are held.
-    return start < length ? hold(data.subarray(start), false) : null;
+      if (start > keptFrom) out.push(data.subarray(keptFrom, start));
+      for (const piece of out) push(piece);
+      if (failure !== null) return { failure, written: false };
+      // The scan of the partial event at the end stopped in `scan`: only its bytes are held.
+      return start < length ? hold(data.subarray(start), false) : null;
+    };
+    return relay();
   };
 
   return createRelayTransform(
     {
-      transform(chunk, push, later) {
-        if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later);
+      transform(chunk, push, later, defer) {
+        const first = !started;
+        started = true;
+        if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later, defer, first);
         // The partial event's scan resumes in this chunk; its pieces are joined once, when it ends.
         const end = scanSseEvent(chunk, 0, scan);
         if (end === -1) return hold(chunk, true);
@@ -206,7 +243,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         const verdict = inspect(event, false);
         if (verdict === "keep") push(event);
         else if (verdict !== "drop") push(verdict);
-        return end === chunk.length ? null : relayEvents(chunk.subarray(end), false, push, later);
+        return end === chunk.length ? null : relayEvents(chunk.subarray(end), false, push, later, defer);
       },
       settle: readCleared,
       flush(push) {
