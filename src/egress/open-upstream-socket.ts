@@ -4,8 +4,8 @@
  * compression, a message size cap; a refused upgrade comes back as its status and (bounded) body text.
  */
 import { WebSocket } from "ws";
-import { toUpstreamFailure } from "./create-upstream-client.ts";
 import { EgressError } from "./egress-error.ts";
+import { toUpstreamFailure } from "./upstream-failure.ts";
 
 /** An open upstream socket (the `ws` client). */
 export type UpstreamSocket = WebSocket;
