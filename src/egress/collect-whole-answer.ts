@@ -1,9 +1,38 @@
 /**
  * @module egress/collect-whole-answer
  * An undici dispatch handler that collects a whole (non-streamed) answer into one string: headers as soon as they
- * come, the body's text when it ends; no body stream, its buffers or its ticks per call.
+ * come, the body's text when it ends; no body stream, its buffers or its ticks per call. It enforces the call's
+ * total time limit itself (no AbortController, timer closure or second abort listener per call).
  */
 import { type Dispatcher, errors, util } from "undici";
+import { EgressError } from "./egress-error.ts";
+
+/**
+ * A call's total time limit over its attempts (a retry included): when it passes, the attempt under way is
+ * cut with `total_timeout`. Cleared when the answer ends or fails.
+ */
+export class TotalLimit {
+  /** The `total_timeout` error once the limit passed, else null. */
+  reason: EgressError | null = null;
+  /** The attempt under way, cut when the limit passes. */
+  current: WholeAnswerHandler | null = null;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.#timer = setTimeout(TotalLimit.#pass, ms, this);
+    this.#timer.unref();
+  }
+
+  static #pass(this: void, limit: TotalLimit): void {
+    limit.reason = new EgressError("total_timeout");
+    limit.current?.cut(limit.reason);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.current = null;
+  }
+}
 
 /** The answer's head, with its text still arriving (the same errors as a body stream's `text()`). */
 export interface WholeAnswer {
@@ -33,7 +62,7 @@ function abortReason(signal: AbortSignal | undefined): Error {
  * dispatch options, and the response size cap, counted here too (undici enforces it on HTTP/1.1 only);
  * `signal` aborts it like `request()`'s. Informational (1xx) heads are skipped, as `request()` skips them.
  */
-class WholeAnswerHandler implements WholeAnswer {
+export class WholeAnswerHandler implements WholeAnswer {
   statusCode = 0;
   headers: Record<string, string | string[] | undefined> = {};
   #abort: ((reason?: Error) => void) | null = null;
@@ -46,32 +75,38 @@ class WholeAnswerHandler implements WholeAnswer {
   #reading: Promise<string> | null = null;
   #started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void } | null;
   readonly #signal: AbortSignal | undefined;
-  readonly #settled: () => void;
+  readonly #limit: TotalLimit;
   readonly #maxBytes: number;
 
   constructor(
     started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void },
     signal: AbortSignal | undefined,
-    settled: () => void,
+    limit: TotalLimit,
     maxBytes: number,
   ) {
     this.#maxBytes = maxBytes;
     this.#started = started;
     this.#signal = signal;
-    this.#settled = settled;
+    this.#limit = limit;
+    limit.current = this;
     if (signal !== undefined) signal.addEventListener("abort", this);
   }
 
   /** The signal's abort (the handler is its own listener: no closure per call). */
   handleEvent(): void {
-    const reason = abortReason(this.#signal);
+    this.cut(abortReason(this.#signal));
+  }
+
+  /** Ends the attempt with `reason`: the transfer is aborted, or, before it started, the call fails. */
+  cut(reason: Error): void {
     if (this.#abort !== null) this.#abort(reason);
     else this.onError(reason);
   }
 
   onConnect(abort: (reason?: Error) => void): void {
-    if (this.#signal?.aborted === true) {
-      abort(abortReason(this.#signal));
+    const reason = this.#signal?.aborted === true ? abortReason(this.#signal) : this.#limit.reason;
+    if (reason !== null) {
+      abort(reason);
       return;
     }
     this.#abort = abort;
@@ -101,7 +136,7 @@ class WholeAnswerHandler implements WholeAnswer {
 
   onComplete(): void {
     this.#signal?.removeEventListener("abort", this);
-    this.#settled();
+    this.#limit.clear();
     const text =
       this.#more !== null ? decode(Buffer.concat(this.#more)) : decode(this.#first ?? Buffer.alloc(0));
     this.#first = null;
@@ -122,7 +157,7 @@ class WholeAnswerHandler implements WholeAnswer {
     // Before the headers, the caller's own catch releases (or retries); after them, the body's end does.
     if (started !== null) started.reject(error);
     else {
-      this.#settled();
+      this.#limit.clear();
       this.#waiter?.reject(error);
       this.#waiter = null;
     }
@@ -145,20 +180,25 @@ class WholeAnswerHandler implements WholeAnswer {
 }
 
 /**
- * Dispatches `options` on `dispatcher`; resolves with the answer's head once its headers arrived. `settled`
- * runs once the answer that started ended or failed (a failure before the headers is only the rejection).
+ * Dispatches `options` on `dispatcher`; resolves with the answer's head once its headers arrived. `signal`
+ * (the caller's) and `limit` cut it; the limit is cleared once the answer that started ended or failed (a
+ * failure before the headers is only the rejection: the caller retries or clears).
  */
 export function collectWholeAnswer(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   signal: AbortSignal | undefined,
-  settled: () => void,
+  limit: TotalLimit,
   maxBytes: number,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeAnswerHandler({ resolve, reject }, signal, settled, maxBytes);
+    const handler = new WholeAnswerHandler({ resolve, reject }, signal, limit, maxBytes);
     if (signal?.aborted === true) {
       handler.handleEvent();
+      return;
+    }
+    if (limit.reason !== null) {
+      handler.cut(limit.reason);
       return;
     }
     dispatcher.dispatch(options, handler);

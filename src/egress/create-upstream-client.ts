@@ -8,7 +8,7 @@
 import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
 import { type Dispatcher, Pool } from "undici";
-import { collectWholeAnswer, type WholeAnswer } from "./collect-whole-answer.ts";
+import { collectWholeAnswer, TotalLimit, type WholeAnswer } from "./collect-whole-answer.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedConnector } from "./create-guarded-connector.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
@@ -16,7 +16,10 @@ import { EgressError } from "./egress-error.ts";
 import { notifyObserver } from "./egress-observer.ts";
 import { defaultEgressLimits, parseEgressLimits } from "./parse-egress-limits.ts";
 import { parseEgressUrl } from "./parse-egress-url.ts";
-import { closedOnReuse, innermostCode, toUpstreamFailure } from "./upstream-failure.ts";
+import { type LabelledPool, sumPoolStats, type UpstreamPoolStats } from "./sum-pool-stats.ts";
+import { innermostCode, toUpstreamFailure, worthRetry } from "./upstream-failure.ts";
+
+export type { UpstreamPoolStats } from "./sum-pool-stats.ts";
 
 export interface UpstreamTimeouts {
   readonly connectMs: number;
@@ -54,21 +57,6 @@ export interface UpstreamPoolOptions {
   readonly maxConnections: number;
   /** Offer HTTP/2 by ALPN (TLS origins only). */
   readonly http2: boolean;
-}
-
-/** The requests and sockets of every pool with one label, summed (read on a metrics scrape). */
-export interface UpstreamPoolStats {
-  readonly label: string;
-  /** Pools (origins) open under this label. */
-  readonly pools: number;
-  readonly connected: number;
-  readonly free: number;
-  /** Requests being sent or answered on a socket. */
-  readonly running: number;
-  /** Requests handed to a socket that has not started them yet. */
-  readonly pending: number;
-  /** Requests waiting for a connection (every socket busy and the pool at its size). */
-  readonly queued: number;
 }
 
 /** A response body as it arrives (undici's), readable as a stream or whole; map its errors with `toUpstreamFailure`. */
@@ -110,30 +98,6 @@ export interface UpstreamClient {
 
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 1024;
 const DEFAULT_CUSTOM_CONNECTIONS_PER_ORIGIN = 64;
-
-interface LabelledPool {
-  readonly label: string;
-  readonly pool: Pool;
-}
-
-/** undici's counters of each pool, summed per label (a scrape's work, never a request's). */
-function sumPoolStats(entries: Iterable<LabelledPool>): UpstreamPoolStats[] {
-  const byLabel = new Map<string, { -readonly [K in keyof UpstreamPoolStats]: UpstreamPoolStats[K] }>();
-  for (const { label, pool } of entries) {
-    const { connected, free, running, pending, queued } = pool.stats;
-    const sum = byLabel.get(label);
-    if (sum === undefined) byLabel.set(label, { label, pools: 1, connected, free, running, pending, queued });
-    else {
-      sum.pools++;
-      sum.connected += connected;
-      sum.free += free;
-      sum.running += running;
-      sum.pending += pending;
-      sum.queued += queued;
-    }
-  }
-  return [...byLabel.values()];
-}
 
 /** What a call reads of its URL: where to connect and what to ask for. */
 interface TargetUrl {
@@ -283,6 +247,62 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       url = trustedTarget(call.url);
     }
     const host = url.hostname;
+    const { pool } = poolFor(url.origin, call);
+    return call.whole === true ? sendWhole(call, url, host, pool) : sendStreamed(call, url, host, pool);
+  }
+
+  /**
+   * A whole answer: the collecting handler listens to the caller's signal and the call's total limit itself
+   * (no controller, no timer closure, no second listener per call).
+   */
+  async function sendWhole(
+    call: UpstreamCall,
+    url: TargetUrl,
+    host: string,
+    pool: Pool,
+  ): Promise<UpstreamResponse> {
+    const callerSignal = call.signal;
+    const limit = new TotalLimit(call.timeouts.totalMs);
+    // One options object for the call and its retry (undici reads it, never keeps or changes it).
+    const requestOptions = {
+      origin: url.origin,
+      path: url.path,
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      headersTimeout: call.timeouts.headersMs,
+      bodyTimeout: call.timeouts.bodyIdleMs,
+    };
+    let response: WholeAnswer;
+    try {
+      try {
+        response = await collectWholeAnswer(pool, requestOptions, callerSignal, limit, maxResponseBytes);
+      } catch (error) {
+        const cut = limit.reason !== null || callerSignal?.aborted === true;
+        if (cut || !worthRetry(call.body, error)) throw error;
+        response = await collectWholeAnswer(pool, requestOptions, callerSignal, limit, maxResponseBytes);
+      }
+    } catch (error) {
+      limit.clear();
+      if (callerSignal?.aborted === true) throw error;
+      const failure = limit.reason ?? toUpstreamFailure(error);
+      throw deny(call, failure.reason, host, innermostCode(error) ?? undefined);
+    }
+    const { statusCode } = response;
+    if (statusCode >= 300 && statusCode < 400) {
+      response.discard();
+      limit.clear();
+      throw deny(call, "redirect_refused", host, undefined, statusCode);
+    }
+    return new WholeResponse(response);
+  }
+
+  async function sendStreamed(
+    call: UpstreamCall,
+    url: TargetUrl,
+    host: string,
+    pool: Pool,
+  ): Promise<UpstreamResponse> {
     // One controller per call: the total time limit and the caller's abort both end it
     // (cheaper than AbortSignal.any on the hot path, and nothing outlives the call).
     const limit = new AbortController();
@@ -299,7 +319,6 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
     };
-    const { pool } = poolFor(url.origin, call);
     // One options object for the call and its retry (undici reads it, never keeps or changes it).
     const requestOptions = {
       origin: url.origin,
@@ -312,20 +331,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       bodyTimeout: call.timeouts.bodyIdleMs,
     };
 
-    const whole = call.whole === true;
-    let response: Dispatcher.ResponseData | WholeAnswer;
+    let response: Dispatcher.ResponseData;
     try {
       try {
-        response = await (whole
-          ? collectWholeAnswer(pool, requestOptions, signal, release, maxResponseBytes)
-          : pool.request(requestOptions));
+        response = await pool.request(requestOptions);
       } catch (error) {
-        const replayable = typeof call.body === "string" || call.body === null;
-        if (signal.aborted || !replayable || !closedOnReuse(error)) throw error;
+        if (signal.aborted || !worthRetry(call.body, error)) throw error;
         // A reused keep-alive socket closed before any response byte: one retry.
-        response = await (whole
-          ? collectWholeAnswer(pool, requestOptions, signal, release, maxResponseBytes)
-          : pool.request(requestOptions));
+        response = await pool.request(requestOptions);
       }
     } catch (error) {
       release();
@@ -335,16 +348,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       throw deny(call, failure.reason, host, innermostCode(error) ?? undefined);
     }
 
-    const { statusCode, headers } = response;
-    if ("discard" in response) {
-      if (statusCode >= 300 && statusCode < 400) {
-        response.discard();
-        release();
-        throw deny(call, "redirect_refused", host, undefined, statusCode);
-      }
-      return new WholeResponse(response);
-    }
-    const { body } = response;
+    const { statusCode, headers, body } = response;
     if (statusCode >= 300 && statusCode < 400) {
       release();
       discard(body);

@@ -42,8 +42,12 @@ export function toUpstreamFailure(error: unknown): EgressError {
   return new EgressError(mapUpstreamError(error).reason);
 }
 
-/** A reused keep-alive socket the server closed before any response byte: the request may be sent once more. */
-export function closedOnReuse(error: unknown): boolean {
+/**
+ * A reused keep-alive socket the server closed before any response byte, on a body that can be sent again:
+ * worth one retry (never after a fresh socket's server may have read the request).
+ */
+export function worthRetry(body: unknown, error: unknown): boolean {
   const code = innermostCode(error);
-  return code !== null && closedBeforeResponse.has(code) && onReusedSocket(error);
+  const replayable = typeof body === "string" || body === null;
+  return replayable && code !== null && closedBeforeResponse.has(code) && onReusedSocket(error);
 }

@@ -113,6 +113,12 @@ export interface AdmissionControl {
 }
 
 const MINUTE_MS = 60_000;
+/** The admission of a call that holds nothing (no quota reserved, no stream slot, BYOK-served): shared. */
+const NOTHING_HELD: Admission = Object.freeze({
+  reservedUsage: () => null,
+  consume: async () => null,
+  settle: () => {},
+});
 /** A wait for reservations re-checks at least this often (other processes on the store settle too). */
 const RESERVATION_POLL_MS = 200;
 /**
@@ -126,12 +132,17 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
   const { config, counters, limiter, observer = {} } = options;
   const now = options.now ?? Date.now;
 
-  const resolvePlan = (plan: string | null): ResolvedPlan | null => {
-    if (plan !== null && Object.hasOwn(config.plans, plan))
-      return { name: plan, config: config.plans[plan]! };
-    const fallback = config.defaultPlan;
-    return fallback === undefined ? null : { name: fallback, config: config.plans[fallback]! };
-  };
+  // One resolved plan per configured plan (the configuration is frozen): none made per request.
+  const resolvedPlans = new Map<string, ResolvedPlan>();
+  for (const name of Object.keys(config.plans))
+    resolvedPlans.set(name, { name, config: config.plans[name]! });
+  const fallback = config.defaultPlan;
+  const fallbackPlan =
+    fallback === undefined
+      ? null
+      : (resolvedPlans.get(fallback) ?? { name: fallback, config: config.plans[fallback]! });
+  const resolvePlan = (plan: string | null): ResolvedPlan | null =>
+    (plan !== null && resolvedPlans.get(plan)) || fallbackPlan;
 
   const settleFailed = (error: unknown) => observer.onSettleFailed?.(error);
 
@@ -307,6 +318,9 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
         }
         releaseStream = () => slot.release();
       }
+
+      // Nothing reserved, no stream slot, not operator-served (a BYOK call): nothing to consume or settle.
+      if (limits.length === 0 && !takesSlot && request.source !== "operator") return NOTHING_HELD;
 
       let reservations: CounterReservation[] = [];
       if (limits.length > 0 && plan !== null) {

@@ -128,6 +128,49 @@ class PendingCounts<Label extends string> {
   }
 }
 
+/** The keys and labels of one served-call label combination, made once (no strings or objects per call). */
+interface ServedKeys {
+  readonly request: string;
+  readonly input: string;
+  readonly output: string;
+  readonly durationLabels: { readonly operation: string; readonly provider: string; readonly source: string };
+}
+
+/** The next level of a tree of maps, made on first use. */
+function level(map: Map<unknown, unknown>, key: unknown): Map<unknown, unknown> {
+  let next = map.get(key) as Map<unknown, unknown> | undefined;
+  if (next === undefined) {
+    next = new Map();
+    map.set(key, next);
+  }
+  return next;
+}
+
+/** Served-call keys by operation, feature, provider, source and status: lookups only, once a combination is known. */
+function createServedKeys() {
+  const tree = new Map<unknown, unknown>();
+  return (
+    operation: string,
+    feature: string,
+    provider: string,
+    source: string,
+    status: number,
+  ): ServedKeys => {
+    const leaves = level(level(level(level(tree, operation), feature), provider), source);
+    let keys = leaves.get(status) as ServedKeys | undefined;
+    if (keys === undefined) {
+      keys = {
+        request: `${operation}\0${feature}\0${provider}\0${source}\0${status}`,
+        input: `${source}\0${provider}\0i`,
+        output: `${source}\0${provider}\0o`,
+        durationLabels: { operation, provider, source },
+      };
+      leaves.set(status, keys);
+    }
+    return keys;
+  };
+}
+
 export function createMetrics(options: { collectDefaults?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: "byok_" });
@@ -140,6 +183,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
   });
   type RequestLabel = "operation" | "feature" | "provider" | "source" | "status";
   const pendingRequests = new PendingCounts<RequestLabel>();
+  const servedKeys = createServedKeys();
   const requests: Counter<RequestLabel> = new Counter({
     name: "byok_requests_total",
     help: "Model calls served, by operation, feature (or direct), provider, source and HTTP status.",
@@ -260,22 +304,24 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
       const { operation, provider, source } = call;
       const feature = call.feature ?? "direct";
       const status = call.status;
-      const requestKey = `${operation}\0${feature}\0${provider}\0${source}\0${status}`;
-      if (!pendingRequests.addIfOpen(requestKey, 1))
-        pendingRequests.open(requestKey, { operation, feature, provider, source, status: String(status) }, 1);
+      const keys = servedKeys(operation, feature, provider, source, status);
+      if (!pendingRequests.addIfOpen(keys.request, 1))
+        pendingRequests.open(
+          keys.request,
+          { operation, feature, provider, source, status: String(status) },
+          1,
+        );
       if (Number.isFinite(call.latencyMs) && call.latencyMs >= 0)
-        upstreamDuration.observe({ operation, provider, source }, call.latencyMs / 1000);
+        upstreamDuration.observe(keys.durationLabels, call.latencyMs / 1000);
       const input = amount(call.inputTokens);
       const output = amount(call.outputTokens);
       if (input > 0) {
-        const inputKey = `${source}\0${provider}\0i`;
-        if (!pendingTokens.addIfOpen(inputKey, input))
-          pendingTokens.open(inputKey, { source, provider, direction: "input" }, input);
+        if (!pendingTokens.addIfOpen(keys.input, input))
+          pendingTokens.open(keys.input, { source, provider, direction: "input" }, input);
       }
       if (output > 0) {
-        const outputKey = `${source}\0${provider}\0o`;
-        if (!pendingTokens.addIfOpen(outputKey, output))
-          pendingTokens.open(outputKey, { source, provider, direction: "output" }, output);
+        if (!pendingTokens.addIfOpen(keys.output, output))
+          pendingTokens.open(keys.output, { source, provider, direction: "output" }, output);
       }
       const audio = amount(call.audioSeconds);
       if (audio > 0) audioSeconds.inc({ source, provider }, audio);

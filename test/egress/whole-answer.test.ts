@@ -4,6 +4,7 @@
  * a streamed body (size cap, time-outs, abort, redirects refused), and the same text whichever way it is read.
  */
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, test } from "node:test";
 import {
   createEgressPolicy,
@@ -173,6 +174,33 @@ describe("whole answers", () => {
         await outcomeOf(client.send(whole(`${server.origin}/echo`, { body: "after" }))),
         "text:after",
       );
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("the total limit cuts a call still waiting for its headers; nothing stays on the caller's signal", async () => {
+    const client = createUpstreamClient({ policy });
+    try {
+      const caller = new AbortController();
+      const total = { ...timeouts, totalMs: 150 };
+      const started = performance.now();
+      assert.equal(
+        await outcomeOf(
+          client.send(whole(`${server.origin}/silent`, { timeouts: total, signal: caller.signal })),
+        ),
+        "reason:total_timeout",
+      );
+      assert.ok(performance.now() - started < 1500, "cut by the total limit, not the headers time-out");
+      assert.equal(getEventListeners(caller.signal, "abort").length, 0);
+      // Served, refused or cut: the caller's signal is left as it was found.
+      assert.equal(
+        await outcomeOf(client.send(whole(`${server.origin}/chunks`, { signal: caller.signal }))),
+        'text:{"text":"a€b"}',
+      );
+      await assert.rejects(client.send(whole(`${server.origin}/moved`, { signal: caller.signal })));
+      assert.equal(getEventListeners(caller.signal, "abort").length, 0);
+      assert.equal(caller.signal.aborted, false);
     } finally {
       await client.close();
     }
