@@ -43,8 +43,17 @@ describe("upstream connections", () => {
     assert.match(served, /"stream":true/);
   });
 
-  test("a socket closed before any response byte is retried once", async () => {
+  test("a reused keep-alive socket closed before any response byte is retried once", async () => {
     const user = await env.user({ openai: USER_KEY });
+    const chat = () =>
+      call(env.gateway, "POST", "/v1/chat/completions", {
+        token: user.token,
+        headers: user.headers,
+        body: { model: "summary", messages: [{ role: "user", content: "hi" }] },
+      });
+    // A call first, so the next one goes out on a kept-alive socket that already carried an answer (a fresh
+    // socket closed after the server read the request is never sent it again: test/egress/replay-on-reuse).
+    assert.equal((await chat()).status, 200);
     const before = env.fakes.openai.requests.length;
     env.fakes.openai.respondNext((_request, response) => {
       response.socket?.destroy(); // what a server does to a kept-alive socket it is closing
