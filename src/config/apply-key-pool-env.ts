@@ -117,6 +117,28 @@ export function connectionsByVariable(raw: Json): Map<string, string[]> {
   return byVariable;
 }
 
+/**
+ * The one connection a connection key variable names (`single`: its `BYOK_CONNECTION_<NAME>_API_KEY` form),
+ * else undefined with the issue said under `variable`: no connection, or several sharing the name.
+ */
+export function connectionNamedBy(
+  byVariable: ReadonlyMap<string, readonly string[]>,
+  single: string,
+  variable: string,
+  issues: ConfigIssue[],
+): string | undefined {
+  const matching = byVariable.get(single) ?? [];
+  if (matching.length === 1) return matching[0];
+  issues.push({
+    path: variable,
+    message:
+      matching.length === 0
+        ? "no connection of the configuration is named by this variable"
+        : `names several connections (${matching.join(", ")}): rename one`,
+  });
+  return undefined;
+}
+
 /** Applies every key pool variable of `env` to `raw` (after the single-key variables were applied). */
 export function applyKeyPoolEnv(
   raw: Json,
@@ -139,18 +161,8 @@ export function applyKeyPoolEnv(
     const match = CONNECTION_KEY_POOL_VARIABLE.exec(variable);
     if (match === null || value === undefined || value === "") continue;
     const single = variable.slice(0, variable.length - (match[2] === "S" ? 1 : "_WEIGHTS".length));
-    const matching = byVariable.get(single) ?? [];
-    if (matching.length !== 1) {
-      issues.push({
-        path: variable,
-        message:
-          matching.length === 0
-            ? "no connection of the configuration is named by this variable"
-            : `names several connections (${matching.join(", ")}): rename one`,
-      });
-    } else {
-      named.add(matching[0]!);
-    }
+    const name = connectionNamedBy(byVariable, single, variable, issues);
+    if (name !== undefined) named.add(name);
   }
   for (const name of byVariable.values()) {
     if (name.length === 1 && (named.has(name[0]!) || origin.has(`connections.${name[0]!}.apiKey`))) {

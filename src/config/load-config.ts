@@ -5,7 +5,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PROVIDER_IDS } from "../keys/provider-ids.ts";
-import { applyKeyPoolEnv, connectionsByVariable, PROVIDER_KEY_POOL_VARIABLES } from "./apply-key-pool-env.ts";
+import {
+  applyKeyPoolEnv,
+  connectionNamedBy,
+  connectionsByVariable,
+  PROVIDER_KEY_POOL_VARIABLES,
+} from "./apply-key-pool-env.ts";
 import { ConfigError, type ConfigIssue } from "./config-error.ts";
 import { configSchema, type GatewayConfig } from "./config-schema.ts";
 
@@ -130,19 +135,10 @@ function applyConnectionKeys(
   const byVariable = connectionsByVariable(raw);
   for (const [variable, value] of Object.entries(env)) {
     if (!CONNECTION_KEY_VARIABLE.test(variable) || value === undefined || value === "") continue;
-    const matching = byVariable.get(variable) ?? [];
-    if (matching.length !== 1) {
-      issues.push({
-        path: variable,
-        message:
-          matching.length === 0
-            ? "no connection of the configuration is named by this variable"
-            : `names several connections (${matching.join(", ")}): rename one`,
-      });
-      continue;
-    }
-    setPath(raw, ["connections", matching[0]!, "apiKey"], value);
-    origin.set(`connections.${matching[0]!}.apiKey`, variable);
+    const name = connectionNamedBy(byVariable, variable, variable, issues);
+    if (name === undefined) continue;
+    setPath(raw, ["connections", name, "apiKey"], value);
+    origin.set(`connections.${name}.apiKey`, variable);
   }
 }
 

@@ -5,7 +5,7 @@
  * a counter Redis does not hold (first touch, or Redis lost its data); docs/plans-and-quotas.md.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
-import { assertCounterNumber } from "./assert-counter-number.ts";
+import { assertCounterNumber, assertReservationArguments } from "./assert-counter-number.ts";
 import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
@@ -255,9 +255,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     },
 
     async renew(id, lease) {
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
+      assertReservationArguments(id, [], lease);
       const reply = await run(
         RENEW,
         [indexKey(id)],
@@ -306,14 +304,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     extraKeys: readonly string[],
     extraArgs: readonly (string | number)[],
   ): Promise<RedisReply[]> {
-    if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-    assertCounterNumber("now", lease.now, "finite");
-    assertCounterNumber("expiresAt", lease.expiresAt, "finite");
-    for (const reservation of reservations) {
-      assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
-      assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
-      assertCounterNumber("limit", reservation.limit, "non-NaN");
-    }
+    assertReservationArguments(id, reservations, lease);
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
     keys.push(active, indexKey(id), ...extraKeys);
     const args = [

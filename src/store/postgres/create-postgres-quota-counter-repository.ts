@@ -4,7 +4,7 @@
  * its counter rows in one fixed key order (so concurrent multi-counter calls never deadlock), then checks and writes.
  */
 
-import { assertCounterNumber } from "../assert-counter-number.ts";
+import { assertCounterNumber, assertReservationArguments } from "../assert-counter-number.ts";
 import type {
   ChargeResult,
   CounterKey,
@@ -73,14 +73,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     /** Under the counters' locks: expired leases swept, each reservation checked (`spent`, then `held`), all held or none. */
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
-      for (const reservation of reservations) {
-        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
-        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
-        assertCounterNumber("limit", reservation.limit, "non-NaN");
-      }
+      assertReservationArguments(id, reservations, lease);
       return pool.transaction(async (client): Promise<ReserveResult> => {
         const keys = reservations.map((reservation) => reservation.key);
         const committedOn = await lockCounters(client, keys);
@@ -118,9 +111,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
 
     /** One statement (atomic on its own): only rows still live at `now` are extended. */
     async renew(id, lease) {
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
+      assertReservationArguments(id, [], lease);
       const result = await pool.query(RENEW, [lease.expiresAt, id, lease.now]);
       return result.rowCount ?? 0;
     },

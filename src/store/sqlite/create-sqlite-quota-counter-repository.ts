@@ -3,7 +3,7 @@
  * Exact quota counters in SQLite: committed usage and leased reservations, each change checked and applied under one write lock.
  */
 
-import { assertCounterNumber } from "../assert-counter-number.ts";
+import { assertCounterNumber, assertReservationArguments } from "../assert-counter-number.ts";
 import type {
   ChargeResult,
   CounterKey,
@@ -82,14 +82,7 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
      */
     async reserve(id, reservations, lease): Promise<ReserveResult> {
       if (reservations.length === 0) return { ok: true };
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
-      for (const reservation of reservations) {
-        assertCounterNumber("amount", reservation.amount, "finite ≥ 0");
-        assertCounterNumber("fit", reservation.fit, "finite ≥ 0");
-        assertCounterNumber("limit", reservation.limit, "non-NaN");
-      }
+      assertReservationArguments(id, reservations, lease);
       return transaction((): ReserveResult => {
         const pending = new Map<string, number>();
         for (const { key, amount, fit, limit } of reservations) {
@@ -123,9 +116,7 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
 
     /** One statement (atomic on its own): only rows still live at `now` are extended. */
     async renew(id, lease) {
-      if (typeof id !== "string" || id === "") throw new RangeError("a reservation id is required");
-      assertCounterNumber("now", lease.now, "finite");
-      assertCounterNumber("expiresAt", lease.expiresAt, "finite");
+      assertReservationArguments(id, [], lease);
       return Number(sql(RENEW).run(lease.expiresAt, id, lease.now).changes);
     },
 
