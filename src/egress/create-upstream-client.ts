@@ -8,6 +8,7 @@
 import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
 import { type Dispatcher, Pool } from "undici";
+import { capResponseSize } from "./cap-response-size.ts";
 import { collectWholeAnswer, TotalLimit, type WholeAnswer } from "./collect-whole-answer.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedConnector } from "./create-guarded-connector.ts";
@@ -109,6 +110,14 @@ interface TargetUrl {
 
 const TRUSTED_URLS_KEPT = 1024;
 
+/**
+ * An open pool and what streamed calls go through: the pool itself where undici caps the body (HTTP/1.1 only),
+ * the pool behind the size-cap interceptor where HTTP/2 may be negotiated (whole answers count it themselves).
+ */
+interface PoolEntry extends LabelledPool {
+  readonly streams: Dispatcher;
+}
+
 function toTarget(url: URL): TargetUrl {
   return { origin: url.origin, hostname: url.hostname, path: `${url.pathname}${url.search}` };
 }
@@ -163,7 +172,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
   const trustedCa = options.ca === undefined ? {} : { ca: options.ca as string | string[] };
   let closing = false;
-  const pools = new LRUCache<string, LabelledPool>({
+  const pools = new LRUCache<string, PoolEntry>({
     max: options.maxOrigins ?? 256,
     // An evicted pool finishes its in-flight requests, then closes its sockets.
     dispose: ({ pool }) => {
@@ -190,14 +199,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         });
   };
 
-  const poolFor = (origin: string, call: UpstreamCall): LabelledPool => {
+  const poolFor = (origin: string, call: UpstreamCall): PoolEntry => {
     const settings = call.guarded ? guardedPool : (call.pool ?? trustedDefault);
     const connectMs = call.timeouts.connectMs;
     const cacheKey = `${call.guarded ? "g" : "t"}|${settings.label}|${connectMs}|${origin}`;
     let entry = pools.get(cacheKey);
     if (entry === undefined) {
       const pool = openPool(origin, call.guarded, settings, connectMs);
-      entry = { label: settings.label, pool };
+      // allowH2 (trusted pools that ask for it): undici's maxResponseSize would not hold on HTTP/2 streams.
+      const streams = settings.http2 ? pool.compose(capResponseSize(maxResponseBytes)) : pool;
+      entry = { label: settings.label, pool, streams };
       pools.set(cacheKey, entry);
     }
     return entry;
@@ -247,8 +258,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       url = trustedTarget(call.url);
     }
     const host = url.hostname;
-    const { pool } = poolFor(url.origin, call);
-    return call.whole === true ? sendWhole(call, url, host, pool) : sendStreamed(call, url, host, pool);
+    const { pool, streams } = poolFor(url.origin, call);
+    return call.whole === true ? sendWhole(call, url, host, pool) : sendStreamed(call, url, host, streams);
   }
 
   /**
@@ -297,11 +308,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return new WholeResponse(response);
   }
 
+  /** A streamed answer (and an error's body) through `streams`: its body capped as it arrives, whatever the protocol. */
   async function sendStreamed(
     call: UpstreamCall,
     url: TargetUrl,
     host: string,
-    pool: Pool,
+    streams: Dispatcher,
   ): Promise<UpstreamResponse> {
     // One controller per call: the total time limit and the caller's abort both end it
     // (cheaper than AbortSignal.any on the hot path, and nothing outlives the call).
@@ -334,11 +346,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let response: Dispatcher.ResponseData;
     try {
       try {
-        response = await pool.request(requestOptions);
+        response = await streams.request(requestOptions);
       } catch (error) {
         if (signal.aborted || !worthRetry(call.body, error)) throw error;
         // A reused keep-alive socket closed before any response byte: one retry.
-        response = await pool.request(requestOptions);
+        response = await streams.request(requestOptions);
       }
     } catch (error) {
       release();
