@@ -70,6 +70,8 @@ type Parsed = { usage?: unknown; choices?: unknown };
 type Repair = { readonly verdict: SseEventVerdict | null; readonly parsed: Parsed | undefined };
 const AS_RECEIVED: Repair = { verdict: null, parsed: undefined };
 
+const checkEvent = (event: Buffer) => checkSseEvent(event, isChunk, true);
+
 export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
@@ -151,10 +153,14 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
     {
       alterations,
       looksConforming,
-      checkEvent: (event) => checkSseEvent(event, isChunk, true),
-      ...(normalizer === null
-        ? {}
-        : { passesAsIs: (event: Buffer) => normalizer.passes(event) || isDoneEvent(event) }),
+      checkEvent,
+      // Only an event proven valid JSON passes unparsed: the normalizer's check parses each new shape
+      // once; without a normalizer, every event is parsed (a `}` at the end proves nothing).
+      passesAsIs:
+        normalizer === null
+          ? (event: Buffer) => isDoneEvent(event) || checkEvent(event) === null
+          : (event: Buffer) => normalizer.passes(event) || isDoneEvent(event),
+      checksUnpassed: true,
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },
