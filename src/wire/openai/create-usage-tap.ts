@@ -27,7 +27,10 @@ export interface UsageTapOptions {
   readonly onText?: (bytes: number) => void;
   /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
   readonly redact?: (text: string) => string;
-  /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
+  /**
+   * Whether bytes quote a key in play, verbatim or masked as providers echo it (a cheap search): such an
+   * event is parsed and every string of it redacted, in any field.
+   */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** How a failure ends the stream (`data: {"error": …}`). */
   readonly failureEvent: FailureEvent;
