@@ -5,7 +5,8 @@
  * UTF-8, LF/CR/CRLF line ends and an unterminated tail, cut at random boundaries. Asserted: nothing
  * escapes as a throw or a stream error, the same stream chunked differently gives the same output, every
  * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
- * sent or JSON-escaped (the taps also get canaries hidden behind `\uXXXX` escapes or outside error fields).
+ * sent, JSON-escaped or masked (the taps also get canaries hidden behind `\uXXXX` escapes or outside error
+ * fields, masked in a conforming chunk's content), and chunks that end in `}` but are no JSON never pass.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
@@ -86,6 +87,15 @@ const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Pieces> = {
   ],
 };
 
+/** The masked forms of the canary providers echo (keys/redact-secrets.ts): never to leave either. */
+const MASKED = [
+  `${CANARY.slice(0, 6)}...${CANARY.slice(-4)}`,
+  `${CANARY.slice(0, 10)}****${CANARY.slice(-4)}`,
+  `${CANARY.slice(0, 4)}…${CANARY.slice(-4)}`,
+  `***${CANARY.slice(-4)}`,
+];
+const CHUNK_PREFIX = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m"';
+
 /** The canary with its character at `index` as a JSON `\uXXXX` escape (the same string once parsed). */
 const escapeAt = (index: number) =>
   `${CANARY.slice(0, index)}\\u${CANARY.charCodeAt(index).toString(16).padStart(4, "0")}${CANARY.slice(index + 1)}`;
@@ -101,18 +111,23 @@ const decodeJsonEscapes = (text: string) =>
  * character (anywhere, right after the prefix included), no error field, a conforming event.
  */
 const HIDDEN: Record<Dialect, fc.Arbitrary<Pieces>> = {
-  openai: fc
-    .nat({ max: CANARY.length - 1 })
-    .chain((at) =>
-      fc.constantFrom<Pieces>(
-        [`data: {"\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
-        [`data: {"error":{"message":"bad key ${escapeAt(at)}","type":"x"}}\n\n`],
-        [`data: {"detail":"bad key ${escapeAt(at)}"}\n\n`],
-        [`data: {"detail":"bad key ${CANARY}"}\n\n`],
-        [`data: {"id":"c","choices":[],"${escapeAt(at)}":1}\n\n`],
-        [`data: {"id":"c","choices":[],"note":"${CANARY}"}\n\n`],
-      ),
+  openai: fc.nat({ max: CANARY.length - 1 }).chain((at) =>
+    fc.constantFrom<Pieces>(
+      [`data: {"\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
+      [`data: {"error":{"message":"bad key ${escapeAt(at)}","type":"x"}}\n\n`],
+      [`data: {"detail":"bad key ${escapeAt(at)}"}\n\n`],
+      [`data: {"detail":"bad key ${CANARY}"}\n\n`],
+      [`data: {"id":"c","choices":[],"${escapeAt(at)}":1}\n\n`],
+      [`data: {"id":"c","choices":[],"note":"${CANARY}"}\n\n`],
+      // A masked key outside any error field of a conforming chunk: in the delta's content, another field.
+      ...MASKED.map((masked) => [
+        `data: ${CHUNK_PREFIX},"choices":[{"index":0,"delta":{"content":"key ${masked}"},"finish_reason":null}]}\n\n`,
+      ]),
+      ...MASKED.map((masked) => [
+        `data: ${CHUNK_PREFIX},"system_fingerprint":"${masked}","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n`,
+      ]),
     ),
+  ),
   anthropic: fc
     .nat({ max: CANARY.length - 1 })
     .chain((at) =>
@@ -132,6 +147,13 @@ const INVALID: Record<Dialect, readonly Pieces[]> = {
     [`data: {not json ${CANARY}\n\n`],
     [`garbage ${CANARY}\n\n`],
     ['data: {"choices":"notarray"}\n\n'],
+    // One line of `data: {…}` ending in `}` that is no JSON: cut short, a `}` misplaced, a trailing comma.
+    [`data: ${CHUNK_PREFIX},"choices":[{"index":0,"delta":{"content":"${CANARY}"},"finish_reason":null}\n\n`],
+    [`data: ${CHUNK_PREFIX},"choices":[{"index":0,"delta":{"content":"hi"}},"finish_reason":null]}\n\n`],
+    [
+      `data: ${CHUNK_PREFIX},"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":14,"total_tokens":15},}\n\n`,
+    ],
+    [`data: ${CHUNK_PREFIX},"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":14},}\n\n`],
   ],
   anthropic: [[`event: content_block_delta\ndata: {not json ${CANARY}\n\n`], [`garbage ${CANARY}\n\n`]],
 };
@@ -378,6 +400,8 @@ for (const target of TARGETS) {
           assert.equal(whole.includes(CANARY), false, `canary in ${JSON.stringify(whole)}`);
           const decoded = decodeJsonEscapes(whole);
           assert.equal(decoded.includes(CANARY), false, `escaped canary in ${JSON.stringify(whole)}`);
+          for (const masked of MASKED)
+            assert.equal(decoded.includes(masked), false, `masked canary in ${JSON.stringify(whole)}`);
           assert.equal(whole.includes("k".repeat(TAP_CAP)), false, "none of an oversized event leaves");
         },
       ),
