@@ -105,6 +105,9 @@ export const HIDDEN: Record<Dialect, fc.Arbitrary<Pieces>> = {
         [`event: error\ndata: {"type":"error","error":{"type":"api_error","message":"${escapeAt(at)}"}}\n\n`],
         [`event: ping\ndata: {"detail":"${escapeAt(at)}","type":"ping"}\n\n`],
         [`event: ping\ndata: {"type":"ping","note":"${CANARY}"}\n\n`],
+        ...MASKED.map((masked) => [
+          `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"key ${masked}"}}\n\n`,
+        ]),
         [`event: ping\ndata: {"type":"ping","${escapeAt(at)}":1}\n\n`],
       ),
     ),
