@@ -127,7 +127,17 @@ export const INVALID: Record<Dialect, readonly Pieces[]> = {
     ],
     [`data: ${CHUNK_PREFIX},"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":14},}\n\n`],
   ],
-  anthropic: [[`event: content_block_delta\ndata: {not json ${CANARY}\n\n`], [`garbage ${CANARY}\n\n`]],
+  anthropic: [
+    [`event: content_block_delta\ndata: {not json ${CANARY}\n\n`],
+    [`garbage ${CANARY}\n\n`],
+    // One line ending in `}` that is no JSON: a delta cut short, a trailing comma.
+    [
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${CANARY}"}\n\n`,
+    ],
+    [
+      `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2},}\n\n`,
+    ],
+  ],
 };
 
 export const HUGE: Pieces = [`data: {"x":"${"k".repeat(TAP_CAP + 100)}${CANARY}"}\n\n`];

@@ -2,12 +2,13 @@
  * @module test/wire/malformed-chunk
  * Chunks that pass the tap's byte checks yet are no JSON (cut short but ending in `}`, a trailing comma):
  * never relayed as well-formed, never read for usage; the stream ends with `invalid_upstream_event` as for
- * any unreadable event, with or without the normalizer, whole or cut anywhere.
+ * any unreadable event, with or without the normalizer, whole or cut anywhere; the Anthropic tap likewise.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import type { GatewayError } from "../../src/errors/gateway-error.ts";
+import { createAnthropicUsageTap } from "../../src/wire/anthropic/create-anthropic-usage-tap.ts";
 import { createChunkNormalizer } from "../../src/wire/openai/create-chunk-normalizer.ts";
 import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
 import type { TokenUsage } from "../../src/wire/openai/openai-usage.ts";
@@ -100,3 +101,50 @@ test("the normalizer's byte check clears a chunk only once its shape parsed; a t
   assert.equal(check.passes(Buffer.from(content('say \\"hi\\" \\u00e9\\n'))), true, "valid escapes");
   assert.equal(check.passes(Buffer.from(USAGE)), true, "a plain usage-only chunk");
 });
+
+const ANTHROPIC_START =
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"c","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}\n\n' +
+  'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n';
+const anthropicDelta = (text: string) =>
+  `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${text}"}}\n\n`;
+const ANTHROPIC_MALFORMED: ReadonlyArray<readonly [string, string]> = [
+  [
+    "a text delta cut short",
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}\n\n',
+  ],
+  ["a text delta with a raw control character", anthropicDelta("h\ti")],
+  [
+    "a message_delta with a trailing comma",
+    'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2},}\n\n',
+  ],
+];
+
+for (const [name, bad] of ANTHROPIC_MALFORMED) {
+  for (const normalize of [true, false]) {
+    test(`Anthropic tap: ${name}${normalize ? ", normalizing" : ""}: the stream ends with invalid_upstream_event`, async () => {
+      const usages: unknown[] = [];
+      const events = [ANTHROPIC_START, anthropicDelta("a"), anthropicDelta("b"), bad, anthropicDelta("c")];
+      const whole = events.join("");
+      for (const chunks of [events, [whole], [...whole]]) {
+        const out: Buffer[] = [];
+        const tap = createAnthropicUsageTap({
+          onUsage: (usage, final) => {
+            if (final) usages.push(usage);
+          },
+          failureEvent,
+          ...(normalize ? { normalize: { fallbackModel: "m", createId: () => "msg_x" } } : {}),
+        });
+        tap.on("data", (piece: Buffer | string) => out.push(Buffer.from(piece)));
+        const ended = new Promise((resolve) => tap.once("end", resolve));
+        Readable.from(chunks.map((chunk) => Buffer.from(chunk))).pipe(tap);
+        await ended;
+        assert.equal(
+          Buffer.concat(out).toString(),
+          events.slice(0, 3).join("") + FAILED,
+          `${chunks.length} chunks`,
+        );
+      }
+      assert.deepEqual(usages, [], "no final usage read from an invalid event");
+    });
+  }
+}
