@@ -1,22 +1,62 @@
 /**
  * @module keys/create-key-quote-check
- * A cheap test of bytes for the keys in play (one `indexOf` per key): what lets a relay pass a conforming
- * event or frame unparsed only when it quotes no key verbatim. A hit only sends the bytes to the full,
- * parsed redaction; escaped forms are caught by the relays' `\u` test.
+ * A cheap test of bytes for the keys in play (one `indexOf` per key, one more per key for its masked
+ * form): what lets a relay pass a conforming event or frame unparsed only when it quotes no key, whole or
+ * masked as providers echo it (`sk-pro...QZXW`, `sk-proj-****abcd`, `sk-p…QZXW`: a mask before the key's
+ * last 4, as redact-secrets recognises it). A hit only sends the bytes to the full, parsed redaction;
+ * escaped forms are caught by the relays' `\u` test.
  */
 import type { SecretKey } from "./secret-key.ts";
 
 /** Keys shorter than this are not searched for (redact-secrets ignores them too). */
 const MIN_KEY_LENGTH = 4;
+/** Keys this long have a masked form redact-secrets removes (their last 4 after a mask). */
+const MIN_MASKED_KEY_LENGTH = 8;
+const TAIL_LENGTH = 4;
+
+const DOT = 0x2e;
+const STAR = 0x2a;
+/** `…` and `•` in UTF-8: E2 80 A6, E2 80 A2. */
+const MASK_LEAD = 0xe2;
+const MASK_MIDDLE = 0x80;
+const ELLIPSIS_LAST = 0xa6;
+const BULLET_LAST = 0xa2;
+
+/** Whether a mask (`..`, `**`, `…`, `•`) ends just before `at` in `bytes`. */
+function followsMask(bytes: Buffer, at: number): boolean {
+  const last = bytes[at - 1];
+  if (last === DOT || last === STAR) return bytes[at - 2] === last;
+  return (
+    (last === ELLIPSIS_LAST || last === BULLET_LAST) &&
+    bytes[at - 2] === MASK_MIDDLE &&
+    bytes[at - 3] === MASK_LEAD
+  );
+}
+
+/** Whether `tail` occurs in `bytes` right after a mask. */
+function quotesMasked(bytes: Buffer, tail: Buffer): boolean {
+  for (let at = bytes.indexOf(tail, 2); at !== -1; at = bytes.indexOf(tail, at + 1))
+    if (followsMask(bytes, at)) return true;
+  return false;
+}
 
 export function createKeyQuoteCheck(secrets: readonly SecretKey[]): (bytes: Uint8Array) => boolean {
   const needles: Buffer[] = [];
+  const tails: Buffer[] = [];
   for (const secret of secrets) {
     const raw = secret.reveal();
     if (raw.length >= MIN_KEY_LENGTH) needles.push(Buffer.from(raw, "utf8"));
+    if (raw.length < MIN_MASKED_KEY_LENGTH) continue;
+    const tail = raw.slice(-TAIL_LENGTH);
+    tails.push(Buffer.from(tail, "utf8"));
+    // As it reads inside a JSON string, when that differs (a `"` or `\` in a header's value).
+    const quoted = JSON.stringify(tail).slice(1, -1);
+    if (quoted !== tail) tails.push(Buffer.from(quoted, "utf8"));
   }
   return (bytes) => {
     const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    return needles.some((needle) => view.indexOf(needle) !== -1);
+    return (
+      needles.some((needle) => view.indexOf(needle) !== -1) || tails.some((tail) => quotesMasked(view, tail))
+    );
   };
 }

@@ -17,6 +17,7 @@ import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { redactWholeAnswer } from "./redact-whole-answer.ts";
 
 /** How a failed stream ends on this ingress: Anthropic's `event: error`. */
 const anthropicFailureEvent = (failure: GatewayError): string =>
@@ -84,7 +85,11 @@ async function passThrough(
   let usage: TokenUsage | null = null;
   try {
     const read = await kit.readJson(response, routed, call.signal);
-    text = read.text;
+    // Relayed as received unless a string quotes a key in play, whole or masked: then redacted.
+    text = redactWholeAnswer(read.text, read.parsed, {
+      quotesKey: kit.keyQuoteCheckFor(call, route),
+      redact: kit.redactorFor(call, route),
+    });
     const counts = readAnthropicUsage((read.parsed as { usage?: unknown } | null)?.usage);
     if (counts !== null) usage = anthropicUsageToTokenUsage(counts);
   } catch (error) {

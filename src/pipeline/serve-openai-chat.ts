@@ -6,6 +6,7 @@ import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts
 import { buildChatBody } from "./build-upstream-body.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { redactWholeAnswer } from "./redact-whole-answer.ts";
 
 export async function serveOpenAiChat(
   kit: PipelineKit,
@@ -54,8 +55,13 @@ export async function serveOpenAiChat(
     text = read.text;
     const outcome = normalizeChatCompletion(read.parsed, route.model);
     if (outcome === "invalid") throw kit.shapeError(routed);
-    // A conforming answer is relayed as the upstream's own text; only a normalized one is re-serialized.
-    answer = outcome === "unchanged" ? text : JSON.stringify(read.parsed);
+    // A conforming answer is relayed as the upstream's own text; only a normalized or redacted one is
+    // re-serialized (a key in play, whole or masked, in any of its strings is redacted).
+    const normalized = outcome === "unchanged" ? text : JSON.stringify(read.parsed);
+    answer = redactWholeAnswer(normalized, read.parsed, {
+      quotesKey: kit.keyQuoteCheckFor(call, route),
+      redact: kit.redactorFor(call, route),
+    });
     usage = readOpenAiUsage((read.parsed as { usage?: unknown }).usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });

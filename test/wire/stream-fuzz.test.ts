@@ -5,7 +5,8 @@
  * UTF-8, LF/CR/CRLF line ends and an unterminated tail, cut at random boundaries. Asserted: nothing
  * escapes as a throw or a stream error, the same stream chunked differently gives the same output, every
  * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
- * sent or JSON-escaped (the taps also get canaries hidden behind `\uXXXX` escapes or outside error fields).
+ * sent, JSON-escaped or masked (the taps also get canaries hidden behind `\uXXXX` escapes or outside error
+ * fields, masked in a conforming chunk's content), and chunks that end in `}` but are no JSON never pass.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
@@ -26,10 +27,21 @@ import { encodeSseEvent } from "../../src/wire/anthropic/encode-sse-event.ts";
 import type { RelayTransform } from "../../src/wire/create-relay-transform.ts";
 import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
 import { toOpenAiErrorBody } from "../../src/wire/openai/openai-error-body.ts";
+import {
+  BAD_UTF8,
+  CANARY,
+  type Dialect,
+  decodeJsonEscapes,
+  ERROR,
+  HIDDEN,
+  HUGE,
+  INVALID,
+  MASKED,
+  TAP_CAP,
+  VALID,
+} from "../support/stream-fuzz-events.ts";
 
 const SEED = 1207;
-const CANARY = "sk-canary-fuzz-0123456789ABCDEFwxyz";
-const TAP_CAP = 4096;
 const secrets = [new SecretKey(CANARY)];
 const redact = (text: string) => redactSecrets(text, secrets);
 const quotesKey = createKeyQuoteCheck(secrets);
@@ -37,118 +49,6 @@ const quotesKey = createKeyQuoteCheck(secrets);
 const openAiFailure = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
 const anthropicFailure = (failure: GatewayError) =>
   encodeSseEvent(JSON.stringify(toAnthropicErrorBody(failure)), "error");
-
-type Dialect = "openai" | "anthropic";
-/** One upstream event: text pieces and raw bytes (invalid UTF-8), lines joined with "\n". */
-type Piece = string | Buffer;
-type Pieces = readonly Piece[];
-
-const json = (value: unknown) => JSON.stringify(value);
-const text = fc.string({ maxLength: 12 });
-
-/** Valid events of each dialect. */
-const VALID: Record<Dialect, fc.Arbitrary<Pieces>> = {
-  openai: fc.oneof(
-    text.map((content) => [
-      `data: ${json({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`,
-    ]),
-    fc.constant([
-      `data: ${json({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`,
-    ]),
-    fc.constant([": keep-alive\n\n"]),
-    fc.constant(["data: [DONE]\n\n"]),
-  ),
-  anthropic: fc.oneof(
-    fc.constant([
-      `event: message_start\ndata: ${json({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "c", content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } } })}\n\n`,
-    ]),
-    fc.constant([
-      `event: content_block_start\ndata: ${json({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })}\n\n`,
-    ]),
-    text.map((value) => [
-      `event: content_block_delta\ndata: ${json({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: value } })}\n\n`,
-    ]),
-    fc.constant([`event: ping\ndata: {"type": "ping"}\n\n`]),
-    fc.constant([
-      `event: message_delta\ndata: ${json({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 2 } })}\n\n`,
-    ]),
-    fc.constant([`event: message_stop\ndata: {"type":"message_stop"}\n\n`]),
-  ),
-};
-
-/** An upstream error quoting the canary in the places the dialect may put it. */
-const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Pieces> = {
-  openai: (where) => [
-    `data: ${json({ error: { message: where === "message" ? `bad key ${CANARY}` : "bad", type: where === "type" ? CANARY : "server_error", code: where === "code" ? CANARY : null } })}\n\n`,
-  ],
-  anthropic: (where) => [
-    `event: error\ndata: ${json({ type: "error", error: { type: where === "type" ? CANARY : "api_error", message: where === "message" ? `bad key ${CANARY}` : "bad" } })}\n\n`,
-  ],
-};
-
-/** The canary with its character at `index` as a JSON `\uXXXX` escape (the same string once parsed). */
-const escapeAt = (index: number) =>
-  `${CANARY.slice(0, index)}\\u${CANARY.charCodeAt(index).toString(16).padStart(4, "0")}${CANARY.slice(index + 1)}`;
-
-/** `text` with every JSON `\uXXXX` escape decoded (what a client's JSON.parse reads). */
-const decodeJsonEscapes = (text: string) =>
-  text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) =>
-    String.fromCharCode(Number.parseInt(hex, 16)),
-  );
-
-/**
- * The canary hidden from byte searches (review findings 2, 3): an escaped `error` name, one escaped key
- * character (anywhere, right after the prefix included), no error field, a conforming event.
- */
-const HIDDEN: Record<Dialect, fc.Arbitrary<Pieces>> = {
-  openai: fc
-    .nat({ max: CANARY.length - 1 })
-    .chain((at) =>
-      fc.constantFrom<Pieces>(
-        [`data: {"\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
-        [`data: {"error":{"message":"bad key ${escapeAt(at)}","type":"x"}}\n\n`],
-        [`data: {"detail":"bad key ${escapeAt(at)}"}\n\n`],
-        [`data: {"detail":"bad key ${CANARY}"}\n\n`],
-        [`data: {"id":"c","choices":[],"${escapeAt(at)}":1}\n\n`],
-        [`data: {"id":"c","choices":[],"note":"${CANARY}"}\n\n`],
-      ),
-    ),
-  anthropic: fc
-    .nat({ max: CANARY.length - 1 })
-    .chain((at) =>
-      fc.constantFrom<Pieces>(
-        [`event: error\ndata: {"type":"\\u0065rror","\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
-        [`event: error\ndata: {"type":"error","error":{"type":"api_error","message":"${escapeAt(at)}"}}\n\n`],
-        [`event: ping\ndata: {"detail":"${escapeAt(at)}","type":"ping"}\n\n`],
-        [`event: ping\ndata: {"type":"ping","note":"${CANARY}"}\n\n`],
-        [`event: ping\ndata: {"type":"ping","${escapeAt(at)}":1}\n\n`],
-      ),
-    ),
-};
-
-/** Unreadable events (never relayed: the stream ends with invalid_upstream_event instead). */
-const INVALID: Record<Dialect, readonly Pieces[]> = {
-  openai: [
-    [`data: {not json ${CANARY}\n\n`],
-    [`garbage ${CANARY}\n\n`],
-    ['data: {"choices":"notarray"}\n\n'],
-  ],
-  anthropic: [[`event: content_block_delta\ndata: {not json ${CANARY}\n\n`], [`garbage ${CANARY}\n\n`]],
-};
-
-const HUGE: Pieces = [`data: {"x":"${"k".repeat(TAP_CAP + 100)}${CANARY}"}\n\n`];
-const BAD_UTF8: Record<Dialect, Pieces> = {
-  openai: [
-    'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"',
-    Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82]),
-    '"},"finish_reason":null}]}\n\n',
-  ],
-  anthropic: [
-    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"',
-    Buffer.from([0xf0, 0x9f, 0x98, 0xff, 0xc0]),
-    '"}}\n\n',
-  ],
-};
 
 interface Scenario {
   readonly bytes: Buffer;
@@ -378,6 +278,8 @@ for (const target of TARGETS) {
           assert.equal(whole.includes(CANARY), false, `canary in ${JSON.stringify(whole)}`);
           const decoded = decodeJsonEscapes(whole);
           assert.equal(decoded.includes(CANARY), false, `escaped canary in ${JSON.stringify(whole)}`);
+          for (const masked of MASKED)
+            assert.equal(decoded.includes(masked), false, `masked canary in ${JSON.stringify(whole)}`);
           assert.equal(whole.includes("k".repeat(TAP_CAP)), false, "none of an oversized event leaves");
         },
       ),

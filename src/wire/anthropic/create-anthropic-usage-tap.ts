@@ -41,6 +41,8 @@ const TYPED = [Buffer.from('{"type":"'), Buffer.from('{"type": "')];
 const isTypedEvent = (data: unknown): boolean =>
   isObject(data) && (data.type === undefined || typeof data.type === "string");
 
+const checkEvent = (event: Buffer) => checkSseEvent(event, isTypedEvent, false);
+
 export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): RelayTransform {
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
@@ -99,8 +101,14 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
     {
       alterations,
       looksConforming,
-      checkEvent: (event) => checkSseEvent(event, isTypedEvent, false),
-      ...(normalizer === null ? {} : { passesAsIs: (event: Buffer) => normalizer.passes(event) }),
+      checkEvent,
+      // Only an event proven valid JSON passes unparsed: the normalizer's check parses each new shape
+      // once; without a normalizer, every event is parsed (a `}` at the end proves nothing).
+      passesAsIs:
+        normalizer === null
+          ? (event: Buffer) => checkEvent(event) === null
+          : (event: Buffer) => normalizer.passes(event),
+      checksUnpassed: true,
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },

@@ -4,8 +4,11 @@
  * guarantees"): content blocks one at a time with indexes contiguous from 0 (a block started while
  * another is open closes that one first; its late stop and late deltas are dropped), `tool_use` starts
  * with an `input`, `message_start` and `message_delta` with the fields the SDKs read. A cheap byte check
- * clears the usual delta of the open block; only other events are parsed.
+ * clears the usual delta of the open block (parsed once per shape, then matched to it); others are parsed.
  */
+import { type EventTemplate, learnEventTemplate } from "../openai/event-template.ts";
+import { sseEventData } from "../openai/sse-event-end.ts";
+import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { onceEach, type StreamRepair, type StreamRepairSink } from "../stream-repair.ts";
 
 type Json = Record<string, unknown>;
@@ -37,6 +40,20 @@ const isObject = (value: unknown): value is Json =>
 
 const DELTA_START = Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":');
 const INDEX_KEY = Buffer.from('"index"');
+/** The string values a delta's text travels in: what may differ between deltas of one template. */
+const OPEN_KEYS = ["text", "partial_json", "thinking", "signature"].map((key) => Buffer.from(key));
+/** The largest event a template is learned from. */
+const MAX_TEMPLATE_BYTES = 4096;
+const decoder = new TextDecoder();
+
+/** Whether the event's data parses as a JSON object. */
+function parsesAsObject(event: Buffer): boolean {
+  const data = sseEventData(decoder.decode(event));
+  if (data === null) return false;
+  const parsed = parseUpstreamJson(data);
+  return parsed.ok && isObject(parsed.value);
+}
+
 /** The most blocks closed early whose late events are remembered (past it, they count as orphans). */
 const MAX_CLOSED_EARLY = 256;
 
@@ -57,6 +74,8 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
   const closedEarly = new Set<unknown>();
   /** `content_block_delta` events of the open block whose index needs no change start with these bytes. */
   let deltaPrefix: Buffer | null = null;
+  /** The last delta the check parsed: one like it (other text) passes by one comparison. */
+  let template: EventTemplate | null = null;
   let outputTokens = 0;
 
   const fill = (
@@ -161,7 +180,13 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
     passes(event) {
       if (deltaPrefix === null || event.length <= deltaPrefix.length) return false;
       if (event.compare(deltaPrefix, 0, deltaPrefix.length, 0, deltaPrefix.length) !== 0) return false;
-      return event.indexOf(INDEX_KEY, deltaPrefix.length) === -1;
+      if (event.indexOf(INDEX_KEY, deltaPrefix.length) !== -1) return false;
+      // The bytes prove nothing of the JSON's closing: a delta matches a template learned from one that
+      // parsed, or is parsed (once per shape) itself.
+      if (template?.matches(event) === true) return true;
+      if (!parsesAsObject(event)) return false;
+      if (event.length <= MAX_TEMPLATE_BYTES) template = learnEventTemplate(event, OPEN_KEYS);
+      return true;
     },
     normalize(data) {
       const out: NormalizedEvent[] = [];

@@ -1,7 +1,7 @@
 /**
  * @module wire/openai/create-alteration-search
  * Where in a chunk the first bytes lie that may make an event be dropped or rewritten (error text, a `\u`
- * escape, a key in play, a usage object to strip): each needle searched over the chunk once, resumed only
+ * escape, a key in play whole or masked, a usage object to strip): each needle searched over the chunk once, resumed only
  * past an event that held it, so a tap clears the other events without searching each of them again.
  */
 
@@ -30,7 +30,10 @@ export interface AlterationNeedle {
 export interface AlterationSearchOptions {
   /** Whether the tap redacts: error text, `\u` escapes and keys in play are then searched for. */
   readonly redacts: boolean;
-  /** Whether bytes quote a key in play verbatim: a chunk that does is read event by event from its start. */
+  /**
+   * Whether bytes quote a key in play, verbatim or in the masked form providers echo (part of the one
+   * search over the chunk): a chunk that does is read event by event from its start.
+   */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** What else may alter an event (e.g. a usage object the client did not ask for). */
   readonly needles?: readonly AlterationNeedle[];

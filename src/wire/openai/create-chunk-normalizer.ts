@@ -3,9 +3,11 @@
  * Makes one chat-completion stream conform to `CreateChatCompletionStreamResponse` (docs/api.md, "What
  * every answer guarantees"): the first chunk's `id`, `created` and `model` on every chunk, the spec's
  * fields present, the role on each choice's first delta, one `finish_reason` per choice, tool-call
- * `index`/`id`/`type`. A cheap byte check clears the usual conforming event; only others are parsed.
+ * `index`/`id`/`type`. A cheap byte check clears the usual conforming event (a template learned from a
+ * chunk that parsed, or one parse per new shape); only others are repaired.
  */
 import { randomUUID } from "node:crypto";
+import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { onceEach, type StreamRepair, type StreamRepairSink } from "../stream-repair.ts";
 import { type EventTemplate, learnEventTemplate } from "./event-template.ts";
 import { isObject } from "./sse-event-check.ts";
@@ -126,6 +128,14 @@ function isPlainUsageOnly(event: Buffer, from: number): boolean {
   }
   if (event[at] !== COMMA && event[at] !== CLOSE_BRACE) return false;
   return COUNT_KEYS.every((key) => event.indexOf(key, event.indexOf(key, from) + 1) === -1);
+}
+
+const DATA_FIELD_BYTES = "data: ".length;
+
+/** Whether the one-line `data: {…}` event's JSON parses as a chunk object with a `choices` array. */
+function parsesAsChunk(event: Buffer): boolean {
+  const parsed = parseUpstreamJson(event.toString("utf8", DATA_FIELD_BYTES));
+  return parsed.ok && isObject(parsed.value) && Array.isArray(parsed.value.choices);
 }
 
 const defaultId = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "").slice(0, 24)}`;
@@ -290,8 +300,12 @@ export function createChunkNormalizer(options: ChunkNormalizerOptions): ChunkNor
     passes(event) {
       // What the check cleared stays cleared: the state it reads (choices, calls started) only grows.
       if (template?.matches(event) === true) return true;
-      if (!conforms(event)) return isUsageOnly(event);
-      if (event.length <= MAX_TEMPLATE_BYTES) template = learnEventTemplate(event, OPEN_KEYS);
+      const shaped = conforms(event);
+      if (!shaped && !isUsageOnly(event)) return false;
+      // The byte checks prove nothing of the JSON's closing (`{"a":{"b":1}` ends in `}` too): a new shape
+      // is parsed once, and a template is learned only from a chunk that parsed.
+      if (!parsesAsChunk(event)) return false;
+      if (shaped && event.length <= MAX_TEMPLATE_BYTES) template = learnEventTemplate(event, OPEN_KEYS);
       return true;
     },
     normalize(chunk) {

@@ -37,6 +37,12 @@ export interface SseTapOptions {
    * has nothing to repair); with `looksConforming` and `alterations`, what lets an event go before it is read.
    */
   readonly passesAsIs?: (event: Buffer) => boolean;
+  /**
+   * Whether the byte checks alone cannot prove an event valid: an event that looks conforming then skips
+   * its full check only when `passesAsIs` also clears it (that check proves it valid JSON), else it is
+   * checked in full before it is inspected, like one that does not look conforming.
+   */
+  readonly checksUnpassed?: boolean;
   /** The full check of an event the cheap one could not pass: null when valid, else the failure. */
   readonly checkEvent?: (event: Buffer) => GatewayError | null;
   /** The most bytes one event may hold (the partial event waiting included). */
@@ -71,6 +77,10 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   const checkEvent = options.checkEvent ?? (() => null);
   const passesAsIs = options.passesAsIs ?? (() => true);
   const maxEventBytes = options.maxEventBytes ?? MAX_SSE_EVENT_BYTES;
+  const trusted =
+    options.checksUnpassed === true
+      ? (event: Buffer) => looksConforming(event) && passesAsIs(event)
+      : (event: Buffer) => looksConforming(event);
   /** The partial event waiting for its end: its pieces, their size, and where its scan stopped. */
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -100,7 +110,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   /** The event's failure, or null when it may be forwarded. */
   const refuse = (event: Buffer): GatewayError | null => {
     if (event.length > maxEventBytes) return eventTooLarge(maxEventBytes);
-    return looksConforming(event) ? null : checkEvent(event);
+    return trusted(event) ? null : checkEvent(event);
   };
 
   /** Holds the bytes of a partial event (copied: a view would keep the whole chunk alive), within the cap. */

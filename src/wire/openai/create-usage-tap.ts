@@ -27,7 +27,10 @@ export interface UsageTapOptions {
   readonly onText?: (bytes: number) => void;
   /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
   readonly redact?: (text: string) => string;
-  /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
+  /**
+   * Whether bytes quote a key in play, verbatim or masked as providers echo it (a cheap search): such an
+   * event is parsed and every string of it redacted, in any field.
+   */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** How a failure ends the stream (`data: {"error": …}`). */
   readonly failureEvent: FailureEvent;
@@ -69,6 +72,8 @@ type Parsed = { usage?: unknown; choices?: unknown };
 /** A repair's verdict, or null (as received) with the chunk parsed on the way, if it was. */
 type Repair = { readonly verdict: SseEventVerdict | null; readonly parsed: Parsed | undefined };
 const AS_RECEIVED: Repair = { verdict: null, parsed: undefined };
+
+const checkEvent = (event: Buffer) => checkSseEvent(event, isChunk, true);
 
 export function createUsageTap(options: UsageTapOptions): RelayTransform {
   const { redact } = options;
@@ -151,10 +156,14 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
     {
       alterations,
       looksConforming,
-      checkEvent: (event) => checkSseEvent(event, isChunk, true),
-      ...(normalizer === null
-        ? {}
-        : { passesAsIs: (event: Buffer) => normalizer.passes(event) || isDoneEvent(event) }),
+      checkEvent,
+      // Only an event proven valid JSON passes unparsed: the normalizer's check parses each new shape
+      // once; without a normalizer, every event is parsed (a `}` at the end proves nothing).
+      passesAsIs:
+        normalizer === null
+          ? (event: Buffer) => isDoneEvent(event) || checkEvent(event) === null
+          : (event: Buffer) => normalizer.passes(event) || isDoneEvent(event),
+      checksUnpassed: true,
       failureEvent: options.failureEvent,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },

@@ -2,7 +2,8 @@
  * @module wire/openai/event-template
  * The shape of one SSE event learned as bytes: fixed runs, and the string values of a few keys (the text a
  * chunk carries) left open. An event matches when its bytes equal every fixed run and each open string ends
- * where the next run starts: the same keys, order, numbers and other values, checked without parsing.
+ * where the next run starts: the same keys, order, numbers and other values, checked without parsing. Learned
+ * from an event that parsed, a match is valid JSON too (each open string is checked to be a JSON string).
  */
 
 const QUOTE = 0x22;
@@ -22,6 +23,31 @@ function stringEnd(bytes: Uint8Array, from: number): number {
     const byte = bytes[index];
     if (byte === BACKSLASH) index++;
     else if (byte === QUOTE) return index;
+  }
+  return -1;
+}
+
+/** `"\/bfnrt`: what may follow a backslash in a JSON string, `u` aside. */
+const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+const isHex = (byte: number | undefined): boolean =>
+  byte !== undefined &&
+  ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
+
+/**
+ * Where the JSON string whose body starts at `from` ends, or -1 when it does not close or its body is no
+ * valid JSON string (a raw control character, an unknown escape): an open value of a template that
+ * matches keeps the event valid JSON.
+ */
+function validStringEnd(bytes: Uint8Array, from: number): number {
+  for (let index = from; index < bytes.length; index++) {
+    const byte = bytes[index]!;
+    if (byte === QUOTE) return index;
+    if (byte < 0x20) return -1;
+    if (byte !== BACKSLASH) continue;
+    const escaped = bytes[++index];
+    if (escaped === 0x75) {
+      for (let digit = 0; digit < 4; digit++) if (!isHex(bytes[++index])) return -1;
+    } else if (escaped === undefined || !SHORT_ESCAPES.has(escaped)) return -1;
   }
   return -1;
 }
@@ -60,7 +86,7 @@ export function learnEventTemplate(event: Buffer, openKeys: readonly Buffer[]): 
       let at = 0;
       for (const segment of segments) {
         if (segment === null) {
-          at = stringEnd(candidate, at);
+          at = validStringEnd(candidate, at);
           if (at === -1) return false;
           continue;
         }
