@@ -21,6 +21,9 @@ const MASK_LEAD = 0xe2;
 const MASK_MIDDLE = 0x80;
 const ELLIPSIS_LAST = 0xa6;
 const BULLET_LAST = 0xa2;
+/** `…` and `•` as UTF-16 units. */
+const ELLIPSIS = 0x2026;
+const BULLET = 0x2022;
 
 /** Whether a mask (`..`, `**`, `…`, `•`) ends just before `at` in `bytes`. */
 function followsMask(bytes: Buffer, at: number): boolean {
@@ -31,6 +34,13 @@ function followsMask(bytes: Buffer, at: number): boolean {
     bytes[at - 2] === MASK_MIDDLE &&
     bytes[at - 3] === MASK_LEAD
   );
+}
+
+/** Whether a mask (`..`, `**`, `…`, `•`) ends just before `at` in `text` (a string's UTF-16 units). */
+function followsMaskIn(text: string, at: number): boolean {
+  const last = text.charCodeAt(at - 1);
+  if (last === DOT || last === STAR) return text.charCodeAt(at - 2) === last;
+  return last === ELLIPSIS || last === BULLET;
 }
 
 /** Whether `tail` occurs in `bytes` right after a mask. */
@@ -59,4 +69,28 @@ export function createKeyQuoteCheck(secrets: readonly SecretKey[]): (bytes: Uint
       needles.some((needle) => view.indexOf(needle) !== -1) || tails.some((tail) => quotesMasked(view, tail))
     );
   };
+}
+
+/**
+ * The same test on a decoded text (a whole answer), with no copy of it and nothing built per key: whether it
+ * quotes a key in play whole, or its last 4 right after a mask (also as the tail reads inside a JSON string).
+ */
+export function quotesKeyIn(text: string, secrets: readonly SecretKey[]): boolean {
+  for (const secret of secrets) {
+    const raw = secret.reveal();
+    if (raw.length < MIN_KEY_LENGTH) continue;
+    if (text.includes(raw)) return true;
+    if (raw.length < MIN_MASKED_KEY_LENGTH) continue;
+    const tail = raw.slice(-TAIL_LENGTH);
+    if (quotesMaskedIn(text, tail)) return true;
+    const quoted = JSON.stringify(tail).slice(1, -1);
+    if (quoted !== tail && quotesMaskedIn(text, quoted)) return true;
+  }
+  return false;
+}
+
+function quotesMaskedIn(text: string, tail: string): boolean {
+  for (let at = text.indexOf(tail, 1); at !== -1; at = text.indexOf(tail, at + 1))
+    if (followsMaskIn(text, at)) return true;
+  return false;
 }

@@ -15,6 +15,7 @@ import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
+import { secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { redactWholeAnswer } from "./redact-whole-answer.ts";
@@ -86,10 +87,7 @@ async function passThrough(
   try {
     const read = await kit.readJson(response, routed, call.signal);
     // Relayed as received unless a string quotes a key in play, whole or masked: then redacted.
-    text = redactWholeAnswer(read.text, read.parsed, {
-      quotesKey: kit.keyQuoteCheckFor(call, route),
-      redact: kit.redactorFor(call, route),
-    });
+    text = redactWholeAnswer(read.text, read.parsed, secretsOf(call, route));
     const counts = readAnthropicUsage((read.parsed as { usage?: unknown } | null)?.usage);
     if (counts !== null) usage = anthropicUsageToTokenUsage(counts);
   } catch (error) {

@@ -4,6 +4,7 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
+import { secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { redactWholeAnswer } from "./redact-whole-answer.ts";
@@ -58,10 +59,7 @@ export async function serveOpenAiChat(
     // A conforming answer is relayed as the upstream's own text; only a normalized or redacted one is
     // re-serialized (a key in play, whole or masked, in any of its strings is redacted).
     const normalized = outcome === "unchanged" ? text : JSON.stringify(read.parsed);
-    answer = redactWholeAnswer(normalized, read.parsed, {
-      quotesKey: kit.keyQuoteCheckFor(call, route),
-      redact: kit.redactorFor(call, route),
-    });
+    answer = redactWholeAnswer(normalized, read.parsed, secretsOf(call, route));
     usage = readOpenAiUsage((read.parsed as { usage?: unknown }).usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });

@@ -2,12 +2,13 @@
  * @module test/keys/key-quote-check
  * The relays' cheap pre-check (create-key-quote-check.ts) never misses what the redactor would remove for
  * a key in play: seeded texts of key pieces and masks, wherever `redactSecrets` with the key differs from
- * it without the key (the key whole or in a masked form), the check holds the bytes for redaction.
+ * it without the key (the key whole or in a masked form), the check holds the bytes for redaction; the
+ * test on a decoded text (whole answers) agrees with the test on its bytes.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
+import { createKeyQuoteCheck, quotesKeyIn } from "../../src/keys/create-key-quote-check.ts";
 import { redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 
@@ -57,4 +58,34 @@ test("whatever the redactor removes for the key, the check found first (seeded)"
     }),
     { seed: SEED, numRuns: 2000 },
   );
+});
+
+test("the test on a decoded text agrees with the test on its UTF-8 bytes (seeded)", () => {
+  const quoting = [new SecretKey(RAW), new SecretKey('sk-"quoted\\key9"')];
+  const bytesCheck = createKeyQuoteCheck(quoting);
+  const piece = fc.constantFrom(
+    "sk",
+    "QZXW",
+    'y9"',
+    'y9\\"',
+    "..",
+    ".",
+    "**",
+    "…",
+    "•",
+    "é",
+    "\u00e9",
+    " ",
+    RAW,
+    'sk-"quoted\\key9"',
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
+      const text = pieces.join("");
+      assert.equal(quotesKeyIn(text, quoting), bytesCheck(Buffer.from(text)), text);
+    }),
+    { seed: SEED, numRuns: 3000 },
+  );
+  assert.equal(quotesKeyIn("sk-pro...QZXW", quoting), true);
+  assert.equal(quotesKeyIn('{"content":"fine"}', quoting), false);
 });
