@@ -12,6 +12,7 @@ import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
 import type { LiveRelay, LiveSession, LiveSocket, ModelCall, OpenCall } from "../../pipeline/index.ts";
 import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
+import { terminateAfterCut } from "../close-after-cut.ts";
 import { checkLiveHandshake } from "./check-live-handshake.ts";
 import { parseLiveCaller } from "./parse-live-caller.ts";
 
@@ -194,6 +195,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     const cutNow = () => {
       const reason = open.signal.reason;
       live.cut(isGatewayError(reason) ? reason : new GatewayError("internal_error"));
+      terminateAfterCut(client); // a client that reads no more never answers the close frame
     };
     if (open.signal.aborted) cutNow();
     else open.signal.addEventListener("abort", cutNow, { once: true });
