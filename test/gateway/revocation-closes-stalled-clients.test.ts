@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import type { ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CUT_GRACE_MS } from "../../src/http/close-after-cut.ts";
 import { call } from "../support/gateway-client.ts";
-import { type ListenGateway, nextConnection, startListenGateway } from "../support/listen-gateway.ts";
+import { type ListenUser, nextConnection, startListenGateway } from "../support/listen-gateway.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN, type TestGateway } from "../support/start-gateway.ts";
 
@@ -229,63 +230,114 @@ describe("a cut closes the socket of a client that stopped reading", () => {
   );
 });
 
-describe("a cut closes a live session whose client stopped reading", () => {
-  let env: ListenGateway;
-  before(async () => {
-    env = await startListenGateway();
-  });
-  after(() => env.close());
+/** Writes a live `/v1/listen` upgrade request for the user on a raw socket. */
+function writeUpgrade(socket: Socket, user: ListenUser): void {
+  const query = new URLSearchParams({ model: "transcription", encoding: "linear16", sample_rate: "16000" });
+  const lines = [
+    `GET /v1/listen?${query} HTTP/1.1`,
+    "host: 127.0.0.1",
+    "upgrade: websocket",
+    "connection: Upgrade",
+    `sec-websocket-key: ${randomBytes(16).toString("base64")}`,
+    "sec-websocket-version: 13",
+    `authorization: Token ${user.token}`,
+    ...Object.entries(user.headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+}
 
+/** Reads a paused socket up to the end of the upgrade's answer, then pauses it again; the bytes read so far. */
+async function readUpgradeAnswer(socket: Socket): Promise<Buffer[]> {
+  const received: Buffer[] = [];
+  const upgraded = Promise.withResolvers<void>();
+  const onData = (chunk: Buffer) => {
+    received.push(chunk);
+    if (Buffer.concat(received).includes("\r\n\r\n")) upgraded.resolve();
+  };
+  socket.on("data", onData);
+  socket.resume();
+  await upgraded.promise;
+  socket.off("data", onData);
+  socket.pause();
+  return received;
+}
+
+describe("a cut closes a live session whose client stopped reading", () => {
   test(
     "revoking the user: the 4001 close frame is sent, and the socket is closed within the grace although never answered",
     TIMEOUT,
     async () => {
-      const user = await env.user({ deepgram: DEEPGRAM_KEY });
-      const { client, server } = await connectRaw(env.gateway);
-      const opened = nextConnection(env);
-      const query = new URLSearchParams({
-        model: "transcription",
-        encoding: "linear16",
-        sample_rate: "16000",
+      const env = await startListenGateway();
+      try {
+        const user = await env.user({ deepgram: DEEPGRAM_KEY });
+        const { client, server } = await connectRaw(env.gateway);
+        const opened = nextConnection(env);
+        writeUpgrade(client, user);
+        // Read the 101 answer, then read nothing more: the close frame is never answered.
+        const received = await readUpgradeAnswer(client);
+        assert.match(Buffer.concat(received).toString("latin1"), /^HTTP\/1\.1 101 /);
+        const provider = await opened;
+        const serverClosed = closedAt(server);
+        const revokedAt = await revoke(env.gateway, user);
+        const elapsed = (await serverClosed) - revokedAt;
+        assert.ok(
+          elapsed < CUT_GRACE_MS + SLACK_MS,
+          `the gateway closed the socket ${Math.round(elapsed)} ms after the cut`,
+        );
+        await provider.closed; // the provider's side is closed as before
+        const bytes = await readToClose(client, received);
+        assert.ok(
+          bytes.includes("user_revoked: "),
+          "the 4001 close frame was sent before the socket was closed",
+        );
+      } finally {
+        await env.close();
+      }
+    },
+  );
+
+  test(
+    "revoking the user while the session opens: the refused socket is closed within the grace although its close frame is never answered",
+    TIMEOUT,
+    async () => {
+      // Deepgram's stand-in takes the connection and never answers the upgrade: the session stays opening.
+      const hanging = createServer();
+      const held: Socket[] = [];
+      const upstreamConnected = Promise.withResolvers<void>();
+      hanging.on("connection", (socket) => {
+        held.push(socket);
+        upstreamConnected.resolve();
       });
-      const headers = [
-        `GET /v1/listen?${query} HTTP/1.1`,
-        "host: 127.0.0.1",
-        "upgrade: websocket",
-        "connection: Upgrade",
-        `sec-websocket-key: ${randomBytes(16).toString("base64")}`,
-        "sec-websocket-version: 13",
-        `authorization: Token ${user.token}`,
-        ...Object.entries(user.headers).map(([name, value]) => `${name}: ${value}`),
-      ];
-      client.write(`${headers.join("\r\n")}\r\n\r\n`);
-      // Read the 101 answer, then read nothing more: the close frame is never answered.
-      const received: Buffer[] = [];
-      const upgraded = Promise.withResolvers<void>();
-      const onData = (chunk: Buffer) => {
-        received.push(chunk);
-        if (Buffer.concat(received).includes("\r\n\r\n")) upgraded.resolve();
-      };
-      client.on("data", onData);
-      client.resume();
-      await upgraded.promise;
-      client.off("data", onData);
-      client.pause();
-      assert.match(Buffer.concat(received).toString("latin1"), /^HTTP\/1\.1 101 /);
-      const provider = await opened;
-      const serverClosed = closedAt(server);
-      const revokedAt = await revoke(env.gateway, user);
-      const elapsed = (await serverClosed) - revokedAt;
-      assert.ok(
-        elapsed < CUT_GRACE_MS + SLACK_MS,
-        `the gateway closed the socket ${Math.round(elapsed)} ms after the cut`,
-      );
-      await provider.closed; // the provider's side is closed as before
-      const bytes = await readToClose(client, received);
-      assert.ok(
-        bytes.includes("user_revoked: "),
-        "the 4001 close frame was sent before the socket was closed",
-      );
+      hanging.listen(0, "127.0.0.1");
+      await once(hanging, "listening");
+      const { port } = hanging.address() as AddressInfo;
+      const env = await startListenGateway({
+        config: { providers: { deepgram: { liveBaseUrl: `ws://127.0.0.1:${port}` } } },
+      });
+      try {
+        const user = await env.user({ deepgram: DEEPGRAM_KEY });
+        const { client, server } = await connectRaw(env.gateway);
+        writeUpgrade(client, user); // and read nothing at all
+        await upstreamConnected.promise;
+        const serverClosed = closedAt(server);
+        const revokedAt = await revoke(env.gateway, user);
+        const elapsed = (await serverClosed) - revokedAt;
+        assert.ok(
+          elapsed < CUT_GRACE_MS + SLACK_MS,
+          `the gateway closed the socket ${Math.round(elapsed)} ms after the cut`,
+        );
+        const bytes = (await readToClose(client)).toString("latin1");
+        assert.match(bytes, /^HTTP\/1\.1 101 /);
+        // A refusal names the error type (invalid_credentials); its message names the revocation.
+        assert.ok(
+          bytes.includes("The user was revoked"),
+          "the 4001 close frame was sent before the socket closed",
+        );
+      } finally {
+        await env.close();
+        for (const socket of held) socket.destroy();
+        hanging.close();
+      }
     },
   );
 });
