@@ -13,14 +13,14 @@ const CLOSED = 3; // WebSocket.CLOSED
 
 /**
  * Resets the connection (TCP RST) so the kernel drops what it still holds for a client that reads nothing;
- * a socket that is not TCP (a Unix socket) is destroyed.
+ * a socket that is not plain TCP (TLS, a Unix socket) is destroyed.
  */
 function reset(response: ServerResponse): void {
   const socket = response.socket;
   try {
     if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
   } catch {
-    // not a TCP socket
+    // not a plain TCP socket: destroyed below
   }
   response.destroy();
 }

@@ -24,8 +24,9 @@ class CallController extends AbortController {
   }
 
   override abort(reason?: unknown): void {
+    const first = !this.signal.aborted;
     super.abort(reason);
-    if (isGatewayError(reason)) closeResponseAfterCut(this.#response);
+    if (first && isGatewayError(reason)) closeResponseAfterCut(this.#response);
   }
 }
 
