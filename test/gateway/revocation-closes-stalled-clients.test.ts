@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import type { ServerResponse } from "node:http";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CUT_GRACE_MS } from "../../src/http/close-after-cut.ts";
@@ -91,28 +90,17 @@ const BULKY_EVENT = `data: ${JSON.stringify({
   choices: [{ index: 0, delta: { content: "x".repeat(16 * 1024) }, finish_reason: null }],
 })}\n\n`;
 
-const drainedOrClosed = (response: ServerResponse) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      response.off("drain", done);
-      response.off("close", done);
-      resolve();
-    };
-    response.on("drain", done);
-    response.on("close", done);
-  });
-
 /**
- * The next upstream stream: bulky events written as fast as the gateway takes them (with backpressure),
- * until the upstream call is aborted; `afterWrite` runs after each event.
+ * The next upstream stream: one bulky event each turn of the event loop (the kernel's buffers and the
+ * fake's own take what the gateway does not read yet), until `enough()` holds or the upstream call is
+ * aborted; the stream then stays open.
  */
-function floodNextStream(env: ModelGateway, afterWrite: () => void): void {
+function floodNextStream(env: ModelGateway, enough: () => boolean): void {
   env.fakes.openai.respondNext(async (_request, response) => {
     response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
-    while (!response.destroyed) {
-      const more = response.write(BULKY_EVENT);
-      afterWrite();
-      if (!more) await drainedOrClosed(response);
+    while (!response.destroyed && !enough()) {
+      response.write(BULKY_EVENT);
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   });
 }
@@ -140,10 +128,13 @@ describe("a cut closes the socket of a client that stopped reading", () => {
     async () => {
       const user = await env.user({ openai: USER_KEY });
       const { client, server } = await connectRaw(env.gateway);
-      // The gateway's socket to the client has bytes it cannot hand to the kernel: the client's buffers are full.
+      // The gateway's socket to the client holds bytes the kernel would not take (checked a turn after the
+      // gateway's write, once it tried): the client's buffers are full.
       const backedUp = Promise.withResolvers<void>();
       floodNextStream(env, () => {
-        if (server.writableNeedDrain) backedUp.resolve();
+        if (!server.writableNeedDrain) return false;
+        backedUp.resolve();
+        return true;
       });
       const upstreamAborted = env.fakes.openai.nextAbortedResponse();
       writeRequest(
@@ -172,7 +163,7 @@ describe("a cut closes the socket of a client that stopped reading", () => {
     TIMEOUT,
     async () => {
       const user = await env.user({ openai: USER_KEY });
-      floodNextStream(env, () => {});
+      floodNextStream(env, () => false);
       const response = await fetch(`${env.gateway.url}/v1/chat/completions`, {
         method: "POST",
         headers: {
