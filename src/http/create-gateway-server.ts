@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
+import { CUT_GRACE_MS } from "./close-after-cut.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerCors } from "./plugins/cors.ts";
@@ -31,9 +32,6 @@ import { registerResponsesRoute } from "./routes/responses-route.ts";
 import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
 import { type MetricsListener, startMetricsListener } from "./start-metrics-listener.ts";
-
-/** After the shutdown deadline's cut, how long cut calls get to end before every connection is closed. */
-const CUT_GRACE_MS = 1_000;
 
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
@@ -86,6 +84,7 @@ export async function createGatewayServer(
       { count, timeoutMs: byok.config.server.shutdownTimeoutMs },
       "shutdown deadline reached: calls in flight cut",
     );
+    // The cut's grace (http/close-after-cut.ts), then every connection still open is closed.
     setTimeout(() => app.server.closeAllConnections(), CUT_GRACE_MS).unref();
   };
   const inFlight = registerInFlightCount(app, closeLeftovers);

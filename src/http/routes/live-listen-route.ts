@@ -12,6 +12,7 @@ import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
 import type { LiveRelay, LiveSession, LiveSocket, ModelCall, OpenCall } from "../../pipeline/index.ts";
 import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
+import { terminateAfterCut } from "../close-after-cut.ts";
 import { checkLiveHandshake } from "./check-live-handshake.ts";
 import { parseLiveCaller } from "./parse-live-caller.ts";
 
@@ -23,7 +24,12 @@ type LiveOpening =
       /** Hands the session to the relay: false when the client already left (the session was closed). */
       readonly claim: () => boolean;
     }
-  | { readonly ok: false; readonly error: unknown };
+  | {
+      readonly ok: false;
+      readonly error: unknown;
+      /** The session was cut (revocation) while it opened: its refused socket gets the cut's grace. */
+      readonly cut: boolean;
+    };
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -143,8 +149,9 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     } catch (error) {
       open?.close();
       // Cut while opening (revocation): the refusal names the cut, not the aborted opening.
-      const cut = open?.signal.reason;
-      return { ok: false, error: open?.signal.aborted && isGatewayError(cut) ? cut : error };
+      const reason = open?.signal.reason;
+      const cut = open?.signal.aborted === true && isGatewayError(reason);
+      return { ok: false, error: cut ? reason : error, cut };
     } finally {
       openings.delete(controller);
       socket.off("data", ignore);
@@ -194,6 +201,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     const cutNow = () => {
       const reason = open.signal.reason;
       live.cut(isGatewayError(reason) ? reason : new GatewayError("internal_error"));
+      terminateAfterCut(client); // a client that reads no more never answers the close frame
     };
     if (open.signal.aborted) cutNow();
     else open.signal.addEventListener("abort", cutNow, { once: true });
@@ -230,6 +238,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       }
       if (!opening.ok) {
         refuse(client, request, opening.error);
+        if (opening.cut) terminateAfterCut(client);
         return;
       }
       if (!opening.claim()) return; // the client left before its socket opened

@@ -5,8 +5,30 @@
  */
 import type { ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { isGatewayError } from "../../errors/gateway-error.ts";
 import type { ModelCall, PipelineResponse } from "../../pipeline/index.ts";
+import { closeResponseAfterCut } from "../close-after-cut.ts";
 import "../fastify-types.ts";
+
+/**
+ * One call's controller. The open-call registry aborts this very controller when it cuts the call, with
+ * the gateway's error as the reason (a client that leaves aborts it without one): the response then gets
+ * the cut's grace to finish, and loses its socket after it. No listener is added per request.
+ */
+class CallController extends AbortController {
+  readonly #response: ServerResponse;
+
+  constructor(response: ServerResponse) {
+    super();
+    this.#response = response;
+  }
+
+  override abort(reason?: unknown): void {
+    const first = !this.signal.aborted;
+    super.abort(reason);
+    if (first && isGatewayError(reason)) closeResponseAfterCut(this.#response);
+  }
+}
 
 const CALL_CONTROLLER = Symbol("callController");
 type CalledResponse = ServerResponse & { [CALL_CONTROLLER]?: AbortController };
@@ -17,8 +39,8 @@ function abortUnfinished(this: CalledResponse): void {
 }
 
 export function modelCallOf(request: FastifyRequest, reply: FastifyReply): ModelCall {
-  const controller = new AbortController();
   const raw = reply.raw as CalledResponse;
+  const controller = new CallController(raw);
   raw[CALL_CONTROLLER] = controller;
   raw.on("close", abortUnfinished);
   const { userId, plan } = request.principal!;
