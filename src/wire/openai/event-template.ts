@@ -12,6 +12,8 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** The longest fixed run compared byte by byte (a native compare costs more below it). */
+const SHORT_RUN = 48;
 /** The most digits an open integer may hold (a safe integer). */
 const MAX_DIGITS = 15;
 
@@ -124,8 +126,11 @@ export function learnEventTemplate(
           continue;
         }
         const end = at + segment.length;
-        if (end > candidate.length || candidate.compare(segment, 0, segment.length, at, end) !== 0)
-          return false;
+        if (end > candidate.length) return false;
+        if (segment.length <= SHORT_RUN) {
+          for (let index = 0; index < segment.length; index++)
+            if (candidate[at + index] !== segment[index]) return false;
+        } else if (candidate.compare(segment, 0, segment.length, at, end) !== 0) return false;
         at = end;
       }
       return at === candidate.length;
