@@ -1,20 +1,29 @@
 /**
  * @module test/support/stream-fuzz-events
- * The upstream events test/wire/stream-fuzz.test.ts mixes, per dialect: valid ones, errors and hidden or
- * masked forms of a canary key, unreadable ones (chunks ending in `}` that are no JSON included), oversized, bad UTF-8.
+ * The upstream events test/wire/stream-fuzz.test.ts mixes, per dialect (chat, messages, Responses): valid ones,
+ * errors and hidden or masked forms of a canary key, unreadable ones (events ending in `}` that are no JSON
+ * included), oversized, bad UTF-8.
  */
 import fc from "fast-check";
 
 export const CANARY = "sk-canary-fuzz-0123456789ABCDEFwxyz";
 export const TAP_CAP = 4096;
 
-export type Dialect = "openai" | "anthropic";
+export type Dialect = "openai" | "anthropic" | "responses";
 /** One upstream event: text pieces and raw bytes (invalid UTF-8), lines joined with "\n". */
 type Piece = string | Buffer;
 export type Pieces = readonly Piece[];
 
 const json = (value: unknown) => JSON.stringify(value);
 const text = fc.string({ maxLength: 12 });
+/** A Responses API event as OpenAI sends it (its type on the `event:` line). */
+const responsesEvent = (value: { type: string } & Record<string, unknown>) =>
+  `event: ${value.type}\ndata: ${json(value)}\n\n`;
+const WHERE = '"item_id":"msg_1","output_index":0,"content_index":0';
+const responsesDelta = (sequence: string, delta: string, rest = ',"logprobs":[]}') =>
+  `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},${WHERE},"delta":"${delta}"${rest}\n\n`;
+const RESPONSE = { id: "resp_1", object: "response", status: "completed", output: [] };
+const RESPONSES_USAGE = '"usage":{"input_tokens":3,"output_tokens":2,"total_tokens":5}';
 
 /** Valid events of each dialect. */
 export const VALID: Record<Dialect, fc.Arbitrary<Pieces>> = {
@@ -44,6 +53,27 @@ export const VALID: Record<Dialect, fc.Arbitrary<Pieces>> = {
     ]),
     fc.constant([`event: message_stop\ndata: {"type":"message_stop"}\n\n`]),
   ),
+  responses: fc.oneof(
+    fc.constant([responsesEvent({ type: "response.created", sequence_number: 0, response: RESPONSE })]),
+    fc.tuple(fc.nat({ max: 999 }), text).map(([sequence, delta]) => [
+      responsesEvent({
+        type: "response.output_text.delta",
+        sequence_number: sequence,
+        item_id: "msg_1",
+        output_index: 0,
+        content_index: 0,
+        delta,
+        logprobs: [],
+      }),
+    ]),
+    fc.constant([
+      responsesEvent({
+        type: "response.completed",
+        sequence_number: 9,
+        response: { ...RESPONSE, usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } },
+      }),
+    ]),
+  ),
 };
 
 /** An upstream error quoting the canary in the places the dialect may put it. */
@@ -53,6 +83,15 @@ export const ERROR: Record<Dialect, (where: "message" | "type" | "code") => Piec
   ],
   anthropic: (where) => [
     `event: error\ndata: ${json({ type: "error", error: { type: where === "type" ? CANARY : "api_error", message: where === "message" ? `bad key ${CANARY}` : "bad" } })}\n\n`,
+  ],
+  responses: (where) => [
+    responsesEvent({
+      type: "error",
+      sequence_number: 4,
+      code: where === "code" ? CANARY : "server_error",
+      message: where === "message" ? `bad key ${CANARY}` : "bad",
+      param: null,
+    }),
   ],
 };
 
@@ -111,6 +150,16 @@ export const HIDDEN: Record<Dialect, fc.Arbitrary<Pieces>> = {
         [`event: ping\ndata: {"type":"ping","${escapeAt(at)}":1}\n\n`],
       ),
     ),
+  responses: fc
+    .nat({ max: CANARY.length - 1 })
+    .chain((at) =>
+      fc.constantFrom<Pieces>(
+        [`event: error\ndata: {"type":"error","\\u0065rror":{"message":"bad key ${CANARY}"}}\n\n`],
+        [responsesDelta("3", `key ${escapeAt(at)}`)],
+        [responsesDelta("3", `key ${CANARY}`)],
+        ...MASKED.map((masked) => [responsesDelta("3", `key ${masked}`)]),
+      ),
+    ),
 };
 
 /** Unreadable events (never relayed: the stream ends with invalid_upstream_event instead). */
@@ -138,6 +187,21 @@ export const INVALID: Record<Dialect, readonly Pieces[]> = {
       `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2},}\n\n`,
     ],
   ],
+  responses: [
+    [`event: response.output_text.delta\ndata: {not json ${CANARY}\n\n`],
+    [`garbage ${CANARY}\n\n`],
+    ['event: error\ndata: {"type":5}\n\n'],
+    // One typed line ending in `}` that is no JSON: a delta cut short, a raw tab, a leading zero, a trailing comma.
+    [responsesDelta("3", CANARY, ',"logprobs":[{"token":"a"}')],
+    [responsesDelta("3", `${CANARY}\t`)],
+    [responsesDelta("03", CANARY)],
+    [
+      responsesEvent({ type: "response.completed", sequence_number: 9, response: RESPONSE }).replace(
+        '"output":[]}}',
+        `"output":[],${RESPONSES_USAGE},}}`,
+      ),
+    ],
+  ],
 };
 
 export const HUGE: Pieces = [`data: {"x":"${"k".repeat(TAP_CAP + 100)}${CANARY}"}\n\n`];
@@ -151,5 +215,10 @@ export const BAD_UTF8: Record<Dialect, Pieces> = {
     'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"',
     Buffer.from([0xf0, 0x9f, 0x98, 0xff, 0xc0]),
     '"}}\n\n',
+  ],
+  responses: [
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":3,${WHERE},"delta":"`,
+    Buffer.from([0xff, 0xc3, 0x28]),
+    '"}\n\n',
   ],
 };

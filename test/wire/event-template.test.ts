@@ -86,3 +86,24 @@ test("bytes cut short, an unclosed string or trailing bytes never match", () => 
   assert.equal(template.matches(Buffer.concat([bytes, Buffer.from("x")])), false);
   assert.equal(learnEventTemplate(Buffer.from('data: {"content":"open'), OPEN), null);
 });
+
+test("an open integer (a Responses event's sequence_number) matches any JSON integer, and nothing else", () => {
+  const responsesDelta = (sequence: string, delta: string) =>
+    Buffer.from(
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},"item_id":"msg_1","delta":"${delta}"}\n\n`,
+    );
+  const template = learnEventTemplate(
+    responsesDelta("3", "a"),
+    [Buffer.from("delta")],
+    [Buffer.from("sequence_number")],
+  );
+  assert.ok(template !== null);
+  for (const sequence of ["0", "4", "10", "123456789012345"])
+    assert.equal(template.matches(responsesDelta(sequence, "b")), true, sequence);
+  for (const sequence of ["03", "-1", "3.5", "1e3", "", "1234567890123456", '"3"', "null"])
+    assert.equal(template.matches(responsesDelta(sequence, "b")), false, sequence);
+  // Without the key named, the number is fixed bytes like any other value.
+  const fixed = learnEventTemplate(responsesDelta("3", "a"), [Buffer.from("delta")]);
+  assert.equal(fixed?.matches(responsesDelta("3", "b")), true);
+  assert.equal(fixed?.matches(responsesDelta("4", "b")), false);
+});

@@ -1,12 +1,12 @@
 /**
  * @module test/wire/stream-fuzz
- * Adversarial byte streams through every SSE tap and translator (issue 12), seeded and time-bounded:
- * valid events mixed with error events quoting a canary key, unreadable and oversized events, invalid
- * UTF-8, LF/CR/CRLF line ends and an unterminated tail, cut at random boundaries. Asserted: nothing
+ * Adversarial byte streams through every SSE tap (chat, messages, Responses) and translator (issue 12),
+ * seeded and time-bounded: valid events mixed with error events quoting a canary key, unreadable and
+ * oversized events, invalid UTF-8, LF/CR/CRLF line ends and an unterminated tail, cut at random boundaries. Asserted: nothing
  * escapes as a throw or a stream error, the same stream chunked differently gives the same output, every
  * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
  * sent, JSON-escaped or masked (the taps also get canaries hidden behind `\uXXXX` escapes or outside error
- * fields, masked in a conforming chunk's content), and chunks that end in `}` but are no JSON never pass.
+ * fields, masked in a conforming chunk's content), and events that end in `}` but are no JSON never pass.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
@@ -25,8 +25,10 @@ import { toAnthropicErrorBody } from "../../src/wire/anthropic/anthropic-error-b
 import { createAnthropicUsageTap } from "../../src/wire/anthropic/create-anthropic-usage-tap.ts";
 import { encodeSseEvent } from "../../src/wire/anthropic/encode-sse-event.ts";
 import type { RelayTransform } from "../../src/wire/create-relay-transform.ts";
+import { createResponsesUsageTap } from "../../src/wire/openai/create-responses-usage-tap.ts";
 import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
 import { toOpenAiErrorBody } from "../../src/wire/openai/openai-error-body.ts";
+import { encodeResponsesErrorEvent } from "../../src/wire/openai/responses-error-event.ts";
 import {
   BAD_UTF8,
   CANARY,
@@ -178,6 +180,22 @@ const TARGETS: ReadonlyArray<{
         maxEventBytes: TAP_CAP,
       }),
     canaryPlaces: ["message", "type"],
+    huge: true,
+    hidden: true,
+  },
+  {
+    name: "the Responses usage tap",
+    dialect: "responses",
+    create: () =>
+      createResponsesUsageTap({
+        onUsage: () => {},
+        onText: () => {},
+        redact,
+        quotesKey,
+        failureEvent: encodeResponsesErrorEvent,
+        maxEventBytes: TAP_CAP,
+      }),
+    canaryPlaces: ["message", "code"],
     huge: true,
     hidden: true,
   },

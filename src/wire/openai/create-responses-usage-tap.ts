@@ -4,6 +4,7 @@
  * are relayed as received while the usage of the terminal event (`response.completed`, `…incomplete`,
  * `…failed`) is read, delta text is counted for estimates, and an event that may quote a key (`"error"`, a
  * `\u` escape, a key in play) or does not look like a one-line typed event is parsed and its strings redacted.
+ * An event is relayed unparsed only when it matches the byte template of one that parsed (one parse per shape).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import type { RelayTransform } from "../create-relay-transform.ts";
@@ -12,6 +13,7 @@ import { redactSseEvent } from "../redact-sse-event.ts";
 import { countResponsesDeltaText } from "./count-responses-delta-text.ts";
 import { createAlterationSearch } from "./create-alteration-search.ts";
 import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
+import { type EventTemplate, learnEventTemplate } from "./event-template.ts";
 import type { TokenUsage } from "./openai-usage.ts";
 import { readResponsesUsage } from "./read-responses-usage.ts";
 import { checkSseEvent, isDoneEvent, isObject, isOneLineJsonEvent } from "./sse-event-check.ts";
@@ -38,8 +40,14 @@ const TERMINAL_TYPES = new Set(["response.completed", "response.incomplete", "re
 const TERMINAL = [...TERMINAL_TYPES].map((type) => Buffer.from(`"${type}"`));
 const SEQUENCE = Buffer.from('"sequence_number":');
 const decoder = new TextDecoder();
+/** The values that differ between events of one shape: delta text, its padding, the event's number. */
+const OPEN_KEYS = ["delta", "obfuscation"].map((key) => Buffer.from(key));
+const OPEN_INTEGER_KEYS = [Buffer.from("sequence_number")];
+/** The largest event a template is learned from. */
+const MAX_TEMPLATE_BYTES = 4096;
 
 const isTypedEvent = (data: unknown): boolean => isObject(data) && typeof data.type === "string";
+const checkEvent = (event: Buffer) => checkSseEvent(event, isTypedEvent, true);
 
 /** The event's `sequence_number` (the first one, read on bytes), or -1. */
 function readSequenceNumber(event: Buffer): number {
@@ -64,6 +72,19 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
   const looksConforming = (event: Buffer, oneLine?: boolean) =>
     isOneLineJsonEvent(event, TYPED, oneLine) || isDoneEvent(event);
   let lastSequence = -1;
+  /** The last event the check parsed: one like it (other delta text, another number) passes by one comparison. */
+  let template: EventTemplate | null = null;
+  /**
+   * Whether an event that looks typed is proven valid JSON: it matches the template, or it parses (the
+   * bytes prove nothing of its closing: `{"a":{"b":1}` ends in `}` too) and its shape becomes the template.
+   */
+  const passesAsIs = (event: Buffer): boolean => {
+    if (template?.matches(event) === true || isDoneEvent(event)) return true;
+    if (checkEvent(event) !== null) return false;
+    if (event.length <= MAX_TEMPLATE_BYTES)
+      template = learnEventTemplate(event, OPEN_KEYS, OPEN_INTEGER_KEYS);
+    return true;
+  };
   return createSseTap(
     (event, cleared) => {
       const sequence = readSequenceNumber(event);
@@ -91,7 +112,9 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
     {
       alterations: createAlterationSearch({ redacts: redact !== undefined, quotesKey }),
       looksConforming,
-      checkEvent: (event) => checkSseEvent(event, isTypedEvent, true),
+      checkEvent,
+      passesAsIs,
+      checksUnpassed: true,
       failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1),
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },
