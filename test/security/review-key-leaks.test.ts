@@ -34,12 +34,12 @@ const chatAnswerRaw = (body: string) =>
 
 /** The client's text with every JSON string escape decoded (what an SDK hands the app). */
 function decoded(text: string): string {
-  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, escape: string) =>
-    escape.length === 5
-      ? String.fromCharCode(Number.parseInt(escape.slice(1), 16))
-      : escape === "n"
+  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, sequence: string) =>
+    sequence.length === 5
+      ? String.fromCharCode(Number.parseInt(sequence.slice(1), 16))
+      : sequence === "n"
         ? "\n"
-        : escape,
+        : sequence,
   );
 }
 
