@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import type { RecordedRequest } from "../peers/fake-openai-provider.ts";
 import {
   ANTHROPIC_FEATURES,
+  ANTHROPIC_OPERATOR_KEY,
   type AnthropicGateway,
   anthropicHeaders,
   postRaw,
@@ -188,4 +189,73 @@ describe("review r1: keys still reaching the client", () => {
     const text = decoded(raw.text);
     assert.ok(!text.includes(KEY) && !text.includes(MASKED), raw.text);
   });
+
+  const antMasked = `${ANTHROPIC_OPERATOR_KEY.slice(0, 6)}...${ANTHROPIC_OPERATOR_KEY.slice(-4)}`;
+  for (const stream of [false, true]) {
+    test(`F1e /v1/chat/completions on an Anthropic route (translated)${stream ? ", streamed" : ", whole"}: the operator key, whole or masked, leaks`, async () => {
+      const user = await env.user();
+      const text = `Your key is ${ANTHROPIC_OPERATOR_KEY} (${antMasked}).`;
+      env.anthropic.respondNext((_request: RecordedRequest, response: ServerResponse) => {
+        if (!stream) {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({
+              id: "msg_1",
+              type: "message",
+              role: "assistant",
+              model: "claude-fake-1",
+              content: [{ type: "text", text }],
+              stop_reason: "end_turn",
+              stop_sequence: null,
+              usage: { input_tokens: 1, output_tokens: 1 },
+            }),
+          );
+          return;
+        }
+        const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        response.end(
+          event("message_start", {
+            type: "message_start",
+            message: {
+              id: "msg_1",
+              type: "message",
+              role: "assistant",
+              model: "claude-fake-1",
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: 1, output_tokens: 0 },
+            },
+          }) +
+            event("content_block_start", {
+              type: "content_block_start",
+              index: 0,
+              content_block: { type: "text", text: "" },
+            }) +
+            event("content_block_delta", {
+              type: "content_block_delta",
+              index: 0,
+              delta: { type: "text_delta", text },
+            }) +
+            event("content_block_stop", { type: "content_block_stop", index: 0 }) +
+            event("message_delta", {
+              type: "message_delta",
+              delta: { stop_reason: "end_turn", stop_sequence: null },
+              usage: { output_tokens: 1 },
+            }) +
+            event("message_stop", { type: "message_stop" }),
+        );
+      });
+      const raw = await postRaw(
+        env,
+        "/v1/chat/completions",
+        { authorization: `Bearer ${user.token}` },
+        { model: "claude", stream, messages: [{ role: "user", content: "hi" }] },
+      );
+      assert.equal(raw.status, 200, raw.text.slice(0, 300));
+      const out = decoded(raw.text);
+      assert.ok(!out.includes(ANTHROPIC_OPERATOR_KEY) && !out.includes(antMasked), raw.text);
+    });
+  }
 });
