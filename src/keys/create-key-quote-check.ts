@@ -3,8 +3,8 @@
  * A cheap test of bytes for the keys in play (one `indexOf` per key, one more per key for its masked
  * form): what lets a relay pass a conforming event or frame unparsed only when it quotes no key, whole or
  * masked as providers echo it (`sk-pro...QZXW`, `sk-proj-****abcd`, `sk-p…QZXW`: a mask before the key's
- * last 4, as redact-secrets recognises it). A hit only sends the bytes to the full, parsed redaction;
- * escaped forms are caught by the relays' `\u` test.
+ * last 4, as redact-secrets recognises it), also as it reads JSON-escaped (`\"`, `\\`, `\/`). A hit only sends
+ * the bytes to the full, parsed redaction; `\u` escapes are caught by the relays' own `\u` test.
  */
 import type { SecretKey } from "./secret-key.ts";
 
@@ -24,6 +24,19 @@ const BULLET_LAST = 0xa2;
 /** `…` and `•` as UTF-16 units. */
 const ELLIPSIS = 0x2026;
 const BULLET = 0x2022;
+
+/** A character a JSON writer may escape (`"` and `\` always, `/` as `\/` by choice). */
+const JSON_ESCAPED = /["\\/]/;
+
+/**
+ * The ways a value can read inside a JSON string without a `\u` escape (those send the bytes to the full,
+ * parsed check on their own): as is, with `"` and `\` escaped, and with `/` also written `\/`.
+ */
+function jsonForms(value: string): string[] {
+  if (!JSON_ESCAPED.test(value)) return [value];
+  const quoted = JSON.stringify(value).slice(1, -1);
+  return [...new Set([value, quoted, quoted.replaceAll("/", "\\/")])];
+}
 
 /** Whether a mask (`..`, `**`, `…`, `•`) ends just before `at` in `bytes`. */
 function followsMask(bytes: Buffer, at: number): boolean {
@@ -55,13 +68,10 @@ export function createKeyQuoteCheck(secrets: readonly SecretKey[]): (bytes: Uint
   const tails: Buffer[] = [];
   for (const secret of secrets) {
     const raw = secret.reveal();
-    if (raw.length >= MIN_KEY_LENGTH) needles.push(Buffer.from(raw, "utf8"));
+    if (raw.length < MIN_KEY_LENGTH) continue;
+    for (const form of jsonForms(raw)) needles.push(Buffer.from(form, "utf8"));
     if (raw.length < MIN_MASKED_KEY_LENGTH) continue;
-    const tail = raw.slice(-TAIL_LENGTH);
-    tails.push(Buffer.from(tail, "utf8"));
-    // As it reads inside a JSON string, when that differs (a `"` or `\` in a header's value).
-    const quoted = JSON.stringify(tail).slice(1, -1);
-    if (quoted !== tail) tails.push(Buffer.from(quoted, "utf8"));
+    for (const form of jsonForms(raw.slice(-TAIL_LENGTH))) tails.push(Buffer.from(form, "utf8"));
   }
   return (bytes) => {
     const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -72,19 +82,20 @@ export function createKeyQuoteCheck(secrets: readonly SecretKey[]): (bytes: Uint
 }
 
 /**
- * The same test on a decoded text (a whole answer), with no copy of it and nothing built per key: whether it
- * quotes a key in play whole, or its last 4 right after a mask (also as the tail reads inside a JSON string).
+ * The same test on a whole answer's JSON text, with no copy of it and nothing built per key on the common
+ * path: whether it quotes a key in play whole, or its last 4 right after a mask, in any of its JSON forms.
  */
 export function quotesKeyIn(text: string, secrets: readonly SecretKey[]): boolean {
   for (const secret of secrets) {
     const raw = secret.reveal();
     if (raw.length < MIN_KEY_LENGTH) continue;
-    if (text.includes(raw)) return true;
-    if (raw.length < MIN_MASKED_KEY_LENGTH) continue;
-    const tail = raw.slice(-TAIL_LENGTH);
-    if (quotesMaskedIn(text, tail)) return true;
-    const quoted = JSON.stringify(tail).slice(1, -1);
-    if (quoted !== tail && quotesMaskedIn(text, quoted)) return true;
+    const tail = raw.length < MIN_MASKED_KEY_LENGTH ? null : raw.slice(-TAIL_LENGTH);
+    if (!JSON_ESCAPED.test(raw)) {
+      if (text.includes(raw) || (tail !== null && quotesMaskedIn(text, tail))) return true;
+      continue;
+    }
+    for (const form of jsonForms(raw)) if (text.includes(form)) return true;
+    if (tail !== null) for (const form of jsonForms(tail)) if (quotesMaskedIn(text, form)) return true;
   }
   return false;
 }

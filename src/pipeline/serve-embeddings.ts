@@ -5,8 +5,10 @@
 import { encodeEmbeddingsBase64 } from "../wire/openai/encode-embeddings-base64.ts";
 import { readOpenAiUsage } from "../wire/openai/openai-usage.ts";
 import { buildEmbeddingsBody } from "./build-upstream-body.ts";
+import { secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { redactWholeAnswer } from "./redact-whole-answer.ts";
 
 export async function serveEmbeddings(
   kit: PipelineKit,
@@ -34,7 +36,8 @@ export async function serveEmbeddings(
   }
   const reported = readOpenAiUsage((parsed as { usage?: unknown } | null)?.usage);
   return kit.answerWhole(route, report, {
-    body: JSON.stringify(parsed),
+    // Any string of the answer (its model, an extension field) that quotes a key in play is redacted.
+    body: redactWholeAnswer(JSON.stringify(parsed), parsed, secretsOf(call, route)),
     usage: reported,
     requestJson: upstreamBody.json,
   });

@@ -10,10 +10,11 @@ import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
 import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
 import { isObject } from "../wire/openai/sse-event-check.ts";
-import { redactJsonStrings } from "../wire/redact-json-strings.ts";
 import { buildResponsesBody } from "./build-responses-body.ts";
+import { secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { redactWholeAnswer } from "./redact-whole-answer.ts";
 
 /** A Response object, leniently: an object that says so, or carries an `output` list. */
 const isResponse = (value: unknown): value is Record<string, unknown> =>
@@ -49,7 +50,6 @@ export async function servePassThroughResponses(
     upstream: upstreamBody.upstream,
     path,
   });
-  const redact = kit.redactorFor(call, route);
 
   if (upstreamBody.stream) {
     let usage: TokenUsage | null = null;
@@ -61,7 +61,7 @@ export async function servePassThroughResponses(
       onText: (bytes) => {
         textBytes += bytes;
       },
-      redact,
+      redact: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: encodeResponsesErrorEvent,
     });
@@ -81,10 +81,9 @@ export async function servePassThroughResponses(
     text = read.text;
     const { parsed } = read;
     if (!isResponse(parsed)) throw kit.shapeError(routed);
-    // Relayed as received; a failed response's error (or any text quoting a key) is redacted first.
-    const mayQuote = isObject(parsed.error) || kit.keyQuoteCheckFor(call, route)(Buffer.from(text));
-    const redacted = mayQuote ? redactJsonStrings(parsed, redact) : null;
-    answer = redacted?.changed === true ? JSON.stringify(redacted.value) : text;
+    // Relayed as received unless it may quote a key in play (an error, a `\u` escape, the key whole or
+    // masked in any JSON form): then every string is redacted (pipeline/redact-whole-answer.ts).
+    answer = redactWholeAnswer(text, parsed, secretsOf(call, route));
     usage = readResponsesUsage(parsed.usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });

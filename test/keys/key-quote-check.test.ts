@@ -61,7 +61,8 @@ test("whatever the redactor removes for the key, the check found first (seeded)"
 });
 
 test("the test on a decoded text agrees with the test on its UTF-8 bytes (seeded)", () => {
-  const quoting = [new SecretKey(RAW), new SecretKey('sk-"quoted\\key9"')];
+  const SLASHED = "sk-a/b/c0d/e9";
+  const quoting = [new SecretKey(RAW), new SecretKey('sk-"quoted\\key9"'), new SecretKey(SLASHED)];
   const bytesCheck = createKeyQuoteCheck(quoting);
   const piece = fc.constantFrom(
     "sk",
@@ -78,6 +79,10 @@ test("the test on a decoded text agrees with the test on its UTF-8 bytes (seeded
     " ",
     RAW,
     'sk-"quoted\\key9"',
+    SLASHED,
+    "sk-a\\/b\\/c0d\\/e9",
+    "d\\/e9",
+    "d/e9",
   );
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
@@ -88,4 +93,9 @@ test("the test on a decoded text agrees with the test on its UTF-8 bytes (seeded
   );
   assert.equal(quotesKeyIn("sk-pro...QZXW", quoting), true);
   assert.equal(quotesKeyIn('{"content":"fine"}', quoting), false);
+  // A JSON writer may escape `/` (PHP's json_encode does): the key and its masked tail, as they read then.
+  assert.equal(quotesKeyIn('{"k":"sk-a\\/b\\/c0d\\/e9"}', quoting), true);
+  assert.equal(bytesCheck(Buffer.from('{"k":"sk-a\\/b\\/c0d\\/e9"}')), true);
+  assert.equal(quotesKeyIn('{"k":"sk-a...d\\/e9"}', quoting), true);
+  assert.equal(bytesCheck(Buffer.from('{"k":"sk-a...d\\/e9"}')), true);
 });
