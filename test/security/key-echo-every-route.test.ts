@@ -1,7 +1,7 @@
 /**
- * @module test/security/review-key-leaks
- * Review r1 (hostile upstream): routes and escapes through which a key in play, whole or masked, still
- * reaches the client after the masked-key fixes (9623fb3, 7a80ad4). Each test fails on review/r1.
+ * @module test/security/key-echo-every-route
+ * A hostile upstream echoes a key in play (whole, masked, `\u`- or `\/`-escaped) in its answer: no route lets
+ * it reach the client, translated routes and embeddings included, whole and streamed.
  */
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
@@ -44,7 +44,7 @@ function decoded(text: string): string {
   );
 }
 
-describe("review r1: keys still reaching the client", () => {
+describe("a key an upstream echoes is redacted on every route", () => {
   let env: AnthropicGateway;
   before(async () => {
     env = await startAnthropicGateway({
@@ -64,7 +64,7 @@ describe("review r1: keys still reaching the client", () => {
   const respondOpenAi = (write: (response: ServerResponse) => void) =>
     env.fakes.openai.respondNext((_request: RecordedRequest, response: ServerResponse) => write(response));
 
-  test("F1a /v1/messages on an OpenAI-compatible route (translated), whole: a masked key in the content leaks", async () => {
+  test("/v1/messages on an OpenAI-compatible route (translated), whole: a masked key in the content is redacted", async () => {
     const user = await env.user();
     respondOpenAi((response) => {
       response.writeHead(200, { "content-type": "application/json" });
@@ -79,7 +79,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!decoded(raw.text).includes(MASKED), raw.text);
   });
 
-  test("F1b /v1/messages on an OpenAI-compatible route (translated), streamed: the raw key in a delta leaks", async () => {
+  test("/v1/messages on an OpenAI-compatible route (translated), streamed: the raw key in a delta is redacted", async () => {
     const user = await env.user();
     respondOpenAi((response) => {
       response.writeHead(200, { "content-type": "text/event-stream" });
@@ -96,7 +96,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!text.includes(KEY) && !text.includes(MASKED), raw.text);
   });
 
-  test("F2 a key with `/` echoed JSON-escaped as `\\/` in a conforming chat chunk leaks (only `\\u` is searched for)", async () => {
+  test("a key with `/` echoed JSON-escaped as `\\/` in a conforming chat chunk is redacted", async () => {
     const user = await env.user({ openai: SLASH_KEY });
     respondOpenAi((response) => {
       response.writeHead(200, { "content-type": "text/event-stream" });
@@ -112,7 +112,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!decoded(raw.text).includes(SLASH_KEY), raw.text);
   });
 
-  test("F2b the same `\\/`-escaped key in a whole chat answer leaks (quotesKeyIn / redactWholeAnswer)", async () => {
+  test("the same `\\/`-escaped key in a whole chat answer is redacted", async () => {
     const user = await env.user({ openai: SLASH_KEY });
     respondOpenAi((response) => {
       response.writeHead(200, { "content-type": "application/json" });
@@ -128,7 +128,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!decoded(raw.text).includes(SLASH_KEY), raw.text);
   });
 
-  test("F3 /v1/responses pass-through, whole: a `\\u`-escaped key in output text leaks (no `\\u` test there)", async () => {
+  test("/v1/responses pass-through, whole: a `\\u`-escaped key in output text is redacted", async () => {
     const user = await env.user();
     const escaped = `\\u${KEY.charCodeAt(0).toString(16).padStart(4, "0")}${KEY.slice(1)}`;
     respondOpenAi((response) => {
@@ -147,7 +147,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!decoded(raw.text).includes(KEY), raw.text);
   });
 
-  test("F1c /v1/responses on a Chat Completions route (translated), whole: a masked operator key in the content leaks", async () => {
+  test("/v1/responses on a Chat Completions route (translated), whole: a masked operator key in the content is redacted", async () => {
     const user = await env.user();
     const orKey = OPERATOR_KEYS.openrouter;
     const masked = `${orKey.slice(0, 6)}...${orKey.slice(-4)}`;
@@ -166,7 +166,7 @@ describe("review r1: keys still reaching the client", () => {
     assert.ok(!text.includes(masked) && !text.includes(orKey), raw.text);
   });
 
-  test("F1d /v1/embeddings, whole: the operator key in a string of the answer (model) leaks", async () => {
+  test("/v1/embeddings, whole: the operator key in a string of the answer (model) is redacted", async () => {
     const user = await env.user();
     respondOpenAi((response) => {
       response.writeHead(200, { "content-type": "application/json" });
@@ -192,7 +192,7 @@ describe("review r1: keys still reaching the client", () => {
 
   const antMasked = `${ANTHROPIC_OPERATOR_KEY.slice(0, 6)}...${ANTHROPIC_OPERATOR_KEY.slice(-4)}`;
   for (const stream of [false, true]) {
-    test(`F1e /v1/chat/completions on an Anthropic route (translated)${stream ? ", streamed" : ", whole"}: the operator key, whole or masked, leaks`, async () => {
+    test(`/v1/chat/completions on an Anthropic route (translated)${stream ? ", streamed" : ", whole"}: the operator key, whole or masked, is redacted`, async () => {
       const user = await env.user();
       const text = `Your key is ${ANTHROPIC_OPERATOR_KEY} (${antMasked}).`;
       env.anthropic.respondNext((_request: RecordedRequest, response: ServerResponse) => {

@@ -1,8 +1,7 @@
 /**
- * @module test/wire/review-responses-malformed
- * Review r1: the fix of 7ec7cc9 / 718dd1d (an event that looks typed by its bytes but is no JSON ends the
- * stream with invalid_upstream_event) was not carried to the Responses pass-through tap: such an event is
- * relayed to the client as received. Fails on review/r1.
+ * @module test/wire/responses-tap-invalid-json
+ * The Responses pass-through tap never relays an event that looks typed by its bytes but is no JSON (a delta
+ * cut short yet ending in `}`, a trailing comma) as a well-formed event, in one chunk or split.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
