@@ -83,10 +83,23 @@ export function quotesKeyIn(text: string, secrets: readonly SecretKey[]): boolea
     if (raw.length < MIN_MASKED_KEY_LENGTH) continue;
     const tail = raw.slice(-TAIL_LENGTH);
     if (quotesMaskedIn(text, tail)) return true;
-    const quoted = JSON.stringify(tail).slice(1, -1);
+    const quoted = asInJsonString(tail);
     if (quoted !== tail && quotesMaskedIn(text, quoted)) return true;
   }
   return false;
+}
+
+/**
+ * `text` as it reads inside a JSON string: itself unless it holds a `"`, a `\`, a control character or a
+ * surrogate (then JSON.stringify says; most calls skip its cost, which is most of a short text's test).
+ */
+function asInJsonString(text: string): string {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff))
+      return JSON.stringify(text).slice(1, -1);
+  }
+  return text;
 }
 
 function quotesMaskedIn(text: string, tail: string): boolean {
