@@ -3,7 +3,7 @@
  * The keys in play for a call (the route's, its connection's headers and every key the user sent): what
  * upstream text is redacted of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
  */
-import { createKeyQuoteCheck } from "../keys/create-key-quote-check.ts";
+import { createKeyQuoteCheck, quotesKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { Route } from "../routing/index.ts";
@@ -23,4 +23,10 @@ export function redactorFor(call: ModelCall, route: Route): (text: string) => st
 /** Whether bytes quote a key in play verbatim (one `indexOf` per key): a relay's cheap pre-check. */
 export function keyQuoteCheckFor(call: ModelCall, route: Route): (bytes: Uint8Array) => boolean {
   return createKeyQuoteCheck(secretsOf(call, route));
+}
+
+/** The same pre-check on a text (a translated event, before it is encoded): a few substring searches. */
+export function keyQuoteTextCheckFor(call: ModelCall, route: Route): (text: string) => boolean {
+  const secrets = secretsOf(call, route);
+  return (text) => quotesKeyIn(text, secrets);
 }

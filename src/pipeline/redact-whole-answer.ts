@@ -1,13 +1,19 @@
 /**
  * @module pipeline/redact-whole-answer
- * A whole upstream answer leaves as its own text unless it may quote a key in play (whole or in the masked
- * form providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed
- * answer is redacted, and it is re-serialized only when that changed something.
+ * A whole answer leaves as its own text unless it may quote a key in play (whole or in the masked form
+ * providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed answer is
+ * redacted, and it is re-serialized only when that changed something. Relayed and translated answers alike.
  */
 import { quotesKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
+
+/** Every decoded string of `parsed` redacted; `text` when that changed nothing. */
+function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
+  const redacted = redactJsonStrings(parsed, (value) => redactSecrets(value, secrets));
+  return redacted.changed ? JSON.stringify(redacted.value) : text;
+}
 
 /**
  * The answer to send: `text` as received, or the parsed answer redacted and re-serialized. The test runs on
@@ -15,6 +21,14 @@ import { redactJsonStrings } from "../wire/redact-json-strings.ts";
  */
 export function redactWholeAnswer(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
   if (!text.includes('"error"') && !text.includes("\\u") && !quotesKeyIn(text, secrets)) return text;
-  const redacted = redactJsonStrings(parsed, (value) => redactSecrets(value, secrets));
-  return redacted.changed ? JSON.stringify(redacted.value) : text;
+  return redactParsed(text, parsed, secrets);
+}
+
+/**
+ * A translated answer, serialized: the gateway's own JSON (no escape hides a key in it, its errors were
+ * redacted when mapped), so only the key test decides whether its strings are redacted.
+ */
+export function serializeTranslatedAnswer(answer: unknown, secrets: readonly SecretKey[]): string {
+  const text = JSON.stringify(answer);
+  return quotesKeyIn(text, secrets) ? redactParsed(text, answer, secrets) : text;
 }

@@ -10,8 +10,10 @@ import {
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
+import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { serializeTranslatedAnswer } from "./redact-whole-answer.ts";
 
 export async function serveAnthropicChat(
   kit: PipelineKit,
@@ -49,7 +51,12 @@ export async function serveAnthropicChat(
       describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
     });
     const failureEvent = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
-    return kit.relay(call, routed, response.body, createTranslateTransform(translator, failureEvent), {
+    // Translated events that quote a key in play (generated text, tool arguments, any string) are redacted.
+    const transform = createTranslateTransform(translator, failureEvent, {
+      quotesKey: keyQuoteTextCheckFor(call, route),
+      redact,
+    });
+    return kit.relay(call, routed, response.body, transform, {
       usage: () => usage,
       requestJson: json,
       report,
@@ -63,7 +70,7 @@ export async function serveAnthropicChat(
     const completion = anthropicToOpenAiResponse(parsed, { jsonToolName, model: route.model });
     if (!completion.ok)
       throw withHeaders(translationError(completion.error, adapter.id), kit.routeHeader(route));
-    answer = JSON.stringify(completion.value);
+    answer = serializeTranslatedAnswer(completion.value, secretsOf(call, route));
     usage = readOpenAiUsage(completion.value.usage);
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });

@@ -15,10 +15,10 @@ import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
-import { secretsOf } from "./call-secrets.ts";
+import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
-import { redactWholeAnswer } from "./redact-whole-answer.ts";
+import { redactWholeAnswer, serializeTranslatedAnswer } from "./redact-whole-answer.ts";
 
 /** How a failed stream ends on this ingress: Anthropic's `event: error`. */
 const anthropicFailureEvent = (failure: GatewayError): string =>
@@ -129,7 +129,11 @@ async function translated(
       call,
       routed,
       response.body,
-      createTranslateTransform(translator, anthropicFailureEvent),
+      // Translated events that quote a key in play (generated text, tool arguments, any string) are redacted.
+      createTranslateTransform(translator, anthropicFailureEvent, {
+        quotesKey: keyQuoteTextCheckFor(call, route),
+        redact,
+      }),
       {
         usage: () => usage,
         requestJson: upstreamBody.json,
@@ -145,7 +149,7 @@ async function translated(
     usage = readOpenAiUsage((parsed as { usage?: unknown }).usage);
     const message = openAiToAnthropicResponse(parsed, { model });
     if (!message.ok) throw withHeaders(translationError(message.error, adapter.id), kit.routeHeader(route));
-    answer = JSON.stringify(message.value);
+    answer = serializeTranslatedAnswer(message.value, secretsOf(call, route));
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;

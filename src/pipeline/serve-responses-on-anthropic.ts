@@ -22,8 +22,10 @@ import type { ResponsesContext } from "../translate/responses-context.ts";
 import { responsesToChatRequest } from "../translate/responses-to-chat-request.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
+import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { serializeTranslatedAnswer } from "./redact-whole-answer.ts";
 
 export async function serveResponsesOnAnthropic(
   kit: PipelineKit,
@@ -62,7 +64,6 @@ export async function serveResponsesOnAnthropic(
   if (stream) {
     let usage: TokenUsage | null = null;
     const redact = kit.redactorFor(call, route);
-    const quotesKey = kit.keyQuoteCheckFor(call, route);
     // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
     const describeFailure: DescribeStreamFailure = (failure) =>
       describeStreamFailure(failure, { provider: adapter.id, redact });
@@ -74,8 +75,6 @@ export async function serveResponsesOnAnthropic(
         usage = reported;
       },
       describeFailure,
-      // Generated text that quotes a key in play is redacted, as the passthrough taps do.
-      redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
       maxHeldBytes: kit.config.upstream.maxResponseBytes,
       now: () => Math.floor(kit.now() / 1000),
     });
@@ -83,7 +82,12 @@ export async function serveResponsesOnAnthropic(
       call,
       routed,
       response.body,
-      createTranslateTransform(translator, (failure) => translator.errorEvent(failure)),
+      // Translated events that quote a key in play (generated text, tool arguments, call ids, the final
+      // Response) are redacted.
+      createTranslateTransform(translator, (failure) => translator.errorEvent(failure), {
+        quotesKey: keyQuoteTextCheckFor(call, route),
+        redact,
+      }),
       { usage: () => usage, requestJson: json, textBytes: translator.textBytes, report },
     );
   }
@@ -98,7 +102,7 @@ export async function serveResponsesOnAnthropic(
     usage = readOpenAiUsage(completion.value.usage);
     const answered = chatToResponsesResponse(completion.value, context);
     if (!answered.ok) throw withHeaders(translationError(answered.error, adapter.id), kit.routeHeader(route));
-    answer = JSON.stringify(answered.value);
+    answer = serializeTranslatedAnswer(answered.value, secretsOf(call, route));
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;

@@ -18,9 +18,11 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { deriveSafetyIdentifier, refuseOperatorAccountUse } from "./build-responses-body.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
+import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { createResponsesContext } from "./create-responses-context.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
+import { serializeTranslatedAnswer } from "./redact-whole-answer.ts";
 import { serveResponsesOnAnthropic } from "./serve-responses-on-anthropic.ts";
 import { servePassThroughResponses } from "./serve-responses-pass-through.ts";
 
@@ -77,13 +79,10 @@ async function serveResponsesOnChat(
   if (upstreamBody.stream) {
     let usage: TokenUsage | null = null;
     const redact = kit.redactorFor(call, route);
-    const quotesKey = kit.keyQuoteCheckFor(call, route);
     const translator = createChatToResponsesStream({
       context,
       // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
       describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
-      // Generated text that quotes a key in play is redacted, as the chat passthrough's tap does.
-      redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
       maxHeldBytes: kit.config.upstream.maxResponseBytes,
       now: () => Math.floor(kit.now() / 1000),
       onUsage: (reported, complete) => {
@@ -94,7 +93,12 @@ async function serveResponsesOnChat(
       call,
       routed,
       response.body,
-      createTranslateTransform(translator, (failure: GatewayError) => translator.errorEvent(failure)),
+      // Translated events that quote a key in play (generated text, tool arguments, call ids, the final
+      // Response) are redacted.
+      createTranslateTransform(translator, (failure: GatewayError) => translator.errorEvent(failure), {
+        quotesKey: keyQuoteTextCheckFor(call, route),
+        redact,
+      }),
       { usage: () => usage, requestJson: upstreamBody.json, textBytes: translator.textBytes, report },
     );
   }
@@ -110,7 +114,7 @@ async function serveResponsesOnChat(
     const translated = chatToResponsesResponse(parsed, context, Math.floor(kit.now() / 1000));
     if (!translated.ok)
       throw withHeaders(translationError(translated.error, adapter.id), kit.routeHeader(route));
-    answer = JSON.stringify(translated.value);
+    answer = serializeTranslatedAnswer(translated.value, secretsOf(call, route));
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;

@@ -2,21 +2,44 @@
  * @module translate/create-translate-transform
  * A relay transform around a stream translator: upstream bytes in, translated SSE text out as each event
  * completes (nothing buffered beyond the parser's capped partial event). The translator's own error event
- * ends the stream and is announced; a throw becomes one error event in the client's dialect.
+ * ends the stream and is announced; a throw becomes one error event in the client's dialect. With a
+ * redaction, translated events that quote a key in play leave with every decoded string redacted.
  */
 import {
   createRelayTransform,
   type FailureEvent,
   type RelayTransform,
 } from "../wire/create-relay-transform.ts";
+import { redactSseEvent } from "../wire/redact-sse-event.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
+
+/** The keys in play: a cheap test of a text (whole or masked, as providers echo them) and the full redactor. */
+export interface TranslateRedaction {
+  readonly quotesKey: (text: string) => boolean;
+  readonly redact: (text: string) => string;
+}
+
+/**
+ * What one upstream piece's translated events become: their text as it is when the cheap test finds no key
+ * in it (the common case: a few substring searches, no copy); else each event that quotes one parsed and
+ * its strings redacted (wire/redact-sse-event.ts).
+ */
+function redactedEvents(events: readonly string[], { quotesKey, redact }: TranslateRedaction): string {
+  const text = events.join("");
+  if (!quotesKey(text)) return text;
+  let redacted = "";
+  for (const event of events)
+    redacted += quotesKey(event) ? (redactSseEvent(Buffer.from(event), redact) ?? event) : event;
+  return redacted;
+}
 
 export function createTranslateTransform(
   translator: StreamTranslator,
   failureEvent: FailureEvent,
+  redaction?: TranslateRedaction,
 ): RelayTransform {
   const emit = (out: readonly string[], push: (piece: string) => void) => {
-    if (out.length > 0) push(out.join(""));
+    if (out.length > 0) push(redaction === undefined ? out.join("") : redactedEvents(out, redaction));
     const failure = translator.failure?.() ?? null;
     return failure === null ? null : { failure, written: true };
   };

@@ -32,7 +32,7 @@ export {
 } from "./chat-chunks-to-responses-events.ts";
 export { chatToResponsesResponse, incompleteReasonOf, itemIdOf } from "./chat-to-responses-response.ts";
 export { chatUsageToResponses } from "./chat-usage-to-responses.ts";
-export { createTranslateTransform } from "./create-translate-transform.ts";
+export { createTranslateTransform, type TranslateRedaction } from "./create-translate-transform.ts";
 export { mapAnthropicStopReason } from "./map-anthropic-stop-reason.ts";
 export { mapOpenAiFinishReason } from "./map-openai-finish-reason.ts";
 export type * from "./openai-chat-types.ts";
