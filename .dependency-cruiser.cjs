@@ -71,9 +71,17 @@ module.exports = {
       severity: "error",
       from: { path: "^src/", pathNot: "^src/egress/" },
       to: {
-        path: "^(undici|dns|net|tls|http|https|http2)$|node_modules/undici/",
+        path: "^(undici|dns|net|tls|https|http2)$|node_modules/undici/",
         dependencyTypes: ["core", "npm", "npm-dev"],
       },
+    },
+    // Exception: the gateway's own response class (the write-stall limit) extends node:http's ServerResponse;
+    // it opens no connection, and nothing else outside egress/ imports node:http.
+    {
+      name: "only-egress-and-the-response-class-import-http",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/egress/|^src/http/write-stall-response\\.ts$" },
+      to: { path: "^http$", dependencyTypes: ["core"] },
     },
     {
       name: "only-egress-opens-websockets",

@@ -74,6 +74,12 @@ export const configSchema = z
          */
         connectionTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
         /**
+         * A response whose socket holds bytes the client has taken none of for this long (it stopped
+         * reading) is reset and its call ended as if the client left; a slow reader, or a quiet stream with
+         * nothing to write, is never cut by it (BYOK_WRITE_STALL_TIMEOUT_MS).
+         */
+        writeStallTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /**
          * Worker processes of `serve` sharing the port (BYOK_WORKERS, `serve --workers N`); unset:
          * `os.availableParallelism()` in production mode, 1 otherwise. 1 runs no cluster.
          */

@@ -37,6 +37,7 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_METRICS_PORT", ["metrics", "port"], "int"],
   ["BYOK_METRICS_HOST", ["metrics", "host"], "string"],
   ["BYOK_WORKERS", ["server", "workers"], "int"],
+  ["BYOK_WRITE_STALL_TIMEOUT_MS", ["server", "writeStallTimeoutMs"], "int"],
   ["BYOK_DATA_DIR", ["dataDir"], "string"],
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
   ["BYOK_PRODUCTION", ["production"], "bool"],

@@ -15,7 +15,7 @@ const CLOSED = 3; // WebSocket.CLOSED
  * Resets the connection (TCP RST) so the kernel drops what it still holds for a client that reads nothing;
  * a socket that is not plain TCP (TLS, a Unix socket) is destroyed.
  */
-function reset(response: ServerResponse): void {
+export function resetConnection(response: ServerResponse): void {
   const socket = response.socket;
   try {
     if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
@@ -32,7 +32,7 @@ function reset(response: ServerResponse): void {
 export function closeResponseAfterCut(response: ServerResponse): void {
   if (response.writableFinished || response.destroyed) return;
   const timer = setTimeout(() => {
-    if (!response.writableFinished) reset(response);
+    if (!response.writableFinished) resetConnection(response);
   }, CUT_GRACE_MS);
   timer.unref();
   response.once("close", () => clearTimeout(timer));

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
-import { CUT_GRACE_MS } from "./close-after-cut.ts";
+import { CUT_GRACE_MS, resetConnection } from "./close-after-cut.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerCors } from "./plugins/cors.ts";
@@ -29,9 +29,11 @@ import { registerMessagesRoutes } from "./routes/messages-route.ts";
 import { registerModelsRoute } from "./routes/models-route.ts";
 import { registerOpenApiRoute } from "./routes/openapi-route.ts";
 import { registerResponsesRoute } from "./routes/responses-route.ts";
+import { abortCallOf } from "./routes/send-pipeline-response.ts";
 import { registerSettingsPageRoutes } from "./routes/settings-page-routes.ts";
 import { registerUsageRoutes } from "./routes/usage-routes.ts";
 import { type MetricsListener, startMetricsListener } from "./start-metrics-listener.ts";
+import { createWriteStallResponse } from "./write-stall-response.ts";
 
 export interface GatewayServerOptions {
   /** Extra routes (tests register probes here); they get the same guards and envelope. */
@@ -52,6 +54,28 @@ export async function createGatewayServer(
   options: GatewayServerOptions = {},
 ): Promise<FastifyInstance> {
   let closing = false;
+  const timeouts = connectionTimeoutOptions(byok.config.server);
+  const limitMs = byok.config.server.writeStallTimeoutMs;
+  // A client that stopped reading: its call ends as if it left (the upstream released at once), its
+  // connection is reset (the kernel drops what it holds for it), and one line says why (no URL query).
+  const ServerResponse = createWriteStallResponse({
+    limitMs,
+    onStall(response, waitingBytes) {
+      abortCallOf(response);
+      resetConnection(response);
+      const request = response.req;
+      const at = request.url?.indexOf("?") ?? -1;
+      byok.logger.warn(
+        {
+          method: request.method,
+          path: at === -1 ? request.url : request.url?.slice(0, at),
+          waitingBytes,
+          limitMs,
+        },
+        "write stall: the client took none of the response's waiting bytes in time; connection reset",
+      );
+    },
+  });
   const app = Fastify({
     loggerInstance: byok.logger as FastifyBaseLogger,
     bodyLimit: byok.config.server.bodyLimitBytes,
@@ -62,7 +86,8 @@ export async function createGatewayServer(
     return503OnClosing: true,
     // Requests the HTTP parser rejects answer the documented envelope too (never their raw bytes logged).
     clientErrorHandler: createClientErrorHandler(byok.logger),
-    ...connectionTimeoutOptions(byok.config.server),
+    ...timeouts,
+    http: { ...timeouts.http, ServerResponse } as typeof timeouts.http,
     routerOptions: { ignoreTrailingSlash: true },
   });
   registerLazyRequestLoggers(app);

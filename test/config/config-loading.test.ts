@@ -72,6 +72,19 @@ describe("configuration", () => {
     assert.equal(pepper[0]!.path, "pepper.0 (from BYOK_PEPPER)");
   });
 
+  test("the write-stall limit: 30 s by default, from the file or BYOK_WRITE_STALL_TIMEOUT_MS, bounded", () => {
+    assert.equal(loadConfig({ env: {} }).server.writeStallTimeoutMs, 30_000);
+    const file = join(createTempDir(), "byok.yaml");
+    writeFileSync(file, "server:\n  writeStallTimeoutMs: 5000\n");
+    assert.equal(loadConfig({ file, env: {} }).server.writeStallTimeoutMs, 5_000);
+    const env = { BYOK_WRITE_STALL_TIMEOUT_MS: "12000" };
+    assert.equal(loadConfig({ file, env }).server.writeStallTimeoutMs, 12_000);
+    assert.deepEqual(
+      issuesOf(() => loadConfig({ env: { BYOK_WRITE_STALL_TIMEOUT_MS: "50" } })).map((issue) => issue.path),
+      ["server.writeStallTimeoutMs (from BYOK_WRITE_STALL_TIMEOUT_MS)"],
+    );
+  });
+
   test("an unreadable or non-object file is reported", () => {
     assert.match(
       issuesOf(() => loadConfig({ file: "/nonexistent/byok.yaml", env: {} }))[0]!.message,

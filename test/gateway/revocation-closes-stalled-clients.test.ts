@@ -7,12 +7,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CUT_GRACE_MS } from "../../src/http/close-after-cut.ts";
 import { call } from "../support/gateway-client.ts";
 import { type ListenUser, nextConnection, startListenGateway } from "../support/listen-gateway.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
+import { closedAt, connectRaw, readToClose, writeRequest } from "../support/raw-http-client.ts";
 import { ADMIN_TOKEN, type TestGateway } from "../support/start-gateway.ts";
 
 const USER_KEY = "sk-user-openai-stalled-0000000000000";
@@ -20,66 +21,6 @@ const DEEPGRAM_KEY = "dg-user-key-stalled-0123456789abcdef";
 const TIMEOUT = { timeout: 15_000 };
 /** What the grace may overrun by on a busy machine (timers, the reset reaching the socket). */
 const SLACK_MS = 1_500;
-
-/** A raw client connection to the gateway, and the gateway's own socket for it. */
-interface RawConnection {
-  readonly client: Socket;
-  readonly server: Socket;
-}
-
-/**
- * Connects a raw socket to the gateway, paused before it connects (it reads nothing unless resumed), and
- * finds the gateway's side of it by the client's port.
- */
-async function connectRaw(gateway: TestGateway): Promise<RawConnection> {
-  const { hostname, port } = new URL(gateway.url);
-  const accepted: Socket[] = [];
-  const found = Promise.withResolvers<Socket>();
-  const client = connect({ host: hostname, port: Number(port) });
-  client.pause();
-  const match = () => {
-    const server = accepted.find((socket) => socket.remotePort === client.localPort);
-    if (server !== undefined) found.resolve(server);
-  };
-  const onConnection = (socket: Socket) => {
-    accepted.push(socket);
-    if (client.localPort !== undefined) match();
-  };
-  gateway.app.server.on("connection", onConnection);
-  client.once("connect", match);
-  try {
-    return { client, server: await found.promise };
-  } finally {
-    gateway.app.server.off("connection", onConnection);
-  }
-}
-
-/** Writes one HTTP/1.1 request on a raw socket. */
-function writeRequest(socket: Socket, path: string, headers: Record<string, string>, body: unknown): void {
-  const text = JSON.stringify(body);
-  const lines = [`POST ${path} HTTP/1.1`, "host: 127.0.0.1", "content-type: application/json"];
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  lines.push(`content-length: ${Buffer.byteLength(text)}`);
-  socket.write(`${lines.join("\r\n")}\r\n\r\n${text}`);
-}
-
-/** Resumes a paused socket and resolves with everything it reads until it closes (a reset included). */
-function readToClose(socket: Socket, received: Buffer[] = []): Promise<Buffer> {
-  const closed = new Promise<Buffer>((resolve) => {
-    socket.on("data", (chunk: Buffer) => received.push(chunk));
-    socket.on("error", () => {}); // a reset: the close follows
-    socket.once("close", () => resolve(Buffer.concat(received)));
-  });
-  socket.resume();
-  return closed;
-}
-
-/** Resolves with the time the socket closed. */
-const closedAt = (socket: Socket) =>
-  new Promise<number>((resolve) => {
-    if (socket.destroyed) resolve(performance.now());
-    else socket.once("close", () => resolve(performance.now()));
-  });
 
 /** One OpenAI chunk of 16 KiB of text. */
 const BULKY_EVENT = `data: ${JSON.stringify({

@@ -38,6 +38,14 @@ function abortUnfinished(this: CalledResponse): void {
   if (!this.writableFinished) this[CALL_CONTROLLER]?.abort();
 }
 
+/**
+ * Ends the response's call as a client that left ends it (its upstream aborted at once, recorded as
+ * `client_aborted`): what a stalled client's reset would do a moment later, when its socket closes.
+ */
+export function abortCallOf(response: ServerResponse): void {
+  abortUnfinished.call(response as CalledResponse);
+}
+
 export function modelCallOf(request: FastifyRequest, reply: FastifyReply): ModelCall {
   const raw = reply.raw as CalledResponse;
   const controller = new CallController(raw);
