@@ -72,6 +72,7 @@ export async function startPeer(name: string, file: string, args: readonly strin
     return {
       name,
       ready,
+      pid: child.pid!,
       async maxRssKiB() {
         const answer = new Promise<number>((resolve) => rssWaiters.push(resolve));
         child.send({ type: "rss?" });
