@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { connectRaw } from "../support/raw-http-client.ts";

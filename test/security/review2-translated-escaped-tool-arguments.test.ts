@@ -27,9 +27,9 @@ const argumentsQuoting = (key: string) => `{"key":"${escapedFirst(key)}"}`;
 
 /** One level of JSON string escapes decoded (`\uXXXX`, `\"`, `\\`, `\/`, ...). */
 const unescapeOnce = (text: string) =>
-  text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_match, escape: string) =>
-    escape.length === 5
-      ? String.fromCharCode(Number.parseInt(escape.slice(1), 16))
+  text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_match, escaped: string) =>
+    escaped.length === 5
+      ? String.fromCharCode(Number.parseInt(escaped.slice(1), 16))
       : (({ n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" } as Record<string, string>)[escape] ?? escape),
   );
 
