@@ -30,7 +30,7 @@ const unescapeOnce = (text: string) =>
   text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_match, escaped: string) =>
     escaped.length === 5
       ? String.fromCharCode(Number.parseInt(escaped.slice(1), 16))
-      : (({ n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" } as Record<string, string>)[escape] ?? escape),
+      : (({ n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" } as Record<string, string>)[escaped] ?? escaped),
   );
 
 /** Whether the key reads in the client's text once its JSON (and the JSON inside its strings) is decoded. */
