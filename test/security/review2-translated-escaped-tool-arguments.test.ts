@@ -214,4 +214,45 @@ describe("review r2: a key \\u-escaped inside streamed tool arguments on transla
     );
     check(raw, OPERATOR_KEYS.openai);
   });
+
+  test("Responses on chat, whole: the operator key in a tool call's arguments", async () => {
+    const user = await env.user();
+    const key = OPERATOR_KEYS.openrouter;
+    env.fakes.openrouter.respondNext((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          id: "c1",
+          object: "chat.completion",
+          created: 1,
+          model: "m",
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: "assistant",
+                content: null,
+                tool_calls: [
+                  {
+                    id: "call_1",
+                    type: "function",
+                    function: { name: "f", arguments: argumentsQuoting(key) },
+                  },
+                ],
+              },
+              finish_reason: "tool_calls",
+            },
+          ],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      );
+    });
+    const raw = await postRaw(
+      env,
+      "/v1/responses",
+      { authorization: `Bearer ${user.token}`, ...user.headers },
+      { model: "orchat", stream: false, tools: TOOLS_RESPONSES, input: "hi" },
+    );
+    check(raw, key);
+  });
 });
