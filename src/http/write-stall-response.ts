@@ -91,13 +91,14 @@ function watch(response: ServerResponse, options: WriteStallOptions): void {
 }
 
 /**
- * The server's response class (Node's `ServerResponse` option): a write that returns false, or an end that
- * leaves bytes in the socket, starts a watch; a response written without backpressure costs one check per
+ * The server's response class (Node's `ServerResponse` option): a write that returns false, or an end or a
+ * pipelined response's late socket that leaves bytes in the socket, starts a watch; a response written without backpressure costs one check per
  * write and nothing else (no timer, listener or allocation).
  */
 export function createWriteStallResponse(options: WriteStallOptions): typeof ServerResponse {
   const write = ServerResponse.prototype.write;
   const end = ServerResponse.prototype.end;
+  const assignSocket = ServerResponse.prototype.assignSocket;
   class WriteStallResponse extends ServerResponse {}
   Object.defineProperties(WriteStallResponse.prototype, {
     write: {
@@ -117,6 +118,16 @@ export function createWriteStallResponse(options: WriteStallOptions): typeof Ser
         );
         if (!accepted) watch(this, options);
         return accepted;
+      },
+    },
+    // A pipelined response written before its turn gets the socket later and flushes what it holds then:
+    // what that leaves waiting is watched too.
+    assignSocket: {
+      writable: true,
+      configurable: true,
+      value: function assignSocketWatched(this: ServerResponse, socket: Socket) {
+        assignSocket.call(this, socket);
+        if (socket.writableLength > 0) watch(this, options);
       },
     },
     end: {

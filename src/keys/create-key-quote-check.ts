@@ -105,3 +105,12 @@ function quotesMaskedIn(text: string, tail: string): boolean {
     if (followsMaskIn(text, at)) return true;
   return false;
 }
+
+/**
+ * Whether a JSON text holds an escape that could hide a key from the tests above one level down (JSON nested
+ * in a string, as tool-call arguments are: `\\u0073k-…` or `\\/` in the outer text), so that it is parsed
+ * and its strings redacted with their escapes decoded (redact-secrets.ts).
+ */
+export function holdsNestedEscape(text: string): boolean {
+  return text.includes("\\u") || text.includes("\\/");
+}

@@ -122,7 +122,7 @@ function redactMasked(text: string, raw: string): string {
   return copiedTo === 0 ? text : out + text.slice(copiedTo);
 }
 
-export function redactSecrets(text: string, secrets: readonly SecretKey[]): string {
+function redactAs(text: string, secrets: readonly SecretKey[]): string {
   let result = text;
   for (const secret of secrets) {
     const raw = secret.reveal();
@@ -131,4 +131,49 @@ export function redactSecrets(text: string, secrets: readonly SecretKey[]): stri
     if (raw.length >= 8) result = redactMasked(result, raw);
   }
   return redactKeyShaped(result);
+}
+
+const HEX_4 = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * JSON text nested in a string (a tool call's arguments) read one level deeper: each `\uXXXX` of a character
+ * that needs no escape, and each `\/`, decoded; every other escape (`\\`, `\"`, `\n`, a surrogate) kept with
+ * the character it escapes. Linear: each backslash is looked at once.
+ */
+function decodeNestedEscapes(text: string): string {
+  let out = "";
+  let copiedTo = 0;
+  let at = text.indexOf("\\");
+  while (at !== -1 && at + 1 < text.length) {
+    const next = text.charCodeAt(at + 1);
+    let decoded: string | null = null;
+    let length = 2;
+    if (next === 0x2f) decoded = "/";
+    else if (next === 0x75 && HEX_4.test(text.slice(at + 2, at + 6))) {
+      const code = Number.parseInt(text.slice(at + 2, at + 6), 16);
+      const plain = code >= 0x20 && code !== 0x22 && code !== 0x5c && (code < 0xd800 || code > 0xdfff);
+      if (plain) decoded = String.fromCharCode(code);
+      length = 6;
+    }
+    if (decoded !== null) {
+      out += text.slice(copiedTo, at) + decoded;
+      copiedTo = at + length;
+    }
+    at = text.indexOf("\\", at + length);
+  }
+  return copiedTo === 0 ? text : out + text.slice(copiedTo);
+}
+
+/**
+ * The text with every key in play (whole or masked) and every key-shaped token replaced. A text holding JSON
+ * escapes (JSON nested in a string, as tool-call arguments are) is also read with them decoded: when a key
+ * shows only then, the decoded text is what is returned, redacted (the same JSON once parsed).
+ */
+export function redactSecrets(text: string, secrets: readonly SecretKey[]): string {
+  const redacted = redactAs(text, secrets);
+  if (!redacted.includes("\\")) return redacted;
+  const decoded = decodeNestedEscapes(redacted);
+  if (decoded === redacted) return redacted;
+  const deeper = redactAs(decoded, secrets);
+  return deeper === decoded ? redacted : deeper;
 }

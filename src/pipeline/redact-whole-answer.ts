@@ -4,7 +4,7 @@
  * providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed answer is
  * redacted, and it is re-serialized only when that changed something. Relayed and translated answers alike.
  */
-import { quotesKeyIn } from "../keys/create-key-quote-check.ts";
+import { holdsNestedEscape, quotesKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
@@ -25,10 +25,10 @@ export function redactWholeAnswer(text: string, parsed: unknown, secrets: readon
 }
 
 /**
- * A translated answer, serialized: the gateway's own JSON (no escape hides a key in it, its errors were
- * redacted when mapped), so only the key test decides whether its strings are redacted.
+ * A translated answer, serialized: the gateway's own JSON (its errors were redacted when mapped), so the key
+ * test decides whether its strings are redacted, and an escape nested in one (a tool call's arguments).
  */
 export function serializeTranslatedAnswer(answer: unknown, secrets: readonly SecretKey[]): string {
   const text = JSON.stringify(answer);
-  return quotesKeyIn(text, secrets) ? redactParsed(text, answer, secrets) : text;
+  return quotesKeyIn(text, secrets) || holdsNestedEscape(text) ? redactParsed(text, answer, secrets) : text;
 }

@@ -131,3 +131,46 @@ test("huge inputs (tens of MB, key-shaped or not) complete without throwing, in 
   }
   assert.equal(redactSecrets("x".repeat(5.6e6), []), REDACTED);
 });
+
+test("JSON nested in a string (tool-call arguments): a key behind a \\u or \\/ escape is redacted", () => {
+  const keys = [new SecretKey("abcd-1234-efgh"), new SecretKey("zz/yy/xx-0987")];
+  // The decoded arguments string, as a parsed event holds it: its own JSON escapes one level down.
+  const nested = '{"key":"\\u0061bcd-1234-efgh","other":"zz\\/yy\\/xx-0987","masked":"ab\\u2026efgh"}';
+  const redacted = redactSecrets(nested, keys);
+  assert.equal(redacted, `{"key":"${REDACTED}","other":"${REDACTED}","masked":"${REDACTED}"}`);
+  assert.doesNotThrow(() => JSON.parse(redacted), "still JSON");
+  // Nothing to redact: the text comes back as it was, escapes and all.
+  const plain = '{"a":"\\u00e9\\u0022\\n","b":"x\\/y"}';
+  assert.equal(redactSecrets(plain, keys), plain);
+  // An escaped backslash is not an escape of what follows it.
+  const literal = '{"a":"\\\\u0061bcd-1234-efgh"}';
+  assert.equal(redactSecrets(literal, keys), literal);
+  // Linear on escapes: 12 MB of them.
+  const many = "\\u0020".repeat(2_000_000);
+  assert.equal(redactSecrets(many, keys), many);
+});
+
+test("a key behind a nested escape is never kept (seeded)", () => {
+  const key = new SecretKey("abcd-1234-efgh");
+  const escaped = fc.constantFrom(
+    "\\u0061bcd-1234-efgh",
+    "abcd-1234-ef\\u0067h",
+    "\\u0061\\u0062cd-1234-efgh",
+    "ab\\u2026efgh",
+  );
+  const filler = fc.constantFrom("", " ", "\\n", "\\\\", '\\"', "\\u00e9", "x", "{", '"');
+  run(
+    fc.property(
+      fc.array(filler, { maxLength: 6 }),
+      escaped,
+      fc.array(filler, { maxLength: 6 }),
+      (before, key_, after) => {
+        const text = `${before.join("")}${key_}${after.join("")}`;
+        // A preceding escaped backslash can make the escape literal text: only assert when it is a real escape.
+        if (before.join("").endsWith("\\")) return;
+        const out = redactSecrets(text, [key]);
+        assert.ok(!out.includes("abcd-1234-efgh") && !out.includes(key_), out);
+      },
+    ),
+  );
+});

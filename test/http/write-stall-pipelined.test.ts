@@ -1,6 +1,7 @@
 /**
- * @module test/http/review2-write-stall-escapes
- * Review r2 reproductions: ways a client that stops reading escapes the write-stall limit.
+ * @module test/http/write-stall-pipelined
+ * A client that pipelines requests and then stops reading: a response queued behind a slow one (a stream or a
+ * whole answer written before it gets the socket) is still held to the write-stall limit.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -28,7 +29,7 @@ function requestText(path: string, headers: Record<string, string>, body: unknow
   return `${lines.join("\r\n")}\r\n\r\n${text}`;
 }
 
-describe("review r2: the write-stall limit escaped", () => {
+describe("the write-stall limit holds pipelined responses", () => {
   let env: ModelGateway;
   before(async () => {
     env = await startModelGateway({ config: { server: { writeStallTimeoutMs: LIMIT_MS } } });

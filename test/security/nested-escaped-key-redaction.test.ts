@@ -1,9 +1,8 @@
 /**
- * @module test/security/review2-translated-escaped-tool-arguments
- * Review r2 reproductions: a streamed tool call's arguments are JSON inside a JSON string, relayed by the
- * translators verbatim; a key in play `\u`-escaped inside them reads, in the gateway's own serialization,
- * as `\\u0073k-...`: the key test (quotesKeyIn) does not see it, and the client that parses the arguments
- * (as every SDK does) gets the key whole.
+ * @module test/security/nested-escaped-key-redaction
+ * A tool call's arguments are JSON inside a JSON string, relayed by the translators verbatim: a key in play
+ * `\u`-escaped inside them (`\\u0073k-...` in the gateway's own serialization) is redacted on every
+ * translated path, streamed and whole, so a client that parses the arguments never gets the key.
  */
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
@@ -120,7 +119,7 @@ const TOOLS_CHAT = [{ type: "function", function: { name: "f", parameters: { typ
 const TOOLS_MESSAGES = [{ name: "f", input_schema: { type: "object" } }];
 const TOOLS_RESPONSES = [{ type: "function", name: "f", parameters: { type: "object" } }];
 
-describe("review r2: a key \\u-escaped inside streamed tool arguments on translated paths", () => {
+describe("a key \\u-escaped inside tool-call arguments is redacted on translated paths", () => {
   let env: AnthropicGateway;
   before(async () => {
     env = await startAnthropicGateway({
