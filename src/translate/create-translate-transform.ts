@@ -13,7 +13,10 @@ import {
 import { redactSseEvent } from "../wire/redact-sse-event.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
 
-/** The keys in play: a cheap test of a text (whole or masked, as providers echo them) and the full redactor. */
+/**
+ * The keys in play: a cheap test of a text (a key whole or masked, as providers echo them, or an escape that
+ * may hide one in nested JSON) and the full redactor.
+ */
 export interface TranslateRedaction {
   readonly quotesKey: (text: string) => boolean;
   readonly redact: (text: string) => string;
