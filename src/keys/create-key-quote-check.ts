@@ -111,6 +111,14 @@ function quotesMaskedIn(text: string, tail: string): boolean {
  * in a string, as tool-call arguments are: `\\u0073k-…` or `\\/` in the outer text), so that it is parsed
  * and its strings redacted with their escapes decoded (redact-secrets.ts).
  */
-export function holdsNestedEscape(text: string): boolean {
+function holdsNestedEscape(text: string): boolean {
   return text.includes("\\u") || text.includes("\\/");
+}
+
+/**
+ * The text pre-check of whole answers and translated events: whether a JSON text may quote a key in play,
+ * whole, masked or behind an escape, so that it must be parsed and its strings redacted.
+ */
+export function mayQuoteKeyIn(text: string, secrets: readonly SecretKey[]): boolean {
+  return holdsNestedEscape(text) || quotesKeyIn(text, secrets);
 }

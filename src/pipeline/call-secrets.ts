@@ -3,7 +3,7 @@
  * The keys in play for a call (the route's, its connection's headers and every key the user sent): what
  * upstream text is redacted of before it reaches a client, and what a relay's cheap pre-check looks for verbatim.
  */
-import { createKeyQuoteCheck, holdsNestedEscape, quotesKeyIn } from "../keys/create-key-quote-check.ts";
+import { createKeyQuoteCheck, mayQuoteKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { Route } from "../routing/index.ts";
@@ -28,5 +28,5 @@ export function keyQuoteCheckFor(call: ModelCall, route: Route): (bytes: Uint8Ar
 /** The same pre-check on a text (a translated event, before it is encoded): a few substring searches. */
 export function keyQuoteTextCheckFor(call: ModelCall, route: Route): (text: string) => boolean {
   const secrets = secretsOf(call, route);
-  return (text) => quotesKeyIn(text, secrets) || holdsNestedEscape(text);
+  return (text) => mayQuoteKeyIn(text, secrets);
 }

@@ -4,7 +4,7 @@
  * providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed answer is
  * redacted, and it is re-serialized only when that changed something. Relayed and translated answers alike.
  */
-import { holdsNestedEscape, quotesKeyIn } from "../keys/create-key-quote-check.ts";
+import { mayQuoteKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
@@ -20,7 +20,7 @@ function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey
  * the text itself (no byte copy, no per-call closure): the common answer costs a few substring searches.
  */
 export function redactWholeAnswer(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
-  if (!text.includes('"error"') && !text.includes("\\u") && !quotesKeyIn(text, secrets)) return text;
+  if (!text.includes('"error"') && !mayQuoteKeyIn(text, secrets)) return text;
   return redactParsed(text, parsed, secrets);
 }
 
@@ -30,5 +30,5 @@ export function redactWholeAnswer(text: string, parsed: unknown, secrets: readon
  */
 export function serializeTranslatedAnswer(answer: unknown, secrets: readonly SecretKey[]): string {
   const text = JSON.stringify(answer);
-  return quotesKeyIn(text, secrets) || holdsNestedEscape(text) ? redactParsed(text, answer, secrets) : text;
+  return mayQuoteKeyIn(text, secrets) ? redactParsed(text, answer, secrets) : text;
 }

@@ -31,8 +31,6 @@ export interface ChatToResponsesStreamOptions {
    * past it, or past MAX_STREAM_ITEMS items, the stream fails cleanly with `response_too_large`.
    */
   readonly maxHeldBytes?: number;
-  /** Applied to each piece of generated text and arguments (keys in play removed); identity by default. */
-  readonly redact?: (text: string) => string;
   /** Seconds since the epoch, for `completed_at`. */
   readonly now?: () => number;
 }
@@ -52,7 +50,6 @@ export function createChatToResponsesStream(
   const { context } = options;
   const describe = options.describeFailure ?? describeStreamFailure;
   const maxHeld = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
-  const redact = options.redact ?? ((text: string) => text);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const parser = createSseParser({ strict: true });
   const items = createResponsesOutputItems((prefix, index) => itemIdOf(context, prefix, index));
@@ -136,24 +133,16 @@ export function createChatToResponsesStream(
     if (!isJsonObject(choice)) return;
     const delta = isJsonObject(choice.delta) ? choice.delta : {};
     const content = readString(delta.content);
-    if (content !== null && content !== "") render(items.text("output_text", redact(content)), out);
+    if (content !== null && content !== "") render(items.text("output_text", content), out);
     const refusal = readString(delta.refusal);
-    if (refusal !== null && refusal !== "") render(items.text("refusal", redact(refusal)), out);
+    if (refusal !== null && refusal !== "") render(items.text("refusal", refusal), out);
     if (Array.isArray(delta.tool_calls)) {
       delta.tool_calls.forEach((call: unknown, position) => {
         if (!isJsonObject(call)) return;
         const fn = isJsonObject(call.function) ? call.function : {};
         const index = typeof call.index === "number" ? call.index : position;
         const name = readString(fn.name);
-        render(
-          items.toolCall(
-            index,
-            readString(call.id),
-            name === null ? null : redact(name),
-            redact(readString(fn.arguments) ?? ""),
-          ),
-          out,
-        );
+        render(items.toolCall(index, readString(call.id), name, readString(fn.arguments) ?? ""), out);
       });
     }
     if (!isAbsent(choice.finish_reason)) {

@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { GatewayError } from "../../src/errors/gateway-error.ts";
-import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
+import { createKeyQuoteCheck, mayQuoteKeyIn } from "../../src/keys/create-key-quote-check.ts";
 import { redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 import { createAnthropicToOpenAiStream } from "../../src/translate/anthropic-to-openai-stream.ts";
@@ -259,7 +259,7 @@ const TARGETS: ReadonlyArray<{
     hidden: false,
   },
   // Wired as pipeline/serve-responses.ts wires it: the provider's message kept, keys redacted, and
-  // generated text that quotes a key redacted.
+  // translated events that may quote a key redacted by the transform.
   {
     name: "the chat → Responses translator",
     dialect: "openai",
@@ -267,10 +267,12 @@ const TARGETS: ReadonlyArray<{
       const translator = createChatToResponsesStream({
         context: { id: "resp_fuzz", createdAt: 1, model: "m", request: { model: "m", input: "x" } },
         describeFailure: (failure) => describeStreamFailure(failure, { provider: "custom", redact }),
-        redact: (text) => (quotesKey(Buffer.from(text)) ? redact(text) : text),
         now: () => 1,
       });
-      return createTranslateTransform(translator, (failure) => translator.errorEvent(failure));
+      return createTranslateTransform(translator, (failure) => translator.errorEvent(failure), {
+        quotesKey: (text) => mayQuoteKeyIn(text, secrets),
+        redact,
+      });
     },
     canaryPlaces: ["message", "type", "code"],
     huge: false,
