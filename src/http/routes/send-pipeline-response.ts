@@ -1,9 +1,11 @@
 /**
  * @module http/routes/send-pipeline-response
  * The bridge from Fastify to the pipeline: an abort signal that fires when the client leaves before the
- * response is finished, and a pipeline response written as it is (a string, or a stream relayed as it arrives).
+ * response is finished, and a pipeline response written straight to the socket's response (a string, or a
+ * stream relayed as it arrives) with the headers the hooks set, past Fastify's send path.
  */
 import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { isGatewayError } from "../../errors/gateway-error.ts";
 import type { ModelCall, PipelineResponse } from "../../pipeline/index.ts";
@@ -31,11 +33,24 @@ class CallController extends AbortController {
 }
 
 const CALL_CONTROLLER = Symbol("callController");
-type CalledResponse = ServerResponse & { [CALL_CONTROLLER]?: AbortController };
+const RELAYED = Symbol("relayed");
+type CalledResponse = ServerResponse & { [CALL_CONTROLLER]?: AbortController; [RELAYED]?: Readable };
+type RelayedBody = Readable & { [RELAYED]?: ServerResponse };
 
-/** One listener shared by every call (no closure per request): the client left before the end. */
+/**
+ * One listener shared by every call (no closure per request): the client left before the end. The call
+ * is aborted (its upstream released) and a stream being relayed is destroyed (the relay records the cut).
+ */
 function abortUnfinished(this: CalledResponse): void {
-  if (!this.writableFinished) this[CALL_CONTROLLER]?.abort();
+  if (this.writableFinished) return;
+  this[CALL_CONTROLLER]?.abort();
+  const body = this[RELAYED];
+  if (body !== undefined && !body.destroyed) body.destroy();
+}
+
+/** A relayed stream that failed as a stream (never expected: relays end with an error event) ends its response. */
+function destroyResponse(this: RelayedBody): void {
+  this[RELAYED]?.destroy();
 }
 
 /**
@@ -56,6 +71,39 @@ export function modelCallOf(request: FastifyRequest, reply: FastifyReply): Model
   return { userId, plan, byok: request.byok!, signal: controller.signal, controller };
 }
 
+/**
+ * Writes the pipeline's response on the raw response, as Fastify's `send` would with no onSend hook (none
+ * is registered): the headers the hooks set on the reply (request id, X-BYOK-Status, CORS), then the
+ * response's own; a string with its length, a stream piped with backpressure. The reply is hijacked, so
+ * Fastify's send path (serializers, hooks, two end-of-stream watchers per stream) is skipped; its response
+ * listeners, set when the request arrived, still log the request's end.
+ */
 export function sendPipelineResponse(reply: FastifyReply, response: PipelineResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body);
+  reply.hijack();
+  const raw = reply.raw as CalledResponse;
+  const held = reply.getHeaders();
+  for (const name in held) {
+    const value = held[name];
+    if (value !== undefined) raw.setHeader(name, value);
+  }
+  const { headers, body } = response;
+  for (const name in headers) raw.setHeader(name, headers[name]!);
+  raw.statusCode = response.status;
+  if (typeof body === "string") {
+    raw.setHeader("content-length", Buffer.byteLength(body));
+    raw.end(body);
+    return reply;
+  }
+  if (raw.destroyed) {
+    // The client left while the call was being answered: nothing is written, the stream is released.
+    body.destroy();
+    return reply;
+  }
+  raw[RELAYED] = body;
+  (body as RelayedBody)[RELAYED] = raw;
+  // A response made without a call (modelCallOf adds this listener) still releases its stream.
+  if (raw[CALL_CONTROLLER] === undefined) raw.on("close", abortUnfinished);
+  body.once("error", destroyResponse);
+  body.pipe(raw);
+  return reply;
 }
