@@ -1,7 +1,8 @@
 /**
  * @module bench/profile-gateway
  * A CPU profile of the built gateway under the proxy bench's 64-connection load (BYOK-served chat completions):
- * `node bench/profile-gateway.ts [seconds] [--streams]`, then the summary by area, file and function (start-up excluded).
+ * `node bench/profile-gateway.ts [seconds] [--streams] [--metering-off]`, then the summary by area, file and function
+ * (start-up excluded). `--metering-off`: the bench's "metering off" gateway (no usage records, no rate limits).
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,12 +14,13 @@ import { startPeer } from "./peers/start-peer.ts";
 const seconds = Number(process.argv[2] ?? 10);
 /** `--streams`: sequential 50-chunk streams at concurrency 1 (the first-byte figure) instead of 64 connections. */
 const streams = process.argv.includes("--streams");
+const metering = !process.argv.includes("--metering-off");
 const profileDir = mkdtempSync(join(tmpdir(), "byok-profile-"));
 process.env.BENCH_GATEWAY_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
 const fake = await startPeer("fake provider", "./fake-provider.ts");
 let fromMicros = 0;
 try {
-  const gateway = await startGatewayPeer("gateway", fake.ready.origin);
+  const gateway = await startGatewayPeer("gateway", fake.ready.origin, { metering });
   const connection = connect({ name: "gateway", ...gateway.ready }, 64);
   try {
     if (streams) await streamSamples(connection, 500);

@@ -80,6 +80,24 @@ export const configSchema = z
          */
         writeStallTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
         /**
+         * Bytes of whole upstream answers (non-streamed, error bodies included) the process holds at once,
+         * counted from their first byte until their call's response ends; past it a call fails
+         * `503 service_unavailable`, code `answer_memory`.
+         */
+        answerMemoryBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(256 * 1024 * 1024),
+        /** The same for one user's calls; past it `429 rate_limited`, code `answer_memory`. */
+        answerMemoryBytesPerUser: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(64 * 1024 * 1024),
+        /**
          * Worker processes of `serve` sharing the port (BYOK_WORKERS, `serve --workers N`); unset:
          * `os.availableParallelism()` in production mode, 1 otherwise. 1 runs no cluster.
          */
@@ -104,6 +122,10 @@ export const configSchema = z
       .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
         message: "server.headersTimeoutMs must not exceed server.requestTimeoutMs",
         path: ["headersTimeoutMs"],
+      })
+      .refine((server) => server.answerMemoryBytesPerUser <= server.answerMemoryBytes, {
+        message: "server.answerMemoryBytesPerUser must not exceed server.answerMemoryBytes",
+        path: ["answerMemoryBytesPerUser"],
       }),
     /**
      * GET /metrics (Prometheus): on the gateway's listener unless `port` gives it a listener of its own

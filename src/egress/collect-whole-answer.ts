@@ -44,6 +44,23 @@ export interface WholeAnswer {
   discard(): void;
 }
 
+/**
+ * Where a whole answer's bytes are counted while the process holds them (the caller's share of a memory
+ * budget): `take` refuses bytes that do not fit with the error the call then ends with.
+ */
+export interface HeldBytes {
+  /** Counts `bytes` more; null when they fit, else the error to end the call with (nothing counted). */
+  take(bytes: number): Error | null;
+  /** Gives back `bytes` counted before (an attempt that failed drops what it collected). */
+  give(bytes: number): void;
+}
+
+/**
+ * The most bytes of an error answer (status 400 and up) collected: the client is shown its first 500
+ * characters at most, so a longer body is not held (the answer keeps its status with a generic message).
+ */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
 /** UTF-8's byte-order mark, dropped from the text's start as undici's `text()` drops it. */
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
@@ -69,6 +86,8 @@ export class WholeAnswerHandler implements WholeAnswer {
   #first: Buffer | null = null;
   #more: Buffer[] | null = null;
   #received = 0;
+  /** Bytes counted in `#held` by this attempt. */
+  #taken = 0;
   #text: string | null = null;
   #error: Error | null = null;
   #waiter: { resolve: (text: string) => void; reject: (error: Error) => void } | null = null;
@@ -76,15 +95,18 @@ export class WholeAnswerHandler implements WholeAnswer {
   #started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void } | null;
   readonly #signal: AbortSignal | undefined;
   readonly #limit: TotalLimit;
-  readonly #maxBytes: number;
+  #maxBytes: number;
+  readonly #held: HeldBytes | undefined;
 
   constructor(
     started: { resolve: (head: WholeAnswer) => void; reject: (error: Error) => void },
     signal: AbortSignal | undefined,
     limit: TotalLimit,
     maxBytes: number,
+    held?: HeldBytes,
   ) {
     this.#maxBytes = maxBytes;
+    this.#held = held;
     this.#started = started;
     this.#signal = signal;
     this.#limit = limit;
@@ -115,6 +137,7 @@ export class WholeAnswerHandler implements WholeAnswer {
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     if (statusCode < 200) return true; // 100/102/103: the final head is still to come
     this.statusCode = statusCode;
+    if (statusCode >= 400 && this.#maxBytes > MAX_ERROR_BODY_BYTES) this.#maxBytes = MAX_ERROR_BODY_BYTES;
     this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
     const started = this.#started;
     this.#started = null;
@@ -127,6 +150,14 @@ export class WholeAnswerHandler implements WholeAnswer {
     if (this.#received > this.#maxBytes) {
       this.#abort?.(new errors.ResponseExceededMaxSizeError());
       return false;
+    }
+    if (this.#held !== undefined) {
+      const refused = this.#held.take(chunk.length);
+      if (refused !== null) {
+        this.#abort?.(refused);
+        return false;
+      }
+      this.#taken += chunk.length;
     }
     if (this.#first === null) this.#first = chunk;
     else if (this.#more === null) this.#more = [this.#first, chunk];
@@ -152,6 +183,10 @@ export class WholeAnswerHandler implements WholeAnswer {
     this.#first = null;
     this.#more = null;
     this.#error = error;
+    if (this.#taken > 0) {
+      this.#held?.give(this.#taken); // what this attempt collected is dropped
+      this.#taken = 0;
+    }
     const started = this.#started;
     this.#started = null;
     // Before the headers, the caller's own catch releases (or retries); after them, the body's end does.
@@ -190,9 +225,10 @@ export function collectWholeAnswer(
   signal: AbortSignal | undefined,
   limit: TotalLimit,
   maxBytes: number,
+  held?: HeldBytes,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeAnswerHandler({ resolve, reject }, signal, limit, maxBytes);
+    const handler = new WholeAnswerHandler({ resolve, reject }, signal, limit, maxBytes, held);
     if (signal?.aborted === true) {
       handler.handleEvent();
       return;

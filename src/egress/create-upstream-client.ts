@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
 import { type Dispatcher, Pool } from "undici";
 import { capResponseSize } from "./cap-response-size.ts";
-import { collectWholeAnswer, TotalLimit, type WholeAnswer } from "./collect-whole-answer.ts";
+import { collectWholeAnswer, type HeldBytes, TotalLimit, type WholeAnswer } from "./collect-whole-answer.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedConnector } from "./create-guarded-connector.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
@@ -48,6 +48,11 @@ export interface UpstreamCall {
    * handler (`response.whole`) instead of a body stream; the same limits, abort and pinning apply.
    */
   readonly whole?: boolean;
+  /**
+   * Where a whole answer's bytes are counted while held (the caller's share of the answer memory): bytes
+   * that do not fit end the call with the error it gives. Streams are not counted (backpressure bounds them).
+   */
+  readonly held?: HeldBytes | undefined;
 }
 
 /** A configured connection's pool. One label names one setting: calls with the same label share pools. */
@@ -287,11 +292,25 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let response: WholeAnswer;
     try {
       try {
-        response = await collectWholeAnswer(pool, requestOptions, callerSignal, limit, maxResponseBytes);
+        response = await collectWholeAnswer(
+          pool,
+          requestOptions,
+          callerSignal,
+          limit,
+          maxResponseBytes,
+          call.held,
+        );
       } catch (error) {
         const cut = limit.reason !== null || callerSignal?.aborted === true;
         if (cut || !worthRetry(call.body, error)) throw error;
-        response = await collectWholeAnswer(pool, requestOptions, callerSignal, limit, maxResponseBytes);
+        response = await collectWholeAnswer(
+          pool,
+          requestOptions,
+          callerSignal,
+          limit,
+          maxResponseBytes,
+          call.held,
+        );
       }
     } catch (error) {
       limit.clear();

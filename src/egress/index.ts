@@ -3,6 +3,7 @@
  */
 export { type AddressPolicy, type AddressVerdict, checkAddress } from "./check-address.ts";
 export { checkHostName, type HostNameVerdict } from "./check-host-name.ts";
+export { type HeldBytes, MAX_ERROR_BODY_BYTES } from "./collect-whole-answer.ts";
 export {
   createEgressPolicy,
   type EgressPolicy,
@@ -35,6 +36,7 @@ export {
   type UpstreamSocketOpening,
 } from "./open-upstream-socket.ts";
 export { defaultEgressLimits, type EgressLimits, type TrustedCertificates } from "./parse-egress-limits.ts";
+export { readErrorText } from "./read-error-text.ts";
 export type { VettedAddress } from "./resolve-host.ts";
 export { type EgressResolver, type ResolvedAddress, systemResolver } from "./system-resolver.ts";
 export { toUpstreamFailure } from "./upstream-failure.ts";

@@ -26,6 +26,7 @@ import type { VerifyResults } from "../enrollment/verify-result.ts";
 import { type HeaderBag, parseByokHeaders } from "../keys/parse-byok-headers.ts";
 import { createAdmissionControl } from "../metering/create-admission-control.ts";
 import { type AnonymousLimit, createAnonymousLimit } from "../metering/create-anonymous-limit.ts";
+import { type AnswerMemory, createAnswerMemory } from "../metering/create-answer-memory.ts";
 import { createUsageRecorder } from "../metering/create-usage-recorder.ts";
 import { createUsageReporter, type UsageReport } from "../metering/create-usage-report.ts";
 import { createLocalRateLimiter, type RateLimiter } from "../metering/rate-limits/index.ts";
@@ -58,6 +59,7 @@ import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { readAuthorization } from "./read-authorization.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
+import { settlesWithin } from "./settles-within.ts";
 import { toUsageRecord } from "./to-usage-record.ts";
 
 export interface CreateByokOptions {
@@ -118,6 +120,8 @@ export interface Byok extends ByokModels {
   };
   /** The per-address limit on unauthenticated requests. */
   readonly anonymousLimit: AnonymousLimit;
+  /** What whole answers hold, per user and in all: a call's `answerShare`, released when its response ended. */
+  readonly answerMemory: AnswerMemory;
   /** Single-use tickets for the live `/v1/listen` socket (browsers cannot set its headers). */
   readonly listenTickets: ListenTickets;
   /** Short-lived sign-ins for the settings page (`POST /admin/settings-links`). */
@@ -163,18 +167,6 @@ export interface CloseOptions {
 
 /** After a cut, how long the cut calls get to write their last event and be reported before the pools close. */
 const CUT_GRACE_MS = 1_000;
-
-/** Resolves with true when `promise` settles within `ms`, else false (the timer never holds the process). */
-function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 function toConfig(config: GatewayConfig | GatewayConfigInput | undefined): GatewayConfig {
   return isParsedConfig(config) ? config : parseConfig(config ?? {});
@@ -260,6 +252,9 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
         logger.warn({ err: error }, "a running call's quota lease could not be renewed"),
     },
   });
+  const { answerMemoryBytes: totalBytes, answerMemoryBytesPerUser: perUserBytes } = config.server;
+  const answerMemory = createAnswerMemory({ totalBytes, perUserBytes });
+  metrics.readAnswerMemory(() => answerMemory.held);
   const anonymousLimit = createAnonymousLimit({
     // Its own: a flood of addresses never evicts users' windows.
     limiter: workerSide.anonymousLimiter ?? createLocalRateLimiter({ now }),
@@ -370,6 +365,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     },
     admin: createByokAdmin({ config, store, users, report: reportUsage, flush: () => recorder.flush() }),
     anonymousLimit,
+    answerMemory,
     listenTickets,
     settingsTokens,
     authenticate: (authorization, authenticateOptions) =>

@@ -7,6 +7,7 @@
 import {
   discard,
   isEgressError,
+  readErrorText,
   toUpstreamFailure,
   type UpstreamBody,
   type UpstreamResponse,
@@ -118,6 +119,7 @@ export function createPipelineKit(options: PipelineKitOptions) {
         signal: call.signal,
         pool: upstreamPools.get(route.connection),
         whole: request.whole === true,
+        held: call.answerShare,
       });
       const encoding = response.headers["content-encoding"];
       if (encoding !== undefined && encoding !== "identity") {
@@ -129,7 +131,11 @@ export function createPipelineKit(options: PipelineKitOptions) {
         });
       }
       if (response.status >= 400) {
-        const text = await (response.whole ?? response.body).text().catch(() => "");
+        // At most MAX_ERROR_BODY_BYTES of it is held: a longer body keeps its status with a generic message.
+        const text =
+          response.whole === undefined
+            ? await readErrorText(response.body)
+            : await response.whole.text().catch(() => "");
         const retryAfter = response.headers["retry-after"];
         const answered = {
           status: response.status,

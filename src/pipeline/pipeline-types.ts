@@ -3,6 +3,7 @@
  * What the shells hand the pipeline (a model call) and get back (a response to write as it is).
  */
 import type { Readable } from "node:stream";
+import type { AnswerShare } from "../metering/create-answer-memory.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import type { OpenCall } from "./create-open-calls.ts";
 
@@ -20,6 +21,12 @@ export interface ModelCall {
   readonly controller?: AbortController;
   /** Set by the pipeline while the call is in flight (create-open-calls.ts); `signal` is then its signal. */
   readonly openCall?: OpenCall;
+  /**
+   * The call's share of the answer memory (metering/create-answer-memory.ts): what its whole answers hold
+   * is counted there until the caller releases it, once the response ended (the HTTP shell does). Absent:
+   * not counted.
+   */
+  readonly answerShare?: AnswerShare;
 }
 
 export interface PipelineResponse {

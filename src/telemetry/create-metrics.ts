@@ -84,6 +84,8 @@ export interface GatewayMetrics {
   readBreakerStates(source: () => Iterable<BreakerStateReading>): void;
   /** Where the `byok_upstream_pool_*` gauges read the upstream pools on a scrape (none until given). */
   watchUpstreamPools(reader: UpstreamPoolReader): void;
+  /** Where `byok_answer_memory_bytes` reads the bytes whole answers hold on a scrape (0 until given). */
+  readAnswerMemory(source: () => number): void;
   /** Upstream attempts by connection, key source and outcome (served, retried, fell_back, failed, skipped). */
   readonly upstreamAttempts: Counter<"connection" | "source" | "outcome">;
   /** Updates the request counter, the duration histogram and the token/audio counters for one call. */
@@ -280,6 +282,16 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
 
   const watchUpstreamPools = registerUpstreamPoolGauges(registry);
 
+  let answerMemory: () => number = () => 0;
+  new Gauge({
+    name: "byok_answer_memory_bytes",
+    help: "Bytes of whole upstream answers the process holds now (bounded by server.answerMemoryBytes).",
+    registers,
+    collect() {
+      this.set(answerMemory());
+    },
+  });
+
   return {
     registry,
     breakerTransitions,
@@ -287,6 +299,9 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Gate
       breakerStates = source;
     },
     watchUpstreamPools,
+    readAnswerMemory(source) {
+      answerMemory = source;
+    },
     coordinationDegraded,
     coordinationDegradations,
     egressDenied,

@@ -10,7 +10,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, byok: Byok): 
   app.post("/v1/chat/completions", { config: { auth: "user", byok: "enforce" } }, async (request, reply) =>
     sendPipelineResponse(
       reply,
-      await byok.pipeline.chatCompletions(modelCallOf(request, reply), request.body),
+      await byok.pipeline.chatCompletions(modelCallOf(byok, request, reply), request.body),
     ),
   );
 }

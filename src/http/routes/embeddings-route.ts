@@ -8,6 +8,9 @@ import { modelCallOf, sendPipelineResponse } from "./send-pipeline-response.ts";
 
 export function registerEmbeddingsRoute(app: FastifyInstance, byok: Byok): void {
   app.post("/v1/embeddings", { config: { auth: "user", byok: "enforce" } }, async (request, reply) =>
-    sendPipelineResponse(reply, await byok.pipeline.embeddings(modelCallOf(request, reply), request.body)),
+    sendPipelineResponse(
+      reply,
+      await byok.pipeline.embeddings(modelCallOf(byok, request, reply), request.body),
+    ),
   );
 }

@@ -64,7 +64,7 @@ export function registerListenRoutes(app: FastifyInstance, byok: Byok): void {
         const audio = isJson(contentType) ? null : (request.body as Readable | undefined);
         try {
           const response = await byok.pipeline.transcribe(
-            modelCallOf(request, reply),
+            modelCallOf(byok, request, reply),
             queryOf(request),
             audio === null
               ? { kind: "url", body: request.body }

@@ -11,9 +11,15 @@ const config = { auth: "user", byok: "enforce", dialect: "anthropic" } as const;
 
 export function registerMessagesRoutes(app: FastifyInstance, byok: Byok): void {
   app.post("/v1/messages", { config }, async (request, reply) =>
-    sendPipelineResponse(reply, await byok.pipeline.messages(modelCallOf(request, reply), request.body)),
+    sendPipelineResponse(
+      reply,
+      await byok.pipeline.messages(modelCallOf(byok, request, reply), request.body),
+    ),
   );
   app.post("/v1/messages/count_tokens", { config }, async (request, reply) =>
-    sendPipelineResponse(reply, await byok.pipeline.countTokens(modelCallOf(request, reply), request.body)),
+    sendPipelineResponse(
+      reply,
+      await byok.pipeline.countTokens(modelCallOf(byok, request, reply), request.body),
+    ),
   );
 }

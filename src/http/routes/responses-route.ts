@@ -9,6 +9,9 @@ import { modelCallOf, sendPipelineResponse } from "./send-pipeline-response.ts";
 
 export function registerResponsesRoute(app: FastifyInstance, byok: Byok): void {
   app.post("/v1/responses", { config: { auth: "user", byok: "enforce" } }, async (request, reply) =>
-    sendPipelineResponse(reply, await byok.pipeline.responses(modelCallOf(request, reply), request.body)),
+    sendPipelineResponse(
+      reply,
+      await byok.pipeline.responses(modelCallOf(byok, request, reply), request.body),
+    ),
   );
 }

@@ -8,6 +8,8 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { isGatewayError } from "../../errors/gateway-error.ts";
+import type { Byok } from "../../library/create-byok.ts";
+import type { AnswerShare } from "../../metering/create-answer-memory.ts";
 import type { ModelCall, PipelineResponse } from "../../pipeline/index.ts";
 import { closeResponseAfterCut } from "../close-after-cut.ts";
 import "../fastify-types.ts";
@@ -33,15 +35,22 @@ class CallController extends AbortController {
 }
 
 const CALL_CONTROLLER = Symbol("callController");
+const ANSWER_SHARE = Symbol("answerShare");
 const RELAYED = Symbol("relayed");
-type CalledResponse = ServerResponse & { [CALL_CONTROLLER]?: AbortController; [RELAYED]?: Readable };
+type CalledResponse = ServerResponse & {
+  [CALL_CONTROLLER]?: AbortController;
+  [ANSWER_SHARE]?: AnswerShare;
+  [RELAYED]?: Readable;
+};
 type RelayedBody = Readable & { [RELAYED]?: ServerResponse };
 
 /**
- * One listener shared by every call (no closure per request): the client left before the end. The call
- * is aborted (its upstream released) and a stream being relayed is destroyed (the relay records the cut).
+ * One listener shared by every call (no closure per request): the response closed. What its whole answers
+ * held is given back; if it had not finished (the client left), the call is aborted (its upstream released)
+ * and a stream being relayed is destroyed (the relay records the cut).
  */
 function abortUnfinished(this: CalledResponse): void {
+  this[ANSWER_SHARE]?.release();
   if (this.writableFinished) return;
   this[CALL_CONTROLLER]?.abort();
   const body = this[RELAYED];
@@ -61,14 +70,20 @@ export function abortCallOf(response: ServerResponse): void {
   abortUnfinished.call(response as CalledResponse);
 }
 
-export function modelCallOf(request: FastifyRequest, reply: FastifyReply): ModelCall {
+/**
+ * The pipeline's call for a request: its abort controller, and its share of the answer memory, given back
+ * when the response closes (what a whole answer holds lasts until the client has it).
+ */
+export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyReply): ModelCall {
   const raw = reply.raw as CalledResponse;
   const controller = new CallController(raw);
   raw[CALL_CONTROLLER] = controller;
-  raw.on("close", abortUnfinished);
   const { userId, plan } = request.principal!;
+  const answerShare = byok.answerMemory.open(userId);
+  raw[ANSWER_SHARE] = answerShare;
+  raw.on("close", abortUnfinished);
   // The controller is this call's alone: the pipeline aborts it on a cut rather than chaining another.
-  return { userId, plan, byok: request.byok!, signal: controller.signal, controller };
+  return { userId, plan, byok: request.byok!, signal: controller.signal, controller, answerShare };
 }
 
 /**
