@@ -57,6 +57,7 @@ const LABELS_BY_FAMILY: Readonly<Record<string, readonly string[]>> = {
   byok_rate_limit_rejections_total: ["limit"],
   byok_usage_records_dropped_total: [],
   byok_stream_repairs_total: ["provider", "repair"],
+  byok_answer_memory_bytes: [],
 };
 
 test("observeServedCall counts the request, its duration, tokens and audio", async () => {
