@@ -354,7 +354,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     enrollment,
     users,
     pipeline,
-    ...createAiSdkModels(pipeline, now),
+    ...createAiSdkModels(pipeline, now, answerMemory),
     usage: {
       report: reportUsage,
       async overTime(query) {

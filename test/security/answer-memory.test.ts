@@ -8,6 +8,8 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { APICallError } from "@ai-sdk/provider";
+import { generateText } from "ai";
 import { addUser, call, errorOf } from "../support/gateway-client.ts";
 import { startGateway, type TestGateway } from "../support/start-gateway.ts";
 
@@ -32,9 +34,10 @@ async function startScriptedProvider() {
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
       stream?: boolean;
-      messages: { content: string }[];
+      messages: { content: string | { text: string }[] }[];
     };
-    const script = JSON.parse(request.messages[0]!.content) as Script;
+    const content = request.messages[0]!.content;
+    const script = JSON.parse(typeof content === "string" ? content : content[0]!.text) as Script;
     const text = "x".repeat(script.size);
     if (script.status !== undefined) {
       const body = JSON.stringify({ error: { message: `boom ${text}`, type: "server_error" } });
@@ -178,6 +181,18 @@ describe("answer memory: whole answers held per user and in all", () => {
       assert.equal(long.status, 502);
       assert.doesNotMatch(errorOf(long).message, /boom/);
     }
+    assert.equal(gateway.byok.answerMemory.held, 0);
+  });
+
+  test("the AI SDK models count their whole answers too (library mode)", async () => {
+    const model = gateway.byok.model("chat", { userId: "memory-carol" });
+    await assert.rejects(
+      generateText({ model, prompt: JSON.stringify({ size: 1.5 * MiB }), maxRetries: 0 }),
+      (error: unknown) => APICallError.isInstance(error) && error.statusCode === 429,
+    );
+    assert.equal(gateway.byok.answerMemory.held, 0);
+    const served = await generateText({ model, prompt: JSON.stringify({ size: 300_000 }), maxRetries: 0 });
+    assert.equal(served.text.length, 300_000);
     assert.equal(gateway.byok.answerMemory.held, 0);
   });
 });

@@ -3,7 +3,9 @@
  * The three AI SDK model factories a `Byok` object carries, over its pipeline.
  */
 import type { EmbeddingModelV4, LanguageModelV4, TranscriptionModelV4 } from "@ai-sdk/provider";
+import type { AnswerMemory } from "../../metering/create-answer-memory.ts";
 import type { ModelPipeline } from "../../pipeline/index.ts";
+import { countAnswerMemory } from "./count-answer-memory.ts";
 import { createEmbeddingModel } from "./create-embedding-model.ts";
 import { createLanguageModel } from "./create-language-model.ts";
 import { createTranscriptionModel } from "./create-transcription-model.ts";
@@ -21,10 +23,13 @@ export interface ByokModels {
   transcriptionModel(feature: string, options?: ByokModelOptions): TranscriptionModelV4;
 }
 
+/** With `memory`, each call's whole answer is counted in it while collected (count-answer-memory.ts). */
 export function createAiSdkModels(
-  pipeline: Pick<ModelPipeline, "chatCompletions" | "embeddings" | "transcribe">,
+  operations: Pick<ModelPipeline, "chatCompletions" | "embeddings" | "transcribe">,
   now: () => number = Date.now,
+  memory?: AnswerMemory,
 ): ByokModels {
+  const pipeline = memory === undefined ? operations : countAnswerMemory(operations, memory);
   return {
     model: (feature, options) => createLanguageModel(pipeline, feature, options),
     embeddingModel: (feature, options) => createEmbeddingModel(pipeline, feature, options),
