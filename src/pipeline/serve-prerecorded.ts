@@ -224,7 +224,13 @@ async function transcribeOn(
       call,
       routed,
       "text" in upload
-        ? { path, body: upload.text, contentType: "application/json", accept: "application/json" }
+        ? {
+            path,
+            body: upload.text,
+            contentType: "application/json",
+            accept: "application/json",
+            whole: true,
+          }
         : {
             path,
             body:
@@ -235,6 +241,8 @@ async function transcribeOn(
                   }),
             contentType: upload.contentType,
             accept: "application/json",
+            // Collected whole, counted in the call's answer memory like every whole answer.
+            whole: true,
             ...(upload.contentLength === null ? {} : { contentLength: upload.contentLength }),
           },
     );

@@ -76,6 +76,7 @@ export async function serveResponsesOnAnthropic(
       },
       describeFailure,
       maxHeldBytes: kit.config.upstream.maxResponseBytes,
+      held: call.answerShare,
       now: () => Math.floor(kit.now() / 1000),
     });
     return kit.relay(

@@ -84,6 +84,7 @@ async function serveResponsesOnChat(
       // A provider's mid-stream error keeps its message, keys redacted, like any upstream error.
       describeFailure: (failure) => describeStreamFailure(failure, { provider: adapter.id, redact }),
       maxHeldBytes: kit.config.upstream.maxResponseBytes,
+      held: call.answerShare,
       now: () => Math.floor(kit.now() / 1000),
       onUsage: (reported, complete) => {
         if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;

@@ -54,16 +54,34 @@ export interface FailedAttempt {
   readonly reason: string;
 }
 
+/** What a header value may not hold as is: anything outside printable ASCII, and `%` (the escape itself). */
+const NOT_HEADER_TEXT = /[^\x20-\x24\x26-\x7e]/u;
+const NOT_HEADER_TEXT_ALL = /[^\x20-\x24\x26-\x7e]/gu;
+
+/**
+ * A model name as header text: a name the user chose (a direct `provider/model`, a custom endpoint's model)
+ * may hold any character; those outside printable ASCII, and `%`, are percent-encoded as UTF-8.
+ */
+function headerText(name: string): string {
+  return NOT_HEADER_TEXT.test(name) ? name.replace(NOT_HEADER_TEXT_ALL, percentEncode) : name;
+}
+
+/** One character's UTF-8 bytes as `%XX`; a lone surrogate (valid in JSON, not in UTF-8) as U+FFFD's. */
+function percentEncode(character: string): string {
+  return character.isWellFormed() ? encodeURIComponent(character) : "%EF%BF%BD";
+}
+
 /**
  * `X-BYOK-Route: <connection>/<model>; source=byok|operator`: the provider's id for its own connection
  * (`openai/gpt-4.1-mini`), the connection's name for a named one (`azure-eu/gpt-4o`); when attempts
  * failed before it, `; failed=<connection>/<model>@<source>:<reason>,...` in the order they were made.
+ * A model name outside printable ASCII (or with `%`) is percent-encoded.
  */
 export function formatRouteHeader(route: Route, failed?: readonly FailedAttempt[]): string {
-  const served = `${route.connection}/${route.model}; source=${route.source}`;
+  const served = `${route.connection}/${headerText(route.model)}; source=${route.source}`;
   if (failed === undefined || failed.length === 0) return served;
   const list = failed.map(
-    ({ route: tried, reason }) => `${tried.connection}/${tried.model}@${tried.source}:${reason}`,
+    ({ route: tried, reason }) => `${tried.connection}/${headerText(tried.model)}@${tried.source}:${reason}`,
   );
   return `${served}; failed=${list.join(",")}`;
 }

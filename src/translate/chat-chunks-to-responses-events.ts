@@ -31,6 +31,11 @@ export interface ChatToResponsesStreamOptions {
    * past it, or past MAX_STREAM_ITEMS items, the stream fails cleanly with `response_too_large`.
    */
   readonly maxHeldBytes?: number;
+  /**
+   * Where the bytes held for the final Response are counted while the stream runs (the call's share of the
+   * answer memory, given back when the call ends): bytes it refuses end the stream cleanly with its error.
+   */
+  readonly held?: { take(bytes: number): GatewayError | null };
   /** Seconds since the epoch, for `completed_at`. */
   readonly now?: () => number;
 }
@@ -58,6 +63,8 @@ export function createChatToResponsesStream(
   let closed = false;
   let finishReason: unknown = null;
   let finishSeen = false;
+  /** Held bytes already counted in `options.held`. */
+  let counted = 0;
   let usage: unknown = null;
   let failure: GatewayError | null = null;
   /** Why the upstream stopped, when the relay knows (a time limit, a cut): the end's error event says it. */
@@ -157,6 +164,11 @@ export function createChatToResponsesStream(
         }),
         out,
       );
+    else if (options.held !== undefined && items.heldBytes() > counted) {
+      const refused = options.held.take(items.heldBytes() - counted);
+      if (refused === null) counted = items.heldBytes();
+      else fail(refused, out);
+    }
   };
 
   const handle = (event: SseEvent, out: string[]): void => {

@@ -36,6 +36,14 @@ describe("pipeline responses written on the raw response", () => {
             body: relayed,
           });
         });
+        app.post("/probe/invalid-header", async (_request, reply) => {
+          relayed = new Readable({ read() {} });
+          return sendPipelineResponse(reply, {
+            status: 200,
+            headers: { "content-type": "text/event-stream", "x-probe": "not a header value: ✓" },
+            body: relayed,
+          });
+        });
         app.post("/probe/endless-stream", async (_request, reply) => {
           relayed = new Readable({ read() {} });
           relayed.push("data: first\n\n");
@@ -88,5 +96,14 @@ describe("pipeline responses written on the raw response", () => {
     client.destroy();
     await closed;
     assert.equal(stream.destroyed, true);
+  });
+
+  test("a header Node refuses is answered by the error envelope (never a hung response), its stream released", async () => {
+    const response = await fetch(`${gateway.url}/probe/invalid-header`, { method: "POST" });
+    assert.equal(response.status, 500);
+    assert.equal(response.headers.get("x-probe"), null);
+    assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+    assert.equal(((await response.json()) as { error: { type: string } }).error.type, "internal_error");
+    assert.equal(relayed?.destroyed, true);
   });
 });

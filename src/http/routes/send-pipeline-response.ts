@@ -88,21 +88,28 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
 
 /**
  * Writes the pipeline's response on the raw response, as Fastify's `send` would with no onSend hook (none
- * is registered): the headers the hooks set on the reply (request id, X-BYOK-Status, CORS), then the
- * response's own; a string with its length, a stream piped with backpressure. The reply is hijacked, so
- * Fastify's send path (serializers, hooks, two end-of-stream watchers per stream) is skipped; its response
- * listeners, set when the request arrived, still log the request's end.
+ * is registered): the response's own headers, then those the hooks set on the reply (request id,
+ * X-BYOK-Status, CORS); a string with its length, a stream piped with backpressure. The reply is hijacked
+ * once the headers are taken, so Fastify's send path (serializers, hooks, two end-of-stream watchers per
+ * stream) is skipped; its response listeners, set when the request arrived, still log the request's end. A
+ * header Node refuses is thrown before the hijack, for Fastify's error envelope to answer (a stream released).
  */
 export function sendPipelineResponse(reply: FastifyReply, response: PipelineResponse): FastifyReply {
-  reply.hijack();
   const raw = reply.raw as CalledResponse;
+  const { headers, body } = response;
+  try {
+    for (const name in headers) raw.setHeader(name, headers[name]!);
+  } catch (error) {
+    for (const name in headers) raw.removeHeader(name);
+    if (typeof body !== "string") body.destroy();
+    throw error;
+  }
+  reply.hijack();
   const held = reply.getHeaders();
   for (const name in held) {
     const value = held[name];
-    if (value !== undefined) raw.setHeader(name, value);
+    if (value !== undefined && !raw.hasHeader(name)) raw.setHeader(name, value);
   }
-  const { headers, body } = response;
-  for (const name in headers) raw.setHeader(name, headers[name]!);
   raw.statusCode = response.status;
   if (typeof body === "string") {
     raw.setHeader("content-length", Buffer.byteLength(body));

@@ -1,0 +1,105 @@
+/**
+ * X-BYOK-Route carries model names a user chose (a direct `provider/model`, a custom endpoint's model): any
+ * character outside printable ASCII, and `%`, is percent-encoded so the header is always valid and never
+ * splits; plain names pass unchanged. A hostile review found a direct name with `✓` left the call unanswered.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { formatRouteHeader, type Route } from "../../src/routing/index.ts";
+import { addUser, enroll } from "../support/gateway-client.ts";
+import { startGateway, type TestGateway } from "../support/start-gateway.ts";
+
+const route = (model: string) => ({ connection: "openai", model, source: "byok" }) as unknown as Route;
+
+describe("X-BYOK-Route's model names", () => {
+  test("printable ASCII passes unchanged; anything else, and %, is percent-encoded as UTF-8", () => {
+    assert.equal(formatRouteHeader(route("gpt-4.1-mini")), "openai/gpt-4.1-mini; source=byok");
+    assert.equal(formatRouteHeader(route("gpt-✓")), "openai/gpt-%E2%9C%93; source=byok");
+    assert.equal(formatRouteHeader(route("a%b")), "openai/a%25b; source=byok");
+    assert.equal(formatRouteHeader(route("x\r\nset-cookie: y")), "openai/x%0D%0Aset-cookie: y; source=byok");
+    assert.equal(formatRouteHeader(route("\ud800lone")), "openai/%EF%BF%BDlone; source=byok");
+    assert.equal(
+      formatRouteHeader(route("m"), [{ route: route("😀"), reason: "429" }]),
+      "openai/m; source=byok; failed=openai/%F0%9F%98%80@byok:429",
+    );
+  });
+
+  test("every name of one to 64 seeded random code points makes a header Node accepts", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48271) % 0x7fffffff;
+      return seed;
+    };
+    const started = Date.now();
+    for (let round = 0; round < 5000 && Date.now() - started < 2000; round++) {
+      let name = "";
+      for (let length = 1 + (next() % 64); length > 0; length--)
+        name += String.fromCharCode(next() % 0x10000);
+      const value = formatRouteHeader(route(name));
+      assert.doesNotThrow(() => http.validateHeaderValue("x-byok-route", value), JSON.stringify(name));
+      assert.match(value, /^[\x20-\x7e]*$/);
+    }
+  });
+});
+
+describe("a direct model name outside ASCII, served", () => {
+  const USER_KEY = "sk-user-route-header-0000000000000";
+  let gateway: TestGateway;
+  let provider: http.Server;
+  let token: string;
+  before(async () => {
+    provider = http.createServer(async (incoming, outgoing) => {
+      for await (const _ of incoming);
+      const body = JSON.stringify({
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [
+          { index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop", logprobs: null },
+        ],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+      outgoing.writeHead(200, { "content-type": "application/json" }).end(body);
+    });
+    provider.listen(0, "127.0.0.1");
+    await once(provider, "listening");
+    gateway = await startGateway({
+      config: {
+        providers: {
+          openai: {
+            baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`,
+            apiKey: "sk-operator-route-header-00000000",
+          },
+        },
+        features: { chat: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+      },
+    });
+    token = await addUser(gateway, "route-header");
+    assert.equal((await enroll(gateway, token, { openai: USER_KEY })).status, 200);
+  });
+  after(async () => {
+    await gateway.close();
+    provider.closeAllConnections();
+    provider.close();
+  });
+
+  test("is answered, its route header encoded", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "x-byok-openai": USER_KEY,
+      },
+      body: JSON.stringify({ model: "openai/gpt-✓", messages: [{ role: "user", content: "hi" }] }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-byok-route"), "openai/gpt-%E2%9C%93; source=byok");
+    await response.text();
+    assert.equal(gateway.byok.answerMemory.held, 0);
+  });
+});
