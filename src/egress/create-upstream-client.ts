@@ -289,28 +289,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       headersTimeout: call.timeouts.headersMs,
       bodyTimeout: call.timeouts.bodyIdleMs,
     };
+    const collect = () =>
+      collectWholeAnswer(pool, requestOptions, callerSignal, limit, maxResponseBytes, call.held);
     let response: WholeAnswer;
     try {
       try {
-        response = await collectWholeAnswer(
-          pool,
-          requestOptions,
-          callerSignal,
-          limit,
-          maxResponseBytes,
-          call.held,
-        );
+        response = await collect();
       } catch (error) {
         const cut = limit.reason !== null || callerSignal?.aborted === true;
         if (cut || !worthRetry(call.body, error)) throw error;
-        response = await collectWholeAnswer(
-          pool,
-          requestOptions,
-          callerSignal,
-          limit,
-          maxResponseBytes,
-          call.held,
-        );
+        response = await collect();
       }
     } catch (error) {
       limit.clear();
