@@ -21,9 +21,13 @@ async function stopServer(server: http.Server): Promise<void> {
   await once(server, "close");
 }
 
-/** Waits, turn by turn, until `read()` reaches `bytes`. */
+/** Waits, turn by turn, until `read()` reaches `bytes` (fails after 10 s). */
 async function reaches(read: () => number, bytes: number): Promise<void> {
-  while (read() < bytes) await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + 10_000;
+  while (read() < bytes) {
+    assert.ok(Date.now() < deadline, `never counted ${bytes} bytes`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Deepgram answering a transcript of `size` characters (the `tag` query's number), its last byte held when asked. */
@@ -93,7 +97,10 @@ describe("answer memory: prerecorded transcripts", () => {
   test("a transcript being received is counted for its user until its response ends", async () => {
     const user = await env.user();
     const pending = listen(user.token, "600000:slow");
-    await deepgram.sent("slow");
+    await Promise.race([
+      deepgram.sent("slow"),
+      pending.then((response) => assert.fail(`answered ${response.status} before Deepgram sent it`)),
+    ]);
     await reaches(() => env.gateway.byok.answerMemory.heldBy(user.id), 500_000);
     deepgram.release("slow");
     const response = await pending;

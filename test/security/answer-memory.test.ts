@@ -112,10 +112,17 @@ describe("answer memory: whole answers held per user and in all", () => {
       body: { model: "chat", stream, messages: [{ role: "user", content: JSON.stringify(script) }] },
     });
 
-  /** Waits, turn by turn, until the gateway counts at least `bytes` for the user. */
+  /** Fails when the gateway answers a held call before its provider sent it (it would never be sent). */
+  const answeredFirst = (pending: Promise<{ status: number }>) =>
+    pending.then((response) => assert.fail(`answered ${response.status} before the provider sent it`));
+
+  /** Waits, turn by turn, until the gateway counts at least `bytes` for the user (fails after 10 s). */
   async function heldAtLeast(user: string, bytes: number): Promise<void> {
-    while (gateway.byok.answerMemory.heldBy(`memory-${user}`) < bytes)
+    const deadline = Date.now() + 10_000;
+    while (gateway.byok.answerMemory.heldBy(`memory-${user}`) < bytes) {
+      assert.ok(Date.now() < deadline, `the gateway never counted ${bytes} bytes for ${user}`);
       await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   test("an answer under the user's share is served, and its bytes are given back", async () => {
@@ -139,7 +146,7 @@ describe("answer memory: whole answers held per user and in all", () => {
 
   test("a slow answer holds the user's share: the user's next one is refused, another user's served", async () => {
     const slow = ask("alice", { size: 800_000, hold: "alice-slow" });
-    await provider.sent("alice-slow");
+    await Promise.race([provider.sent("alice-slow"), answeredFirst(slow)]);
     await heldAtLeast("alice", 700_000);
     const metrics = await call(gateway, "GET", "/metrics");
     const gauge = /^byok_answer_memory_bytes (\d+)$/m.exec(metrics.text);
@@ -157,7 +164,11 @@ describe("answer memory: whole answers held per user and in all", () => {
   test("slow answers of several users hold the process's budget: the next call is 503", async () => {
     const first = ask("alice", { size: 900_000, hold: "alice-full" });
     const second = ask("bob", { size: 900_000, hold: "bob-full" });
-    await Promise.all([provider.sent("alice-full"), provider.sent("bob-full")]);
+    await Promise.race([
+      Promise.all([provider.sent("alice-full"), provider.sent("bob-full")]),
+      answeredFirst(first),
+      answeredFirst(second),
+    ]);
     await heldAtLeast("alice", 800_000);
     await heldAtLeast("bob", 800_000);
     const third = await ask("carol", { size: 400_000 });
