@@ -54,13 +54,17 @@ export interface FailedAttempt {
   readonly reason: string;
 }
 
-/** What a header value may not hold as is: anything outside printable ASCII, and `%` (the escape itself). */
-const NOT_HEADER_TEXT = /[^\x20-\x24\x26-\x7e]/u;
-const NOT_HEADER_TEXT_ALL = /[^\x20-\x24\x26-\x7e]/gu;
+/**
+ * What a model name may not hold as is in the header: anything outside printable ASCII, `%` (the escape
+ * itself), and the header's own separators `;` (between fields) and `,` (between failed attempts).
+ */
+const NOT_HEADER_TEXT = /[^\x20-\x24\x26-\x2b\x2d-\x3a\x3c-\x7e]/u;
+const NOT_HEADER_TEXT_ALL = /[^\x20-\x24\x26-\x2b\x2d-\x3a\x3c-\x7e]/gu;
 
 /**
  * A model name as header text: a name the user chose (a direct `provider/model`, a custom endpoint's model)
- * may hold any character; those outside printable ASCII, and `%`, are percent-encoded as UTF-8.
+ * may hold any character; those outside printable ASCII, `%`, `;` and `,` are percent-encoded as UTF-8, so
+ * no name can add a field (`; source=…`) or an attempt (`,…`) to the header.
  */
 function headerText(name: string): string {
   return NOT_HEADER_TEXT.test(name) ? name.replace(NOT_HEADER_TEXT_ALL, percentEncode) : name;
@@ -75,7 +79,7 @@ function percentEncode(character: string): string {
  * `X-BYOK-Route: <connection>/<model>; source=byok|operator`: the provider's id for its own connection
  * (`openai/gpt-4.1-mini`), the connection's name for a named one (`azure-eu/gpt-4o`); when attempts
  * failed before it, `; failed=<connection>/<model>@<source>:<reason>,...` in the order they were made.
- * A model name outside printable ASCII (or with `%`) is percent-encoded.
+ * A model name's characters outside printable ASCII, and `%`, `;`, `,`, are percent-encoded.
  */
 export function formatRouteHeader(route: Route, failed?: readonly FailedAttempt[]): string {
   const served = `${route.connection}/${headerText(route.model)}; source=${route.source}`;

@@ -3,7 +3,7 @@
  * Two stream translators as one (A → B, then B → C): the first's SSE text is fed to the second as it is
  * produced. A failure is said once, by the second: when the first ends its stream with its own error event
  * (a provider error, an unreadable event), that event is withheld and the second ends its stream with
- * the same failure, in the client's dialect.
+ * the same failure, in the client's dialect. When the second ends it (a cap), the first is ended with it.
  */
 import type { GatewayError } from "../errors/gateway-error.ts";
 import type { StreamTranslator } from "./stream-translator.ts";
@@ -37,6 +37,14 @@ export function composeStreamTranslators(
       firstFailure = failure;
       ended = true;
       for (const translated of second.end(failure ?? upstreamFailure)) out.push(translated);
+      return out;
+    }
+    const secondFailure = second.failure?.() ?? null;
+    if (secondFailure !== null) {
+      // The second ended the stream itself (a cap, the answer memory): the first is ended too, so that it
+      // reports what it read (the usage the upstream gave); its events are not written, the failure was said.
+      ended = true;
+      first.end(secondFailure);
     }
     return out;
   };

@@ -1,7 +1,7 @@
 /**
  * X-BYOK-Route carries model names a user chose (a direct `provider/model`, a custom endpoint's model): any
- * character outside printable ASCII, and `%`, is percent-encoded so the header is always valid and never
- * splits; plain names pass unchanged. A hostile review found a direct name with `✓` left the call unanswered.
+ * character outside printable ASCII, and `%`, `;` and `,`, is percent-encoded so the header is always valid
+ * and a name never adds a field or an attempt to it; other names pass unchanged. A hostile review found a direct name with `✓` left the call unanswered.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -21,6 +21,20 @@ describe("X-BYOK-Route's model names", () => {
     assert.equal(formatRouteHeader(route("a%b")), "openai/a%25b; source=byok");
     assert.equal(formatRouteHeader(route("x\r\nset-cookie: y")), "openai/x%0D%0Aset-cookie: y; source=byok");
     assert.equal(formatRouteHeader(route("\ud800lone")), "openai/%EF%BF%BDlone; source=byok");
+    // The header's own separators: a name cannot add a field or an attempt (a second review's finding).
+    assert.equal(
+      formatRouteHeader(route("gpt-4o; source=operator")),
+      "openai/gpt-4o%3B source=operator; source=byok",
+    );
+    assert.equal(
+      formatRouteHeader(route("m"), [{ route: route("a,openai/b@operator:401"), reason: "429" }]),
+      "openai/m; source=byok; failed=openai/a%2Copenai/b@operator:401@byok:429",
+    );
+    // Names providers use keep their `:` and `@` (the parts after the last `@` are the source and reason).
+    assert.equal(
+      formatRouteHeader(route("llama-3-8b:free@2024")),
+      "openai/llama-3-8b:free@2024; source=byok",
+    );
     assert.equal(
       formatRouteHeader(route("m"), [{ route: route("😀"), reason: "429" }]),
       "openai/m; source=byok; failed=openai/%F0%9F%98%80@byok:429",
@@ -41,6 +55,7 @@ describe("X-BYOK-Route's model names", () => {
       const value = formatRouteHeader(route(name));
       assert.doesNotThrow(() => http.validateHeaderValue("x-byok-route", value), JSON.stringify(name));
       assert.match(value, /^[\x20-\x7e]*$/);
+      assert.equal(value.split(";").length, 2, "one field separator: the name adds none");
     }
   });
 });
