@@ -64,7 +64,8 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** UTF-8's byte-order mark, dropped from the text's start as undici's `text()` drops it. */
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
-function decode(bytes: Buffer): string {
+/** An answer's bytes as text (UTF-8), its byte-order mark dropped. */
+export function decodeAnswerText(bytes: Buffer): string {
   const bom = bytes.length >= 3 && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
   return bom ? bytes.toString("utf8", 3) : bytes.toString("utf8");
 }
@@ -169,7 +170,9 @@ export class WholeAnswerHandler implements WholeAnswer {
     this.#signal?.removeEventListener("abort", this);
     this.#limit.clear();
     const text =
-      this.#more !== null ? decode(Buffer.concat(this.#more)) : decode(this.#first ?? Buffer.alloc(0));
+      this.#more !== null
+        ? decodeAnswerText(Buffer.concat(this.#more))
+        : decodeAnswerText(this.#first ?? Buffer.alloc(0));
     this.#first = null;
     this.#more = null;
     this.#text = text;

@@ -4,9 +4,7 @@
  * answer's is collected: a longer body is not held, it is dropped with the upstream call ("" is returned).
  */
 import type { Readable } from "node:stream";
-import { MAX_ERROR_BODY_BYTES } from "./collect-whole-answer.ts";
-
-const decoder = new TextDecoder(); // UTF-8, its byte-order mark dropped as undici's `text()` drops it
+import { decodeAnswerText, MAX_ERROR_BODY_BYTES } from "./collect-whole-answer.ts";
 
 /** The body's text, or "" when it is longer than the cap or fails (the answer keeps its status). */
 export async function readErrorText(body: Readable): Promise<string> {
@@ -22,7 +20,7 @@ export async function readErrorText(body: Readable): Promise<string> {
   } catch {
     return "";
   }
-  return decoder.decode(Buffer.concat(chunks));
+  return decodeAnswerText(Buffer.concat(chunks));
 }
 
 function ignore(): void {}

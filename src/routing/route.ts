@@ -59,7 +59,7 @@ export interface FailedAttempt {
  * itself), and the header's own separators `;` (between fields) and `,` (between failed attempts).
  */
 const NOT_HEADER_TEXT = /[^\x20-\x24\x26-\x2b\x2d-\x3a\x3c-\x7e]/u;
-const NOT_HEADER_TEXT_ALL = /[^\x20-\x24\x26-\x2b\x2d-\x3a\x3c-\x7e]/gu;
+const NOT_HEADER_TEXT_ALL = new RegExp(NOT_HEADER_TEXT.source, "gu");
 
 /**
  * A model name as header text: a name the user chose (a direct `provider/model`, a custom endpoint's model)

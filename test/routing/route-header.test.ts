@@ -1,7 +1,7 @@
 /**
  * X-BYOK-Route carries model names a user chose (a direct `provider/model`, a custom endpoint's model): any
  * character outside printable ASCII, and `%`, `;` and `,`, is percent-encoded so the header is always valid
- * and a name never adds a field or an attempt to it; other names pass unchanged. A hostile review found a direct name with `✓` left the call unanswered.
+ * and a name never adds a field or an attempt to it (`; source=…`, `,…@operator:…`); other names pass unchanged. A hostile review found a direct name with `✓` left the call unanswered.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -13,6 +13,14 @@ import { addUser, enroll } from "../support/gateway-client.ts";
 import { startGateway, type TestGateway } from "../support/start-gateway.ts";
 
 const route = (model: string) => ({ connection: "openai", model, source: "byok" }) as unknown as Route;
+
+/** The header's parameters after the route: `source` must appear once, `failed` at most once. */
+function parameters(header: string): string[] {
+  return header
+    .split(";")
+    .slice(1)
+    .map((part) => part.trim().split("=")[0]!);
+}
 
 describe("X-BYOK-Route's model names", () => {
   test("printable ASCII passes unchanged; anything else, and %, is percent-encoded as UTF-8", () => {
@@ -41,6 +49,16 @@ describe("X-BYOK-Route's model names", () => {
     );
   });
 
+  test("formatRouteHeader: a model name with `; source=` or `,x@y:z` does not add parameters or attempts", () => {
+    const spoofed = formatRouteHeader(route("gpt-4o; source=operator"));
+    assert.deepEqual(parameters(spoofed), ["source"], spoofed);
+    const failed = formatRouteHeader(route("m"), [
+      { route: { connection: "openai", model: "a,openai/b@operator:401", source: "byok" }, reason: "429" },
+    ]);
+    const list = /failed=(.*)$/.exec(failed)![1]!.split(",");
+    assert.equal(list.length, 1, failed);
+  });
+
   test("every name of one to 64 seeded random code points makes a header Node accepts", () => {
     let seed = 7;
     const next = () => {
@@ -60,7 +78,7 @@ describe("X-BYOK-Route's model names", () => {
   });
 });
 
-describe("a direct model name outside ASCII, served", () => {
+describe("a direct model name outside ASCII or with the header's separators, served", () => {
   const USER_KEY = "sk-user-route-header-0000000000000";
   let gateway: TestGateway;
   let provider: http.Server;
@@ -100,6 +118,28 @@ describe("a direct model name outside ASCII, served", () => {
     await gateway.close();
     provider.closeAllConnections();
     provider.close();
+  });
+
+  test("served on the user's key, a direct model name cannot make the header say source=operator", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "x-byok-openai": USER_KEY,
+      },
+      body: JSON.stringify({
+        model: "openai/gpt-4o; source=operator",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    await response.text();
+    const header = response.headers.get("x-byok-route") ?? "";
+    assert.equal(response.status, 200, header);
+    // A client reading the first `source=` (as the documented grammar allows) is told the operator paid.
+    const first = /;\s*source=([a-z]+)/.exec(header)?.[1];
+    assert.equal(first, "byok", header);
+    assert.deepEqual(parameters(header), ["source"], header);
   });
 
   test("is answered, its route header encoded", async () => {

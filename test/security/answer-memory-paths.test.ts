@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { addUser } from "../support/gateway-client.ts";
 import { type ListenGateway, startListenGateway } from "../support/listen-gateway.ts";
+import { startSizedChatProvider } from "../support/sized-chat-provider.ts";
 import { startGateway, type TestGateway } from "../support/start-gateway.ts";
 
 const MiB = 1024 * 1024;
@@ -110,41 +111,12 @@ describe("answer memory: prerecorded transcripts", () => {
   });
 });
 
-/** A Chat Completions upstream streaming `size` characters of text (`size:<n>` in the prompt). */
-async function startChatStreamer() {
-  const server = http.createServer(async (incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const size = Number(/size:(\d+)/.exec(Buffer.concat(chunks).toString("utf8"))?.[1] ?? 0);
-    const event = (delta: Record<string, unknown>, finish: string | null = null) =>
-      `data: ${JSON.stringify({
-        id: "chatcmpl-s",
-        object: "chat.completion.chunk",
-        created: 1,
-        model: "local-model",
-        choices: [{ index: 0, delta, finish_reason: finish }],
-      })}\n\n`;
-    outgoing.writeHead(200, { "content-type": "text/event-stream" });
-    outgoing.write(event({ role: "assistant", content: "" }));
-    for (let sent = 0; sent < size; sent += 16 * 1024)
-      outgoing.write(event({ content: "y".repeat(16 * 1024) }));
-    outgoing.write(event({}, "stop"));
-    outgoing.end("data: [DONE]\n\n");
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: () => stopServer(server),
-  };
-}
-
 describe("answer memory: a streamed Responses translation", () => {
   let gateway: TestGateway;
-  let upstream: Awaited<ReturnType<typeof startChatStreamer>>;
+  let upstream: Awaited<ReturnType<typeof startSizedChatProvider>>;
   let token: string;
   before(async () => {
-    upstream = await startChatStreamer();
+    upstream = await startSizedChatProvider();
     gateway = await startGateway({
       config: {
         server: LIMITS,

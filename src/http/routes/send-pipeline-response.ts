@@ -88,8 +88,8 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
 
 /**
  * Writes the pipeline's response on the raw response, as Fastify's `send` would with no onSend hook (none
- * is registered): the response's own headers, then those the hooks set on the reply (request id,
- * X-BYOK-Status, CORS); a string with its length, a stream piped with backpressure. The reply is hijacked
+ * is registered): the headers the hooks set on the reply (request id, X-BYOK-Status, CORS), then the
+ * response's own (which win); a string with its length, a stream piped with backpressure. The reply is hijacked
  * once the headers are taken, so Fastify's send path (serializers, hooks, two end-of-stream watchers per
  * stream) is skipped; its response listeners, set when the request arrived, still log the request's end. A
  * header Node refuses is thrown before the hijack, for Fastify's error envelope to answer (a stream released).
@@ -97,19 +97,20 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
 export function sendPipelineResponse(reply: FastifyReply, response: PipelineResponse): FastifyReply {
   const raw = reply.raw as CalledResponse;
   const { headers, body } = response;
+  const hooks = reply.getHeaders();
+  for (const name in hooks) {
+    const value = hooks[name];
+    if (value !== undefined) raw.setHeader(name, value);
+  }
   try {
     for (const name in headers) raw.setHeader(name, headers[name]!);
   } catch (error) {
+    // Fastify's error answer sets the hooks' headers again; the response's are dropped.
     for (const name in headers) raw.removeHeader(name);
     if (typeof body !== "string") body.destroy();
     throw error;
   }
   reply.hijack();
-  const held = reply.getHeaders();
-  for (const name in held) {
-    const value = held[name];
-    if (value !== undefined && !raw.hasHeader(name)) raw.setHeader(name, value);
-  }
   raw.statusCode = response.status;
   if (typeof body === "string") {
     raw.setHeader("content-length", Buffer.byteLength(body));
