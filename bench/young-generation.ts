@@ -8,7 +8,7 @@ import { connect, median, throughput } from "./http-load.ts";
 import { startGatewayPeer } from "./peers/start-gateway-peer.ts";
 import { startPeer } from "./peers/start-peer.ts";
 
-const ROUNDS = 6;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WINDOW_MS = 1500;
 const settings = process.argv.slice(2);
 if (settings.length === 0) throw new Error('usage: young-generation.ts "<NODE_OPTIONS>" …');

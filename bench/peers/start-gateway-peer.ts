@@ -71,6 +71,8 @@ export interface GatewayPeerOptions {
    * with the NODE_OPTIONS its own docs/deployment.md prescribed.
    */
   readonly baseline?: { readonly root: string; readonly nodeOptions: string };
+  /** Node's own flags before the script (`--heap-growing-percent=50`: V8 options NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** The live child processes of `pid` (a cluster primary's workers), from Linux's /proc. */
@@ -143,7 +145,15 @@ export async function startGatewayPeer(
   const extra = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? options.baseline?.nodeOptions;
   const child = spawn(
     process.execPath,
-    [join(root, "dist/main.js"), "serve", "--config", configFile, "--workers", `${workers}`],
+    [
+      ...(options.nodeArgs ?? []),
+      join(root, "dist/main.js"),
+      "serve",
+      "--config",
+      configFile,
+      "--workers",
+      `${workers}`,
+    ],
     {
       stdio: ["ignore", "inherit", "inherit"],
       env: extra === undefined ? process.env : { ...process.env, NODE_OPTIONS: extra },

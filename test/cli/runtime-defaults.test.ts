@@ -22,10 +22,19 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 /** The command line a running process was (re-)executed with, from Linux's /proc. */
 const commandLineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
 
+const GROWING = "--heap-growing-percent=30";
+
 test("a default is missing only when neither Node's arguments nor NODE_OPTIONS name its option", () => {
+  assert.deepEqual(RUNTIME_DEFAULTS, ["--max-semi-space-size=4", GROWING]);
   assert.deepEqual(missingRuntimeDefaults([], undefined), RUNTIME_DEFAULTS);
-  assert.deepEqual(missingRuntimeDefaults(["--max-semi-space-size=16"], undefined), []);
-  assert.deepEqual(missingRuntimeDefaults([], "--max-old-space-size=512  --max_semi_space_size=8"), []);
+  assert.deepEqual(missingRuntimeDefaults(["--max-semi-space-size=16"], undefined), [GROWING]);
+  assert.deepEqual(missingRuntimeDefaults([], "--max-old-space-size=512  --max_semi_space_size=8"), [
+    GROWING,
+  ]);
+  assert.deepEqual(
+    missingRuntimeDefaults(["--heap_growing_percent=50", "--max-semi-space-size=16"], undefined),
+    [],
+  );
   assert.deepEqual(missingRuntimeDefaults(["--cpu-prof"], "--max-old-space-size=512"), RUNTIME_DEFAULTS);
 });
 
@@ -72,10 +81,11 @@ async function servedProcess(
 async function servedCommandLine(
   env: Readonly<Record<string, string>>,
   inspect?: (pid: number) => void,
+  nodeArgs: readonly string[] = [],
 ): Promise<string[]> {
   const dataDir = createTempDir("byok-runtime-defaults-");
   const gateway = await spawnGateway({
-    args: [MAIN, "serve"],
+    args: [...nodeArgs, MAIN, "serve"],
     // From the TypeScript sources on a shared machine: a start can take long under load.
     startTimeoutMs: 120_000,
     env: {
@@ -105,9 +115,15 @@ test("`node src/main.ts serve` (npm start) serves in the same process with the d
   assert.deepEqual(commandLine.slice(-1), ["serve"], "the command's own arguments unchanged");
 });
 
-test("an operator's NODE_OPTIONS setting of the same option wins: no re-execution", async () => {
+test("an operator's NODE_OPTIONS setting of the same option wins: only the other defaults are added", async () => {
   const commandLine = await servedCommandLine({ NODE_OPTIONS: "--max-semi-space-size=8" });
-  assert.deepEqual(commandLine.slice(1), [MAIN, "serve"]);
+  assert.deepEqual(commandLine.slice(1), [GROWING, MAIN, "serve"]);
+});
+
+test("an operator who sets every option on Node's command line gets no re-execution", async () => {
+  const own = ["--heap-growing-percent=50", "--max-semi-space-size=8"];
+  const commandLine = await servedCommandLine({ MALLOC_ARENA_MAX: "2" }, undefined, own);
+  assert.deepEqual(commandLine.slice(1), [...own, MAIN, "serve"]);
 });
 
 test("`serve` runs with the environment defaults, and an operator's own value of one wins", async () => {
@@ -116,5 +132,5 @@ test("`serve` runs with the environment defaults, and an operator's own value of
     assert.equal(defaults.environment[name], value, name);
   const operator = await servedProcess({ MALLOC_ARENA_MAX: "8", NODE_OPTIONS: "--max-semi-space-size=8" });
   assert.equal(operator.environment.MALLOC_ARENA_MAX, "8");
-  assert.deepEqual(operator.commandLine.slice(1), [MAIN, "serve"], "the command line as started");
+  assert.deepEqual(operator.commandLine.slice(1), [GROWING, MAIN, "serve"], "the operator's semi-space kept");
 });
