@@ -2,6 +2,8 @@
  * @module bench/young-generation
  * The built gateway under different Node/V8 options, side by side: CPU per request, throughput and peak RSS at
  * 64 connections, rounds rotated (`node bench/young-generation.ts "--max-semi-space-size=4" "--max-semi-space-size=16"`).
+ * `--node-args` first: each setting is Node's own command-line flags instead ("" for the start path's defaults,
+ * `--heap-growing-percent=0`: V8 options NODE_OPTIONS refuses). BENCH_ROUNDS sets the rounds (6).
  */
 import { fileURLToPath } from "node:url";
 import { connect, median, throughput } from "./http-load.ts";
@@ -10,7 +12,8 @@ import { startPeer } from "./peers/start-peer.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WINDOW_MS = 1500;
-const settings = process.argv.slice(2);
+const nodeArgsMode = process.argv[2] === "--node-args";
+const settings = process.argv.slice(nodeArgsMode ? 3 : 2);
 if (settings.length === 0) throw new Error('usage: young-generation.ts "<NODE_OPTIONS>" …');
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -18,9 +21,13 @@ const fake = await startPeer("fake provider", "./fake-provider.ts");
 const targets = [];
 try {
   for (const nodeOptions of settings) {
-    const peer = await startGatewayPeer(`gateway ${nodeOptions}`, fake.ready.origin, {
-      baseline: { root, nodeOptions },
-    });
+    const peer = await startGatewayPeer(
+      `gateway ${nodeOptions}`,
+      fake.ready.origin,
+      nodeArgsMode
+        ? { nodeArgs: nodeOptions.split(/\s+/).filter(Boolean) }
+        : { baseline: { root, nodeOptions } },
+    );
     targets.push({
       nodeOptions,
       peer,
@@ -38,7 +45,9 @@ try {
       target.cpu.push((target.peer.cpuMicros() - before) / requests);
       target.rps.push(requests / (WINDOW_MS / 1000));
     }
-  console.log("| NODE_OPTIONS | CPU µs/request (median) | req/s (median) | peak RSS |");
+  console.log(
+    `| ${nodeArgsMode ? "Node flags" : "NODE_OPTIONS"} | CPU µs/request (median) | req/s (median) | peak RSS |`,
+  );
   console.log("|---|---:|---:|---:|");
   for (const target of targets) {
     const rss = (await target.peer.maxRssKiB()) / 1024;

@@ -71,7 +71,10 @@ export interface GatewayPeerOptions {
    * with the NODE_OPTIONS its own docs/deployment.md prescribed.
    */
   readonly baseline?: { readonly root: string; readonly nodeOptions: string };
-  /** Node's own flags before the script (`--heap-growing-percent=50`: V8 options NODE_OPTIONS refuses). */
+  /**
+   * Node's own flags before the script (`--heap-growing-percent=50`: V8 options NODE_OPTIONS refuses); by
+   * default those of BENCH_GATEWAY_NODE_ARGS (`BENCH_GATEWAY_NODE_ARGS=--heap-growing-percent=0 npm run bench -- streams`).
+   */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -146,7 +149,7 @@ export async function startGatewayPeer(
   const child = spawn(
     process.execPath,
     [
-      ...(options.nodeArgs ?? []),
+      ...(options.nodeArgs ?? (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean)),
       join(root, "dist/main.js"),
       "serve",
       "--config",

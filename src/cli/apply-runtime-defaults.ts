@@ -9,11 +9,11 @@ import { CLI_OPTIONS } from "./cli-options.ts";
 /**
  * Each flag `serve` runs with unless the operator set that V8 option themselves (on Node's command line;
  * NODE_OPTIONS takes the first only). `--max-semi-space-size=4`: a 4 MiB young generation.
- * `--heap-growing-percent=30`: the next full collection once the old generation has grown 30% past what
- * the last one kept, where V8 on a machine with memory lets it grow up to 4×; under 64 connections the
- * heap otherwise reached about 100 MiB before a collection kept 33 (docs/benchmarks.md, "Night round").
+ * `--heap-growing-percent=100`: the next full collection once the old generation has doubled what the last
+ * one kept, where V8 on a machine with memory lets it grow up to 4×: 1,000 streams peaked at 217–240 MiB
+ * against 278–330, at the same CPU (docs/benchmarks.md, "Night round").
  */
-export const RUNTIME_DEFAULTS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=30"];
+export const RUNTIME_DEFAULTS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=100"];
 
 /**
  * Each environment variable `serve` runs with unless already set. `MALLOC_ARENA_MAX=2`: glibc's malloc

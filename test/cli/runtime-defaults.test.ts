@@ -22,7 +22,7 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 /** The command line a running process was (re-)executed with, from Linux's /proc. */
 const commandLineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
 
-const GROWING = "--heap-growing-percent=30";
+const GROWING = "--heap-growing-percent=100";
 
 test("a default is missing only when neither Node's arguments nor NODE_OPTIONS name its option", () => {
   assert.deepEqual(RUNTIME_DEFAULTS, ["--max-semi-space-size=4", GROWING]);
