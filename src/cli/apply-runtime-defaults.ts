@@ -11,7 +11,7 @@ import { CLI_OPTIONS } from "./cli-options.ts";
  * NODE_OPTIONS takes the first only). `--max-semi-space-size=4`: a 4 MiB young generation.
  * `--heap-growing-percent=100`: the next full collection once the old generation has doubled what the last
  * one kept, where V8 on a machine with memory lets it grow up to 4×: 1,000 streams peaked at 217–240 MiB
- * against 278–330, at the same CPU (docs/benchmarks.md, "Night round").
+ * against 278–327, at the same CPU (docs/benchmarks.md, "Night round").
  */
 export const RUNTIME_DEFAULTS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=100"];
 
