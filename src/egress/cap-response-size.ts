@@ -5,7 +5,8 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Dispatcher, errors } from "undici";
+import type { Dispatcher } from "undici";
+import { errors } from "./undici-parts.ts";
 
 /**
  * Passes every event on to the call's own handler, counting the body's bytes: past `maxBytes` the exchange is

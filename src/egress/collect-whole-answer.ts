@@ -4,8 +4,9 @@
  * come, the body's text when it ends; no body stream, its buffers or its ticks per call. It enforces the call's
  * total time limit itself (no AbortController, timer closure or second abort listener per call).
  */
-import { type Dispatcher, errors, util } from "undici";
+import type { Dispatcher } from "undici";
 import { EgressError } from "./egress-error.ts";
+import { errors, util } from "./undici-parts.ts";
 
 /**
  * A call's total time limit over its attempts (a retry included): when it passes, the attempt under way is

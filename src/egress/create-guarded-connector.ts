@@ -3,18 +3,20 @@
  * IP literals (which net never looks up) are checked here, names connect only through the guarded
  * lookup. TLS SNI and certificate checks stay on the URL's host name.
  */
-import { buildConnector } from "undici";
+
+import type { buildConnector as UndiciConnector } from "undici";
 import { checkOrigin } from "./check-origin.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedLookup } from "./create-guarded-lookup.ts";
 import { EgressError } from "./egress-error.ts";
 import { notifyObserver } from "./egress-observer.ts";
 import type { ResolvedEgressLimits } from "./parse-egress-limits.ts";
+import { buildConnector } from "./undici-parts.ts";
 
 export function createGuardedConnector(
   policy: EgressPolicy,
   limits: ResolvedEgressLimits,
-): buildConnector.connector {
+): UndiciConnector.connector {
   const connect = buildConnector({
     timeout: limits.connectTimeoutMs,
     lookup: createGuardedLookup(policy),

@@ -3,12 +3,7 @@
  * only through the pinned dispatcher: redirects refused, caller dispatchers refused, no environment
  * proxy, a total time limit and a decoded-size cap; failures become EgressError with a reason code.
  */
-import {
-  type Agent,
-  type RequestInit as UndiciRequestInit,
-  Response as UndiciResponse,
-  fetch as undiciFetch,
-} from "undici";
+import type { Agent, RequestInit as UndiciRequestInit, Response as UndiciResponse } from "undici";
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createAgent } from "./create-guarded-dispatcher.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
@@ -26,6 +21,9 @@ export type GuardedFetch = ((input: string | URL | Request, init?: RequestInit) 
   /** Closes the dispatcher's pooled sockets. */
   close(): Promise<void>;
 };
+
+/** undici's fetch and Response, loaded on first use: the serve path never needs them (egress/undici-parts). */
+let fetchParts: Promise<typeof import("undici")> | undefined;
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
@@ -46,6 +44,8 @@ export function createGuardedFetch(policy: EgressPolicy, limits: EgressLimits = 
     const parsed = parseEgressUrl(urlOf(input), policy, "request");
     if (!parsed.ok) throw fail(parsed.reason, { stage: "fetch", host: parsed.host, rule: parsed.rule });
     const host = parsed.url.hostname;
+    fetchParts ??= import("undici");
+    const { fetch: undiciFetch, Response: UndiciResponseClass } = await fetchParts;
     const requestInit = requestInitOf(input, init);
     const callerSignal = requestInit.signal ?? undefined;
     const limit = new AbortController();
@@ -96,7 +96,7 @@ export function createGuardedFetch(policy: EgressPolicy, limits: EgressLimits = 
       abort: (reason) => limit.abort(reason),
       onSettled: () => clearTimeout(timer),
     });
-    const limited = new UndiciResponse(body, {
+    const limited = new UndiciResponseClass(body, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

@@ -7,7 +7,7 @@
  */
 import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
-import { type Dispatcher, Pool } from "undici";
+import type { Dispatcher } from "undici";
 import { capResponseSize } from "./cap-response-size.ts";
 import { collectWholeAnswer, type HeldBytes, TotalLimit, type WholeAnswer } from "./collect-whole-answer.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";
@@ -18,6 +18,7 @@ import { notifyObserver } from "./egress-observer.ts";
 import { defaultEgressLimits, parseEgressLimits } from "./parse-egress-limits.ts";
 import { parseEgressUrl } from "./parse-egress-url.ts";
 import { type LabelledPool, sumPoolStats, type UpstreamPoolStats } from "./sum-pool-stats.ts";
+import { Pool } from "./undici-parts.ts";
 import { innermostCode, toUpstreamFailure, worthRetry } from "./upstream-failure.ts";
 
 export type { UpstreamPoolStats } from "./sum-pool-stats.ts";
