@@ -28,13 +28,24 @@ function optionName(flag: string): string {
   return flag.replace(/^--?/, "").split("=")[0]!.replaceAll("_", "-");
 }
 
-/** The defaults whose option appears neither in Node's own arguments nor in NODE_OPTIONS. */
+/**
+ * Options that, given by the operator, also rule a default out: `--max-heap-size` sizes the young generation
+ * with the rest (and V8 aborts when it, `--max-old-space-size` and `--max-semi-space-size` are all set).
+ */
+const SETTLED_BY: Readonly<Record<string, readonly string[]>> = {
+  "max-semi-space-size": ["max-heap-size"],
+};
+
+/** The defaults whose option (or an option that settles it) appears neither in Node's own arguments nor in NODE_OPTIONS. */
 export function missingRuntimeDefaults(
   execArgv: readonly string[],
   nodeOptions: string | undefined,
 ): string[] {
   const given = new Set([...execArgv, ...(nodeOptions ?? "").split(/\s+/)].filter(Boolean).map(optionName));
-  return RUNTIME_DEFAULTS.filter((flag) => !given.has(optionName(flag)));
+  return RUNTIME_DEFAULTS.filter((flag) => {
+    const name = optionName(flag);
+    return !given.has(name) && !(SETTLED_BY[name] ?? []).some((other) => given.has(other));
+  });
 }
 
 /** The environment defaults not set (an empty value counts as set: the operator's choice). */

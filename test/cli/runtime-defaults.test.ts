@@ -38,6 +38,13 @@ test("a default is missing only when neither Node's arguments nor NODE_OPTIONS n
   assert.deepEqual(missingRuntimeDefaults(["--cpu-prof"], "--max-old-space-size=512"), RUNTIME_DEFAULTS);
 });
 
+test("an operator's --max-heap-size sizes the young generation: the semi-space default is not added", () => {
+  // V8 aborts at start when --max-heap-size, --max-old-space-size and --max-semi-space-size are all set.
+  const sized = ["--max-heap-size=512", "--max-old-space-size=400"];
+  assert.deepEqual(missingRuntimeDefaults(sized, undefined), [GROWING]);
+  assert.deepEqual(missingRuntimeDefaults([], "--max_heap_size=512"), [GROWING]);
+});
+
 test("only `serve` (named or the default command) gets the defaults; help, version and others do not", () => {
   assert.equal(runsServe([]), true);
   assert.equal(runsServe(["serve", "--config", "x.yaml", "--workers", "2"]), true);

@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import * as undici from "undici";
 import { createEgressPolicy, createGuardedFetch } from "../../src/egress/index.ts";
 import * as parts from "../../src/egress/undici-parts.ts";
+import { loadUndiciParts } from "../../src/egress/undici-parts.ts";
 
 test("each part is the object undici's index exports", () => {
   assert.equal(parts.Pool, undici.Pool);
@@ -24,6 +26,24 @@ test("each part is the object undici's index exports", () => {
   for (const method of ["request", "stream", "pipeline", "connect", "upgrade"] as const)
     assert.equal(parts.Pool.prototype[method], undici.Pool.prototype[method], method);
   assert.ok(new parts.errors.RequestAbortedError() instanceof undici.errors.UndiciError);
+});
+
+test("a moved or changed undici file falls back to undici's index, whole", () => {
+  const index = createRequire(import.meta.url)("undici") as typeof undici;
+  const missing = (id: string) => {
+    if (id !== "undici")
+      throw Object.assign(new Error(`Cannot find module '${id}'`), { code: "MODULE_NOT_FOUND" });
+    return index;
+  };
+  const changed = (id: string) => (id === "undici" ? index : {});
+  for (const load of [missing, changed]) {
+    const fallback = loadUndiciParts(load);
+    assert.equal(fallback.Pool, index.Pool);
+    assert.equal(fallback.Agent, index.Agent);
+    assert.equal(fallback.buildConnector, index.buildConnector);
+    assert.equal(fallback.errors, index.errors);
+    assert.equal(fallback.util, index.util);
+  }
 });
 
 const CHILD = `
