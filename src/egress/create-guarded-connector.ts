@@ -3,7 +3,6 @@
  * IP literals (which net never looks up) are checked here, names connect only through the guarded
  * lookup. TLS SNI and certificate checks stay on the URL's host name.
  */
-
 import type { buildConnector as UndiciConnector } from "undici";
 import { checkOrigin } from "./check-origin.ts";
 import type { EgressPolicy } from "./create-egress-policy.ts";

@@ -2,7 +2,6 @@
  * @module createGuardedDispatcher: an undici Agent whose every new socket goes through the pinned
  * connector, with header and body-idle time limits. Pooled sockets keep the address they were vetted for.
  */
-
 import type { EgressPolicy } from "./create-egress-policy.ts";
 import { createGuardedConnector } from "./create-guarded-connector.ts";
 import { type EgressLimits, parseEgressLimits, type ResolvedEgressLimits } from "./parse-egress-limits.ts";

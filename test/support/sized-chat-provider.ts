@@ -13,8 +13,8 @@ export async function startSizedChatProvider() {
   const server = http.createServer(async (incoming, outgoing) => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { stream?: boolean };
     const text = Buffer.concat(chunks).toString("utf8");
+    const request = JSON.parse(text) as { stream?: boolean };
     const size = Number(/size:(\d+)/.exec(text)?.[1] ?? 0);
     if (request.stream !== true) {
       const body = JSON.stringify({
