@@ -3,8 +3,15 @@
  * The write-stall limit (`server.writeStallTimeoutMs`): a response whose socket holds bytes the client has
  * taken none of for that long is handed to `onStall`; watched only once a write backs up, never before.
  */
-import { ServerResponse } from "node:http";
+import type * as Http from "node:http";
 import type { Socket } from "node:net";
+
+/**
+ * Node's http module as its CommonJS exports. An ESM import of `node:http` builds the module's namespace, which
+ * reads its lazy `WebSocket` getters and so loads Node's own bundled undici at start (about 3 MiB of heap).
+ */
+const { ServerResponse } = process.getBuiltinModule("node:http") as typeof Http;
+type ServerResponse = Http.ServerResponse;
 
 export interface WriteStallOptions {
   /** How long bytes may wait with none of them taken before the response is stalled. */
