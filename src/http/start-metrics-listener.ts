@@ -8,6 +8,7 @@ import Fastify, { type FastifyReply } from "fastify";
 import { type ErrorType, errorCatalog } from "../errors/error-catalog.ts";
 import type { Byok } from "../library/create-byok.ts";
 import { createMetricsTokenCheck } from "./check-metrics-token.ts";
+import { lazySchemaController } from "./lazy-schema-compilers.ts";
 
 export interface MetricsListener {
   readonly address: AddressInfo;
@@ -29,6 +30,7 @@ export async function startMetricsListener(byok: Byok, port: number, host: strin
     keepAliveTimeout: keepAliveTimeoutMs,
     requestTimeout: requestTimeoutMs,
     http: { headersTimeout: headersTimeoutMs },
+    schemaController: lazySchemaController,
   });
   app.get("/metrics", async (request, reply) => {
     if (!mayRead(request.headers.authorization)) {

@@ -1,0 +1,66 @@
+/**
+ * @module test/http/lazy-schema-compilers
+ * A serving gateway (its routes and `/metrics`' own listener) never loads Fastify's schema compilers, and a route
+ * that declares a schema still gets them: its body validated, its answer serialized by the schema.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { startGateway } from "../support/start-gateway.ts";
+
+const CHILD = `
+const { startGateway } = await import(${JSON.stringify(new URL("../support/start-gateway.ts", import.meta.url).href)});
+const gateway = await startGateway({ config: { metrics: { port: 0 } } });
+const healthy = (await fetch(gateway.url + "/healthz")).status;
+const { createRequire } = await import("node:module");
+const loaded = Object.keys(createRequire(import.meta.url).cache)
+  .filter((path) => /\\/node_modules\\/(ajv|@fastify\\/ajv-compiler|@fastify\\/fast-json-stringify-compiler)\\//.test(path));
+await gateway.close();
+console.log(JSON.stringify({ healthy, loaded }));
+`;
+
+test("a serving gateway loads neither Ajv nor the fast-json-stringify compiler", () => {
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", CHILD], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const { healthy, loaded } = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as {
+    healthy: number;
+    loaded: string[];
+  };
+  assert.equal(healthy, 200);
+  assert.deepEqual(loaded, []);
+});
+
+test("a route with a schema gets Fastify's compilers, loaded on demand", async (t) => {
+  const gateway = await startGateway({
+    routes: (app) =>
+      app.post(
+        "/test/schema",
+        {
+          schema: {
+            body: {
+              type: "object",
+              required: ["n"],
+              properties: { n: { type: "integer", minimum: 1 } },
+            },
+            response: { 200: { type: "object", properties: { doubled: { type: "integer" } } } },
+          },
+        },
+        async (request) => ({ doubled: (request.body as { n: number }).n * 2, hidden: "dropped" }),
+      ),
+  });
+  t.after(() => gateway.close());
+  const post = (body: unknown) =>
+    fetch(`${gateway.url}/test/schema`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const valid = await post({ n: 21 });
+  assert.equal(valid.status, 200);
+  assert.deepEqual(await valid.json(), { doubled: 42 }, "serialized by the response schema");
+  assert.equal((await post({ n: 0 })).status, 400, "validated by the body schema");
+  assert.equal((await post({})).status, 400);
+});
