@@ -38,6 +38,12 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   ["BYOK_METRICS_HOST", ["metrics", "host"], "string"],
   ["BYOK_WORKERS", ["server", "workers"], "int"],
   ["BYOK_WRITE_STALL_TIMEOUT_MS", ["server", "writeStallTimeoutMs"], "int"],
+  // The server settings a deployment sets from its platform: the balancer's idle timeout, the pod's grace
+  // period, a proxy in front, the largest request body.
+  ["BYOK_KEEP_ALIVE_TIMEOUT_MS", ["server", "keepAliveTimeoutMs"], "int"],
+  ["BYOK_SHUTDOWN_TIMEOUT_MS", ["server", "shutdownTimeoutMs"], "int"],
+  ["BYOK_TRUST_PROXY", ["server", "trustProxy"], "bool"],
+  ["BYOK_BODY_LIMIT_BYTES", ["server", "bodyLimitBytes"], "int"],
   ["BYOK_DATA_DIR", ["dataDir"], "string"],
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
   ["BYOK_PRODUCTION", ["production"], "bool"],

@@ -85,6 +85,47 @@ describe("configuration", () => {
     );
   });
 
+  test("the server settings a platform sets come from the environment too, over the file, bounded", () => {
+    const file = join(createTempDir(), "byok.yaml");
+    writeFileSync(
+      file,
+      "server:\n  keepAliveTimeoutMs: 7000\n  shutdownTimeoutMs: 3000\n  trustProxy: false\n  bodyLimitBytes: 4096\n",
+    );
+    const fromFile = loadConfig({ file, env: {} }).server;
+    assert.deepEqual(
+      [fromFile.keepAliveTimeoutMs, fromFile.shutdownTimeoutMs, fromFile.trustProxy, fromFile.bodyLimitBytes],
+      [7_000, 3_000, false, 4_096],
+    );
+    const env = {
+      BYOK_KEEP_ALIVE_TIMEOUT_MS: "65000",
+      BYOK_SHUTDOWN_TIMEOUT_MS: "25000",
+      BYOK_TRUST_PROXY: "true",
+      BYOK_BODY_LIMIT_BYTES: "2097152",
+    };
+    const fromEnv = loadConfig({ file, env }).server;
+    assert.deepEqual(
+      [fromEnv.keepAliveTimeoutMs, fromEnv.shutdownTimeoutMs, fromEnv.trustProxy, fromEnv.bodyLimitBytes],
+      [65_000, 25_000, true, 2_097_152],
+    );
+    const bad = {
+      BYOK_KEEP_ALIVE_TIMEOUT_MS: "0",
+      BYOK_SHUTDOWN_TIMEOUT_MS: "10s",
+      BYOK_TRUST_PROXY: "yes",
+      BYOK_BODY_LIMIT_BYTES: "512",
+    };
+    assert.deepEqual(
+      issuesOf(() => loadConfig({ env: bad }))
+        .map((issue) => issue.path)
+        .sort(),
+      [
+        "BYOK_SHUTDOWN_TIMEOUT_MS",
+        "BYOK_TRUST_PROXY",
+        "server.bodyLimitBytes (from BYOK_BODY_LIMIT_BYTES)",
+        "server.keepAliveTimeoutMs (from BYOK_KEEP_ALIVE_TIMEOUT_MS)",
+      ],
+    );
+  });
+
   test("an unreadable or non-object file is reported", () => {
     assert.match(
       issuesOf(() => loadConfig({ file: "/nonexistent/byok.yaml", env: {} }))[0]!.message,
