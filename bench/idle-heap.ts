@@ -39,8 +39,12 @@ try {
       });
       const read = async (count: number): Promise<Report> => {
         process.kill(peer.pid!, "SIGUSR2");
+        const deadline = Date.now() + 10_000;
         for (;;) {
           await pause(50);
+          // A gateway that died (kill throws ESRCH) or never answers ends the run with its reason.
+          process.kill(peer.pid!, 0);
+          if (Date.now() > deadline) throw new Error(`no heap report ${count} from ${root} within 10 s`);
           const lines = (() => {
             try {
               return readFileSync(file, "utf8").trim().split("\n");

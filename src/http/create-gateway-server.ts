@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
 import { CUT_GRACE_MS, resetConnection } from "./close-after-cut.ts";
-import { lazySchemaController } from "./lazy-schema-compilers.ts";
+import { keepDefaultValidation, lazySchemaController } from "./lazy-schema-compilers.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
 import { connectionTimeoutOptions, registerConnectionTimeouts } from "./plugins/connection-timeouts.ts";
 import { registerCors } from "./plugins/cors.ts";
@@ -90,8 +90,9 @@ export async function createGatewayServer(
     ...timeouts,
     http: { ...timeouts.http, ServerResponse } as typeof timeouts.http,
     routerOptions: { ignoreTrailingSlash: true },
-    schemaController: lazySchemaController,
+    schemaController: lazySchemaController(),
   });
+  keepDefaultValidation(app);
   registerLazyRequestLoggers(app);
   // Graceful close: new requests get 503; in-flight requests (streams included) may finish until
   // `server.shutdownTimeoutMs`; then every call still open is cut (a stream ends with a

@@ -8,7 +8,7 @@ import Fastify, { type FastifyReply } from "fastify";
 import { type ErrorType, errorCatalog } from "../errors/error-catalog.ts";
 import type { Byok } from "../library/create-byok.ts";
 import { createMetricsTokenCheck } from "./check-metrics-token.ts";
-import { lazySchemaController } from "./lazy-schema-compilers.ts";
+import { keepDefaultValidation, lazySchemaController } from "./lazy-schema-compilers.ts";
 
 export interface MetricsListener {
   readonly address: AddressInfo;
@@ -30,8 +30,9 @@ export async function startMetricsListener(byok: Byok, port: number, host: strin
     keepAliveTimeout: keepAliveTimeoutMs,
     requestTimeout: requestTimeoutMs,
     http: { headersTimeout: headersTimeoutMs },
-    schemaController: lazySchemaController,
+    schemaController: lazySchemaController(),
   });
+  keepDefaultValidation(app);
   app.get("/metrics", async (request, reply) => {
     if (!mayRead(request.headers.authorization)) {
       return sendError(reply.header("www-authenticate", "Bearer"), "invalid_metrics_token");

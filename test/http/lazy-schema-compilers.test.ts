@@ -1,7 +1,8 @@
 /**
  * @module test/http/lazy-schema-compilers
  * A serving gateway (its routes and `/metrics`' own listener) never loads Fastify's schema compilers, and a route
- * that declares a schema still gets them: its body validated, its answer serialized by the schema.
+ * that declares a schema still gets them as Fastify's defaults behave: its body validated, its answer serialized
+ * by the schema, a header schema's names matched whatever their case (in a child plugin too).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -63,4 +64,30 @@ test("a route with a schema gets Fastify's compilers, loaded on demand", async (
   assert.deepEqual(await valid.json(), { doubled: 42 }, "serialized by the response schema");
   assert.equal((await post({ n: 0 })).status, 400, "validated by the body schema");
   assert.equal((await post({})).status, 400);
+});
+
+test("a header schema's names match the request's headers whatever their case, as with Fastify's defaults", async (t) => {
+  const headerSchema = {
+    schema: {
+      headers: {
+        type: "object",
+        required: ["X-Probe-Key"],
+        properties: { "X-Probe-Key": { type: "string" } },
+      },
+    },
+  };
+  const gateway = await startGateway({
+    routes: (app) => {
+      app.get("/test/header", headerSchema, async () => ({ ok: true }));
+      app.register(async (child) => {
+        child.get("/test/child-header", headerSchema, async () => ({ ok: true }));
+      });
+    },
+  });
+  t.after(() => gateway.close());
+  for (const path of ["/test/header", "/test/child-header"]) {
+    const sent = await fetch(`${gateway.url}${path}`, { headers: { "X-Probe-Key": "k" } });
+    assert.equal(sent.status, 200, `${path}: ${await sent.text()}`);
+    assert.equal((await fetch(`${gateway.url}${path}`)).status, 400, `${path} without the header`);
+  }
 });
