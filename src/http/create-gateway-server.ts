@@ -82,7 +82,7 @@ export async function createGatewayServer(
     bodyLimit: byok.config.server.bodyLimitBytes,
     trustProxy: byok.config.server.trustProxy,
     requestIdHeader: "x-request-id",
-    // A process-unique random prefix and a counter: as unique as a UUID per request, without drawing one.
+    // A random UUID per request: an ascending id would tell any client a worker's request count and restarts.
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // Requests the HTTP parser rejects answer the documented envelope too (never their raw bytes logged).
