@@ -91,22 +91,20 @@ describe("configuration", () => {
       file,
       "server:\n  keepAliveTimeoutMs: 7000\n  shutdownTimeoutMs: 3000\n  trustProxy: false\n  bodyLimitBytes: 4096\n",
     );
-    const fromFile = loadConfig({ file, env: {} }).server;
-    assert.deepEqual(
-      [fromFile.keepAliveTimeoutMs, fromFile.shutdownTimeoutMs, fromFile.trustProxy, fromFile.bodyLimitBytes],
-      [7_000, 3_000, false, 4_096],
-    );
+    const settings = ({ server }: ReturnType<typeof loadConfig>) => [
+      server.keepAliveTimeoutMs,
+      server.shutdownTimeoutMs,
+      server.trustProxy,
+      server.bodyLimitBytes,
+    ];
+    assert.deepEqual(settings(loadConfig({ file, env: {} })), [7_000, 3_000, false, 4_096]);
     const env = {
       BYOK_KEEP_ALIVE_TIMEOUT_MS: "65000",
       BYOK_SHUTDOWN_TIMEOUT_MS: "25000",
       BYOK_TRUST_PROXY: "true",
       BYOK_BODY_LIMIT_BYTES: "2097152",
     };
-    const fromEnv = loadConfig({ file, env }).server;
-    assert.deepEqual(
-      [fromEnv.keepAliveTimeoutMs, fromEnv.shutdownTimeoutMs, fromEnv.trustProxy, fromEnv.bodyLimitBytes],
-      [65_000, 25_000, true, 2_097_152],
-    );
+    assert.deepEqual(settings(loadConfig({ file, env })), [65_000, 25_000, true, 2_097_152]);
     const bad = {
       BYOK_KEEP_ALIVE_TIMEOUT_MS: "0",
       BYOK_SHUTDOWN_TIMEOUT_MS: "10s",
