@@ -41,8 +41,16 @@ export function lazySchemaController(): SchemaControllerOptions {
  * before anything registers (child contexts copy the mark). Should a Fastify release move the mark, nothing
  * changes but header schemas' case (no gateway route has one); `test/http/lazy-schema-compilers` pins it.
  */
-export function keepDefaultValidation(app: FastifyInstance): void {
-  const { kSchemaController } = fromFastify("./lib/symbols.js") as { kSchemaController?: symbol };
+export function keepDefaultValidation(
+  app: FastifyInstance,
+  load: (id: string) => unknown = fromFastify,
+): void {
+  let kSchemaController: symbol | undefined;
+  try {
+    ({ kSchemaController } = load("./lib/symbols.js") as { kSchemaController?: symbol });
+  } catch {
+    return; // a Fastify without that file: its own flag stays
+  }
   if (kSchemaController === undefined) return;
   const controller = (app as unknown as Record<symbol, { isCustomValidatorCompiler?: unknown } | undefined>)[
     kSchemaController

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { keepDefaultValidation, lazySchemaController } from "../../src/http/lazy-schema-compilers.ts";
 import { startGateway } from "../support/start-gateway.ts";
 
 const CHILD = `
@@ -89,5 +90,19 @@ test("a header schema's names match the request's headers whatever their case, a
     const sent = await fetch(`${gateway.url}${path}`, { headers: { "X-Probe-Key": "k" } });
     assert.equal(sent.status, 200, `${path}: ${await sent.text()}`);
     assert.equal((await fetch(`${gateway.url}${path}`)).status, 400, `${path} without the header`);
+  }
+});
+
+test("a Fastify whose internals moved still starts: only a header schema's case is then left to Fastify", async () => {
+  const Fastify = (await import("fastify")).default;
+  const missing = () => {
+    throw Object.assign(new Error("Cannot find module './lib/symbols.js'"), { code: "MODULE_NOT_FOUND" });
+  };
+  for (const load of [missing, () => ({})]) {
+    const app = Fastify({ schemaController: lazySchemaController() });
+    assert.doesNotThrow(() => keepDefaultValidation(app, load));
+    app.get("/ok", async () => ({ ok: true }));
+    assert.equal((await app.inject({ method: "GET", url: "/ok" })).statusCode, 200);
+    await app.close();
   }
 });
