@@ -39,6 +39,21 @@ const jwtSettings = z
     message: "set exactly one of jwksUrl, publicKey or secret",
   });
 
+/** One trusted proxy: an IP address, a CIDR range, or one of proxy-addr's named ranges. */
+const proxyAddress = z.union([
+  z.ipv4(),
+  z.ipv6(),
+  z.cidrv4(),
+  z.cidrv6(),
+  z.enum(["loopback", "linklocal", "uniquelocal"]),
+]);
+const trustedProxy = z
+  .string()
+  .trim()
+  .refine((entry) => proxyAddress.safeParse(entry).success, {
+    message: "must be an IP address, a CIDR range, loopback, linklocal or uniquelocal",
+  });
+
 export const configSchema = z
   .strictObject({
     /** Production mode (also NODE_ENV=production): refuses to start without a configured pepper. */
@@ -58,7 +73,17 @@ export const configSchema = z
         shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
         /** The deepest nesting of arrays and objects a JSON body may have; deeper is 400 invalid_request. */
         maxJsonDepth: z.number().int().min(8).max(1024).default(128),
-        trustProxy: z.boolean().default(false),
+        /**
+         * Whose `X-Forwarded-For` to believe for a client's address (the per-address limit on failed
+         * authentications keys on it): `true` every hop's, so only behind a proxy that overwrites the header;
+         * or the proxies' own addresses (IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal`), which is right
+         * behind one that appends to it as well: the address is the nearest one not listed.
+         */
+        trustProxy: z
+          .union([z.boolean(), z.array(trustedProxy).min(1)], {
+            error: "must be true, false or a list of the proxies' addresses",
+          })
+          .default(false),
         /** A client must send a request's complete headers within this (cuts slowloris clients). */
         headersTimeoutMs: z.number().int().min(1).max(600_000).default(10_000),
         /**

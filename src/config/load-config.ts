@@ -28,7 +28,9 @@ export interface LoadConfigOptions {
 type Json = Record<string, unknown>;
 
 /** Environment variable → config path. Secrets belong here rather than in files. */
-const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "int" | "list" | "bool"]> = [
+const ENV_PATHS: ReadonlyArray<
+  readonly [string, readonly string[], "string" | "int" | "list" | "bool" | "bool-or-list"]
+> = [
   ["BYOK_PEPPER", ["pepper"], "list"],
   ["BYOK_ADMIN_TOKEN", ["adminToken"], "string"],
   ["BYOK_PORT", ["server", "port"], "int"],
@@ -42,7 +44,7 @@ const ENV_PATHS: ReadonlyArray<readonly [string, readonly string[], "string" | "
   // period, a proxy in front, the largest request body.
   ["BYOK_KEEP_ALIVE_TIMEOUT_MS", ["server", "keepAliveTimeoutMs"], "int"],
   ["BYOK_SHUTDOWN_TIMEOUT_MS", ["server", "shutdownTimeoutMs"], "int"],
-  ["BYOK_TRUST_PROXY", ["server", "trustProxy"], "bool"],
+  ["BYOK_TRUST_PROXY", ["server", "trustProxy"], "bool-or-list"],
   ["BYOK_BODY_LIMIT_BYTES", ["server", "bodyLimitBytes"], "int"],
   ["BYOK_DATA_DIR", ["dataDir"], "string"],
   ["BYOK_LOG_LEVEL", ["log", "level"], "string"],
@@ -104,7 +106,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
         continue;
       }
       setPath(raw, path, Number(value));
-    } else if (kind === "list") {
+    } else if (kind === "list" || (kind === "bool-or-list" && value !== "true" && value !== "false")) {
       setPath(
         raw,
         path,
@@ -113,7 +115,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
           .map((part) => part.trim())
           .filter(Boolean),
       );
-    } else if (kind === "bool") {
+    } else if (kind === "bool" || kind === "bool-or-list") {
       if (value !== "true" && value !== "false") {
         issues.push({ path: name, message: "must be true or false" });
         origin.delete(path.join("."));

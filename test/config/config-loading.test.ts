@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig } from "../../src/config/index.ts";
@@ -85,8 +85,10 @@ describe("configuration", () => {
     );
   });
 
-  test("the server settings a platform sets come from the environment too, over the file, bounded", () => {
-    const file = join(createTempDir(), "byok.yaml");
+  test("the server settings a platform sets come from the environment too, over the file, bounded", (t) => {
+    const dir = createTempDir();
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "byok.yaml");
     writeFileSync(
       file,
       "server:\n  keepAliveTimeoutMs: 7000\n  shutdownTimeoutMs: 3000\n  trustProxy: false\n  bodyLimitBytes: 4096\n",
@@ -117,10 +119,38 @@ describe("configuration", () => {
         .sort(),
       [
         "BYOK_SHUTDOWN_TIMEOUT_MS",
-        "BYOK_TRUST_PROXY",
         "server.bodyLimitBytes (from BYOK_BODY_LIMIT_BYTES)",
         "server.keepAliveTimeoutMs (from BYOK_KEEP_ALIVE_TIMEOUT_MS)",
+        "server.trustProxy.0 (from BYOK_TRUST_PROXY)",
       ],
+    );
+  });
+
+  test("trustProxy: true, false, or the proxies' addresses (IPs, CIDRs, named ranges), from the file or the environment", (t) => {
+    const dir = createTempDir();
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "byok.yaml");
+    writeFileSync(file, "server:\n  trustProxy: [10.0.0.0/8, '::1', loopback]\n");
+    assert.deepEqual(loadConfig({ file, env: {} }).server.trustProxy, ["10.0.0.0/8", "::1", "loopback"]);
+    const fromEnv = (value: string) =>
+      loadConfig({ file, env: { BYOK_TRUST_PROXY: value } }).server.trustProxy;
+    assert.equal(fromEnv("true"), true);
+    assert.equal(fromEnv("false"), false);
+    assert.deepEqual(fromEnv(" 192.168.0.0/16 , uniquelocal,, fe80::/10 "), [
+      "192.168.0.0/16",
+      "uniquelocal",
+      "fe80::/10",
+    ]);
+    for (const entry of ["10.0.0.0/33", "300.1.1.1", "10.0.0.1/8/1", "proxy.example", "::1/129"])
+      assert.match(
+        issuesOf(() => fromEnv(`127.0.0.1,${entry}`))[0]!.path,
+        /^server\.trustProxy\.1 \(from BYOK_TRUST_PROXY\)$/,
+        entry,
+      );
+    writeFileSync(file, "server:\n  trustProxy: 10.0.0.1\n");
+    assert.deepEqual(
+      issuesOf(() => loadConfig({ file, env: {} })).map((issue) => issue.path),
+      ["server.trustProxy"],
     );
   });
 

@@ -25,7 +25,10 @@ const PENDING_VARIABLES = ["BYOK_WORKERS"];
 const known = new Set([...CONFIG_ENVIRONMENT_VARIABLES, ...NODE_VARIABLES, ...PENDING_VARIABLES]);
 
 interface ComposeFile {
-  services: Record<string, { build?: string; environment?: Record<string, string> }>;
+  services: Record<
+    string,
+    { build?: string; environment?: Record<string, string>; stop_grace_period?: string }
+  >;
 }
 
 function composeGatewayEnvironment(): Record<string, string> {
@@ -35,6 +38,13 @@ function composeGatewayEnvironment(): Record<string, string> {
   const [first, ...others] = gateways.map((service) => service.environment ?? {});
   for (const other of others) assert.deepEqual(other, first, "every replica has the same environment");
   return first!;
+}
+
+/** The shortest stop_grace_period of the gateway replicas, in seconds (compose's default: 10). */
+function composeStopGraceSeconds(): number {
+  const [compose] = readYamlDocuments("docker-compose.yml") as [ComposeFile];
+  const gateways = Object.values(compose.services).filter((service) => service.build === ".");
+  return Math.min(...gateways.map((service) => Number.parseInt(service.stop_grace_period ?? "10", 10)));
 }
 
 /** `${NAME:?message}` / `${NAME:-default}` / `${NAME}` → a value for a test run. */
@@ -92,12 +102,32 @@ test("the ConfigMap carries deploy/byok.yaml, and it loads with each deployment'
         interpolate(value, supplied),
       ]),
     );
-    // Each deployment's environment as the container sees it (the image's ENV under the deployment's own).
-    for (const env of [{ ...readImage().env, ...compose }, kubernetesEnvironment()]) {
+    // Each deployment's environment as the container sees it (the image's ENV under the deployment's own),
+    // with the seconds it grants a replica to stop (compose's stop_grace_period; the pod's grace period less
+    // its preStop pause).
+    const { spec, container } = readDeployment();
+    const deployments = [
+      { env: { ...readImage().env, ...compose }, stopSeconds: composeStopGraceSeconds() },
+      {
+        env: kubernetesEnvironment(),
+        stopSeconds:
+          (spec.template.spec.terminationGracePeriodSeconds ?? 30) -
+          (container.lifecycle?.preStop?.sleep?.seconds ?? 0),
+      },
+    ];
+    const nginxKeepAliveSeconds = Number(
+      /keepalive_timeout\s+(\d+)s;/.exec(readFileSync(join(ROOT, "deploy/nginx.conf"), "utf8"))?.[1],
+    );
+    for (const { env, stopSeconds } of deployments) {
       const config = loadConfig({ file: path, env: { ...env, BYOK_CONFIG: path, BYOK_DATA_DIR: dir } });
       assert.equal(config.production, true, "the image runs in production mode");
       assert.ok(config.pepper !== undefined && config.adminToken !== undefined);
-      assert.equal(config.server.trustProxy, true);
+      // The balancer's hops only: an address a client writes in X-Forwarded-For is never taken for its own.
+      assert.deepEqual(config.server.trustProxy, ["loopback", "uniquelocal"]);
+      // What the replica runs with, environment included: its shutdown deadline and 6 s more fit the time
+      // it is given to stop (docs/deployment.md), and it keeps idle connections longer than the balancer.
+      assert.ok(stopSeconds >= config.server.shutdownTimeoutMs / 1000 + 6, `${stopSeconds} s to stop`);
+      assert.ok(config.server.keepAliveTimeoutMs > nginxKeepAliveSeconds * 1000, "keep-alive above nginx's");
       assert.equal(config.server.port, Number(env.BYOK_PORT ?? config.server.port));
       assert.ok(Object.keys(config.features).length > 0);
       // The fleet's state and coordination: PostgreSQL and Redis, from the environment.

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { test } from "node:test";
 import { keepDefaultValidation, lazySchemaController } from "../../src/http/lazy-schema-compilers.ts";
 import { startGateway } from "../support/start-gateway.ts";
@@ -35,7 +36,7 @@ test("a serving gateway loads neither Ajv nor the fast-json-stringify compiler",
   assert.deepEqual(loaded, []);
 });
 
-test("a route with a schema gets Fastify's compilers, loaded on demand", async (t) => {
+test("a route with a schema gets Fastify's compilers: its body validated, its answer serialized", async (t) => {
   const gateway = await startGateway({
     routes: (app) =>
       app.post(
@@ -93,16 +94,31 @@ test("a header schema's names match the request's headers whatever their case, a
   }
 });
 
-test("a Fastify whose internals moved still starts: only a header schema's case is then left to Fastify", async () => {
+test("the default-validator mark: cleared through Fastify's own symbol, left as it is when Fastify's internals moved", async () => {
   const Fastify = (await import("fastify")).default;
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
+  const { kSchemaController } = fromFastify("./lib/symbols.js") as { kSchemaController: symbol };
+  const markOf = (app: object) =>
+    (app as Record<symbol, { isCustomValidatorCompiler: boolean }>)[kSchemaController]!
+      .isCustomValidatorCompiler;
   const missing = () => {
     throw Object.assign(new Error("Cannot find module './lib/symbols.js'"), { code: "MODULE_NOT_FOUND" });
   };
-  for (const load of [missing, () => ({})]) {
+  for (const [load, mark] of [
+    [fromFastify, false],
+    [missing, true],
+    [() => ({}), true],
+  ] as const) {
     const app = Fastify({ schemaController: lazySchemaController() });
+    assert.equal(markOf(app), true, "Fastify takes any buildValidator for a custom one");
     assert.doesNotThrow(() => keepDefaultValidation(app, load));
+    assert.equal(markOf(app), mark);
     app.get("/ok", async () => ({ ok: true }));
-    assert.equal((await app.inject({ method: "GET", url: "/ok" })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: "GET", url: "/ok" })).statusCode,
+      200,
+      "the server still starts",
+    );
     await app.close();
   }
 });
