@@ -50,8 +50,10 @@ const proxyAddress = z.union([
 const trustedProxy = z
   .string()
   .trim()
-  .refine((entry) => proxyAddress.safeParse(entry).success, {
-    message: "must be an IP address, a CIDR range, loopback, linklocal or uniquelocal",
+  .refine((entry) => proxyAddress.safeParse(entry).success && !/\/0+$/.test(entry), {
+    // A `/0` range (every address) is refused by proxy-addr at start; `true` says the same plainly.
+    message:
+      "must be an IP address, a CIDR range of prefix 1 or more, loopback, linklocal or uniquelocal (or trustProxy true or false)",
   });
 
 export const configSchema = z

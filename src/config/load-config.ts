@@ -106,7 +106,9 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
         continue;
       }
       setPath(raw, path, Number(value));
-    } else if (kind === "list" || (kind === "bool-or-list" && value !== "true" && value !== "false")) {
+    } else if (kind === "bool-or-list" && /^\s*(true|false)\s*$/i.test(value)) {
+      setPath(raw, path, value.trim().toLowerCase() === "true");
+    } else if (kind === "list" || kind === "bool-or-list") {
       setPath(
         raw,
         path,
@@ -115,7 +117,7 @@ function applyEnv(raw: Json, env: Readonly<Record<string, string | undefined>>, 
           .map((part) => part.trim())
           .filter(Boolean),
       );
-    } else if (kind === "bool" || kind === "bool-or-list") {
+    } else if (kind === "bool") {
       if (value !== "true" && value !== "false") {
         issues.push({ path: name, message: "must be true or false" });
         origin.delete(path.join("."));

@@ -136,12 +136,24 @@ describe("configuration", () => {
       loadConfig({ file, env: { BYOK_TRUST_PROXY: value } }).server.trustProxy;
     assert.equal(fromEnv("true"), true);
     assert.equal(fromEnv("false"), false);
+    assert.equal(fromEnv(" TRUE "), true);
+    assert.equal(fromEnv("False"), false);
     assert.deepEqual(fromEnv(" 192.168.0.0/16 , uniquelocal,, fe80::/10 "), [
       "192.168.0.0/16",
       "uniquelocal",
       "fe80::/10",
     ]);
-    for (const entry of ["10.0.0.0/33", "300.1.1.1", "10.0.0.1/8/1", "proxy.example", "::1/129"])
+    // `/0` too: proxy-addr refuses every-address ranges, and the gateway would not start.
+    for (const entry of [
+      "10.0.0.0/33",
+      "300.1.1.1",
+      "10.0.0.1/8/1",
+      "proxy.example",
+      "::1/129",
+      "0.0.0.0/0",
+      "::/0",
+      "yes",
+    ])
       assert.match(
         issuesOf(() => fromEnv(`127.0.0.1,${entry}`))[0]!.path,
         /^server\.trustProxy\.1 \(from BYOK_TRUST_PROXY\)$/,

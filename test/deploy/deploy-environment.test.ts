@@ -122,7 +122,8 @@ test("the ConfigMap carries deploy/byok.yaml, and it loads with each deployment'
       const config = loadConfig({ file: path, env: { ...env, BYOK_CONFIG: path, BYOK_DATA_DIR: dir } });
       assert.equal(config.production, true, "the image runs in production mode");
       assert.ok(config.pepper !== undefined && config.adminToken !== undefined);
-      // The balancer's hops only: an address a client writes in X-Forwarded-For is never taken for its own.
+      // The balancer's private and loopback hops only, not every hop (true): a client on a public address
+      // cannot choose its own in X-Forwarded-For.
       assert.deepEqual(config.server.trustProxy, ["loopback", "uniquelocal"]);
       // What the replica runs with, environment included: its shutdown deadline and 6 s more fit the time
       // it is given to stop (docs/deployment.md), and it keeps idle connections longer than the balancer.

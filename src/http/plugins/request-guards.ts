@@ -58,14 +58,16 @@ export async function authenticateUser(
   // Fastify builds `request.routeOptions` anew on every read: the guard passes the config it read.
   config: FastifyRequest["routeOptions"]["config"] = request.routeOptions.config,
 ): Promise<Principal> {
-  byok.anonymousLimit.check(request.ip);
+  // Read once: with trustProxy naming proxies, each read walks X-Forwarded-For against every entry.
+  const address = request.ip;
+  byok.anonymousLimit.check(address);
   try {
     return await byok.authenticate(credentialsOf(request, dialect), {
       allowSettingsToken: config.settingsToken === true,
     });
   } catch (error) {
     if (error instanceof GatewayError && error.status === 401)
-      await byok.anonymousLimit.recordFailure(request.ip);
+      await byok.anonymousLimit.recordFailure(address);
     const message = MISSING_CREDENTIALS[dialect];
     if (error instanceof GatewayError && error.type === "missing_credentials" && message !== undefined) {
       throw new GatewayError("missing_credentials", { message });

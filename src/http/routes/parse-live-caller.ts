@@ -41,7 +41,8 @@ export async function parseLiveCaller(
     const principal = await authenticateUser(byok, request, "deepgram");
     return { principal, byok: await byok.validate(principal, request.headers) };
   }
-  byok.anonymousLimit.check(request.ip);
+  const address = request.ip; // read once (trustProxy's walk of X-Forwarded-For)
+  byok.anonymousLimit.check(address);
   // Every ticket presented is used up, so a refused pair leaves neither to try again.
   const redeemed = await Promise.allSettled(tickets.map((ticket) => byok.listenTickets.redeem(ticket)));
   const failed = redeemed.find((outcome) => outcome.status === "rejected");
@@ -55,7 +56,7 @@ export async function parseLiveCaller(
   }
   const grant = grants[0] ?? null;
   if (grant === null) {
-    await byok.anonymousLimit.recordFailure(request.ip);
+    await byok.anonymousLimit.recordFailure(address);
     throw refusedTicket("The listen ticket is unknown, already used or expired; ask for a new one.");
   }
   if (grant.model !== query.get("model")) {
