@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { areaOfUrl, shortUrl } from "./profile-areas.ts";
 
 interface CallFrame {
   readonly functionName: string;
@@ -25,42 +26,6 @@ interface CpuProfile {
   readonly startTime: number;
 }
 
-const PACKAGE_AREAS: readonly (readonly [RegExp, string])[] = [
-  [
-    /node_modules\/(fastify|find-my-way|avvio|light-my-request|fast-json-stringify|@fastify|fast-querystring|process-warning|abstract-logging|toad-cache)\//,
-    "http: fastify",
-  ],
-  [/node_modules\/undici\//, "egress: undici"],
-  [
-    /node_modules\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|on-exit-leak-free|safe-stable-stringify)\//,
-    "telemetry: pino",
-  ],
-  [/node_modules\/prom-client\//, "telemetry: prom-client"],
-  [/node_modules\/lru-cache\//, "lru-cache"],
-  [/node_modules\/zod\//, "zod"],
-  [/node_modules\/([^/]+)\//, "other packages"],
-];
-
-/** The area a frame with a URL belongs to: a gateway folder, a package, or a Node internal module. */
-function areaOfUrl(url: string): string {
-  const own = /\/(?:dist|src)\/([a-z-]+)\//.exec(url);
-  if (own && !url.includes("node_modules")) return `gateway: ${own[1]}`;
-  for (const [pattern, area] of PACKAGE_AREAS) if (pattern.test(url)) return area;
-  if (url.startsWith("node:internal/http") || url.startsWith("node:_http") || url.startsWith("node:http"))
-    return "node: http";
-  if (url.startsWith("node:internal/streams") || url.startsWith("node:stream")) return "node: streams";
-  if (url.startsWith("node:net") || url.includes("stream_base") || url.startsWith("node:internal/net"))
-    return "node: net";
-  if (url.startsWith("node:internal/process/task_queues") || url.includes("timers"))
-    return "node: timers/ticks";
-  if (url.includes("crypto")) return "node: crypto";
-  if (url.includes("/modules/") || url.includes("bootstrap")) return "node: module loading";
-  if (url === "node:events" || url.includes("event_target") || url.includes("abort_controller"))
-    return "node: events, abort signals";
-  if (url.startsWith("node:")) return "node: other";
-  return "other";
-}
-
 function areaOfNode(node: ProfileNode, parentOf: Map<number, ProfileNode>): string {
   const { functionName, url } = node.callFrame;
   if (functionName === "(garbage collector)") return "GC";
@@ -71,13 +36,6 @@ function areaOfNode(node: ProfileNode, parentOf: Map<number, ProfileNode>): stri
   while (current !== undefined && current.callFrame.url === "") current = parentOf.get(current.id);
   const area = current === undefined ? "other" : areaOfUrl(current.callFrame.url);
   return url === "" ? `${area}` : area;
-}
-
-function shortUrl(url: string): string {
-  const own = /\/(?:dist|src)\/(.+)$/.exec(url);
-  if (own && !url.includes("node_modules")) return own[1]!;
-  const pkg = /node_modules\/(.+)$/.exec(url);
-  return pkg ? pkg[1]! : url || "(native)";
 }
 
 function printTop(title: string, totals: Map<string, number>, busy: number, count: number): void {
