@@ -158,9 +158,13 @@ end
 redis.call('SET', marker, '1', 'PX', 600000)
 return {'ok'}`);
 
-/** KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). */
+/**
+ * KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). The
+ * index lives as long as its hashes, so a call renewed past its first lease plus an hour still settles.
+ */
 export const RENEW = defineRedisScript(`${PRELUDE}
 local id, now, ends = ARGV[1], num(ARGV[2]), num(ARGV[3])
+local keep = math.max(math.ceil(ends - now), 0) + 3600000
 local renewed = 0
 for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local text = redis.call('HGET', heldKey, id)
@@ -168,12 +172,12 @@ for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     local amount, endsAt = parseHeld(text)
     if endsAt > now then
       redis.call('HSET', heldKey, id, fmt(amount) .. ':' .. fmt(math.max(endsAt, ends)))
-      local keep = math.max(math.ceil(ends - now), 0) + 3600000
       if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
       renewed = renewed + 1
     end
   end
 end
+if renewed > 0 and redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
 return renewed`);
 
 /**

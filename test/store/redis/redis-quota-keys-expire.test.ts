@@ -123,6 +123,31 @@ test("a hold never settled (its process died) ends with its lease and its hash e
   assert.deepEqual(await counters.readState([tokens("dead-3")], now), [{ committed: 0, reserved: 0 }]);
 });
 
+test("a renewal keeps the reservation's index as long as its hash: a call renewed for hours still releases its hold", async () => {
+  const prefix = `${redis.prefix}renewed:`;
+  const { connection, counters } = await openCounters(prefix);
+  await waitForStatus(connection, "up");
+  const now = 1_000_000;
+  const key = tokens("long-call");
+  assert.deepEqual(
+    await counters.reserve("long", [{ key, amount: 10, fit: 10, limit: 100 }], {
+      now,
+      expiresAt: now + 1_000,
+    }),
+    { ok: true },
+  );
+  // Renewed to end three hours on: the hash and the index must both outlive the first lease plus an hour.
+  assert.equal(await counters.renew("long", { now: now + 500, expiresAt: now + 500 + 3 * 3_600_000 }), 1);
+  const ttl = await keysWithTtl(prefix);
+  const of = (kind: string) =>
+    [...ttl].filter(([name]) => name.startsWith(`${kind}:`)).map(([, left]) => left);
+  assert.equal(of("quota-held").length, 1);
+  assert.ok(of("quota-held")[0]! > 3 * 3_600_000, `hash PTTL ${of("quota-held")}`);
+  assert.ok(of("quota-res")[0]! > 3 * 3_600_000, `index PTTL ${of("quota-res")}`);
+  await counters.settle("long", [{ key, delta: 7 }]);
+  assert.deepEqual(await counters.readState([key], now + 600), [{ committed: 7, reserved: 0 }]);
+});
+
 test("the set earlier versions kept (`quota-active`, no TTL) is dropped when the counters start", async () => {
   const prefix = `${redis.prefix}legacy:`;
   await redis.client.sadd(`${prefix}quota-active`, "a", "b", "c");
