@@ -8,12 +8,18 @@ import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import type { Store } from "../store/store-types.ts";
 import type { Logger } from "../telemetry/create-logger.ts";
 
-/** Rereads the users with calls open; a user revoked meanwhile has their calls cut. Returns how many. */
+/**
+ * Rereads the users with calls open; a user revoked meanwhile has their calls cut, as the missed message
+ * would have done. Returns how many. A missing row cuts only a stored user (signed in with a gateway or
+ * settings token): a JWT user has no row unless the admin created one, and is cut only when that row is
+ * revoked (the rule a live ticket's redemption applies, http/routes/parse-live-caller.ts).
+ */
 export async function recheckOpenCalls(openCalls: OpenCalls, store: Store): Promise<number> {
   let cut = 0;
-  for (const userId of openCalls.users()) {
+  for (const { userId, stored } of openCalls.users()) {
     const user = await store.users.get(userId);
-    if (user === null || user.revokedAt !== null) cut += openCalls.cut(userId, "user_revoked");
+    const revoked = user === null ? stored : user.revokedAt !== null;
+    if (revoked) cut += openCalls.cut(userId, "user_revoked");
   }
   return cut;
 }

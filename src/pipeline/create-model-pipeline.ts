@@ -96,7 +96,7 @@ async function runOpen(
   call: ModelCall,
   serve: (call: ModelCall) => Promise<PipelineResponse>,
 ): Promise<PipelineResponse> {
-  const openCall = openCalls.open(call.userId, call.signal, call.controller);
+  const openCall = openCalls.open(call, call.signal, call.controller);
   try {
     const response = await serve({ ...call, signal: openCall.signal, openCall });
     const { body } = response;

@@ -2,6 +2,7 @@
  * @module pipeline/create-open-calls
  * Every model call in flight, by user: revocation, an enrollment change or a shutdown cuts what is open.
  */
+import type { Principal } from "../auth/principal.ts";
 import { GatewayError } from "../errors/gateway-error.ts";
 
 /** Why open calls are cut; each is the `code` of the error event (or the close reason) the client gets. */
@@ -22,12 +23,29 @@ export interface OpenCall {
   close(): void;
 }
 
+/** Whose call it is: the user, and how they signed in (absent when the embedding app named the user itself). */
+export interface OpenCaller {
+  readonly userId: string;
+  readonly via?: Principal["via"];
+}
+
+/** A user with calls open, as a recheck reads them. */
+export interface OpenUser {
+  readonly userId: string;
+  /**
+   * True when one of the calls signed in with a stored user's credential (a gateway token or a settings
+   * token): that user has a row in `users`, so a missing row means they are gone. A JWT user (or one the
+   * embedding app named) need have no row.
+   */
+  readonly stored: boolean;
+}
+
 export interface OpenCalls {
   /**
    * Registers a call; its signal follows `clientSignal`. With `clientController` (the controller of
    * `clientSignal`, made for this call alone) a cut aborts that very controller: no second one is chained.
    */
-  open(userId: string, clientSignal: AbortSignal, clientController?: AbortController): OpenCall;
+  open(caller: OpenCaller, clientSignal: AbortSignal, clientController?: AbortController): OpenCall;
   /**
    * Cuts a user's open calls: all of them when revoked, the ones on their own keys (or not yet routed)
    * when their enrollment changed. Returns how many were cut.
@@ -38,7 +56,7 @@ export interface OpenCalls {
   /** Resolves when no call is open (at once when none is). */
   drained(): Promise<void>;
   /** The users with calls open now (to recheck them after invalidations may have been missed). */
-  users(): string[];
+  users(): OpenUser[];
   readonly size: number;
 }
 
@@ -70,6 +88,8 @@ export function isCut(signal: AbortSignal): boolean {
 
 interface Entry {
   readonly controller: AbortController;
+  /** Signed in with a stored user's credential (see `OpenUser.stored`). */
+  readonly stored: boolean;
   source: "byok" | "operator" | null;
 }
 
@@ -81,6 +101,7 @@ interface Registry {
 /** One open call: its entry in the registry, and the client's abort followed when the controller is not the client's. */
 class RegisteredCall implements OpenCall, Entry {
   readonly controller: AbortController;
+  readonly stored: boolean;
   source: "byok" | "operator" | null = null;
   #closed = false;
   #rateHitTaken = false;
@@ -91,12 +112,13 @@ class RegisteredCall implements OpenCall, Entry {
   readonly #onClientAbort: (() => void) | null;
 
   constructor(
-    userId: string,
+    caller: OpenCaller,
     registry: Registry,
     clientSignal: AbortSignal,
     clientController?: AbortController,
   ) {
-    this.#userId = userId;
+    this.#userId = caller.userId;
+    this.stored = caller.via === "token" || caller.via === "settings";
     this.#registry = registry;
     this.#clientSignal = clientSignal;
     const owned = clientController !== undefined && clientController.signal === clientSignal;
@@ -157,12 +179,12 @@ export function createOpenCalls(): OpenCalls {
   };
 
   return {
-    open(userId, clientSignal, clientController) {
-      const call = new RegisteredCall(userId, registry, clientSignal, clientController);
-      let calls = byUser.get(userId);
+    open(caller, clientSignal, clientController) {
+      const call = new RegisteredCall(caller, registry, clientSignal, clientController);
+      let calls = byUser.get(caller.userId);
       if (calls === undefined) {
         calls = new Set();
-        byUser.set(userId, calls);
+        byUser.set(caller.userId, calls);
       }
       calls.add(call);
       size++;
@@ -194,7 +216,13 @@ export function createOpenCalls(): OpenCalls {
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
     users() {
-      return [...byUser.keys()];
+      const users: OpenUser[] = [];
+      for (const [userId, calls] of byUser) {
+        let stored = false;
+        for (const entry of calls) stored ||= entry.stored;
+        users.push({ userId, stored });
+      }
+      return users;
     },
     get size() {
       return size;

@@ -10,7 +10,14 @@ export {
   type ModelPipelineOptions,
   type PipelineResponse,
 } from "./create-model-pipeline.ts";
-export { type CutReason, createOpenCalls, type OpenCall, type OpenCalls } from "./create-open-calls.ts";
+export {
+  type CutReason,
+  createOpenCalls,
+  type OpenCall,
+  type OpenCaller,
+  type OpenCalls,
+  type OpenUser,
+} from "./create-open-calls.ts";
 export type { ModelEntry, ModelList } from "./list-models.ts";
 export type { LiveSession } from "./open-live-session.ts";
 export type { LiveRelay, LiveRelayOptions, LiveSide, LiveSocket } from "./relay-live-session.ts";

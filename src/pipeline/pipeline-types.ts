@@ -3,6 +3,7 @@
  * What the shells hand the pipeline (a model call) and get back (a response to write as it is).
  */
 import type { Readable } from "node:stream";
+import type { Principal } from "../auth/principal.ts";
 import type { AnswerShare } from "../metering/create-answer-memory.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import type { OpenCall } from "./create-open-calls.ts";
@@ -11,6 +12,11 @@ export interface ModelCall {
   readonly userId: string;
   /** The user's plan (admin API or JWT claim), null for the default. */
   readonly plan: string | null;
+  /**
+   * How the caller signed in (the principal's `via`); absent when the embedding app named the user itself.
+   * A recheck after a resync cuts a user with no row in `users` only when they signed in as a stored user.
+   */
+  readonly via?: Principal["via"];
   readonly byok: ByokContext;
   /** Aborted when the client goes away: the upstream call stops at once. */
   readonly signal: AbortSignal;

@@ -10,6 +10,7 @@ import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
   ADJUST,
+  DROP_LEGACY,
   HIT_AND_RESERVE,
   QUOTA_SCRIPTS,
   READ_STATE,
@@ -73,6 +74,8 @@ export interface RedisQuotaCounters extends QuotaCounterRepository {
 
 /** How often failed settles are replayed while some wait (also at once when the connection comes back). */
 const REPLAY_EVERY_MS = 1_000;
+/** Reservations hashes a sweep reads per SCAN page and per script call. */
+const SWEEP_PAGE = 100;
 
 const text = (value: number) =>
   value === Number.POSITIVE_INFINITY ? "inf" : value === Number.NEGATIVE_INFINITY ? "-inf" : String(value);
@@ -94,7 +97,11 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   const heldKey = (key: CounterKey) => connection.key("quota-held", identity(key));
   const indexKey = (id: string) => connection.key("quota-res", id);
   const settledKey = (id: string) => connection.key("quota-settled", id);
-  const active = connection.fixedKey("quota-active");
+  // Earlier versions listed every reservations hash ever written in this set, never emptied: dropped at start
+  // and on every reconnect (replicas of an earlier version may still add to it during a rolling upgrade).
+  const dropLegacy = () =>
+    void connection.run(DROP_LEGACY, [connection.fixedKey("quota-active")], []).catch(() => undefined);
+  if (connection.status === "up") dropLegacy();
 
   /** Redis failing to answer is a 503 `quota_unavailable`, never an unexplained 500. */
   async function run(script: RedisScript, keys: string[], args: (string | number)[]): Promise<RedisReply> {
@@ -184,7 +191,9 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     }
   }
   connection.onStatus((status) => {
-    if (status === "up") void replay();
+    if (status !== "up") return;
+    dropLegacy();
+    void replay();
   });
   const keepForReplay = (id: string, settlements: readonly CounterSettlement[]) => {
     pending.delete(id);
@@ -264,9 +273,19 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       return Number(reply);
     },
 
+    // Not needed for correctness (a reserve drops its counter's ended holds, every hash expires), so nothing
+    // calls it on Redis; it walks the reservations hashes a SCAN page at a time, each page one script.
     async sweepExpired(now) {
       assertCounterNumber("now", now, "finite");
-      return Number(await run(SWEEP, [active], [text(now)]));
+      let swept = 0;
+      try {
+        for await (const page of connection.scanKind("quota-held", SWEEP_PAGE)) {
+          swept += Number(await run(SWEEP, page, [text(now)]));
+        }
+      } catch (error) {
+        throw error instanceof GatewayError ? error : unavailable();
+      }
+      return swept;
     },
 
     async adjust(key, delta) {
@@ -306,7 +325,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
-    keys.push(active, indexKey(id), ...extraKeys);
+    keys.push(indexKey(id), ...extraKeys);
     const args = [
       text(lease.now),
       text(lease.expiresAt),

@@ -12,11 +12,11 @@ const reasonOf = (signal: AbortSignal) => (isGatewayError(signal.reason) ? signa
 
 test("a revocation cuts every call of that user and no other's", () => {
   const calls = createOpenCalls();
-  const own = calls.open("u1", new AbortController().signal);
+  const own = calls.open({ userId: "u1" }, new AbortController().signal);
   own.routed("byok");
-  const operator = calls.open("u1", new AbortController().signal);
+  const operator = calls.open({ userId: "u1" }, new AbortController().signal);
   operator.routed("operator");
-  const other = calls.open("u2", new AbortController().signal);
+  const other = calls.open({ userId: "u2" }, new AbortController().signal);
   assert.equal(calls.cut("u1", "user_revoked"), 2);
   assert.equal(reasonOf(own.signal), "user_revoked");
   assert.equal(reasonOf(operator.signal), "user_revoked");
@@ -26,10 +26,10 @@ test("a revocation cuts every call of that user and no other's", () => {
 
 test("an enrollment change cuts calls on the user's keys and calls not yet routed, never operator-served ones", () => {
   const calls = createOpenCalls();
-  const own = calls.open("u1", new AbortController().signal);
+  const own = calls.open({ userId: "u1" }, new AbortController().signal);
   own.routed("byok");
-  const unrouted = calls.open("u1", new AbortController().signal);
-  const operator = calls.open("u1", new AbortController().signal);
+  const unrouted = calls.open({ userId: "u1" }, new AbortController().signal);
+  const operator = calls.open({ userId: "u1" }, new AbortController().signal);
   operator.routed("operator");
   assert.equal(calls.cut("u1", "enrollment_changed"), 2);
   assert.equal(reasonOf(own.signal), "enrollment_changed");
@@ -40,7 +40,7 @@ test("an enrollment change cuts calls on the user's keys and calls not yet route
 test("a client's abort ends the call with the client's reason (not a cut); close is idempotent", () => {
   const calls = createOpenCalls();
   const client = new AbortController();
-  const open = calls.open("u1", client.signal);
+  const open = calls.open({ userId: "u1" }, client.signal);
   client.abort();
   assert.equal(open.signal.aborted, true);
   assert.equal(reasonOf(open.signal), "client");
@@ -54,8 +54,8 @@ test("a client's abort ends the call with the client's reason (not a cut); close
 test("shutdown cuts every call; drained resolves when the last one closes", async () => {
   const calls = createOpenCalls();
   await calls.drained(); // none open: at once
-  const a = calls.open("u1", new AbortController().signal);
-  const b = calls.open("u2", new AbortController().signal);
+  const a = calls.open({ userId: "u1" }, new AbortController().signal);
+  const b = calls.open({ userId: "u2" }, new AbortController().signal);
   let drained = false;
   const waiting = calls.drained().then(() => {
     drained = true;

@@ -11,8 +11,8 @@ import { createOpenCalls } from "../../src/pipeline/index.ts";
 
 test("a call takes its requests-per-minute hit once, each call its own", () => {
   const calls = createOpenCalls();
-  const first = calls.open("u1", new AbortController().signal);
-  const second = calls.open("u1", new AbortController().signal);
+  const first = calls.open({ userId: "u1" }, new AbortController().signal);
+  const second = calls.open({ userId: "u1" }, new AbortController().signal);
   assert.equal(first.takeRateHit(), true);
   assert.equal(first.takeRateHit(), false);
   assert.equal(first.takeRateHit(), false);
@@ -25,12 +25,12 @@ test("a call takes its requests-per-minute hit once, each call its own", () => {
 test("the client's own controller is the call's; another signal is followed, and let go on close", () => {
   const calls = createOpenCalls();
   const controller = new AbortController();
-  const owned = calls.open("u1", controller.signal, controller);
+  const owned = calls.open({ userId: "u1" }, controller.signal, controller);
   assert.equal(owned.signal, controller.signal);
   assert.equal(getEventListeners(controller.signal, "abort").length, 0);
 
   const client = new AbortController();
-  const followed = calls.open("u1", client.signal);
+  const followed = calls.open({ userId: "u1" }, client.signal);
   assert.notEqual(followed.signal, client.signal);
   assert.equal(getEventListeners(client.signal, "abort").length, 1);
   client.abort(new Error("client left"));
@@ -38,7 +38,7 @@ test("the client's own controller is the call's; another signal is followed, and
   assert.equal((followed.signal.reason as Error).message, "client left");
 
   const later = new AbortController();
-  const closed = calls.open("u2", later.signal);
+  const closed = calls.open({ userId: "u2" }, later.signal);
   closed.close();
   closed.close(); // idempotent
   assert.equal(getEventListeners(later.signal, "abort").length, 0);
@@ -46,7 +46,7 @@ test("the client's own controller is the call's; another signal is followed, and
 
   const gone = new AbortController();
   gone.abort("already");
-  assert.equal(calls.open("u3", gone.signal).signal.reason, "already");
+  assert.equal(calls.open({ userId: "u3" }, gone.signal).signal.reason, "already");
   owned.close();
   followed.close();
 });

@@ -116,10 +116,11 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       const caller = await parseLiveCaller(byok, request, query);
       request.principal = caller.principal;
       request.byok = caller.byok;
-      open = byok.pipeline.openCalls.open(caller.principal.userId, controller.signal);
+      open = byok.pipeline.openCalls.open(caller.principal, controller.signal);
       const call: ModelCall = {
         userId: caller.principal.userId,
         plan: caller.principal.plan,
+        via: caller.principal.via,
         byok: caller.byok,
         signal: open.signal,
       };
@@ -196,8 +197,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     relays.add(live);
     // Registered as open since it was opened: revoking the user (or, on their own key, changing the
     // enrollment) cuts it, also when that happened between its opening and now.
-    const open =
-      openCallOf.get(session) ?? byok.pipeline.openCalls.open(session.call.userId, session.call.signal);
+    const open = openCallOf.get(session) ?? byok.pipeline.openCalls.open(session.call, session.call.signal);
     const cutNow = () => {
       const reason = open.signal.reason;
       live.cut(isGatewayError(reason) ? reason : new GatewayError("internal_error"));

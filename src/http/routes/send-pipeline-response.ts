@@ -78,12 +78,12 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
   const raw = reply.raw as CalledResponse;
   const controller = new CallController(raw);
   raw[CALL_CONTROLLER] = controller;
-  const { userId, plan } = request.principal!;
+  const { userId, plan, via } = request.principal!;
   const answerShare = byok.answerMemory.open(userId);
   raw[ANSWER_SHARE] = answerShare;
   raw.on("close", abortUnfinished);
   // The controller is this call's alone: the pipeline aborts it on a cut rather than chaining another.
-  return { userId, plan, byok: request.byok!, signal: controller.signal, controller, answerShare };
+  return { userId, plan, via, byok: request.byok!, signal: controller.signal, controller, answerShare };
 }
 
 /**

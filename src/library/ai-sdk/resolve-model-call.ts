@@ -56,6 +56,7 @@ export function resolveModelCall(options: ByokModelOptions, signal: AbortSignal 
   return {
     userId: context.principal.userId,
     plan: context.principal.plan,
+    via: context.principal.via,
     byok: context.byok,
     signal: callSignal,
   };

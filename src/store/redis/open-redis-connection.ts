@@ -48,6 +48,12 @@ export interface RedisConnection {
   take(key: string): Promise<string | null>;
   publish(channel: string, message: string): Promise<void>;
   /**
+   * The keys of one kind (`<prefix><kind>:…`), a page of SCAN at a time (about `count` keys per page):
+   * incremental, never one blocking command over the keyspace. A key may come twice; one written meanwhile
+   * may be missed.
+   */
+  scanKind(kind: string, count: number): AsyncIterable<string[]>;
+  /**
    * Subscribes on a connection of its own; `onStatus` tells when that connection is lost (messages may be
    * missed from then) and when it is subscribed again.
    */
@@ -74,6 +80,9 @@ function clientOptions(options: RedisConnectionOptions): RedisOptions {
     lazyConnect: true,
   };
 }
+
+/** A SCAN pattern matching `text` literally (a prefix may hold glob characters). */
+const globLiteral = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
 
 export function hashPart(part: string): string {
   return createHash("sha256").update(part, "utf8").digest("base64url");
@@ -134,6 +143,15 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
     take: (key) => client.getdel(key),
     async publish(channel, message) {
       await client.publish(channel, message);
+    },
+    async *scanKind(kind, count) {
+      const match = `${globLiteral(options.keyPrefix)}${globLiteral(kind)}:*`;
+      let cursor = "0";
+      do {
+        const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", count);
+        cursor = next;
+        if (keys.length > 0) yield keys;
+      } while (cursor !== "0");
     },
     async subscribe(channel, onMessage, onStatus) {
       // Resubscribed by hand on every `ready`: "up" is told only once the subscription is back.

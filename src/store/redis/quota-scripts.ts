@@ -72,14 +72,16 @@ return {'ok'}`);
 
 /**
  * The reservation as a Lua function (the caller checked first that every counter is in Redis).
- * KEYS: counter i at 2i-1 and its reservations at 2i (i = 1..n), then the active set, then the id's index.
+ * KEYS: counter i at 2i-1 and its reservations at 2i (i = 1..n), then the id's index. Every key written
+ * expires: a reservations hash a lease plus an hour after its latest hold (HDEL of its last hold deletes it),
+ * the index likewise; no set lists them (one grew by a member per counter ever reserved, never emptied).
  * ARGV: now, expiresAt, id, n, then amount, fit, limit per counter.
  * → {'ok'} | {'spent'|'held', i, committed, reserved}; a refusal writes nothing.
  */
 const RESERVE_FUNCTION = `
 local function reserve()
   local now, ends, id, n = num(ARGV[1]), num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-  local active, index = KEYS[2 * n + 1], KEYS[2 * n + 2]
+  local index = KEYS[2 * n + 1]
   local pending = {}
   for i = 1, n do
     local heldKey = KEYS[2 * i]
@@ -104,7 +106,6 @@ local function reserve()
       redis.call('HSET', heldKey, id, fmt(held) .. ':' .. fmt(holdEnds))
       if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
       redis.call('SADD', index, heldKey)
-      redis.call('SADD', active, heldKey)
     end
   end
   if redis.call('EXISTS', index) == 1 and redis.call('PTTL', index) < keep then redis.call('PEXPIRE', index, keep) end
@@ -132,7 +133,7 @@ export const HIT_AND_RESERVE = defineRedisScript(`${PRELUDE}${RESERVE_FUNCTION}$
 local n = tonumber(ARGV[4])
 local absent = missing(1, 2 * n - 1, 2)
 if #absent > 0 then return {'seed', unpack(absent)} end
-local wait = hit(KEYS[2 * n + 3], 4 + 3 * n)
+local wait = hit(KEYS[2 * n + 2], 4 + 3 * n)
 if wait > 0 then return {'rate', wait} end
 return reserve()`);
 
@@ -157,9 +158,13 @@ end
 redis.call('SET', marker, '1', 'PX', 600000)
 return {'ok'}`);
 
-/** KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). */
+/**
+ * KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). The
+ * index lives as long as its hashes, so a call renewed past its first lease plus an hour still settles.
+ */
 export const RENEW = defineRedisScript(`${PRELUDE}
 local id, now, ends = ARGV[1], num(ARGV[2]), num(ARGV[3])
+local keep = math.max(math.ceil(ends - now), 0) + 3600000
 local renewed = 0
 for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local text = redis.call('HGET', heldKey, id)
@@ -167,19 +172,22 @@ for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     local amount, endsAt = parseHeld(text)
     if endsAt > now then
       redis.call('HSET', heldKey, id, fmt(amount) .. ':' .. fmt(math.max(endsAt, ends)))
-      local keep = math.max(math.ceil(ends - now), 0) + 3600000
       if redis.call('PTTL', heldKey) < keep then redis.call('PEXPIRE', heldKey, keep) end
       renewed = renewed + 1
     end
   end
 end
+if renewed > 0 and redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
 return renewed`);
 
-/** KEYS: the active set. ARGV: now. → reservations deleted (their lease ended at or before now). */
+/**
+ * KEYS: one batch of reservations hashes (a SCAN's page). ARGV: now. → reservations deleted (their lease
+ * ended at or before now); a hash left empty is gone with its last field.
+ */
 export const SWEEP = defineRedisScript(`${PRELUDE}
 local now = num(ARGV[1])
 local swept = 0
-for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, heldKey in ipairs(KEYS) do
   local all = redis.call('HGETALL', heldKey)
   for index = 1, #all, 2 do
     local _, ends = parseHeld(all[index + 1])
@@ -188,9 +196,11 @@ for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       swept = swept + 1
     end
   end
-  if redis.call('HLEN', heldKey) == 0 then redis.call('SREM', KEYS[1], heldKey) end
 end
 return swept`);
+
+/** KEYS: `quota-active`, the set earlier versions listed reservations in; unlinked (freed off Redis's main thread). */
+export const DROP_LEGACY = defineRedisScript(`return redis.call('UNLINK', KEYS[1])`);
 
 /** KEYS: counter. ARGV: delta. → {'ok'} | {'seed', 1}. */
 export const ADJUST = defineRedisScript(`${PRELUDE}
@@ -220,6 +230,7 @@ export const QUOTA_SCRIPTS = [
   SETTLE,
   RENEW,
   SWEEP,
+  DROP_LEGACY,
   ADJUST,
   READ_STATE,
 ];

@@ -33,7 +33,7 @@ test("every key is the prefix, a kind and the SHA-256 (base64url) of the user-de
     const hash = createHash("sha256").update("user@example.com", "utf8").digest("base64url");
     assert.equal(connection.key("rate", "user@example.com"), `${redis.prefix}rate:${hash}`);
     assert.equal(connection.hash("user@example.com"), hash);
-    assert.equal(connection.fixedKey("quota-active"), `${redis.prefix}quota-active`);
+    assert.equal(connection.fixedKey("invalidations"), `${redis.prefix}invalidations`);
     await connection.setWithExpiry(connection.key("ticket", "t"), "sealed", 10_000);
     assert.equal(await connection.take(connection.key("ticket", "t")), "sealed");
     assert.equal(await connection.take(connection.key("ticket", "t")), null, "taken once");
