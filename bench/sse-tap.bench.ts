@@ -3,7 +3,8 @@
  * The pass-through hot path: a chunk of conforming OpenAI stream events through the usage tap with
  * redaction armed (a user's key and the operator's in play), whole and cut mid-event, and the slow path
  * (events with `\u` escapes, parsed and redacted), with stream normalization on as the pipeline runs it;
- * and a llama.cpp-like stream whose `created` drifts (every event parsed, repaired, re-serialized).
+ * and a llama.cpp-like stream whose `created` drifts (every event parsed, repaired, re-serialized); and the
+ * same 10 events after a flood of 200 blank lines and 100 empty comments (review R5: relayed unread).
  * Baseline in the same run: a bare PassThrough.
  */
 import { PassThrough, type Transform } from "node:stream";
@@ -31,6 +32,8 @@ const whole = Buffer.from(words.map(event).join(""));
 const cut = [whole.subarray(0, 333), whole.subarray(333, 1001), whole.subarray(1001)];
 /** Ten events whose text uses `\u` escapes (a host escaping non-ASCII): parsed, redacted, kept. */
 const escaped = Buffer.from(words.map((word) => event(`\\u00e9${word}`)).join(""));
+/** The ten events after 300 data-less events (a flood within the bound: the events reset the count). */
+const flooded = Buffer.concat([Buffer.from(`${"\n".repeat(200)}${":\n\n".repeat(100)}`), whole]);
 /** Ten events stamped with the current second each (llama.cpp): parsed and repaired. */
 const drifting = Buffer.from(
   words.map((word, index) => event(word).replace('"created":1,', `"created":${index + 2},`)).join(""),
@@ -76,6 +79,12 @@ const cases = [
     OPERATIONS,
     RUNS,
     writing(tap(), [escaped]),
+  ),
+  await measure(
+    "usage tap, 300 blank lines/comments + the 10 events",
+    OPERATIONS,
+    RUNS,
+    writing(tap(), [flooded]),
   ),
   await measure(
     "usage tap, 10 events with a drifting created (repaired)",

@@ -7,6 +7,7 @@
  * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
  * sent, JSON-escaped or masked (the taps also get canaries hidden behind `\uXXXX` escapes or outside error
  * fields, masked in a conforming chunk's content), and events that end in `}` but are no JSON never pass.
+ * Runs of blank lines and comments (some quoting a canary) and floods past the data-less bound are mixed in.
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
@@ -29,6 +30,7 @@ import { createResponsesUsageTap } from "../../src/wire/openai/create-responses-
 import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
 import { toOpenAiErrorBody } from "../../src/wire/openai/openai-error-body.ts";
 import { encodeResponsesErrorEvent } from "../../src/wire/openai/responses-error-event.ts";
+import { MAX_DATALESS_EVENTS } from "../../src/wire/openai/sse-dataless-run.ts";
 import {
   BAD_UTF8,
   CANARY,
@@ -47,6 +49,28 @@ const SEED = 1207;
 const secrets = [new SecretKey(CANARY)];
 const redact = (text: string) => redactSecrets(text, secrets);
 const quotesKey = createKeyQuoteCheck(secrets);
+
+/**
+ * Runs of events without data (blank lines, keep-alive comments, comments quoting a canary, `id` lines), and
+ * now and then a flood of blank lines one past the data-less bound (the stream then ends there).
+ */
+const DATALESS = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.array(
+      fc.constantFrom(
+        "\n",
+        ":\n\n",
+        ": keep-alive\n\n",
+        `: bad key ${CANARY}\n\n`,
+        `:${MASKED[0]}\n\n`,
+        "id: 7\n\n",
+      ),
+      { minLength: 1, maxLength: 24 },
+    ),
+  },
+  { weight: 1, arbitrary: fc.constant(["\n".repeat(MAX_DATALESS_EVENTS + 1)]) },
+);
 
 const openAiFailure = (failure: GatewayError) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`;
 const anthropicFailure = (failure: GatewayError) =>
@@ -70,6 +94,7 @@ function scenario(
     { weight: 1, arbitrary: fc.constantFrom(...canaryPlaces).map(ERROR[dialect]) },
     { weight: 1, arbitrary: fc.constantFrom(...INVALID[dialect]) },
     { weight: 1, arbitrary: fc.constant(BAD_UTF8[dialect]) },
+    { weight: 2, arbitrary: DATALESS },
     ...(huge ? [{ weight: 1, arbitrary: fc.constant(HUGE) }] : []),
   );
   return fc

@@ -5,6 +5,8 @@
  * drops it, replaces it (an error event rewritten with keys redacted) or refuses it. Only a partial event
  * at a chunk's end waits, kept as a list of pieces whose end-of-event scan resumes where it stopped (each
  * byte scanned once, the event joined once when it completes: linear); it never grows past the event cap.
+ * A run of blank lines and plain comments goes out unread, and data-less events in a row are bounded
+ * (sse-dataless-run.ts).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import {
@@ -14,6 +16,13 @@ import {
   type RelayTransform,
 } from "../create-relay-transform.ts";
 import type { AlterationSearch } from "./create-alteration-search.ts";
+import {
+  carriesData,
+  countEvent,
+  createDatalessRun,
+  skipDatalessRun,
+  tooManyDataless,
+} from "./sse-dataless-run.ts";
 import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "./sse-event-check.ts";
 import { createSseScanState, scanSseEvent, sseEventEnd } from "./sse-event-end.ts";
 
@@ -53,6 +62,7 @@ export interface SseTapOptions {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
 const TERMINATOR = Buffer.from("\n\n");
 const EVERYWHERE = (): ((from: number) => number) => (from) => from;
 
@@ -91,6 +101,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let unreadChunk: Buffer | null = null;
   /** Whether a chunk of this stream came (its first event goes out alone when the chunk holds more). */
   let started = false;
+  /** The data-less events since the last data event (bounded: sse-dataless-run.ts). */
+  const dataless = createDatalessRun();
 
   /** Reads the cleared events in order (before any other event is inspected, and before the report). */
   const readCleared = (): null => {
@@ -110,6 +122,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   /** The event's failure, or null when it may be forwarded. */
   const refuse = (event: Buffer): GatewayError | null => {
     if (event.length > maxEventBytes) return eventTooLarge(maxEventBytes);
+    if (!countEvent(dataless, event)) return tooManyDataless();
     return trusted(event) ? null : checkEvent(event);
   };
 
@@ -162,6 +175,16 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         let oneLine = false;
         deferredEnd = -1;
         if (!resumed) {
+          const byte = data[start];
+          if (byte === LF || byte === CR || byte === COLON) {
+            // Blank lines and plain comments go out as received, unread: a flood of them costs a byte loop.
+            const runEnd = skipDatalessRun(data, start, alteredAt, maxEventBytes, dataless);
+            if (runEnd > start) {
+              start = runEnd;
+              if (alteredAt !== -1 && alteredAt < start) alteredAt = nextAlteration(start);
+              continue;
+            }
+          }
           if (!lfOnly) end = scanSseEvent(data, start, scan);
           else if (data[start] === LF) end = start + 1;
           else {
@@ -180,8 +203,11 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
           (alteredAt === -1 || alteredAt >= end) &&
           event.length <= maxEventBytes &&
           looksConforming(event, oneLine) &&
-          passesAsIs(event)
+          passesAsIs(event) &&
+          carriesData(event)
         ) {
+          dataless.events = 0;
+          dataless.bytes = 0;
           if (unreadChunk !== data) {
             unread.push(data);
             unreadChunk = data;

@@ -110,7 +110,9 @@ export function checkSseEvent(
     const field = colon === -1 ? line : line.slice(0, colon);
     if (!FIELDS.has(field)) return invalidUpstreamEvent();
     if (field !== "data") continue;
-    const value = line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1);
+    // A line that is just `data` is an empty value (WHATWG), as redact-sse-event.ts reads it.
+    const value =
+      colon === -1 ? "" : line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1);
     data = data === null ? value : `${data}\n${value}`;
   }
   if (data === null) return null; // a comment or a field-only event: nothing for the client to parse

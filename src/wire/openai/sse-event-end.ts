@@ -69,8 +69,10 @@ export function sseEventEnd(buffer: Uint8Array, from: number): number {
 export function sseEventData(text: string): string | null {
   let data: string | null = null;
   for (const line of text.split(/\r\n|\r|\n/)) {
-    if (!line.startsWith("data:")) continue;
-    const value = line.charCodeAt(5) === 0x20 ? line.slice(6) : line.slice(5);
+    if (!line.startsWith("data")) continue;
+    // `data` alone is an empty value (WHATWG); `database: …` is another field.
+    if (line.length > 4 && line.charCodeAt(4) !== 0x3a) continue;
+    const value = line.length === 4 ? "" : line.charCodeAt(5) === 0x20 ? line.slice(6) : line.slice(5);
     data = data === null ? value : `${data}\n${value}`;
   }
   return data;

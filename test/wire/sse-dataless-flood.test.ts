@@ -1,0 +1,220 @@
+/**
+ * @module test/wire/sse-dataless-flood
+ * Events without data (blank lines, comments, field-only events) through the SSE tap (review R5): a run of
+ * blank lines and plain comments goes out byte for byte without the inspector or the full check being called
+ * for any of them, and a stream that sends more than MAX_DATALESS_EVENTS (or MAX_DATALESS_BYTES) of them in a
+ * row is refused with `invalid_upstream_event` right after the bound, however it is chunked. A comment that
+ * may quote a key is still read, and dropped when it does.
+ */
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { test } from "node:test";
+import type { GatewayError } from "../../src/errors/gateway-error.ts";
+import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
+import { redactSecrets } from "../../src/keys/redact-secrets.ts";
+import { SecretKey } from "../../src/keys/secret-key.ts";
+import { createAnthropicUsageTap } from "../../src/wire/anthropic/create-anthropic-usage-tap.ts";
+import { type RelayTransform, STREAM_FAILED } from "../../src/wire/create-relay-transform.ts";
+import { createResponsesUsageTap } from "../../src/wire/openai/create-responses-usage-tap.ts";
+import { createSseTap } from "../../src/wire/openai/create-sse-tap.ts";
+import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
+import { MAX_DATALESS_BYTES, MAX_DATALESS_EVENTS } from "../../src/wire/openai/sse-dataless-run.ts";
+
+const KEY = "sk-user-flood-0123456789abcdefWXYZ";
+const secrets = [new SecretKey(KEY)];
+const redact = (text: string) => redactSecrets(text, secrets);
+const quotesKey = createKeyQuoteCheck(secrets);
+const failureEvent = (failure: GatewayError) =>
+  `data: ${JSON.stringify({ error: { type: failure.type, code: failure.code } })}\n\n`;
+const chunk = (content: string) =>
+  `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+const FIRST = chunk("Hi");
+const LAST = `${chunk("!")}data: [DONE]\n\n`;
+
+/** The stream's first chunk as the normalizer wants it (the assistant's role): relayed as received. */
+const OPENAI_FIRST = `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n`;
+
+/** Equal texts, or a failure that shows where they part (not megabytes of newlines). */
+function assertSame(actual: string, expected: string, label: string): void {
+  if (actual === expected) return;
+  let at = 0;
+  while (at < actual.length && actual[at] === expected[at]) at++;
+  const around = (text: string) => JSON.stringify(text.slice(Math.max(0, at - 40), at + 80));
+  assert.fail(
+    `${label}: lengths ${actual.length} / ${expected.length}, part at ${at}: ${around(actual)} vs ${around(expected)}`,
+  );
+}
+
+/** A tap over the bare SSE mechanics that counts what it reads: the inspector and the full check. */
+function countingTap() {
+  const calls = { inspect: 0, check: 0 };
+  const tap = createSseTap(
+    () => {
+      calls.inspect++;
+      return "keep";
+    },
+    {
+      alterations: () => () => -1, // nothing to redact or strip: every conforming event may pass unread
+      looksConforming: (event) => event.subarray(0, 6).toString() === "data: ",
+      checkEvent: () => {
+        calls.check++;
+        return null;
+      },
+      failureEvent,
+    },
+  );
+  return { tap, calls };
+}
+
+async function through(tap: RelayTransform, chunks: readonly Buffer[]) {
+  const out: Buffer[] = [];
+  let failure: GatewayError | null = null;
+  tap.on("data", (piece: Buffer | string) => out.push(Buffer.from(piece)));
+  tap.once(STREAM_FAILED, (failed: GatewayError) => {
+    failure = failed;
+  });
+  const ended = new Promise((resolve) => tap.once("end", resolve));
+  Readable.from(chunks.map((piece) => Buffer.from(piece))).pipe(tap);
+  await ended;
+  return { text: Buffer.concat(out).toString(), failure: failure as GatewayError | null };
+}
+
+/** The bytes cut every `size` bytes. */
+function cut(bytes: Buffer, size: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let from = 0; from < bytes.length; from += size) pieces.push(bytes.subarray(from, from + size));
+  return pieces;
+}
+
+const FILLS: ReadonlyArray<readonly [string, string]> = [
+  ["LF", "\n"],
+  ["CR", "\r"],
+  ["CRLF", "\r\n"],
+  ["empty comments", ":\n\n"],
+  ["keep-alive comments", ": ping\r\n\r\n"],
+];
+
+for (const [name, fill] of FILLS) {
+  test(`${MAX_DATALESS_EVENTS} empty events (${name}) pass byte for byte, none of them inspected or checked`, async () => {
+    const input = Buffer.from(FIRST + fill.repeat(MAX_DATALESS_EVENTS) + LAST);
+    for (const size of [input.length, 4096, 7]) {
+      const { tap, calls } = countingTap();
+      const { text, failure } = await through(tap, cut(input, size));
+      assert.equal(failure, null);
+      assertSame(text, input.toString(), `cut every ${size} bytes`);
+      // Only the data events are read (a piece of the flood cut by a chunk boundary is read once at most).
+      const pieces = Math.ceil(input.length / size);
+      assert.ok(calls.inspect <= 3 + pieces && calls.check <= pieces, JSON.stringify({ size, ...calls }));
+      if (size === input.length) assert.deepEqual(calls, { inspect: 3, check: 0 });
+    }
+  });
+
+  test(`one more empty event (${name}) than MAX_DATALESS_EVENTS in a row: refused right after the bound`, async () => {
+    const flood = fill.repeat(MAX_DATALESS_EVENTS + 1);
+    const input = Buffer.from(FIRST + flood + LAST);
+    const expected = FIRST + fill.repeat(MAX_DATALESS_EVENTS);
+    for (const size of [input.length, 4096, 7]) {
+      const { tap, calls } = countingTap();
+      const { text, failure } = await through(tap, cut(input, size));
+      assert.equal(failure?.code, "invalid_upstream_event", `cut every ${size} bytes`);
+      assertSame(text, `${expected}${failureEvent(failure as GatewayError)}`, `cut every ${size} bytes`);
+      assert.ok(calls.inspect <= 1 + Math.ceil(input.length / size));
+    }
+  });
+}
+
+test("a data event ends the run: floods just under the bound between data events all pass", async () => {
+  const flood = "\n".repeat(MAX_DATALESS_EVENTS);
+  const input = Buffer.from(FIRST + flood + chunk("a") + flood + chunk("b") + flood + LAST);
+  const { tap, calls } = countingTap();
+  const { text, failure } = await through(tap, [input]);
+  assert.equal(failure, null);
+  assertSame(text, input.toString(), "whole");
+  assert.deepEqual(calls, { inspect: 5, check: 0 });
+});
+
+test("field-only events count too: more than the bound of `id:` events in a row is refused", async () => {
+  const input = Buffer.from(FIRST + "id: 1\n\n".repeat(MAX_DATALESS_EVENTS + 1) + LAST);
+  const { tap, calls } = countingTap();
+  const { text, failure } = await through(tap, [input]);
+  assert.equal(failure?.code, "invalid_upstream_event");
+  assertSame(
+    text,
+    FIRST + "id: 1\n\n".repeat(MAX_DATALESS_EVENTS) + failureEvent(failure as GatewayError),
+    "whole",
+  );
+  assert.equal(calls.inspect, 1 + MAX_DATALESS_EVENTS);
+});
+
+test("comments of more than MAX_DATALESS_BYTES in a row are refused at the byte bound", async () => {
+  const comment = `:${" ".repeat(1021)}\n\n`; // 1 KiB each: the byte bound comes first
+  const fits = Math.floor(MAX_DATALESS_BYTES / comment.length);
+  const input = Buffer.from(FIRST + comment.repeat(fits + 1) + LAST);
+  const { tap, calls } = countingTap();
+  const { text, failure } = await through(tap, [input]);
+  assert.equal(failure?.code, "invalid_upstream_event");
+  assertSame(text, FIRST + comment.repeat(fits) + failureEvent(failure as GatewayError), "whole");
+  assert.deepEqual(calls, { inspect: 1, check: 0 });
+});
+
+const TAPS: ReadonlyArray<readonly [string, () => RelayTransform, string, string]> = [
+  [
+    "OpenAI",
+    () =>
+      createUsageTap({
+        stripUsageChunk: false,
+        onUsage: () => {},
+        redact,
+        quotesKey,
+        failureEvent,
+        normalize: { fallbackModel: "m", now: () => 1 },
+      }),
+    OPENAI_FIRST,
+    LAST,
+  ],
+  [
+    "Anthropic",
+    () => createAnthropicUsageTap({ onUsage: () => {}, redact, quotesKey, failureEvent }),
+    'event: ping\ndata: {"type":"ping"}\n\n',
+    'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+  ],
+  [
+    "Responses",
+    () => createResponsesUsageTap({ onUsage: () => {}, redact, quotesKey, failureEvent }),
+    'data: {"type":"response.output_text.delta","sequence_number":1,"delta":"Hi"}\n\n',
+    'data: {"type":"response.output_text.delta","sequence_number":2,"delta":"!"}\n\n',
+  ],
+];
+
+for (const [name, create, first, last] of TAPS) {
+  test(`the ${name} tap: a flood of blank lines and comments passes as received; comments quoting a key are still dropped`, async () => {
+    const flood = "\n\r\r\n:\n\n: keep-alive\n\n".repeat(200); // 8,006 data-less events in all: under the bound
+    const quoting = [
+      `: ${KEY}\n\n`,
+      `: ${KEY.slice(0, 6)}...${KEY.slice(-4)}\n\n`,
+      `: ***${KEY.slice(-4)}\n\n`,
+      ": sk-another-key-0000000000\n\n",
+      `: ${"A".repeat(40)}\n\n`,
+      ": \\u0073k-escaped-0000000000\n\n",
+    ];
+    const input = Buffer.from(first + flood + quoting.join(flood) + flood + last);
+    const expected = first + flood + quoting.map(() => "").join(flood) + flood + last;
+    for (const size of [input.length, 1000, 13]) {
+      const { text, failure } = await through(create(), cut(input, size));
+      assert.equal(failure, null);
+      assertSame(text, expected, `cut every ${size} bytes`);
+    }
+  });
+}
+
+test("the OpenAI tap: a flood past the bound in one chunk (as the pump joins it) ends with invalid_upstream_event", async () => {
+  const { text, failure } = await through(TAPS[0]?.[1]() as RelayTransform, [
+    Buffer.from(OPENAI_FIRST + "\n".repeat(4 * 1024 * 1024) + LAST),
+  ]);
+  assert.equal(failure?.code, "invalid_upstream_event");
+  assertSame(
+    text,
+    OPENAI_FIRST + "\n".repeat(MAX_DATALESS_EVENTS) + failureEvent(failure as GatewayError),
+    "whole",
+  );
+});
