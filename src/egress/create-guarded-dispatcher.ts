@@ -17,6 +17,8 @@ export function createAgent(policy: EgressPolicy, limits: ResolvedEgressLimits):
     headersTimeout: limits.headersTimeoutMs,
     bodyTimeout: limits.bodyIdleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // An upstream's `Keep-Alive: timeout=N` may shorten the idle limit, never lengthen it (undici's cap is 600 s).
+    keepAliveMaxTimeout: limits.keepAliveTimeoutMs,
     connections: limits.maxConnectionsPerOrigin,
     allowH2: false,
   });

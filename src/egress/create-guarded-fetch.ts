@@ -27,6 +27,12 @@ let fetchParts: Promise<typeof import("undici")> | undefined;
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+/** A reason phrase as RFC 9110 allows it (HTAB, SP, VCHAR, obs-text): what a `Response` accepts. */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** A final answer's head a `Response` can carry: a status from 200 to 599 and a valid reason phrase. */
+const isRelayableHead = (status: number, statusText: string): boolean =>
+  status >= 200 && status <= 599 && REASON_PHRASE.test(statusText);
 
 export function createGuardedFetch(policy: EgressPolicy, limits: EgressLimits = {}): GuardedFetch {
   const resolved = parseEgressLimits(limits);
@@ -76,6 +82,13 @@ export function createGuardedFetch(policy: EgressPolicy, limits: EgressLimits = 
     } catch (error) {
       clearTimeout(timer);
       throw toFailure(error);
+    }
+    // A status like 999 or a reason phrase with control bytes: no Response can carry it, and the socket is
+    // released now rather than at the total limit.
+    if (!isRelayableHead(response.status, response.statusText)) {
+      clearTimeout(timer);
+      await response.body?.cancel().catch(() => {});
+      throw fail("request_failed", { stage: "fetch", host, status: response.status });
     }
     if (
       redirectStatuses.has(response.status) ||

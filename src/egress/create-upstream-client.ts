@@ -191,6 +191,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       connections: settings.maxConnections,
       maxResponseSize: maxResponseBytes,
       keepAliveTimeout: defaultEgressLimits.keepAliveTimeoutMs,
+      // An upstream's `Keep-Alive: timeout=N` may shorten the idle limit, never lengthen it (undici's cap is 600 s).
+      keepAliveMaxTimeout: defaultEgressLimits.keepAliveTimeoutMs,
     };
     return guarded
       ? new Pool(origin, {

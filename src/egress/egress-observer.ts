@@ -15,7 +15,7 @@ export interface EgressEventDetails {
   readonly rule?: string;
   /** An upstream error code such as `ECONNREFUSED`; never an upstream message. */
   readonly cause?: string;
-  /** The upstream status, for `redirect_refused`. */
+  /** The upstream status, for `redirect_refused` and a head no Response can carry (`request_failed`). */
   readonly status?: number;
   /** True when the decision came from the bounded rejection cache. */
   readonly cached?: boolean;

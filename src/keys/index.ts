@@ -25,5 +25,5 @@ export {
   type ProviderId,
   providerForHeader,
 } from "./provider-ids.ts";
-export { REDACTED, redactSecrets } from "./redact-secrets.ts";
+export { REDACTED, redactKeysInPlay, redactSecrets } from "./redact-secrets.ts";
 export { SecretKey } from "./secret-key.ts";

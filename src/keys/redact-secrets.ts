@@ -1,9 +1,9 @@
 /**
  * @module keys/redact-secrets
- * Removes keys from untrusted text (an upstream error message may echo the key it was sent, whole or
- * masked) before it reaches a client or a log: the exact keys in play, masked forms built from their
- * first and last characters, and any key-shaped token. Hand-written scanners, no regular expression:
- * linear time and constant stack on any input (a backtracking regex overflowed the stack on a few MB).
+ * Removes keys from untrusted text before it reaches a client or a log: the exact keys in play and masked
+ * forms built from their first and last characters (relayed content: `redactKeysInPlay`), and also any
+ * key-shaped token (provider error text and logs: `redactSecrets`). Hand-written scanners, no regular
+ * expression: linear time and constant stack on any input (a backtracking regex overflowed the stack on a few MB).
  */
 import type { SecretKey } from "./secret-key.ts";
 
@@ -122,7 +122,7 @@ function redactMasked(text: string, raw: string): string {
   return copiedTo === 0 ? text : out + text.slice(copiedTo);
 }
 
-function redactAs(text: string, secrets: readonly SecretKey[]): string {
+function redactAs(text: string, secrets: readonly SecretKey[], keyShaped: boolean): string {
   let result = text;
   for (const secret of secrets) {
     const raw = secret.reveal();
@@ -130,7 +130,7 @@ function redactAs(text: string, secrets: readonly SecretKey[]): string {
     result = result.replaceAll(raw, REDACTED);
     if (raw.length >= 8) result = redactMasked(result, raw);
   }
-  return redactKeyShaped(result);
+  return keyShaped ? redactKeyShaped(result) : result;
 }
 
 const HEX_4 = /^[0-9a-fA-F]{4}$/;
@@ -165,15 +165,31 @@ function decodeNestedEscapes(text: string): string {
 }
 
 /**
- * The text with every key in play (whole or masked) and every key-shaped token replaced. A text holding JSON
- * escapes (JSON nested in a string, as tool-call arguments are) is also read with them decoded: when a key
- * shows only then, the decoded text is what is returned, redacted (the same JSON once parsed).
+ * The text redacted, and also read with its JSON escapes decoded (JSON nested in a string, as tool-call
+ * arguments are): when a key shows only then, the decoded text is what is returned, redacted (the same JSON
+ * once parsed).
  */
-export function redactSecrets(text: string, secrets: readonly SecretKey[]): string {
-  const redacted = redactAs(text, secrets);
+function redactNested(text: string, secrets: readonly SecretKey[], keyShaped: boolean): string {
+  const redacted = redactAs(text, secrets, keyShaped);
   if (!redacted.includes("\\")) return redacted;
   const decoded = decodeNestedEscapes(redacted);
   if (decoded === redacted) return redacted;
-  const deeper = redactAs(decoded, secrets);
+  const deeper = redactAs(decoded, secrets, keyShaped);
   return deeper === decoded ? redacted : deeper;
+}
+
+/**
+ * Provider error text and logs: every key in play (whole or masked) and every key-shaped token replaced
+ * (an error may echo a key the gateway does not know it sent), nested escapes read as `redactNested` says.
+ */
+export function redactSecrets(text: string, secrets: readonly SecretKey[]): string {
+  return redactNested(text, secrets, true);
+}
+
+/**
+ * Relayed content (answers, stream events, translated events, transcripts): only the keys in play, whole
+ * or masked, nested escapes included. Ids, hashes, UUIDs and words that merely look like keys stay as sent.
+ */
+export function redactKeysInPlay(text: string, secrets: readonly SecretKey[]): string {
+  return redactNested(text, secrets, false);
 }

@@ -2,16 +2,22 @@
  * @module pipeline/redact-whole-answer
  * A whole answer leaves as its own text unless it may quote a key in play (whole or in the masked form
  * providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed answer is
- * redacted, and it is re-serialized only when that changed something. Relayed and translated answers alike.
+ * redacted of the keys in play (an error payload's also of key-shaped tokens), and it is re-serialized only
+ * when that changed something. Relayed and translated answers alike.
  */
 import { mayQuoteKeyIn } from "../keys/create-key-quote-check.ts";
-import { redactSecrets } from "../keys/redact-secrets.ts";
+import { redactKeysInPlay, redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
+import { isErrorPayload } from "../wire/is-error-payload.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
 
-/** Every decoded string of `parsed` redacted; `text` when that changed nothing. */
+/**
+ * Every decoded string of `parsed` redacted; `text` when that changed nothing. Content loses only the keys in
+ * play (an id or a word that looks like a key is the answer); an error payload is provider error text.
+ */
 function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
-  const redacted = redactJsonStrings(parsed, (value) => redactSecrets(value, secrets));
+  const redact = isErrorPayload(parsed) ? redactSecrets : redactKeysInPlay;
+  const redacted = redactJsonStrings(parsed, (value) => redact(value, secrets));
   return redacted.changed ? JSON.stringify(redacted.value) : text;
 }
 

@@ -20,6 +20,7 @@ import {
 } from "../wire/deepgram/live-close-codes.ts";
 import { readLiveDuration } from "../wire/deepgram/read-listen-duration.ts";
 import { redactLiveMessage } from "../wire/deepgram/redact-live-message.ts";
+import { contentRedactorFor } from "./call-secrets.ts";
 import type { PipelineKit } from "./create-pipeline-kit.ts";
 import type { LiveSession } from "./open-live-session.ts";
 
@@ -96,7 +97,13 @@ export function relayLiveSession(
   const { route, adapter } = routed;
   const provider: LiveSocket = upstream as unknown as LiveSocket;
   const redact = kit.redactorFor(call, route);
-  const quotesKey = kit.keyQuoteCheckFor(call, route);
+  // Transcripts are content (the keys in play redacted); Deepgram's errors, warnings and close reasons are
+  // provider error text (key-shaped tokens too).
+  const redaction = {
+    content: contentRedactorFor(call, route),
+    error: redact,
+    quotesKey: kit.keyQuoteCheckFor(call, route),
+  };
   const limit = options.maxBufferedBytes;
   const finished = Promise.withResolvers<void>();
   const meter = createLiveAudioMeter(session.upstreamQuery, options.fallbackBytesPerSecond);
@@ -203,7 +210,7 @@ export function relayLiveSession(
   });
   provider.on("message", (data, isBinary) => {
     if (ended || client.readyState !== OPEN) return;
-    const outgoing = redactLiveMessage(data, isBinary, redact, quotesKey);
+    const outgoing = redactLiveMessage(data, isBinary, redaction);
     if (outgoing === null) return;
     const size = outgoing.length;
     downQueued += size;

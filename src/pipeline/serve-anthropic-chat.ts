@@ -10,7 +10,7 @@ import {
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
-import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { serializeTranslatedAnswer } from "./redact-whole-answer.ts";
@@ -54,7 +54,7 @@ export async function serveAnthropicChat(
     // Translated events that quote a key in play (generated text, tool arguments, any string) are redacted.
     const transform = createTranslateTransform(translator, failureEvent, {
       quotesKey: keyQuoteTextCheckFor(call, route),
-      redact,
+      redact: contentRedactorFor(call, route),
     });
     return kit.relay(call, routed, response.body, transform, {
       usage: () => usage,

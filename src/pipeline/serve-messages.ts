@@ -15,7 +15,7 @@ import { encodeSseEvent } from "../wire/anthropic/encode-sse-event.ts";
 import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completion.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams, buildChatBody } from "./build-upstream-body.ts";
-import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { redactWholeAnswer, serializeTranslatedAnswer } from "./redact-whole-answer.ts";
@@ -67,7 +67,8 @@ async function passThrough(
         usage = anthropicUsageToTokenUsage(counts);
         usageFinal = final;
       },
-      redact: kit.redactorFor(call, route),
+      redact: contentRedactorFor(call, route),
+      redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: anthropicFailureEvent,
       normalize: {
@@ -132,7 +133,7 @@ async function translated(
       // Translated events that quote a key in play (generated text, tool arguments, any string) are redacted.
       createTranslateTransform(translator, anthropicFailureEvent, {
         quotesKey: keyQuoteTextCheckFor(call, route),
-        redact,
+        redact: contentRedactorFor(call, route),
       }),
       {
         usage: () => usage,

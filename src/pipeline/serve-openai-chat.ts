@@ -4,7 +4,7 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
-import { secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { redactWholeAnswer } from "./redact-whole-answer.ts";
@@ -31,7 +31,8 @@ export async function serveOpenAiChat(
       onText: (bytes) => {
         textBytes += bytes;
       },
-      redact: kit.redactorFor(call, route),
+      redact: contentRedactorFor(call, route),
+      redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: (failure) => `data: ${JSON.stringify(toOpenAiErrorBody(failure))}\n\n`,
       normalize: {

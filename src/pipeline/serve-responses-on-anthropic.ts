@@ -22,7 +22,7 @@ import type { ResponsesContext } from "../translate/responses-context.ts";
 import { responsesToChatRequest } from "../translate/responses-to-chat-request.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { applyRouteParams } from "./build-upstream-body.ts";
-import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { serializeTranslatedAnswer } from "./redact-whole-answer.ts";
@@ -87,7 +87,7 @@ export async function serveResponsesOnAnthropic(
       // Response) are redacted.
       createTranslateTransform(translator, (failure) => translator.errorEvent(failure), {
         quotesKey: keyQuoteTextCheckFor(call, route),
-        redact,
+        redact: contentRedactorFor(call, route),
       }),
       { usage: () => usage, requestJson: json, textBytes: translator.textBytes, report },
     );

@@ -11,7 +11,7 @@ import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
 import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
 import { isObject } from "../wire/openai/sse-event-check.ts";
 import { buildResponsesBody } from "./build-responses-body.ts";
-import { secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { redactWholeAnswer } from "./redact-whole-answer.ts";
@@ -61,7 +61,8 @@ export async function servePassThroughResponses(
       onText: (bytes) => {
         textBytes += bytes;
       },
-      redact: kit.redactorFor(call, route),
+      redact: contentRedactorFor(call, route),
+      redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: encodeResponsesErrorEvent,
     });

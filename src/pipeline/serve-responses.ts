@@ -18,7 +18,7 @@ import { normalizeChatCompletion } from "../wire/openai/normalize-chat-completio
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
 import { deriveSafetyIdentifier, refuseOperatorAccountUse } from "./build-responses-body.ts";
 import { buildChatBody } from "./build-upstream-body.ts";
-import { keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
+import { contentRedactorFor, keyQuoteTextCheckFor, secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { createResponsesContext } from "./create-responses-context.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
@@ -98,7 +98,7 @@ async function serveResponsesOnChat(
       // Response) are redacted.
       createTranslateTransform(translator, (failure: GatewayError) => translator.errorEvent(failure), {
         quotesKey: keyQuoteTextCheckFor(call, route),
-        redact,
+        redact: contentRedactorFor(call, route),
       }),
       { usage: () => usage, requestJson: upstreamBody.json, textBytes: translator.textBytes, report },
     );

@@ -95,9 +95,18 @@ export interface GatewayMetrics {
 /** 5 ms … 120 s: a cached embedding up to a long streamed completion. */
 const UPSTREAM_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
 
-/** Counters only go up: a missing, negative or non-finite amount adds nothing (prom-client would throw). */
+/**
+ * The most one call may add to a token or audio counter. The wire readers already refuse counts above 10^9
+ * tokens and 10^7 seconds; this bound keeps any other caller from pushing a sum towards Infinity.
+ */
+const MAX_OBSERVED_AMOUNT = 1e12;
+
+/**
+ * Counters only go up: a missing, negative, non-finite or absurd (above `MAX_OBSERVED_AMOUNT`) amount adds
+ * nothing (prom-client throws on a non-finite increment, and every scrape would fail).
+ */
 function amount(value: number | null): number {
-  return value !== null && Number.isFinite(value) && value > 0 ? value : 0;
+  return value !== null && Number.isFinite(value) && value > 0 && value <= MAX_OBSERVED_AMOUNT ? value : 0;
 }
 
 /**
@@ -112,13 +121,15 @@ class PendingCounts<Label extends string> {
   addIfOpen(key: string, value: number): boolean {
     const slot = this.#slots.get(key);
     if (slot === undefined) return false;
-    slot.value += value;
+    // A sum that would leave the finite numbers keeps its value: a slot handed to prom-client stays finite.
+    const sum = slot.value + value;
+    if (Number.isFinite(sum)) slot.value = sum;
     return true;
   }
 
   /** Opens the slot of `key` with its labels (the first count of that combination) and adds to it. */
   open(key: string, labels: Partial<Record<Label, string>>, value: number): void {
-    this.#slots.set(key, { labels, value });
+    this.#slots.set(key, { labels, value: Number.isFinite(value) ? value : 0 });
   }
 
   flushInto(counter: Counter<Label>): void {

@@ -1,20 +1,28 @@
 /**
  * @module wire/redact-sse-event
  * Redaction of one SSE event decided from its parsed shape, not a byte search: its data is parsed and
- * every decoded string redacted (keys included), its event name and other lines redacted as text. When
- * something changed, the event is rewritten as its `event:` line (if any) and one `data:` line of the
- * re-serialized JSON (comments and `id:` lines dropped); else the caller keeps the original bytes.
+ * every decoded string redacted (keys included), its event name and other lines redacted as text. An error
+ * event (named `error`, an error payload, or data that is not JSON) gets `redactError` (key-shaped tokens
+ * too); content gets `redact` (the keys in play only). When something changed, the event is rewritten as
+ * its `event:` line (if any) and one `data:` line of the re-serialized JSON (comments and `id:` lines
+ * dropped); else the caller keeps the original bytes.
  */
+import { isErrorPayload } from "./is-error-payload.ts";
 import { parseUpstreamJson } from "./parse-upstream-json.ts";
 import { redactJsonStrings } from "./redact-json-strings.ts";
 
 const decoder = new TextDecoder();
 
 /** The redacted event (an empty string: nothing left to send), or null when nothing changed. */
-export function redactSseEvent(event: Uint8Array, redact: (text: string) => string): string | null {
+export function redactSseEvent(
+  event: Uint8Array,
+  redactContent: (text: string) => string,
+  redactError: (text: string) => string = redactContent,
+): string | null {
   let changed = false;
   let name: string | null = null;
   let data: string | null = null;
+  const others: string[] = [];
   for (const line of decoder.decode(event).split(/\r\n|\r|\n/)) {
     if (line === "") continue;
     const colon = line.indexOf(":");
@@ -23,15 +31,20 @@ export function redactSseEvent(event: Uint8Array, redact: (text: string) => stri
       colon === -1 ? "" : line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1);
     if (field === "data") data = data === null ? value : `${data}\n${value}`;
     else if (field === "event") name = value;
-    else if (redact(line) !== line) changed = true; // a comment or other field quoting a key: dropped
+    else others.push(line);
   }
+  const parsed = data === null ? null : parseUpstreamJson(data);
+  const redact =
+    name === "error" || (parsed !== null && (!parsed.ok || isErrorPayload(parsed.value)))
+      ? redactError
+      : redactContent;
+  for (const line of others) if (redact(line) !== line) changed = true; // a comment or other field quoting a key: dropped
   if (name !== null) {
     const clean = redact(name).replace(/[\r\n]/g, "");
     if (clean !== name) changed = true;
     name = clean;
   }
-  if (data !== null) {
-    const parsed = parseUpstreamJson(data);
+  if (data !== null && parsed !== null) {
     if (parsed.ok) {
       const redacted = redactJsonStrings(parsed.value, redact);
       if (redacted.changed) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { REDACTED, redactSecrets } from "../../src/keys/redact-secrets.ts";
+import { REDACTED, redactKeysInPlay, redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 
 const SEED = 1206;
@@ -173,4 +173,18 @@ test("a key behind a nested escape is never kept (seeded)", () => {
       },
     ),
   );
+});
+
+test("relayed content loses only the keys in play (whole, masked, nested-escaped); error text also key-shaped tokens", () => {
+  const key = "sk-proj-user-key-0123456789ABCDEFQZXW";
+  const secrets = [new SecretKey(key)];
+  const content =
+    "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT skeptical 123e4567-e89b-12d3-a456-426614174000 " +
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 sk-other-0123456789";
+  assert.equal(redactKeysInPlay(content, secrets), content);
+  assert.notEqual(redactSecrets(content, secrets), content);
+  assert.equal(redactKeysInPlay(`a ${key} b`, secrets), `a ${REDACTED} b`);
+  assert.equal(redactKeysInPlay("masked sk-pro...QZXW here", secrets), `masked ${REDACTED} here`);
+  const nested = `{\\"k\\":\\"${key.slice(0, 3)}\\u0070${key.slice(4)}\\"}`;
+  assert.ok(!redactKeysInPlay(nested, secrets).includes(key.slice(4)), "a key behind a nested escape");
 });

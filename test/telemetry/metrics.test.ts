@@ -241,6 +241,33 @@ test("missing or nonsensical numbers add nothing and never throw", async () => {
   assert.equal(samples.filter((sample) => sample.name === "byok_audio_seconds_total").length, 0);
 });
 
+test("absurd amounts add nothing: two 1e308 counts never make a counter Infinity, and scrapes go on", async () => {
+  const metrics = createMetrics({ collectDefaults: false });
+  const observe = (inputTokens: number, audioSeconds: number | null) =>
+    metrics.observeServedCall({
+      operation: "chat",
+      feature: null,
+      provider: "custom",
+      source: "byok",
+      status: 200,
+      latencyMs: 5,
+      inputTokens,
+      outputTokens: 2,
+      audioSeconds,
+    });
+  observe(1e308, 1e308);
+  observe(1e308, 1e308);
+  observe(1e12 + 1, null);
+  observe(9, 1.5);
+  for (let scrape = 0; scrape < 2; scrape++) {
+    const samples = parseExposition(await metrics.registry.metrics());
+    const labels = { source: "byok", provider: "custom" };
+    assert.equal(sampleValue(samples, "byok_tokens_total", { ...labels, direction: "input" }), 9);
+    assert.equal(sampleValue(samples, "byok_tokens_total", { ...labels, direction: "output" }), 8);
+    assert.equal(sampleValue(samples, "byok_audio_seconds_total", labels), 1.5);
+  }
+});
+
 test("default process metrics carry the byok_ prefix", async () => {
   const metrics = createMetrics();
   const samples = parseExposition(await metrics.registry.metrics());

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { redactSecrets } from "../../src/keys/redact-secrets.ts";
+import { redactKeysInPlay, redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 import { redactJsonStrings } from "../../src/wire/redact-json-strings.ts";
 import { redactSseEvent } from "../../src/wire/redact-sse-event.ts";
@@ -56,4 +56,29 @@ test("a __proto__ member stays a member of the redacted value", () => {
   const { value, changed } = redactJsonStrings(parsed, redact);
   assert.equal(changed, true);
   assert.equal(JSON.stringify(value), '{"__proto__":{"k":"[redacted]"},"a":["[redacted]",1,null]}');
+});
+
+test("content loses only the keys in play; an error event (named, an error payload, or not JSON) also key-shaped tokens", () => {
+  const content = (text: string) => redactKeysInPlay(text, secrets);
+  const both = (event: string) => redactSseEvent(Buffer.from(event), content, redact);
+  const id = "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT";
+  const words = "skeptical caf\\u00e9 123e4567-e89b-12d3-a456-426614174000";
+  // Parsed for its escape and its "error" word, nothing to redact: left as its bytes.
+  assert.equal(both(`data: {"id":"${id}","choices":[{"delta":{"content":"${words} error"}}]}\n\n`), null);
+  const quoting = both(`data: {"id":"${id}","choices":[{"delta":{"content":"${words} ${KEY}"}}]}\n\n`);
+  assert.ok(quoting !== null);
+  assert.deepEqual(dataOf(quoting), {
+    id,
+    choices: [{ delta: { content: "skeptical café 123e4567-e89b-12d3-a456-426614174000 [redacted]" } }],
+  });
+  const foreign = "sk-proj-someoneElsesKey0123456789";
+  for (const event of [
+    `data: {"error":{"message":"bad key ${foreign}"}}\n\n`,
+    `event: error\ndata: {"type":"error","error":{"type":"x","message":"bad key ${foreign}"}}\n\n`,
+    `data: {"type":"response.failed","response":{"error":{"message":"bad key ${foreign}"}}}\n\n`,
+    `data: bad key ${foreign}\n\n`,
+  ]) {
+    const out = both(event);
+    assert.ok(out !== null && !out.includes(foreign) && out.includes("[redacted]"), event);
+  }
 });

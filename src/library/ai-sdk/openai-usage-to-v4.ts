@@ -3,9 +3,11 @@
  * An OpenAI `usage` object (read leniently) as the AI SDK's usage: totals, cached input, reasoning output.
  */
 import type { JSONObject, LanguageModelV4Usage } from "@ai-sdk/provider";
+import { readUsageCount } from "../../wire/read-usage-count.ts";
 
+/** A count that is not believable (wire/read-usage-count.ts) is left unknown, as metering leaves it. */
 function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return readUsageCount(value) ?? undefined;
 }
 
 function recordOf(value: unknown): Readonly<Record<string, unknown>> {

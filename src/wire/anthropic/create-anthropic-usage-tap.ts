@@ -7,6 +7,7 @@
  * the grammar are repaired (create-event-normalizer.ts) and re-serialized; conforming ones leave as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
+import { isErrorPayload } from "../is-error-payload.ts";
 import { createAlterationSearch } from "../openai/create-alteration-search.ts";
 import { createSseTap, mayCarryError } from "../openai/create-sse-tap.ts";
 import { checkSseEvent, isObject, isOneLineJsonEvent } from "../openai/sse-event-check.ts";
@@ -24,8 +25,13 @@ const decoder = new TextDecoder();
 export interface AnthropicUsageTapOptions {
   /** `final` is false for `message_start`'s counts (its `output_tokens` is a placeholder), true from `message_delta`. */
   readonly onUsage: (usage: AnthropicUsageCounts, final: boolean) => void;
-  /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
+  /** Removes the keys in play from an event's text (content: ids and words that look like keys stay). */
   readonly redact?: (text: string) => string;
+  /**
+   * Removes keys and key-shaped tokens from an error event's text (an upstream error may quote a key it was
+   * sent, in a form the gateway does not know): wire/redact-sse-event.ts decides; `redact` when absent.
+   */
+  readonly redactError?: (text: string) => string;
   /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** How a failure ends the stream (`event: error`). */
@@ -75,7 +81,8 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
     let out = "";
     for (const { name, data: fields } of events) {
       readUsage(fields);
-      const clean = redact === undefined ? fields : redactJsonStrings(fields, redact).value;
+      const redactor = isErrorPayload(fields) ? (options.redactError ?? redact) : redact;
+      const clean = redactor === undefined ? fields : redactJsonStrings(fields, redactor).value;
       out += encodeSseEvent(JSON.stringify(clean), name);
     }
     return out === "" ? "drop" : out;
@@ -87,7 +94,7 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
       if (repaired !== null) return repaired;
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
       if (event.indexOf(USAGE) === -1) return kept;

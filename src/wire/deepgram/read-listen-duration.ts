@@ -4,8 +4,17 @@
  * socket the end of the audio each `Results` covers (`start + duration`) and the closing `Metadata`'s duration.
  */
 
+/**
+ * The most audio seconds one reported duration may claim (about 116 days): far above any upload or session
+ * the gateway admits, far below where sums lose precision (an upstream's `1e308` must not reach metering).
+ */
+export const MAX_AUDIO_SECONDS = 10_000_000;
+
+/** A duration from 0 to `MAX_AUDIO_SECONDS`; anything else (negative, huge, not a number) is null. */
 const finite = (value: unknown): number | null =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+  typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= MAX_AUDIO_SECONDS
+    ? value
+    : null;
 
 /** `metadata.duration` of a prerecorded answer (null for a callback acknowledgement or a foreign shape). */
 export function readPrerecordedDuration(body: unknown): number | null {

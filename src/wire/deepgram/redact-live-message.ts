@@ -1,7 +1,8 @@
 /**
  * @module wire/deepgram/redact-live-message
- * What of Deepgram's live messages reaches the client: transcripts pass untouched, its own text (errors,
- * warnings) has every key in play redacted from its decoded strings, and a binary frame is never relayed.
+ * What of Deepgram's live messages reaches the client: transcripts pass untouched (or, holding an escape or a
+ * key, with the keys in play redacted), its own text (errors, warnings) has every key in play and key-shaped
+ * token redacted from its decoded strings, and a binary frame is never relayed.
  */
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { redactJsonStrings } from "../redact-json-strings.ts";
@@ -13,10 +14,16 @@ const ESCAPE = Buffer.from("\\u");
  * frame passes unparsed only when it also holds no `\u` escape (which could hide a key) and quotes no key
  * in play (`quotesKey`, one `indexOf` per key); anything else is parsed and redacted.
  */
-function isTranscript(data: Buffer, quotesKey: (bytes: Uint8Array) => boolean): boolean {
+const isTranscript = (data: Buffer): boolean => {
   const head = data.subarray(0, 48);
-  if (!head.includes('"Results"') && !head.includes('"Metadata"')) return false;
-  return data.indexOf(ESCAPE) === -1 && !quotesKey(data);
+  return head.includes('"Results"') || head.includes('"Metadata"');
+};
+
+/** How a live message is redacted: transcripts of the keys in play, Deepgram's own text also of key-shaped tokens. */
+export interface LiveRedaction {
+  readonly content: (text: string) => string;
+  readonly error: (text: string) => string;
+  readonly quotesKey: (bytes: Uint8Array) => boolean;
 }
 
 /**
@@ -25,14 +32,11 @@ function isTranscript(data: Buffer, quotesKey: (bytes: Uint8Array) => boolean): 
  * decoded strings redacted, keys included, and is re-serialized only when something changed; any other
  * text is redacted as text.
  */
-export function redactLiveMessage(
-  data: Buffer,
-  isBinary: boolean,
-  redact: (text: string) => string,
-  quotesKey: (bytes: Uint8Array) => boolean,
-): Buffer | null {
+export function redactLiveMessage(data: Buffer, isBinary: boolean, redaction: LiveRedaction): Buffer | null {
   if (isBinary) return null;
-  if (isTranscript(data, quotesKey)) return data;
+  const transcript = isTranscript(data);
+  if (transcript && data.indexOf(ESCAPE) === -1 && !redaction.quotesKey(data)) return data;
+  const redact = transcript ? redaction.content : redaction.error;
   const text = data.toString("utf8");
   const parsed = parseUpstreamJson(text);
   if (parsed.ok) {

@@ -24,8 +24,13 @@ export interface ResponsesUsageTapOptions {
   readonly onUsage: (usage: TokenUsage) => void;
   /** Bytes of generated text per event (the basis of an estimate if the stream is cut off). */
   readonly onText?: (bytes: number) => void;
-  /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
+  /** Removes the keys in play from an event's text (content: ids and words that look like keys stay). */
   readonly redact?: (text: string) => string;
+  /**
+   * Removes keys and key-shaped tokens from an error event's text (an upstream error may quote a key it was
+   * sent, in a form the gateway does not know): wire/redact-sse-event.ts decides; `redact` when absent.
+   */
+  readonly redactError?: (text: string) => string;
   /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
   /** How a failure ends the stream, given the sequence number the error event takes (last seen + 1). */
@@ -95,7 +100,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       }
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
       if (!TERMINAL.some((type) => event.indexOf(type) !== -1)) return kept;

@@ -8,6 +8,7 @@
  * (create-chunk-normalizer.ts) and re-serialized; a conforming one still leaves as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
+import { isErrorPayload } from "../is-error-payload.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
@@ -25,8 +26,13 @@ export interface UsageTapOptions {
   readonly onUsage: (usage: TokenUsage) => void;
   /** Bytes of generated text per event (the basis of an estimate if the stream is cut off). */
   readonly onText?: (bytes: number) => void;
-  /** Removes keys from an event's text (an upstream error may quote the key it was sent). */
+  /** Removes the keys in play from an event's text (content: ids and words that look like keys stay). */
   readonly redact?: (text: string) => string;
+  /**
+   * Removes keys and key-shaped tokens from an error event's text (an upstream error may quote a key it was
+   * sent, in a form the gateway does not know): wire/redact-sse-event.ts decides; `redact` when absent.
+   */
+  readonly redactError?: (text: string) => string;
   /**
    * Whether bytes quote a key in play, verbatim or masked as providers echo it (a cheap search): such an
    * event is parsed and every string of it redacted, in any field.
@@ -112,7 +118,8 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
       if (options.stripUsageChunk && (chunk.choices as unknown[]).length === 0)
         return { verdict: "drop", parsed: undefined };
     }
-    const clean = redact === undefined ? chunk : redactJsonStrings(chunk, redact).value;
+    const redactor = isErrorPayload(chunk) ? (options.redactError ?? redact) : redact;
+    const clean = redactor === undefined ? chunk : redactJsonStrings(chunk, redactor).value;
     return { verdict: `data: ${JSON.stringify(clean)}\n\n`, parsed: undefined };
   };
 
@@ -145,7 +152,7 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
       if (repaired.verdict !== null) return repaired.verdict;
       const redacted =
         redact !== undefined && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact)
           : null;
       return readUsage(
         event,

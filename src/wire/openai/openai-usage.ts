@@ -2,6 +2,7 @@
  * @module wire/openai/openai-usage
  * The token counts the gateway meters, read leniently from OpenAI's `usage` object.
  */
+import { readUsageCount } from "../read-usage-count.ts";
 
 export interface TokenUsage {
   readonly inputTokens: number;
@@ -10,8 +11,8 @@ export interface TokenUsage {
   readonly cachedInputTokens: number;
 }
 
-const count = (value: unknown): number =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
+/** A count that is absent or not believable (read-usage-count.ts) reads as 0. */
+const count = (value: unknown): number => readUsageCount(value) ?? 0;
 
 export function readOpenAiUsage(usage: unknown): TokenUsage | null {
   if (typeof usage !== "object" || usage === null) return null;

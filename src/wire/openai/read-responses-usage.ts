@@ -3,10 +3,11 @@
  * The token counts the gateway meters, read leniently from a Responses API `usage` object
  * (`input_tokens`, `output_tokens`, `input_tokens_details.cached_tokens`).
  */
+import { readUsageCount } from "../read-usage-count.ts";
 import type { TokenUsage } from "./openai-usage.ts";
 
-const count = (value: unknown): number =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
+/** A count that is absent or not believable (read-usage-count.ts) reads as 0. */
+const count = (value: unknown): number => readUsageCount(value) ?? 0;
 
 export function readResponsesUsage(usage: unknown): TokenUsage | null {
   if (typeof usage !== "object" || usage === null || Array.isArray(usage)) return null;
