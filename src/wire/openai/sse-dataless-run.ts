@@ -85,8 +85,10 @@ for (let byte = 0; byte < 256; byte++)
       ? 1
       : 0;
 /**
- * The longest run of token bytes a comment taken unread may hold: the shortest key-shaped token redaction
- * removes is 9 (a 2-letter vendor prefix and 7 more); a comment with a longer run is read like any event.
+ * The longest run of token bytes a comment taken unread may hold: the shortest key-shaped token is 9 (a
+ * 2-letter vendor prefix and 7 more); a comment with a longer run is read like any event, and the redaction
+ * that applies there decides. A margin: relayed content now loses only the keys in play, which `alteredAt`
+ * already finds, so this only sends more comments the slow way (still within the run's bounds).
  */
 const MAX_TOKEN_RUN = 8;
 
