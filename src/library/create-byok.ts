@@ -194,6 +194,11 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
           { store: { error: error.name, code: (error as { code?: unknown }).code ?? null } },
           "a database connection failed",
         ),
+      onSettleDropped: (count) =>
+        logger.error(
+          { count },
+          "failed quota settles dropped (the replay queue's bound reached, or the store unreachable at close)",
+        ),
     }));
   // A worker of `serve --workers N` without Redis shares these through the primary (none otherwise).
   const workerSide = createWorkerCoordination(config, options.cluster);
@@ -247,7 +252,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     observer: {
       onQuotaRejected: (meter) => metrics.quotaRejections.inc({ meter }),
       onRateLimited: (limit) => metrics.rateLimitRejections.inc({ limit }),
-      onSettleFailed: (error) => logger.error({ err: error }, "a quota counter could not be settled"),
+      onSettleFailed: (error) =>
+        logger.error({ err: error }, "a quota counter could not be settled (replayed until it lands)"),
       onRenewFailed: (error) =>
         logger.warn({ err: error }, "a running call's quota lease could not be renewed"),
     },

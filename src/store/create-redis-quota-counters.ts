@@ -251,16 +251,18 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       return reserveResult(reply, reservations);
     },
 
-    async settle(id, settlements) {
+    async settle(id, settlements, settleOptions) {
       for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       await afterThisTurn();
+      const replay = settleOptions?.replay === true;
+      let reply: RedisReply[];
       try {
-        await settleOnce(id, settlements, false);
+        reply = await settleOnce(id, settlements, replay);
       } catch (error) {
         keepForReplay(id, settlements);
         throw error; // reported by the caller; the replay makes it count, once
       }
-      await mirror(settlements);
+      if (reply[0] !== "already") await mirror(settlements);
     },
 
     async renew(id, lease) {

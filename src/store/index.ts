@@ -24,6 +24,7 @@ export {
   type QuotaCounterRepository,
   type ReservationId,
   type ReserveResult,
+  type SettleOptions,
   type Store,
   type Timestamp,
   type TokenRecord,

@@ -14,12 +14,17 @@ export interface OpenStoreOptions {
   readonly dataDir: string;
   /** A connection fault outside any call (an idle connection dropped by the server); never thrown. */
   readonly onError?: (error: Error) => void;
+  /** Failed quota settles dropped from the replay queue (their usage is missing from the quota). */
+  readonly onSettleDropped?: (count: number) => void;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { sqlite, postgres } = options.storage;
   if (postgres === undefined) {
-    return createSqliteStore({ path: sqlite.path ?? join(options.dataDir, "byok.sqlite") });
+    return createSqliteStore({
+      path: sqlite.path ?? join(options.dataDir, "byok.sqlite"),
+      ...(options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {}),
+    });
   }
   const { createPostgresStore } = await import("./postgres/create-postgres-store.ts");
   return createPostgresStore({
@@ -30,5 +35,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     statementTimeoutMs: postgres.statementTimeoutMs,
     idleTimeoutMs: postgres.idleTimeoutMs,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {}),
   });
 }

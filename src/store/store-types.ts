@@ -201,6 +201,14 @@ export interface CounterSettlement {
   readonly delta: number;
 }
 
+/** How long a settle's marker is kept (a replay later than this could count its usage twice). */
+export const SETTLE_MARKER_KEEP_MS = 30 * 60_000;
+
+export interface SettleOptions {
+  /** A failed settle tried again: applied only when no settle of the same id left its marker. */
+  readonly replay?: boolean;
+}
+
 /** A counter's committed usage and what live reservations hold on it. */
 export interface CounterState {
   readonly committed: number;
@@ -228,9 +236,15 @@ export interface QuotaCounterRepository {
   ): Promise<ReserveResult>;
   /**
    * Drops every reservation held under `id` (expired or not) and adds each delta to `committed` (never below
-   * zero), in one step. Settling an unknown or already settled id only applies the deltas.
+   * zero), in one step. Settling an unknown or already settled id only applies the deltas. Each settle
+   * leaves a marker of `id` for some minutes: a `replay` (an earlier attempt failed, maybe after it ran)
+   * applies nothing when a settle of `id` already ran, so a call's usage counts once.
    */
-  settle(id: ReservationId, settlements: readonly CounterSettlement[]): Promise<void>;
+  settle(
+    id: ReservationId,
+    settlements: readonly CounterSettlement[],
+    options?: SettleOptions,
+  ): Promise<void>;
   /**
    * Extends every reservation held under `id` whose lease is still live at `lease.now` to end at
    * `lease.expiresAt` (never earlier than it already ends), in one step: a call that is still running keeps
@@ -241,7 +255,10 @@ export interface QuotaCounterRepository {
     id: ReservationId,
     lease: { readonly now: Timestamp; readonly expiresAt: Timestamp },
   ): Promise<number>;
-  /** Deletes reservations whose lease ended at or before `now`; returns how many. */
+  /**
+   * Deletes reservations whose lease ended at or before `now`; returns how many. Durable stores also prune
+   * settle markers older than SETTLE_MARKER_KEEP_MS before `now`.
+   */
   sweepExpired(now: Timestamp): Promise<number>;
   /** Adds `delta` (negative returns a charge) to `committed` without a limit check, never below zero. */
   adjust(key: CounterKey, delta: number): Promise<void>;

@@ -69,6 +69,23 @@ export function reservationConformance(
     await store.counters.settle("never-reserved", []);
   });
 
+  test("reservations: a replayed settle counts once (nothing when a settle of its id ran, all when none did)", async () => {
+    const key = counterKey("settle-replay", "tokens");
+    const ran = nextId();
+    await store.counters.reserve(ran, [{ key, amount: 5, fit: AT_LIMIT, limit: 100 }], LEASE);
+    await store.counters.settle(ran, [{ key, delta: 2 }]);
+    // Its first attempt committed but its answer was lost: the replay applies nothing.
+    await store.counters.settle(ran, [{ key, delta: 2 }], { replay: true });
+    assert.deepEqual(await store.counters.readState([key], T), [{ committed: 2, reserved: 0 }]);
+    // Its first attempt never ran: the replay releases the hold and commits the usage, once.
+    const lost = nextId();
+    await store.counters.reserve(lost, [{ key, amount: 4, fit: AT_LIMIT, limit: 100 }], LEASE);
+    await store.counters.settle(lost, [{ key, delta: 3 }], { replay: true });
+    assert.deepEqual(await store.counters.readState([key], T), [{ committed: 5, reserved: 0 }]);
+    await store.counters.settle(lost, [{ key, delta: 3 }], { replay: true });
+    assert.deepEqual(await store.counters.readState([key], T), [{ committed: 5, reserved: 0 }]);
+  });
+
   test("reservations: refused as spent by committed usage alone, as held when others' reservations fill the rest", async () => {
     const key = counterKey("reserve-spent-held", "tokens");
     await store.counters.adjust(key, 6);

@@ -12,6 +12,7 @@ import type {
   QuotaCounterRepository,
   ReserveResult,
 } from "../store-types.ts";
+import { SETTLE_MARKER_KEEP_MS } from "../store-types.ts";
 import type { PostgresPool, Queryable } from "./open-postgres-pool.ts";
 import {
   addTo,
@@ -33,6 +34,8 @@ const SELECT_STATE = `SELECT
   COALESCE((SELECT SUM(amount) FROM quota_reservations WHERE ${KEY} AND expires_at > $5), 0) AS reserved`;
 const RENEW = `UPDATE quota_reservations SET expires_at = GREATEST(expires_at, $1) WHERE id = $2 AND expires_at > $3`;
 const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= $1";
+const MARK = "INSERT INTO quota_settled (id, settled_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING";
+const PRUNE_MARKS = "DELETE FROM quota_settled WHERE settled_at <= $1";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 
@@ -95,10 +98,16 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
       });
     },
 
-    /** Locks the counters the call held and the ones it settles (one order), then releases and adds. */
-    async settle(id, settlements) {
+    /**
+     * Leaves its marker first (a replay whose marker exists stops there: its first attempt committed, only
+     * the answer was lost), locks the counters the call held and the ones it settles (one order), then
+     * releases and adds, all in one transaction.
+     */
+    async settle(id, settlements, options) {
       for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       await pool.transaction(async (client) => {
+        const marked = await client.query(MARK, [id, Date.now()]);
+        if (options?.replay === true && marked.rowCount === 0) return;
         const { rows } = await client.query<Parameters<typeof keyOfRow>[0]>(HELD_KEYS, [id]);
         await lockCounters(client, [
           ...rows.map(keyOfRow),
@@ -119,6 +128,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     async sweepExpired(now) {
       assertCounterNumber("now", now, "finite");
       const result = await pool.query(SWEEP, [now]);
+      await pool.query(PRUNE_MARKS, [now - SETTLE_MARKER_KEEP_MS]);
       return result.rowCount ?? 0;
     },
 

@@ -3,6 +3,7 @@
  * The shared store on PostgreSQL: one pool, the schema migrated at open (once across replicas), and one
  * repository per file; every replica of a gateway sees the same users, tokens, enrollments, usage and counters.
  */
+import { createDurableQuotaCounters } from "../create-durable-quota-counters.ts";
 import type { Store } from "../store-types.ts";
 import { createPostgresEnrollmentRepository } from "./create-postgres-enrollment-repository.ts";
 import { createPostgresQuotaCounterRepository } from "./create-postgres-quota-counter-repository.ts";
@@ -27,6 +28,8 @@ export interface PostgresStoreOptions {
   readonly idleTimeoutMs?: number;
   /** Connection faults outside a call (an idle connection whose server went away); never thrown. */
   readonly onError?: (error: Error) => void;
+  /** Failed quota settles dropped from the replay queue (its bound, or still failing at close). */
+  readonly onSettleDropped?: (count: number) => void;
 }
 
 /** Opens the pool and migrates; rejects (and closes the pool) when the server cannot be reached. */
@@ -46,7 +49,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await pool.close().catch(() => undefined);
     throw error;
   }
-  const counters = createPostgresQuotaCounterRepository(pool);
+  const counters = createDurableQuotaCounters(
+    createPostgresQuotaCounterRepository(pool),
+    options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {},
+  );
   // Leases of a replica that died are dropped at start (the rest expire as they are met).
   // Housekeeping only: every check ignores expired leases anyway.
   counters.sweepExpired(Date.now()).catch(() => undefined);
@@ -65,6 +71,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async close() {
       if (closed) return;
       closed = true;
+      await counters.close(); // failed settles replayed once more while the pool is open
       await pool.close();
     },
   };

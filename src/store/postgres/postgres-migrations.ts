@@ -100,6 +100,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // A JSON array of capability names; NULL: nothing declared (rows enrolled before this).
     sql: "ALTER TABLE enrollments ADD COLUMN custom_capabilities TEXT",
   },
+  {
+    version: 5,
+    name: "quota settle markers (a replayed settle counts once)",
+    // One row per settle, written in its transaction; pruned by sweepExpired after SETTLE_MARKER_KEEP_MS.
+    sql: `
+      CREATE TABLE quota_settled (
+        id TEXT PRIMARY KEY,
+        settled_at BIGINT NOT NULL
+      );
+      CREATE INDEX quota_settled_at ON quota_settled(settled_at);
+    `,
+  },
 ];
 
 /** The advisory lock's first key ("byok" in ASCII); the second is the schema's hash (schemas migrate apart). */

@@ -11,6 +11,7 @@ import type {
   QuotaCounterRepository,
   ReserveResult,
 } from "../store-types.ts";
+import { SETTLE_MARKER_KEEP_MS } from "../store-types.ts";
 import type { SqliteConnection } from "./open-sqlite-connection.ts";
 
 const KEY = "user_id = ? AND meter = ? AND scope = ? AND period_start = ?";
@@ -29,6 +30,8 @@ const HOLD = `INSERT INTO quota_reservations (id, user_id, meter, scope, period_
 const RELEASE = "DELETE FROM quota_reservations WHERE id = ?";
 const RENEW = "UPDATE quota_reservations SET expires_at = max(expires_at, ?) WHERE id = ? AND expires_at > ?";
 const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= ?";
+const MARK = "INSERT INTO quota_settled (id, settled_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING";
+const PRUNE_MARKS = "DELETE FROM quota_settled WHERE settled_at <= ?";
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 const identity = (key: CounterKey) => JSON.stringify(columns(key));
@@ -103,9 +106,12 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
       });
     },
 
-    async settle(id, settlements) {
+    /** Leaves its marker in the same transaction; a replay whose marker exists applies nothing. */
+    async settle(id, settlements, options) {
       for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       transaction(() => {
+        const marked = Number(sql(MARK).run(id, Date.now()).changes);
+        if (options?.replay === true && marked === 0) return;
         sql(RELEASE).run(id);
         const adjust = sql(ADJUST);
         for (const { key, delta } of settlements) {
@@ -122,7 +128,9 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
 
     async sweepExpired(now) {
       assertCounterNumber("now", now, "finite");
-      return Number(sql(SWEEP).run(now).changes);
+      const swept = Number(sql(SWEEP).run(now).changes);
+      sql(PRUNE_MARKS).run(now - SETTLE_MARKER_KEEP_MS);
+      return swept;
     },
 
     async adjust(key, delta) {

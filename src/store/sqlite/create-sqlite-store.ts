@@ -5,6 +5,7 @@
  */
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
+import { createDurableQuotaCounters } from "../create-durable-quota-counters.ts";
 import type { EnrollmentRecord, Store, TokenRecord, UserRecord } from "../store-types.ts";
 import { formatStoredCapabilities, parseStoredCapabilities } from "../stored-capabilities.ts";
 import { createSqliteQuotaCounterRepository } from "./create-sqlite-quota-counter-repository.ts";
@@ -15,6 +16,8 @@ import { migrateSqlite } from "./sqlite-migrations.ts";
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. */
   readonly path: string;
+  /** Failed quota settles dropped from the replay queue (its bound, or still failing at close). */
+  readonly onSettleDropped?: (count: number) => void;
 }
 
 interface UserRow {
@@ -54,7 +57,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const connection = openSqliteConnection(options.path);
   migrateSqlite(connection.db);
   const { sql, transaction } = connection;
-  const counters = createSqliteQuotaCounterRepository(connection);
+  const counters = createDurableQuotaCounters(
+    createSqliteQuotaCounterRepository(connection),
+    options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {},
+  );
   // Leases of a process that died are dropped at start (the rest expire as they are met).
   // Housekeeping only: every check ignores expired leases anyway.
   counters.sweepExpired(Date.now()).catch(() => undefined);
@@ -173,6 +179,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       sql("SELECT 1").get();
     },
     async close() {
+      await counters.close(); // failed settles replayed once more while the file is open
       connection.close();
     },
   };

@@ -114,6 +114,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // A JSON array of capability names; NULL: nothing declared (rows enrolled before this).
     sql: "ALTER TABLE enrollments ADD COLUMN custom_capabilities TEXT;",
   },
+  {
+    version: 6,
+    name: "quota settle markers (a replayed settle counts once)",
+    // One row per settle, written in its transaction; pruned by sweepExpired after SETTLE_MARKER_KEEP_MS.
+    sql: `
+      CREATE TABLE quota_settled (
+        id TEXT PRIMARY KEY,
+        settled_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX quota_settled_at ON quota_settled(settled_at);
+    `,
+  },
 ];
 
 /**
