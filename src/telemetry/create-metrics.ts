@@ -96,7 +96,7 @@ export interface GatewayMetrics {
 const UPSTREAM_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
 
 /**
- * The most one call may add to a token or audio counter. The wire readers already refuse counts above 10^9
+ * The most one call may add to a token or audio counter. The wire readers already cap counts at 10^9
  * tokens and 10^7 seconds; this bound keeps any other caller from pushing a sum towards Infinity.
  */
 const MAX_OBSERVED_AMOUNT = 1e12;

@@ -3,11 +3,11 @@
  * A chat completion's `usage` → the Responses API's `usage` (input/output tokens with their details), or
  * null when the upstream reported none.
  */
-import { readUsageCount } from "../wire/read-usage-count.ts";
+import { meteredUsageCount } from "../wire/read-usage-count.ts";
 import { isJsonObject, type JsonObject } from "./json-object.ts";
 
-/** A count that is absent or not believable (wire/read-usage-count.ts) reads as 0, as metering reads it. */
-const count = (value: unknown): number => readUsageCount(value) ?? 0;
+/** A count as metering reads it (wire/read-usage-count.ts): absent or not a count reads as 0, a huge one as the cap. */
+const count = (value: unknown): number => meteredUsageCount(value, 0);
 
 export function chatUsageToResponses(usage: unknown): JsonObject | null {
   if (!isJsonObject(usage)) return null;

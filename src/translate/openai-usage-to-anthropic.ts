@@ -4,11 +4,11 @@
  * neither cache reads (`cached_tokens`) nor cache writes (`cache_write_tokens`, when a host reports them).
  */
 import type { AnthropicUsage } from "../wire/anthropic/anthropic-types.ts";
-import { readUsageCount } from "../wire/read-usage-count.ts";
+import { meteredUsageCount } from "../wire/read-usage-count.ts";
 import { isJsonObject } from "./json-object.ts";
 
-/** A count that is absent or not believable (wire/read-usage-count.ts) reads as 0, as metering reads it. */
-const count = (value: unknown): number => readUsageCount(value) ?? 0;
+/** A count as metering reads it (wire/read-usage-count.ts): absent or not a count reads as 0, a huge one as the cap. */
+const count = (value: unknown): number => meteredUsageCount(value, 0);
 
 export function openAiUsageToAnthropic(usage: unknown): AnthropicUsage {
   if (!isJsonObject(usage)) {

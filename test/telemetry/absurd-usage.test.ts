@@ -1,10 +1,12 @@
 /**
  * @module test/telemetry/absurd-usage
- * A user's endpoint reporting absurd usage (`1e308`, past 2^53, fractional) through a real gateway: /metrics
- * keeps answering 200 and the call is recorded, the unbelievable count read as unreported (0).
+ * Absurd usage (`1e308`, past 2^53, fractional, negative) through a real gateway: /metrics keeps answering 200,
+ * every call is recorded, a huge count charged as the cap (never as nothing: an operator-served call is not
+ * made free that way), a fraction floored, a negative count read as absent.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { MAX_USAGE_TOKENS } from "../../src/wire/read-usage-count.ts";
 import { call } from "../support/gateway-client.ts";
 import { type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 
@@ -29,7 +31,7 @@ function respondStream(prompt: string, completion: string): void {
   });
 }
 
-test("absurd usage from a user's endpoint: /metrics stays 200 and the calls are recorded with the counts as unreported", async () => {
+test("absurd usage from a user's endpoint: /metrics stays 200 and the calls are recorded, a huge count as the cap", async () => {
   const user = await env.user({ custom: KEY }, { baseUrl: env.fakes.custom.baseUrl, model: "m" });
   const streams: Array<[string, string]> = [
     ["1e308", "3"],
@@ -47,7 +49,7 @@ test("absurd usage from a user's endpoint: /metrics stays 200 and the calls are 
     });
     let usage: unknown = null;
     for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
-    // The client gets the upstream's usage chunk as sent: the gateway only declines to meter it.
+    // The client gets the upstream's usage chunk as sent: the gateway meters it within the cap.
     assert.equal((usage as { prompt_tokens: number }).prompt_tokens, Number(prompt));
     await served;
     env.gateway.logs.length = 0;
@@ -75,14 +77,46 @@ test("absurd usage from a user's endpoint: /metrics stays 200 and the calls are 
     for (const line of tokens) assert.ok(Number.isFinite(Number(line.split(" ").at(-1))), line);
     const custom = (direction: string) =>
       tokens.find((line) => line.includes('provider="custom"') && line.includes(`direction="${direction}"`));
-    assert.equal(custom("input"), undefined, "no believable input count was reported");
-    assert.match(custom("output") ?? "", / 7$/, "3 + 4 output tokens; 2.5 and -5 read as unreported");
+    assert.match(
+      custom("input") ?? "",
+      new RegExp(` ${4 * MAX_USAGE_TOKENS}$`),
+      "four huge counts, each the cap",
+    );
+    assert.match(custom("output") ?? "", / 9$/, "3 + 4 + 2 (2.5 floored) output tokens; -5 read as absent");
   }
 
   const report = await call(env.gateway, "GET", "/v1/usage", { token: user.token });
   assert.equal(report.status, 200);
   const byok = (report.body as { usage: { byok: Record<string, number> } }).usage.byok;
   assert.equal(byok.requests, 4, "every call is recorded");
-  assert.equal(byok.input_tokens, 0);
-  assert.equal(byok.output_tokens, 7);
+  assert.equal(byok.input_tokens, 4 * MAX_USAGE_TOKENS);
+  assert.equal(byok.output_tokens, 9);
+});
+
+/** A whole operator-served answer of the `summary` route with the given `usage` JSON. */
+async function operatorCall(usage: string): Promise<{ input_tokens: number; output_tokens: number }> {
+  const user = await env.user();
+  env.fakes.openai.respondNext((_request, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      '{"id":"w","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":' +
+        `{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":${usage}}`,
+    );
+  });
+  const served = env.gateway.waitForLog(`"served":{"userId":"${user.id}"`);
+  await user.openai.chat.completions.create({ model: "summary", messages: [{ role: "user", content: "x" }] });
+  await served;
+  const report = await call(env.gateway, "GET", "/v1/usage", { token: user.token });
+  assert.equal(report.status, 200);
+  return (report.body as { usage: { operator: { input_tokens: number; output_tokens: number } } }).usage
+    .operator;
+}
+
+test("an operator-served call reporting huge usage is charged the cap, not nothing; a fraction is floored", async () => {
+  const huge = await operatorCall('{"prompt_tokens":2000000000,"completion_tokens":1e308}');
+  assert.equal(huge.input_tokens, MAX_USAGE_TOKENS);
+  assert.equal(huge.output_tokens, MAX_USAGE_TOKENS);
+  const fractional = await operatorCall('{"prompt_tokens":1000.5,"completion_tokens":2400.5}');
+  assert.equal(fractional.input_tokens, 1000);
+  assert.equal(fractional.output_tokens, 2400);
 });

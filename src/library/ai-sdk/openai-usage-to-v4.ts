@@ -3,11 +3,11 @@
  * An OpenAI `usage` object (read leniently) as the AI SDK's usage: totals, cached input, reasoning output.
  */
 import type { JSONObject, LanguageModelV4Usage } from "@ai-sdk/provider";
-import { readUsageCount } from "../../wire/read-usage-count.ts";
+import { meteredUsageCount } from "../../wire/read-usage-count.ts";
 
-/** A count that is not believable (wire/read-usage-count.ts) is left unknown, as metering leaves it. */
+/** A count as metering reads it (wire/read-usage-count.ts): a huge one is the cap; one that is no count, unknown. */
 function count(value: unknown): number | undefined {
-  return readUsageCount(value) ?? undefined;
+  return meteredUsageCount(value, undefined);
 }
 
 function recordOf(value: unknown): Readonly<Record<string, unknown>> {

@@ -2,7 +2,7 @@
  * @module wire/anthropic/anthropic-usage
  * Anthropic's token counts read leniently from a `usage` object (a message, `message_start` or `message_delta`).
  */
-import { readUsageCount } from "../read-usage-count.ts";
+import { meteredUsageCount } from "../read-usage-count.ts";
 
 export interface AnthropicUsageCounts {
   /** Input tokens after the last cache breakpoint (neither read from nor written to the cache). */
@@ -21,8 +21,8 @@ export const ZERO_ANTHROPIC_USAGE: AnthropicUsageCounts = {
 
 /**
  * The counts in `usage` laid over `base`: a field the object does not carry keeps its base value (a
- * `message_delta` carries cumulative counts, often only `output_tokens`), and so does a count that is not
- * believable (read-usage-count.ts). Null when `usage` is no object.
+ * `message_delta` carries cumulative counts, often only `output_tokens`), and so does one that is no count; a
+ * huge count is charged as the cap (read-usage-count.ts). Null when `usage` is no object.
  */
 export function readAnthropicUsage(
   usage: unknown,
@@ -31,10 +31,10 @@ export function readAnthropicUsage(
   if (typeof usage !== "object" || usage === null || Array.isArray(usage)) return null;
   const fields = usage as Record<string, unknown>;
   return {
-    inputTokens: readUsageCount(fields.input_tokens) ?? base.inputTokens,
-    outputTokens: readUsageCount(fields.output_tokens) ?? base.outputTokens,
-    cacheReadTokens: readUsageCount(fields.cache_read_input_tokens) ?? base.cacheReadTokens,
-    cacheCreationTokens: readUsageCount(fields.cache_creation_input_tokens) ?? base.cacheCreationTokens,
+    inputTokens: meteredUsageCount(fields.input_tokens, base.inputTokens),
+    outputTokens: meteredUsageCount(fields.output_tokens, base.outputTokens),
+    cacheReadTokens: meteredUsageCount(fields.cache_read_input_tokens, base.cacheReadTokens),
+    cacheCreationTokens: meteredUsageCount(fields.cache_creation_input_tokens, base.cacheCreationTokens),
   };
 }
 

@@ -109,9 +109,11 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
     if (data === null) return AS_RECEIVED;
     const parsed = parseUpstreamJson(data);
     if (!parsed.ok || !isObject(parsed.value)) return AS_RECEIVED;
+    // Metered as the upstream reported it (a fraction floored, a huge count the cap): the repair below sets a
+    // count that is no whole number to 0 for the client, which must not make the call free.
+    const usage = readOpenAiUsage(parsed.value.usage);
     if (!normalizer.normalize(parsed.value)) return { verdict: null, parsed: parsed.value };
     const chunk = parsed.value;
-    const usage = readOpenAiUsage(chunk.usage);
     if (usage !== null) {
       options.onUsage(usage);
       // A repaired chunk always has a `choices` array.

@@ -2,7 +2,7 @@
  * @module wire/openai/openai-usage
  * The token counts the gateway meters, read leniently from OpenAI's `usage` object.
  */
-import { readUsageCount } from "../read-usage-count.ts";
+import { meteredUsageCount } from "../read-usage-count.ts";
 
 export interface TokenUsage {
   readonly inputTokens: number;
@@ -11,8 +11,8 @@ export interface TokenUsage {
   readonly cachedInputTokens: number;
 }
 
-/** A count that is absent or not believable (read-usage-count.ts) reads as 0. */
-const count = (value: unknown): number => readUsageCount(value) ?? 0;
+/** A count as metering charges it (read-usage-count.ts): absent or not a count reads as 0, a huge one as the cap. */
+const count = (value: unknown): number => meteredUsageCount(value, 0);
 
 export function readOpenAiUsage(usage: unknown): TokenUsage | null {
   if (typeof usage !== "object" || usage === null) return null;

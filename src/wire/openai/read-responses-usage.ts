@@ -3,11 +3,11 @@
  * The token counts the gateway meters, read leniently from a Responses API `usage` object
  * (`input_tokens`, `output_tokens`, `input_tokens_details.cached_tokens`).
  */
-import { readUsageCount } from "../read-usage-count.ts";
+import { meteredUsageCount } from "../read-usage-count.ts";
 import type { TokenUsage } from "./openai-usage.ts";
 
-/** A count that is absent or not believable (read-usage-count.ts) reads as 0. */
-const count = (value: unknown): number => readUsageCount(value) ?? 0;
+/** A count as metering charges it (read-usage-count.ts): absent or not a count reads as 0, a huge one as the cap. */
+const count = (value: unknown): number => meteredUsageCount(value, 0);
 
 export function readResponsesUsage(usage: unknown): TokenUsage | null {
   if (typeof usage !== "object" || usage === null || Array.isArray(usage)) return null;
