@@ -1,23 +1,42 @@
 /**
  * @module pipeline/redact-whole-answer
  * A whole answer leaves as its own text unless it may quote a key in play (whole or in the masked form
- * providers echo, behind a `\u` escape, in an `"error"`): then every decoded string of the parsed answer is
- * redacted of the keys in play (an error payload's also of key-shaped tokens), and it is re-serialized only
- * when that changed something. Relayed and translated answers alike.
+ * providers echo, behind a `\u` escape, in an `"error"`) or is not content: then every decoded string of the
+ * parsed answer is redacted of the keys in play (error text, also of key-shaped tokens: an error payload, an
+ * answer with a `finish_reason` of `"error"`, one of no content shape, the subtree under any `error` member),
+ * and it is re-serialized only when that changed something. Relayed and translated answers alike.
  */
 import { mayQuoteKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactKeysInPlay, redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
-import { isErrorPayload } from "../wire/is-error-payload.ts";
+import { isErrorText } from "../wire/is-error-payload.ts";
 import { redactJsonStrings } from "../wire/redact-json-strings.ts";
 
 /**
+ * Content: an object answer of a known shape (a chat completion's `choices`, a Responses `output`, a list's
+ * `data`, an Anthropic message's `content`). Anything else (a host's `{"detail": …}`, an array) is error text.
+ */
+function isAnswerContent(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const fields = value as Record<string, unknown>;
+  return (
+    Array.isArray(fields.choices) ||
+    Array.isArray(fields.output) ||
+    Array.isArray(fields.data) ||
+    (fields.type === "message" && Array.isArray(fields.content))
+  );
+}
+
+/**
  * Every decoded string of `parsed` redacted; `text` when that changed nothing. Content loses only the keys in
- * play (an id or a word that looks like a key is the answer); an error payload is provider error text.
+ * play (an id or a word that looks like a key is the answer); error text is provider error text.
  */
 function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
-  const redact = isErrorPayload(parsed) ? redactSecrets : redactKeysInPlay;
-  const redacted = redactJsonStrings(parsed, (value) => redact(value, secrets));
+  const redactError = (value: string) => redactSecrets(value, secrets);
+  const redact = isErrorText(parsed, isAnswerContent)
+    ? redactError
+    : (value: string) => redactKeysInPlay(value, secrets);
+  const redacted = redactJsonStrings(parsed, redact, redactError);
   return redacted.changed ? JSON.stringify(redacted.value) : text;
 }
 
@@ -26,7 +45,7 @@ function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey
  * the text itself (no byte copy, no per-call closure): the common answer costs a few substring searches.
  */
 export function redactWholeAnswer(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
-  if (!text.includes('"error"') && !mayQuoteKeyIn(text, secrets)) return text;
+  if (!text.includes('"error"') && isAnswerContent(parsed) && !mayQuoteKeyIn(text, secrets)) return text;
   return redactParsed(text, parsed, secrets);
 }
 

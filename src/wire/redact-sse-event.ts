@@ -2,12 +2,13 @@
  * @module wire/redact-sse-event
  * Redaction of one SSE event decided from its parsed shape, not a byte search: its data is parsed and
  * every decoded string redacted (keys included), its event name and other lines redacted as text. An error
- * event (named `error`, an error payload, or data that is not JSON) gets `redactError` (key-shaped tokens
- * too); content gets `redact` (the keys in play only). When something changed, the event is rewritten as
+ * event (named `error`, data that is not JSON, an error payload, a `finish_reason` of `"error"`, or data the
+ * dialect's `isContent` rejects) gets `redactError` (key-shaped tokens too), as does the subtree under an
+ * `error` member at any depth; the rest of content gets `redact` (the keys in play only). When something changed, the event is rewritten as
  * its `event:` line (if any) and one `data:` line of the re-serialized JSON (comments and `id:` lines
  * dropped); else the caller keeps the original bytes.
  */
-import { isErrorPayload } from "./is-error-payload.ts";
+import { isErrorText } from "./is-error-payload.ts";
 import { parseUpstreamJson } from "./parse-upstream-json.ts";
 import { redactJsonStrings } from "./redact-json-strings.ts";
 
@@ -18,6 +19,7 @@ export function redactSseEvent(
   event: Uint8Array,
   redactContent: (text: string) => string,
   redactError: (text: string) => string = redactContent,
+  isContent: (value: unknown) => boolean = () => true,
 ): string | null {
   let changed = false;
   let name: string | null = null;
@@ -35,7 +37,7 @@ export function redactSseEvent(
   }
   const parsed = data === null ? null : parseUpstreamJson(data);
   const redact =
-    name === "error" || (parsed !== null && (!parsed.ok || isErrorPayload(parsed.value)))
+    name === "error" || (parsed !== null && (!parsed.ok || isErrorText(parsed.value, isContent)))
       ? redactError
       : redactContent;
   for (const line of others) if (redact(line) !== line) changed = true; // a comment or other field quoting a key: dropped
@@ -46,7 +48,7 @@ export function redactSseEvent(
   }
   if (data !== null && parsed !== null) {
     if (parsed.ok) {
-      const redacted = redactJsonStrings(parsed.value, redact);
+      const redacted = redactJsonStrings(parsed.value, redact, redactError);
       if (redacted.changed) {
         changed = true;
         data = JSON.stringify(redacted.value);

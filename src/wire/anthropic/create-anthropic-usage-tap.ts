@@ -3,11 +3,11 @@
  * A passthrough tap over an Anthropic Messages stream: the upstream's events go on unchanged while
  * `message_start` and `message_delta` usage is read, and redaction is decided from the parsed shape: an
  * event that is not a plain typed one, or holds `"error"` or a `\u` escape, is parsed and its decoded
- * strings redacted; it is rewritten only when that changed something. With `normalize`, events out of
+ * strings redacted (an untyped one is error text: key-shaped tokens too); it is rewritten only when that changed something. With `normalize`, events out of
  * the grammar are repaired (create-event-normalizer.ts) and re-serialized; conforming ones leave as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
-import { isErrorPayload } from "../is-error-payload.ts";
+import { isErrorText } from "../is-error-payload.ts";
 import { createAlterationSearch } from "../openai/create-alteration-search.ts";
 import { createSseTap, mayCarryError } from "../openai/create-sse-tap.ts";
 import { checkSseEvent, isObject, isOneLineJsonEvent } from "../openai/sse-event-check.ts";
@@ -48,6 +48,8 @@ const isTypedEvent = (data: unknown): boolean =>
   isObject(data) && (data.type === undefined || typeof data.type === "string");
 
 const checkEvent = (event: Buffer) => checkSseEvent(event, isTypedEvent, false);
+/** Content: a typed event object (anything else is error text). */
+const isTypedContent = (data: unknown): boolean => isObject(data) && typeof data.type === "string";
 
 export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): RelayTransform {
   const { redact } = options;
@@ -76,13 +78,15 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
     if (data === null) return null;
     const parsed = parseUpstreamJson(data);
     if (!parsed.ok || !isObject(parsed.value)) return null;
+    const errorText = isErrorText(parsed.value, isTypedContent); // decided before the repair
     const events = normalizer.normalize(parsed.value);
     if (events === null) return null;
     let out = "";
     for (const { name, data: fields } of events) {
       readUsage(fields);
-      const redactor = isErrorPayload(fields) ? (options.redactError ?? redact) : redact;
-      const clean = redactor === undefined ? fields : redactJsonStrings(fields, redactor).value;
+      const redactError = options.redactError ?? redact;
+      const redactor = errorText || isErrorText(fields, isTypedContent) ? redactError : redact;
+      const clean = redactor === undefined ? fields : redactJsonStrings(fields, redactor, redactError).value;
       out += encodeSseEvent(JSON.stringify(clean), name);
     }
     return out === "" ? "drop" : out;
@@ -94,7 +98,7 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
       if (repaired !== null) return repaired;
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact, options.redactError ?? redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact, isTypedContent)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
       if (event.indexOf(USAGE) === -1) return kept;

@@ -3,7 +3,8 @@
  * The usage tap over a Responses API SSE stream (passed through from an upstream that speaks it): events
  * are relayed as received while the usage of the terminal event (`response.completed`, `…incomplete`,
  * `…failed`) is read, delta text is counted for estimates, and an event that may quote a key (`"error"`, a
- * `\u` escape, a key in play) or does not look like a one-line typed event is parsed and its strings redacted.
+ * `\u` escape, a key in play) or does not look like a one-line typed event is parsed and its strings redacted
+ * (an untyped one is error text: key-shaped tokens too).
  * An event is relayed unparsed only when it matches the byte template of one that parsed (one parse per shape).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
@@ -100,7 +101,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       }
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact, options.redactError ?? redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact, isTypedEvent)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
       if (!TERMINAL.some((type) => event.indexOf(type) !== -1)) return kept;

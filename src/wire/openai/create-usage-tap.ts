@@ -3,12 +3,12 @@
  * The usage tap over an OpenAI-dialect SSE stream: the upstream's events pass through unchanged while
  * the usage chunk is read (and dropped when the gateway asked for usage on the client's behalf), text is
  * counted for estimates, and redaction is decided from the parsed shape: an event that is not a plain
- * conforming chunk, or holds `"error"` or a `\u` escape, is parsed and its decoded strings redacted;
- * it is rewritten only when that changed something. With `normalize`, a non-conforming chunk is repaired
+ * conforming chunk, or holds `"error"` or a `\u` escape, is parsed and its decoded strings redacted (one
+ * without a `choices` array is error text: key-shaped tokens too); it is rewritten only when that changed something. With `normalize`, a non-conforming chunk is repaired
  * (create-chunk-normalizer.ts) and re-serialized; a conforming one still leaves as received.
  */
 import type { FailureEvent, RelayTransform } from "../create-relay-transform.ts";
-import { isErrorPayload } from "../is-error-payload.ts";
+import { isErrorText } from "../is-error-payload.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
 import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
@@ -52,6 +52,9 @@ const CHOICES = [Buffer.from('"choices":['), Buffer.from('"choices": [')];
 /** A chunk object whose `choices` (when present) is an array, or an error event. */
 const isChunk = (data: unknown): boolean =>
   isObject(data) && (data.choices === undefined || data.choices === null || Array.isArray(data.choices));
+
+/** Content: a chunk with a `choices` array (anything else, a host's `{"detail": …}` say, is error text). */
+const isChatContent = (data: unknown): boolean => isObject(data) && Array.isArray(data.choices);
 
 const USAGE = Buffer.from('"usage"');
 const NAMED_ERROR = /^event: ?error\r?$/m;
@@ -112,6 +115,7 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
     // Metered as the upstream reported it (a fraction floored, a huge count the cap): the repair below sets a
     // count that is no whole number to 0 for the client, which must not make the call free.
     const usage = readOpenAiUsage(parsed.value.usage);
+    const errorText = isErrorText(parsed.value, isChatContent); // decided before the repair adds `choices`
     if (!normalizer.normalize(parsed.value)) return { verdict: null, parsed: parsed.value };
     const chunk = parsed.value;
     if (usage !== null) {
@@ -120,8 +124,9 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
       if (options.stripUsageChunk && (chunk.choices as unknown[]).length === 0)
         return { verdict: "drop", parsed: undefined };
     }
-    const redactor = isErrorPayload(chunk) ? (options.redactError ?? redact) : redact;
-    const clean = redactor === undefined ? chunk : redactJsonStrings(chunk, redactor).value;
+    const redactError = options.redactError ?? redact;
+    const redactor = errorText ? redactError : redact;
+    const clean = redactor === undefined ? chunk : redactJsonStrings(chunk, redactor, redactError).value;
     return { verdict: `data: ${JSON.stringify(clean)}\n\n`, parsed: undefined };
   };
 
@@ -154,7 +159,7 @@ export function createUsageTap(options: UsageTapOptions): RelayTransform {
       if (repaired.verdict !== null) return repaired.verdict;
       const redacted =
         redact !== undefined && (mayQuote(event) || !looksConforming(event))
-          ? redactSseEvent(event, redact, options.redactError ?? redact)
+          ? redactSseEvent(event, redact, options.redactError ?? redact, isChatContent)
           : null;
       return readUsage(
         event,
