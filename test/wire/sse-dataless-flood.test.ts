@@ -11,18 +11,24 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import type { GatewayError } from "../../src/errors/gateway-error.ts";
 import { createKeyQuoteCheck } from "../../src/keys/create-key-quote-check.ts";
-import { redactSecrets } from "../../src/keys/redact-secrets.ts";
+import { redactKeysInPlay, redactSecrets } from "../../src/keys/redact-secrets.ts";
 import { SecretKey } from "../../src/keys/secret-key.ts";
 import { createAnthropicUsageTap } from "../../src/wire/anthropic/create-anthropic-usage-tap.ts";
 import { type RelayTransform, STREAM_FAILED } from "../../src/wire/create-relay-transform.ts";
 import { createResponsesUsageTap } from "../../src/wire/openai/create-responses-usage-tap.ts";
 import { createSseTap } from "../../src/wire/openai/create-sse-tap.ts";
 import { createUsageTap } from "../../src/wire/openai/create-usage-tap.ts";
-import { MAX_DATALESS_BYTES, MAX_DATALESS_EVENTS } from "../../src/wire/openai/sse-dataless-run.ts";
+import {
+  MAX_DATALESS_BYTES,
+  MAX_DATALESS_EVENTS,
+  SLOW_DATALESS_ALLOWANCE,
+} from "../../src/wire/openai/sse-dataless-run.ts";
 
 const KEY = "sk-user-flood-0123456789abcdefWXYZ";
 const secrets = [new SecretKey(KEY)];
 const redact = (text: string) => redactSecrets(text, secrets);
+/** What relayed content loses (the pipeline's content redactor): the keys in play only. */
+const redactInPlay = (text: string) => redactKeysInPlay(text, secrets);
 const quotesKey = createKeyQuoteCheck(secrets);
 const failureEvent = (failure: GatewayError) =>
   `data: ${JSON.stringify({ error: { type: failure.type, code: failure.code } })}\n\n`;
@@ -92,12 +98,16 @@ const FILLS: ReadonlyArray<readonly [string, string]> = [
   ["CRLF", "\r\n"],
   ["empty comments", ":\n\n"],
   ["keep-alive comments", ": ping\r\n\r\n"],
+  ["long-word comments", ": OPENROUTER PROCESSING\n\n"],
+  ["field-only events", "id: 1\nevent: ping\r\nretry: 3000\rid\n\n"],
 ];
 
 for (const [name, fill] of FILLS) {
   test(`${MAX_DATALESS_EVENTS} empty events (${name}) pass byte for byte, none of them inspected or checked`, async () => {
     const input = Buffer.from(FIRST + fill.repeat(MAX_DATALESS_EVENTS) + LAST);
-    for (const size of [input.length, 4096, 7]) {
+    // Events cut by a chunk boundary are read the slow way: past the allowance only when cut finely.
+    const fine = fill.length * MAX_DATALESS_EVENTS <= SLOW_DATALESS_ALLOWANCE ? [7] : [];
+    for (const size of [input.length, 4096, ...fine]) {
       const { tap, calls } = countingTap();
       const { text, failure } = await through(tap, cut(input, size));
       assert.equal(failure, null);
@@ -113,7 +123,8 @@ for (const [name, fill] of FILLS) {
     const flood = fill.repeat(MAX_DATALESS_EVENTS + 1);
     const input = Buffer.from(FIRST + flood + LAST);
     const expected = FIRST + fill.repeat(MAX_DATALESS_EVENTS);
-    for (const size of [input.length, 4096, 7]) {
+    const fine = fill.length * MAX_DATALESS_EVENTS <= SLOW_DATALESS_ALLOWANCE ? [7] : [];
+    for (const size of [input.length, 4096, ...fine]) {
       const { tap, calls } = countingTap();
       const { text, failure } = await through(tap, cut(input, size));
       assert.equal(failure?.code, "invalid_upstream_event", `cut every ${size} bytes`);
@@ -143,8 +154,33 @@ test("field-only events count too: more than the bound of `id:` events in a row 
     FIRST + "id: 1\n\n".repeat(MAX_DATALESS_EVENTS) + failureEvent(failure as GatewayError),
     "whole",
   );
-  assert.equal(calls.inspect, 1 + MAX_DATALESS_EVENTS);
+  assert.deepEqual(calls, { inspect: 1, check: 0 });
 });
+
+/** Data-less events the tap must read (a quote, `event: error`, an unknown field): the slow way. */
+const SLOW: ReadonlyArray<readonly [string, string]> = [
+  ["quoted ids", 'id: "1"\n\n'],
+  ["named errors", "event: error\n\n"],
+  ["unknown fields", "x: 1\n\n"],
+];
+
+for (const [name, slow] of SLOW) {
+  test(`data-less events read the slow way (${name}) are bounded by bytes, however often a data event resets the run`, async () => {
+    const tiny = chunk("x");
+    const unit = slow.repeat(MAX_DATALESS_EVENTS - 1) + tiny;
+    const input = Buffer.from(FIRST + unit.repeat(Math.ceil((4 * 1024 * 1024) / unit.length)) + LAST);
+    const { tap, calls } = countingTap();
+    const { failure } = await through(tap, cut(input, 65536));
+    if (name === "unknown fields") return; // the countingTap's check passes them: the bound still ends the flood
+    assert.equal(failure?.code, "invalid_upstream_event");
+    // Read one by one up to the allowance plus one byte per data byte relayed, never the whole 4 MiB.
+    const dataBytes = FIRST.length + tiny.length * Math.ceil(calls.inspect / MAX_DATALESS_EVENTS + 1);
+    assert.ok(
+      calls.inspect * slow.length <= SLOW_DATALESS_ALLOWANCE + dataBytes + slow.length,
+      JSON.stringify(calls),
+    );
+  });
+}
 
 test("comments of more than MAX_DATALESS_BYTES in a row are refused at the byte bound", async () => {
   const comment = `:${" ".repeat(1021)}\n\n`; // 1 KiB each: the byte bound comes first
@@ -164,7 +200,8 @@ const TAPS: ReadonlyArray<readonly [string, () => RelayTransform, string, string
       createUsageTap({
         stripUsageChunk: false,
         onUsage: () => {},
-        redact,
+        redact: redactInPlay,
+        redactError: redact,
         quotesKey,
         failureEvent,
         normalize: { fallbackModel: "m", now: () => 1 },
@@ -174,31 +211,52 @@ const TAPS: ReadonlyArray<readonly [string, () => RelayTransform, string, string
   ],
   [
     "Anthropic",
-    () => createAnthropicUsageTap({ onUsage: () => {}, redact, quotesKey, failureEvent }),
+    () =>
+      createAnthropicUsageTap({
+        onUsage: () => {},
+        redact: redactInPlay,
+        redactError: redact,
+        quotesKey,
+        failureEvent,
+      }),
     'event: ping\ndata: {"type":"ping"}\n\n',
     'event: message_stop\ndata: {"type":"message_stop"}\n\n',
   ],
   [
     "Responses",
-    () => createResponsesUsageTap({ onUsage: () => {}, redact, quotesKey, failureEvent }),
+    () =>
+      createResponsesUsageTap({
+        onUsage: () => {},
+        redact: redactInPlay,
+        redactError: redact,
+        quotesKey,
+        failureEvent,
+      }),
     'data: {"type":"response.output_text.delta","sequence_number":1,"delta":"Hi"}\n\n',
     'data: {"type":"response.output_text.delta","sequence_number":2,"delta":"!"}\n\n',
   ],
 ];
 
 for (const [name, create, first, last] of TAPS) {
-  test(`the ${name} tap: a flood of blank lines and comments passes as received; comments quoting a key are still dropped`, async () => {
-    const flood = "\n\r\r\n:\n\n: keep-alive\n\n".repeat(200); // 8,006 data-less events in all: under the bound
+  test(`the ${name} tap: a flood of data-less events passes as received; those quoting a key in play are still dropped`, async () => {
+    // 8,006 data-less events in all: under the bound; event names stay for the client's parser.
+    const flood = "\n\r\r\n:\n\n: OPENROUTER PROCESSING\n\nid: 1\nevent: ping\nretry: 10\n\n".repeat(160);
     const quoting = [
       `: ${KEY}\n\n`,
       `: ${KEY.slice(0, 6)}...${KEY.slice(-4)}\n\n`,
-      `: ***${KEY.slice(-4)}\n\n`,
+      `id: ${KEY}\n\n`,
+      `event: x-${KEY}\n\n`,
+      `event: error\nid: sk-another-key-0000000000\n\n`, // an error's other lines lose key-shaped tokens
+    ];
+    // Content loses only the keys in play: other key-shaped words and escapes in comments stay.
+    const kept = [
       ": sk-another-key-0000000000\n\n",
       `: ${"A".repeat(40)}\n\n`,
       ": \\u0073k-escaped-0000000000\n\n",
     ];
-    const input = Buffer.from(first + flood + quoting.join(flood) + flood + last);
-    const expected = first + flood + quoting.map(() => "").join(flood) + flood + last;
+    const redacted = ["", "", "", "event: x-[redacted]\n\n", "event: error\n\n"];
+    const input = Buffer.from(first + flood + [...quoting, ...kept].join(flood) + flood + last);
+    const expected = first + flood + [...redacted, ...kept].join(flood) + flood + last;
     for (const size of [input.length, 1000, 13]) {
       const { text, failure } = await through(create(), cut(input, size));
       assert.equal(failure, null);

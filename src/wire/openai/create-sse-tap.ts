@@ -5,8 +5,8 @@
  * drops it, replaces it (an error event rewritten with keys redacted) or refuses it. Only a partial event
  * at a chunk's end waits, kept as a list of pieces whose end-of-event scan resumes where it stopped (each
  * byte scanned once, the event joined once when it completes: linear); it never grows past the event cap.
- * A run of blank lines and plain comments goes out unread, and data-less events in a row are bounded
- * (sse-dataless-run.ts).
+ * A run of data-less events (blank lines, comments, `id`/`event`/`retry` lines) goes out unread when none
+ * may be altered; data-less events in a row, and those read the slow way, are bounded (sse-dataless-run.ts).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import {
@@ -18,6 +18,7 @@ import {
 import type { AlterationSearch } from "./create-alteration-search.ts";
 import {
   carriesData,
+  countDataEvent,
   countEvent,
   createDatalessRun,
   skipDatalessRun,
@@ -63,6 +64,9 @@ export interface SseTapOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
+/** The first bytes of a data-less event's lines: a blank line, a comment, an `id`, `event` or `retry` field. */
+const DATALESS_START = new Uint8Array(256);
+for (const byte of [LF, CR, COLON, 0x69, 0x65, 0x72]) DATALESS_START[byte] = 1;
 const TERMINATOR = Buffer.from("\n\n");
 const EVERYWHERE = (): ((from: number) => number) => (from) => from;
 
@@ -101,7 +105,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let unreadChunk: Buffer | null = null;
   /** Whether a chunk of this stream came (its first event goes out alone when the chunk holds more). */
   let started = false;
-  /** The data-less events since the last data event (bounded: sse-dataless-run.ts). */
+  /** The data-less events since the last data event, and the slow ones against data (bounded: sse-dataless-run.ts). */
   const dataless = createDatalessRun();
 
   /** Reads the cleared events in order (before any other event is inspected, and before the report). */
@@ -175,9 +179,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         let oneLine = false;
         deferredEnd = -1;
         if (!resumed) {
-          const byte = data[start];
-          if (byte === LF || byte === CR || byte === COLON) {
-            // Blank lines and plain comments go out as received, unread: a flood of them costs a byte loop.
+          if (DATALESS_START[data[start] as number] === 1) {
+            // Data-less events go out as received, unread: a flood of them costs a byte loop.
             const runEnd = skipDatalessRun(data, start, alteredAt, maxEventBytes, dataless);
             if (runEnd > start) {
               start = runEnd;
@@ -206,8 +209,7 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
           passesAsIs(event) &&
           carriesData(event)
         ) {
-          dataless.events = 0;
-          dataless.bytes = 0;
+          countDataEvent(dataless, end - start);
           if (unreadChunk !== data) {
             unread.push(data);
             unreadChunk = data;

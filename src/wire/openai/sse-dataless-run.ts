@@ -1,8 +1,8 @@
 /**
  * @module wire/openai/sse-dataless-run
  * SSE events that carry no data (blank lines, comments, `id`/`retry`/`event` lines alone), read on bytes: a
- * run of blank lines and plain comments is taken in one byte loop (no decode, no parse, nothing allocated per
- * event), and a stream may send only so many data-less events in a row before it is refused (review R5).
+ * run of them is taken in one byte loop (no decode, no parse, nothing allocated per event) unless one may be
+ * altered; data-less events in a row are bounded, and those read the slow way by bytes against data (R5).
  */
 import { GatewayError } from "../../errors/gateway-error.ts";
 
@@ -15,6 +15,18 @@ import { GatewayError } from "../../errors/gateway-error.ts";
 export const MAX_DATALESS_EVENTS = 10_000;
 /** The most bytes of data-less events in a row: one event's cap (a 25-byte keep-alive each second for an hour is 90 KB). */
 export const MAX_DATALESS_BYTES = 1024 * 1024;
+/**
+ * The bytes of data-less events a stream may have read the slow way (decoded, checked, inspected: 20-30 times
+ * the cost of a data event's byte) beyond the data bytes it relayed. Only a data-less event that may be altered
+ * (it holds a key in play, error text or an escape), quotes (`"`), an `event: error` line or an unknown field
+ * goes that way: a real stream sends about none. 128 KiB is more than an hour of keep-alives (90 KB) even if
+ * every one went that way, and costs tens of milliseconds at worst; past it, each slow data-less byte must be
+ * matched by a byte of data relayed (SLOW_DATALESS_PER_DATA_BYTE), so a flood that resets the run with a tiny
+ * data event now and then is refused after a bounded amount of slow work, whatever its rhythm.
+ */
+export const SLOW_DATALESS_ALLOWANCE = 128 * 1024;
+/** How many bytes of slow data-less events each byte of data relayed allows (see SLOW_DATALESS_ALLOWANCE). */
+export const SLOW_DATALESS_PER_DATA_BYTE = 1;
 
 export const tooManyDataless = (): GatewayError =>
   new GatewayError("upstream_error", {
@@ -22,33 +34,53 @@ export const tooManyDataless = (): GatewayError =>
     code: "invalid_upstream_event",
   });
 
-/** The data-less events since the last event with data: how many, and their bytes. */
+/**
+ * The data-less events since the last event with data (how many, and their bytes), and over the whole stream
+ * the bytes of data events relayed and of data-less events read the slow way.
+ */
 export interface DatalessRun {
   events: number;
   bytes: number;
+  dataBytes: number;
+  slowBytes: number;
 }
 
-export const createDatalessRun = (): DatalessRun => ({ events: 0, bytes: 0 });
+export const createDatalessRun = (): DatalessRun => ({ events: 0, bytes: 0, dataBytes: 0, slowBytes: 0 });
+
+/** Counts a data event relayed: it ends the run. */
+export function countDataEvent(run: DatalessRun, bytes: number): void {
+  run.events = 0;
+  run.bytes = 0;
+  run.dataBytes += bytes;
+}
 
 /**
- * Counts an event into the run: a data event ends it; a data-less one extends it, or answers false when it
- * would pass a bound (the event is then refused, not counted).
+ * Counts an event read the slow way: a data event ends the run; a data-less one extends it, or answers false
+ * when it would pass a bound, the run's or the slow bytes' (the event is then refused, not counted).
  */
 export function countEvent(run: DatalessRun, event: Buffer): boolean {
   if (carriesData(event)) {
-    run.events = 0;
-    run.bytes = 0;
+    countDataEvent(run, event.length);
     return true;
   }
-  if (run.events >= MAX_DATALESS_EVENTS || run.bytes + event.length > MAX_DATALESS_BYTES) return false;
+  const slowBytes = run.slowBytes + event.length;
+  if (
+    run.events >= MAX_DATALESS_EVENTS ||
+    run.bytes + event.length > MAX_DATALESS_BYTES ||
+    slowBytes > SLOW_DATALESS_ALLOWANCE + SLOW_DATALESS_PER_DATA_BYTE * run.dataBytes
+  )
+    return false;
   run.events++;
   run.bytes += event.length;
+  run.slowBytes = slowBytes;
   return true;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
+const SPACE = 0x20;
+const QUOTE = 0x22;
 const DATA = Buffer.from("data");
 
 /** Whether a line of the event is a `data` field (`data:…`, or `data` alone): an event the client dispatches. */
@@ -67,37 +99,25 @@ export function carriesData(event: Buffer): boolean {
   return false;
 }
 
-/**
- * The bytes a key-shaped token is made of (redact-secrets.ts: `[-_.*A-Za-z0-9]`, and `…`/`•`, counted here as
- * any byte of a multi-byte character).
- */
-const TOKEN_BYTE = new Uint8Array(256);
-for (let byte = 0; byte < 256; byte++)
-  TOKEN_BYTE[byte] =
-    byte >= 0x80 ||
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x41 && byte <= 0x5a) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    byte === 0x2d ||
-    byte === 0x5f ||
-    byte === 0x2e ||
-    byte === 0x2a
-      ? 1
-      : 0;
-/**
- * The longest run of token bytes a comment taken unread may hold: the shortest key-shaped token is 9 (a
- * 2-letter vendor prefix and 7 more); a comment with a longer run is read like any event, and the redaction
- * that applies there decides. A margin: relayed content now loses only the keys in play, which `alteredAt`
- * already finds, so this only sends more comments the slow way (still within the run's bounds).
- */
-const MAX_TOKEN_RUN = 8;
+/** The field names an event may hold without data (sse-event-check.ts refuses others). */
+const ID = Buffer.from("id");
+const EVENT = Buffer.from("event");
+const RETRY = Buffer.from("retry");
+const ERROR = Buffer.from("error");
+
+/** Whether `chunk[from, to)` is `name`. */
+const isName = (chunk: Buffer, from: number, to: number, name: Buffer): boolean =>
+  to - from === name.length && chunk.compare(name, 0, name.length, from, to) === 0;
 
 /**
- * From `from` (an event's start) in `chunk`: the end of the run of whole events made of blank lines and plain
- * comments only, each counted into `run`. It stops before an event it cannot take unread: a field line, a
- * comment that may hold a key-shaped token or reaches `alteredAt` (where a key in play, error text or an
- * escape may lie; -1: nowhere), an event over `maxEventBytes`, one not complete in the chunk (a CR last may
- * be half a CRLF), or one past the run's bounds. Each byte is looked at once; the tap reads what it stops at.
+ * From `from` (an event's start) in `chunk`: the end of the run of whole data-less events (blank lines,
+ * comments, `id`/`event`/`retry` lines), each counted into `run`, that the tap would relay unchanged with no
+ * other effect. It stops before an event it cannot take unread: one that reaches `alteredAt` (where a key in
+ * play, error text or an escape may lie; -1: nowhere: content loses only keys in play, which that search
+ * finds), a `data` or unknown field, a field line with a quote (what the inspectors read, usage, text,
+ * sequence numbers, is quoted JSON), an `event: error` line (its other lines are then redacted as error text),
+ * an event over `maxEventBytes`, one not complete in the chunk (a CR last may be half a CRLF), or one past
+ * the run's bounds. Each byte is looked at once; the tap reads what it stops at.
  */
 export function skipDatalessRun(
   chunk: Buffer,
@@ -109,41 +129,56 @@ export function skipDatalessRun(
   const length = chunk.length;
   let committed = from;
   let index = from;
-  let comment = false;
+  let lines = false;
   while (index < length) {
     const byte = chunk[index];
-    if (byte === COLON) {
+    if (byte !== LF && byte !== CR) {
+      // A line: a comment, or a field allowed without data.
       const lineLimit = Math.min(length, committed + maxEventBytes);
-      let tokens = 0;
-      for (index++; index < lineLimit; index++) {
+      const lineStart = index;
+      let colon = -1;
+      let quoted = false;
+      for (; index < lineLimit; index++) {
         const inLine = chunk[index] as number;
         if (inLine === LF || inLine === CR) break;
-        tokens = TOKEN_BYTE[inLine] === 1 ? tokens + 1 : 0;
-        if (tokens > MAX_TOKEN_RUN) return committed;
+        if (inLine === COLON && colon === -1) colon = index;
+        else if (inLine === QUOTE) quoted = true;
       }
       if (index >= lineLimit) return committed;
+      if (colon !== lineStart) {
+        const nameEnd = colon === -1 ? index : colon;
+        const isEvent = isName(chunk, lineStart, nameEnd, EVENT);
+        if (
+          quoted ||
+          !(isEvent || isName(chunk, lineStart, nameEnd, ID) || isName(chunk, lineStart, nameEnd, RETRY))
+        )
+          return committed;
+        if (isEvent && colon !== -1) {
+          const value = chunk[colon + 1] === SPACE ? colon + 2 : colon + 1;
+          if (isName(chunk, value, index, ERROR)) return committed;
+        }
+      }
       if (chunk[index] === CR) {
         if (index + 1 === length) return committed;
         index += chunk[index + 1] === LF ? 2 : 1;
       } else index++;
-      comment = true;
+      lines = true;
       continue;
     }
-    if (byte !== LF && byte !== CR) return committed; // a field line
     let end = index + 1;
     if (byte === CR) {
       if (end === length) return committed;
       if (chunk[end] === LF) end++;
     }
     const size = end - committed;
-    if (comment && alteredAt !== -1 && alteredAt < end) return committed;
+    if (lines && alteredAt !== -1 && alteredAt < end) return committed;
     if (size > maxEventBytes) return committed;
     if (run.events >= MAX_DATALESS_EVENTS || run.bytes + size > MAX_DATALESS_BYTES) return committed;
     run.events++;
     run.bytes += size;
     committed = end;
     index = end;
-    comment = false;
+    lines = false;
   }
   return committed;
 }
