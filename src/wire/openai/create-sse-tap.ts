@@ -6,7 +6,8 @@
  * at a chunk's end waits, kept as a list of pieces whose end-of-event scan resumes where it stopped (each
  * byte scanned once, the event joined once when it completes: linear); it never grows past the event cap.
  * A run of data-less events (blank lines, comments, `id`/`event`/`retry` lines) goes out unread when none
- * may be altered; data-less events in a row, and those read the slow way, are bounded (sse-dataless-run.ts).
+ * may be altered, one cut by a chunk boundary too once joined; data-less events in a row, and those read the
+ * slow way, are bounded (sse-dataless-run.ts).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import {
@@ -21,6 +22,7 @@ import {
   countDataEvent,
   countEvent,
   createDatalessRun,
+  skipDatalessEvent,
   skipDatalessRun,
   tooManyDataless,
 } from "./sse-dataless-run.ts";
@@ -275,12 +277,17 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         const event = Buffer.concat([...pending, chunk.subarray(0, end)]);
         pending = [];
         pendingBytes = 0;
-        readCleared();
-        const failure = refuse(event);
-        if (failure !== null) return { failure, written: false };
-        const verdict = inspect(event, false);
-        if (verdict === "keep") push(event);
-        else if (verdict !== "drop") push(verdict);
+        // A data-less event cut by a chunk boundary goes out unread, as a whole one does, unless it may be altered.
+        if (!carriesData(event) && skipDatalessEvent(event, alterations(event)(0), maxEventBytes, dataless))
+          push(event);
+        else {
+          readCleared();
+          const failure = refuse(event);
+          if (failure !== null) return { failure, written: false };
+          const verdict = inspect(event, false);
+          if (verdict === "keep") push(event);
+          else if (verdict !== "drop") push(verdict);
+        }
         return end === chunk.length ? null : relayEvents(chunk.subarray(end), false, push, later, defer);
       },
       settle: readCleared,

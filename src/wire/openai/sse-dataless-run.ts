@@ -116,8 +116,9 @@ const isName = (chunk: Buffer, from: number, to: number, name: Buffer): boolean 
  * play, error text or an escape may lie; -1: nowhere: content loses only keys in play, which that search
  * finds), a `data` or unknown field, a field line with a quote (what the inspectors read, usage, text,
  * sequence numbers, is quoted JSON), an `event: error` line (its other lines are then redacted as error text),
- * an event over `maxEventBytes`, one not complete in the chunk (a CR last may be half a CRLF), or one past
- * the run's bounds. Each byte is looked at once; the tap reads what it stops at.
+ * an event over `maxEventBytes`, one not complete in the chunk (a CR last may be half a CRLF, unless `whole`:
+ * the chunk is one event, joined from pieces, whose end the scan already found), or one past the run's
+ * bounds. Each byte is looked at once; the tap reads what it stops at.
  */
 export function skipDatalessRun(
   chunk: Buffer,
@@ -125,6 +126,7 @@ export function skipDatalessRun(
   alteredAt: number,
   maxEventBytes: number,
   run: DatalessRun,
+  whole = false,
 ): number {
   const length = chunk.length;
   let committed = from;
@@ -159,7 +161,7 @@ export function skipDatalessRun(
         }
       }
       if (chunk[index] === CR) {
-        if (index + 1 === length) return committed;
+        if (index + 1 === length && !whole) return committed;
         index += chunk[index + 1] === LF ? 2 : 1;
       } else index++;
       lines = true;
@@ -167,7 +169,7 @@ export function skipDatalessRun(
     }
     let end = index + 1;
     if (byte === CR) {
-      if (end === length) return committed;
+      if (end === length && !whole) return committed;
       if (chunk[end] === LF) end++;
     }
     const size = end - committed;
@@ -182,3 +184,16 @@ export function skipDatalessRun(
   }
   return committed;
 }
+
+/**
+ * Takes one whole data-less event joined from pieces (cut by chunk boundaries) on bytes, as a run's event,
+ * counted into the run and not into the slow bytes: true when taken (the tap relays it unread), false when it
+ * must be read (the same tests as skipDatalessRun; `alteredAt` is where the search over the joined event stopped).
+ */
+export const skipDatalessEvent = (
+  event: Buffer,
+  alteredAt: number,
+  maxEventBytes: number,
+  run: DatalessRun,
+): boolean =>
+  event.length > 0 && skipDatalessRun(event, 0, alteredAt, maxEventBytes, run, true) === event.length;
