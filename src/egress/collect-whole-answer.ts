@@ -6,6 +6,8 @@
  */
 import type { Dispatcher } from "undici";
 import { EgressError } from "./egress-error.ts";
+import { refuseInformationalHead } from "./limit-informational-heads.ts";
+import { defaultEgressLimits } from "./parse-egress-limits.ts";
 import { errors, util } from "./undici-parts.ts";
 
 /**
@@ -79,7 +81,8 @@ function abortReason(signal: AbortSignal | undefined): Error {
 /**
  * Collects one call's answer. The request's own limits apply unchanged: the headers and body time-outs of the
  * dispatch options, and the response size cap, counted here too (undici enforces it on HTTP/1.1 only);
- * `signal` aborts it like `request()`'s. Informational (1xx) heads are skipped, as `request()` skips them.
+ * `signal` aborts it like `request()`'s. Informational (1xx) heads are skipped, as `request()` skips them, but
+ * held to the headers limit from the request's start (undici refreshes its timer on each) and counted.
  */
 export class WholeAnswerHandler implements WholeAnswer {
   statusCode = 0;
@@ -88,6 +91,10 @@ export class WholeAnswerHandler implements WholeAnswer {
   #first: Buffer | null = null;
   #more: Buffer[] | null = null;
   #received = 0;
+  /** The headers limit (ms, 0 for none), when the request went out, and the informational heads seen. */
+  readonly #headersMs: number;
+  #startedAt = 0;
+  #informational = 0;
   /** Bytes counted in `#held` by this attempt. */
   #taken = 0;
   #text: string | null = null;
@@ -105,9 +112,11 @@ export class WholeAnswerHandler implements WholeAnswer {
     signal: AbortSignal | undefined,
     limit: TotalLimit,
     maxBytes: number,
+    headersMs: number,
     held?: HeldBytes,
   ) {
     this.#maxBytes = maxBytes;
+    this.#headersMs = headersMs;
     this.#held = held;
     this.#started = started;
     this.#signal = signal;
@@ -133,11 +142,18 @@ export class WholeAnswerHandler implements WholeAnswer {
       abort(reason);
       return;
     }
+    this.#startedAt = Date.now();
     this.#abort = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    if (statusCode < 200) return true; // 100/102/103: the final head is still to come
+    if (statusCode < 200) {
+      // 100/102/103: the final head is still to come, within the headers limit.
+      const refused = refuseInformationalHead(++this.#informational, this.#startedAt, this.#headersMs);
+      if (refused === null) return true;
+      this.#abort?.(refused);
+      return false;
+    }
     this.statusCode = statusCode;
     if (statusCode >= 400 && this.#maxBytes > MAX_ERROR_BODY_BYTES) this.#maxBytes = MAX_ERROR_BODY_BYTES;
     this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
@@ -232,7 +248,8 @@ export function collectWholeAnswer(
   held?: HeldBytes,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeAnswerHandler({ resolve, reject }, signal, limit, maxBytes, held);
+    const headersMs = options.headersTimeout ?? defaultEgressLimits.headersTimeoutMs;
+    const handler = new WholeAnswerHandler({ resolve, reject }, signal, limit, maxBytes, headersMs, held);
     if (signal?.aborted === true) {
       handler.handleEvent();
       return;

@@ -15,6 +15,7 @@ import { createGuardedConnector } from "./create-guarded-connector.ts";
 import type { EgressDenyReason } from "./egress-deny-reasons.ts";
 import { EgressError } from "./egress-error.ts";
 import { notifyObserver } from "./egress-observer.ts";
+import { limitInformationalHeads } from "./limit-informational-heads.ts";
 import { defaultEgressLimits, parseEgressLimits } from "./parse-egress-limits.ts";
 import { parseEgressUrl } from "./parse-egress-url.ts";
 import { type LabelledPool, sumPoolStats, type UpstreamPoolStats } from "./sum-pool-stats.ts";
@@ -117,8 +118,9 @@ interface TargetUrl {
 const TRUSTED_URLS_KEPT = 1024;
 
 /**
- * An open pool and what streamed calls go through: the pool itself where undici caps the body (HTTP/1.1 only),
- * the pool behind the size-cap interceptor where HTTP/2 may be negotiated (whole answers count it themselves).
+ * An open pool and what streamed calls go through: the pool behind the informational-heads interceptor (undici
+ * refreshes its headers timer on every 1xx head), and behind the size-cap interceptor too where HTTP/2 may be
+ * negotiated (undici caps the body on HTTP/1.1 only). Whole answers check both themselves.
  */
 interface PoolEntry extends LabelledPool {
   readonly streams: Dispatcher;
@@ -176,6 +178,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     maxConnections: options.customConnectionsPerOrigin ?? DEFAULT_CUSTOM_CONNECTIONS_PER_ORIGIN,
     http2: false,
   };
+  // Every call names its own headers limit; the default only stands in for one that would not.
+  const informationalHeads = limitInformationalHeads(defaultEgressLimits.headersTimeoutMs);
   const trustedCa = options.ca === undefined ? {} : { ca: options.ca as string | string[] };
   let closing = false;
   const pools = new LRUCache<string, PoolEntry>({
@@ -215,7 +219,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     if (entry === undefined) {
       const pool = openPool(origin, call.guarded, settings, connectMs);
       // allowH2 (trusted pools that ask for it): undici's maxResponseSize would not hold on HTTP/2 streams.
-      const streams = settings.http2 ? pool.compose(capResponseSize(maxResponseBytes)) : pool;
+      const streams = settings.http2
+        ? pool.compose(informationalHeads, capResponseSize(maxResponseBytes))
+        : pool.compose(informationalHeads);
       entry = { label: settings.label, pool, streams };
       pools.set(cacheKey, entry);
     }
