@@ -3,9 +3,8 @@
  * An undici interceptor that counts a response body's bytes as they pass and aborts the exchange past the cap,
  * for the pools that may speak HTTP/2 (undici enforces `maxResponseSize` on HTTP/1.1 only).
  */
-import type { IncomingHttpHeaders } from "node:http";
-import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
+import { ForwardingHandler } from "./forwarding-handler.ts";
 import { errors } from "./undici-parts.ts";
 
 /**
@@ -14,53 +13,22 @@ import { errors } from "./undici-parts.ts";
  * HTTP/1.1's parser gives, so a body stream, its `text()` and the failure mapping see one error whatever the
  * protocol. Nothing is held: a chunk under the cap goes straight on, the one that crosses it is dropped.
  */
-class SizeCapHandler implements Dispatcher.DispatchHandler {
-  readonly #handler: Dispatcher.DispatchHandler;
+class SizeCapHandler extends ForwardingHandler {
   readonly #maxBytes: number;
   #received = 0;
 
   constructor(handler: Dispatcher.DispatchHandler, maxBytes: number) {
-    this.#handler = handler;
+    super(handler);
     this.#maxBytes = maxBytes;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#handler.onRequestStart?.(controller, context);
-  }
-
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    socket: Duplex,
-  ): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-  }
-
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#received += chunk.length;
     if (this.#received > this.#maxBytes) {
       if (!controller.aborted) controller.abort(new errors.ResponseExceededMaxSizeError());
       return;
     }
-    this.#handler.onResponseData?.(controller, chunk);
-  }
-
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#handler.onResponseEnd?.(controller, trailers);
-  }
-
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.#handler.onResponseError?.(controller, error);
+    this.handler.onResponseData?.(controller, chunk);
   }
 }
 

@@ -4,8 +4,8 @@
  * so an upstream sending `102 Processing` forever would only meet the total limit. Checked on each 1xx head.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
+import { ForwardingHandler } from "./forwarding-handler.ts";
 import { errors } from "./undici-parts.ts";
 
 /** The most informational heads one answer may carry (real servers send 0-2: `102 Processing`, `103 Early Hints`). */
@@ -25,33 +25,23 @@ export function refuseInformationalHead(count: number, startedAt: number, header
 }
 
 /** Passes every event on to the call's own handler; ends the call on a 1xx head `refuseInformationalHead` refuses. */
-class InformationalHeadsHandler implements Dispatcher.DispatchHandler {
-  readonly #handler: Dispatcher.DispatchHandler;
+class InformationalHeadsHandler extends ForwardingHandler {
   readonly #headersMs: number;
   #startedAt = 0;
   #informational = 0;
 
   constructor(handler: Dispatcher.DispatchHandler, headersMs: number) {
-    this.#handler = handler;
+    super(handler);
     this.#headersMs = headersMs;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+  override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
     // The request is being written: undici starts its own headers timer now too.
     this.#startedAt = Date.now();
-    this.#handler.onRequestStart?.(controller, context);
+    this.handler.onRequestStart?.(controller, context);
   }
 
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    socket: Duplex,
-  ): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
@@ -64,19 +54,7 @@ class InformationalHeadsHandler implements Dispatcher.DispatchHandler {
         return;
       }
     }
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#handler.onResponseData?.(controller, chunk);
-  }
-
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#handler.onResponseEnd?.(controller, trailers);
-  }
-
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.#handler.onResponseError?.(controller, error);
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
 }
 
