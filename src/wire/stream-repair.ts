@@ -17,6 +17,7 @@ export const STREAM_REPAIRS = [
   "block_index",
   "orphan_event",
   "tool_input_missing",
+  "event_order",
 ] as const;
 
 export type StreamRepair = (typeof STREAM_REPAIRS)[number];

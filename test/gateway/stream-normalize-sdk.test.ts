@@ -172,7 +172,10 @@ describe("non-conforming backends through the gateway, with the official SDKs", 
 
   test("@anthropic-ai/sdk finalMessage() accepts a pass-through stream with overlapping blocks and tool_use without input", async () => {
     const before = await repairsOf(env, "anthropic");
-    const deviations = ["overlap", "tool_no_input", "sparse_start", "index_gap", "delta_no_usage"] as const;
+    const deviations = [
+      ...["overlap", "tool_no_input", "sparse_start", "index_gap", "delta_no_usage"],
+      ...["bad_start_types", "late_start", "double_start", "after_stop"],
+    ] as const;
     env.anthropic.respondNext(answerWith(deviantMessagesStream({ deviations: [...deviations] })));
     const message = await claude.anthropic.messages
       .stream({ model: "claude", max_tokens: 64, messages: [{ role: "user", content: "weather?" }] })
@@ -185,7 +188,13 @@ describe("non-conforming backends through the gateway, with the official SDKs", 
     assert.deepEqual(tool.input, JSON.parse(ANTHROPIC_TOOL.input));
     assert.equal(message.stop_reason, "tool_use");
     const after = await repairsOf(env, "anthropic");
-    for (const repair of ["block_overlap", "tool_input_missing", "missing_field", "block_index"])
+    for (const repair of [
+      "block_overlap",
+      "tool_input_missing",
+      "missing_field",
+      "block_index",
+      "event_order",
+    ])
       assert.equal((after[repair] ?? 0) - (before[repair] ?? 0), 1, `${repair} counted once for the stream`);
   });
 

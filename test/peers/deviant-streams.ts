@@ -3,7 +3,8 @@
  * Streams as self-hosted OpenAI-compatible servers send them (llama.cpp, Ollama, vLLM, LM Studio): chat
  * chunks with a drifting `created`, missing `id`/`model`/`object`, no role, two finish reasons, tool-call
  * deltas without `index`/`type`, keys in another order; and Anthropic streams with overlapping blocks,
- * `tool_use` starts without `input`, a sparse `message_start`. Pure builders, and a handler for the fakes.
+ * `tool_use` starts without `input`, a sparse, mistyped, late, repeated or missing `message_start`, events
+ * after `message_stop`. Pure builders, and a handler for the fakes.
  */
 import type { ServerResponse } from "node:http";
 import type { FakeHandler } from "./fake-openai-provider.ts";
@@ -34,6 +35,11 @@ export const ANTHROPIC_DEVIATIONS = [
   "index_gap",
   "no_stops",
   "delta_no_usage",
+  "bad_start_types",
+  "no_start",
+  "late_start",
+  "double_start",
+  "after_stop",
 ] as const;
 export type AnthropicDeviation = (typeof ANTHROPIC_DEVIATIONS)[number];
 
@@ -145,9 +151,13 @@ export function deviantMessagesStream(options: MessagesStreamOptions = {}): stri
       usage: { input_tokens: 12, output_tokens: 1 },
     });
   }
-  events.push({ type: "message_start", message });
+  if (has.has("bad_start_types")) Object.assign(message, { id: 123, role: "user", type: 7, model: null });
+  const start = { type: "message_start", message };
+  const startAt = has.has("no_start") ? -1 : has.has("late_start") ? 1 : 0;
+  if (startAt === 0) events.push(start);
   const toolIndex = has.has("index_gap") ? 2 : 1;
   events.push({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
+  if (startAt === 1) events.push(start);
   events.push({ type: "ping" });
   const lateDelta = has.has("late_delta");
   const overlap = has.has("overlap") || lateDelta;
@@ -174,10 +184,15 @@ export function deviantMessagesStream(options: MessagesStreamOptions = {}): stri
     events.push({ type: "content_block_stop", index: toolIndex });
     if (overlap) events.push({ type: "content_block_stop", index: 0 });
   }
+  if (has.has("double_start")) events.push(start);
   const delta: Json = { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null } };
   if (!has.has("delta_no_usage")) delta.usage = { output_tokens: 21 };
   events.push(delta);
   events.push({ type: "message_stop" });
+  if (has.has("after_stop")) {
+    events.push({ type: "content_block_start", index: 2, content_block: { type: "text", text: "" } });
+    events.push({ ...textDelta("late"), index: 2 }, { type: "ping" }, { type: "message_stop" });
+  }
   return events.map((data) => `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 

@@ -7,6 +7,7 @@
  * output event parses (JSON data or `[DONE]`), no event over the cap is relayed, and no canary leaves, as
  * sent, JSON-escaped or masked (the taps also get canaries hidden behind `\uXXXX` escapes or outside error
  * fields, masked in a conforming chunk's content), and events that end in `}` but are no JSON never pass.
+ * The normalizing Anthropic tap keeps the message order: one `message_start` first, nothing after `message_stop`.
  * Runs of blank lines and comments (some quoting a canary) and floods past the data-less bound are mixed in.
  */
 import assert from "node:assert/strict";
@@ -138,6 +139,18 @@ async function through(transform: RelayTransform, chunks: readonly Buffer[]): Pr
   return Buffer.concat(out).toString("utf8");
 }
 
+/** One `message_start` before any typed event but pings and errors, no typed event after `message_stop`. */
+function assertMessageOrder(output: string): void {
+  let phase: "before" | "started" | "stopped" = "before";
+  for (const block of output.replace(/\r\n|\r/g, "\n").split(/\n\n/)) {
+    const type = /^data: \{"type":"([a-z_]+)"/m.exec(block)?.[1];
+    if (type === undefined || type === "ping" || type === "error") continue;
+    assert.notEqual(phase, "stopped", `${type} after message_stop`);
+    assert.equal(type === "message_start", phase === "before", `${type} in phase ${phase}`);
+    phase = type === "message_stop" ? "stopped" : "started";
+  }
+}
+
 /** Every output event: comment or known field lines, data JSON or `[DONE]`, none over `cap` bytes. */
 function assertFraming(output: string, cap: number): void {
   const normalized = output.replace(/\r\n|\r/g, "\n");
@@ -175,6 +188,8 @@ const TARGETS: ReadonlyArray<{
   readonly huge: boolean;
   /** Whether canaries hidden from byte searches are injected (the pass-through taps' parsed redaction). */
   readonly hidden: boolean;
+  /** Whether the output keeps Anthropic's message-level order (the normalizing tap). */
+  readonly ordered?: boolean;
 }> = [
   {
     name: "the OpenAI usage tap",
@@ -260,6 +275,7 @@ const TARGETS: ReadonlyArray<{
     canaryPlaces: ["message", "type"],
     huge: true,
     hidden: true,
+    ordered: true,
   },
   // The translators keep the provider's message out by default; the provider's type/code in their error
   // event is finding 2 (another branch), so the canary sits in the message here.
@@ -320,6 +336,7 @@ for (const target of TARGETS) {
             "the same stream chunked differently gives the same output",
           );
           assertFraming(whole, target.huge ? TAP_CAP : Number.POSITIVE_INFINITY);
+          if (target.ordered === true) assertMessageOrder(whole);
           assert.equal(whole.includes(CANARY), false, `canary in ${JSON.stringify(whole)}`);
           const decoded = decodeJsonEscapes(whole);
           assert.equal(decoded.includes(CANARY), false, `escaped canary in ${JSON.stringify(whole)}`);

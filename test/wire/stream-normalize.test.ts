@@ -255,6 +255,11 @@ const ANTHROPIC_REPAIRS: Record<AnthropicDeviation, StreamRepair> = {
   index_gap: "block_index",
   no_stops: "block_overlap",
   delta_no_usage: "missing_field",
+  bad_start_types: "invalid_value",
+  no_start: "event_order",
+  late_start: "event_order",
+  double_start: "event_order",
+  after_stop: "event_order",
 };
 
 for (const deviation of ANTHROPIC_DEVIATIONS) {

@@ -82,8 +82,9 @@ export function createAnthropicUsageTap(options: AnthropicUsageTapOptions): Rela
     const events = normalizer.normalize(parsed.value);
     if (events === null) return null;
     let out = "";
-    for (const { name, data: fields } of events) {
-      readUsage(fields);
+    for (const { name, data: fields, only } of events) {
+      if (only !== "wire") readUsage(fields);
+      if (only === "usage") continue;
       const redactError = options.redactError ?? redact;
       const redactor = errorText || isErrorText(fields, isTypedContent) ? redactError : redact;
       const clean = redactor === undefined ? fields : redactJsonStrings(fields, redactor, redactError).value;

@@ -3,7 +3,8 @@
  * Makes one Anthropic Messages stream follow the event grammar (docs/api.md, "What every answer
  * guarantees"): content blocks one at a time with indexes contiguous from 0 (a block started while
  * another is open closes that one first; its late stop and late deltas are dropped), `tool_use` starts
- * with an `input`, `message_start` and `message_delta` with the fields the SDKs read. A cheap byte check
+ * with an `input`, `message_start` and `message_delta` with the fields the SDKs read, one `message_start`
+ * first (made when none came, a repeated one dropped) and nothing after `message_stop`. A cheap byte check
  * clears the usual delta of the open block (parsed once per shape, then matched to it); others are parsed.
  */
 import { type EventTemplate, learnEventTemplate } from "../openai/event-template.ts";
@@ -26,6 +27,11 @@ export interface EventNormalizerOptions {
 export interface NormalizedEvent {
   readonly name: string;
   readonly data: Json;
+  /**
+   * `"wire"`: written, its usage not read (a `message_start` the gateway made: counts are placeholders);
+   * `"usage"`: its usage read, not written (the upstream's late `message_start` after a made one). Both when absent.
+   */
+  readonly only?: "wire" | "usage";
 }
 
 export interface EventNormalizer {
@@ -58,11 +64,12 @@ function parsesAsObject(event: Buffer): boolean {
 const MAX_CLOSED_EARLY = 256;
 
 const MESSAGE_DEFAULTS: ReadonlyArray<readonly [string, unknown]> = [
-  ["type", "message"],
-  ["role", "assistant"],
   ["stop_reason", null],
   ["stop_sequence", null],
 ];
+const isString = (value: unknown): boolean => typeof value === "string";
+/** Events that need no `message_start` before them (the SDKs skip pings and raise errors). */
+const BEFORE_START = new Set<unknown>(["ping", "error"]);
 
 export function createEventNormalizer(options: EventNormalizerOptions): EventNormalizer {
   const repair = onceEach(options.onRepair);
@@ -77,6 +84,8 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
   /** The last delta the check parsed: one like it (other text) passes by one comparison. */
   let template: EventTemplate | null = null;
   let outputTokens = 0;
+  /** Where the message stands: no `message_start` yet, one made by the gateway, the upstream's, `message_stop` sent. */
+  let phase: "before" | "made" | "started" | "stopped" = "before";
 
   const fill = (
     target: Json,
@@ -87,6 +96,18 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
     if (target[field] !== undefined) return false;
     repair(kind);
     target[field] = value;
+    return true;
+  };
+  /** Sets `target[field]` to `make()` unless `valid` holds for it. */
+  const ensure = (
+    target: Json,
+    field: string,
+    valid: (value: unknown) => boolean,
+    make: () => unknown,
+  ): boolean => {
+    if (valid(target[field])) return false;
+    repair(target[field] === undefined ? "missing_field" : "invalid_value");
+    target[field] = make();
     return true;
   };
   /** `target[field]` as an object, replaced by `{}` when it is none. */
@@ -108,8 +129,22 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
   const messageStart = (data: Json): boolean => {
     const { value: message, changed: made } = objectAt(data, "message");
     let changed = made;
-    if (typeof message.id !== "string") changed = fill(message, "id", createId()) || changed;
-    if (typeof message.model !== "string") changed = fill(message, "model", options.fallbackModel) || changed;
+    changed = ensure(message, "id", isString, createId) || changed;
+    changed = ensure(message, "model", isString, () => options.fallbackModel) || changed;
+    changed =
+      ensure(
+        message,
+        "type",
+        (type) => type === "message",
+        () => "message",
+      ) || changed;
+    changed =
+      ensure(
+        message,
+        "role",
+        (role) => role === "assistant",
+        () => "assistant",
+      ) || changed;
     for (const [field, value] of MESSAGE_DEFAULTS) changed = fill(message, field, value) || changed;
     if (!Array.isArray(message.content)) {
       repair(message.content === undefined ? "missing_field" : "invalid_value");
@@ -122,6 +157,24 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
     changed = fill(usage.value, "output_tokens", 0) || changed;
     if (typeof usage.value.output_tokens === "number") outputTokens = usage.value.output_tokens;
     return changed;
+  };
+
+  /** The `message_start` written when an event comes before any (the upstream's counts come later, if at all). */
+  const madeStart = (): NormalizedEvent => {
+    repair("event_order");
+    phase = "made";
+    const message = { id: createId(), type: "message", role: "assistant", model: options.fallbackModel };
+    const rest = {
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
+    return {
+      name: "message_start",
+      data: { type: "message_start", message: { ...message, ...rest } },
+      only: "wire",
+    };
   };
 
   const blockStart = (data: Json, out: NormalizedEvent[]): boolean => {
@@ -189,19 +242,41 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
       return true;
     },
     normalize(data) {
+      if (phase === "stopped") {
+        repair("event_order");
+        return [];
+      }
+      if (data.type === "message_start") {
+        if (phase === "started") {
+          repair("event_order");
+          return [];
+        }
+        const changed = messageStart(data);
+        if (phase === "made") {
+          // The upstream's own start, late: its counts are read, the event is not written again.
+          phase = "started";
+          return [{ name: "message_start", data, only: "usage" }];
+        }
+        phase = "started";
+        return changed ? [{ name: "message_start", data }] : null;
+      }
       const out: NormalizedEvent[] = [];
       let changed = false;
+      if (phase === "before" && !BEFORE_START.has(data.type)) {
+        out.push(madeStart());
+        changed = true;
+      }
+      if (data.type === "message_stop") phase = "stopped";
       switch (data.type) {
-        case "message_start":
-          changed = messageStart(data);
-          break;
         case "content_block_start":
-          changed = blockStart(data, out);
+          changed = blockStart(data, out) || changed;
           break;
         case "content_block_delta":
-          return blockEvent(data, false);
-        case "content_block_stop":
-          return blockEvent(data, true);
+        case "content_block_stop": {
+          const events = blockEvent(data, data.type === "content_block_stop");
+          if (!changed) return events;
+          return [...out, ...(events ?? [{ name: String(data.type), data }])];
+        }
         case "message_delta":
         case "message_stop":
           if (open !== null) {
@@ -214,7 +289,7 @@ export function createEventNormalizer(options: EventNormalizerOptions): EventNor
           if (data.type === "message_delta") changed = messageDelta(data) || changed;
           break;
         default:
-          return null; // ping, error, and event types Anthropic may add later
+          if (!changed) return null; // ping, error, and event types Anthropic may add later
       }
       if (!changed) return null;
       out.push({ name: String(data.type), data });
