@@ -5,7 +5,7 @@
  * pinned connector. No redirects, time and size limits, one retry only for a connection that closed before
  * any response byte; the pools' queues readable for metrics.
  */
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
 import type { Dispatcher } from "undici";
 import { capResponseSize } from "./cap-response-size.ts";
@@ -21,8 +21,11 @@ import { parseEgressUrl } from "./parse-egress-url.ts";
 import { type LabelledPool, sumPoolStats, type UpstreamPoolStats } from "./sum-pool-stats.ts";
 import { Pool } from "./undici-parts.ts";
 import { innermostCode, toUpstreamFailure, worthRetry } from "./upstream-failure.ts";
+import { discard, type UpstreamResponse, WholeResponse } from "./upstream-response.ts";
 
 export type { UpstreamPoolStats } from "./sum-pool-stats.ts";
+export type { UpstreamBody, UpstreamResponse } from "./upstream-response.ts";
+export { discard } from "./upstream-response.ts";
 
 export interface UpstreamTimeouts {
   readonly connectMs: number;
@@ -65,18 +68,6 @@ export interface UpstreamPoolOptions {
   readonly maxConnections: number;
   /** Offer HTTP/2 by ALPN (TLS origins only). */
   readonly http2: boolean;
-}
-
-/** A response body as it arrives (undici's), readable as a stream or whole; map its errors with `toUpstreamFailure`. */
-export type UpstreamBody = Readable & { text(): Promise<string> };
-
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body as a stream; for a call that asked for a whole answer, made only when read. */
-  readonly body: UpstreamBody;
-  /** A call that asked for a whole answer: its text as collected, the way to read it without a stream. */
-  readonly whole?: WholeAnswer;
 }
 
 export interface UpstreamClientOptions {
@@ -128,40 +119,6 @@ interface PoolEntry extends LabelledPool {
 
 function toTarget(url: URL): TargetUrl {
   return { origin: url.origin, hostname: url.hostname, path: `${url.pathname}${url.search}` };
-}
-
-/** A whole answer as a response: `whole` to read it; `body`, a stream of the same text, made only if read. */
-class WholeResponse implements UpstreamResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly whole: WholeAnswer;
-  #body: UpstreamBody | undefined;
-
-  constructor(answer: WholeAnswer) {
-    this.status = answer.statusCode;
-    this.headers = answer.headers;
-    this.whole = answer;
-  }
-
-  get body(): UpstreamBody {
-    const answer = this.whole;
-    this.#body ??= Object.assign(
-      Readable.from(
-        (async function* () {
-          yield Buffer.from(await answer.text());
-        })(),
-        { objectMode: false },
-      ),
-      { text: () => answer.text() },
-    );
-    return this.#body;
-  }
-}
-
-/** Drops a response body nobody will read; undici reports the abort as an error, which is expected here. */
-export function discard(body: Readable): void {
-  body.on("error", () => {});
-  body.destroy();
 }
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {

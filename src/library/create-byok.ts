@@ -39,7 +39,6 @@ import {
   type ServedCallSink,
 } from "../pipeline/index.ts";
 import { createProviderRegistry } from "../providers/index.ts";
-import { formatRouteHeader } from "../routing/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store, UsageSeriesRow } from "../store/store-types.ts";
@@ -55,12 +54,12 @@ import { createConfiguredPepperRing } from "./create-configured-pepper-ring.ts";
 import { createConfiguredUpstream } from "./create-configured-upstream.ts";
 import { type Coordination, createCoordination } from "./create-coordination.ts";
 import { createKeyPoolHooks } from "./create-key-pool-hooks.ts";
+import { createServedCallSink } from "./create-served-call-sink.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
 import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
 import { readAuthorization } from "./read-authorization.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 import { settlesWithin } from "./settles-within.ts";
-import { toUsageRecord } from "./to-usage-record.ts";
 
 export interface CreateByokOptions {
   /** A parsed config (loadConfig/parseConfig) or a raw one to validate. */
@@ -268,41 +267,13 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     now,
     onRefused: () => metrics.rateLimitRejections.inc({ limit: "anonymous_requests_per_minute" }),
   });
-  const recording = config.metering.enabled;
-  const onServed: ServedCallSink = (call) => {
-    if (recording) recorder.record(toUsageRecord(call, now()));
-    metrics.observeServedCall({
-      operation: call.operation,
-      feature: call.route.feature,
-      provider: call.route.provider,
-      source: call.route.source,
-      status: call.status,
-      latencyMs: call.latencyMs,
-      inputTokens: call.usage?.inputTokens ?? null,
-      outputTokens: call.usage?.outputTokens ?? null,
-      audioSeconds: call.audioSeconds,
-    });
-    if (logger.isLevelEnabled("debug")) {
-      logger.debug(
-        {
-          served: {
-            userId: call.userId,
-            route: formatRouteHeader(call.route),
-            operation: call.operation,
-            stream: call.stream,
-            status: call.status,
-            outcome: call.outcome,
-            usage: call.usage,
-            estimated: call.estimated,
-            audioSeconds: call.audioSeconds,
-            latencyMs: call.latencyMs,
-          },
-        },
-        "model call served",
-      );
-    }
-    options.onServed?.(call);
-  };
+  const onServed = createServedCallSink({
+    recorder: config.metering.enabled ? recorder : null,
+    metrics,
+    logger,
+    now,
+    ...(options.onServed ? { forward: options.onServed } : {}),
+  });
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
   const openCalls = createOpenCalls();
   cutOpenCallsOnInvalidation(bus, openCalls, store, logger);
