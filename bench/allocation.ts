@@ -23,7 +23,7 @@ interface SamplingNode {
 
 const WARMUP_MS = 3000;
 const WINDOW_MS = 3000;
-const TOP = 15;
+const TOP = Number(process.env.BENCH_TOP ?? 15);
 const roots =
   process.argv.length > 2 ? process.argv.slice(2) : [fileURLToPath(new URL("..", import.meta.url))];
 const dir = mkdtempSync(join(tmpdir(), "byok-allocation-"));
