@@ -84,6 +84,11 @@ export const meteringSchema = z
      * image of common sizes.
      */
     mediaPartInputTokens: z.number().int().min(0).max(1_000_000).default(1600),
+    /**
+     * Usage records older than this many days are deleted (every hour, in batches); absent: kept for ever.
+     * Quotas never read them (their counters do), only the usage endpoints.
+     */
+    retentionDays: z.number().int().min(1).max(36_500).optional(),
   })
   .prefault({});
 

@@ -41,6 +41,7 @@ import {
 import { createProviderRegistry } from "../providers/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import { openStore } from "../store/open-store.ts";
+import { startPeriodicPrune } from "../store/start-periodic-prune.ts";
 import type { Store, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
@@ -242,6 +243,19 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       logger.error({ err: error, dropped }, "usage records could not be written");
     },
   });
+  const { retentionDays } = config.metering;
+  const retention =
+    retentionDays === undefined
+      ? null
+      : startPeriodicPrune({
+          prune: (before, maxRows) => store.usage.prune(before, maxRows),
+          keepMs: retentionDays * 86_400_000,
+          now,
+          onPruned: (count) =>
+            logger.info({ count, retentionDays }, "usage records past their retention deleted"),
+          onError: (error) =>
+            logger.warn({ err: error }, "usage records past their retention not deleted (retried)"),
+        });
   const admission = createAdmissionControl({
     config,
     counters: coordination.counters,
@@ -366,6 +380,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       }
       await upstream.close();
       await recorder.close(); // nothing recorded is lost on a clean shutdown
+      await retention?.close();
       await coordination.close();
       await store.close();
     },

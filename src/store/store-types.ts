@@ -141,6 +141,8 @@ export interface UsageRepository {
   summarize(query: UsageQuery): Promise<UsageSummaryRow[]>;
   /** Totals per UTC hour or day and source over [from, to), in bucket order. */
   series(query: UsageQuery & { readonly bucket: "hour" | "day" }): Promise<UsageSeriesRow[]>;
+  /** Deletes at most `maxRows` records made before `before` (oldest first); returns how many. */
+  prune(before: Timestamp, maxRows: number): Promise<number>;
 }
 
 /** One quota counter: a meter of one user in one period window, for all features (`*`) or a group. */
@@ -203,6 +205,13 @@ export interface CounterSettlement {
 
 /** How long a settle's marker is kept (a replay later than this could count its usage twice). */
 export const SETTLE_MARKER_KEEP_MS = 30 * 60_000;
+
+/**
+ * A durable counter whose period started this long ago is deleted (store/start-periodic-prune.ts, hourly):
+ * every period (a day, a month) ended a month before, so nothing reads or charges it again; the usage
+ * records keep the history.
+ */
+export const ENDED_COUNTER_KEEP_MS = 62 * 86_400_000;
 
 export interface SettleOptions {
   /** A failed settle tried again: applied only when no settle of the same id left its marker. */

@@ -33,6 +33,14 @@ export function assertUsageRecords(records: readonly UsageRecord[]): void {
   }
 }
 
+/** A prune's arguments: a whole-millisecond time and a positive whole number of rows. */
+export function assertPruneArguments(before: number, maxRows: number): void {
+  if (!Number.isSafeInteger(before))
+    throw new RangeError(`before must be a whole ms timestamp, got ${before}`);
+  if (!Number.isSafeInteger(maxRows) || maxRows < 1)
+    throw new RangeError(`maxRows must be a whole number ≥ 1, got ${maxRows}`);
+}
+
 const totals = (row: TotalsRow) => ({
   requests: row.requests,
   inputTokens: row.input_tokens,

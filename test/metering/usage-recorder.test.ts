@@ -46,6 +46,7 @@ function openHarness(): Harness {
       },
       summarize: (query) => store.usage.summarize(query),
       series: (query) => store.usage.series(query),
+      prune: (before, maxRows) => store.usage.prune(before, maxRows),
     },
     async written() {
       const rows = await store.usage.summarize({ from: 0, to: Number.MAX_SAFE_INTEGER });

@@ -118,4 +118,31 @@ export function usageConformance(store: Store): void {
     await assert.rejects(store.usage.append([usageRecord({ at }), invalid]), TypeError);
     assert.deepEqual(await store.usage.summarize({ from: at, to: at + 1 }), []);
   });
+
+  test("usage: prune deletes the records made before a time, oldest first, at most maxRows a call", async () => {
+    // Far before every other test's records (T0 and after), so no other test's data is in reach.
+    const cut = T0 - 100 * DAY;
+    const old = [3, 1, 2].map((days) => usageRecord({ at: cut - days * DAY, userId: "usage-pruned" }));
+    const kept = [
+      usageRecord({ at: cut, userId: "usage-pruned" }),
+      usageRecord({ at: cut + 1, userId: "usage-pruned" }),
+    ];
+    await store.usage.append([...old, ...kept]);
+    const left = async () =>
+      (await store.usage.series({ userId: "usage-pruned", from: 0, to: T0, bucket: "day" })).map(
+        (row) => (row.bucketStart - cut) / DAY,
+      );
+    assert.deepEqual(await left(), [-3, -2, -1, 0]);
+    assert.equal(await store.usage.prune(cut, 2), 2); // the two oldest
+    assert.deepEqual(await left(), [-1, 0]);
+    assert.equal(await store.usage.prune(cut, 10), 1);
+    assert.equal(await store.usage.prune(cut, 10), 0);
+    assert.deepEqual(await left(), [0]);
+    assert.equal(
+      (await store.usage.summarize({ userId: "usage-pruned", from: cut, to: cut + DAY }))[0]?.requests,
+      2,
+    );
+    await assert.rejects(store.usage.prune(cut, 0), RangeError);
+    await assert.rejects(store.usage.prune(Number.NaN, 10), RangeError);
+  });
 }

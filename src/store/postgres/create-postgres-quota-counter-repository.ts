@@ -146,3 +146,20 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     },
   };
 }
+
+/**
+ * Deletes at most `maxRows` counters of periods that started before `before` (long over: see
+ * ENDED_COUNTER_KEEP_MS); an index on period_start keeps a round with nothing to delete cheap.
+ */
+export async function pruneEndedPostgresCounters(
+  pool: PostgresPool,
+  before: number,
+  maxRows: number,
+): Promise<number> {
+  const result = await pool.query(
+    `DELETE FROM quota_counters WHERE ctid IN
+      (SELECT ctid FROM quota_counters WHERE period_start < $1 LIMIT $2)`,
+    [before, maxRows],
+  );
+  return result.rowCount ?? 0;
+}

@@ -4,9 +4,13 @@
  * repository per file; every replica of a gateway sees the same users, tokens, enrollments, usage and counters.
  */
 import { createDurableQuotaCounters } from "../create-durable-quota-counters.ts";
-import type { Store } from "../store-types.ts";
+import { startPeriodicPrune } from "../start-periodic-prune.ts";
+import { ENDED_COUNTER_KEEP_MS, type Store } from "../store-types.ts";
 import { createPostgresEnrollmentRepository } from "./create-postgres-enrollment-repository.ts";
-import { createPostgresQuotaCounterRepository } from "./create-postgres-quota-counter-repository.ts";
+import {
+  createPostgresQuotaCounterRepository,
+  pruneEndedPostgresCounters,
+} from "./create-postgres-quota-counter-repository.ts";
 import { createPostgresTokenRepository } from "./create-postgres-token-repository.ts";
 import { createPostgresUsageRepository } from "./create-postgres-usage-repository.ts";
 import { createPostgresUserRepository } from "./create-postgres-user-repository.ts";
@@ -53,6 +57,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     createPostgresQuotaCounterRepository(pool),
     options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {},
   );
+  // Counters of periods long over, hourly (the first a while after start).
+  const endedCounters = startPeriodicPrune({
+    prune: async (before, maxRows) => pruneEndedPostgresCounters(pool, before, maxRows),
+    keepMs: ENDED_COUNTER_KEEP_MS,
+  });
   // Leases of a replica that died are dropped at start (the rest expire as they are met).
   // Housekeeping only: every check ignores expired leases anyway.
   counters.sweepExpired(Date.now()).catch(() => undefined);
@@ -71,6 +80,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async close() {
       if (closed) return;
       closed = true;
+      await endedCounters.close();
       await counters.close(); // failed settles replayed once more while the pool is open
       await pool.close();
     },

@@ -5,6 +5,7 @@
  */
 import type { UsageRecord, UsageRepository, UsageSeriesRow, UsageSummaryRow } from "../store-types.ts";
 import {
+  assertPruneArguments,
   assertUsageRecords,
   bucketMs,
   type SeriesRow,
@@ -81,6 +82,15 @@ export function createPostgresUsageRepository(pool: PostgresPool): UsageReposito
         [...range(from, to, userId).slice(0, 2), size, ...(userId === undefined ? [] : [userId])],
       );
       return rows.map(toSeriesRow);
+    },
+
+    async prune(before, maxRows) {
+      assertPruneArguments(before, maxRows);
+      const result = await pool.query(
+        "DELETE FROM usage_records WHERE seq IN (SELECT seq FROM usage_records WHERE at < $1 ORDER BY at LIMIT $2)",
+        [before, maxRows],
+      );
+      return result.rowCount ?? 0;
     },
   };
 }

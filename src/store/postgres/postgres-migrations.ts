@@ -112,6 +112,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quota_settled_at ON quota_settled(settled_at);
     `,
   },
+  {
+    version: 6,
+    name: "counters found by their period (the sweep deletes those of periods long over)",
+    sql: "CREATE INDEX quota_counters_period ON quota_counters(period_start)",
+  },
 ];
 
 /** The advisory lock's first key ("byok" in ASCII); the second is the schema's hash (schemas migrate apart). */

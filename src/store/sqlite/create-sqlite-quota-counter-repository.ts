@@ -147,3 +147,20 @@ export function createSqliteQuotaCounterRepository(connection: SqliteConnection)
     },
   };
 }
+
+/**
+ * Deletes at most `maxRows` counters of periods that started before `before` (long over: see
+ * ENDED_COUNTER_KEEP_MS); an index on period_start keeps a round with nothing to delete cheap.
+ */
+export function pruneEndedSqliteCounters(
+  connection: SqliteConnection,
+  before: number,
+  maxRows: number,
+): number {
+  return Number(
+    connection
+      .sql(`DELETE FROM quota_counters WHERE (user_id, meter, scope, period_start) IN
+        (SELECT user_id, meter, scope, period_start FROM quota_counters WHERE period_start < ? LIMIT ?)`)
+      .run(before, maxRows).changes,
+  );
+}

@@ -6,9 +6,19 @@
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
 import { createDurableQuotaCounters } from "../create-durable-quota-counters.ts";
-import type { EnrollmentRecord, Store, TokenRecord, UserRecord } from "../store-types.ts";
+import { startPeriodicPrune } from "../start-periodic-prune.ts";
+import {
+  ENDED_COUNTER_KEEP_MS,
+  type EnrollmentRecord,
+  type Store,
+  type TokenRecord,
+  type UserRecord,
+} from "../store-types.ts";
 import { formatStoredCapabilities, parseStoredCapabilities } from "../stored-capabilities.ts";
-import { createSqliteQuotaCounterRepository } from "./create-sqlite-quota-counter-repository.ts";
+import {
+  createSqliteQuotaCounterRepository,
+  pruneEndedSqliteCounters,
+} from "./create-sqlite-quota-counter-repository.ts";
 import { createSqliteUsageRepository } from "./create-sqlite-usage-repository.ts";
 import { openSqliteConnection } from "./open-sqlite-connection.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
@@ -61,6 +71,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     createSqliteQuotaCounterRepository(connection),
     options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {},
   );
+  // Counters of periods long over, hourly (the first a while after start).
+  const endedCounters = startPeriodicPrune({
+    prune: async (before, maxRows) => pruneEndedSqliteCounters(connection, before, maxRows),
+    keepMs: ENDED_COUNTER_KEEP_MS,
+  });
   // Leases of a process that died are dropped at start (the rest expire as they are met).
   // Housekeeping only: every check ignores expired leases anyway.
   counters.sweepExpired(Date.now()).catch(() => undefined);
@@ -179,6 +194,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       sql("SELECT 1").get();
     },
     async close() {
+      await endedCounters.close();
       await counters.close(); // failed settles replayed once more while the file is open
       connection.close();
     },

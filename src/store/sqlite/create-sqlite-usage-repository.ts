@@ -4,6 +4,7 @@
  */
 import type { UsageRepository, UsageSeriesRow, UsageSummaryRow } from "../store-types.ts";
 import {
+  assertPruneArguments,
   assertUsageRecords,
   bucketMs,
   type SeriesRow,
@@ -77,6 +78,15 @@ export function createSqliteUsageRepository(connection: SqliteConnection): Usage
          GROUP BY bucket_start, source ORDER BY bucket_start, source`,
       ).all({ ...range(from, to, userId), size }) as unknown as SeriesRow[];
       return rows.map(toSeriesRow);
+    },
+
+    async prune(before, maxRows) {
+      assertPruneArguments(before, maxRows);
+      return Number(
+        sql(
+          "DELETE FROM usage_records WHERE id IN (SELECT id FROM usage_records WHERE at < ? ORDER BY at LIMIT ?)",
+        ).run(before, maxRows).changes,
+      );
     },
   };
 }

@@ -126,6 +126,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quota_settled_at ON quota_settled(settled_at);
     `,
   },
+  {
+    version: 7,
+    name: "counters found by their period (the sweep deletes those of periods long over)",
+    sql: "CREATE INDEX quota_counters_period ON quota_counters(period_start);",
+  },
 ];
 
 /**
