@@ -75,7 +75,19 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
   const baseUrl = base.href.replace(/\/+$/, "");
   const basePath = base.pathname.replace(/\/+$/, "");
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const token = async () => (typeof options.token === "function" ? options.token() : options.token);
+  /** The current token; the app's token function failing is a `ByokClientError` like every other failure. */
+  const token = async (): Promise<string> => {
+    try {
+      return typeof options.token === "function" ? await options.token() : options.token;
+    } catch (cause) {
+      throw new ByokClientError({
+        status: 0,
+        type: "token_error",
+        message: "The token function failed; nothing was sent",
+        cause,
+      });
+    }
+  };
 
   async function request<T>(method: string, path: string, keys?: UserKeys, body?: unknown): Promise<T> {
     const requestHeaders: Record<string, string> = {
