@@ -4,9 +4,9 @@
  */
 
 export interface ByokClientErrorFields {
-  /** The HTTP status; 0 when the gateway could not be reached. */
+  /** The HTTP status; 0 when the gateway could not be reached or the token function failed. */
   readonly status: number;
-  /** The gateway's stable type (`invalid_credentials`, …), or the kit's `network_error` / `unexpected_response`. */
+  /** The gateway's stable type (`invalid_credentials`, …), or the kit's `network_error` / `token_error` / `unexpected_response`. */
   readonly type: string;
   readonly message: string;
   readonly param?: string | null;

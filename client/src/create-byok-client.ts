@@ -50,12 +50,44 @@ interface EnrollmentBody {
   custom?: { baseUrl?: string; model?: string; capabilities?: readonly string[] };
 }
 
+/** Statuses a `fetch` with `redirect: "follow"` would follow. */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Every call that carries the token or keys goes with `redirect: "manual"`: a redirect is never followed
+ * (it could lead anywhere, and the `X-BYOK-*` headers would go with it) but refused as an error.
+ */
+function refuseRedirect(response: Response): Response {
+  if (response.type === "opaqueredirect" || REDIRECT_STATUSES.has(response.status)) {
+    throw new ByokClientError({
+      status: response.status,
+      type: "unexpected_response",
+      code: "redirect",
+      message:
+        "The gateway answered with a redirect; the kit never follows one with the token and keys (set baseUrl to the gateway's final URL)",
+    });
+  }
+  return response;
+}
+
 export function createByokClient(options: ByokClientOptions): ByokClient {
   const base = new URL(options.baseUrl);
   const baseUrl = base.href.replace(/\/+$/, "");
   const basePath = base.pathname.replace(/\/+$/, "");
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const token = async () => (typeof options.token === "function" ? options.token() : options.token);
+  /** The current token; the app's token function failing is a `ByokClientError` like every other failure. */
+  const token = async (): Promise<string> => {
+    try {
+      return typeof options.token === "function" ? await options.token() : options.token;
+    } catch (cause) {
+      throw new ByokClientError({
+        status: 0,
+        type: "token_error",
+        message: "The token function failed; nothing was sent",
+        cause,
+      });
+    }
+  };
 
   async function request<T>(method: string, path: string, keys?: UserKeys, body?: unknown): Promise<T> {
     const requestHeaders: Record<string, string> = {
@@ -68,6 +100,7 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
       response = await send(`${baseUrl}${path}`, {
         method,
         headers: requestHeaders,
+        redirect: "manual",
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
@@ -78,6 +111,7 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
         cause,
       });
     }
+    refuseRedirect(response);
     if (!response.ok) throw await readByokClientError(response);
     try {
       return (await response.json()) as T;
@@ -129,7 +163,13 @@ export function createByokClient(options: ByokClientOptions): ByokClient {
       const merged = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
       for (const [name, value] of Object.entries(keys ? headers(keys) : {})) merged.set(name, value);
       if (!merged.has("authorization")) merged.set("authorization", `Bearer ${await token()}`);
-      return send(input instanceof Request ? input : url, { ...init, headers: merged });
+      // `redirect` after `init`: a caller's "follow" would carry the keys wherever the redirect points.
+      const response = await send(input instanceof Request ? input : url, {
+        ...init,
+        headers: merged,
+        redirect: "manual",
+      });
+      return refuseRedirect(response);
     },
     startHeartbeats: (heartbeatOptions) => startHeartbeats(() => client.heartbeat(), heartbeatOptions),
   };

@@ -20,7 +20,7 @@ export interface HeartbeatOptions {
   minIntervalMs?: number;
   /** The first retry's wait after a failure (default 5 seconds), doubling up to `retryMaxMs`. */
   retryInitialMs?: number;
-  /** The longest wait between retries (default 5 minutes). */
+  /** The longest wait between retries (default 5 minutes), a `Retry-After` included. */
   retryMaxMs?: number;
   /** Every renewed status. */
   onStatus?: (status: EnrollmentStatus) => void;
@@ -53,6 +53,23 @@ export function nextHeartbeatDelay(
   return Math.min(maxIntervalMs, Math.max(minIntervalMs, (expiresAt - now) / 2));
 }
 
+/**
+ * The wait before retrying a failure: the jittered backoff, never sooner than a `Retry-After` but never
+ * longer than `retryMaxMs` (a huge `Retry-After` must not outlast the enrollment), and, while the last
+ * known `expiresAt` is ahead, at most half the time left (not below `retryInitialMs`).
+ */
+export function nextRetryDelay(
+  backoffMs: number,
+  retryAfterMs: number,
+  timeLeftMs: number,
+  retryInitialMs: number,
+  retryMaxMs: number,
+): number {
+  const wait = Math.max(backoffMs, Math.min(retryAfterMs, retryMaxMs));
+  if (!(timeLeftMs > 0)) return wait;
+  return Math.min(wait, Math.max(retryInitialMs, timeLeftMs / 2));
+}
+
 /** Runs `heartbeat` on that schedule until the returned function is called. */
 export function startHeartbeats(
   heartbeat: () => Promise<EnrollmentStatus>,
@@ -71,6 +88,8 @@ export function startHeartbeats(
   let stopped = false;
   let failures = 0;
   let handle: unknown;
+  /** The last renewed status's `expiresAt` (NaN until one is known). */
+  let expiresAt = Number.NaN;
 
   const schedule = (ms: number) => {
     if (!stopped) handle = timers.setTimeout(beat, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
@@ -82,6 +101,7 @@ export function startHeartbeats(
       const status = await heartbeat();
       if (stopped) return;
       failures = 0;
+      expiresAt = Date.parse(status.expiresAt ?? "");
       options.onStatus?.(status);
       schedule(nextHeartbeatDelay(status, now(), minIntervalMs, maxIntervalMs));
     } catch (error) {
@@ -93,7 +113,8 @@ export function startHeartbeats(
       failures += 1;
       const ceiling = Math.min(retryMaxMs, retryInitialMs * 2 ** (failures - 1));
       const retryAfterMs = error instanceof ByokClientError ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
-      schedule(Math.max(retryAfterMs, ceiling / 2 + (random() * ceiling) / 2));
+      const backoffMs = ceiling / 2 + (random() * ceiling) / 2;
+      schedule(nextRetryDelay(backoffMs, retryAfterMs, expiresAt - now(), retryInitialMs, retryMaxMs));
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type { UpstreamClient, UpstreamTimeouts } from "../egress/index.ts";
 import type { PresentedByok } from "../keys/parse-byok-headers.ts";
-import type { ProviderId } from "../keys/provider-ids.ts";
+import { CUSTOM_BASE_URL_HEADER, type ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { ProviderRegistry } from "../providers/index.ts";
 import type { CheckCustomBaseUrl } from "./check-custom-base-url.ts";
@@ -26,7 +26,9 @@ export interface KeyVerifierOptions {
 export interface KeyVerifier {
   /**
    * Checks every presented key; `customBaseUrl` is the custom endpoint to check the custom key against
-   * (the request's header, else the enrolled one), null when there is none.
+   * (the request's header, else the enrolled one), null when there is none. An unusable
+   * X-BYOK-Custom-Base-Url (in `presented.malformedSettings`) makes the custom key invalid whatever
+   * `customBaseUrl` says: the key is sent nowhere.
    */
   verify(presented: PresentedByok, customBaseUrl: string | null): Promise<VerifyResults>;
 }
@@ -41,10 +43,20 @@ const MALFORMED: VerifyResult = {
 
 const NO_CUSTOM_BASE_URL: VerifyResult = {
   status: "invalid",
-  message: "No custom base URL: send X-BYOK-Custom-Base-Url or enroll one.",
+  message:
+    "No custom base URL: send X-BYOK-Custom-Base-Url (the enrolled one is checked only with the enrolled key).",
   latencyMs: 0,
   httpStatus: null,
   egressReason: null,
+};
+
+const UNUSABLE_CUSTOM_BASE_URL: VerifyResult = {
+  status: "invalid",
+  message:
+    "X-BYOK-Custom-Base-Url is unusable (sent more than once, or longer than 2048 characters); the key was not sent.",
+  latencyMs: 0,
+  httpStatus: null,
+  egressReason: "url_invalid",
 };
 
 export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
@@ -94,6 +106,10 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
         const adapter = options.registry.get(id);
         if (adapter === undefined) continue;
         if (id === "custom") {
+          if (presented.malformedSettings.includes(CUSTOM_BASE_URL_HEADER)) {
+            checks.push(Promise.resolve([id, UNUSABLE_CUSTOM_BASE_URL] as const));
+            continue;
+          }
           checks.push(verifyCustom(key, customBaseUrl, secrets).then((result) => [id, result] as const));
           continue;
         }

@@ -20,14 +20,22 @@ export interface PresentedByok {
   readonly keys: Readonly<Partial<Record<ProviderId, SecretKey>>>;
   /** Providers whose header value was malformed (never the value itself). */
   readonly malformed: readonly ProviderId[];
+  /** Null when absent, blank or unusable (see `malformedSettings`). */
   readonly customBaseUrl: string | null;
   readonly customModel: string | null;
+  /**
+   * Custom-endpoint headers that were sent but cannot be used (several values, or longer than 2048
+   * characters). Never ignored: validation refuses them, verify answers invalid (docs/api.md).
+   */
+  readonly malformedSettings: readonly CustomSettingHeader[];
   /** True when at least one key (well-formed or not) was presented. */
   readonly any: boolean;
 }
 
+export type CustomSettingHeader = typeof CUSTOM_BASE_URL_HEADER | typeof CUSTOM_MODEL_HEADER;
+
 export const MAX_KEY_LENGTH = 4096;
-const MAX_SETTING_LENGTH = 2048;
+export const MAX_SETTING_LENGTH = 2048;
 /** Printable ASCII without spaces: what every provider's keys are made of. */
 const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
 
@@ -36,6 +44,7 @@ export const NO_BYOK: PresentedByok = Object.freeze({
   malformed: Object.freeze([]),
   customBaseUrl: null,
   customModel: null,
+  malformedSettings: Object.freeze([]),
   any: false,
 });
 
@@ -49,6 +58,7 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
   let any = false;
   let customBaseUrl: string | null = null;
   let customModel: string | null = null;
+  const malformedSettings: CustomSettingHeader[] = [];
 
   const visit = (rawName: string, rawValue: string | readonly string[]): void => {
     if (rawName.length < 7) return;
@@ -58,8 +68,13 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
     if (!name.startsWith("x-byok-")) return;
     const single = typeof rawValue === "string" ? rawValue : rawValue.length === 1 ? rawValue[0] : undefined;
     if (name === CUSTOM_BASE_URL_HEADER || name === CUSTOM_MODEL_HEADER) {
-      const value = single?.trim() ?? "";
-      if (value === "" || value.length > MAX_SETTING_LENGTH) return;
+      const value = single?.trim();
+      if (value === "") return;
+      if (value === undefined || value.length > MAX_SETTING_LENGTH) {
+        // Sent but unusable: flagged, so no caller falls back to the enrolled value in its place.
+        if (!malformedSettings.includes(name)) malformedSettings.push(name);
+        return;
+      }
       if (name === CUSTOM_BASE_URL_HEADER) customBaseUrl = value;
       else customModel = value;
       return;
@@ -90,16 +105,19 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
     }
   }
 
+  if (malformedSettings.includes(CUSTOM_BASE_URL_HEADER)) customBaseUrl = null;
+  if (malformedSettings.includes(CUSTOM_MODEL_HEADER)) customModel = null;
   if (!any) {
-    return customBaseUrl === null && customModel === null
+    return customBaseUrl === null && customModel === null && malformedSettings.length === 0
       ? NO_BYOK
-      : { ...NO_BYOK, customBaseUrl, customModel };
+      : { ...NO_BYOK, customBaseUrl, customModel, malformedSettings: Object.freeze(malformedSettings) };
   }
   return Object.freeze({
     keys: Object.freeze(keys),
     malformed: Object.freeze(malformed),
     customBaseUrl,
     customModel,
+    malformedSettings: Object.freeze(malformedSettings),
     any: true,
   });
 }

@@ -296,7 +296,8 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     verifier: createConfiguredKeyVerifier(config, egressPolicy, upstream, registry),
     limiter, // shared with the replicas when Redis is configured: the per-user limit holds fleet-wide
     requestsPerMinute: config.verify.requestsPerMinute,
-    status: (userId) => enrollment.status(userId),
+    enrollment: (userId) => cache.get(userId),
+    pepperRing,
     onRateLimited: () => metrics.rateLimitRejections.inc({ limit: "verify_requests_per_minute" }),
   });
   const pipeline = createModelPipeline({

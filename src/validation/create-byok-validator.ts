@@ -31,13 +31,16 @@ export interface ByokValidatorOptions {
 export class ByokRejectedError extends GatewayError {
   readonly statusHeader: string;
   constructor(rejection: ByokRejection) {
-    const header = KEY_HEADER_BY_PROVIDER[rejection.provider];
+    const setting = rejection.type === "invalid_byok_header" ? rejection.setting : undefined;
+    const header = setting ?? KEY_HEADER_BY_PROVIDER[rejection.provider];
     const message =
       rejection.type === "byok_key_mismatch"
         ? `The ${rejection.provider} key does not match the fingerprint enrolled for it; re-enroll the key or send the enrolled one.`
-        : rejection.type === "invalid_byok_header"
-          ? `The ${header} header value is malformed (keys are 1-4096 printable ASCII characters without spaces).`
-          : "X-BYOK-Custom-Base-Url differs from the custom base URL enrolled for this user.";
+        : setting !== undefined
+          ? `The ${setting} header is unusable (sent more than once, or longer than 2048 characters); send it once or leave it out.`
+          : rejection.type === "invalid_byok_header"
+            ? `The ${header} header value is malformed (keys are 1-4096 printable ASCII characters without spaces).`
+            : "X-BYOK-Custom-Base-Url differs from the custom base URL enrolled for this user.";
     super(rejection.type, { message, provider: rejection.provider, param: header });
     this.statusHeader = formatRejectedStatus(rejection.provider, rejection.reason);
   }

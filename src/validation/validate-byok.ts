@@ -5,7 +5,7 @@
 
 import { isEnrollmentActive } from "../enrollment/enrollment-status.ts";
 import { normalizeBaseUrl } from "../enrollment/normalize-base-url.ts";
-import type { PresentedByok } from "../keys/parse-byok-headers.ts";
+import type { CustomSettingHeader, PresentedByok } from "../keys/parse-byok-headers.ts";
 import type { PepperRing, StoredFingerprint } from "../keys/pepper-ring.ts";
 import { PROVIDER_IDS, type ProviderId } from "../keys/provider-ids.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
@@ -32,7 +32,13 @@ export interface PepperUpgrade {
 
 export type ByokRejection =
   | { readonly type: "byok_key_mismatch"; readonly provider: ProviderId; readonly reason: "mismatch" }
-  | { readonly type: "invalid_byok_header"; readonly provider: ProviderId; readonly reason: "malformed" }
+  | {
+      readonly type: "invalid_byok_header";
+      readonly provider: ProviderId;
+      readonly reason: "malformed";
+      /** Set when the malformed header is a custom-endpoint setting rather than the key itself. */
+      readonly setting?: CustomSettingHeader;
+    }
   | {
       readonly type: "byok_custom_base_url_mismatch";
       readonly provider: "custom";
@@ -119,7 +125,18 @@ export function validateByok(input: ValidateByokInput): ByokDecision {
   let custom: ByokContext["custom"] = null;
   if (keys.custom !== undefined && enrollment.customBaseUrl !== null) {
     const headerUrl = presented.customBaseUrl;
-    if (headerUrl !== null && normalizeBaseUrl(headerUrl) !== enrollment.customBaseUrl) {
+    const [setting] = presented.malformedSettings;
+    if (setting !== undefined) {
+      // An unusable setting is never read as absent: that would put the enrolled value in its place.
+      if (!input.recovery) {
+        return {
+          ok: false,
+          rejection: { type: "invalid_byok_header", provider: "custom", reason: "malformed", setting },
+        };
+      }
+      delete keys.custom;
+      dropped.push({ provider: "custom", reason: "malformed" });
+    } else if (headerUrl !== null && normalizeBaseUrl(headerUrl) !== enrollment.customBaseUrl) {
       if (!input.recovery) {
         return {
           ok: false,

@@ -117,6 +117,33 @@ test("the token function is asked on every request", async () => {
   assert.equal(asked, 2);
 });
 
+test("a failing token function is a ByokClientError token_error with status 0, and nothing is sent", async () => {
+  const recording = createRecordingFetch();
+  const failure = new Error("the session expired");
+  for (const token of [
+    async () => {
+      throw failure;
+    },
+    () => {
+      throw failure;
+    },
+  ]) {
+    const client = createByokClient({ baseUrl: env.gateway.url, token, fetch: recording.fetch });
+    for (const call of [
+      () => client.status(),
+      () => client.verify({ openai: KEYS.openai }),
+      () => client.fetch("/v1/models", undefined, { openai: KEYS.openai }),
+    ]) {
+      const error = await call().catch((caught: unknown) => caught);
+      assert.ok(error instanceof ByokClientError, String(error));
+      assert.equal(error.status, 0);
+      assert.equal(error.type, "token_error");
+      assert.equal(error.cause, failure);
+    }
+  }
+  assert.equal(recording.sent.length, 0);
+});
+
 test("fetch adds the token and keys for the gateway, and the call is BYOK-served on the user's key", async () => {
   const { client, sent } = await newClient();
   await client.enroll({ openai: KEYS.openai });

@@ -126,6 +126,51 @@ test("failures back off with jitter and Retry-After; a success resets it; a 404 
   assert.deepEqual(timers.pending(), [], "a 404 (no enrollment) is not retried");
 });
 
+test("a huge Retry-After waits at most retryMaxMs, and never past half the time left before expiresAt", async () => {
+  const T0 = Date.parse("2026-11-26T12:00:00.000Z");
+  const renewed = {
+    status: 200,
+    body: {
+      active: true,
+      providers: ["openai"],
+      custom: null,
+      enrolledAt: null,
+      lastSeenAt: new Date(T0).toISOString(),
+      expiresAt: new Date(T0 + 7 * DAY).toISOString(),
+    },
+  };
+  const busy = {
+    status: 503,
+    headers: { "retry-after": "999999999" },
+    body: { error: { type: "service_unavailable", message: "busy" } },
+  };
+  const run = async (retryMaxMs: number | undefined, expected: number) => {
+    const answers = [renewed, busy];
+    stub.answer(() => answers.shift() ?? { status: 500, body: "unexpected" });
+    const client = createByokClient({ baseUrl: stub.url, token: "byok_stub" });
+    const timers = createManualTimers();
+    const events = createEventQueue<Event>();
+    let clock = T0;
+    const stop = client.startHeartbeats({
+      timers,
+      now: () => clock,
+      random: () => 0.5,
+      ...(retryMaxMs === undefined ? {} : { retryMaxMs }),
+      onStatus: (status) => events.push({ status }),
+      onError: (error, willRetry) => events.push({ error, willRetry }),
+    });
+    timers.fireOnly();
+    assert.ok("status" in (await events.next()));
+    clock += timers.fireOnly(); // 12 hours later, the gateway is busy "for 31 years"
+    assert.deepEqual(retryOf(await events.next()), [503, true]);
+    assert.deepEqual(timers.pending(), [expected]);
+    stop();
+  };
+  await run(undefined, 5 * 60 * 1000); // the default retryMaxMs
+  // A retryMaxMs longer than the enrollment has left: half the 6.5 days left.
+  await run(30 * DAY, (7 * DAY - 12 * 60 * 60 * 1000) / 2);
+});
+
 test("stop() during a heartbeat in flight schedules nothing more", async () => {
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {

@@ -230,28 +230,53 @@ describe("POST /v1/byok/verify", () => {
     assert.match(missing!.message!, /custom base URL/i);
   });
 
-  test("without the header, the enrolled custom base URL is checked; the enrollment never changes", async () => {
+  test("without the header, the enrolled custom base URL is checked for the enrolled key only; the enrollment never changes", async () => {
     const token = await newUser();
     assert.equal(
-      (
-        await enroll(
-          gateway,
-          token,
-          { custom: "a-different-enrolled-key-000000" },
-          { baseUrl: fake.customBaseUrl, model: "m" },
-        )
-      ).status,
+      (await enroll(gateway, token, { custom: KEYS.custom }, { baseUrl: fake.customBaseUrl, model: "m" }))
+        .status,
       200,
     );
     const before = (await call(gateway, "GET", "/v1/byok/enrollment", { token })).body;
     gateway.clock.advance(60_000);
     const from = fake.requests.length;
     const response = await verify(token, headersFor(["custom"]));
-    assert.equal(response.status, 200, "a key that does not match the enrollment is still checked");
+    assert.equal(response.status, 200, response.text);
     assert.equal(resultsOf(response).custom?.status, "valid");
     assert.equal(fake.requests.slice(from)[0]?.url, "/custom/v1/models");
     const afterStatus = (await call(gateway, "GET", "/v1/byok/enrollment", { token })).body;
     assert.deepEqual(afterStatus, before, "no heartbeat, no change");
+
+    // A key that does not match the enrollment may be meant for another endpoint: it is sent nowhere.
+    const other = fake.requests.length;
+    const unmatched = resultsOf(
+      await verify(token, { "x-byok-custom": "sk-a-different-custom-key-0000000" }),
+    ).custom;
+    assert.equal(unmatched?.status, "invalid");
+    assert.match(unmatched!.message!, /custom base URL/i);
+    assert.equal(fake.requests.length, other, "nothing was sent");
+  });
+
+  test("an unusable base-URL header never falls back to the enrolled endpoint: invalid, url_invalid, nothing sent", async () => {
+    const token = await newUser();
+    assert.equal(
+      (await enroll(gateway, token, { custom: KEYS.custom }, { baseUrl: fake.customBaseUrl })).status,
+      200,
+    );
+    const from = fake.requests.length;
+    const newKey = "sk-NEW-key-for-B-0000000000000000";
+    for (const presentedKey of [newKey, KEYS.custom]) {
+      const response = await verify(token, {
+        "x-byok-custom": presentedKey,
+        "x-byok-custom-base-url": `http://127.0.0.1:1/v1?${"b".repeat(2100)}`,
+      });
+      assert.equal(response.status, 200, response.text);
+      const { custom } = resultsOf(response);
+      assert.equal(custom?.status, "invalid");
+      assert.equal(custom?.egressReason, "url_invalid");
+      assert.match(custom!.message!, /X-BYOK-Custom-Base-Url/);
+    }
+    assert.equal(fake.requests.length, from, "no key reached the enrolled endpoint");
   });
 
   test("a malformed key is invalid without a call; no keys at all is 400", async () => {

@@ -51,6 +51,35 @@ describe("header intake", () => {
   });
 });
 
+describe("custom-endpoint settings", () => {
+  test("an over-long or repeated setting is reported as malformed, never dropped silently", () => {
+    const long = parseByokHeaders({
+      "x-byok-custom": "sk-new",
+      "x-byok-custom-base-url": `https://b.example.com/v1?${"p".repeat(2100)}`,
+      "x-byok-custom-model": ["m1", "m2"],
+    });
+    assert.deepEqual([...long.malformedSettings].sort(), ["x-byok-custom-base-url", "x-byok-custom-model"]);
+    assert.equal(long.customBaseUrl, null);
+    assert.equal(long.customModel, null);
+    assert.equal(long.keys.custom?.reveal(), "sk-new");
+    const settingsOnly = parseByokHeaders({
+      "x-byok-custom-base-url": ["https://a.example", "https://b.example"],
+    });
+    assert.equal(settingsOnly.any, false);
+    assert.deepEqual(settingsOnly.malformedSettings, ["x-byok-custom-base-url"]);
+    const fine = parseByokHeaders({
+      "x-byok-custom": "k",
+      "x-byok-custom-base-url": " https://a.example/v1 ",
+    });
+    assert.deepEqual(fine.malformedSettings, []);
+    assert.equal(fine.customBaseUrl, "https://a.example/v1");
+    assert.deepEqual(
+      parseByokHeaders({ "x-byok-custom": "k", "x-byok-custom-model": "  " }).malformedSettings,
+      [],
+    );
+  });
+});
+
 describe("pepper ring", () => {
   const P1 = new SecretKey("p1-0123456789abcdef0123456789abcdef");
   const P2 = new SecretKey("p2-0123456789abcdef0123456789abcdef");

@@ -21,14 +21,20 @@ function reference(entries: ReadonlyArray<readonly [string, Value]>) {
   const malformed: ProviderId[] = [];
   let customBaseUrl: string | null = null;
   let customModel: string | null = null;
+  const malformedSettings: string[] = [];
   let any = false;
   for (const [rawName, rawValue] of entries) {
     if (rawValue === undefined) continue;
     const name = rawName.toLowerCase();
     const single = typeof rawValue === "string" ? rawValue : rawValue.length === 1 ? rawValue[0] : undefined;
     if (name === "x-byok-custom-base-url" || name === "x-byok-custom-model") {
-      const value = single?.trim() ?? "";
-      if (value === "" || value.length > 2048) continue;
+      const value = single?.trim();
+      if (value === "") continue;
+      if (value === undefined || value.length > 2048) {
+        // Sent but unusable: reported, never silently dropped (so nothing falls back to the enrolled value).
+        if (!malformedSettings.includes(name)) malformedSettings.push(name);
+        continue;
+      }
       if (name === "x-byok-custom-base-url") customBaseUrl = value;
       else customModel = value;
       continue;
@@ -41,7 +47,9 @@ function reference(entries: ReadonlyArray<readonly [string, Value]>) {
     if (value === undefined || value.length > 4096 || !/^[\x21-\x7e]+$/.test(value)) malformed.push(provider);
     else keys[provider] = value;
   }
-  return { keys, malformed, customBaseUrl, customModel, any };
+  if (malformedSettings.includes("x-byok-custom-base-url")) customBaseUrl = null;
+  if (malformedSettings.includes("x-byok-custom-model")) customModel = null;
+  return { keys, malformed, customBaseUrl, customModel, malformedSettings, any };
 }
 
 function observed(headers: Parameters<typeof parseByokHeaders>[0]) {
@@ -53,6 +61,7 @@ function observed(headers: Parameters<typeof parseByokHeaders>[0]) {
     malformed: [...presented.malformed],
     customBaseUrl: presented.customBaseUrl,
     customModel: presented.customModel,
+    malformedSettings: [...presented.malformedSettings],
     any: presented.any,
   };
 }

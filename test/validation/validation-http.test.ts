@@ -188,6 +188,34 @@ describe("per-request validation through the server", () => {
     assert.equal(errorOf(response).provider, "custom");
   });
 
+  test("an unusable custom setting is a 400 naming it, never a fallback to the enrolled value", async () => {
+    await enroll(
+      gateway,
+      token,
+      { custom: "sk-custom" },
+      { baseUrl: "https://models.example.com/v1", model: "m" },
+    );
+    const longUrl = `https://other.example.net/v1?${"p".repeat(2100)}`;
+    for (const [header, value] of [
+      ["x-byok-custom-base-url", longUrl],
+      ["x-byok-custom-model", "m".repeat(2049)],
+    ] as const) {
+      const response = await probe({ "x-byok-custom": "sk-custom", [header]: value });
+      assert.equal(response.status, 400, `${header}: ${response.text}`);
+      assert.equal(errorOf(response).type, "invalid_byok_header");
+      assert.equal(errorOf(response).param, header);
+      assert.match(errorOf(response).message, /unusable/);
+      assert.equal(response.headers.get("x-byok-status"), "rejected; malformed=custom");
+    }
+    // Recovery paths strip the custom key instead of refusing.
+    const recovery = await call(gateway, "GET", "/v1/byok/enrollment", {
+      token,
+      headers: { "x-byok-custom": "sk-custom", "x-byok-custom-base-url": longUrl },
+    });
+    assert.equal(recovery.status, 200, recovery.text);
+    assert.equal(recovery.headers.get("x-byok-status"), "active; malformed=custom");
+  });
+
   test("the recovery endpoints answer 200 with stale keys and strip them", async () => {
     await enroll(gateway, token, { openai: "sk-live" });
     const stale = { "x-byok-openai": "sk-old-stale-key" };

@@ -246,7 +246,10 @@ export class ByokSettingsElement extends HTMLElement {
     }
   }
 
-  /** Deletes the enrollment and the keys kept on this device. */
+  /**
+   * Clears the keys kept on this device and the fields first, whatever the gateway answers, then deletes
+   * the enrollment; a gateway that refuses is reported as such, the keys already gone from the device.
+   */
   async removeKeys(): Promise<void> {
     const fields = this.#fields;
     const client = this.#client;
@@ -255,19 +258,29 @@ export class ByokSettingsElement extends HTMLElement {
     this.#busy(true);
     this.#announce(this.#strings.removing);
     try {
-      const status = await client.remove();
-      await this.keyStore.clear();
       this.#savedKeys = {};
       writeKeyFields(fields, {});
       for (const result of Object.values(fields.results)) {
         result.replaceChildren();
         result.removeAttribute("data-status");
       }
-      this.#announce(this.#strings.removed);
-      this.#emit("byok-removed", { status });
-      await this.refresh();
+      await this.keyStore.clear();
     } catch (error) {
       this.#fail("remove", error);
+      this.#busy(false);
+      return;
+    }
+    try {
+      const status = await client.remove();
+      this.#announce(this.#strings.removed);
+      this.#emit("byok-removed", { status });
+    } catch (error) {
+      const detail = errorDetail("remove", error);
+      this.#announce(formatString(this.#strings.removedFromDeviceOnly, { message: detail.message }), "error");
+      this.#emit("byok-error", detail);
+    }
+    try {
+      await this.refresh();
     } finally {
       this.#busy(false);
     }

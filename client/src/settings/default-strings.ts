@@ -36,6 +36,8 @@ export interface SettingsStrings {
   saved: string;
   removing: string;
   removed: string;
+  /** `{message}`: why the gateway did not delete the enrollment (the keys are gone from the device). */
+  removedFromDeviceOnly: string;
   nothingToSave: string;
   /** `{message}`: the gateway's error message. */
   errorPrefix: string;
@@ -140,6 +142,8 @@ export const DEFAULT_STRINGS: SettingsStrings = {
   saved: "Keys saved. Their fingerprints are enrolled.",
   removing: "Removing…",
   removed: "Keys removed from this device and the gateway.",
+  removedFromDeviceOnly:
+    "Keys removed from this device, but the gateway could not delete the enrollment: {message}",
   nothingToSave: "Type at least one key to save.",
   errorPrefix: "Error: {message}",
   noConnection: "Not connected: no gateway token.",
