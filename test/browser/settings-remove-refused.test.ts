@@ -90,4 +90,32 @@ describe("removing keys while the gateway refuses", () => {
     assert.ok(await page.getByRole("button", { name: "Remove keys" }).isEnabled());
     await watched.screenshot("remove-refused");
   });
+
+  test("signed out (no client), Remove keys still clears the device and says the enrollment stays", async () => {
+    const { page } = watched;
+    await page.unroute("**/v1/byok/enrollment");
+    await page.goto(`${settings.origin.url}/settings/#token=${user.token}`);
+    await keyField(page, "openai").fill(USER_KEYS.openai);
+    await page.getByRole("button", { name: "Save keys" }).click();
+    await liveStatus(page).getByText("Keys saved").waitFor();
+    // The app signs its user out (no client, no token): the keys stay filled in, nothing connects.
+    await page.evaluate(`document.querySelector("byok-settings").client = null`);
+    await page.getByText("Not connected: no gateway token.").first().waitFor();
+    assert.equal(await keyField(page, "openai").inputValue(), USER_KEYS.openai);
+    assert.ok(
+      JSON.stringify(await dumpBrowserStorage(page)).includes('"keys"'),
+      "the keys are on the device",
+    );
+    await page.getByRole("button", { name: "Remove keys" }).click();
+    await liveStatus(page)
+      .getByText(
+        "Keys removed from this device, but the gateway could not delete the enrollment: Not connected",
+      )
+      .waitFor();
+    assert.equal(await keyField(page, "openai").inputValue(), "");
+    const text = JSON.stringify(await dumpBrowserStorage(page));
+    assert.ok(!text.includes('"keys"'), "the sealed keys record is gone");
+    for (const form of readableForms(USER_KEYS.openai)) assert.ok(!text.includes(form));
+    assert.equal((await enrollmentOf(settings, user.token)).active, true, "the enrollment stays");
+  });
 });

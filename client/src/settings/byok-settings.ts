@@ -254,7 +254,6 @@ export class ByokSettingsElement extends HTMLElement {
     const fields = this.#fields;
     const client = this.#client;
     if (!fields) return;
-    if (!client) return this.#announce(this.#strings.noConnection, "error");
     this.#busy(true);
     this.#announce(this.#strings.removing);
     try {
@@ -267,6 +266,15 @@ export class ByokSettingsElement extends HTMLElement {
       await this.keyStore.clear();
     } catch (error) {
       this.#fail("remove", error);
+      this.#busy(false);
+      return;
+    }
+    if (!client) {
+      // No gateway token: the keys still leave this device; the enrollment stays until a signed-in remove.
+      this.#announce(
+        formatString(this.#strings.removedFromDeviceOnly, { message: this.#strings.noConnection }),
+        "error",
+      );
       this.#busy(false);
       return;
     }
