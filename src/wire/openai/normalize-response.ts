@@ -29,6 +29,7 @@ export interface ResponseDefaults {
 
 const STATUSES = new Set(["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"]);
 const TOOL_CHOICE_MODES = new Set(["none", "auto", "required"]);
+const SERVICE_TIERS = new Set(["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]);
 const INCOMPLETE_REASONS = new Set(["max_output_tokens", "content_filter"]);
 /** `ResponseErrorCode`, the spec's closed set. */
 const ERROR_CODES = new Set([
@@ -60,6 +61,7 @@ const isString = (value: unknown): value is string => typeof value === "string";
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const inRange = (value: unknown, max: number): boolean =>
   value === null || (typeof value === "number" && value >= 0 && value <= max);
+const isBoolean = (value: unknown) => typeof value === "boolean";
 const has = (set: ReadonlySet<string>, value: unknown): boolean => isString(value) && set.has(value);
 
 /** One required member: its default, and what a present value must be. */
@@ -102,7 +104,7 @@ const MEMBERS: ReadonlyArray<readonly [string, Member]> = [
   ["model", { fill: (defaults) => defaults.model, valid: isString }],
   ["tools", { fill: () => [], valid: Array.isArray }],
   ["output", { fill: () => [], valid: Array.isArray }],
-  ["parallel_tool_calls", { fill: () => true, valid: (value) => typeof value === "boolean" }],
+  ["parallel_tool_calls", { fill: () => true, valid: isBoolean }],
   [
     "metadata",
     {
@@ -119,6 +121,28 @@ const MEMBERS: ReadonlyArray<readonly [string, Member]> = [
   ],
   ["temperature", { fill: () => null, valid: (value) => inRange(value, 2) }],
   ["top_p", { fill: () => null, valid: (value) => inRange(value, 1) }],
+];
+
+const orNull =
+  (valid: (value: unknown) => boolean) =>
+  (value: unknown): boolean =>
+    value === null || valid(value);
+
+/** The optional scalar members: left out when absent, refused when of the wrong type. */
+const OPTIONAL: ReadonlyArray<readonly [string, (value: unknown) => boolean]> = [
+  ["completed_at", orNull(isCount)],
+  ["previous_response_id", orNull(isString)],
+  ["truncation", orNull((value) => value === "auto" || value === "disabled")],
+  ["service_tier", orNull((value) => has(SERVICE_TIERS, value))],
+  ["max_output_tokens", orNull(Number.isSafeInteger)],
+  ["max_tool_calls", orNull(Number.isSafeInteger)],
+  ["top_logprobs", orNull((value) => isCount(value) && value <= 20)],
+  ["background", orNull(isBoolean)],
+  ["output_text", orNull(isString)],
+  ["prompt_cache_key", orNull(isString)],
+  ["safety_identifier", orNull((value) => isString(value) && value.length <= 64)],
+  ["prompt_cache_retention", orNull((value) => value === "in_memory" || value === "24h")],
+  ["user", isString],
 ];
 
 /** One normalization: whether it changed anything, and where its repairs are told. */
@@ -149,6 +173,9 @@ function normalizeTool(tool: unknown, pass: Pass): boolean {
   if (!isObject(tool) || !isString(tool.type)) return false;
   if (tool.type !== "function") return true;
   if (!isString(tool.name)) return false;
+  if (tool.description !== undefined && !orNull(isString)(tool.description)) return false;
+  if (tool.output_schema !== undefined && !orNull(isObject)(tool.output_schema)) return false;
+  if (tool.defer_loading !== undefined && !isBoolean(tool.defer_loading)) return false;
   return (
     member(
       tool,
@@ -190,6 +217,8 @@ export function normalizeResponse(body: unknown, defaults: ResponseDefaults): No
   const pass: Pass = { changed: false, onRepair: defaults.onRepair };
   for (const [field, { fill, valid }] of MEMBERS)
     if (!member(body, field, valid, () => fill(defaults, body), pass)) return "invalid";
+  for (const [field, valid] of OPTIONAL)
+    if (body[field] !== undefined && !valid(body[field])) return "invalid";
   for (const item of body.output as unknown[]) if (!isObject(item) || !isString(item.type)) return "invalid";
   for (const tool of body.tools as unknown[]) if (!normalizeTool(tool, pass)) return "invalid";
   if (body.usage === null) {
