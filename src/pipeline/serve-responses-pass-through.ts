@@ -4,8 +4,10 @@
  * route's model and defaults, sent to the adapter's Responses path; a stream relayed byte for byte through
  * the Responses usage tap, an answer relayed as received (keys redacted from an error it carries).
  */
+import { randomUUID } from "node:crypto";
 import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { createResponsesUsageTap } from "../wire/openai/create-responses-usage-tap.ts";
+import { normalizeResponse } from "../wire/openai/normalize-response.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
 import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
@@ -65,6 +67,11 @@ export async function servePassThroughResponses(
       redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
       failureEvent: encodeResponsesErrorEvent,
+      normalize: {
+        fallbackModel: route.model,
+        onRepair: (repair) => kit.onStreamRepair?.(route.provider, repair),
+        now: kit.now,
+      },
     });
     return kit.relay(call, routed, response.body, tap, {
       usage: () => usage,
@@ -82,10 +89,18 @@ export async function servePassThroughResponses(
     text = read.text;
     const { parsed } = read;
     if (!isResponse(parsed)) throw kit.shapeError(routed);
-    // Relayed as received unless it may quote a key in play (an error, a `\u` escape, the key whole or
-    // masked in any JSON form): then every string is redacted (pipeline/redact-whole-answer.ts).
-    answer = redactWholeAnswer(text, parsed, secretsOf(call, route));
+    // Metered as the upstream reported it, before a missing total or detail is filled for the client.
     usage = readResponsesUsage(parsed.usage);
+    const outcome = normalizeResponse(parsed, {
+      model: route.model,
+      id: () => `resp_${randomUUID().replaceAll("-", "")}`,
+      createdAt: () => Math.floor(kit.now() / 1000),
+    });
+    if (outcome === "invalid") throw kit.shapeError(routed);
+    // Relayed as received (or as normalized) unless it may quote a key in play (an error, a `\u` escape, the
+    // key whole or masked in any JSON form): then every string is redacted (pipeline/redact-whole-answer.ts).
+    const normalized = outcome === "unchanged" ? text : JSON.stringify(parsed);
+    answer = redactWholeAnswer(normalized, parsed, secretsOf(call, route));
   } catch (error) {
     report({ stream: false, ...failureOf(error), usage: null });
     throw error;

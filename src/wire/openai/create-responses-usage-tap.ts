@@ -4,20 +4,35 @@
  * are relayed as received while the usage of the terminal event (`response.completed`, `…incomplete`,
  * `…failed`) is read, delta text is counted for estimates, and an event that may quote a key (`"error"`, a
  * `\u` escape, a key in play) or does not look like a one-line typed event is parsed and its strings redacted
- * (an untyped one is error text: key-shaped tokens too).
+ * (an untyped one is error text: key-shaped tokens too). With `normalize`, a lifecycle event whose `response`
+ * is not the spec's Response is repaired (create-response-event-normalizer.ts), redacted and re-serialized, or
+ * ends the stream when it cannot be; a conforming one still leaves as received.
  * An event is relayed unparsed only when it matches the byte template of one that parsed (one parse per shape).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import type { RelayTransform } from "../create-relay-transform.ts";
+import { isErrorText } from "../is-error-payload.ts";
 import { parseUpstreamJson } from "../parse-upstream-json.ts";
+import { redactJsonStrings } from "../redact-json-strings.ts";
 import { redactSseEvent } from "../redact-sse-event.ts";
 import { countResponsesDeltaText } from "./count-responses-delta-text.ts";
 import { createAlterationSearch } from "./create-alteration-search.ts";
+import {
+  createResponseEventNormalizer,
+  type LifecycleEvent,
+  type ResponseEventNormalizerOptions,
+} from "./create-response-event-normalizer.ts";
 import { createSseTap, mayCarryError } from "./create-sse-tap.ts";
 import { type EventTemplate, learnEventTemplate } from "./event-template.ts";
 import type { TokenUsage } from "./openai-usage.ts";
 import { readResponsesUsage } from "./read-responses-usage.ts";
-import { checkSseEvent, isDoneEvent, isObject, isOneLineJsonEvent } from "./sse-event-check.ts";
+import {
+  checkSseEvent,
+  invalidUpstreamEvent,
+  isDoneEvent,
+  isObject,
+  isOneLineJsonEvent,
+} from "./sse-event-check.ts";
 import { sseEventData } from "./sse-event-end.ts";
 
 export interface ResponsesUsageTapOptions {
@@ -38,6 +53,11 @@ export interface ResponsesUsageTapOptions {
   readonly failureEvent: (failure: GatewayError, sequenceNumber: number) => string;
   /** The most bytes one event may hold; 1 MiB by default. */
   readonly maxEventBytes?: number;
+  /**
+   * Repairs the `response` of lifecycle events to the spec's `Response` (docs/api.md), ending the stream with
+   * `invalid_upstream_event` when it cannot be; relayed as received when absent.
+   */
+  readonly normalize?: ResponseEventNormalizerOptions;
 }
 
 /** What only a typed event object holds (a key cannot be followed by `:"` inside a JSON string). */
@@ -53,7 +73,7 @@ const OPEN_INTEGER_KEYS = [Buffer.from("sequence_number")];
 const MAX_TEMPLATE_BYTES = 4096;
 
 const isTypedEvent = (data: unknown): boolean => isObject(data) && typeof data.type === "string";
-const checkEvent = (event: Buffer) => checkSseEvent(event, isTypedEvent, true);
+const checkTypedEvent = (event: Buffer) => checkSseEvent(event, isTypedEvent, true);
 
 /** The event's `sequence_number` (the first one, read on bytes), or -1. */
 function readSequenceNumber(event: Buffer): number {
@@ -78,6 +98,23 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
   const looksConforming = (event: Buffer, oneLine?: boolean) =>
     isOneLineJsonEvent(event, TYPED, oneLine) || isDoneEvent(event);
   let lastSequence = -1;
+  const normalizer =
+    options.normalize === undefined ? null : createResponseEventNormalizer(options.normalize);
+  /** A lifecycle event whose Response cannot be repaired ends the stream; else the dialect's full check. */
+  const checkEvent = (event: Buffer) =>
+    normalizer?.read(event)?.outcome === "invalid" ? invalidUpstreamEvent() : checkTypedEvent(event);
+  /** A repaired lifecycle event, redacted and re-serialized (its usage read); null when it needed no repair. */
+  const repaired = (lifecycle: LifecycleEvent | null | undefined): string | null => {
+    if (lifecycle?.outcome !== "changed") return null;
+    if (lifecycle.usage !== null) options.onUsage(lifecycle.usage);
+    const redactError = options.redactError ?? redact;
+    const redactor = isErrorText(lifecycle.data, isTypedEvent) ? redactError : redact;
+    const clean =
+      redactor === undefined
+        ? lifecycle.data
+        : redactJsonStrings(lifecycle.data, redactor, redactError).value;
+    return `event: ${lifecycle.type}\ndata: ${JSON.stringify(clean)}\n\n`;
+  };
   /** The last event the check parsed: one like it (other delta text, another number) passes by one comparison. */
   let template: EventTemplate | null = null;
   /**
@@ -86,6 +123,9 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
    */
   const passesAsIs = (event: Buffer): boolean => {
     if (template?.matches(event) === true || isDoneEvent(event)) return true;
+    // A lifecycle event passes only as the spec's Response (its shape is then learned like any other).
+    const lifecycle = normalizer?.read(event);
+    if (lifecycle !== null && lifecycle !== undefined && lifecycle.outcome !== "unchanged") return false;
     if (checkEvent(event) !== null) return false;
     if (event.length <= MAX_TEMPLATE_BYTES)
       template = learnEventTemplate(event, OPEN_KEYS, OPEN_INTEGER_KEYS);
@@ -99,6 +139,8 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
         const text = countResponsesDeltaText(event);
         if (text > 0) options.onText(text);
       }
+      const repair = cleared ? null : repaired(normalizer?.read(event));
+      if (repair !== null) return repair;
       const redacted =
         redact !== undefined && !cleared && (mayQuote(event) || !looksConforming(event))
           ? redactSseEvent(event, redact, options.redactError ?? redact, isTypedEvent)
