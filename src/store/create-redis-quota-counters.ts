@@ -6,6 +6,7 @@
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import { assertCounterNumber, assertReservationArguments } from "./assert-counter-number.ts";
+import { createReplayQueue } from "./create-replay-queue.ts";
 import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
@@ -160,51 +161,20 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
 
   // A settle that failed (Redis away, or its answer lost) is replayed until it lands: its usage must reach
   // the quota, once. The replay applies nothing when the failed attempt had in fact run (its marker).
-  const maxPending = options.maxPendingSettles ?? 10_000;
-  const pending = new Map<string, readonly CounterSettlement[]>();
-  let replaying = false;
-  let replayTimer: NodeJS.Timeout | undefined;
-  const scheduleReplay = () => {
-    if (replayTimer !== undefined || pending.size === 0) return;
-    replayTimer = setTimeout(() => {
-      replayTimer = undefined;
-      void replay();
-    }, REPLAY_EVERY_MS);
-    replayTimer.unref();
-  };
-  async function replay(): Promise<void> {
-    if (replaying) return;
-    replaying = true;
-    try {
-      for (const [id, settlements] of pending) {
-        try {
-          await settleOnce(id, settlements, true);
-        } catch {
-          break; // still away: the next round tries again
-        }
-        pending.delete(id);
-        await mirror(settlements);
-      }
-    } finally {
-      replaying = false;
-      scheduleReplay();
-    }
-  }
+  const settles = createReplayQueue<readonly CounterSettlement[]>({
+    apply: async (id, settlements) => {
+      await settleOnce(id, settlements, true);
+      await mirror(settlements);
+    },
+    maxPending: options.maxPendingSettles ?? 10_000,
+    everyMs: REPLAY_EVERY_MS,
+    ...(options.onSettleDropped ? { onDropped: options.onSettleDropped } : {}),
+  });
   connection.onStatus((status) => {
     if (status !== "up") return;
     dropLegacy();
-    void replay();
+    void settles.replay();
   });
-  const keepForReplay = (id: string, settlements: readonly CounterSettlement[]) => {
-    pending.delete(id);
-    pending.set(id, settlements);
-    if (pending.size > maxPending) {
-      const oldest = pending.keys().next().value as string;
-      pending.delete(oldest);
-      options.onSettleDropped?.(1);
-    }
-    scheduleReplay();
-  };
 
   const repository: RedisQuotaCounters = {
     async tryCharge(charges) {
@@ -259,7 +229,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       try {
         reply = await settleOnce(id, settlements, replay);
       } catch (error) {
-        keepForReplay(id, settlements);
+        settles.keep(id, settlements);
         throw error; // reported by the caller; the replay makes it count, once
       }
       if (reply[0] !== "already") await mirror(settlements);
