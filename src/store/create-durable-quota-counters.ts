@@ -27,9 +27,9 @@ export interface DurableQuotaCounters extends QuotaCounterRepository {
 }
 
 /**
- * Wraps `counters` (not the durable copy behind the Redis counters: those replay their own settles and
- * never settle here). Without the replay, a settle lost to a blip would leave the call's usage uncounted
- * and its hold on the quota until its lease ends.
+ * Wraps `counters`. Without the replay, a settle lost to a blip would leave the call's usage uncounted and
+ * its hold on the quota until its lease ends. A settle its caller marks as a `replay` is one that caller
+ * replays itself (the Redis counters' durable copies): it is passed on, never kept here as well.
  */
 export function createDurableQuotaCounters(
   counters: QuotaCounterRepository,
@@ -58,7 +58,7 @@ export function createDurableQuotaCounters(
         await counters.settle(id, settlements, settleOptions);
       } catch (error) {
         // A refused argument is the caller's bug, never replayed; any other failure may be a blip.
-        if (!(error instanceof RangeError)) queue.keep(id, settlements);
+        if (!(error instanceof RangeError) && settleOptions?.replay !== true) queue.keep(id, settlements);
         throw error; // reported by the caller; the replay makes it count, once
       }
     },
