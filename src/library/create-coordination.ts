@@ -145,9 +145,22 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     connection,
     durable: options.durableCounters,
     onDurableFailed: (error) =>
-      logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
+      logger.warn(
+        { err: error },
+        "a committed quota change could not be copied to the durable store yet (replayed until it lands)",
+      ),
     onSettleDropped: (count) =>
-      logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
+      logger.error(
+        { count },
+        "failed quota settles dropped (the replay queue's bound reached, or Redis unreachable at close)",
+      ),
+    onMirrorReplayed: (count) =>
+      logger.info({ count }, "committed quota changes copied to the durable store on a replay"),
+    onMirrorDropped: (count, reason) =>
+      logger.error(
+        { count, reason },
+        "committed quota changes never copied to the durable store (a Redis restart would give them back)",
+      ),
   });
   // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
   // degraded (its own next call to Redis is what ends that state, with its log line and gauge).
@@ -168,6 +181,7 @@ export async function createCoordination(options: CoordinationOptions): Promise<
     redisStatus: () => connection.status,
     async close() {
       stopStatus();
+      await counters.close(); // before the connection: what waits is replayed once more
       await breakers.close();
       await bus.close();
       await connection.close();

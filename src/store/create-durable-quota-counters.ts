@@ -3,6 +3,7 @@
  * A durable store's quota counters as the gateway uses them (SQLite or PostgreSQL): a settle that fails is
  * replayed until it lands (bounded, counted once through its marker), and ended leases and old markers are swept.
  */
+import { createReplayQueue } from "./create-replay-queue.ts";
 import type { CounterSettlement, QuotaCounterRepository } from "./store-types.ts";
 
 export interface DurableQuotaCountersOptions {
@@ -26,20 +27,20 @@ export interface DurableQuotaCounters extends QuotaCounterRepository {
 }
 
 /**
- * Wraps `counters` (not the durable copy behind the Redis counters: those replay their own settles and
- * never settle here). Without the replay, a settle lost to a blip would leave the call's usage uncounted
- * and its hold on the quota until its lease ends.
+ * Wraps `counters`. Without the replay, a settle lost to a blip would leave the call's usage uncounted and
+ * its hold on the quota until its lease ends. A settle its caller marks as a `replay` is one that caller
+ * replays itself (the Redis counters' durable copies): it is passed on, never kept here as well.
  */
 export function createDurableQuotaCounters(
   counters: QuotaCounterRepository,
   options: DurableQuotaCountersOptions = {},
 ): DurableQuotaCounters {
-  const maxPending = options.maxPendingSettles ?? 10_000;
-  const replayEveryMs = options.replayEveryMs ?? 1_000;
-  const pending = new Map<string, readonly CounterSettlement[]>();
-  let replaying: Promise<void> | null = null;
-  let replayTimer: NodeJS.Timeout | undefined;
-  let closed = false;
+  const queue = createReplayQueue<readonly CounterSettlement[]>({
+    apply: (id, settlements) => counters.settle(id, settlements, { replay: true }),
+    maxPending: options.maxPendingSettles ?? 10_000,
+    everyMs: options.replayEveryMs ?? 1_000,
+    ...(options.onSettleDropped ? { onDropped: options.onSettleDropped } : {}),
+  });
 
   const sweepTimer = setInterval(
     () => void counters.sweepExpired(Date.now()).catch(() => undefined),
@@ -47,75 +48,24 @@ export function createDurableQuotaCounters(
   );
   sweepTimer.unref();
 
-  const scheduleReplay = () => {
-    if (closed || replayTimer !== undefined || pending.size === 0) return;
-    replayTimer = setTimeout(() => {
-      replayTimer = undefined;
-      void replaySettles();
-    }, replayEveryMs);
-    replayTimer.unref();
-  };
-
-  /** Oldest first; a failure moves that settle to the back and ends the round (the store is likely away). */
-  async function replayRound(): Promise<void> {
-    for (const [id, settlements] of [...pending]) {
-      try {
-        await counters.settle(id, settlements, { replay: true });
-      } catch {
-        if (pending.get(id) === settlements) {
-          pending.delete(id);
-          pending.set(id, settlements);
-        }
-        return;
-      }
-      if (pending.get(id) === settlements) pending.delete(id);
-    }
-  }
-
-  function replaySettles(): Promise<void> {
-    replaying ??= replayRound().finally(() => {
-      replaying = null;
-      scheduleReplay();
-    });
-    return replaying;
-  }
-
-  const keepForReplay = (id: string, settlements: readonly CounterSettlement[]) => {
-    pending.delete(id);
-    pending.set(id, settlements);
-    if (pending.size > maxPending) {
-      const oldest = pending.keys().next().value as string;
-      pending.delete(oldest);
-      options.onSettleDropped?.(1);
-    }
-    scheduleReplay();
-  };
-
   return {
     ...counters,
     get pendingSettles() {
-      return pending.size;
+      return queue.size;
     },
     async settle(id, settlements, settleOptions) {
       try {
         await counters.settle(id, settlements, settleOptions);
       } catch (error) {
         // A refused argument is the caller's bug, never replayed; any other failure may be a blip.
-        if (!(error instanceof RangeError)) keepForReplay(id, settlements);
+        if (!(error instanceof RangeError) && settleOptions?.replay !== true) queue.keep(id, settlements);
         throw error; // reported by the caller; the replay makes it count, once
       }
     },
-    replaySettles,
+    replaySettles: () => queue.replay(),
     async close() {
-      if (closed) return;
-      closed = true;
       clearInterval(sweepTimer);
-      clearTimeout(replayTimer);
-      replayTimer = undefined;
-      await replaying;
-      if (pending.size > 0) await replayRound();
-      if (pending.size > 0) options.onSettleDropped?.(pending.size);
-      pending.clear();
+      await queue.close();
     },
   };
 }

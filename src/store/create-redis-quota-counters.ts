@@ -1,11 +1,13 @@
 /**
  * @module store/create-redis-quota-counters
  * Quota counters shared by every replica: committed usage and leased reservations in Redis, each change one
- * atomic script. The durable store (SQLite or PostgreSQL) keeps a copy of every committed change and seeds
- * a counter Redis does not hold (first touch, or Redis lost its data); docs/plans-and-quotas.md.
+ * atomic script. The durable store (SQLite or PostgreSQL) keeps a copy of every committed change (replayed
+ * until it lands) and seeds a counter Redis does not hold (first touch, or Redis lost its data); docs/plans-and-quotas.md.
  */
+import { randomUUID } from "node:crypto";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { assertCounterNumber, assertReservationArguments } from "./assert-counter-number.ts";
+import { createReplayQueue, type ReplayDropReason } from "./create-replay-queue.ts";
 import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
@@ -29,13 +31,25 @@ import type {
   QuotaCounterRepository,
   ReserveResult,
 } from "./store-types.ts";
+import { SETTLE_MARKER_KEEP_MS } from "./store-types.ts";
 
 export interface RedisQuotaCountersOptions {
   readonly connection: RedisConnection;
-  /** The durable counters: seeds Redis, and receives every committed change (best effort, reported). */
+  /** The durable counters: seeds Redis, and receives every committed change as a settle of its own id. */
   readonly durable: QuotaCounterRepository;
-  /** A committed change Redis applied but the durable store did not take (Redis stays right). */
+  /** A committed change Redis applied but the durable store did not take yet (kept, and replayed). */
   readonly onDurableFailed?: (error: unknown) => void;
+  /** Durable copies waiting to be replayed beyond this many are dropped, oldest first; default 10,000. */
+  readonly maxPendingMirrors?: number;
+  /**
+   * How long a failed durable copy is replayed before it is dropped instead; default and most: half of
+   * SETTLE_MARKER_KEEP_MS (a later replay could find its first attempt's marker pruned and count twice).
+   */
+  readonly mirrorReplayForMs?: number;
+  /** Durable copies given up (the bound, their age, or still failing at close): Redis has them, PostgreSQL not. */
+  readonly onMirrorDropped?: (count: number, reason: ReplayDropReason) => void;
+  /** Durable copies that landed on a replay. */
+  readonly onMirrorReplayed?: (count: number) => void;
   /** Failed settles waiting to be replayed beyond this many are dropped, oldest first; default 10,000. */
   readonly maxPendingSettles?: number;
   /** Settles dropped from the replay queue (their usage is missing from the quota, not from usage records). */
@@ -70,10 +84,14 @@ export interface RedisQuotaCounters extends QuotaCounterRepository {
     reservations: readonly CounterReservation[],
     lease: { readonly now: number; readonly expiresAt: number },
   ): Promise<HitAndReserveResult>;
+  /** Replays once more what waits (settles, then durable copies) and reports what still cannot land as dropped. */
+  close(): Promise<void>;
 }
 
-/** How often failed settles are replayed while some wait (also at once when the connection comes back). */
+/** How often failed settles (also at once when the connection comes back) and durable copies are replayed. */
 const REPLAY_EVERY_MS = 1_000;
+/** The longest a failed durable copy is replayed: its marker is kept twice as long (replicas' clocks differ). */
+const MIRROR_REPLAY_FOR_MS = SETTLE_MARKER_KEEP_MS / 2;
 /** Reservations hashes a sweep reads per SCAN page and per script call. */
 const SWEEP_PAGE = 100;
 
@@ -134,17 +152,35 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     }
   }
 
-  /** The durable copy of a committed change; it never fails the call (Redis already holds it). */
-  async function mirror(changes: readonly { key: CounterKey; delta: number }[]): Promise<void> {
-    for (const { key, delta } of changes) {
-      if (delta === 0) continue;
-      try {
-        await durable.adjust(key, delta);
-      } catch (error) {
-        options.onDurableFailed?.(error);
-      }
+  // The durable copy of a committed change is a durable settle under an id of its own (`m:s:<settle id>`, or
+  // `m:c:<fresh>` for a charge or an adjustment) holding no reservation: its marker makes the first write and
+  // every replay one idempotent step, so a copy whose answer was lost but which committed counts once.
+  const mirrorReplayForMs = options.mirrorReplayForMs ?? MIRROR_REPLAY_FOR_MS;
+  if (!(mirrorReplayForMs > 0 && mirrorReplayForMs <= MIRROR_REPLAY_FOR_MS))
+    throw new RangeError(`mirrorReplayForMs must be in (0, ${MIRROR_REPLAY_FOR_MS}]`);
+  const writeCopy = (mirrorId: string, changes: readonly CounterSettlement[]) =>
+    durable.settle(mirrorId, changes, { replay: true });
+  const mirrors = createReplayQueue<readonly CounterSettlement[]>({
+    apply: writeCopy,
+    maxPending: options.maxPendingMirrors ?? 10_000,
+    everyMs: REPLAY_EVERY_MS,
+    maxAgeMs: mirrorReplayForMs,
+    ...(options.onMirrorDropped ? { onDropped: options.onMirrorDropped } : {}),
+    ...(options.onMirrorReplayed ? { onReplayed: options.onMirrorReplayed } : {}),
+  });
+
+  /** Copies a committed change to the durable store; it never fails the call (Redis already holds it). */
+  async function mirror(mirrorId: string, changes: readonly CounterSettlement[]): Promise<void> {
+    const nonZero = changes.filter((change) => change.delta !== 0);
+    if (nonZero.length === 0) return;
+    try {
+      await writeCopy(mirrorId, nonZero);
+    } catch (error) {
+      options.onDurableFailed?.(error);
+      mirrors.keep(mirrorId, nonZero); // replayed until it lands (or too old to replay safely)
     }
   }
+  const freshMirrorId = () => `m:c:${randomUUID()}`;
 
   /** Drops whatever is held under `id` (a settle with nothing to add). */
   const release = (id: string) => run(SETTLE, [indexKey(id), settledKey(id)], [connection.hash(id), "0"]);
@@ -160,51 +196,20 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
 
   // A settle that failed (Redis away, or its answer lost) is replayed until it lands: its usage must reach
   // the quota, once. The replay applies nothing when the failed attempt had in fact run (its marker).
-  const maxPending = options.maxPendingSettles ?? 10_000;
-  const pending = new Map<string, readonly CounterSettlement[]>();
-  let replaying = false;
-  let replayTimer: NodeJS.Timeout | undefined;
-  const scheduleReplay = () => {
-    if (replayTimer !== undefined || pending.size === 0) return;
-    replayTimer = setTimeout(() => {
-      replayTimer = undefined;
-      void replay();
-    }, REPLAY_EVERY_MS);
-    replayTimer.unref();
-  };
-  async function replay(): Promise<void> {
-    if (replaying) return;
-    replaying = true;
-    try {
-      for (const [id, settlements] of pending) {
-        try {
-          await settleOnce(id, settlements, true);
-        } catch {
-          break; // still away: the next round tries again
-        }
-        pending.delete(id);
-        await mirror(settlements);
-      }
-    } finally {
-      replaying = false;
-      scheduleReplay();
-    }
-  }
+  const settles = createReplayQueue<readonly CounterSettlement[]>({
+    apply: async (id, settlements) => {
+      await settleOnce(id, settlements, true);
+      await mirror(`m:s:${id}`, settlements);
+    },
+    maxPending: options.maxPendingSettles ?? 10_000,
+    everyMs: REPLAY_EVERY_MS,
+    ...(options.onSettleDropped ? { onDropped: options.onSettleDropped } : {}),
+  });
   connection.onStatus((status) => {
     if (status !== "up") return;
     dropLegacy();
-    void replay();
+    void settles.replay();
   });
-  const keepForReplay = (id: string, settlements: readonly CounterSettlement[]) => {
-    pending.delete(id);
-    pending.set(id, settlements);
-    if (pending.size > maxPending) {
-      const oldest = pending.keys().next().value as string;
-      pending.delete(oldest);
-      options.onSettleDropped?.(1);
-    }
-    scheduleReplay();
-  };
 
   const repository: RedisQuotaCounters = {
     async tryCharge(charges) {
@@ -223,7 +228,10 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
         const charge = charges[Number(reply[1]) - 1]!;
         return { ok: false, key: charge.key, used: Number(reply[2]), limit: charge.limit };
       }
-      await mirror(charges.map((charge) => ({ key: charge.key, delta: charge.amount })));
+      await mirror(
+        freshMirrorId(),
+        charges.map((charge) => ({ key: charge.key, delta: charge.amount })),
+      );
       return { ok: true };
     },
 
@@ -259,10 +267,10 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       try {
         reply = await settleOnce(id, settlements, replay);
       } catch (error) {
-        keepForReplay(id, settlements);
+        settles.keep(id, settlements);
         throw error; // reported by the caller; the replay makes it count, once
       }
-      if (reply[0] !== "already") await mirror(settlements);
+      if (reply[0] !== "already") await mirror(`m:s:${id}`, settlements);
     },
 
     async renew(id, lease) {
@@ -293,13 +301,18 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     async adjust(key, delta) {
       assertCounterNumber("delta", delta, "finite");
       await runSeeded(ADJUST, [counterKey(key)], [text(delta)], () => key);
-      await mirror([{ key, delta }]);
+      await mirror(freshMirrorId(), [{ key, delta }]);
     },
 
     async read(keys) {
       return (await readState(keys, 0)).map((state) => state.committed);
     },
     readState,
+
+    async close() {
+      await settles.close(); // a settle replayed here writes its durable copy (or keeps it) before those close
+      await mirrors.close();
+    },
   };
   return repository;
 
