@@ -6,6 +6,7 @@
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import { assertCounterNumber, assertReservationArguments } from "./assert-counter-number.ts";
+import { createQuotaHoldKeeper, type HoldsResentEvent } from "./redis/create-quota-hold-keeper.ts";
 import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
 import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
@@ -40,6 +41,12 @@ export interface RedisQuotaCountersOptions {
   readonly maxPendingSettles?: number;
   /** Settles dropped from the replay queue (their usage is missing from the quota, not from usage records). */
   readonly onSettleDropped?: (count: number) => void;
+  /** After Redis lost its data, admissions wait this long for every replica to re-send its holds; default 5 s. */
+  readonly fenceGraceMs?: number;
+  /** This replica's holds are all in Redis again after it showed a new epoch. */
+  readonly onHoldsResent?: (event: HoldsResentEvent) => void;
+  /** A hold could not be re-sent (tried again shortly). */
+  readonly onResendFailed?: (error: unknown) => void;
 }
 
 /** A rate-limit hit taken in the same step as a reservation (the Redis rate limiter's sliding log). */
@@ -97,6 +104,9 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   const heldKey = (key: CounterKey) => connection.key("quota-held", identity(key));
   const indexKey = (id: string) => connection.key("quota-res", id);
   const settledKey = (id: string) => connection.key("quota-settled", id);
+  const graceMs = options.fenceGraceMs ?? 5_000;
+  // The holds of this replica's calls in flight, re-sent when Redis lost them (the fence, in the reserves).
+  const keeper = createQuotaHoldKeeper({ ...options, graceMs, indexKey, settledKey });
   // Earlier versions listed every reservations hash ever written in this set, never emptied: dropped at start
   // and on every reconnect (replicas of an earlier version may still add to it during a rolling upgrade).
   const dropLegacy = () =>
@@ -156,7 +166,10 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       [indexKey(id), ...settlements.map((entry) => counterKey(entry.key)), settledKey(id)],
       [connection.hash(id), ...settlements.map((entry) => text(entry.delta)), replay ? "1" : "0"],
       (index) => settlements[index - 2]!.key,
-    );
+    ).then((reply) => {
+      keeper.forget(id); // its hold is gone from Redis: never re-sent
+      return reply;
+    });
 
   // A settle that failed (Redis away, or its answer lost) is replayed until it lands: its usage must reach
   // the quota, once. The replay applies nothing when the failed attempt had in fact run (its marker).
@@ -267,11 +280,15 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
 
     async renew(id, lease) {
       assertReservationArguments(id, [], lease);
+      const heldHere = keeper.renewing(id, lease);
       const reply = await run(
         RENEW,
         [indexKey(id)],
         [connection.hash(id), text(lease.now), text(lease.expiresAt)],
       );
+      // A live hold of this replica Redis no longer has: it lost its data. Put it back (the call runs on).
+      if (Number(reply) === 0 && heldHere)
+        return keeper.restore(id).catch(() => Promise.reject(unavailable()));
       return Number(reply);
     },
 
@@ -327,7 +344,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
-    keys.push(indexKey(id), ...extraKeys);
+    keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [
       text(lease.now),
       text(lease.expiresAt),
@@ -335,9 +352,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       reservations.length,
       ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
       ...extraArgs,
+      graceMs,
     ];
+    const sentAt = keeper.generation;
+    let reply: RedisReply[];
     try {
-      return await runSeeded(script, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+      reply = await runSeeded(script, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
     } catch (error) {
       // A reserve that timed out may still have run on Redis: its hold would block the quota until the
       // lease ends. Release it now (sent on the same connection, so it runs after the reserve); if Redis
@@ -345,6 +365,14 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       void release(id).catch(() => undefined);
       throw error;
     }
+    // Redis lost its data a moment ago (or never held any): refused until every replica re-sent its holds.
+    if (reply[0] === "fenced") {
+      keeper.noteEpoch(String(reply[1]));
+      throw unavailable();
+    }
+    const holds = reservations.map((entry) => ({ heldKey: heldKey(entry.key), amount: entry.amount }));
+    if (reply[0] === "ok") keeper.held(id, holds, lease, sentAt);
+    return reply;
   }
 
   async function readState(keys: readonly CounterKey[], now: number): Promise<CounterState[]> {
