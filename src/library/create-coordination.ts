@@ -148,6 +148,11 @@ export async function createCoordination(options: CoordinationOptions): Promise<
       logger.error({ err: error }, "a committed quota change could not be copied to the durable store"),
     onSettleDropped: (count) =>
       logger.error({ count }, "failed quota settles dropped from the replay queue (its bound was reached)"),
+    fenceGraceMs: config.redis.quotaFenceMs,
+    onHoldsResent: ({ epoch, holds }) =>
+      logger.warn({ epoch, holds }, "Redis lost its quota data: this replica's calls in flight held again"),
+    onResendFailed: (error) =>
+      logger.warn({ err: error }, "a quota hold could not be re-sent to Redis; retried"),
   });
   // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
   // degraded (its own next call to Redis is what ends that state, with its log line and gauge).
