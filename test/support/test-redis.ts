@@ -1,7 +1,7 @@
 /**
  * @module test/support/test-redis
  * The shared Redis for tests: reachable or a failure saying how to start it, a random key prefix per run,
- * and cleanup of exactly that prefix (never FLUSHALL). The prefix starts with its quota fence open.
+ * and cleanup of exactly that prefix (never FLUSHALL); `openQuotaFence` for tests that admit at once.
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -43,7 +43,6 @@ export async function openTestRedis(url = REDIS_URL): Promise<TestRedis> {
     } while (cursor !== "0");
     return found;
   };
-  await openQuotaFence(client, prefix);
   return {
     url,
     prefix,
