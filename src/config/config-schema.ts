@@ -233,6 +233,11 @@ export const configSchema = z
         connectTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
         /** A command not answered in this long fails (and the feature falls back as documented). */
         commandTimeoutMs: z.number().int().min(10).max(60_000).default(500),
+        /**
+         * After Redis lost its data, operator-served admissions are refused this long while every replica
+         * re-sends the holds of its calls in flight (docs/plans-and-quotas.md, "Across replicas"); 0: no fence.
+         */
+        quotaFenceMs: z.number().int().min(0).max(60_000).default(5_000),
       })
       .prefault({}),
     providers: z.partialRecord(z.enum(PROVIDER_IDS), providerSettings).default({}),

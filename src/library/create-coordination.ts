@@ -161,6 +161,11 @@ export async function createCoordination(options: CoordinationOptions): Promise<
         { count, reason },
         "committed quota changes never copied to the durable store (a Redis restart would give them back)",
       ),
+    fenceGraceMs: config.redis.quotaFenceMs,
+    onHoldsResent: ({ epoch, holds }) =>
+      logger.warn({ epoch, holds }, "Redis lost its quota data: this replica's calls in flight held again"),
+    onResendFailed: (error) =>
+      logger.warn({ err: error }, "a quota hold could not be re-sent to Redis; retried"),
   });
   // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
   // degraded (its own next call to Redis is what ends that state, with its log line and gauge).

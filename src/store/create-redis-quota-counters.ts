@@ -7,9 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { GatewayError } from "../errors/gateway-error.ts";
 import { assertCounterNumber, assertReservationArguments } from "./assert-counter-number.ts";
-import { createReplayQueue, type ReplayDropReason } from "./create-replay-queue.ts";
+import { createReplayQueue } from "./create-replay-queue.ts";
+import { createQuotaHoldKeeper } from "./redis/create-quota-hold-keeper.ts";
 import { rateLogKey } from "./redis/create-redis-rate-operations.ts";
-import type { RedisConnection, RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
+import type { RedisReply, RedisScript } from "./redis/open-redis-connection.ts";
 import {
   ADJUST,
   DROP_LEGACY,
@@ -23,70 +24,22 @@ import {
   SWEEP,
   TRY_CHARGE,
 } from "./redis/quota-scripts.ts";
+import type { RedisQuotaCounters, RedisQuotaCountersOptions } from "./redis/redis-quota-counter-types.ts";
 import type {
   CounterKey,
   CounterReservation,
   CounterSettlement,
   CounterState,
-  QuotaCounterRepository,
   ReserveResult,
 } from "./store-types.ts";
 import { SETTLE_MARKER_KEEP_MS } from "./store-types.ts";
 
-export interface RedisQuotaCountersOptions {
-  readonly connection: RedisConnection;
-  /** The durable counters: seeds Redis, and receives every committed change as a settle of its own id. */
-  readonly durable: QuotaCounterRepository;
-  /** A committed change Redis applied but the durable store did not take yet (kept, and replayed). */
-  readonly onDurableFailed?: (error: unknown) => void;
-  /** Durable copies waiting to be replayed beyond this many are dropped, oldest first; default 10,000. */
-  readonly maxPendingMirrors?: number;
-  /**
-   * How long a failed durable copy is replayed before it is dropped instead; default and most: half of
-   * SETTLE_MARKER_KEEP_MS (a later replay could find its first attempt's marker pruned and count twice).
-   */
-  readonly mirrorReplayForMs?: number;
-  /** Durable copies given up (the bound, their age, or still failing at close): Redis has them, PostgreSQL not. */
-  readonly onMirrorDropped?: (count: number, reason: ReplayDropReason) => void;
-  /** Durable copies that landed on a replay. */
-  readonly onMirrorReplayed?: (count: number) => void;
-  /** Failed settles waiting to be replayed beyond this many are dropped, oldest first; default 10,000. */
-  readonly maxPendingSettles?: number;
-  /** Settles dropped from the replay queue (their usage is missing from the quota, not from usage records). */
-  readonly onSettleDropped?: (count: number) => void;
-}
-
-/** A rate-limit hit taken in the same step as a reservation (the Redis rate limiter's sliding log). */
-export interface SharedRateHit {
-  /** The rate limiter's opaque key (`rpm:<user>`), hashed into the same Redis key the limiter uses. */
-  readonly key: string;
-  readonly limit: number;
-  readonly windowMs: number;
-  /** The log's member for this hit: unique per call. */
-  readonly eventId: string;
-  /** The caller's clock (tests); absent: Redis's own, as the rate limiter reads it. */
-  readonly now?: number;
-}
-
-/** `reserve`'s answer, or the hit refused (nothing reserved) with the whole seconds to wait. */
-export type HitAndReserveResult =
-  | ReserveResult
-  | { readonly ok: false; readonly reason: "rate"; readonly retryAfterSeconds: number };
-
-export interface RedisQuotaCounters extends QuotaCounterRepository {
-  /**
-   * The rate-limit hit and the reservation in one atomic script (one round trip): a refused hit reserves
-   * nothing; a passed hit stays counted when the reservation is refused (as when they run apart).
-   */
-  hitAndReserve(
-    hit: SharedRateHit,
-    id: string,
-    reservations: readonly CounterReservation[],
-    lease: { readonly now: number; readonly expiresAt: number },
-  ): Promise<HitAndReserveResult>;
-  /** Replays once more what waits (settles, then durable copies) and reports what still cannot land as dropped. */
-  close(): Promise<void>;
-}
+export type {
+  HitAndReserveResult,
+  RedisQuotaCounters,
+  RedisQuotaCountersOptions,
+  SharedRateHit,
+} from "./redis/redis-quota-counter-types.ts";
 
 /** How often failed settles (also at once when the connection comes back) and durable copies are replayed. */
 const REPLAY_EVERY_MS = 1_000;
@@ -115,6 +68,9 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   const heldKey = (key: CounterKey) => connection.key("quota-held", identity(key));
   const indexKey = (id: string) => connection.key("quota-res", id);
   const settledKey = (id: string) => connection.key("quota-settled", id);
+  const graceMs = options.fenceGraceMs ?? 5_000;
+  // The holds of this replica's calls in flight, re-sent when Redis lost them (the fence, in the reserves).
+  const keeper = createQuotaHoldKeeper({ ...options, graceMs, indexKey, settledKey });
   // Earlier versions listed every reservations hash ever written in this set, never emptied: dropped at start
   // and on every reconnect (replicas of an earlier version may still add to it during a rolling upgrade).
   const dropLegacy = () =>
@@ -192,7 +148,10 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       [indexKey(id), ...settlements.map((entry) => counterKey(entry.key)), settledKey(id)],
       [connection.hash(id), ...settlements.map((entry) => text(entry.delta)), replay ? "1" : "0"],
       (index) => settlements[index - 2]!.key,
-    );
+    ).then((reply) => {
+      keeper.forget(id); // its hold is gone from Redis: never re-sent
+      return reply;
+    });
 
   // A settle that failed (Redis away, or its answer lost) is replayed until it lands: its usage must reach
   // the quota, once. The replay applies nothing when the failed attempt had in fact run (its marker).
@@ -275,11 +234,15 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
 
     async renew(id, lease) {
       assertReservationArguments(id, [], lease);
+      const heldHere = keeper.renewing(id, lease);
       const reply = await run(
         RENEW,
         [indexKey(id)],
         [connection.hash(id), text(lease.now), text(lease.expiresAt)],
       );
+      // A live hold of this replica Redis no longer has: it lost its data. Put it back (the call runs on).
+      if (Number(reply) === 0 && heldHere)
+        return keeper.restore(id).catch(() => Promise.reject(unavailable()));
       return Number(reply);
     },
 
@@ -340,7 +303,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
-    keys.push(indexKey(id), ...extraKeys);
+    keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [
       text(lease.now),
       text(lease.expiresAt),
@@ -348,9 +311,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       reservations.length,
       ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
       ...extraArgs,
+      graceMs,
     ];
+    const sentAt = keeper.generation;
+    let reply: RedisReply[];
     try {
-      return await runSeeded(script, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
+      reply = await runSeeded(script, keys, args, (index) => reservations[(index + 1) / 2 - 1]!.key);
     } catch (error) {
       // A reserve that timed out may still have run on Redis: its hold would block the quota until the
       // lease ends. Release it now (sent on the same connection, so it runs after the reserve); if Redis
@@ -358,6 +324,14 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       void release(id).catch(() => undefined);
       throw error;
     }
+    // Redis lost its data a moment ago (or never held any): refused until every replica re-sent its holds.
+    if (reply[0] === "fenced") {
+      keeper.noteEpoch(String(reply[1]));
+      throw unavailable();
+    }
+    const holds = reservations.map((entry) => ({ heldKey: heldKey(entry.key), amount: entry.amount }));
+    if (reply[0] === "ok") keeper.held(id, holds, lease, sentAt);
+    return reply;
   }
 
   async function readState(keys: readonly CounterKey[], now: number): Promise<CounterState[]> {

@@ -11,7 +11,7 @@ import { call, errorOf } from "../support/gateway-client.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN } from "../support/start-gateway.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
-import { openTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { openQuotaFence, openTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 const USER_KEY = "sk-user-outage-openai-0123456789abcdef";
 let redis: TestRedis;
@@ -38,6 +38,7 @@ const count = (text: string) => env.gateway.logs.filter((line) => line.includes(
 
 before(async () => {
   redis = await openTestRedis();
+  await openQuotaFence(redis.client, redis.prefix);
   proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(redis.url).port) });
   env = await startModelGateway({
     config: {

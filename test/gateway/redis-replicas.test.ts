@@ -13,7 +13,7 @@ import type { ByokContext } from "../../src/validation/byok-context.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
 import { type GatewayUser, type ModelGateway, startModelGateway } from "../support/model-gateway.ts";
 import { ADMIN_TOKEN, createTempDir } from "../support/start-gateway.ts";
-import { openTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { openQuotaFence, openTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 const LIMIT = 10;
 const USER_KEY = "sk-user-replicas-openai-0123456789abcdef";
@@ -45,6 +45,7 @@ async function newUser(plan?: string): Promise<GatewayUser> {
 
 before(async () => {
   redis = await openTestRedis();
+  await openQuotaFence(redis.client, redis.prefix);
   const path = join(createTempDir(), "shared.sqlite");
   for (let index = 0; index < 3; index++) {
     replicas.push(

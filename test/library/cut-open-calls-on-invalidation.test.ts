@@ -16,7 +16,7 @@ import type { Invalidation, InvalidationBus } from "../../src/store/invalidation
 import { openRedisConnection } from "../../src/store/redis/open-redis-connection.ts";
 import { createLogger } from "../../src/telemetry/index.ts";
 import { startTcpProxy } from "../support/tcp-proxy.ts";
-import { openTestRedis } from "../support/test-redis.ts";
+import { openQuotaFence, openTestRedis } from "../support/test-redis.ts";
 
 test("a resync rechecks the users with open calls: the one revoked meanwhile is cut, the other is not", async () => {
   const store = createSqliteStore({ path: ":memory:" });
@@ -87,6 +87,7 @@ test("a JWT user without a row is not cut by a recheck; a stored user without on
 
 test("a Redis blip resyncs the real bus: a JWT user's open call goes on, a token user revoked meanwhile is cut", async () => {
   const redis = await openTestRedis();
+  await openQuotaFence(redis.client, redis.prefix);
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(redis.url).port) });
   const connection = await openRedisConnection({
     url: `redis://127.0.0.1:${proxy.port}`,

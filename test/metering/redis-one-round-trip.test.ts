@@ -16,10 +16,11 @@ import { createRedisQuotaCounters } from "../../src/store/create-redis-quota-cou
 import { createRedisRateOperations } from "../../src/store/redis/create-redis-rate-operations.ts";
 import { openRedisConnection, type RedisConnection } from "../../src/store/redis/open-redis-connection.ts";
 import { createSqliteStore } from "../../src/store/sqlite/create-sqlite-store.ts";
-import { openTestRedis } from "../support/test-redis.ts";
+import { openQuotaFence, openTestRedis } from "../support/test-redis.ts";
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 const redis = await openTestRedis();
+await openQuotaFence(redis.client, `${redis.prefix}one-trip:`);
 const durable = createSqliteStore({ path: ":memory:" });
 const real = await openRedisConnection({
   url: redis.url,

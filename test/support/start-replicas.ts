@@ -14,7 +14,7 @@ import { type FakeProvider, startFakeOpenAiProvider } from "../peers/fake-openai
 import { MAIN } from "./run-cli.ts";
 import { type SpawnedGateway, spawnGateway } from "./spawn-gateway.ts";
 import { ADMIN_TOKEN, createTempDir, TEST_PEPPER } from "./start-gateway.ts";
-import { openTestRedis, type TestRedis } from "./test-redis.ts";
+import { openQuotaFence, openTestRedis, type TestRedis } from "./test-redis.ts";
 
 export const POSTGRES_URL = process.env.BYOK_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const POSTGRES_HINT = "start it with: pg_ctlcluster --skip-systemctl-redirect 15 main start";
@@ -122,6 +122,7 @@ export async function startReplicas(options: StartReplicasOptions = {}): Promise
   await checkPostgres();
   const schema = `byok_scale_${randomBytes(6).toString("hex")}`;
   const redis = await openTestRedis();
+  await openQuotaFence(redis.client, redis.prefix);
   const openai = await startFakeOpenAiProvider();
   const deepgram = await startFakeDeepgram();
   const dir = createTempDir("byok-replicas-");

@@ -1,7 +1,7 @@
 /**
  * @module test/support/test-redis
  * The shared Redis for tests: reachable or a failure saying how to start it, a random key prefix per run,
- * and cleanup of exactly that prefix (never FLUSHALL).
+ * and cleanup of exactly that prefix (never FLUSHALL); `openQuotaFence` for tests that admit at once.
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -69,4 +69,13 @@ export function waitForStatus(
       resolve();
     });
   });
+}
+
+/**
+ * Writes the quota epoch of `prefix` as a fleet that has run on this Redis for a while leaves it: no grace
+ * under way, so the first admission is not fenced (a fresh prefix is a first start, whose first seconds are).
+ * Tests of the fence itself delete it (or every key of their prefix).
+ */
+export async function openQuotaFence(client: Redis, prefix: string): Promise<void> {
+  await client.set(`${prefix}quota-epoch`, "test-epoch", "PX", 3_024_000_000);
 }

@@ -10,7 +10,7 @@ import { defineRedisScript } from "./open-redis-connection.ts";
  * Shared helpers. Numbers travel as text ("inf"/"-inf" for infinite limits) and are written back with 17
  * significant digits, so doubles round-trip exactly. A reservation is `amount:expiresAt`.
  */
-const PRELUDE = `
+export const QUOTA_PRELUDE = `
 local function num(text)
   if text == 'inf' then return math.huge elseif text == '-inf' then return -math.huge end
   return tonumber(text)
@@ -45,15 +45,40 @@ local function liveHeld(heldKey, now, sweep)
 end
 `;
 
+/**
+ * The fence (docs/plans-and-quotas.md, "Across replicas"): the epoch key names Redis's current life. Missing
+ * (Redis lost its data, or never held any), it is created with a new epoch id (Redis's TIME) and a grace key
+ * that lives `graceMs`: until it ends admissions are refused, so that every replica re-sends the holds of its
+ * calls in flight first. → nil (admit), or {'fenced', epoch, ms left}. Out of the grace it costs two PTTLs
+ * (and a PEXPIRE of the epoch once in 17 days).
+ */
+export const FENCE_FUNCTION = `
+local function fence(epochKey, graceKey, graceMs)
+  local ttl = redis.call('PTTL', epochKey)
+  if ttl == -2 then
+    local time = redis.call('TIME')
+    local epoch = time[1] .. '.' .. time[2]
+    redis.call('SET', epochKey, epoch, 'PX', TTL)
+    if graceMs <= 0 then return nil end
+    redis.call('SET', graceKey, epoch, 'PX', graceMs)
+    return {'fenced', epoch, graceMs}
+  end
+  if ttl < TTL / 2 then redis.call('PEXPIRE', epochKey, TTL) end
+  local left = redis.call('PTTL', graceKey)
+  if left > 0 then return {'fenced', redis.call('GET', epochKey), left} end
+  return nil
+end
+`;
+
 /** KEYS: counter 1..n. ARGV: values 1..n. Sets only counters still absent (another replica may have won). */
-export const SEED = defineRedisScript(`${PRELUDE}
+export const SEED = defineRedisScript(`${QUOTA_PRELUDE}
 for index = 1, #KEYS do
   if redis.call('HSETNX', KEYS[index], 'c', ARGV[index]) == 1 then redis.call('PEXPIRE', KEYS[index], TTL) end
 end
 return 'ok'`);
 
 /** KEYS: counter 1..n. ARGV: n, then amount, limit per counter. → {'ok'} | {'refused', i, used} | {'seed', i…}. */
-export const TRY_CHARGE = defineRedisScript(`${PRELUDE}
+export const TRY_CHARGE = defineRedisScript(`${QUOTA_PRELUDE}
 local n = tonumber(ARGV[1])
 local absent = missing(1, n, 1)
 if #absent > 0 then return {'seed', unpack(absent)} end
@@ -114,10 +139,12 @@ end
 `;
 
 /**
- * KEYS and ARGV as `RESERVE_FUNCTION`'s.
- * → {'ok'} | {'spent'|'held', i, committed, reserved} | {'seed', key index…}.
+ * KEYS as `RESERVE_FUNCTION`'s, then the epoch and grace keys; ARGV as its, then the grace (ms).
+ * → {'ok'} | {'spent'|'held', i, committed, reserved} | {'seed', key index…} | {'fenced', epoch, ms left}.
  */
-export const RESERVE = defineRedisScript(`${PRELUDE}${RESERVE_FUNCTION}
+export const RESERVE = defineRedisScript(`${QUOTA_PRELUDE}${FENCE_FUNCTION}${RESERVE_FUNCTION}
+local fenced = fence(KEYS[#KEYS - 1], KEYS[#KEYS], num(ARGV[#ARGV]))
+if fenced then return fenced end
 local absent = missing(1, 2 * tonumber(ARGV[4]) - 1, 2)
 if #absent > 0 then return {'seed', unpack(absent)} end
 return reserve()`);
@@ -126,10 +153,14 @@ return reserve()`);
  * An operator-served call's admission in one round trip: the rate-limit hit, then (only when it passed)
  * the reservation, atomically. As the two steps apart: a refused hit reserves nothing; a hit that passed
  * stays counted when the reservation is refused. Nothing is written before every counter is in Redis.
- * KEYS: `RESERVE`'s, then the rate log. ARGV: `RESERVE`'s (4 + 3n), then the hit's: time or "", limit,
- * windowMs, member. → `RESERVE`'s replies, or {'rate', seconds to wait}.
+ * A fenced admission takes no hit. KEYS: `RESERVE_FUNCTION`'s, the rate log, then the epoch and grace keys.
+ * ARGV: `RESERVE_FUNCTION`'s (4 + 3n), the hit's: time or "", limit, windowMs, member, then the grace (ms).
+ * → `RESERVE`'s replies, or {'rate', seconds to wait}.
  */
-export const HIT_AND_RESERVE = defineRedisScript(`${PRELUDE}${RESERVE_FUNCTION}${HIT_FUNCTION}
+export const HIT_AND_RESERVE =
+  defineRedisScript(`${QUOTA_PRELUDE}${FENCE_FUNCTION}${RESERVE_FUNCTION}${HIT_FUNCTION}
+local fenced = fence(KEYS[#KEYS - 1], KEYS[#KEYS], num(ARGV[#ARGV]))
+if fenced then return fenced end
 local n = tonumber(ARGV[4])
 local absent = missing(1, 2 * n - 1, 2)
 if #absent > 0 then return {'seed', unpack(absent)} end
@@ -143,7 +174,7 @@ return reserve()`);
  * last 10 minutes, so a settle whose answer was lost is never counted twice) or `0`. → `{'ok'}`, `{'already'}` (a replay
  * of a settle that had run) or `{'seed', …}`.
  */
-export const SETTLE = defineRedisScript(`${PRELUDE}
+export const SETTLE = defineRedisScript(`${QUOTA_PRELUDE}
 local last = #KEYS - 1
 local absent = missing(2, last, 1)
 if #absent > 0 then return {'seed', unpack(absent)} end
@@ -162,7 +193,7 @@ return {'ok'}`);
  * KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). The
  * index lives as long as its hashes, so a call renewed past its first lease plus an hour still settles.
  */
-export const RENEW = defineRedisScript(`${PRELUDE}
+export const RENEW = defineRedisScript(`${QUOTA_PRELUDE}
 local id, now, ends = ARGV[1], num(ARGV[2]), num(ARGV[3])
 local keep = math.max(math.ceil(ends - now), 0) + 3600000
 local renewed = 0
@@ -184,7 +215,7 @@ return renewed`);
  * KEYS: one batch of reservations hashes (a SCAN's page). ARGV: now. → reservations deleted (their lease
  * ended at or before now); a hash left empty is gone with its last field.
  */
-export const SWEEP = defineRedisScript(`${PRELUDE}
+export const SWEEP = defineRedisScript(`${QUOTA_PRELUDE}
 local now = num(ARGV[1])
 local swept = 0
 for _, heldKey in ipairs(KEYS) do
@@ -203,7 +234,7 @@ return swept`);
 export const DROP_LEGACY = defineRedisScript(`return redis.call('UNLINK', KEYS[1])`);
 
 /** KEYS: counter. ARGV: delta. → {'ok'} | {'seed', 1}. */
-export const ADJUST = defineRedisScript(`${PRELUDE}
+export const ADJUST = defineRedisScript(`${QUOTA_PRELUDE}
 if redis.call('HEXISTS', KEYS[1], 'c') == 0 then return {'seed', 1} end
 setCommitted(KEYS[1], math.max(committed(KEYS[1]) + num(ARGV[1]), 0))
 return {'ok'}`);
@@ -212,7 +243,7 @@ return {'ok'}`);
  * KEYS: counter i at 2i-1 and its reservations at 2i. ARGV: now. → per counter its committed value (or
  * "" when not in Redis yet) and its live reserved total, without writing anything.
  */
-export const READ_STATE = defineRedisScript(`${PRELUDE}
+export const READ_STATE = defineRedisScript(`${QUOTA_PRELUDE}
 local now = num(ARGV[1])
 local out = {}
 for i = 1, #KEYS / 2 do

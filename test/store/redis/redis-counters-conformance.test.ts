@@ -12,7 +12,7 @@ import { openRedisConnection, type RedisConnection } from "../../../src/store/re
 import { createSqliteStore } from "../../../src/store/sqlite/create-sqlite-store.ts";
 import type { Store } from "../../../src/store/store-types.ts";
 import { createTempDir } from "../../support/start-gateway.ts";
-import { openTestRedis, type TestRedis } from "../../support/test-redis.ts";
+import { openQuotaFence, openTestRedis, type TestRedis } from "../../support/test-redis.ts";
 import { counterConformance, counterKey } from "../counter-conformance.ts";
 import { reservationConformance } from "../reservation-conformance.ts";
 import { reservationProperties } from "../reservation-properties.ts";
@@ -22,6 +22,7 @@ const redis: TestRedis = await openTestRedis();
 const connections: RedisConnection[] = [];
 
 async function connect(prefix: string): Promise<RedisConnection> {
+  await openQuotaFence(redis.client, prefix);
   const connection = await openRedisConnection({
     url: redis.url,
     keyPrefix: prefix,

@@ -11,7 +11,7 @@ import { createRedisQuotaCounters } from "../../../src/store/create-redis-quota-
 import { openRedisConnection } from "../../../src/store/redis/open-redis-connection.ts";
 import { createSqliteStore } from "../../../src/store/sqlite/create-sqlite-store.ts";
 import { startTcpProxy } from "../../support/tcp-proxy.ts";
-import { openTestRedis, waitForStatus } from "../../support/test-redis.ts";
+import { openQuotaFence, openTestRedis, waitForStatus } from "../../support/test-redis.ts";
 import { counterKey } from "../counter-conformance.ts";
 
 const redis = await openTestRedis();
@@ -21,6 +21,7 @@ const durable = createSqliteStore({ path: ":memory:" });
 /** Longer than the counters' replay interval (1 s): a replay that would double count has had its turn. */
 const REPLAYED_BY_MS = 1_500;
 const prefix = `${redis.prefix}lost-reply:`;
+await openQuotaFence(redis.client, prefix);
 const open = (url: string) =>
   openRedisConnection({ url, keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs: 200 });
 const direct = await open(redis.url);

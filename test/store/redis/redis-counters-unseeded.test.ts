@@ -10,10 +10,11 @@ import { createRedisQuotaCounters } from "../../../src/store/create-redis-quota-
 import { openRedisConnection, type RedisConnection } from "../../../src/store/redis/open-redis-connection.ts";
 import { SEED } from "../../../src/store/redis/quota-scripts.ts";
 import { createSqliteStore } from "../../../src/store/sqlite/create-sqlite-store.ts";
-import { openTestRedis } from "../../support/test-redis.ts";
+import { openQuotaFence, openTestRedis } from "../../support/test-redis.ts";
 import { counterKey } from "../counter-conformance.ts";
 
 const redis = await openTestRedis();
+await openQuotaFence(redis.client, `${redis.prefix}unseeded:`);
 const real = await openRedisConnection({
   url: redis.url,
   keyPrefix: `${redis.prefix}unseeded:`,

@@ -9,7 +9,7 @@ import { createRedisQuotaCounters } from "../../../src/store/create-redis-quota-
 import { openRedisConnection, type RedisConnection } from "../../../src/store/redis/open-redis-connection.ts";
 import { createSqliteStore } from "../../../src/store/sqlite/create-sqlite-store.ts";
 import type { CounterKey, Store } from "../../../src/store/store-types.ts";
-import { openTestRedis, type TestRedis, waitForStatus } from "../../support/test-redis.ts";
+import { openQuotaFence, openTestRedis, type TestRedis, waitForStatus } from "../../support/test-redis.ts";
 
 let redis: TestRedis;
 const connections: RedisConnection[] = [];
@@ -17,6 +17,7 @@ const stores: Store[] = [];
 
 /** Counters under a prefix of their own (inside the run's), with a durable SQLite copy. */
 async function openCounters(prefix: string) {
+  await openQuotaFence(redis.client, prefix);
   const connection = await openRedisConnection({
     url: redis.url,
     keyPrefix: prefix,
@@ -83,17 +84,18 @@ test("2,000 users reserved and settled: no reservation key is left, every key le
   const left = await keysWithTtl(prefix);
   const kinds = new Map<string, number>();
   for (const [key, ttl] of left) {
-    const kind = key.slice(0, key.indexOf(":"));
+    const kind = key.includes(":") ? key.slice(0, key.indexOf(":")) : key; // a fixed key is its own kind
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     assert.ok(ttl > 0, `${key} expires (PTTL ${ttl})`);
   }
   assert.equal(left.has("quota-active"), false, "no set lists the reservations");
   assert.equal(kinds.get("quota-held"), undefined, "a settled reservation's hash is gone");
   assert.equal(kinds.get("quota-res"), undefined, "so is its index");
-  // What stays is bounded in time: the counters (35 days), settled markers (10 min), rate logs (a window).
+  // What stays is bounded in time: the counters (35 days), settled markers (10 min), rate logs (a window),
+  // and the one quota epoch of the prefix (35 days, refreshed by reserves).
   assert.deepEqual(
     [...kinds.keys()].sort(),
-    ["quota", "quota-settled", "rate"].sort(),
+    ["quota", "quota-epoch", "quota-settled", "rate"].sort(),
     `kinds left: ${[...kinds]}`,
   );
   assert.deepEqual(await counters.read([tokens("user-7"), requests("user-7")]), [50, 1]);
