@@ -8,7 +8,7 @@ import { GatewayError, withHeaders } from "../errors/gateway-error.ts";
 import { createResponsesUsageTap } from "../wire/openai/create-responses-usage-tap.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
-import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
+import { encodeResponsesFailure } from "../wire/openai/responses-error-event.ts";
 import { isObject } from "../wire/openai/sse-event-check.ts";
 import { buildResponsesBody } from "./build-responses-body.ts";
 import { contentRedactorFor, secretsOf } from "./call-secrets.ts";
@@ -64,7 +64,7 @@ export async function servePassThroughResponses(
       redact: contentRedactorFor(call, route),
       redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
-      failureEvent: encodeResponsesErrorEvent,
+      failureEvent: encodeResponsesFailure,
     });
     return kit.relay(call, routed, response.body, tap, {
       usage: () => usage,
