@@ -20,7 +20,7 @@ import {
   type PipelineKitOptions,
   type RoutedCall,
 } from "./create-pipeline-kit.ts";
-import { listModels, type ModelList } from "./list-models.ts";
+import { listModels, type ModelEntry, type ModelList } from "./list-models.ts";
 import { type LiveSession, openLiveSession } from "./open-live-session.ts";
 import type { ModelCall, PipelineResponse } from "./pipeline-types.ts";
 import { JSON_HEADERS } from "./pipeline-types.ts";
@@ -34,6 +34,7 @@ import {
   type LiveSocket,
   relayLiveSession,
 } from "./relay-live-session.ts";
+import { retrieveModel } from "./retrieve-model.ts";
 import { serveAnthropicChat } from "./serve-anthropic-chat.ts";
 import { serveAttempts } from "./serve-attempts.ts";
 import { serveEmbeddings } from "./serve-embeddings.ts";
@@ -55,6 +56,8 @@ export interface ModelPipeline {
   embeddings(call: ModelCall, body: unknown): Promise<PipelineResponse>;
   /** The features and direct models this user can use right now. */
   listModels(byok: ByokContext): ModelList;
+  /** One model of that list by id (the same object), or `model_not_found`. */
+  retrieveModel(byok: ByokContext, id: string): ModelEntry;
   /** `GET /v1/byok/routes`: each feature's route with these keys, by the same resolver as model calls. */
   previewRoutes(byok: ByokContext): RoutePreview;
   /** Prerecorded speech-to-text (`POST /v1/listen`): the upload streamed to the provider. */
@@ -181,6 +184,7 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       );
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
+    retrieveModel: (byok, id) => retrieveModel(listModels(kit.table, byok, Math.floor(kit.now() / 1000)), id),
     previewRoutes: (byok) => previewRoutes(kit.table, byok),
     transcribe: (call, query, upload) => servePrerecorded(kit, call, query, upload, kit.config.speechToText),
     openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),

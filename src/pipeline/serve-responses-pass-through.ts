@@ -10,7 +10,7 @@ import { createResponsesUsageTap } from "../wire/openai/create-responses-usage-t
 import { normalizeResponse } from "../wire/openai/normalize-response.ts";
 import type { TokenUsage } from "../wire/openai/openai-usage.ts";
 import { readResponsesUsage } from "../wire/openai/read-responses-usage.ts";
-import { encodeResponsesErrorEvent } from "../wire/openai/responses-error-event.ts";
+import { encodeResponsesFailure } from "../wire/openai/responses-error-event.ts";
 import { isObject } from "../wire/openai/sse-event-check.ts";
 import { buildResponsesBody } from "./build-responses-body.ts";
 import { contentRedactorFor, secretsOf } from "./call-secrets.ts";
@@ -66,7 +66,7 @@ export async function servePassThroughResponses(
       redact: contentRedactorFor(call, route),
       redactError: kit.redactorFor(call, route),
       quotesKey: kit.keyQuoteCheckFor(call, route),
-      failureEvent: encodeResponsesErrorEvent,
+      failureEvent: encodeResponsesFailure,
       normalize: {
         fallbackModel: route.model,
         onRepair: (repair) => kit.onStreamRepair?.(route.provider, repair),

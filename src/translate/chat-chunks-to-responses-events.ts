@@ -3,11 +3,13 @@
  * A chat-completion SSE stream (bytes or text, split anywhere) → the Responses API's typed events, each
  * with its `event:` line and `sequence_number`: `response.created`, `response.in_progress`, the output
  * items' events as chunks arrive, then `response.completed` (or `response.incomplete`) with the whole
- * Response; a failure ends the stream with an `error` event (what OpenAI's SDK raises).
+ * Response; a failure ends the stream with an `error` event (what OpenAI's SDK raises) and the terminal
+ * `response.failed` carrying the Response so far (`status: "failed"`, its `error`).
  */
 import { GatewayError } from "../errors/gateway-error.ts";
 import { createSseParser, type SseEvent } from "../wire/anthropic/create-sse-parser.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
+import { encodeResponsesErrorEvent, responseErrorOf } from "../wire/openai/responses-error-event.ts";
 import { parseUpstreamJson } from "../wire/parse-upstream-json.ts";
 import { buildResponseObject } from "./build-response-object.ts";
 import { incompleteReasonOf, itemIdOf } from "./chat-to-responses-response.ts";
@@ -41,7 +43,10 @@ export interface ChatToResponsesStreamOptions {
 }
 
 export interface ResponsesStreamTranslator extends StreamTranslator {
-  /** The `error` event for a failure the relay hit outside the translator, numbered after what was written. */
+  /**
+   * The `error` and `response.failed` events for a failure the relay hit outside the translator, numbered
+   * after what was written.
+   */
   errorEvent(failure: GatewayError): string;
   /** Bytes of generated text, arguments, names and call ids seen (an estimate's basis when no usage came). */
   textBytes(): number;
@@ -86,19 +91,28 @@ export function createChatToResponsesStream(
     const counts = readOpenAiUsage(usage);
     if (counts !== null) options.onUsage?.(counts, complete);
   };
-  const errorFields = (error: GatewayError): JsonObject => ({
-    code: error.code ?? error.type,
-    message: error.message,
-    param: error.param,
-  });
-  const fail = (reason: StreamFailure | GatewayError, out: string[]): void => {
+  /**
+   * The end of a failed stream: the `error` event (the SDKs raise it), then the failed Response with the
+   * output so far; none when the output is what failed (past the caps: it is not sent again).
+   */
+  const failEvents = (error: GatewayError, out: string[], withOutput = true): void => {
+    out.push(encodeResponsesErrorEvent(error, sequence++));
+    const response = buildResponseObject(context, {
+      status: "failed",
+      output: withOutput ? items.output("incomplete") : [],
+      usage: chatUsageToResponses(usage),
+      error: responseErrorOf(error),
+    });
+    out.push(write("response.failed", { response }));
+  };
+  const fail = (reason: StreamFailure | GatewayError, out: string[], overCap = false): void => {
     if (closed) return;
     closed = true;
     if (reason instanceof GatewayError) failure = reason;
     else failure = reason.reason === "truncated" && cause !== null ? cause : describe(reason);
     reportUsage(false);
     start(out);
-    out.push(write("error", errorFields(failure)));
+    failEvents(failure, out, !overCap);
   };
   const done = (out: string[]): void => {
     if (closed) return;
@@ -163,11 +177,12 @@ export function createChatToResponsesStream(
           code: "response_too_large",
         }),
         out,
+        true,
       );
     else if (options.held !== undefined && items.heldBytes() > counted) {
       const refused = options.held.take(items.heldBytes() - counted);
       if (refused === null) counted = items.heldBytes();
-      else fail(refused, out);
+      else fail(refused, out, true);
     }
   };
 
@@ -219,7 +234,7 @@ export function createChatToResponsesStream(
       closed = true;
       const out: string[] = [];
       start(out);
-      out.push(write("error", errorFields(error)));
+      failEvents(error, out);
       return out.join("");
     },
     textBytes: () => items.textBytes(),

@@ -36,6 +36,9 @@ function redactedEvents(events: readonly string[], { quotesKey, redact }: Transl
   return redacted;
 }
 
+/** Where one event of the gateway's own SSE text ends (its JSON is one line: a blank line ends it). */
+const EVENT_END = /(?<=\n\n)/;
+
 export function createTranslateTransform(
   translator: StreamTranslator,
   failureEvent: FailureEvent,
@@ -54,6 +57,9 @@ export function createTranslateTransform(
       // failure's error event, or had already seen the whole answer (nothing more is written).
       fail: (failure, push) => emit(translator.end(failure), push) ?? { failure, written: true },
     },
-    failureEvent,
+    // A failure event may carry the answer so far (a failed Response's output): redacted like the rest.
+    redaction === undefined
+      ? failureEvent
+      : (failure) => redactedEvents(failureEvent(failure).split(EVENT_END), redaction),
   );
 }

@@ -7,10 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import OpenAI from "openai";
 import type { ResponseInput } from "openai/resources/responses/responses";
 import { ANTHROPIC_OPERATOR_KEY, CLAUDE_MODEL, writeAnthropicEvent } from "../support/anthropic-gateway.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
-import { assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
 import {
   ANTHROPIC_USER_KEY,
   METERED_PLAN,
@@ -135,9 +136,9 @@ test("previous_response_id and store: true are refused before anything goes upst
   }
 });
 
-test("a provider error mid-stream ends the stream once, as a Responses error event, keys redacted", async () => {
+test("a provider error mid-stream ends the stream once, as error then response.failed, keys redacted", async () => {
   const user = await env.user({ anthropic: ANTHROPIC_USER_KEY });
-  env.anthropic.respondNext((_request, res) => {
+  const failMidway = (_request: unknown, res: import("node:http").ServerResponse) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     writeAnthropicEvent(res, {
       type: "message_start",
@@ -166,7 +167,8 @@ test("a provider error mid-stream ends the stream once, as a Responses error eve
       error: { type: "overloaded_error", message: `Overloaded for key ${ANTHROPIC_USER_KEY}` },
     });
     res.end();
-  });
+  };
+  env.anthropic.respondNext(failMidway);
   const response = await call(env.gateway, "POST", "/v1/responses", {
     token: user.token,
     headers: user.headers,
@@ -184,9 +186,33 @@ test("a provider error mid-stream ends the stream once, as a Responses error eve
     ),
   );
   for (const event of events) assertMatchesSchema("ResponseStreamEvent", event);
-  assert.equal(events.filter((event) => event.type === "error").length, 1, "one error event");
-  assert.equal(events.at(-1).type, "error");
-  assert.equal(events.at(-1).code, "overloaded_error");
+  for (const [index, event] of events.entries()) assert.equal(event.sequence_number, index);
+  const { error, response: failed } = assertFailedEnd(events);
+  assert.equal(error.code, "overloaded_error");
+  assert.equal(failed.error.code, "server_error", "overloaded_error is no ResponseErrorCode");
+  assert.match(failed.error.message, /Overloaded for key/);
+  const output = failed.output as Array<{ content: Array<{ text: string }> }>;
+  assert.equal(output[0]?.content[0]?.text, "Hel", "the output so far");
+
+  // The official SDK: iterating raises, finalResponse() rejects with the API error (an OpenAIError).
+  env.anthropic.respondNext(failMidway);
+  const stream = user.openai.responses.stream({ model: "claude", input: "hi" });
+  const seen: string[] = [];
+  const raised = await (async () => {
+    for await (const event of stream) seen.push(event.type);
+  })().then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  assert.ok(raised instanceof OpenAI.APIError, String(raised));
+  assert.equal(raised.code, "overloaded_error");
+  assert.equal(raised.message.includes(ANTHROPIC_USER_KEY), false, raised.message);
+  assert.ok(seen.includes("response.output_text.delta"), seen.join(", "));
+  const final = await stream.finalResponse().then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  assert.ok(final instanceof OpenAI.OpenAIError, String(final));
 });
 
 test("usage on an operator route is metered against the plan", async () => {

@@ -13,7 +13,7 @@ import OpenAI from "openai";
 import { encodeResponsesEvent, fakeResponses } from "../peers/fake-responses-api.ts";
 import { call, errorOf } from "../support/gateway-client.ts";
 import { OPERATOR_KEYS } from "../support/model-gateway.ts";
-import { assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertMatchesSchema, assertValidErrorResponse } from "../support/openai-schema.ts";
 import {
   GPT_MODEL,
   METERED_PLAN,
@@ -283,7 +283,7 @@ test("the SDK sees an upstream 4xx as the provider's error, keys redacted", asyn
   assert.equal(String(error.message).includes(OPENAI_USER_KEY), false);
 });
 
-test("an upstream that dies mid-stream: the events relayed, then one error event numbered after them", async () => {
+test("an upstream that dies mid-stream: the events relayed, then error and response.failed numbered after them", async () => {
   const user = await env.user({ openai: OPENAI_USER_KEY });
   const { events: upstreamEvents } = fakeResponses({ model: GPT_MODEL, input: "hi" }, 99, "");
   const sent = upstreamEvents.slice(0, 5);
@@ -299,10 +299,37 @@ test("an upstream that dies mid-stream: the events relayed, then one error event
   assert.equal(response.status, 200);
   assert.ok(response.text.startsWith(sent.map(encodeResponsesEvent).join("")), "relayed as received");
   const relayed = events(response.text);
-  assert.equal(relayed.length, sent.length + 1);
-  const last = relayed.at(-1)!;
+  assert.equal(relayed.length, sent.length + 2);
+  const last = relayed.at(-2)!;
   assert.equal(last.name, "error");
   assertMatchesSchema("ResponseErrorEvent", last.data);
   assert.equal(last.data.sequence_number, sent.length);
   assert.equal((last.data.error as { type: string }).type, "upstream_error");
+  // The terminal event: the Response the upstream announced, failed (ResponseFailedEvent).
+  const failed = relayed.at(-1)!;
+  assert.equal(failed.name, "response.failed");
+  assertMatchesSchema("ResponseStreamEvent", failed.data);
+  const { response: snapshot } = assertFailedEnd(relayed.map((event) => event.data));
+  assert.equal(failed.data.sequence_number, sent.length + 1);
+  const created = sent[0] as { type: string; response: { id: string; model: string } };
+  assert.equal(created.type, "response.created");
+  assert.equal(snapshot.id, created.response.id);
+  assert.equal(snapshot.model, created.response.model);
+  assert.equal(snapshot.error.code, "server_error");
+
+  // Through the SDK: finalResponse() rejects with the API error (an OpenAIError), not a half Response.
+  env.openai.respondNext((_request, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(sent.map(encodeResponsesEvent).join(""), () => res.destroy());
+  });
+  const error = await user.openai.responses
+    .stream({ model: "gpt_byok", input: "hi" })
+    .finalResponse()
+    .then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+  assert.ok(error instanceof OpenAI.APIError, String(error));
+  assert.equal(error.type, "upstream_error");
+  assert.match(error.message, /provider/);
 });

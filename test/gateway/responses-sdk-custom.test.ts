@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { ResponseInputItem } from "openai/resources/responses/responses";
 import type { GatewayUser, ModelGateway } from "../support/model-gateway.ts";
-import { assertValidResponsesStream } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertValidResponsesStream } from "../support/openai-schema.ts";
 import { bodyOf, routeUser, USER_KEYS, withUpstreamRequest } from "../support/provider-routes.ts";
 import {
   assertRefused,
@@ -163,9 +163,11 @@ describe("the Responses API on the user's custom endpoint, translated to Chat Co
       const text = await response.text();
       assert.equal(text.includes(USER_KEYS.custom), false, "the raw key never reaches the client");
       const events = assertValidResponsesStream(text);
-      const last = events.at(-1)!;
+      const { error: last, response: failed } = assertFailedEnd(events);
       assert.equal(last.type, "error");
       assert.match(String(last.message), /bad key/);
+      // The failed Response carries the output so far, redacted like the deltas.
+      assert.match(JSON.stringify(failed.output), /your key is/);
     });
 
     test("an upstream 4xx keeps its status, the provider's message with the key redacted", async () => {

@@ -14,7 +14,7 @@ import {
   startAnthropicGateway,
 } from "../support/anthropic-gateway.ts";
 import { call } from "../support/gateway-client.ts";
-import { assertValidResponsesStream } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertValidResponsesStream } from "../support/openai-schema.ts";
 import { ADMIN_TOKEN } from "../support/start-gateway.ts";
 
 /** Opens a streamed request that the fake answers with one event and then holds open; reads it to its end. */
@@ -105,7 +105,7 @@ describe("revocation cuts translated streams with the cut's reason", () => {
     );
   });
 
-  test("responses → custom endpoint (chat): the typed error event says user_revoked", async () => {
+  test("responses → custom endpoint (chat): the typed error event says user_revoked, then response.failed", async () => {
     const user = await env.user(
       { custom: CUSTOM_USER_KEY },
       { baseUrl: env.fakes.custom.baseUrl, model: CUSTOM_MODEL },
@@ -122,8 +122,8 @@ describe("revocation cuts translated streams with the cut's reason", () => {
     });
     assert.equal(revoked.status, 200, revoked.text);
     const text = await ended;
-    const last = assertValidResponsesStream(text).at(-1);
-    assert.deepEqual({ type: last?.type, code: last?.code }, { type: "error", code: "user_revoked" }, text);
+    const { error: last } = assertFailedEnd(assertValidResponsesStream(text));
+    assert.deepEqual({ type: last.type, code: last.code }, { type: "error", code: "user_revoked" }, text);
     await aborted; // the upstream call was aborted with it
   });
 });

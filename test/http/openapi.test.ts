@@ -21,8 +21,12 @@ const DOCUMENT_ID = "https://byok-gateway.test/gateway-openapi.json";
 type Operation = { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
-/** Fastify's `/admin/users/:id` → OpenAPI's `/admin/users/{id}`. */
-const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, "{$1}");
+/**
+ * Fastify's `/admin/users/:id` → OpenAPI's `/admin/users/{id}`; Fastify's unnamed wildcard (the one route
+ * that has it takes a model id, which may hold `/`) → `{model}`.
+ */
+const toOpenApiPath = (url: string) =>
+  url.replace(/:([A-Za-z_]+)/g, "{$1}").replace(/^\/v1\/models\/\*$/, "/v1/models/{model}");
 
 describe("GET /openapi.json", () => {
   let gateway: TestGateway;

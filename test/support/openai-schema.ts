@@ -251,3 +251,44 @@ export function assertValidResponsesStream(text: string): Record<string, unknown
   });
   return events.map(({ data }) => data);
 }
+
+/** OpenAI's ResponseErrorCode values (what a failed Response's `error.code` may be). */
+const responseErrorCodes = (): readonly string[] => {
+  const spec = JSON.parse(readFileSync(OPENAI_OPENAPI_PATH, "utf8")) as {
+    components: { schemas: { ResponseErrorCode: { enum: string[] } } };
+  };
+  return spec.components.schemas.ResponseErrorCode.enum;
+};
+
+/**
+ * Asserts a Responses stream's events end as a failed response does: one `error` event (carrying the
+ * OpenAI `error` object the SDKs raise), then the terminal `response.failed` whose Response has
+ * `status: "failed"` and an `error` with a spec ResponseErrorCode; each valid against its own schema.
+ * Answers both events.
+ */
+export function assertFailedEnd(events: readonly Record<string, unknown>[]): {
+  error: Record<string, unknown>;
+  failed: Record<string, unknown>;
+  response: Record<string, unknown> & { error: { code: string; message: string } };
+} {
+  const error = events.at(-2);
+  const failed = events.at(-1);
+  if (error?.type !== "error" || failed?.type !== "response.failed")
+    throw new AssertionError({
+      message: `a failed stream ends with error, response.failed; got ${events.map((event) => String(event.type)).join(", ")}`,
+    });
+  assertMatchesSchema("ResponseErrorEvent", error);
+  assertMatchesSchema("ResponseFailedEvent", failed);
+  if (events.filter((event) => event.type === "error").length !== 1)
+    throw new AssertionError({ message: "one error event" });
+  if (!isRecord(error.error) || error.error.message !== error.message)
+    throw new AssertionError({
+      message: `the error event carries the OpenAI error object: ${JSON.stringify(error)}`,
+    });
+  const response = failed.response as Record<string, unknown> & { error: { code: string; message: string } };
+  if (response.status !== "failed" || !responseErrorCodes().includes(response.error?.code))
+    throw new AssertionError({ message: `a failed Response: ${JSON.stringify(response).slice(0, 500)}` });
+  if (response.error.message !== error.message)
+    throw new AssertionError({ message: "the failed Response's error says what the error event said" });
+  return { error, failed, response };
+}

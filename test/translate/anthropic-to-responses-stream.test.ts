@@ -10,7 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { createAnthropicToResponsesStream } from "../../src/translate/anthropic-to-responses-stream.ts";
 import type { ResponsesContext } from "../../src/translate/responses-context.ts";
-import { assertMatchesSchema, parseSseData } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertMatchesSchema, parseSseData } from "../support/openai-schema.ts";
 import { anthropicStreamFixtures, readFixture } from "./stream-fixtures.ts";
 
 const SEED = 1415;
@@ -55,7 +55,7 @@ for (const fixture of anthropicStreamFixtures) {
       assert.equal(event.sequence_number, index);
     });
     const terminal = events.filter((event) =>
-      ["response.completed", "response.incomplete", "response.failed", "error"].includes(String(event.type)),
+      ["response.completed", "response.incomplete", "response.failed"].includes(String(event.type)),
     );
     assert.equal(terminal.length, 1, "exactly one terminal event");
     assert.equal(terminal[0], events.at(-1));
@@ -64,8 +64,8 @@ for (const fixture of anthropicStreamFixtures) {
       const response = terminal[0]?.response as { output_text?: unknown; usage?: { output_tokens: number } };
       assert.equal(response.usage?.output_tokens, fixture.expect.usage.output);
     } else {
-      assert.equal(terminal[0]?.type, "error");
-      assert.equal(terminal[0]?.code, fixture.expect.error.code);
+      const { error } = assertFailedEnd(events);
+      assert.equal(error.code, fixture.expect.error.code);
       assert.ok(whole.failure !== null);
     }
     assert.equal(whole.usages.length, 1, "usage reported once");

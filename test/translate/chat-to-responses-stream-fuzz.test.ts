@@ -15,10 +15,10 @@ import { accumulateResponse } from "openai/lib/responses/ResponseAccumulator";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { GatewayError } from "../../src/errors/gateway-error.ts";
 import { createChatToResponsesStream } from "../../src/translate/chat-chunks-to-responses-events.ts";
-import { assertValidResponsesStream } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertValidResponsesStream } from "../support/openai-schema.ts";
 
 const SEED = 1414;
-const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
+const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 const chunk = (choice: Record<string, unknown> | null, extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({
@@ -165,6 +165,9 @@ test(`fuzz: chat chunks → Responses events (seeded ${SEED}): no throw, chunk-i
       const terminal = parsed.filter((item) => TERMINAL.has(String(item.type)));
       assert.equal(terminal.length, 1, "exactly one terminal event");
       assert.equal(parsed.at(-1), terminal[0], "the terminal event is last");
+      if (terminal[0]?.type === "response.failed") assertFailedEnd(parsed);
+      else
+        assert.ok(!parsed.some((item) => item.type === "error"), "an error event only ends a failed stream");
       assertDonesRepeatDeltas(parsed);
       let snapshot: ReturnType<typeof accumulateResponse> | undefined;
       for (const item of parsed)

@@ -10,7 +10,11 @@ import { GatewayError } from "../../src/errors/gateway-error.ts";
 import { createChatToResponsesStream } from "../../src/translate/chat-chunks-to-responses-events.ts";
 import { chatToResponsesResponse } from "../../src/translate/chat-to-responses-response.ts";
 import type { ResponsesContext } from "../../src/translate/responses-context.ts";
-import { assertValidResponse, assertValidResponsesStream } from "../support/openai-schema.ts";
+import {
+  assertFailedEnd,
+  assertValidResponse,
+  assertValidResponsesStream,
+} from "../support/openai-schema.ts";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/openai/${name}`, import.meta.url), "utf8");
@@ -199,10 +203,12 @@ describe("createChatToResponsesStream", () => {
     assert.equal((usages[0] as { complete: boolean }).complete, true);
   });
 
-  test("a provider error mid-stream ends with one `error` event", () => {
+  test("a provider error mid-stream ends with one `error` event, then `response.failed`", () => {
     const { events, failure } = runStream(fixture("error-midway.sse"));
-    const last = events.at(-1) as Record<string, unknown>;
+    const { error: last, response } = assertFailedEnd(events as Record<string, unknown>[]);
     assert.equal(last.type, "error");
+    assert.equal(response.error.code, "server_error", "an overload is no ResponseErrorCode: server_error");
+    assert.ok((response.output as unknown[]).length > 0, "the output so far");
     assert.equal(typeof last.message, "string");
     assert.ok(failure instanceof GatewayError);
     assert.equal(events.filter((event) => event.type === "error").length, 1);
@@ -217,11 +223,11 @@ describe("createChatToResponsesStream", () => {
     const cut = text.slice(0, text.indexOf("\n\n", 600) + 2);
     const cause = new GatewayError("upstream_timeout", { code: "body_timeout" });
     const { events } = runStream(cut, { failure: cause });
-    const last = events.at(-1) as Record<string, unknown>;
+    const { error: last } = assertFailedEnd(events as Record<string, unknown>[]);
     assert.equal(last.type, "error");
     assert.equal(last.code, "body_timeout");
     const { events: truncated } = runStream(cut);
-    assert.equal((truncated.at(-1) as Record<string, unknown>).code, "stream_truncated");
+    assert.equal(assertFailedEnd(truncated as Record<string, unknown>[]).error.code, "stream_truncated");
   });
 
   test("held text past the cap fails cleanly", () => {
@@ -234,9 +240,10 @@ describe("createChatToResponsesStream", () => {
       ...translator.push(chunk("more")),
     ];
     const events = assertValidResponsesStream(out.join("") + translator.end().join(""));
-    const last = events.at(-1) as Record<string, unknown>;
+    const { error: last, response } = assertFailedEnd(events);
     assert.equal(last.type, "error");
     assert.equal(last.code, "response_too_large");
+    assert.deepEqual(response.output, [], "output past the cap is not sent again");
     assert.equal(events.filter((event) => event.type === "error").length, 1);
   });
 });

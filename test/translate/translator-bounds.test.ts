@@ -18,7 +18,7 @@ import { createOpenAiToAnthropicStream } from "../../src/translate/openai-to-ant
 import { ITEM_HELD_BYTES } from "../../src/translate/responses-output-items.ts";
 import { MAX_STREAM_ITEMS } from "../../src/translate/stream-failure.ts";
 import type { StreamTranslator } from "../../src/translate/stream-translator.ts";
-import { assertValidResponsesStream } from "../support/openai-schema.ts";
+import { assertFailedEnd, assertValidResponsesStream } from "../support/openai-schema.ts";
 
 const SEED = 2604;
 const context = { id: "resp_bounds", createdAt: 1, model: "m", request: {} };
@@ -109,8 +109,7 @@ test("chat → Responses: huge names under new call ids fail with response_too_l
   assert.ok(text.length < 2 * maxHeldBytes, `emitted ${text.length}`);
   assert.ok(largest < 256 * 1024, `largest piece ${largest}`);
   const events = assertValidResponsesStream(text);
-  assert.equal(events.at(-1)?.type, "error");
-  assert.equal(events.at(-1)?.code, "response_too_large");
+  assert.equal(assertFailedEnd(events).error.code, "response_too_large");
   assert.ok(!events.some((event) => event.type === "response.completed"));
 });
 
@@ -122,7 +121,7 @@ test("chat → Responses: more output items than the cap fail with response_too_
   };
   const { text } = run(translator, pieces());
   const events = assertValidResponsesStream(text);
-  assert.equal(events.at(-1)?.code, "response_too_large");
+  assert.equal(assertFailedEnd(events).error.code, "response_too_large");
   const added = events.filter((event) => event.type === "response.output_item.added");
   assert.equal(added.length, MAX_STREAM_ITEMS);
 });
@@ -144,7 +143,7 @@ test("chat → Responses: text and refusal alternating open parts that count tow
   };
   const { text } = run(translator, pieces());
   const events = assertValidResponsesStream(text);
-  assert.equal(events.at(-1)?.code, "response_too_large");
+  assert.equal(assertFailedEnd(events).error.code, "response_too_large");
   const parts = events.filter((event) => event.type === "response.content_part.added");
   assert.ok(parts.length < MAX_STREAM_ITEMS, `${parts.length} parts opened`);
 });
@@ -164,8 +163,7 @@ test("Anthropic → Responses: 150k tool_use blocks end cleanly with response_to
   const translator = createAnthropicToResponsesStream({ context });
   const { text } = run(translator, toolUseBlocks(150_000));
   const events = assertValidResponsesStream(text);
-  assert.equal(events.at(-1)?.type, "error");
-  assert.equal(events.at(-1)?.code, "response_too_large");
+  assert.equal(assertFailedEnd(events).error.code, "response_too_large");
   assert.equal(translator.failure?.()?.code, "response_too_large");
 });
 
@@ -299,8 +297,7 @@ test("property: a completed Response holds at most maxHeldBytes and the item cap
         assert.ok(held <= max, `held ${held} > ${max}`);
         assert.ok(response.output.length <= MAX_STREAM_ITEMS);
       } else {
-        assert.equal(last?.type, "error");
-        assert.equal(last?.code, "response_too_large");
+        assert.equal(assertFailedEnd(events).error.code, "response_too_large");
       }
     }),
     { seed: SEED, numRuns: 150, interruptAfterTimeLimit: 20_000 },

@@ -46,6 +46,10 @@ export const PROXIED_PATHS: Readonly<Record<string, { methods: readonly string[]
   "/v1/responses": { methods: ["post"], url: "https://platform.openai.com/docs/api-reference/responses" },
   "/v1/embeddings": { methods: ["post"], url: "https://platform.openai.com/docs/api-reference/embeddings" },
   "/v1/models": { methods: ["get"], url: "https://platform.openai.com/docs/api-reference/models" },
+  "/v1/models/{model}": {
+    methods: ["get"],
+    url: "https://platform.openai.com/docs/api-reference/models/retrieve",
+  },
   "/v1/messages": { methods: ["post"], url: "https://docs.anthropic.com/en/api/messages" },
   "/v1/messages/count_tokens": {
     methods: ["post"],
@@ -53,6 +57,15 @@ export const PROXIED_PATHS: Readonly<Record<string, { methods: readonly string[]
   },
   "/v1/listen": { methods: ["get", "post"], url: "https://developers.deepgram.com/reference/listen-file" },
 };
+
+/** A templated path's parameters (`/v1/models/{model}`: the model id, which may hold `/`). */
+const pathParameters = (path: string) =>
+  [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
 
 function proxiedPaths(): Record<string, Json> {
   const paths: Record<string, Json> = {};
@@ -63,7 +76,7 @@ function proxiedPaths(): Record<string, Json> {
         {
           summary: "Proxied model endpoint in its provider's dialect (see externalDocs).",
           security: user,
-          parameters: byokHeaders,
+          parameters: [...pathParameters(path), ...byokHeaders],
           externalDocs: { url },
           responses: errors,
         },

@@ -8,6 +8,8 @@
  * is not the spec's Response is repaired (create-response-event-normalizer.ts), redacted and re-serialized, or
  * ends the stream when it cannot be; a conforming one still leaves as received.
  * An event is relayed unparsed only when it matches the byte template of one that parsed (one parse per shape).
+ * The Response a lifecycle event (`response.created`, `…in_progress`) announced is kept, as relayed, for
+ * the `response.failed` that ends a stream the gateway fails.
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import type { RelayTransform } from "../create-relay-transform.ts";
@@ -49,8 +51,15 @@ export interface ResponsesUsageTapOptions {
   readonly redactError?: (text: string) => string;
   /** Whether bytes quote a key in play verbatim (a cheap search): such an event is parsed and redacted. */
   readonly quotesKey?: (bytes: Uint8Array) => boolean;
-  /** How a failure ends the stream, given the sequence number the error event takes (last seen + 1). */
-  readonly failureEvent: (failure: GatewayError, sequenceNumber: number) => string;
+  /**
+   * How a failure ends the stream, given the sequence number the error event takes (last seen + 1) and the
+   * Response the stream announced (null before `response.created`).
+   */
+  readonly failureEvent: (
+    failure: GatewayError,
+    sequenceNumber: number,
+    response: Readonly<Record<string, unknown>> | null,
+  ) => string;
   /** The most bytes one event may hold; 1 MiB by default. */
   readonly maxEventBytes?: number;
   /**
@@ -64,6 +73,8 @@ export interface ResponsesUsageTapOptions {
 const TYPED = [Buffer.from('"type":"'), Buffer.from('"type": "')];
 const TERMINAL_TYPES = new Set(["response.completed", "response.incomplete", "response.failed"]);
 const TERMINAL = [...TERMINAL_TYPES].map((type) => Buffer.from(`"${type}"`));
+const LIFECYCLE_TYPES = new Set(["response.created", "response.in_progress"]);
+const LIFECYCLE = [...LIFECYCLE_TYPES].map((type) => Buffer.from(`"${type}"`));
 const SEQUENCE = Buffer.from('"sequence_number":');
 const decoder = new TextDecoder();
 /** The values that differ between events of one shape: delta text, its padding, the event's number. */
@@ -91,6 +102,15 @@ function readSequenceNumber(event: Buffer): number {
   return digits === 0 ? -1 : value;
 }
 
+/** An event's data parsed as a typed event object, or null. */
+function readTypedEvent(event: Buffer): (Record<string, unknown> & { type: string }) | null {
+  const data = sseEventData(decoder.decode(event));
+  if (data === null) return null;
+  const parsed = parseUpstreamJson(data);
+  if (!parsed.ok || !isObject(parsed.value) || typeof parsed.value.type !== "string") return null;
+  return parsed.value as Record<string, unknown> & { type: string };
+}
+
 export function createResponsesUsageTap(options: ResponsesUsageTapOptions): RelayTransform {
   const { redact } = options;
   const quotesKey = options.quotesKey ?? (() => false);
@@ -113,8 +133,13 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       redactor === undefined
         ? lifecycle.data
         : redactJsonStrings(lifecycle.data, redactor, redactError).value;
+    // A repaired `response.created` / `…in_progress` is what the client saw: the Response a failure ends.
+    const response = (clean as { response?: unknown }).response;
+    if (LIFECYCLE_TYPES.has(lifecycle.type) && isObject(response)) announced = response;
     return `event: ${lifecycle.type}\ndata: ${JSON.stringify(clean)}\n\n`;
   };
+  /** The Response the last lifecycle event announced, as relayed (redacted when it was). */
+  let announced: Readonly<Record<string, unknown>> | null = null;
   /** The last event the check parsed: one like it (other delta text, another number) passes by one comparison. */
   let template: EventTemplate | null = null;
   /**
@@ -146,13 +171,19 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
           ? redactSseEvent(event, redact, options.redactError ?? redact, isTypedEvent)
           : null;
       const kept = redacted === null ? "keep" : redacted === "" ? "drop" : redacted;
+      if (LIFECYCLE.some((type) => event.indexOf(type) !== -1)) {
+        const relayed = kept === "keep" ? event : kept === "drop" ? null : Buffer.from(kept);
+        const lifecycle = relayed === null ? null : readTypedEvent(relayed);
+        if (lifecycle !== null && LIFECYCLE_TYPES.has(lifecycle.type)) {
+          if (isObject(lifecycle.response)) announced = lifecycle.response;
+          return kept;
+        }
+      }
       if (!TERMINAL.some((type) => event.indexOf(type) !== -1)) return kept;
-      const data = sseEventData(decoder.decode(event));
-      if (data === null) return kept;
-      const parsed = parseUpstreamJson(data);
-      if (!parsed.ok || !isObject(parsed.value)) return kept;
-      const { type, response } = parsed.value;
-      if (typeof type !== "string" || !TERMINAL_TYPES.has(type) || !isObject(response)) return kept;
+      const terminal = readTypedEvent(event);
+      if (terminal === null) return kept;
+      const { type, response } = terminal;
+      if (!TERMINAL_TYPES.has(type) || !isObject(response)) return kept;
       const usage = readResponsesUsage(response.usage);
       if (usage !== null) options.onUsage(usage);
       return kept;
@@ -163,7 +194,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       checkEvent,
       passesAsIs,
       checksUnpassed: true,
-      failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1),
+      failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1, announced),
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },
   );
