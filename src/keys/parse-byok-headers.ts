@@ -58,7 +58,8 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
   let any = false;
   let customBaseUrl: string | null = null;
   let customModel: string | null = null;
-  const malformedSettings: CustomSettingHeader[] = [];
+  // Made only when a setting is unusable: a request's intake allocates no list for the common case.
+  let malformedSettings: CustomSettingHeader[] | null = null;
 
   const visit = (rawName: string, rawValue: string | readonly string[]): void => {
     if (rawName.length < 7) return;
@@ -72,6 +73,7 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
       if (value === "") return;
       if (value === undefined || value.length > MAX_SETTING_LENGTH) {
         // Sent but unusable: flagged, so no caller falls back to the enrolled value in its place.
+        malformedSettings ??= [];
         if (!malformedSettings.includes(name)) malformedSettings.push(name);
         return;
       }
@@ -105,19 +107,20 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
     }
   }
 
-  if (malformedSettings.includes(CUSTOM_BASE_URL_HEADER)) customBaseUrl = null;
-  if (malformedSettings.includes(CUSTOM_MODEL_HEADER)) customModel = null;
+  const unusable = malformedSettings === null ? NO_BYOK.malformedSettings : Object.freeze(malformedSettings);
+  if (unusable.includes(CUSTOM_BASE_URL_HEADER)) customBaseUrl = null;
+  if (unusable.includes(CUSTOM_MODEL_HEADER)) customModel = null;
   if (!any) {
-    return customBaseUrl === null && customModel === null && malformedSettings.length === 0
+    return customBaseUrl === null && customModel === null && unusable.length === 0
       ? NO_BYOK
-      : { ...NO_BYOK, customBaseUrl, customModel, malformedSettings: Object.freeze(malformedSettings) };
+      : { ...NO_BYOK, customBaseUrl, customModel, malformedSettings: unusable };
   }
   return Object.freeze({
     keys: Object.freeze(keys),
     malformed: Object.freeze(malformed),
     customBaseUrl,
     customModel,
-    malformedSettings: Object.freeze(malformedSettings),
+    malformedSettings: unusable,
     any: true,
   });
 }
