@@ -113,15 +113,16 @@ describe("Responses on Anthropic, counted in the call's share", () => {
     assert.equal(gateway.byok.answerMemory.held, 0);
   });
 
-  test("past the share: one well-formed error event, numbered in sequence, the share given back", async () => {
+  test("past the share: one well-formed error event, then response.failed, numbered in sequence, the share given back", async () => {
     const token = await addUser(gateway, "anthropic-over");
     const text = await stream(token, 3 * MiB);
     const all = events(text);
-    const last = all.at(-1)!;
-    assert.equal(last.event, "error");
-    assert.equal(last.data.type, "error");
-    assert.equal(last.data.code, "answer_memory");
-    assert.equal(typeof last.data.message, "string");
+    const errorEvent = all.at(-2)!;
+    assert.equal(errorEvent.event, "error");
+    assert.equal(errorEvent.data.type, "error");
+    assert.equal(errorEvent.data.code, "answer_memory");
+    assert.equal(typeof errorEvent.data.message, "string");
+    assert.equal(all.at(-1)!.event, "response.failed");
     assert.equal(all.filter((event) => event.event === "error").length, 1);
     for (const [index, event] of all.entries()) assert.equal(event.data.sequence_number, index);
     assert.equal(gateway.byok.answerMemory.held, 0);

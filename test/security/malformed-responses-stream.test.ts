@@ -58,11 +58,21 @@ for (const [name, bad] of MALFORMED) {
     });
     assert.equal(response.status, 200);
     assert.ok(response.text.startsWith(sent.join("")), "the events before it relayed as received");
-    const last = response.text.slice(sent.join("").length);
-    assert.match(last, /^event: error\ndata: /, "then one error event, the invalid one never relayed");
-    const error = JSON.parse(last.slice(last.indexOf("data: ") + 6)) as Record<string, unknown>;
+    const rest = response.text.slice(sent.join("").length);
+    assert.match(rest, /^event: error\ndata: /, "then one error event, the invalid one never relayed");
+    // The error event, then the Response the stream announced, marked failed (the spec's terminal event).
+    const [errorEvent, failedEvent, ...more] = rest.split("\n\n").filter((block) => block !== "");
+    assert.deepEqual(more, []);
+    const error = JSON.parse(errorEvent!.slice(errorEvent!.indexOf("data: ") + 6)) as Record<string, unknown>;
     assert.equal(error.code, "invalid_upstream_event");
     assert.equal(error.sequence_number, sent.length);
+    assert.match(failedEvent!, /^event: response\.failed\ndata: /);
+    const failed = JSON.parse(failedEvent!.slice(failedEvent!.indexOf("data: ") + 6)) as {
+      sequence_number: number;
+      response: { status: string };
+    };
+    assert.equal(failed.sequence_number, sent.length + 1);
+    assert.equal(failed.response.status, "failed");
     assert.match(await served, /"outcome":"upstream_error"/);
   });
 }

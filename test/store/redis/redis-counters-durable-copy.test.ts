@@ -17,7 +17,7 @@ import { migratePostgres } from "../../../src/store/postgres/postgres-migrations
 import { openRedisConnection } from "../../../src/store/redis/open-redis-connection.ts";
 import { createTestSchema } from "../../support/postgres.ts";
 import { startTcpProxy } from "../../support/tcp-proxy.ts";
-import { openTestRedis } from "../../support/test-redis.ts";
+import { openQuotaFence, openTestRedis } from "../../support/test-redis.ts";
 import { counterKey } from "../counter-conformance.ts";
 
 const redis = await openTestRedis();
@@ -80,6 +80,8 @@ async function loseRedisData(): Promise<void> {
 }
 
 test("after a database blip the durable copy catches up to exactly Redis's value, and a reseeded counter reads it", async () => {
+  // A steady prefix (an epoch already there), not a first start: reserves are not fenced.
+  await openQuotaFence(redis.client, prefix);
   const key = counterKey("blip-user", "requests");
   const failures: unknown[] = [];
   let replayed = 0;
@@ -165,6 +167,8 @@ function losingNextCommitAnswer(pool: PostgresPool): { pool: PostgresPool; loseN
 }
 
 test("a copy whose first write committed but lost its answer is replayed and counted once", async () => {
+  // A steady prefix (an epoch already there), not a first start: reserves are not fenced.
+  await openQuotaFence(redis.client, prefix);
   const pool = openPostgresPool({
     url: proxiedUrl,
     schema: schema.schema,
@@ -206,6 +210,8 @@ test("a copy whose first write committed but lost its answer is replayed and cou
 });
 
 test("a copy pending longer than its replay window is dropped and counted, never replayed; close reports the rest", async () => {
+  // A steady prefix (an epoch already there), not a first start: reserves are not fenced.
+  await openQuotaFence(redis.client, prefix);
   const pool = openPostgresPool({
     url: proxiedUrl,
     schema: schema.schema,
