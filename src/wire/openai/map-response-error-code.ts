@@ -6,7 +6,7 @@
 import type { GatewayError } from "../../errors/gateway-error.ts";
 
 /** OpenAI's ResponseErrorCode enum (openai-openapi.json), the only codes a Response's `error` may carry. */
-const RESPONSE_ERROR_CODES: ReadonlySet<string> = new Set([
+export const RESPONSE_ERROR_CODES: ReadonlySet<string> = new Set([
   "server_error",
   "rate_limit_exceeded",
   "invalid_prompt",

@@ -6,6 +6,8 @@
  * counts as missing), and one of the wrong type makes the answer invalid: refused, never guessed at. Says
  * whether it changed anything, so a conforming answer is relayed as the upstream's own text.
  */
+
+import { RESPONSE_ERROR_CODES } from "./map-response-error-code.ts";
 import type { NormalizeOutcome } from "./normalize-chat-completion.ts";
 
 type Json = Record<string, unknown>;
@@ -31,29 +33,6 @@ const STATUSES = new Set(["completed", "failed", "in_progress", "cancelled", "qu
 const TOOL_CHOICE_MODES = new Set(["none", "auto", "required"]);
 const SERVICE_TIERS = new Set(["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]);
 const INCOMPLETE_REASONS = new Set(["max_output_tokens", "content_filter"]);
-/** `ResponseErrorCode`, the spec's closed set. */
-const ERROR_CODES = new Set([
-  "server_error",
-  "rate_limit_exceeded",
-  "invalid_prompt",
-  "data_residency_mismatch",
-  "bio_policy",
-  "vector_store_timeout",
-  "invalid_image",
-  "invalid_image_format",
-  "invalid_base64_image",
-  "invalid_image_url",
-  "image_too_large",
-  "image_too_small",
-  "image_parse_error",
-  "image_content_policy_violation",
-  "invalid_image_mode",
-  "image_file_too_large",
-  "unsupported_image_media_type",
-  "empty_image_file",
-  "failed_to_download_image",
-  "image_file_not_found",
-]);
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -85,7 +64,8 @@ const MEMBERS: ReadonlyArray<readonly [string, Member]> = [
     {
       fill: () => null,
       valid: (value) =>
-        value === null || (isObject(value) && isString(value.message) && has(ERROR_CODES, value.code)),
+        value === null ||
+        (isObject(value) && isString(value.message) && has(RESPONSE_ERROR_CODES, value.code)),
     },
   ],
   [
