@@ -125,6 +125,8 @@ async function translated(
       onUsage: (reported, complete) => {
         if (complete || reported.inputTokens + reported.outputTokens > 0) usage = reported;
       },
+      // Tool calls held while another call's block is open count in the call's share of the answer memory.
+      ...(call.answerShare === undefined ? {} : { held: call.answerShare }),
     });
     return kit.relay(
       call,

@@ -2,9 +2,11 @@
  * @module translate/openai-chunks-to-anthropic-events
  * The state machine of an OpenAI stream translated to Anthropic's event grammar: parsed chunks in, events
  * out as they arrive. `message_start` on the first chunk; one content block at a time (a tool call after
- * text closes the text block first); `message_delta` with the stop reason and usage, then `message_stop`.
+ * text closes the text block first; a call that starts while another call's block is open is held whole
+ * until that block closes, since OpenAI hosts may interleave calls' fragments); `message_delta` with the
+ * stop reason and usage, then `message_stop`.
  */
-import type { GatewayError } from "../errors/gateway-error.ts";
+import { GatewayError } from "../errors/gateway-error.ts";
 import { toAnthropicErrorBody } from "../wire/anthropic/anthropic-error-body.ts";
 import type { AnthropicStreamEvent } from "../wire/anthropic/anthropic-types.ts";
 import { readOpenAiUsage, type TokenUsage } from "../wire/openai/openai-usage.ts";
@@ -19,6 +21,24 @@ export interface OpenAiToAnthropicStreamOptions {
   /** Called once when the stream ends with the usage seen (`complete` false when it failed or was cut). */
   readonly onUsage?: (usage: TokenUsage, complete: boolean) => void;
   readonly describeFailure?: (failure: StreamFailure) => GatewayError;
+  /**
+   * The most bytes of tool-call arguments held while another call's block is open; past it the stream fails
+   * cleanly with `response_too_large`. Default DEFAULT_MAX_HELD_BYTES.
+   */
+  readonly maxHeldBytes?: number;
+  /** Where held bytes are counted (the call's share of the answer memory): a refusal ends the stream with it. */
+  readonly held?: { take(bytes: number): GatewayError | null };
+}
+
+/** The default bound on tool-call arguments held (the egress response cap's default). */
+const DEFAULT_MAX_HELD_BYTES = 32 * 1024 * 1024;
+
+/** A tool call: its block once it has one; until then (another call's block open) its arguments, held. */
+interface ToolCall {
+  block: number | null;
+  readonly id: string;
+  readonly name: string;
+  readonly held: string[];
 }
 
 export interface OpenAiChunkTranslator {
@@ -42,8 +62,14 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
   let closed = false;
   let nextBlock = 0;
   let open: { readonly kind: "text" | "tool"; readonly index: number } | null = null;
-  /** OpenAI tool-call index → its Anthropic block and call id. */
-  const tools = new Map<number, { readonly block: number; readonly id: string }>();
+  /** OpenAI tool-call index → its call. */
+  const tools = new Map<number, ToolCall>();
+  /** Calls waiting for a block, in the order they started. */
+  const waiting: ToolCall[] = [];
+  const maxHeld = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
+  let heldBytes = 0;
+  /** Why the stream must end (a bound, a late fragment), found while a chunk is read: the chunk ends it. */
+  let broken: GatewayError | StreamFailure | null = null;
   let finishReason: unknown = null;
   let finishSeen = false;
   let refusalSeen = false;
@@ -81,6 +107,25 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     if (open === null) return;
     out.push(event("content_block_stop", { index: open.index }));
     open = null;
+    // The calls that waited for this block go now, each whole, in the order they started.
+    for (const call of waiting) {
+      if (!room()) break; // the chunk (or the end) then fails the stream: too many items
+      call.block = nextBlock++;
+      const block = { type: "tool_use", id: call.id, name: call.name, input: {} };
+      out.push(event("content_block_start", { index: call.block, content_block: block }));
+      const partial = call.held.join("");
+      call.held.length = 0;
+      if (partial !== "")
+        out.push(
+          event("content_block_delta", {
+            index: call.block,
+            delta: { type: "input_json_delta", partial_json: partial },
+          }),
+        );
+      out.push(event("content_block_stop", { index: call.block }));
+    }
+    waiting.length = 0;
+    heldBytes = 0;
   };
   const text = (value: string, out: AnthropicStreamEvent[]): void => {
     if (open?.kind !== "text") {
@@ -108,38 +153,64 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     let known = tools.get(toolIndex);
     // A new id at a known index is a new call (some hosts number every call 0).
     if (known === undefined || (callId !== null && callId !== "" && callId !== known.id)) {
-      if (!room()) return;
-      closeOpen(out);
-      known = { block: nextBlock++, id: callId || `toolu_gateway_${tools.size}` };
+      const name = readString(fn.name) ?? "";
+      known = { block: null, id: callId || `toolu_gateway_${tools.size}`, name, held: [] };
       tools.set(toolIndex, known);
-      open = { kind: "tool", index: known.block };
-      const block = { type: "tool_use", id: known.id, name: readString(fn.name) ?? "", input: {} };
-      out.push(event("content_block_start", { index: known.block, content_block: block }));
+      if (open?.kind === "tool") {
+        // Another call's block is open, and its fragments may still come: this call waits for it.
+        if (tools.size > MAX_STREAM_ITEMS) overflow = true;
+        else waiting.push(known);
+      } else {
+        if (!room()) return;
+        closeOpen(out);
+        known.block = nextBlock++;
+        open = { kind: "tool", index: known.block };
+        const block = { type: "tool_use", id: known.id, name, input: {} };
+        out.push(event("content_block_start", { index: known.block, content_block: block }));
+      }
     }
-    // Deltas for an earlier (closed) call are sent at its own index, where SDKs accumulate by index.
     const fragment = readString(fn.arguments) ?? "";
-    if (fragment !== "") {
-      const delta = { type: "input_json_delta", partial_json: fragment };
-      out.push(event("content_block_delta", { index: known.block, delta }));
+    if (fragment === "") return;
+    if (known.block === null) {
+      known.held.push(fragment);
+      heldBytes += fragment.length;
+      if (heldBytes > maxHeld)
+        broken ??= { reason: "too_many_items", providerType: null, providerMessage: null };
+      else broken ??= options.held?.take(fragment.length) ?? null;
+      return;
     }
+    if (open?.index !== known.block) {
+      // A fragment for a call whose block has closed (text came between): Anthropic cannot carry it.
+      broken ??= { reason: "invalid_event", providerType: null, providerMessage: null };
+      return;
+    }
+    const delta = { type: "input_json_delta", partial_json: fragment };
+    out.push(event("content_block_delta", { index: known.block, delta }));
   };
   const reportUsage = (complete: boolean): void => {
     const counts = readOpenAiUsage(usage);
     if (counts !== null) options.onUsage?.(counts, complete);
   };
-  const fail = (failure: StreamFailure): AnthropicStreamEvent[] => {
+  const fail = (failure: StreamFailure | GatewayError): AnthropicStreamEvent[] => {
     if (closed) return [];
     closed = true;
     reportUsage(false);
-    const body = toAnthropicErrorBody(describe(failure));
+    const body = toAnthropicErrorBody(failure instanceof GatewayError ? failure : describe(failure));
     return [{ event: "error", data: { ...body } }];
+  };
+  /** Ends the stream with what broke it (a bound, a late fragment, too many items) after `out`. */
+  const failInto = (out: AnthropicStreamEvent[]): AnthropicStreamEvent[] => {
+    const failure = broken ?? { reason: "too_many_items", providerType: null, providerMessage: null };
+    for (const failed of fail(failure)) out.push(failed);
+    return out;
   };
   const done = (): AnthropicStreamEvent[] => {
     if (closed) return [];
-    closed = true;
     const out: AnthropicStreamEvent[] = [];
     start(out);
     closeOpen(out);
+    if (overflow) return failInto(out);
+    closed = true;
     const mapped = refusalSeen ? "refusal" : mapOpenAiFinishReason(finishReason);
     const stopReason = mapped === "end_turn" && tools.size > 0 ? "tool_use" : mapped;
     out.push(
@@ -188,18 +259,15 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
       // reasoning_content / reasoning have no signature to carry them as Anthropic thinking: dropped.
       if (Array.isArray(delta.tool_calls)) {
         delta.tool_calls.forEach((call: unknown, position) => {
-          if (isJsonObject(call) && !overflow) toolDelta(call, position, out);
+          if (isJsonObject(call) && !overflow && broken === null) toolDelta(call, position, out);
         });
       }
-      if (overflow) {
-        for (const failed of fail({ reason: "too_many_items", providerType: null, providerMessage: null }))
-          out.push(failed);
-        return out;
-      }
+      if (overflow || broken !== null) return failInto(out);
       if (!isAbsent(choice.finish_reason)) {
         finishReason = choice.finish_reason;
         finishSeen = true;
         closeOpen(out);
+        if (overflow) return failInto(out);
       }
       return out;
     },

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { GatewayError } from "../../src/errors/gateway-error.ts";
 import { createOpenAiToAnthropicStream } from "../../src/translate/openai-to-anthropic-stream.ts";
 import type { TokenUsage } from "../../src/wire/openai/openai-usage.ts";
 import { assertAnthropicStream } from "./assert-anthropic-stream.ts";
@@ -153,4 +154,86 @@ test("an empty stream that only says [DONE] is still a whole (empty) message", (
   const stream = assertAnthropicStream(translateAll("data: [DONE]\n\n"));
   assert.equal(stream.stopReason, "end_turn");
   assert.equal(stream.text, "");
+});
+
+/** One tool-call fragment at OpenAI index `index` (id and name on its first). */
+const call = (index: number, args: string, first?: { id: string; name: string }) =>
+  chunk({
+    tool_calls: [
+      {
+        index,
+        ...(first ? { id: first.id, type: "function" } : {}),
+        function: { ...(first ? { name: first.name } : {}), arguments: args },
+      },
+    ],
+  });
+
+test("interleaved tool calls: the first streams live, a call started meanwhile is held whole, every block valid", () => {
+  const stream = createOpenAiToAnthropicStream();
+  const outs = [
+    chunk({ role: "assistant" }),
+    call(0, '{"city":', { id: "call_A", name: "weather" }),
+    call(1, '{"q":', { id: "call_B", name: "search" }),
+    call(0, '"Paris"}'), // A again, after B started
+    call(1, '"news"}'),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].map((event) => stream.push(event).join(""));
+  outs.push(stream.end().join(""));
+  assert.match(outs[1]!, /"partial_json":"\{\\"city\\":"/, "A's fragment leaves as it comes");
+  assert.equal(outs[2], "", "B waits: A's block is open and A may go on");
+  assert.match(outs[3]!, /"partial_json":"\\"Paris\\"\}"/, "A's late fragment still streams live");
+  assert.equal(outs[4], "");
+  assert.match(outs[5]!, /"id":"call_B"/, "B leaves whole once A's block closes");
+  const summary = assertAnthropicStream(outs.join(""));
+  assert.equal(summary.error, null);
+  assert.deepEqual(
+    summary.toolCalls.map((item) => [item.id, item.name, JSON.parse(item.input)]),
+    [
+      ["call_A", "weather", { city: "Paris" }],
+      ["call_B", "search", { q: "news" }],
+    ],
+  );
+  assert.equal(summary.stopReason, "tool_use");
+});
+
+test("a fragment for a call whose block closed (text came between) ends the stream cleanly", () => {
+  const text = [
+    call(0, '{"a":', { id: "call_A", name: "f" }),
+    chunk({ content: "then some text" }),
+    call(0, "1}"),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const summary = assertAnthropicStream(translateAll(text));
+  assert.equal((summary.error as { type?: string } | null)?.type !== undefined, true);
+  assert.match(JSON.stringify(summary.error), /invalid_upstream_event|could not read/);
+});
+
+test("held arguments past maxHeldBytes, or refused by the answer memory, end the stream cleanly", () => {
+  const text = [
+    call(0, '{"a":', { id: "call_A", name: "f" }),
+    call(1, `"${"x".repeat(200)}`, { id: "call_B", name: "g" }),
+    call(1, `${"y".repeat(200)}"`),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const capped = createOpenAiToAnthropicStream({ maxHeldBytes: 300 });
+  const summary = assertAnthropicStream([...capped.push(text), ...capped.end()].join(""));
+  assert.match(JSON.stringify(summary.error), /larger than the gateway's response cap/);
+
+  const taken: number[] = [];
+  const refusing = createOpenAiToAnthropicStream({
+    held: {
+      take(bytes) {
+        taken.push(bytes);
+        return taken.length > 1
+          ? new GatewayError("upstream_error", { message: "answer memory full", code: "answer_memory" })
+          : null;
+      },
+    },
+  });
+  const refused = assertAnthropicStream([...refusing.push(text), ...refusing.end()].join(""));
+  assert.deepEqual(taken, [201, 201]);
+  assert.match(JSON.stringify(refused.error), /answer memory full/);
 });
