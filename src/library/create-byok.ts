@@ -250,6 +250,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
       : startPeriodicPrune({
           prune: (before, maxRows) => store.usage.prune(before, maxRows),
           keepMs: retentionDays * 86_400_000,
+          ...(store.pruneBatch === undefined ? {} : { batch: store.pruneBatch }),
           now,
           onPruned: (count) =>
             logger.info({ count, retentionDays }, "usage records past their retention deleted"),

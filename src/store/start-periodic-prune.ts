@@ -1,7 +1,7 @@
 /**
  * @module store/start-periodic-prune
  * Deletes rows older than a keep time on a timer (first a while after start, then every hour), batch by
- * batch with a turn of the event loop between, so a backlog never holds the store long; failures retry.
+ * batch with a pause between, so a backlog never holds the store or the event loop long; failures retry.
  */
 
 export interface PeriodicPruneOptions {
@@ -14,8 +14,13 @@ export interface PeriodicPruneOptions {
   readonly firstAfterMs?: number;
   /** Rounds after the first; default 3,600,000 ms. */
   readonly everyMs?: number;
-  /** Rows per statement; default 5,000. */
+  /**
+   * Rows per statement; default 5,000. A store that deletes on the event loop (SQLite) passes a small one:
+   * each statement stalls every request for as long as it runs.
+   */
   readonly batch?: number;
+  /** The pause between two statements of a round; default 10 ms (other work gets the loop and the store). */
+  readonly pauseMs?: number;
   /** A round's deletions (reported when above 0). */
   readonly onPruned?: (count: number) => void;
   /** A round that failed (the next one tries again). */
@@ -44,7 +49,7 @@ export function startPeriodicPrune(options: PeriodicPruneOptions): PeriodicPrune
       const deleted = await options.prune(before, batch);
       total += deleted;
       if (deleted < batch || closed) return total;
-      await new Promise((resolve) => setImmediate(resolve)); // requests are served between batches
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 10)); // requests served between
     }
   }
 

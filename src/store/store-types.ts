@@ -279,6 +279,11 @@ export interface QuotaCounterRepository {
 
 export interface Store {
   readonly kind: string;
+  /**
+   * Rows a prune should delete per statement, when the store's statements run on the event loop (SQLite:
+   * each one stalls every request while it runs); absent: the pruner's default.
+   */
+  readonly pruneBatch?: number;
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
   readonly enrollments: EnrollmentRepository;

@@ -61,6 +61,33 @@ test("usage records older than the keep time are deleted on the timer, batch by 
   }
 });
 
+test("SQLite prunes in small statements (each runs on the event loop), with a pause between", async () => {
+  const store = createSqliteStore({ path: join(createTempDir(), "small.sqlite") });
+  try {
+    assert.equal(store.pruneBatch, 500);
+    await store.usage.append(
+      Array.from({ length: 1_203 }, (_, index) => usageRecord({ at: NOW - 40 * DAY - index })),
+    );
+    const calls: number[] = [];
+    const prune = startPeriodicPrune({
+      prune: async (before, maxRows) => {
+        const deleted = await store.usage.prune(before, maxRows);
+        calls.push(deleted);
+        return deleted;
+      },
+      keepMs: 30 * DAY,
+      now: () => NOW,
+      firstAfterMs: 60_000,
+      batch: store.pruneBatch,
+    });
+    assert.equal(await prune.run(), 1_203);
+    await prune.close();
+    assert.deepEqual(calls, [500, 500, 203]);
+  } finally {
+    await store.close();
+  }
+});
+
 test("a round that fails is reported and the next one tries again; close waits for the round under way", async () => {
   let failNext = true;
   let release: () => void = () => undefined;

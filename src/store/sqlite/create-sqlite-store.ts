@@ -63,6 +63,12 @@ const toUser = (row: UserRow): UserRecord => ({
   revokedAt: row.revoked_at,
 });
 
+/**
+ * Rows a SQLite prune deletes per statement: the statement runs on the event loop, so it stays a few ms
+ * (a review measured 130 ms for 5,000 usage records); `pruneBatch` tells other pruners (usage retention).
+ */
+const SQLITE_PRUNE_BATCH = 500;
+
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const connection = openSqliteConnection(options.path);
   migrateSqlite(connection.db);
@@ -75,6 +81,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const endedCounters = startPeriodicPrune({
     prune: async (before, maxRows) => pruneEndedSqliteCounters(connection, before, maxRows),
     keepMs: ENDED_COUNTER_KEEP_MS,
+    batch: SQLITE_PRUNE_BATCH,
   });
   // Leases of a process that died are dropped at start (the rest expire as they are met).
   // Housekeeping only: every check ignores expired leases anyway.
@@ -82,6 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     kind: "sqlite",
+    pruneBatch: SQLITE_PRUNE_BATCH,
     users: {
       async create(user) {
         const result = sql(
