@@ -217,6 +217,8 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     const deadline = performance.now() + config.metering.reservationWaitMs;
     for (let first = true; ; first = false) {
       const at = now();
+      // A shared store (PostgreSQL, Redis) reads only the lease's length from this and times it by its own
+      // clock: a replica whose clock runs ahead never ends another replica's live hold.
       const lease = { now: at, expiresAt: at + config.metering.reservationLeaseMs };
       const result =
         first && rateHit !== null

@@ -50,6 +50,7 @@ const SWEEP_PAGE = 100;
 
 const text = (value: number) =>
   value === Number.POSITIVE_INFINITY ? "inf" : value === Number.NEGATIVE_INFINITY ? "-inf" : String(value);
+type Lease = { readonly now: number; readonly expiresAt: number };
 const identity = (key: CounterKey) => JSON.stringify([key.userId, key.meter, key.scope, key.periodStart]);
 
 const unavailable = () =>
@@ -69,8 +70,12 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   const indexKey = (id: string) => connection.key("quota-res", id);
   const settledKey = (id: string) => connection.key("quota-settled", id);
   const graceMs = options.fenceGraceMs ?? 5_000;
+  // Leases are timed by Redis's clock unless a test gives its own: a script reads `TIME` when `now` is "".
+  const clock = options.clock ?? "store";
+  const nowArg = (now: number) => (clock === "caller" ? text(now) : "");
+  const lengthOf = (lease: Lease) => text(lease.expiresAt - lease.now);
   // The holds of this replica's calls in flight, re-sent when Redis lost them (the fence, in the reserves).
-  const keeper = createQuotaHoldKeeper({ ...options, graceMs, indexKey, settledKey });
+  const keeper = createQuotaHoldKeeper({ ...options, graceMs, clock, indexKey, settledKey });
   // Earlier versions listed every reservations hash ever written in this set, never emptied: dropped at start
   // and on every reconnect (replicas of an earlier version may still add to it during a rolling upgrade).
   const dropLegacy = () =>
@@ -238,7 +243,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       const reply = await run(
         RENEW,
         [indexKey(id)],
-        [connection.hash(id), text(lease.now), text(lease.expiresAt)],
+        [connection.hash(id), nowArg(lease.now), lengthOf(lease)],
       );
       // A live hold of this replica Redis no longer has: it lost its data. Put it back (the call runs on).
       if (Number(reply) === 0 && heldHere)
@@ -253,7 +258,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       let swept = 0;
       try {
         for await (const page of connection.scanKind("quota-held", SWEEP_PAGE)) {
-          swept += Number(await run(SWEEP, page, [text(now)]));
+          swept += Number(await run(SWEEP, page, [nowArg(now)]));
         }
       } catch (error) {
         throw error instanceof GatewayError ? error : unavailable();
@@ -297,7 +302,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     script: RedisScript,
     id: string,
     reservations: readonly CounterReservation[],
-    lease: { readonly now: number; readonly expiresAt: number },
+    lease: Lease,
     extraKeys: readonly string[],
     extraArgs: readonly (string | number)[],
   ): Promise<RedisReply[]> {
@@ -305,8 +310,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
     keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [
-      text(lease.now),
-      text(lease.expiresAt),
+      nowArg(lease.now),
+      lengthOf(lease),
       connection.hash(id),
       reservations.length,
       ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
@@ -337,7 +342,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
   async function readState(keys: readonly CounterKey[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];
     const redisKeys = keys.flatMap((key) => [counterKey(key), heldKey(key)]);
-    const reply = (await run(READ_STATE, redisKeys, [text(now)])) as string[];
+    const reply = (await run(READ_STATE, redisKeys, [nowArg(now)])) as string[];
     const absent = keys.filter((_, index) => reply[2 * index] === "");
     // Counters Redis does not hold yet read from the durable store (and are seeded for the next call).
     const seeds = absent.length > 0 ? await durable.read(absent) : [];

@@ -29,7 +29,9 @@ interface Implementation {
 }
 
 const postgres = await createTestSchema();
-const openPostgres = () => createPostgresStore({ url: postgres.url, schema: postgres.schema });
+// The suites move fake times (T = 2026-01-01) to end leases: leases are read on the caller's clock.
+const openPostgres = () =>
+  createPostgresStore({ url: postgres.url, schema: postgres.schema, clock: "caller" });
 
 const implementations: Implementation[] = [
   {

@@ -20,10 +20,20 @@ import {
   hold,
   identity,
   keyOfRow,
+  leaseNow,
   lockCounters,
   RELEASE,
   reservedOn,
 } from "./postgres-counter-statements.ts";
+
+export interface PostgresQuotaCounterOptions {
+  /**
+   * The clock leases (and settle markers) are timed by. `store` (the default): the server's, the one every
+   * replica reads alike; a lease's `expiresAt - now` is only its length. `caller`: the given times (tests with
+   * fake times; a replica whose clock is ahead by more than a lease would sweep other replicas' live holds).
+   */
+  readonly clock?: "store" | "caller";
+}
 
 const KEY = "user_id = $1 AND meter = $2 AND scope = $3 AND period_start = $4";
 const ADJUST = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_start, used)
@@ -31,18 +41,27 @@ const ADJUST = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_s
   ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = GREATEST(c.used + $5, 0)`;
 const SELECT_STATE = `SELECT
   COALESCE((SELECT used FROM quota_counters WHERE ${KEY}), 0) AS committed,
-  COALESCE((SELECT SUM(amount) FROM quota_reservations WHERE ${KEY} AND expires_at > $5), 0) AS reserved`;
-const RENEW = `UPDATE quota_reservations SET expires_at = GREATEST(expires_at, $1) WHERE id = $2 AND expires_at > $3`;
-const SWEEP = "DELETE FROM quota_reservations WHERE expires_at <= $1";
-const MARK = "INSERT INTO quota_settled (id, settled_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING";
-const PRUNE_MARKS = "DELETE FROM quota_settled WHERE settled_at <= $1";
+  COALESCE((SELECT SUM(amount) FROM quota_reservations WHERE ${KEY} AND expires_at > ${leaseNow("$5")}), 0) AS reserved`;
+/** `$1` the lease's length, `$2` the id, `$3` now (null here and below: the server's clock). */
+const RENEW = `UPDATE quota_reservations SET expires_at = GREATEST(expires_at, t.now + $1::bigint)
+  FROM (SELECT ${leaseNow("$3")} AS now) t WHERE id = $2 AND expires_at > t.now`;
+const SWEEP = `DELETE FROM quota_reservations WHERE expires_at <= ${leaseNow("$1")}`;
+const MARK = `INSERT INTO quota_settled (id, settled_at) VALUES ($1, ${leaseNow("$2")}) ON CONFLICT (id) DO NOTHING`;
+/** `$1` now, `$2` how long a marker is kept. */
+const PRUNE_MARKS = `DELETE FROM quota_settled WHERE settled_at <= ${leaseNow("$1")} - $2::bigint`;
 
 const columns = (key: CounterKey) => [key.userId, key.meter, key.scope, key.periodStart] as const;
 
 /** ±Infinity limits compare in JavaScript, never in SQL. */
-export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaCounterRepository {
+export function createPostgresQuotaCounterRepository(
+  pool: PostgresPool,
+  options: PostgresQuotaCounterOptions = {},
+): QuotaCounterRepository {
+  // The caller's time, or null: the statements then read the server's clock (`leaseNow`).
+  const callerClock = options.clock === "caller";
+  const nowArg = (now: number) => (callerClock ? now : null);
   const stateOf = async (client: Queryable, key: CounterKey, now: number): Promise<CounterState> => {
-    const { rows } = await client.query<CounterState>(SELECT_STATE, [...columns(key), now]);
+    const { rows } = await client.query<CounterState>(SELECT_STATE, [...columns(key), nowArg(now)]);
     return rows[0] ?? { committed: 0, reserved: 0 };
   };
 
@@ -80,7 +99,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
       return pool.transaction(async (client): Promise<ReserveResult> => {
         const keys = reservations.map((reservation) => reservation.key);
         const committedOn = await lockCounters(client, keys);
-        const reservedNow = await reservedOn(client, keys, lease.now);
+        const reservedNow = await reservedOn(client, keys, nowArg(lease.now));
         const pending = new Map<string, { readonly key: CounterKey; amount: number }>();
         for (const { key, amount, fit, limit } of reservations) {
           const counter = identity(key);
@@ -93,7 +112,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
           if (entry === undefined) pending.set(counter, { key, amount });
           else entry.amount += amount;
         }
-        await hold(client, id, pending, lease.expiresAt);
+        await hold(client, id, pending, nowArg(lease.now), lease.expiresAt - lease.now);
         return { ok: true };
       });
     },
@@ -106,7 +125,7 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
     async settle(id, settlements, options) {
       for (const settlement of settlements) assertCounterNumber("delta", settlement.delta, "finite");
       await pool.transaction(async (client) => {
-        const marked = await client.query(MARK, [id, Date.now()]);
+        const marked = await client.query(MARK, [id, callerClock ? Date.now() : null]);
         if (options?.replay === true && marked.rowCount === 0) return;
         const { rows } = await client.query<Parameters<typeof keyOfRow>[0]>(HELD_KEYS, [id]);
         await lockCounters(client, [
@@ -118,17 +137,17 @@ export function createPostgresQuotaCounterRepository(pool: PostgresPool): QuotaC
       });
     },
 
-    /** One statement (atomic on its own): only rows still live at `now` are extended. */
+    /** One statement (atomic on its own): only rows still live at `now` are extended (to a lease from now). */
     async renew(id, lease) {
       assertReservationArguments(id, [], lease);
-      const result = await pool.query(RENEW, [lease.expiresAt, id, lease.now]);
+      const result = await pool.query(RENEW, [lease.expiresAt - lease.now, id, nowArg(lease.now)]);
       return result.rowCount ?? 0;
     },
 
     async sweepExpired(now) {
       assertCounterNumber("now", now, "finite");
-      const result = await pool.query(SWEEP, [now]);
-      await pool.query(PRUNE_MARKS, [now - SETTLE_MARKER_KEEP_MS]);
+      const result = await pool.query(SWEEP, [nowArg(now)]);
+      await pool.query(PRUNE_MARKS, [nowArg(now), SETTLE_MARKER_KEEP_MS]);
       return result.rowCount ?? 0;
     },
 

@@ -32,6 +32,8 @@ export interface PostgresStoreOptions {
   readonly idleTimeoutMs?: number;
   /** Connection faults outside a call (an idle connection whose server went away); never thrown. */
   readonly onError?: (error: Error) => void;
+  /** The clock quota leases are timed by: the server's (default), or the callers' (tests with fake times). */
+  readonly clock?: "store" | "caller";
   /** Failed quota settles dropped from the replay queue (its bound, or still failing at close). */
   readonly onSettleDropped?: (count: number) => void;
 }
@@ -54,7 +56,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
   const counters = createDurableQuotaCounters(
-    createPostgresQuotaCounterRepository(pool),
+    createPostgresQuotaCounterRepository(pool, options.clock === undefined ? {} : { clock: options.clock }),
     options.onSettleDropped ? { onSettleDropped: options.onSettleDropped } : {},
   );
   // Counters of periods long over, hourly (the first a while after start).
@@ -62,8 +64,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     prune: async (before, maxRows) => pruneEndedPostgresCounters(pool, before, maxRows),
     keepMs: ENDED_COUNTER_KEEP_MS,
   });
-  // Leases of a replica that died are dropped at start (the rest expire as they are met).
-  // Housekeeping only: every check ignores expired leases anyway.
+  // Leases of a replica that died are dropped at start (the rest expire as they are met). Housekeeping only:
+  // every check ignores expired leases anyway. On the server's clock (`Date.now()` is read only with `caller`).
   counters.sweepExpired(Date.now()).catch(() => undefined);
   let closed = false;
 

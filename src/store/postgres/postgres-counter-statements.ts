@@ -6,6 +6,14 @@
 import type { CounterKey } from "../store-types.ts";
 import type { Queryable } from "./open-postgres-pool.ts";
 
+/**
+ * The server's clock in ms: what leases are timed by unless a test gives its own (a `now` parameter of
+ * null), so that replicas whose clocks differ agree on when a lease ends.
+ */
+export const SERVER_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+/** The lease clock: parameter `param` (the caller's time), or the server's when it is null. */
+export const leaseNow = (param: string) => `COALESCE(${param}::bigint, ${SERVER_NOW})`;
+
 /** The counters as four parallel arrays: `$1` users, `$2` meters, `$3` scopes, `$4` period starts. */
 const KEYS = "unnest($1::text[], $2::text[], $3::text[], $4::bigint[])";
 const MATCH = (alias: string) =>
@@ -21,16 +29,23 @@ const LOCK = `INSERT INTO quota_counters AS c (user_id, meter, scope, period_sta
   ON CONFLICT (user_id, meter, scope, period_start) DO UPDATE SET used = c.used
   RETURNING user_id, meter, scope, period_start, used`;
 
-/** Sweeps each counter's ended leases and sums its live ones (run after LOCK: a fresh snapshot). */
-const RESERVED = `WITH k AS (SELECT * FROM ${KEYS} AS k(user_id, meter, scope, period_start)),
-  swept AS (DELETE FROM quota_reservations r USING k WHERE ${MATCH("r")} AND r.expires_at <= $5)
+/**
+ * Sweeps each counter's ended leases and sums its live ones (run after LOCK: a fresh snapshot); `$5` now,
+ * or null for the server's clock.
+ */
+const RESERVED = `WITH t AS (SELECT ${leaseNow("$5")} AS now),
+  k AS (SELECT * FROM ${KEYS} AS k(user_id, meter, scope, period_start)),
+  swept AS (DELETE FROM quota_reservations r USING k, t WHERE ${MATCH("r")} AND r.expires_at <= t.now)
   SELECT k.user_id, k.meter, k.scope, k.period_start,
-    COALESCE((SELECT SUM(r.amount) FROM quota_reservations r WHERE ${MATCH("r")} AND r.expires_at > $5), 0) AS reserved
+    COALESCE((SELECT SUM(r.amount) FROM quota_reservations r, t WHERE ${MATCH("r")} AND r.expires_at > t.now), 0) AS reserved
   FROM k`;
 
-/** `$5` amounts, `$6` the reservation id, `$7` its lease end; one row per counter. */
+/**
+ * `$5` amounts, `$6` the reservation id, `$7` now (null: the server's clock), `$8` the lease's length; one
+ * row per counter.
+ */
 const HOLD = `INSERT INTO quota_reservations AS r (id, user_id, meter, scope, period_start, amount, expires_at)
-  SELECT $6, k.user_id, k.meter, k.scope, k.period_start, k.amount, $7
+  SELECT $6, k.user_id, k.meter, k.scope, k.period_start, k.amount, ${leaseNow("$7")} + $8::bigint
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::double precision[])
     AS k(user_id, meter, scope, period_start, amount)
   ON CONFLICT (id, user_id, meter, scope, period_start) DO UPDATE SET amount = r.amount + excluded.amount`;
@@ -88,28 +103,35 @@ export async function lockCounters(
   return committed;
 }
 
-/** Live reserved amounts at `now` by identity, ended leases swept; the counters must be locked already. */
+/**
+ * Live reserved amounts at `now` (null: the server's clock) by identity, ended leases swept; the counters
+ * must be locked already.
+ */
 export async function reservedOn(
   client: Queryable,
   keys: Iterable<CounterKey>,
-  now: number,
+  now: number | null,
 ): Promise<Map<string, number>> {
   const ordered = inLockOrder(keys);
   const { rows } = await client.query<KeyRow & { reserved: number }>(RESERVED, [...arrays(ordered), now]);
   return new Map(rows.map((row) => [rowIdentity(row), row.reserved]));
 }
 
-/** Adds each amount to the reservation `id` holds on its counter (amounts of one counter summed first). */
+/**
+ * Adds each amount to the reservation `id` holds on its counter (amounts of one counter summed first); a
+ * new hold ends `lengthMs` after `now` (null: the server's clock).
+ */
 export async function hold(
   client: Queryable,
   id: string,
   amounts: ReadonlyMap<string, { readonly key: CounterKey; readonly amount: number }>,
-  expiresAt: number,
+  now: number | null,
+  lengthMs: number,
 ): Promise<void> {
   const entries = [...amounts.values()].filter((entry) => entry.amount > 0);
   if (entries.length === 0) return;
   const keys = entries.map((entry) => entry.key);
-  await client.query(HOLD, [...arrays(keys), entries.map((entry) => entry.amount), id, expiresAt]);
+  await client.query(HOLD, [...arrays(keys), entries.map((entry) => entry.amount), id, now, lengthMs]);
 }
 
 /**

@@ -23,6 +23,8 @@ export interface QuotaHoldKeeperOptions {
   readonly connection: RedisConnection;
   /** How long admissions wait after a new epoch for every replica's re-sends (0: not at all). */
   readonly graceMs: number;
+  /** The clock Redis times leases by (`store`: its own; a re-sent hold is sent as the length it has left). */
+  readonly clock: "store" | "caller";
   readonly indexKey: (id: string) => string;
   readonly settledKey: (id: string) => string;
   readonly onHoldsResent?: (event: HoldsResentEvent) => void;
@@ -67,7 +69,10 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
   connection.preload(QUOTA_FENCE_SCRIPTS);
   const fenceKeys = [connection.fixedKey("quota-epoch"), connection.fixedKey("quota-fence")] as const;
   const live = new Map<string, LiveHold>();
-  /** The latest `lease.now` seen: the callers' clock, which leases are read on. */
+  /**
+   * The latest `lease.now` seen: this replica's clock, which its copies of the leases are read on (only
+   * against each other here: a hold re-sent is sent as the length it has left, which Redis times by its own).
+   */
   let clock = Number.NEGATIVE_INFINITY;
   let latest: string | undefined;
   /** The epoch in which every live hold is known to be in Redis. */
@@ -161,8 +166,8 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
       [
         graceMs,
         connection.hash(id),
-        String(clock),
-        String(hold.expiresAt),
+        options.clock === "caller" ? String(clock) : "",
+        String(hold.expiresAt - clock),
         ...heldKeys.map((key) => String(hold.holds.get(key))),
       ],
     )) as [string, string, number?];

@@ -17,8 +17,8 @@ return {redis.call('GET', KEYS[1]), 0}`);
 
 /**
  * One call's hold, put back as it was. KEYS: epoch, grace, the id's settled marker, the id's index, then one
- * reservations hash per counter. ARGV: grace (ms), id, now, expiresAt, then one amount per hash (aligned with
- * KEYS from the 5th). A hash that already holds a live reservation of the id keeps it as it is (a re-send
+ * reservations hash per counter. ARGV: grace (ms), id, now ("": Redis's clock), the lease's length left (ms),
+ * then one amount per hash (aligned with KEYS from the 5th). A hash that already holds a live reservation of the id keeps it as it is (a re-send
  * never adds to it); a settled id (its marker) or an ended lease is not restored. Keys expire as `RESERVE`'s.
  * → {'restored', epoch, reservations written} | {'settled', epoch} | {'ended', epoch}.
  */
@@ -26,7 +26,8 @@ export const RESTORE_HOLD = defineRedisScript(`${QUOTA_PRELUDE}${FENCE_FUNCTION}
 fence(KEYS[1], KEYS[2], num(ARGV[1]))
 local epoch = redis.call('GET', KEYS[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'settled', epoch} end
-local id, now, ends = ARGV[2], num(ARGV[3]), num(ARGV[4])
+local id, now = ARGV[2], leaseNow(ARGV[3])
+local ends = now + num(ARGV[4])
 if ends <= now then return {'ended', epoch} end
 local index = KEYS[4]
 local keep = math.max(math.ceil(ends - now), 0) + 3600000

@@ -8,7 +8,8 @@ import { defineRedisScript } from "./open-redis-connection.ts";
 
 /**
  * Shared helpers. Numbers travel as text ("inf"/"-inf" for infinite limits) and are written back with 17
- * significant digits, so doubles round-trip exactly. A reservation is `amount:expiresAt`.
+ * significant digits, so doubles round-trip exactly. A reservation is `amount:expiresAt`, its end on the
+ * clock `leaseNow` reads: Redis's own (`TIME`), or the caller's when a test passes one.
  */
 export const QUOTA_PRELUDE = `
 local function num(text)
@@ -32,6 +33,14 @@ end
 local function parseHeld(text)
   local colon = string.find(text, ':', 1, true)
   return tonumber(string.sub(text, 1, colon - 1)), tonumber(string.sub(text, colon + 1))
+end
+-- The lease clock in ms: the caller's time when given (tests move it), else Redis's own, which every replica
+-- reads alike (their clocks may differ by more than a lease). A lease travels as its length from now.
+local function leaseNow(text)
+  local now = tonumber(text)
+  if now then return now end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 -- Live reservations on one counter at now; ended ones deleted when sweep is true.
 local function liveHeld(heldKey, now, sweep)
@@ -100,12 +109,13 @@ return {'ok'}`);
  * KEYS: counter i at 2i-1 and its reservations at 2i (i = 1..n), then the id's index. Every key written
  * expires: a reservations hash a lease plus an hour after its latest hold (HDEL of its last hold deletes it),
  * the index likewise; no set lists them (one grew by a member per counter ever reserved, never emptied).
- * ARGV: now, expiresAt, id, n, then amount, fit, limit per counter.
+ * ARGV: now ("": Redis's clock), the lease's length (ms), id, n, then amount, fit, limit per counter.
  * → {'ok'} | {'spent'|'held', i, committed, reserved}; a refusal writes nothing.
  */
 const RESERVE_FUNCTION = `
 local function reserve()
-  local now, ends, id, n = num(ARGV[1]), num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+  local now = leaseNow(ARGV[1])
+  local ends, id, n = now + num(ARGV[2]), ARGV[3], tonumber(ARGV[4])
   local index = KEYS[2 * n + 1]
   local pending = {}
   for i = 1, n do
@@ -190,11 +200,13 @@ redis.call('SET', marker, '1', 'PX', 600000)
 return {'ok'}`);
 
 /**
- * KEYS: the id's index. ARGV: id, now, expiresAt. → reservations renewed (ended ones are not revived). The
+ * KEYS: the id's index. ARGV: id, now ("": Redis's clock), the lease's length from now (ms). → reservations
+ * renewed to end no earlier than now + length (ended ones are not revived). The
  * index lives as long as its hashes, so a call renewed past its first lease plus an hour still settles.
  */
 export const RENEW = defineRedisScript(`${QUOTA_PRELUDE}
-local id, now, ends = ARGV[1], num(ARGV[2]), num(ARGV[3])
+local id, now = ARGV[1], leaseNow(ARGV[2])
+local ends = now + num(ARGV[3])
 local keep = math.max(math.ceil(ends - now), 0) + 3600000
 local renewed = 0
 for _, heldKey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -212,11 +224,11 @@ if renewed > 0 and redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE',
 return renewed`);
 
 /**
- * KEYS: one batch of reservations hashes (a SCAN's page). ARGV: now. → reservations deleted (their lease
+ * KEYS: one batch of reservations hashes (a SCAN's page). ARGV: now ("": Redis's clock). → reservations deleted (their lease
  * ended at or before now); a hash left empty is gone with its last field.
  */
 export const SWEEP = defineRedisScript(`${QUOTA_PRELUDE}
-local now = num(ARGV[1])
+local now = leaseNow(ARGV[1])
 local swept = 0
 for _, heldKey in ipairs(KEYS) do
   local all = redis.call('HGETALL', heldKey)
@@ -240,11 +252,11 @@ setCommitted(KEYS[1], math.max(committed(KEYS[1]) + num(ARGV[1]), 0))
 return {'ok'}`);
 
 /**
- * KEYS: counter i at 2i-1 and its reservations at 2i. ARGV: now. → per counter its committed value (or
+ * KEYS: counter i at 2i-1 and its reservations at 2i. ARGV: now ("": Redis's clock). → per counter its committed value (or
  * "" when not in Redis yet) and its live reserved total, without writing anything.
  */
 export const READ_STATE = defineRedisScript(`${QUOTA_PRELUDE}
-local now = num(ARGV[1])
+local now = leaseNow(ARGV[1])
 local out = {}
 for i = 1, #KEYS / 2 do
   local value = redis.call('HGET', KEYS[2 * i - 1], 'c')

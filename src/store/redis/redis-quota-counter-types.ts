@@ -29,6 +29,12 @@ export interface RedisQuotaCountersOptions {
   readonly maxPendingSettles?: number;
   /** Settles dropped from the replay queue (their usage is missing from the quota, not from usage records). */
   readonly onSettleDropped?: (count: number) => void;
+  /**
+   * The clock leases are timed by. `store` (the default): Redis's own (`TIME`), the one every replica reads
+   * alike; a lease's `expiresAt - now` is only its length. `caller`: the lease's `now` and `expiresAt` as
+   * given (tests with fake times; one replica's clock ahead by more than a lease would sweep live holds).
+   */
+  readonly clock?: "store" | "caller";
   /** After Redis lost its data, admissions wait this long for every replica to re-send its holds; default 5 s. */
   readonly fenceGraceMs?: number;
   /** This replica's holds are all in Redis again after it showed a new epoch. */

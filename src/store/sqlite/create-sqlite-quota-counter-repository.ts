@@ -1,6 +1,8 @@
 /**
  * @module store/sqlite/create-sqlite-quota-counter-repository
  * Exact quota counters in SQLite: committed usage and leased reservations, each change checked and applied under one write lock.
+ * Leases are read on the caller's clock as given: the file is one machine's, and every process on it reads
+ * the same clock (the shared stores, PostgreSQL and Redis, time leases by their own instead).
  */
 
 import { assertCounterNumber, assertReservationArguments } from "../assert-counter-number.ts";

@@ -33,9 +33,13 @@ async function connect(prefix: string): Promise<RedisConnection> {
   return connection;
 }
 
-/** A SQLite store whose counters are the Redis ones (the durable copy is that same SQLite store's). */
+/**
+ * A SQLite store whose counters are the Redis ones (the durable copy is that same SQLite store's). The
+ * suites move fake times (T = 2026-01-01) to end leases: the counters read leases on the caller's clock.
+ */
 function withRedisCounters(durable: Store, connection: RedisConnection): Store {
-  return { ...durable, counters: createRedisQuotaCounters({ connection, durable: durable.counters }) };
+  const counters = createRedisQuotaCounters({ connection, durable: durable.counters, clock: "caller" });
+  return { ...durable, counters };
 }
 
 after(async () => {

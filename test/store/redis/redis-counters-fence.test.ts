@@ -49,6 +49,7 @@ async function openReplica(durablePath: string) {
     connection,
     durable: durable.counters,
     fenceGraceMs: GRACE_MS,
+    clock: "caller", // leases read on the tests' times (one reads the state at a lease's end)
     onHoldsResent: (event) => {
       resent.push(event);
       wake();

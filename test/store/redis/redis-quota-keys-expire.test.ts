@@ -27,7 +27,9 @@ async function openCounters(prefix: string) {
   connections.push(connection);
   const durable = createSqliteStore({ path: ":memory:" });
   stores.push(durable);
-  return { connection, counters: createRedisQuotaCounters({ connection, durable: durable.counters }) };
+  // Leases read on the tests' times (a hold's lease ends by moving `now`).
+  const counters = createRedisQuotaCounters({ connection, durable: durable.counters, clock: "caller" });
+  return { connection, counters };
 }
 
 const tokens = (userId: string): CounterKey => ({ userId, meter: "tokens", scope: "", periodStart: 0 });
