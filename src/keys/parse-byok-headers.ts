@@ -71,7 +71,9 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
     if (name === CUSTOM_BASE_URL_HEADER || name === CUSTOM_MODEL_HEADER) {
       const value = single?.trim();
       if (value === "") return;
-      if (value === undefined || value.length > MAX_SETTING_LENGTH) {
+      // Node's HTTP server joins a header sent twice into one value with ", " (no URL or model name holds
+      // that): sent twice, like an array of values or one too long, it is unusable.
+      if (value === undefined || value.length > MAX_SETTING_LENGTH || value.includes(", ")) {
         // Sent but unusable: flagged, so no caller falls back to the enrolled value in its place.
         malformedSettings ??= [];
         if (!malformedSettings.includes(name)) malformedSettings.push(name);

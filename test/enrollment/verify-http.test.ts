@@ -5,6 +5,7 @@
  * keys never echoed, the per-user rate limit, and the enrollment left untouched.
  */
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import {
   closedPort,
@@ -277,6 +278,48 @@ describe("POST /v1/byok/verify", () => {
       assert.match(custom!.message!, /X-BYOK-Custom-Base-Url/);
     }
     assert.equal(fake.requests.length, from, "no key reached the enrolled endpoint");
+  });
+
+  test('a base-URL header sent twice (Node joins it with ", ") is unusable: invalid, url_invalid, nothing sent', async () => {
+    const token = await newUser();
+    const from = fake.requests.length;
+    // Raw header pairs: the same header twice, as a client or proxy may send it.
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${gateway.url}/v1/byok/verify`, {
+        method: "POST",
+        headers: [
+          "host",
+          new URL(gateway.url).host, // raw header pairs: Node adds no Host or length of its own
+          "content-length",
+          "0",
+          "authorization",
+          `Bearer ${token}`,
+          "x-byok-custom",
+          KEYS.custom,
+          "x-byok-custom-base-url",
+          fake.customBaseUrl,
+          "x-byok-custom-base-url",
+          "http://127.0.0.1:9/v1",
+        ],
+      });
+      request.on("error", reject);
+      request.on("response", (answer) => {
+        let body = "";
+        answer.setEncoding("utf8");
+        answer.on("data", (text: string) => {
+          body += text;
+        });
+        answer.on("end", () => resolve({ status: answer.statusCode ?? 0, body }));
+      });
+      request.end();
+    });
+    assert.equal(response.status, 200, response.body);
+    const custom = (
+      JSON.parse(response.body) as { results: { custom?: { status: string; egressReason: string } } }
+    ).results.custom;
+    assert.equal(custom?.status, "invalid");
+    assert.equal(custom?.egressReason, "url_invalid");
+    assert.equal(fake.requests.length, from, "the key was sent nowhere");
   });
 
   test("a malformed key is invalid without a call; no keys at all is 400", async () => {

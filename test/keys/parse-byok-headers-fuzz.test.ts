@@ -30,7 +30,7 @@ function reference(entries: ReadonlyArray<readonly [string, Value]>) {
     if (name === "x-byok-custom-base-url" || name === "x-byok-custom-model") {
       const value = single?.trim();
       if (value === "") continue;
-      if (value === undefined || value.length > 2048) {
+      if (value === undefined || value.length > 2048 || value.includes(", ")) {
         // Sent but unusable: reported, never silently dropped (so nothing falls back to the enrolled value).
         if (!malformedSettings.includes(name)) malformedSettings.push(name);
         continue;
@@ -98,6 +98,7 @@ test("seeded random header bags: intake finds what the reference model finds", (
     "é-non-ascii",
     "x".repeat(4097),
     "https://models.example.com/v1",
+    "https://a.example/v1, https://b.example/v1", // a header sent twice, as Node's server joins it
     ["one"],
     ["one", "two"],
     [],
