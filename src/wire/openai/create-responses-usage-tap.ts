@@ -136,10 +136,13 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
     // A repaired `response.created` / `…in_progress` is what the client saw: the Response a failure ends.
     const response = (clean as { response?: unknown }).response;
     if (LIFECYCLE_TYPES.has(lifecycle.type) && isObject(response)) announced = response;
+    if (TERMINAL_TYPES.has(lifecycle.type)) answered = true;
     return `event: ${lifecycle.type}\ndata: ${JSON.stringify(clean)}\n\n`;
   };
   /** The Response the last lifecycle event announced, as relayed (redacted when it was). */
   let announced: Readonly<Record<string, unknown>> | null = null;
+  /** A terminal event (`response.completed`, `…failed`, `…incomplete`) went out: a later cut adds nothing. */
+  let answered = false;
   /** The last event the check parsed: one like it (other delta text, another number) passes by one comparison. */
   let template: EventTemplate | null = null;
   /**
@@ -184,6 +187,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       if (terminal === null) return kept;
       const { type, response } = terminal;
       if (!TERMINAL_TYPES.has(type) || !isObject(response)) return kept;
+      if (kept !== "drop") answered = true;
       const usage = readResponsesUsage(response.usage);
       if (usage !== null) options.onUsage(usage);
       return kept;
@@ -195,6 +199,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       passesAsIs,
       checksUnpassed: true,
       failureEvent: (failure) => options.failureEvent(failure, lastSequence + 1, announced),
+      answered: () => answered,
       ...(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes }),
     },
   );

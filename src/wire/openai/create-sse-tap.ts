@@ -61,6 +61,11 @@ export interface SseTapOptions {
   readonly maxEventBytes?: number;
   /** How a failure ends the stream in the client's dialect. */
   readonly failureEvent: FailureEvent;
+  /**
+   * Whether the answer is already whole (its terminal event relayed): a later cut or upstream failure then
+   * ends the stream with nothing more written (the client has its answer; the call is still reported failed).
+   */
+  readonly answered?: () => boolean;
 }
 
 const LF = 0x0a;
@@ -305,11 +310,11 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
         else if (verdict !== "drop") push(verdict);
         return null;
       },
-      fail() {
+      fail(failure) {
         readCleared();
         pending = []; // a partial event is dropped, never glued to the error event
         pendingBytes = 0;
-        return null;
+        return options.answered?.() === true ? { failure, written: true } : null;
       },
     },
     options.failureEvent,
