@@ -115,7 +115,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: "counters found by their period (the sweep deletes those of periods long over)",
-    sql: "CREATE INDEX quota_counters_period ON quota_counters(period_start)",
+    sql: "CREATE INDEX IF NOT EXISTS quota_counters_period ON quota_counters(period_start)",
   },
 ];
 
