@@ -99,6 +99,11 @@ export function createReplayQueue<Item>(options: ReplayQueueOptions<Item>): Repl
       return pending.size;
     },
     keep(id, item) {
+      if (closed) {
+        // Nothing replays after close: what fails then is reported, never held in silence.
+        options.onDropped?.(1, "close");
+        return;
+      }
       const since = pending.get(id)?.since ?? now();
       pending.delete(id);
       pending.set(id, { item, since });
