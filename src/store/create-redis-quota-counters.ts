@@ -164,7 +164,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     everyMs: REPLAY_EVERY_MS,
     ...(options.onSettleDropped ? { onDropped: options.onSettleDropped } : {}),
   });
-  connection.onStatus((status) => {
+  const stopStatus = connection.onStatus((status) => {
     if (status !== "up") return;
     dropLegacy();
     void settles.replay();
@@ -273,6 +273,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     readState,
 
     async close() {
+      keeper.close(); // nothing of this replica's is re-sent (or an epoch created) once it is closed
+      stopStatus();
       await settles.close(); // a settle replayed here writes its durable copy (or keeps it) before those close
       await mirrors.close();
     },
@@ -302,6 +304,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     extraArgs: readonly (string | number)[],
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
+    // Redis's eviction policy decides the grace passed (none under allkeys-*): read at start and reconnect.
+    if (keeper.policyRead !== undefined) await keeper.policyRead;
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
     keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [
@@ -311,7 +315,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       reservations.length,
       ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
       ...extraArgs,
-      graceMs,
+      keeper.graceMs,
     ];
     const sentAt = keeper.generation;
     let reply: RedisReply[];
