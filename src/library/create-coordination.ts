@@ -162,10 +162,22 @@ export async function createCoordination(options: CoordinationOptions): Promise<
         "committed quota changes never copied to the durable store (a Redis restart would give them back)",
       ),
     fenceGraceMs: config.redis.quotaFenceMs,
-    onHoldsResent: ({ epoch, holds }) =>
-      logger.warn({ epoch, holds }, "Redis lost its quota data: this replica's calls in flight held again"),
+    onHoldsResent: ({ epoch, holds, reason }) =>
+      logger.warn(
+        { epoch, holds, reason },
+        "Redis lost its quota data: this replica's calls in flight held again",
+      ),
     onResendFailed: (error) =>
       logger.warn({ err: error }, "a quota hold could not be re-sent to Redis; retried"),
+    onEvictionPolicy: ({ policy, previous, exact }) => {
+      if (!exact)
+        logger.warn(
+          { policy },
+          "Redis may evict any key (maxmemory-policy allkeys-*): quotas cannot be exact (holds and counters can be evicted) and the quota fence is off; set noeviction or a volatile-* policy (docs/deployment.md, Redis)",
+        );
+      else if (previous?.startsWith("allkeys-"))
+        logger.info({ policy, previous }, "Redis no longer evicts any key: the quota fence is on again");
+    },
   });
   // One round trip for both while Redis is up; apart while it is not, or while the shared limiter is still
   // degraded (its own next call to Redis is what ends that state, with its log line and gauge).

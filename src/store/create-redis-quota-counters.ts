@@ -169,7 +169,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     everyMs: REPLAY_EVERY_MS,
     ...(options.onSettleDropped ? { onDropped: options.onSettleDropped } : {}),
   });
-  connection.onStatus((status) => {
+  const stopStatus = connection.onStatus((status) => {
     if (status !== "up") return;
     dropLegacy();
     void settles.replay();
@@ -278,6 +278,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     readState,
 
     async close() {
+      keeper.close(); // nothing of this replica's is re-sent (or an epoch created) once it is closed
+      stopStatus();
       await settles.close(); // a settle replayed here writes its durable copy (or keeps it) before those close
       await mirrors.close();
     },
@@ -307,6 +309,8 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     extraArgs: readonly (string | number)[],
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
+    // Redis's eviction policy decides the grace passed (none under allkeys-*): read at start and reconnect.
+    if (keeper.policyRead !== undefined) await keeper.policyRead;
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
     keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [
@@ -316,7 +320,7 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
       reservations.length,
       ...reservations.flatMap((entry) => [text(entry.amount), text(entry.fit), text(entry.limit)]),
       ...extraArgs,
-      graceMs,
+      keeper.graceMs,
     ];
     const sentAt = keeper.generation;
     let reply: RedisReply[];

@@ -77,5 +77,5 @@ export function waitForStatus(
  * Tests of the fence itself delete it (or every key of their prefix).
  */
 export async function openQuotaFence(client: Redis, prefix: string): Promise<void> {
-  await client.set(`${prefix}quota-epoch`, "test-epoch", "PX", 3_024_000_000);
+  await client.set(`${prefix}quota-epoch`, "test-epoch"); // no TTL, as the counters write it
 }

@@ -63,6 +63,8 @@ export interface RedisConnection {
     onStatus: (status: RedisStatus) => void,
   ): Promise<() => Promise<void>>;
   ping(): Promise<void>;
+  /** `INFO <section>`'s text (it answers where `CONFIG GET` is disabled, as on managed Redis). */
+  info(section: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -190,6 +192,7 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
     async ping() {
       await client.ping();
     },
+    info: (section) => client.info(section),
     async close() {
       for (const subscriber of subscribers) subscriber.disconnect();
       subscribers.clear();

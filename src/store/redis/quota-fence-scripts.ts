@@ -7,13 +7,18 @@ import { defineRedisScript } from "./open-redis-connection.ts";
 import { FENCE_FUNCTION, QUOTA_PRELUDE } from "./quota-scripts.ts";
 
 /**
- * KEYS: epoch, grace. ARGV: grace (ms). Creates the epoch (and its grace) when it is missing, as a reserve
- * would. → {epoch, ms of grace left (0: admitting)}.
+ * KEYS: epoch, grace, then (optional) the reservations hash of this replica's newest live hold. ARGV: grace
+ * (ms), then that hold's id. Creates the epoch (and its grace) when it is missing, as a reserve would.
+ * → {epoch, ms of grace left (0: admitting), 1 when that hold is in Redis (or none was named) else 0}: a
+ * failover to a copy that lagged keeps the epoch but lacks the newest writes, and replication is in order,
+ * so the newest hold missing means older ones may be missing too.
  */
 export const FENCE_STATE = defineRedisScript(`${QUOTA_PRELUDE}${FENCE_FUNCTION}
 local fenced = fence(KEYS[1], KEYS[2], num(ARGV[1]))
-if fenced then return {fenced[2], fenced[3]} end
-return {redis.call('GET', KEYS[1]), 0}`);
+local present = 1
+if KEYS[3] then present = redis.call('HEXISTS', KEYS[3], ARGV[2]) end
+if fenced then return {fenced[2], fenced[3], present} end
+return {redis.call('GET', KEYS[1]), 0, present}`);
 
 /**
  * One call's hold, put back as it was. KEYS: epoch, grace, the id's settled marker, the id's index, then one

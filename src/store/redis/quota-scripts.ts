@@ -58,8 +58,10 @@ end
  * The fence (docs/plans-and-quotas.md, "Across replicas"): the epoch key names Redis's current life. Missing
  * (Redis lost its data, or never held any), it is created with a new epoch id (Redis's TIME) and a grace key
  * that lives `graceMs`: until it ends admissions are refused, so that every replica re-sends the holds of its
- * calls in flight first. → nil (admit), or {'fenced', epoch, ms left}. Out of the grace it costs two PTTLs
- * (and a PEXPIRE of the epoch once in 17 days).
+ * calls in flight first. → nil (admit), or {'fenced', epoch, ms left}. Out of the grace it costs two PTTLs.
+ * The epoch is the one key written without a TTL: a volatile-* eviction policy only evicts keys that expire,
+ * so it never picks it, and its loss keeps meaning a loss of data (with a TTL, memory pressure evicted it
+ * over and over, each time fencing every user). One left with a TTL by an earlier version is persisted.
  */
 export const FENCE_FUNCTION = `
 local function fence(epochKey, graceKey, graceMs)
@@ -67,12 +69,12 @@ local function fence(epochKey, graceKey, graceMs)
   if ttl == -2 then
     local time = redis.call('TIME')
     local epoch = time[1] .. '.' .. time[2]
-    redis.call('SET', epochKey, epoch, 'PX', TTL)
+    redis.call('SET', epochKey, epoch)
     if graceMs <= 0 then return nil end
     redis.call('SET', graceKey, epoch, 'PX', graceMs)
     return {'fenced', epoch, graceMs}
   end
-  if ttl < TTL / 2 then redis.call('PEXPIRE', epochKey, TTL) end
+  if ttl >= 0 then redis.call('PERSIST', epochKey) end
   local left = redis.call('PTTL', graceKey)
   if left > 0 then return {'fenced', redis.call('GET', epochKey), left} end
   return nil

@@ -5,7 +5,7 @@
  */
 import type { ReplayDropReason } from "../create-replay-queue.ts";
 import type { CounterReservation, QuotaCounterRepository, ReserveResult } from "../store-types.ts";
-import type { HoldsResentEvent } from "./create-quota-hold-keeper.ts";
+import type { EvictionPolicyEvent, HoldsResentEvent } from "./create-quota-hold-keeper.ts";
 import type { RedisConnection } from "./open-redis-connection.ts";
 
 export interface RedisQuotaCountersOptions {
@@ -41,6 +41,11 @@ export interface RedisQuotaCountersOptions {
   readonly onHoldsResent?: (event: HoldsResentEvent) => void;
   /** A hold could not be re-sent (tried again shortly). */
   readonly onResendFailed?: (error: unknown) => void;
+  /**
+   * Redis's `maxmemory-policy` (`INFO memory`), read at start and on every reconnect, told when it changes:
+   * under an `allkeys-*` policy quotas cannot be exact and the fence is off (docs/deployment.md, "Redis").
+   */
+  readonly onEvictionPolicy?: (event: EvictionPolicyEvent) => void;
 }
 
 /** A rate-limit hit taken in the same step as a reservation (the Redis rate limiter's sliding log). */

@@ -2,7 +2,9 @@
  * @module test/store/redis/redis-counters-fence
  * Redis loses its data while two replicas hold calls: admissions are fenced (503 quota_unavailable) until
  * each replica re-sent its holds, then exactly the room left is admitted; re-sends never count twice, a
- * settle after one counts once and releases its hold, and a re-sent hold ends with its lease.
+ * settle after one counts once and releases its hold, and a re-sent hold ends with its lease. A failover to a
+ * copy that lagged (holds gone, epoch kept) is caught by each replica's check of its newest hold; a closed
+ * replica, or one idle past its holds' leases, writes nothing after a data loss.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -68,7 +70,20 @@ async function openReplica(durablePath: string) {
       wake = look;
       look();
     });
-  return { counters, resent, resentAfter, durable };
+  /** Resolves on the next re-send from now, whatever its epoch (fails after `ms`). */
+  const nextResent = (ms: number) => {
+    const seen = resent.length;
+    return new Promise<HoldsResentEvent>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no re-send within ${ms} ms`)), ms);
+      wake = () => {
+        const found = resent[seen];
+        if (found === undefined) return;
+        clearTimeout(timer);
+        resolve(found);
+      };
+    });
+  };
+  return { counters, resent, resentAfter, nextResent, durable, connection };
 }
 
 const key = counterKey("fence-user", "requests");
@@ -174,4 +189,85 @@ test("Redis loses its data with 3 calls held: fenced, held again, then exactly t
   const [end] = await a.counters.readState([key], now);
   assert.equal(end?.reserved, 0, "no hold left");
   assert.equal(end?.committed, LIMIT, "five served, each counted once");
+});
+
+/** Every key of this test's prefix of one kind deleted (`quota-held`, `quota-res`). */
+async function loseKind(kind: string): Promise<void> {
+  const keys = (await redis.keys()).filter((name) => name.startsWith(`${prefix}${kind}:`));
+  if (keys.length > 0) await redis.client.del(...keys);
+}
+
+/** A grace an earlier test started ends now (its replicas hold nothing any more). */
+const endGrace = () => redis.client.del(`${prefix}quota-fence`);
+
+/** Polls for `ms` that no key of the prefix shows up (a deadline, not a sleep: it fails at the first one). */
+async function assertNothingWritten(ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    assert.deepEqual(
+      (await redis.keys()).filter((name) => name.startsWith(prefix)),
+      [],
+      "nothing recreated",
+    );
+    await delay(25);
+  }
+}
+
+test("a failover to a copy that lagged (holds gone, epoch kept): the holder's next check puts its holds back, then exactly the room left is admitted", async () => {
+  const durablePath = join(createTempDir(), "durable.sqlite");
+  const a = await openReplica(durablePath);
+  const b = await openReplica(durablePath);
+  await endGrace();
+  const lagKey = counterKey("lag-user", "requests");
+  const lagOne = [{ key: lagKey, amount: 1, fit: 1, limit: LIMIT }];
+  const now = Date.now();
+  const lease = { now, expiresAt: now + 60_000 };
+  for (const id of ["lag-1", "lag-2", "lag-3"])
+    assert.deepEqual(await a.counters.reserve(id, lagOne, lease), { ok: true });
+  const epoch = await redis.client.get(`${prefix}quota-epoch`);
+  assert.ok(epoch !== null);
+
+  // What a promoted copy that lacked the last writes looks like: the epoch is there, A's holds are not.
+  const back = a.nextResent(GRACE_MS / 4 + 2_000); // one check (a quarter of the grace), with slack
+  await loseKind("quota-held");
+  await loseKind("quota-res");
+  const resent = await back;
+  assert.deepEqual(resent, { epoch, holds: 3, reason: "missing-hold" });
+  assert.equal(await redis.client.get(`${prefix}quota-epoch`), epoch, "no new epoch: no fence");
+  assert.deepEqual(await b.counters.readState([lagKey], now), [{ committed: 0, reserved: 3 }]);
+
+  // B admits exactly the 2 left.
+  assert.deepEqual(await b.counters.reserve("lag-4", lagOne, lease), { ok: true });
+  assert.deepEqual(await b.counters.reserve("lag-5", lagOne, lease), { ok: true });
+  const refused = await b.counters.reserve("lag-6", lagOne, lease);
+  assert.equal(!refused.ok && refused.reason, "held");
+  for (const [replica, id] of [
+    [a, "lag-1"],
+    [a, "lag-2"],
+    [a, "lag-3"],
+    [b, "lag-4"],
+    [b, "lag-5"],
+  ] as const)
+    await replica.counters.settle(id, [{ key: lagKey, delta: 1 }]);
+  assert.deepEqual(await a.counters.readState([lagKey], now), [{ committed: LIMIT, reserved: 0 }]);
+});
+
+test("a closed replica, or one idle past its holds' leases, recreates nothing after a data loss", async () => {
+  const durablePath = join(createTempDir(), "durable.sqlite");
+  const closedOne = await openReplica(durablePath);
+  const idle = await openReplica(durablePath);
+  await endGrace();
+  const idleKey = counterKey("idle-user", "requests");
+  const idleOne = [{ key: idleKey, amount: 1, fit: 1, limit: LIMIT }];
+  const now = Date.now();
+  // 200 ms leases; the callers' clock then stands still (no further call passes a time).
+  const short = { now, expiresAt: now + 200 };
+  assert.deepEqual(await closedOne.counters.reserve("closed-1", idleOne, short), { ok: true });
+  assert.deepEqual(await idle.counters.reserve("idle-1", idleOne, short), { ok: true });
+  await closedOne.counters.close();
+  // Past the leases (read on the wall clock: polled, not slept), Redis loses everything.
+  while (Date.now() <= short.expiresAt) await delay(25);
+  await loseData();
+  // Several checks' worth: no epoch created (which would fence everyone), no ended hold written back.
+  await assertNothingWritten(GRACE_MS);
 });

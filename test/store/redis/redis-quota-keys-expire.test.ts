@@ -35,6 +35,13 @@ async function openCounters(prefix: string) {
 const tokens = (userId: string): CounterKey => ({ userId, meter: "tokens", scope: "", periodStart: 0 });
 const requests = (userId: string): CounterKey => ({ userId, meter: "requests", scope: "", periodStart: 0 });
 
+/**
+ * The one key written without a TTL: the prefix's quota epoch (one key, not one per user). A volatile-*
+ * eviction policy never evicts a key without a TTL, so its loss still means Redis lost its data; with a
+ * TTL, memory pressure evicted it again and again, each time fencing every user for the grace.
+ */
+const EPOCH = "quota-epoch";
+
 /** Every key under `prefix` with its time to live (ms; -1 means none). */
 async function keysWithTtl(prefix: string): Promise<Map<string, number>> {
   const found = new Map<string, number>();
@@ -53,7 +60,7 @@ after(async () => {
   await redis.close();
 });
 
-test("2,000 users reserved and settled: no reservation key is left, every key left expires, none grows per user without a TTL", async () => {
+test("2,000 users reserved and settled: no reservation key is left, every key left but the one epoch expires, none grows per user without a TTL", async () => {
   const prefix = `${redis.prefix}settled:`;
   const { connection, counters } = await openCounters(prefix);
   await waitForStatus(connection, "up");
@@ -88,13 +95,14 @@ test("2,000 users reserved and settled: no reservation key is left, every key le
   for (const [key, ttl] of left) {
     const kind = key.includes(":") ? key.slice(0, key.indexOf(":")) : key; // a fixed key is its own kind
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    assert.ok(ttl > 0, `${key} expires (PTTL ${ttl})`);
+    if (key === EPOCH) assert.equal(ttl, -1, "the epoch never expires");
+    else assert.ok(ttl > 0, `${key} expires (PTTL ${ttl})`);
   }
   assert.equal(left.has("quota-active"), false, "no set lists the reservations");
   assert.equal(kinds.get("quota-held"), undefined, "a settled reservation's hash is gone");
   assert.equal(kinds.get("quota-res"), undefined, "so is its index");
   // What stays is bounded in time: the counters (35 days), settled markers (10 min), rate logs (a window),
-  // and the one quota epoch of the prefix (35 days, refreshed by reserves).
+  // and the one quota epoch of the prefix (no TTL: see EPOCH).
   assert.deepEqual(
     [...kinds.keys()].sort(),
     ["quota", "quota-epoch", "quota-settled", "rate"].sort(),
@@ -118,7 +126,10 @@ test("a hold never settled (its process died) ends with its lease and its hash e
     assert.deepEqual(reserved, { ok: true });
   }
   const before = await keysWithTtl(prefix);
-  for (const [key, ttl] of before) assert.ok(ttl > 0, `${key} expires (PTTL ${ttl})`);
+  for (const [key, ttl] of before) {
+    if (key === EPOCH) assert.equal(ttl, -1, "the epoch never expires");
+    else assert.ok(ttl > 0, `${key} expires (PTTL ${ttl})`);
+  }
   assert.deepEqual(await counters.readState([tokens("dead-3")], now + 999), [{ committed: 0, reserved: 10 }]);
   assert.equal(await counters.sweepExpired(now + 999), 0, "live leases are kept");
   assert.equal(await counters.sweepExpired(now + 1_000), held);
@@ -160,4 +171,23 @@ test("the set earlier versions kept (`quota-active`, no TTL) is dropped when the
   for (let attempt = 0; attempt < 50 && (await redis.client.exists(`${prefix}quota-active`)) === 1; attempt++)
     await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(await redis.client.exists(`${prefix}quota-active`), 0);
+});
+
+test("an epoch an earlier version wrote with a TTL loses it at the next reserve (then only a data loss ends it)", async () => {
+  const prefix = `${redis.prefix}persisted:`;
+  const { connection, counters } = await openCounters(prefix);
+  await waitForStatus(connection, "up");
+  await redis.client.pexpire(`${prefix}${EPOCH}`, 3_024_000_000);
+  const now = Date.now();
+  const reserved = await counters.reserve(
+    "one",
+    [{ key: tokens("persisted"), amount: 1, fit: 1, limit: 10 }],
+    {
+      now,
+      expiresAt: now + 60_000,
+    },
+  );
+  assert.deepEqual(reserved, { ok: true });
+  assert.equal(await redis.client.pttl(`${prefix}${EPOCH}`), -1);
+  await counters.settle("one", [{ key: tokens("persisted"), delta: 1 }]);
 });
