@@ -27,7 +27,7 @@ export interface OpenAiToAnthropicStreamOptions {
    */
   readonly maxHeldBytes?: number;
   /** Where held bytes are counted (the call's share of the answer memory): a refusal ends the stream with it. */
-  readonly held?: { take(bytes: number): GatewayError | null };
+  readonly held?: { take(bytes: number): GatewayError | null; give(bytes: number): void };
 }
 
 /** The default bound on tool-call arguments held (the egress response cap's default). */
@@ -68,6 +68,8 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
   const waiting: ToolCall[] = [];
   const maxHeld = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   let heldBytes = 0;
+  /** Of it, the bytes counted in `options.held` (given back when the held calls are written). */
+  let counted = 0;
   /** Why the stream must end (a bound, a late fragment), found while a chunk is read: the chunk ends it. */
   let broken: GatewayError | StreamFailure | null = null;
   let finishReason: unknown = null;
@@ -126,6 +128,9 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     }
     waiting.length = 0;
     heldBytes = 0;
+    // Written out: what they held in the call's answer-memory share is given back.
+    if (counted > 0) options.held?.give(counted);
+    counted = 0;
   };
   const text = (value: string, out: AnthropicStreamEvent[]): void => {
     if (open?.kind !== "text") {
@@ -173,10 +178,15 @@ export function createOpenAiChunkTranslator(options: OpenAiToAnthropicStreamOpti
     if (fragment === "") return;
     if (known.block === null) {
       known.held.push(fragment);
-      heldBytes += fragment.length;
-      if (heldBytes > maxHeld)
+      const bytes = Buffer.byteLength(fragment);
+      heldBytes += bytes;
+      if (heldBytes > maxHeld) {
         broken ??= { reason: "too_many_items", providerType: null, providerMessage: null };
-      else broken ??= options.held?.take(fragment.length) ?? null;
+        return;
+      }
+      const refused = options.held?.take(bytes) ?? null;
+      if (refused === null) counted += bytes;
+      else broken ??= refused;
       return;
     }
     if (open?.index !== known.block) {

@@ -231,9 +231,39 @@ test("held arguments past maxHeldBytes, or refused by the answer memory, end the
           ? new GatewayError("upstream_error", { message: "answer memory full", code: "answer_memory" })
           : null;
       },
+      give: () => assert.fail("nothing was written out, so nothing is given back"),
     },
   });
   const refused = assertAnthropicStream([...refusing.push(text), ...refusing.end()].join(""));
   assert.deepEqual(taken, [201, 201]);
   assert.match(JSON.stringify(refused.error), /answer memory full/);
+});
+
+test("held calls give their bytes back to the answer memory once written: a long stream of held calls never fills it", () => {
+  let held = 0;
+  const share = {
+    take(bytes: number) {
+      if (held + bytes > 1000) return new GatewayError("rate_limited", { message: "answer memory full" });
+      held += bytes;
+      return null;
+    },
+    give(bytes: number) {
+      held -= bytes;
+    },
+  };
+  const stream = createOpenAiToAnthropicStream({ held: share });
+  const events: string[] = [chunk({ role: "assistant" })];
+  // Ten rounds, each: call A opens, call B is held with 600 bytes ("é" is two), then text writes B out.
+  for (let round = 0; round < 10; round++) {
+    events.push(call(2 * round, "{}", { id: `call_A${round}`, name: "f" }));
+    events.push(call(2 * round + 1, `"${"é".repeat(299)}"`, { id: `call_B${round}`, name: "g" }));
+    events.push(chunk({ content: `round ${round}` }));
+  }
+  events.push(chunk({}, "stop"), "data: [DONE]\n\n");
+  const summary = assertAnthropicStream(
+    [...events.flatMap((event) => stream.push(event)), ...stream.end()].join(""),
+  );
+  assert.equal(summary.error, null);
+  assert.equal(summary.toolCalls.length, 20);
+  assert.equal(held, 0, "every held byte given back");
 });
