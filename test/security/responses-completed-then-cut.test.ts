@@ -61,3 +61,45 @@ test("the openai SDK's finalResponse() resolves with the completed Response", as
   const final = await stream.finalResponse();
   assert.equal(final.status, "completed");
 });
+
+test("a second terminal event after response.completed cannot change what is metered: the first one's usage is the call's", async () => {
+  const user = await env.user({ openai: OPENAI_USER_KEY });
+  const completed = events.at(-1)!;
+  const delta = events.find((event) => event.type === "response.output_text.delta")!;
+  const smuggled = encodeResponsesEvent({
+    ...delta,
+    delta: "SMUGGLED AFTER COMPLETED",
+    sequence_number: 999,
+  });
+  const second = encodeResponsesEvent({
+    ...completed,
+    sequence_number: 1000,
+    response: {
+      ...(completed.response as Record<string, unknown>),
+      usage: {
+        input_tokens: 1,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 1,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 2,
+      },
+    },
+  });
+  env.openai.respondNext((_request, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(whole + smuggled + second);
+  });
+  const served = env.gateway.waitForLog(`"served":{"userId":"${user.id}"`);
+  const response = await call(env.gateway, "POST", "/v1/responses", {
+    token: user.token,
+    headers: user.headers,
+    body: { model: "gpt_byok", input: "hi", stream: true },
+  });
+  assert.equal(response.status, 200);
+  // What comes after the end is relayed as the upstream sent it (an SDK stops at response.completed).
+  assert.ok(response.text.startsWith(whole));
+  const usage = (completed.response as { usage: { input_tokens: number; output_tokens: number } }).usage;
+  const line = await served;
+  assert.match(line, new RegExp(`"inputTokens":${usage.input_tokens}\\b`));
+  assert.match(line, new RegExp(`"outputTokens":${usage.output_tokens}\\b`));
+});

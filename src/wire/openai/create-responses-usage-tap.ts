@@ -126,7 +126,7 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
   /** A repaired lifecycle event, redacted and re-serialized (its usage read); null when it needed no repair. */
   const repaired = (lifecycle: LifecycleEvent | null | undefined): string | null => {
     if (lifecycle?.outcome !== "changed") return null;
-    if (lifecycle.usage !== null) options.onUsage(lifecycle.usage);
+    if (lifecycle.usage !== null && !answered) options.onUsage(lifecycle.usage); // after the end: not counted
     const redactError = options.redactError ?? redact;
     const redactor = isErrorText(lifecycle.data, isTypedEvent) ? redactError : redact;
     const clean =
@@ -187,8 +187,11 @@ export function createResponsesUsageTap(options: ResponsesUsageTapOptions): Rela
       if (terminal === null) return kept;
       const { type, response } = terminal;
       if (!TERMINAL_TYPES.has(type) || !isObject(response)) return kept;
+      // The first terminal event's usage is the call's: a second one (an upstream that goes on after its
+      // end) cannot lower the charge.
+      const first = !answered;
       if (kept !== "drop") answered = true;
-      const usage = readResponsesUsage(response.usage);
+      const usage = first ? readResponsesUsage(response.usage) : null;
       if (usage !== null) options.onUsage(usage);
       return kept;
     },
