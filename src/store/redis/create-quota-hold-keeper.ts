@@ -167,7 +167,11 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
     if (closed) return;
     prune();
     const newest = newestHold();
-    const keys = newest === undefined ? fenceKeys : [...fenceKeys, newest.heldKey];
+    // Its settle marker too: a settle that ran in Redis but whose answer is still on its way is no loss.
+    const keys =
+      newest === undefined
+        ? fenceKeys
+        : [...fenceKeys, newest.heldKey, options.settledKey(newest.id)];
     const args = newest === undefined ? [fenceMs] : [fenceMs, connection.hash(newest.id)];
     try {
       const reply = (await connection.run(FENCE_STATE, keys, args)) as [string, number, number];

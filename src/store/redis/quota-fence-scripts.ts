@@ -7,7 +7,8 @@ import { defineRedisScript } from "./open-redis-connection.ts";
 import { FENCE_FUNCTION, QUOTA_PRELUDE } from "./quota-scripts.ts";
 
 /**
- * KEYS: epoch, grace, then (optional) the reservations hash of this replica's newest live hold. ARGV: grace
+ * KEYS: epoch, grace, then (optional) the reservations hash of this replica's newest live hold and that
+ * call's settle marker (a hold settled in Redis whose answer is still on its way counts as present). ARGV: grace
  * (ms), then that hold's id. Creates the epoch (and its grace) when it is missing, as a reserve would.
  * → {epoch, ms of grace left (0: admitting), 1 when that hold is in Redis (or none was named) else 0}: a
  * failover to a copy that lagged keeps the epoch but lacks the newest writes, and replication is in order,
@@ -17,6 +18,8 @@ export const FENCE_STATE = defineRedisScript(`${QUOTA_PRELUDE}${FENCE_FUNCTION}
 local fenced = fence(KEYS[1], KEYS[2], num(ARGV[1]))
 local present = 1
 if KEYS[3] then present = redis.call('HEXISTS', KEYS[3], ARGV[2]) end
+-- Settled in Redis (the marker), its answer still on its way to the replica: not a lost hold.
+if present == 0 and KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then present = 1 end
 if fenced then return {fenced[2], fenced[3], present} end
 return {redis.call('GET', KEYS[1]), 0, present}`);
 

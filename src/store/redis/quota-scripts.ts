@@ -62,6 +62,8 @@ end
  * The epoch is the one key written without a TTL: a volatile-* eviction policy only evicts keys that expire,
  * so it never picks it, and its loss keeps meaning a loss of data (with a TTL, memory pressure evicted it
  * over and over, each time fencing every user). One left with a TTL by an earlier version is persisted.
+ * When the epoch is missing, the eviction policy is read there and then (INFO memory): under an allkeys-*
+ * policy (set at start, or changed at run time) there is no grace, since the epoch itself may be evicted.
  */
 export const FENCE_FUNCTION = `
 local function fence(epochKey, graceKey, graceMs)
@@ -71,6 +73,9 @@ local function fence(epochKey, graceKey, graceMs)
     local epoch = time[1] .. '.' .. time[2]
     redis.call('SET', epochKey, epoch)
     if graceMs <= 0 then return nil end
+    -- Read now, not only at connect: a policy changed at run time to allkeys-* evicts the epoch itself.
+    local info = redis.call('INFO', 'memory')
+    if string.find(info, 'maxmemory_policy:allkeys', 1, true) then return nil end
     redis.call('SET', graceKey, epoch, 'PX', graceMs)
     return {'fenced', epoch, graceMs}
   end

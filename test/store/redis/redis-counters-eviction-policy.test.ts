@@ -156,3 +156,27 @@ test("noeviction: after a data loss the fence refuses until the holds are re-sen
   assert.equal(!full.ok && full.reason, "held", "the re-sent hold counts");
   await counters.close();
 });
+
+test("a policy changed to allkeys-lru at run time: an epoch lost afterwards starts no grace (read in the script itself)", async () => {
+  const { server, counters, policies } = await openCounters(["--maxmemory-policy", "noeviction"]);
+  await until(() => policies.length > 0, "the policy read");
+  assert.deepEqual(policies, [{ policy: "noeviction", exact: true }]);
+  const key = counterKey("runtime-user", "requests");
+  const one = [{ key, amount: 1, fit: 1, limit: 1e9 }];
+  const lease = () => ({ now: Date.now(), expiresAt: Date.now() + 60_000 });
+  // Past the first start's grace.
+  await until(
+    () =>
+      counters.reserve(`first-${Date.now()}`, one, lease()).then(
+        () => true,
+        () => false,
+      ),
+    "the first grace",
+  );
+  await server.client.config("SET", "maxmemory-policy", "allkeys-lru");
+  await server.client.del(`${PREFIX}quota-epoch`);
+  await counters.reserve("after-switch", one, lease()); // not fenced
+  assert.equal(await server.client.exists(`${PREFIX}quota-fence`), 0, "no grace started");
+  assert.equal(await server.client.exists(`${PREFIX}quota-epoch`), 1, "a new epoch written");
+  await counters.close();
+});
