@@ -169,9 +169,7 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
     const newest = newestHold();
     // Its settle marker too: a settle that ran in Redis but whose answer is still on its way is no loss.
     const keys =
-      newest === undefined
-        ? fenceKeys
-        : [...fenceKeys, newest.heldKey, options.settledKey(newest.id)];
+      newest === undefined ? fenceKeys : [...fenceKeys, newest.heldKey, options.settledKey(newest.id)];
     const args = newest === undefined ? [fenceMs] : [fenceMs, connection.hash(newest.id)];
     try {
       const reply = (await connection.run(FENCE_STATE, keys, args)) as [string, number, number];
