@@ -309,8 +309,6 @@ export function createRedisQuotaCounters(options: RedisQuotaCountersOptions): Re
     extraArgs: readonly (string | number)[],
   ): Promise<RedisReply[]> {
     assertReservationArguments(id, reservations, lease);
-    // Redis's eviction policy decides the grace passed (none under allkeys-*): read at start and reconnect.
-    if (keeper.policyRead !== undefined) await keeper.policyRead;
     const keys = reservations.flatMap((entry) => [counterKey(entry.key), heldKey(entry.key)]);
     keys.push(indexKey(id), ...extraKeys, ...keeper.fenceKeys);
     const args = [

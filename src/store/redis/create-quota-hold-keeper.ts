@@ -52,8 +52,6 @@ export interface QuotaHoldKeeper {
   readonly fenceKeys: readonly [string, string];
   /** The grace a reserve passes now: `graceMs`, or 0 while Redis runs an `allkeys-*` eviction policy. */
   readonly graceMs: number;
-  /** The eviction policy being read (start, reconnect): a reserve waits for it, so it passes the right grace. */
-  readonly policyRead: Promise<void> | undefined;
   /** Bumped on every new epoch seen: a reserve sent before a bump may have landed in the old epoch. */
   readonly generation: number;
   /** A reserve of `id` succeeded (sent at `generation`): its holds are kept until settle or lease end. */
@@ -106,7 +104,6 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
   let closed = false;
   let fenceMs = graceMs;
   let policy: string | undefined;
-  let policyRead: Promise<void> | undefined;
 
   // While anything is held, Redis is asked for its epoch (and this replica's newest hold) often enough that
   // a loss is seen (and the holds re-sent) well within the grace, even by a replica that admits nothing.
@@ -129,29 +126,24 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
   /**
    * Under an `allkeys-*` policy Redis evicts any key under memory pressure, the epoch too: each eviction
    * would fence every user for the grace, again and again, while the holds and counters it also evicts
-   * make quotas inexact anyway. So the fence is off there (holds are still re-sent on a new epoch).
+   * make quotas inexact anyway. So the fence is off there (holds are still re-sent on a new epoch). The
+   * reserve scripts read the policy themselves when they find the epoch missing (quota-scripts.ts), so no
+   * reserve waits for this read: it gives the warning, and the grace this replica's checks pass.
    */
   function readPolicy(): Promise<void> {
-    const reading = connection
-      .info("memory")
-      .then(
-        (text) => {
-          const found = /^maxmemory_policy:(\S+)/m.exec(text)?.[1];
-          if (found === undefined || closed) return;
-          const exact = !found.startsWith("allkeys-");
-          fenceMs = exact ? graceMs : 0;
-          if (found === policy) return;
-          const previous = policy;
-          policy = found;
-          options.onEvictionPolicy?.({ policy: found, exact, ...(previous ? { previous } : {}) });
-        },
-        () => undefined, // unknown: the fence stays as configured
-      )
-      .finally(() => {
-        if (policyRead === reading) policyRead = undefined;
-      });
-    policyRead = reading;
-    return reading;
+    return connection.info("memory").then(
+      (text) => {
+        const found = /^maxmemory_policy:(\S+)/m.exec(text)?.[1];
+        if (found === undefined || closed) return;
+        const exact = !found.startsWith("allkeys-");
+        fenceMs = exact ? graceMs : 0;
+        if (found === policy) return;
+        const previous = policy;
+        policy = found;
+        options.onEvictionPolicy?.({ policy: found, exact, ...(previous ? { previous } : {}) });
+      },
+      () => undefined, // unknown: the fence stays as configured
+    );
   }
 
   /** The newest live hold: its id and one of its reservations hashes (all were written in one script). */
@@ -268,9 +260,6 @@ export function createQuotaHoldKeeper(options: QuotaHoldKeeperOptions): QuotaHol
     fenceKeys,
     get graceMs() {
       return fenceMs;
-    },
-    get policyRead() {
-      return policyRead;
     },
     get generation() {
       return generation;
