@@ -1,7 +1,8 @@
 /**
  * @module bench/minimal-gateway.bench
  * What the SPEC's required per-request work costs (docs/benchmarks.md, "What the required work costs"): the
- * floor proxy, a minimal gateway doing only that work (bench/peers/minimal-gateway.ts) and the built gateway,
+ * floor proxy, a minimal gateway doing only that work (bench/peers/minimal-gateway.ts), the same with the
+ * gateway's own stream tap (normalization, key redaction, usage) and the built gateway,
  * measured in rounds with the targets interleaved, each round's figures divided by the same round's floor.
  * `npm run bench -- minimal-gateway` (BENCH_ROUNDS, default 7).
  */
@@ -26,6 +27,9 @@ const peers: Peer[] = [];
 try {
   peers.push(await startPeer("bare proxy", "./bare-proxy.ts", [fake.ready.origin]));
   peers.push(await startPeer("minimal gateway", "./minimal-gateway.ts", [fake.ready.origin]));
+  process.env.BENCH_MINIMAL_TAP = "1";
+  peers.push(await startPeer("minimal + stream tap", "./minimal-gateway.ts", [fake.ready.origin]));
+  delete process.env.BENCH_MINIMAL_TAP;
   peers.push(await startGatewayPeer("gateway", fake.ready.origin));
   const direct = connect({ name: "direct", ...fake.ready }, 1);
   const targets = peers.map((peer) => ({
@@ -75,7 +79,7 @@ try {
     const firstByte = `${(median(figures.firstByte) / 1000).toFixed(0)} µs (${ratio(figures.firstByte, floor.firstByte)}x)`;
     console.log(`| ${peer.name} | ${cpu} | ${latency} | ${firstByte} |`);
   }
-  const [, minimal, gateway] = targets;
+  const [, minimal, , gateway] = targets;
   console.log(
     `\ngateway ÷ minimal gateway, round by round: CPU ${ratio(gateway!.figures.cpu, minimal!.figures.cpu)}x, ` +
       `added latency ${ratio(gateway!.figures.latency, minimal!.figures.latency)}x, ` +

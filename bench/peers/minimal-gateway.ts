@@ -7,7 +7,9 @@
  * from the answer (a whole answer parsed, a stream's last usage event), a request id, and one usage row per
  * call in SQLite (the gateway's table and indexes, ascending ids, written in batches off the request's turn).
  * Nothing else: no framework, no routing table, no admission, no registry of open calls, no normalization or
- * redaction, no metrics, no logs. Usage: `node bench/peers/minimal-gateway.ts <upstream origin>` (IPC).
+ * redaction, no metrics, no logs. With BENCH_MINIMAL_TAP=1 a stream goes through the gateway's own usage
+ * tap and relay (the sources the gateway is built from: the SPEC's stream normalization, key redaction and usage read) in
+ * place of the plain copy. Usage: `node bench/peers/minimal-gateway.ts <upstream origin>` (IPC).
  */
 import { createHmac, createSecretKey, hash, randomUUID, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,8 +18,23 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import { announceReady } from "./peer-protocol.ts";
+
+/** The gateway's stream tap and relay (BENCH_MINIMAL_TAP=1), from its sources. */
+const tapModules =
+  process.env.BENCH_MINIMAL_TAP === "1"
+    ? await Promise.all([
+        import("../../src/wire/openai/create-usage-tap.ts"),
+        import("../../src/pipeline/relay-stream.ts"),
+        import("../../src/keys/create-key-quote-check.ts"),
+        import("../../src/keys/redact-secrets.ts"),
+        import("../../src/keys/secret-key.ts"),
+        import("../../src/wire/openai/openai-error-body.ts"),
+        import("../../src/errors/gateway-error.ts"),
+      ])
+    : null;
 
 const upstream = process.argv[2];
 if (!upstream) throw new Error("usage: minimal-gateway.ts <upstream origin>");
@@ -161,6 +178,8 @@ async function serve(incoming: IncomingMessage, response: ServerResponse): Promi
     "x-request-id": randomUUID(),
     "x-byok-route": "chat;openai;byok",
   });
+  const row = { at, userId, model, status: answer.statusCode, inputTokens: 0, outputTokens: 0 };
+  if (stream && tapModules !== null) return relayTapped(answer.body, response, key, row);
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
   if (stream) {
     let tail = "";
@@ -175,14 +194,35 @@ async function serve(incoming: IncomingMessage, response: ServerResponse): Promi
     response.end(text);
     usage = (JSON.parse(text) as { usage?: typeof usage }).usage;
   }
-  record({
-    at,
-    userId,
-    model,
-    status: answer.statusCode,
-    inputTokens: usage?.prompt_tokens ?? 0,
-    outputTokens: usage?.completion_tokens ?? 0,
+  record({ ...row, inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 });
+}
+
+/** A stream through the gateway's usage tap (normalized, keys redacted, usage read) and its relay. */
+function relayTapped(body: Readable, response: ServerResponse, key: string, row: Row): void {
+  const [tapModule, relayModule, quoteModule, redactModule, keyModule, errorBodyModule, errorModule] =
+    tapModules!;
+  const secrets = [new keyModule.SecretKey(key)];
+  let usage: { inputTokens: number; outputTokens: number } | null = null;
+  const tap = tapModule.createUsageTap({
+    stripUsageChunk: false,
+    onUsage: (reported) => {
+      usage = reported;
+    },
+    redact: (text) => redactModule.redactKeysInPlay(text, secrets),
+    redactError: (text) => redactModule.redactSecrets(text, secrets),
+    quotesKey: quoteModule.createKeyQuoteCheck(secrets),
+    failureEvent: (failure) => `data: ${JSON.stringify(errorBodyModule.toOpenAiErrorBody(failure))}\n\n`,
+    normalize: { fallbackModel: row.model, now: Date.now },
   });
+  const relayed = relayModule.relayStream(body, tap, {
+    signal: new AbortController().signal,
+    mapFailure: () => new errorModule.GatewayError("upstream_error", { message: "The stream failed." }),
+    onEnd: () => {
+      const read = usage as { inputTokens: number; outputTokens: number } | null;
+      record({ ...row, inputTokens: read?.inputTokens ?? 0, outputTokens: read?.outputTokens ?? 0 });
+    },
+  });
+  relayed.pipe(response);
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (incoming, response) => {
