@@ -4,6 +4,7 @@
  * included) over 3 s of 64 connections after 3 s of warm-up, in bytes per request, by area and by function.
  * `node bench/allocation.ts [<checkout> …]` (default: this one), each built and started as operators start it.
  * Unlike CPU time it barely moves with the machine's load, so a cut of a few hundred bytes shows.
+ * BENCH_ALLOCATION_MINIMAL=1 adds the bench's minimal gateway (bench/peers/minimal-gateway.ts) after the floor.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,6 +94,14 @@ try {
     const floor = await startPeer("bare proxy", "./bare-proxy.ts", [fake.ready.origin]);
     delete process.env.NODE_OPTIONS;
     results.push(await measure("bare proxy (floor)", floor, file));
+  }
+  if (process.env.BENCH_ALLOCATION_MINIMAL === "1") {
+    const file = fileFor();
+    process.env.BENCH_ALLOCATION_PROFILE = file;
+    process.env.NODE_OPTIONS = `--import=${ALLOCATION_SAMPLER_PRELOAD}`;
+    const minimal = await startPeer("minimal gateway", "./minimal-gateway.ts", [fake.ready.origin]);
+    delete process.env.NODE_OPTIONS;
+    results.push(await measure("minimal gateway", minimal, file));
   }
   for (const root of roots) {
     const file = fileFor();
