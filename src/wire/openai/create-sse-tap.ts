@@ -7,7 +7,7 @@
  * byte scanned once, the event joined once when it completes: linear); it never grows past the event cap.
  * A run of data-less events (blank lines, comments, `id`/`event`/`retry` lines) goes out unread when none
  * may be altered, one cut by a chunk boundary too once joined; data-less events in a row, and those read the
- * slow way, are bounded (sse-dataless-run.ts).
+ * slow way, are bounded (sse-dataless-run.ts). A leading byte order mark is removed (sse-leading-bom.ts).
  */
 import type { GatewayError } from "../../errors/gateway-error.ts";
 import {
@@ -28,6 +28,7 @@ import {
 } from "./sse-dataless-run.ts";
 import { eventTooLarge, MAX_SSE_EVENT_BYTES } from "./sse-event-check.ts";
 import { createSseScanState, scanSseEvent, sseEventEnd } from "./sse-event-end.ts";
+import { createLeadingBom } from "./sse-leading-bom.ts";
 
 /** `keep` forwards the event's bytes, `drop` removes it, a string replaces it. */
 export type SseEventVerdict = "keep" | "drop" | string;
@@ -114,6 +115,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
   let started = false;
   /** The data-less events since the last data event, and the slow ones against data (bounded: sse-dataless-run.ts). */
   const dataless = createDatalessRun();
+  /** The byte order mark a stream may start with: removed, as every SSE parser ignores it. */
+  const bom = createLeadingBom();
 
   /** Reads the cleared events in order (before any other event is inspected, and before the report). */
   const readCleared = (): null => {
@@ -272,7 +275,9 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
 
   return createRelayTransform(
     {
-      transform(chunk, push, later, defer) {
+      transform(received, push, later, defer) {
+        const chunk = bom.strip(received);
+        if (chunk === null || chunk.length === 0) return null;
         const first = !started;
         started = true;
         if (pendingBytes === 0 && !scan.afterCr) return relayEvents(chunk, true, push, later, defer, first);
@@ -298,6 +303,8 @@ export function createSseTap(inspect: SseInspector, options: SseTapOptions): Rel
       settle: readCleared,
       flush(push) {
         readCleared();
+        const head = bom.rest(); // the start of a BOM that never completed: the stream's only bytes
+        if (head.length > 0) pending.push(head);
         const last = Buffer.concat(pending);
         pending = [];
         pendingBytes = 0;
