@@ -97,8 +97,9 @@ export function createEnrollmentService(options: EnrollmentServiceOptions): Enro
         enrolledAt: at,
         lastSeenAt: at,
       };
-      const previous = await store.enrollments.get(userId);
-      await store.enrollments.put(record);
+      // What this write overwrote, read in its own transaction: a previous read outside it could miss an
+      // enrollment written meanwhile (another request, another replica), and with it the cut of its keys.
+      const previous = await store.enrollments.put(record);
       const keysReplaced = replacesKeys(previous, request.fingerprints, customBaseUrl, pepperRing);
       await changed(userId, keysReplaced ? "enrollment_changed" : undefined);
       return toEnrollmentStatus(record, at, ttl);

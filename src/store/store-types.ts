@@ -56,8 +56,12 @@ export interface TokenRepository {
 
 export interface EnrollmentRepository {
   get(userId: string): Promise<EnrollmentRecord | null>;
-  /** Replaces the user's enrollment whole. */
-  put(enrollment: EnrollmentRecord): Promise<void>;
+  /**
+   * Replaces the user's enrollment whole and answers the one it replaced (null when there was none), read
+   * in the same transaction after the puts of that user before it committed: two puts of one user at once
+   * take turns, and the second answers what the first wrote (what decides which open calls to cut).
+   */
+  put(enrollment: EnrollmentRecord): Promise<EnrollmentRecord | null>;
   /** Renews `lastSeenAt`; `false` when there is no enrollment. */
   touch(userId: string, at: Timestamp): Promise<boolean>;
   /** Re-stores one fingerprint (pepper rotation) only if it still holds `previous`. */

@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import {
   createPostgresStore,
   createSqliteStore,
+  type EnrollmentRecord,
   migrateSqlite,
   SQLITE_MIGRATIONS,
   type Store,
@@ -97,13 +98,25 @@ for (const { name, open, openTwin, cleanUp } of implementations) {
 
     test("enrollments: put replaces whole, touch, replaceFingerprint compares, delete", async () => {
       const base = { userId: "e1", customBaseUrl: null, customModel: null, enrolledAt: 5, lastSeenAt: 5 };
-      await store.enrollments.put({ ...base, fingerprints: { openai: stored("a"), anthropic: stored("b") } });
-      await store.enrollments.put({
+      assert.equal(
+        await store.enrollments.put({
+          ...base,
+          fingerprints: { openai: stored("a"), anthropic: stored("b") },
+        }),
+        null,
+        "the first put replaced nothing",
+      );
+      const replaced = await store.enrollments.put({
         ...base,
         fingerprints: { custom: stored("c") },
         customBaseUrl: "https://x.example.com/v1",
         customModel: "m",
       });
+      assert.deepEqual(
+        replaced?.fingerprints,
+        { openai: stored("a"), anthropic: stored("b") },
+        "what it replaced",
+      );
       const record = await store.enrollments.get("e1");
       assert.deepEqual(record?.fingerprints, { custom: stored("c") });
       assert.equal(record?.customBaseUrl, "https://x.example.com/v1");
@@ -128,6 +141,38 @@ for (const { name, open, openTwin, cleanUp } of implementations) {
       assert.equal(await store.enrollments.delete("e1"), true);
       assert.equal(await store.enrollments.get("e1"), null);
       assert.equal(await store.enrollments.delete("e1"), false);
+    });
+
+    test("enrollments: puts of one user at once take turns, each answering what the one before it wrote", async () => {
+      // Two stores on the same data (replicas) where the implementation has them; else one.
+      const [first, second] = openTwin ? await openTwin() : [store, store];
+      const base = { customBaseUrl: null, customModel: null, enrolledAt: 5, lastSeenAt: 5 };
+      const digestOf = (record: EnrollmentRecord | null) => record?.fingerprints.openai?.digest ?? "none";
+      try {
+        // Bounded: 12 rounds of 4 writers; rounds 0 and 6 start with no enrollment (the first one's race).
+        for (let round = 0; round < 12; round++) {
+          const userId = `race-${round < 6 ? "a" : "b"}`;
+          if (round % 6 === 0) await first.enrollments.delete(userId);
+          const before = digestOf(await first.enrollments.get(userId));
+          const written = Array.from({ length: 4 }, (_, writer) => `r${round}-w${writer}`);
+          const answers = await Promise.all(
+            written.map((digest, writer) =>
+              (writer % 2 === 0 ? first : second).enrollments.put({
+                ...base,
+                userId,
+                fingerprints: { openai: stored(digest) },
+              }),
+            ),
+          );
+          const after = digestOf(await second.enrollments.get(userId));
+          // One order of the writes explains every answer: each replaced exactly one state, once.
+          const replaced = answers.map(digestOf).sort();
+          const expected = [before, ...written.filter((digest) => digest !== after)].sort();
+          assert.deepEqual(replaced, expected, `round ${round}: what the puts answered`);
+        }
+      } finally {
+        if (openTwin) await Promise.all([first.close(), second.close()]);
+      }
     });
 
     usageConformance(store);

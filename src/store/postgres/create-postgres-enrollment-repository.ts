@@ -1,6 +1,7 @@
 /**
  * @module store/postgres/create-postgres-enrollment-repository
- * Enrollments in PostgreSQL: replaced whole in one transaction, touched, fingerprints re-stored by compare-and-set.
+ * Enrollments in PostgreSQL: replaced whole in one transaction (answering what it replaced), touched,
+ * fingerprints re-stored by compare-and-set.
  */
 import type { StoredFingerprint } from "../../keys/pepper-ring.ts";
 import { isProviderId, type ProviderId } from "../../keys/provider-ids.ts";
@@ -25,34 +26,51 @@ const SELECT_ENROLLMENT = `SELECT e.*, COALESCE(
      FROM enrollment_fingerprints f WHERE f.user_id = e.user_id), '[]') AS fingerprints
   FROM enrollments e WHERE e.user_id = $1`;
 
+/**
+ * The lock two puts of one user take turns on (its first key is "enrl" in ASCII; the migrations' is "byok"):
+ * held to the end of the transaction, it exists before the user's row does, so two first enrollments at
+ * once queue on it too (a row lock would let both read "none").
+ */
+const ENROLLMENT_LOCK = 0x656e726c;
+
+function toRecord(row: EnrollmentRow | undefined): EnrollmentRecord | null {
+  if (!row) return null;
+  const fingerprints: Partial<Record<ProviderId, StoredFingerprint>> = {};
+  for (const fingerprint of row.fingerprints) {
+    if (isProviderId(fingerprint.provider)) {
+      fingerprints[fingerprint.provider] = {
+        digest: fingerprint.digest,
+        pepperId: fingerprint.pepper_id,
+      };
+    }
+  }
+  return {
+    userId: row.user_id,
+    fingerprints,
+    customBaseUrl: row.custom_base_url,
+    customModel: row.custom_model,
+    customCapabilities: parseStoredCapabilities(row.custom_capabilities),
+    enrolledAt: row.enrolled_at,
+    lastSeenAt: row.last_seen_at,
+  } satisfies EnrollmentRecord;
+}
+
 export function createPostgresEnrollmentRepository(pool: PostgresPool): EnrollmentRepository {
   return {
     async get(userId) {
       const { rows } = await pool.query<EnrollmentRow>(SELECT_ENROLLMENT, [userId]);
-      const row = rows[0];
-      if (!row) return null;
-      const fingerprints: Partial<Record<ProviderId, StoredFingerprint>> = {};
-      for (const fingerprint of row.fingerprints) {
-        if (isProviderId(fingerprint.provider)) {
-          fingerprints[fingerprint.provider] = {
-            digest: fingerprint.digest,
-            pepperId: fingerprint.pepper_id,
-          };
-        }
-      }
-      return {
-        userId: row.user_id,
-        fingerprints,
-        customBaseUrl: row.custom_base_url,
-        customModel: row.custom_model,
-        customCapabilities: parseStoredCapabilities(row.custom_capabilities),
-        enrolledAt: row.enrolled_at,
-        lastSeenAt: row.last_seen_at,
-      } satisfies EnrollmentRecord;
+      return toRecord(rows[0]);
     },
     async put(enrollment) {
-      await pool.transaction(async (client) => {
-        // An upsert rather than delete-then-insert: it locks the row, so two puts of one user take turns.
+      return pool.transaction(async (client) => {
+        // Waits for any other put of this user to commit; then (read committed) the read sees what it wrote.
+        await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [
+          ENROLLMENT_LOCK,
+          `${pool.schema}:${enrollment.userId}`,
+        ]);
+        const { rows } = await client.query<EnrollmentRow>(SELECT_ENROLLMENT, [enrollment.userId]);
+        const previous = toRecord(rows[0]);
+        // An upsert: the row stays; its fingerprints are replaced below.
         await client.query(
           `INSERT INTO enrollments (user_id, custom_base_url, custom_model, custom_capabilities, enrolled_at, last_seen_at)
            VALUES ($1, $2, $3, $4, $5, $6)
@@ -75,6 +93,7 @@ export function createPostgresEnrollmentRepository(pool: PostgresPool): Enrollme
             [enrollment.userId, provider, stored.digest, stored.pepperId],
           );
         }
+        return previous;
       });
     },
     async touch(userId, at) {

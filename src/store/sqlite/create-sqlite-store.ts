@@ -87,6 +87,30 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // Housekeeping only: every check ignores expired leases anyway.
   counters.sweepExpired(Date.now()).catch(() => undefined);
 
+  /** The user's enrollment as stored now (synchronous: usable inside a transaction). */
+  const readEnrollment = (userId: string): EnrollmentRecord | null => {
+    const row = sql("SELECT * FROM enrollments WHERE user_id = ?").get(userId) as EnrollmentRow | undefined;
+    if (!row) return null;
+    const fingerprints: Partial<Record<ProviderId, StoredFingerprint>> = {};
+    const rows = sql("SELECT provider, digest, pepper_id FROM enrollment_fingerprints WHERE user_id = ?").all(
+      userId,
+    ) as unknown as FingerprintRow[];
+    for (const fingerprint of rows) {
+      if (isProviderId(fingerprint.provider)) {
+        fingerprints[fingerprint.provider] = { digest: fingerprint.digest, pepperId: fingerprint.pepper_id };
+      }
+    }
+    return {
+      userId: row.user_id,
+      fingerprints,
+      customBaseUrl: row.custom_base_url,
+      customModel: row.custom_model,
+      customCapabilities: parseStoredCapabilities(row.custom_capabilities),
+      enrolledAt: row.enrolled_at,
+      lastSeenAt: row.last_seen_at,
+    };
+  };
+
   return {
     kind: "sqlite",
     pruneBatch: SQLITE_PRUNE_BATCH,
@@ -136,34 +160,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     enrollments: {
       async get(userId) {
-        const row = sql("SELECT * FROM enrollments WHERE user_id = ?").get(userId) as
-          | EnrollmentRow
-          | undefined;
-        if (!row) return null;
-        const fingerprints: Partial<Record<ProviderId, StoredFingerprint>> = {};
-        const rows = sql(
-          "SELECT provider, digest, pepper_id FROM enrollment_fingerprints WHERE user_id = ?",
-        ).all(userId) as unknown as FingerprintRow[];
-        for (const fingerprint of rows) {
-          if (isProviderId(fingerprint.provider)) {
-            fingerprints[fingerprint.provider] = {
-              digest: fingerprint.digest,
-              pepperId: fingerprint.pepper_id,
-            };
-          }
-        }
-        return {
-          userId: row.user_id,
-          fingerprints,
-          customBaseUrl: row.custom_base_url,
-          customModel: row.custom_model,
-          customCapabilities: parseStoredCapabilities(row.custom_capabilities),
-          enrolledAt: row.enrolled_at,
-          lastSeenAt: row.last_seen_at,
-        } satisfies EnrollmentRecord;
+        return readEnrollment(userId);
       },
       async put(enrollment) {
-        transaction(() => {
+        // BEGIN IMMEDIATE takes the write lock before the read: what it answers is what it replaced.
+        return transaction(() => {
+          const previous = readEnrollment(enrollment.userId);
           sql("DELETE FROM enrollments WHERE user_id = ?").run(enrollment.userId);
           sql(
             "INSERT INTO enrollments (user_id, custom_base_url, custom_model, custom_capabilities, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -181,6 +183,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           for (const [provider, stored] of Object.entries(enrollment.fingerprints)) {
             insert.run(enrollment.userId, provider, stored.digest, stored.pepperId);
           }
+          return previous;
         });
       },
       async touch(userId, at) {
