@@ -19,6 +19,8 @@ declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
     byok: ByokContext | null;
+    /** The open-call registry's mark taken before the user was authenticated (a model call's `since`). */
+    cutMark: number | undefined;
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;

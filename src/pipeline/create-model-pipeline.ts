@@ -12,7 +12,7 @@ import { checkCountTokensRequest, checkMessagesRequest } from "../wire/anthropic
 import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
 import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
-import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
+import { createOpenCalls, isCut, type OpenCalls } from "./create-open-calls.ts";
 import {
   asObject,
   createPipelineKit,
@@ -99,7 +99,12 @@ async function runOpen(
   call: ModelCall,
   serve: (call: ModelCall) => Promise<PipelineResponse>,
 ): Promise<PipelineResponse> {
-  const openCall = openCalls.open(call, call.signal, call.controller);
+  const openCall = openCalls.open(call, call.signal, call.controller, call.since);
+  if (isCut(openCall.signal)) {
+    // Cut while its body was still arriving (revoked, keys replaced, shutting down): nothing is sent.
+    openCall.close();
+    throw openCall.signal.reason;
+  }
   try {
     const response = await serve({ ...call, signal: openCall.signal, openCall });
     const { body } = response;

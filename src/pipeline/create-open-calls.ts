@@ -44,8 +44,23 @@ export interface OpenCalls {
   /**
    * Registers a call; its signal follows `clientSignal`. With `clientController` (the controller of
    * `clientSignal`, made for this call alone) a cut aborts that very controller: no second one is chained.
+   * With `since` (a `mark()` taken before the call's credentials and keys were checked), a cut of its user
+   * (or of every call) made after that mark cuts the call as it opens: a request whose body was still
+   * arriving when its user was revoked or its keys replaced is not served.
    */
-  open(caller: OpenCaller, clientSignal: AbortSignal, clientController?: AbortController): OpenCall;
+  open(
+    caller: OpenCaller,
+    clientSignal: AbortSignal,
+    clientController?: AbortController,
+    since?: number,
+  ): OpenCall;
+  /**
+   * Where the cuts stand now: taken before a request's credentials are checked, then given to `open` as
+   * `since`. Cuts are remembered for CUT_MEMORY_MS (longer than a request body may take to arrive).
+   */
+  mark(): number;
+  /** Users whose cuts are remembered for `since` (those of the last CUT_MEMORY_MS). */
+  readonly rememberedCuts: number;
   /**
    * Cuts a user's open calls: all of them when revoked, the ones on their own keys (or not yet routed)
    * when their enrollment changed. Returns how many were cut.
@@ -156,10 +171,53 @@ class RegisteredCall implements OpenCall, Entry {
   }
 }
 
-export function createOpenCalls(): OpenCalls {
+/**
+ * How long a cut is remembered for the calls still being received (`since`): past the longest time a
+ * request may take to arrive in full (`server.requestTimeoutMs`, at most one hour).
+ */
+export const CUT_MEMORY_MS = 61 * 60 * 1000;
+
+/** A user's latest cuts, by the sequence number each took, and when the last was made. */
+interface RecentCuts {
+  revoked: number;
+  changed: number;
+  at: number;
+}
+
+export function createOpenCalls(now: () => number = Date.now): OpenCalls {
   const byUser = new Map<string, Set<Entry>>();
   let size = 0;
   let waiting: Array<() => void> = [];
+  /** Every cut takes the next number; `mark()` reads the last one taken. */
+  let sequence = 0;
+  /** Users cut recently, oldest first (a cut moves its user to the end), pruned past CUT_MEMORY_MS. */
+  const recentCuts = new Map<string, RecentCuts>();
+  /** The number the last `cutAll` took (shutdown): every call opened after it is cut too. */
+  let allCut = 0;
+
+  const remember = (userId: string, reason: Exclude<CutReason, "shutting_down">) => {
+    const at = now();
+    for (const [oldest, cuts] of recentCuts) {
+      if (at - cuts.at <= CUT_MEMORY_MS) break;
+      recentCuts.delete(oldest);
+    }
+    const cuts = recentCuts.get(userId) ?? { revoked: 0, changed: 0, at };
+    recentCuts.delete(userId);
+    sequence += 1;
+    if (reason === "user_revoked") cuts.revoked = sequence;
+    else cuts.changed = sequence;
+    cuts.at = at;
+    recentCuts.set(userId, cuts);
+  };
+
+  /** The cut a call opening now must take, given the mark taken before its checks; null when none. */
+  const cutSince = (userId: string, since: number): CutReason | null => {
+    if (allCut > since) return "shutting_down";
+    const cuts = recentCuts.get(userId);
+    if (cuts === undefined || now() - cuts.at > CUT_MEMORY_MS) return null;
+    if (cuts.revoked > since) return "user_revoked";
+    return cuts.changed > since ? "enrollment_changed" : null; // not routed yet: a change cuts it
+  };
 
   const abort = (entry: Entry, reason: CutReason) => {
     if (!entry.controller.signal.aborted) entry.controller.abort(cutError(reason));
@@ -179,8 +237,10 @@ export function createOpenCalls(): OpenCalls {
   };
 
   return {
-    open(caller, clientSignal, clientController) {
+    open(caller, clientSignal, clientController, since) {
       const call = new RegisteredCall(caller, registry, clientSignal, clientController);
+      const missed = since === undefined ? null : cutSince(caller.userId, since);
+      if (missed !== null) abort(call, missed);
       let calls = byUser.get(caller.userId);
       if (calls === undefined) {
         calls = new Set();
@@ -190,7 +250,9 @@ export function createOpenCalls(): OpenCalls {
       size++;
       return call;
     },
+    mark: () => sequence,
     cut(userId, reason) {
+      remember(userId, reason);
       const calls = byUser.get(userId);
       if (calls === undefined) return 0;
       let count = 0;
@@ -202,6 +264,8 @@ export function createOpenCalls(): OpenCalls {
       return count;
     },
     cutAll(reason) {
+      sequence += 1;
+      allCut = sequence;
       let count = 0;
       for (const calls of byUser.values()) {
         for (const entry of calls) {
@@ -226,6 +290,9 @@ export function createOpenCalls(): OpenCalls {
     },
     get size() {
       return size;
+    },
+    get rememberedCuts() {
+      return recentCuts.size;
     },
   };
 }

@@ -28,6 +28,11 @@ export interface ModelCall {
   /** Set by the pipeline while the call is in flight (create-open-calls.ts); `signal` is then its signal. */
   readonly openCall?: OpenCall;
   /**
+   * The open-call registry's `mark()` taken before the caller's credentials and keys were checked (the
+   * HTTP shell takes it): a cut of this user since then ends the call before anything is sent.
+   */
+  readonly since?: number;
+  /**
    * The call's share of the answer memory (metering/create-answer-memory.ts): what its whole answers hold
    * is counted there until the caller releases it, once the response ended (the HTTP shell does). Absent:
    * not counted.

@@ -79,6 +79,7 @@ export async function authenticateUser(
 export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   app.decorateRequest("principal", null);
   app.decorateRequest("byok", null);
+  app.decorateRequest("cutMark", undefined);
   const checkAdmin = createAdminCheck(byok);
 
   app.addHook("onRequest", async (request, reply) => {
@@ -100,6 +101,8 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
       return;
     }
     if (auth !== "user") return;
+    // Before the credentials are read: a cut of this user from now on also ends the call it opens later.
+    request.cutMark = byok.pipeline.openCalls.mark();
     const principal = await authenticateUser(byok, request, dialect, config);
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;

@@ -83,7 +83,17 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
   raw[ANSWER_SHARE] = answerShare;
   raw.on("close", abortUnfinished);
   // The controller is this call's alone: the pipeline aborts it on a cut rather than chaining another.
-  return { userId, plan, via, byok: request.byok!, signal: controller.signal, controller, answerShare };
+  const since = request.cutMark;
+  return {
+    userId,
+    plan,
+    via,
+    byok: request.byok!,
+    signal: controller.signal,
+    controller,
+    answerShare,
+    since,
+  };
 }
 
 /**
