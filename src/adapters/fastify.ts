@@ -113,6 +113,8 @@ function registerEndpoint(app: FastifyInstance, byok: Byok, endpoint: ByokEndpoi
   app.route({
     method: endpoint.method,
     url: endpoint.path,
+    // Every body (a text one too, by Fastify's own parser) is bounded by the gateway's limit, not the app's.
+    bodyLimit: byok.config.server.bodyLimitBytes,
     config: { byokEndpoint: true },
     onRequest: async (request, reply) => {
       const outcome = await guardByokEndpoint(byok, endpoint, request.headers);
