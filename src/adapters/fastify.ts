@@ -17,6 +17,7 @@ import {
   BYOK_ENDPOINTS,
   type Byok,
   type ByokEndpoint,
+  clientGoneSignal,
   type ErrorAnswer,
   type GuardOptions,
   type GuardOutcome,
@@ -26,6 +27,7 @@ import {
   runByokEndpoint,
   runWithContext,
   toErrorAnswer,
+  withClientSignal,
 } from "../library/index.ts";
 
 export interface ByokFastifyOptions extends GuardOptions {
@@ -66,7 +68,11 @@ export function createByokHooks(byok: Byok, options: GuardOptions = {}): ByokFas
     if ((request.routeOptions.config as { byokEndpoint?: unknown }).byokEndpoint === true) return;
     const outcome = await guardRequest(byok, request.headers, options);
     if (!outcome.ok) return send(reply, outcome);
-    guarded.set(request, outcome);
+    // The reply closing before it finished (the client left) ends the request's model calls.
+    guarded.set(request, {
+      ...outcome,
+      context: withClientSignal(outcome.context, clientGoneSignal(reply.raw)),
+    });
     reply.headers(outcome.headers);
   };
   return { onRequest, preHandler: enterContext };
@@ -107,6 +113,8 @@ function registerEndpoint(app: FastifyInstance, byok: Byok, endpoint: ByokEndpoi
   app.route({
     method: endpoint.method,
     url: endpoint.path,
+    // Every body (a text one too, by Fastify's own parser) is bounded by the gateway's limit, not the app's.
+    bodyLimit: byok.config.server.bodyLimitBytes,
     config: { byokEndpoint: true },
     onRequest: async (request, reply) => {
       const outcome = await guardByokEndpoint(byok, endpoint, request.headers);

@@ -13,6 +13,7 @@ import {
   type RequestContext,
   readJsonBody,
   runWithContext,
+  withClientSignal,
   withResponseHeaders,
 } from "../library/index.ts";
 
@@ -30,8 +31,10 @@ export function byokHono(byok: Byok, options: GuardOptions = {}): MiddlewareHand
   return async (c, next) => {
     const outcome = await guardRequest(byok, c.req.raw.headers, options);
     if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status, headers: outcome.headers });
-    c.set("byok", outcome.context);
-    await runWithContext(outcome.context, () => next());
+    // The request's signal (aborted by the runtime when the client leaves) ends the request's model calls.
+    const context = withClientSignal(outcome.context, c.req.raw.signal);
+    c.set("byok", context);
+    await runWithContext(context, () => next());
     c.res = withResponseHeaders(c.res, outcome.headers);
     return undefined;
   };

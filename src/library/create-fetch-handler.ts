@@ -6,6 +6,7 @@
 import { GatewayError } from "../errors/gateway-error.ts";
 import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { answerByokEndpoint, findByokEndpoint } from "./byok-endpoints.ts";
+import { withClientSignal } from "./client-gone-signal.ts";
 import type { Byok } from "./create-byok.ts";
 import { type ByokEndpointsOptions, parseEndpointsPrefix, pathBelow } from "./create-node-endpoints.ts";
 import { type GuardOptions, guardRequest } from "./guard-request.ts";
@@ -46,7 +47,9 @@ export function createFetchHandler<Rest extends unknown[] = []>(
   return async (request, ...rest) => {
     const outcome = await guardRequest(byok, request.headers, options);
     if (!outcome.ok) return json(outcome.status, outcome.headers, outcome.body);
-    const response = await runWithContext(outcome.context, () => handler(request, ...rest));
+    // The request's signal (aborted by the runtime when the client leaves) ends the request's model calls.
+    const context = withClientSignal(outcome.context, request.signal);
+    const response = await runWithContext(context, () => handler(request, ...rest));
     return withResponseHeaders(response, outcome.headers);
   };
 }

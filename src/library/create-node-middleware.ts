@@ -3,6 +3,7 @@
  * A Connect/Express-style `(request, response, next)` adapter over the shared guard: authenticates,
  * validates, sets X-BYOK-Status and runs the rest of the chain inside the request context.
  */
+import { type ClosableResponse, clientGoneSignal, withClientSignal } from "./client-gone-signal.ts";
 import type { Byok } from "./create-byok.ts";
 import { type ErrorAnswer, type GuardOptions, guardRequest } from "./guard-request.ts";
 import { runWithContext } from "./request-context.ts";
@@ -11,7 +12,7 @@ import { runWithContext } from "./request-context.ts";
 export interface NodeRequestLike {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
-export interface NodeResponseLike {
+export interface NodeResponseLike extends ClosableResponse {
   statusCode: number;
   setHeader(name: string, value: string): unknown;
   end(body?: string): unknown;
@@ -32,7 +33,10 @@ export function sendNodeJson(
   response.end(JSON.stringify(answer.body));
 }
 
-/** Guards every route it is mounted on (`app.use(path, middleware)` guards only that path). */
+/**
+ * Guards every route it is mounted on (`app.use(path, middleware)` guards only that path). A response that
+ * closes before it finished (the client left) aborts the request's model calls (`RequestContext.signal`).
+ */
 export function createNodeMiddleware(byok: Byok, options: GuardOptions = {}) {
   return (request: NodeRequestLike, response: NodeResponseLike, next: (error?: unknown) => void): void => {
     guardRequest(byok, request.headers, options).then(
@@ -42,7 +46,8 @@ export function createNodeMiddleware(byok: Byok, options: GuardOptions = {}) {
           return;
         }
         for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
-        runWithContext(outcome.context, () => next());
+        // The model calls of this request end when its client leaves before the answer finished.
+        runWithContext(withClientSignal(outcome.context, clientGoneSignal(response)), () => next());
       },
       (error: unknown) => next(error),
     );

@@ -11,6 +11,7 @@ export {
   guardByokEndpoint,
   runByokEndpoint,
 } from "./byok-endpoints.ts";
+export { type ClosableResponse, clientGoneSignal, withClientSignal } from "./client-gone-signal.ts";
 export {
   type AuthenticateAndValidateOptions,
   type Byok,

@@ -9,6 +9,11 @@ import type { ByokContext } from "../validation/byok-context.ts";
 export interface RequestContext {
   readonly principal: Principal;
   readonly byok: ByokContext;
+  /**
+   * Aborted when the request's client left before its answer was finished (the adapters set it): the model
+   * calls that read this context as the current one end with it, their upstream released, as on the gateway.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

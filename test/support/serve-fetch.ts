@@ -1,7 +1,8 @@
 /**
  * @module test/support/serve-fetch
  * A fetch-style handler (`Request → Response`: a Hono app, Next.js route handlers) served on loopback by
- * Node's http server, as `@hono/node-server` or a platform would serve it: streamed both ways.
+ * Node's http server, as `@hono/node-server` or a platform would serve it: streamed both ways; a client that
+ * leaves before the response is finished aborts the request's `signal` and cancels the response's body.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,7 @@ export interface ServedFetch {
   close(): Promise<void>;
 }
 
-function toRequest(incoming: IncomingMessage, origin: string): Request {
+function toRequest(incoming: IncomingMessage, origin: string, signal: AbortSignal): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(incoming.headers)) {
     if (value === undefined) continue;
@@ -23,6 +24,7 @@ function toRequest(incoming: IncomingMessage, origin: string): Request {
   return new Request(new URL(incoming.url ?? "/", origin), {
     method,
     headers,
+    signal,
     ...(hasBody ? { body: Readable.toWeb(incoming) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
   });
 }
@@ -36,7 +38,15 @@ async function writeResponse(response: Response, outgoing: ServerResponse): Prom
     outgoing.end();
     return;
   }
-  for await (const chunk of response.body) outgoing.write(chunk);
+  const reader = response.body.getReader();
+  outgoing.once("close", () => {
+    reader.cancel().catch(() => {});
+  });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    outgoing.write(value);
+  }
   outgoing.end();
 }
 
@@ -45,8 +55,12 @@ export async function serveFetch(
 ): Promise<ServedFetch> {
   let origin = "http://127.0.0.1";
   const server = createServer((incoming, outgoing) => {
+    const left = new AbortController();
+    outgoing.once("close", () => {
+      if (!outgoing.writableFinished) left.abort();
+    });
     Promise.resolve()
-      .then(() => handler(toRequest(incoming, origin)))
+      .then(() => handler(toRequest(incoming, origin, left.signal)))
       .then((response) => writeResponse(response, outgoing))
       .catch(() => {
         if (!outgoing.headersSent) outgoing.statusCode = 500;

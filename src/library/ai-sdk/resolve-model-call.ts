@@ -41,18 +41,28 @@ export function checkModelOptions(options: ByokModelOptions): void {
   }
 }
 
-/** The pipeline call for one model call (throws outside a request when the model names no caller). */
+/** The call's own abort signal and the client's (when the call reads the current request's context). */
+function callSignalOf(signal: AbortSignal | undefined, clientSignal: AbortSignal | undefined): AbortSignal {
+  if (signal === undefined) return clientSignal ?? new AbortController().signal;
+  return clientSignal === undefined ? signal : AbortSignal.any([signal, clientSignal]);
+}
+
+/**
+ * The pipeline call for one model call (throws outside a request when the model names no caller). A call
+ * that reads the current request's context also ends when that request's client leaves (`context.signal`);
+ * a caller named in the options (a job) does not.
+ */
 export function resolveModelCall(options: ByokModelOptions, signal: AbortSignal | undefined): ModelCall {
-  const callSignal = signal ?? new AbortController().signal;
   if (options.userId !== undefined) {
     return {
       userId: options.userId,
       plan: options.plan ?? null,
       byok: options.byok ?? noByokContext(options.userId),
-      signal: callSignal,
+      signal: callSignalOf(signal, undefined),
     };
   }
   const context = options.context ?? requireContext();
+  const callSignal = callSignalOf(signal, options.context === undefined ? context.signal : undefined);
   return {
     userId: context.principal.userId,
     plan: context.principal.plan,
