@@ -46,6 +46,7 @@ import type { Store, UsageSeriesRow } from "../store/store-types.ts";
 import { createLogger, type Logger } from "../telemetry/create-logger.ts";
 import { createMetrics, type GatewayMetrics } from "../telemetry/create-metrics.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
+import { checkStillEnrolled } from "../validation/check-still-enrolled.ts";
 import { createByokValidator } from "../validation/create-byok-validator.ts";
 import { type ByokModels, createAiSdkModels } from "./ai-sdk/index.ts";
 import { buildEgressPolicy } from "./build-egress-policy.ts";
@@ -145,6 +146,8 @@ export interface Byok extends ByokModels {
     headers: HeaderBag,
     options?: AuthenticateAndValidateOptions,
   ): Promise<ByokContext>;
+  /** A context validated earlier (a listen ticket's) checked again: false once one of its keys is no longer enrolled. */
+  stillEnrolled(context: ByokContext): Promise<boolean>;
   /** Both, from one request's headers. */
   handle(
     headers: HeaderBag & { authorization?: unknown },
@@ -368,6 +371,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     breakers: coordination.breakers,
     redisStatus: () => coordination.redisStatus(),
     validate,
+    stillEnrolled: (context) => checkStillEnrolled(validator, context),
     async handle(headers, handleOptions) {
       const principal = await authenticator.authenticate(readAuthorization(headers));
       return { principal, byok: await validate(principal, headers, handleOptions) };

@@ -13,6 +13,7 @@ export {
 export {
   type CutReason,
   createOpenCalls,
+  cutError,
   type OpenCall,
   type OpenCaller,
   type OpenCalls,

@@ -9,6 +9,7 @@
 
 import type { GatewayError } from "../errors/gateway-error.ts";
 import { createLiveAudioMeter } from "../wire/deepgram/create-live-audio-meter.ts";
+import { isCloseStream } from "../wire/deepgram/is-close-stream.ts";
 import {
   closeCodeFor,
   closeReason,
@@ -199,7 +200,7 @@ export function relayLiveSession(
           applyPauses();
         }
       }
-    } else if (data.includes('"CloseStream"')) closeStreamed = true;
+    } else if (isCloseStream(data)) closeStreamed = true; // a text that only mentions it finishes nothing
     const size = data.length;
     upQueued += size;
     provider.send(data, { binary: isBinary }, () => {

@@ -105,6 +105,9 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     socket.once("end", onGone);
     socket.once("close", onGone);
     let open: OpenCall | null = null;
+    // Before the credentials are read: a revocation or an enrollment change made while they are checked
+    // (the awaits of authentication, validation, a ticket's recheck) cuts the session as it registers.
+    const mark = byok.pipeline.openCalls.mark();
     try {
       if (closing) throw new GatewayError("service_unavailable");
       if (count() > maxSessions) {
@@ -116,7 +119,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       const caller = await parseLiveCaller(byok, request, query);
       request.principal = caller.principal;
       request.byok = caller.byok;
-      open = byok.pipeline.openCalls.open(caller.principal, controller.signal);
+      open = byok.pipeline.openCalls.open(caller.principal, controller.signal, undefined, mark);
       const call: ModelCall = {
         userId: caller.principal.userId,
         plan: caller.principal.plan,

@@ -8,6 +8,7 @@ import type { FastifyRequest } from "fastify";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
+import { cutError } from "../../pipeline/index.ts";
 import type { ByokContext } from "../../validation/byok-context.ts";
 import { authenticateUser } from "../plugins/request-guards.ts";
 
@@ -73,6 +74,9 @@ export async function parseLiveCaller(
   if (Object.keys(request.headers).some((name) => name.startsWith("x-byok-"))) {
     await byok.validate(principal, request.headers);
   }
+  // The keys were validated when the ticket was issued: one replaced or removed since (the enrollment
+  // changed, on any replica) refuses the ticket as that change cuts a session open on it (4003).
+  if (!(await byok.stillEnrolled(grant.byok))) throw cutError("enrollment_changed");
   return { principal, byok: grant.byok };
 }
 
