@@ -8,6 +8,7 @@ import { type ByokClient, createByokClient } from "../create-byok-client.ts";
 import type { VerifyResult } from "../gateway-types.ts";
 import type { KeyStore } from "../key-store.ts";
 import type { ProviderId, UserKeys } from "../user-keys.ts";
+import { checkKeyFields, watchKeyFields } from "./check-key-fields.ts";
 import { createElement } from "./create-element.ts";
 import { createFormatters } from "./create-formatters.ts";
 import { formatString, mergeStrings, parseStrings, type SettingsStrings } from "./default-strings.ts";
@@ -153,6 +154,7 @@ export class ByokSettingsElement extends HTMLElement {
       void this.saveKeys();
     });
     fields.removeButton.addEventListener("click", () => void this.removeKeys());
+    watchKeyFields(fields, strings);
     for (const [provider, button] of Object.entries(fields.testButtons)) {
       button.addEventListener("click", () => void this.verifyKey(provider as ProviderId));
     }
@@ -240,6 +242,7 @@ export class ByokSettingsElement extends HTMLElement {
     const client = this.#client;
     if (!fields) return;
     if (!client) return this.#announce(this.#strings.noConnection, "error");
+    if (this.#refuseBadKeys("save")) return;
     const keys = readKeyFields(fields);
     if (!Object.keys(keys).some((name) => name !== "customBaseUrl" && name !== "customModel")) {
       return this.#announce(this.#strings.nothingToSave, "error");
@@ -317,6 +320,7 @@ export class ByokSettingsElement extends HTMLElement {
       output.textContent = this.#strings.noConnection;
       return null;
     }
+    if (this.#refuseBadKeys("verify", provider)) return null;
     if (!keys) {
       output.textContent = this.#strings.noKeyToTest;
       this.#announce(this.#strings.noKeyToTest);
@@ -344,6 +348,18 @@ export class ByokSettingsElement extends HTMLElement {
     } finally {
       button.disabled = false;
     }
+  }
+
+  /** True (and said, the field focused) when a typed key could never reach the gateway. */
+  #refuseBadKeys(action: SettingsAction, provider?: ProviderId): boolean {
+    const fields = this.#fields;
+    if (!fields) return false;
+    const problem = checkKeyFields(fields, this.#strings, provider ? [provider] : undefined);
+    if (!problem) return false;
+    this.#announce(problem.message, "error");
+    this.#emit("byok-error", { action, status: null, type: "invalid_key", message: problem.message });
+    fields.inputs[problem.provider].focus();
+    return true;
   }
 
   #busy(busy: boolean): void {
