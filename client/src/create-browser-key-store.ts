@@ -1,14 +1,25 @@
 /**
  * @module client/create-browser-key-store
- * Keys in IndexedDB, sealed with AES-GCM under a non-extractable CryptoKey kept beside them (docs/client.md).
+ * Keys in IndexedDB, sealed with AES-GCM under a non-extractable CryptoKey kept beside them, with the account
+ * they were saved for (docs/client.md).
  */
 import { encodeUtf8 } from "./encode-utf8.ts";
 import type { KeyStore } from "./key-store.ts";
-import { cleanUserKeys } from "./user-keys.ts";
+import { cleanUserKeys, type UserKeys } from "./user-keys.ts";
 
 export interface BrowserKeyStoreOptions {
   /** The IndexedDB database's name (default `byok-keys`); one per user if several share a browser profile. */
   name?: string;
+  /**
+   * The account (the gateway's user id) whose keys these are. Set, `save` records it with the keys (sealed) and
+   * `load` answers `{}` for keys saved for another account or without one. Unset, keys load whoever saved them.
+   */
+  account?: string;
+}
+
+export interface BrowserKeyStore extends KeyStore {
+  /** Whom the saved keys were saved for: a user id, `null` without an account, `undefined` when none are saved. */
+  savedFor(): Promise<string | null | undefined>;
 }
 
 const STORE = "sealed";
@@ -16,7 +27,8 @@ const WRAPPING_KEY = "wrapping-key";
 const SEALED_KEYS = "keys";
 
 interface SealedKeys {
-  version: 1;
+  /** 1: the sealed JSON is the keys (no account); 2: `{ account, keys }`. */
+  version: 1 | 2;
   iv: Uint8Array<ArrayBuffer>;
   data: ArrayBuffer;
 }
@@ -77,14 +89,15 @@ function isSealed(value: unknown): value is SealedKeys {
   return (
     typeof record === "object" &&
     record !== null &&
-    record.version === 1 &&
+    (record.version === 1 || record.version === 2) &&
     record.iv instanceof Uint8Array &&
     record.data instanceof ArrayBuffer
   );
 }
 
-export function createBrowserKeyStore(options: BrowserKeyStoreOptions = {}): KeyStore {
+export function createBrowserKeyStore(options: BrowserKeyStoreOptions = {}): BrowserKeyStore {
   const name = options.name ?? "byok-keys";
+  const account = options.account;
   const additionalData = encodeUtf8(`byok-gateway key store:${name}`);
   let database: Promise<IDBDatabase> | undefined;
   // One operation at a time in this page, so a save never races a clear.
@@ -121,30 +134,42 @@ export function createBrowserKeyStore(options: BrowserKeyStoreOptions = {}): Key
     return (await getOrPut(db, WRAPPING_KEY, created)) as CryptoKey;
   }
 
+  /** The saved keys and their account (`null`: none), or undefined when nothing is saved. */
+  const open = () =>
+    serial(async (db): Promise<{ account: string | null; keys: UserKeys } | undefined> => {
+      const [key, sealed] = [await get(db, WRAPPING_KEY), await get(db, SEALED_KEYS)];
+      if (!(key instanceof CryptoKey) || !isSealed(sealed)) return undefined;
+      let plaintext: ArrayBuffer;
+      try {
+        plaintext = await crypto.subtle.decrypt(
+          { name: "AES-GCM", iv: sealed.iv, additionalData },
+          key,
+          sealed.data,
+        );
+      } catch {
+        throw new Error("The stored keys could not be decrypted: clear() the store and save them again");
+      }
+      const parsed: unknown = JSON.parse(new TextDecoder().decode(plaintext));
+      if (sealed.version === 1) return { account: null, keys: cleanUserKeys(parsed) };
+      const record = parsed as { account?: unknown; keys?: unknown } | null;
+      const owner = typeof record?.account === "string" ? record.account : null;
+      return { account: owner, keys: cleanUserKeys(record?.keys) };
+    });
+
   return {
-    load: () =>
-      serial(async (db) => {
-        const [key, sealed] = [await get(db, WRAPPING_KEY), await get(db, SEALED_KEYS)];
-        if (!(key instanceof CryptoKey) || !isSealed(sealed)) return {};
-        let plaintext: ArrayBuffer;
-        try {
-          plaintext = await crypto.subtle.decrypt(
-            { name: "AES-GCM", iv: sealed.iv, additionalData },
-            key,
-            sealed.data,
-          );
-        } catch {
-          throw new Error("The stored keys could not be decrypted: clear() the store and save them again");
-        }
-        return cleanUserKeys(JSON.parse(new TextDecoder().decode(plaintext)));
-      }),
+    async load() {
+      const saved = await open();
+      if (saved === undefined || (account !== undefined && saved.account !== account)) return {};
+      return saved.keys;
+    },
+    savedFor: async () => (await open())?.account,
     save: (keys) =>
       serial(async (db) => {
         const key = await wrappingKey(db);
         const iv = crypto.getRandomValues(new Uint8Array(12));
-        const plaintext = encodeUtf8(JSON.stringify(cleanUserKeys(keys)));
+        const plaintext = encodeUtf8(JSON.stringify({ account: account ?? null, keys: cleanUserKeys(keys) }));
         const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key, plaintext);
-        const sealed: SealedKeys = { version: 1, iv, data };
+        const sealed: SealedKeys = { version: 2, iv, data };
         await transact(db, "readwrite", (store) => {
           store.put(sealed, SEALED_KEYS);
           return () => undefined;

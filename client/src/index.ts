@@ -3,7 +3,11 @@
  * The browser-safe client kit (`byok-gateway/client`): fingerprints, headers, the gateway client, key stores.
  */
 export { ByokClientError, type ByokClientErrorFields } from "./byok-client-error.ts";
-export { type BrowserKeyStoreOptions, createBrowserKeyStore } from "./create-browser-key-store.ts";
+export {
+  type BrowserKeyStore,
+  type BrowserKeyStoreOptions,
+  createBrowserKeyStore,
+} from "./create-browser-key-store.ts";
 export {
   type ByokClient,
   type ByokClientOptions,

@@ -1,7 +1,7 @@
 /**
  * @module test/client/chromium-kit
  * The built kit in real Chromium, from a loopback page: the fingerprint vectors (WebCrypto and pure-JS paths), and
- * the browser key store surviving a reload while IndexedDB holds nothing readable.
+ * the browser key store surviving a reload while IndexedDB holds nothing readable, and scoped to an account.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -174,6 +174,40 @@ test(
       await inPage(page, "save", name, SECRETS);
       assert.equal(await inPage(page, "deleteDatabase", name), "deleted");
       assert.deepEqual(await inPage(page, "load", name), {});
+    } finally {
+      await context.close();
+    }
+  },
+);
+
+test(
+  "a store scoped to an account loads only keys saved for that account, never another's or unowned ones",
+  TIMEOUT,
+  async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const name = `byok-keys-${Math.random().toString(36).slice(2)}`;
+      await openKitPage(page);
+      assert.equal(await inPage(page, "savedFor", name), undefined, "nothing saved yet");
+
+      await inPage(page, "saveFor", name, "alice", SECRETS);
+      assert.deepEqual(await inPage(page, "loadFor", name, "alice"), SECRETS);
+      assert.deepEqual(await inPage(page, "loadFor", name, "bob"), {}, "another account's keys do not load");
+      assert.equal(await inPage(page, "savedFor", name), "alice");
+      assert.deepEqual(await inPage(page, "load", name), SECRETS, "a store without an account loads them");
+      const inspection = await inPage<PageInspection>(page, "inspect", [SECRETS.openai, "alice"]);
+      assert.deepEqual(inspection.revealed, [], "neither the keys nor the account are readable in IndexedDB");
+
+      await inPage(page, "save", name, SECRETS);
+      assert.equal(await inPage(page, "savedFor", name), null);
+      assert.deepEqual(await inPage(page, "loadFor", name, "alice"), {}, "keys saved without an account");
+
+      // Keys sealed by an earlier kit (version 1) carry no account: only an unscoped store loads them.
+      await inPage(page, "saveAsVersion1", name, SECRETS);
+      assert.equal(await inPage(page, "savedFor", name), null);
+      assert.deepEqual(await inPage(page, "loadFor", name, "alice"), {});
+      assert.deepEqual(await inPage(page, "load", name), SECRETS);
     } finally {
       await context.close();
     }

@@ -77,6 +77,32 @@ window.kitPage = {
   save: (name, keys) => kit.createBrowserKeyStore({ name }).save(keys),
   load: (name) => kit.createBrowserKeyStore({ name }).load(),
   clear: (name) => kit.createBrowserKeyStore({ name }).clear(),
+  saveFor: (name, account, keys) => kit.createBrowserKeyStore({ name, account }).save(keys),
+  loadFor: (name, account) => kit.createBrowserKeyStore({ name, account }).load(),
+  savedFor: (name) => kit.createBrowserKeyStore({ name }).savedFor(),
+  /** Seals `keys` as an earlier kit did (version 1: the keys alone, no account) under the store's own key. */
+  async saveAsVersion1(name, keys) {
+    await kit.createBrowserKeyStore({ name }).save({});
+    const database = await openExisting(name);
+    const read = (id) =>
+      new Promise((resolve, reject) => {
+        const request = database.transaction("sealed", "readonly").objectStore("sealed").get(id);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const key = await read("wrapping-key");
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const additionalData = new TextEncoder().encode(`byok-gateway key store:${name}`);
+    const plaintext = new TextEncoder().encode(JSON.stringify(keys));
+    const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key, plaintext);
+    await new Promise((resolve, reject) => {
+      const transaction = database.transaction("sealed", "readwrite");
+      transaction.objectStore("sealed").put({ version: 1, iv, data }, "keys");
+      transaction.oncomplete = resolve;
+      transaction.onerror = () => reject(transaction.error);
+    });
+    database.close();
+  },
   /** "deleted", or "blocked" when an open connection of the kit did not step aside. */
   deleteDatabase: (name) =>
     new Promise((resolve, reject) => {

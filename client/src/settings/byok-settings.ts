@@ -1,16 +1,19 @@
 /**
  * @module client/settings/byok-settings
- * `<byok-settings>`: the user's keys (saved encrypted on the device, fingerprints enrolled), live checks,
- * the enrollment's state, which features run on whose key, and this month's usage.
+ * `<byok-settings>`: the user's keys (saved encrypted on the device for the token's account, fingerprints
+ * enrolled), live checks, the enrollment's state, which features run on whose key, and this month's usage.
  */
 import { createBrowserKeyStore } from "../create-browser-key-store.ts";
 import { type ByokClient, createByokClient } from "../create-byok-client.ts";
 import type { VerifyResult } from "../gateway-types.ts";
 import type { KeyStore } from "../key-store.ts";
 import type { ProviderId, UserKeys } from "../user-keys.ts";
+import { checkKeyFields, watchKeyFields } from "./check-key-fields.ts";
 import { createElement } from "./create-element.ts";
-import { formatString, mergeStrings, type SettingsStrings } from "./default-strings.ts";
+import { createFormatters } from "./create-formatters.ts";
+import { formatString, mergeStrings, parseStrings, type SettingsStrings } from "./default-strings.ts";
 import { describeVerifyResult } from "./describe-verify-result.ts";
+import { type AccountKeys, loadAccountKeys, openAccountStore } from "./load-account-keys.ts";
 import { renderEnrollmentState } from "./render-enrollment-state.ts";
 import {
   type KeyFields,
@@ -20,6 +23,7 @@ import {
   writeKeyFields,
 } from "./render-key-fields.ts";
 import { renderRoutesPreview } from "./render-routes-preview.ts";
+import { renderSection } from "./render-section.ts";
 import { renderUsage } from "./render-usage.ts";
 import { errorDetail, type SettingsAction } from "./settings-error-detail.ts";
 import { settingsStyleSheet } from "./settings-styles.ts";
@@ -37,7 +41,10 @@ export class ByokSettingsElement extends HTMLElement {
   #client: ByokClient | null = null;
   #explicitClient = false;
   #token: string | null = null;
-  #keyStore: KeyStore | null = null;
+  /** A store the app set; else the default store, scoped to the token's account once the gateway named it. */
+  #explicitKeyStore: KeyStore | null = null;
+  #accountStore: KeyStore | null = null;
+  #loads = 0;
   #strings: SettingsStrings = mergeStrings(null);
   #explicitStrings = false;
   #fields: KeyFields | null = null;
@@ -58,7 +65,8 @@ export class ByokSettingsElement extends HTMLElement {
   set client(value: ByokClient | null) {
     this.#client = value;
     this.#explicitClient = value !== null;
-    if (this.isConnected) void this.refresh();
+    // Another token may be another account: its keys are cleared from the fields before anything is sent.
+    if (this.#sections) void this.#loadKeys();
   }
 
   /** The token for a client built from `base-url`; a property keeps it out of the DOM's attributes. */
@@ -70,14 +78,20 @@ export class ByokSettingsElement extends HTMLElement {
     this.#rebuildClient();
   }
 
-  /** Where keys are kept on this device; by default IndexedDB, encrypted (name from `store-name`). */
+  /**
+   * Where keys are kept on this device; by default IndexedDB, encrypted (name from `store-name`), holding the keys
+   * of the token's account only. A store set here is used as it is: the app scopes it to its signed-in user.
+   */
   get keyStore(): KeyStore {
-    this.#keyStore ??= createBrowserKeyStore({ name: this.getAttribute("store-name") ?? "byok-keys" });
-    return this.#keyStore;
+    return this.#explicitKeyStore ?? this.#accountStore ?? createBrowserKeyStore({ name: this.#storeName() });
   }
   set keyStore(value: KeyStore) {
-    this.#keyStore = value;
-    if (this.isConnected) void this.#loadKeys();
+    this.#explicitKeyStore = value;
+    if (this.#sections) void this.#loadKeys();
+  }
+
+  #storeName(): string {
+    return this.getAttribute("store-name") ?? "byok-keys";
   }
 
   get strings(): SettingsStrings {
@@ -97,20 +111,10 @@ export class ByokSettingsElement extends HTMLElement {
   attributeChangedCallback(name: string, previous: string | null, next: string | null): void {
     if (previous === next) return;
     if (name === "strings" && !this.#explicitStrings) {
-      this.#strings = mergeStrings(this.#parseStrings(next));
+      this.#strings = mergeStrings(parseStrings(next));
       if (this.isConnected) this.#render();
     }
     if ((name === "base-url" || name === "token") && this.isConnected) this.#rebuildClient();
-  }
-
-  #parseStrings(json: string | null): Partial<SettingsStrings> | null {
-    if (!json) return null;
-    try {
-      const parsed: unknown = JSON.parse(json);
-      return typeof parsed === "object" && parsed !== null ? (parsed as Partial<SettingsStrings>) : null;
-    } catch {
-      return null;
-    }
   }
 
   #rebuildClient(): void {
@@ -119,7 +123,7 @@ export class ByokSettingsElement extends HTMLElement {
     this.#client = token
       ? createByokClient({ baseUrl: this.getAttribute("base-url") ?? location.origin, token })
       : null;
-    if (this.#sections) void this.refresh();
+    if (this.#sections) void this.#loadKeys();
   }
 
   #render(): void {
@@ -127,17 +131,8 @@ export class ByokSettingsElement extends HTMLElement {
     if (!root || !this.isConnected) return;
     const strings = this.#strings;
     const fields = renderKeyFields(strings);
-    const section = (name: string, heading: string, ...extra: Node[]) => {
-      const body = createElement("div", { part: `${name}-body` }, strings.loading);
-      const element = createElement(
-        "section",
-        { part: `section ${name}`, "aria-labelledby": `${name}-heading` },
-        createElement("h2", { id: `${name}-heading`, part: "heading" }, heading),
-        ...extra,
-        body,
-      );
-      return { element, body };
-    };
+    const section = (name: string, heading: string, ...extra: Node[]) =>
+      renderSection(name, heading, strings.loading, ...extra);
     const enrollment = section("enrollment", strings.enrollmentHeading);
     const routes = section(
       "routes",
@@ -159,20 +154,45 @@ export class ByokSettingsElement extends HTMLElement {
       void this.saveKeys();
     });
     fields.removeButton.addEventListener("click", () => void this.removeKeys());
+    watchKeyFields(fields, strings);
     for (const [provider, button] of Object.entries(fields.testButtons)) {
       button.addEventListener("click", () => void this.verifyKey(provider as ProviderId));
     }
     void this.#loadKeys();
   }
 
+  /**
+   * Clears the fields, then fills them with the keys saved for the current token's account only (the default
+   * store) or from the app's own store; keys saved for another account, or without one, are never loaded.
+   */
   async #loadKeys(): Promise<void> {
+    const load = ++this.#loads;
+    const client = this.#client;
+    this.#accountStore = null;
+    this.#showKeys({});
     try {
-      this.#savedKeys = await this.keyStore.load();
-      if (this.#fields) writeKeyFields(this.#fields, this.#savedKeys);
+      let loaded: AccountKeys | null = null;
+      if (this.#explicitKeyStore) loaded = await loadAccountKeys(this.#explicitKeyStore, null);
+      else if (client) {
+        const { store, account } = await openAccountStore(client, this.#storeName());
+        if (load !== this.#loads) return;
+        this.#accountStore = store;
+        loaded = await loadAccountKeys(store, account);
+      }
+      if (load !== this.#loads) return;
+      if (loaded) this.#showKeys(loaded.keys);
+      if (loaded?.withheld === "another_account") this.#announce(this.#strings.keysOfAnotherAccount);
+      if (loaded?.withheld === "no_account") this.#announce(this.#strings.keysWithoutAccount);
     } catch (error) {
+      if (load !== this.#loads) return;
       this.#fail("load", error);
     }
     await this.refresh();
+  }
+
+  #showKeys(keys: UserKeys): void {
+    this.#savedKeys = keys;
+    if (this.#fields) writeKeyFields(this.#fields, keys);
   }
 
   /** Reloads the enrollment's state, the route preview and usage for the saved keys. */
@@ -209,15 +229,11 @@ export class ByokSettingsElement extends HTMLElement {
         this.#emit("byok-error", detail);
       }
     };
-    show(sections.enrollment, status, (value) => renderEnrollmentState(strings, value, this.#formatDate));
-    show(sections.routes, routes, (value) => renderRoutesPreview(strings, value));
-    show(sections.usage, usage, (value) =>
-      renderUsage(strings, value, {
-        date: this.#formatDate,
-        day: this.#formatDay,
-        number: this.#formatNumber,
-      }),
+    show(sections.enrollment, status, (value) =>
+      renderEnrollmentState(strings, value, this.#formatters.date),
     );
+    show(sections.routes, routes, (value) => renderRoutesPreview(strings, value));
+    show(sections.usage, usage, (value) => renderUsage(strings, value, this.#formatters));
   }
 
   /** Saves the typed keys on the device and enrolls their fingerprints. */
@@ -226,6 +242,7 @@ export class ByokSettingsElement extends HTMLElement {
     const client = this.#client;
     if (!fields) return;
     if (!client) return this.#announce(this.#strings.noConnection, "error");
+    if (this.#refuseBadKeys("save")) return;
     const keys = readKeyFields(fields);
     if (!Object.keys(keys).some((name) => name !== "customBaseUrl" && name !== "customModel")) {
       return this.#announce(this.#strings.nothingToSave, "error");
@@ -233,8 +250,10 @@ export class ByokSettingsElement extends HTMLElement {
     this.#busy(true);
     this.#announce(this.#strings.saving);
     try {
+      // Saved for the account the gateway says this token is (an app's own store: as the app scoped it).
+      const store = this.#explicitKeyStore ?? (await openAccountStore(client, this.#storeName())).store;
       const status = await client.enroll(keys);
-      await this.keyStore.save(keys);
+      await store.save(keys);
       this.#savedKeys = keys;
       this.#announce(this.#strings.saved);
       this.#emit("byok-saved", { status });
@@ -257,12 +276,7 @@ export class ByokSettingsElement extends HTMLElement {
     this.#busy(true);
     this.#announce(this.#strings.removing);
     try {
-      this.#savedKeys = {};
-      writeKeyFields(fields, {});
-      for (const result of Object.values(fields.results)) {
-        result.replaceChildren();
-        result.removeAttribute("data-status");
-      }
+      this.#showKeys({});
       await this.keyStore.clear();
     } catch (error) {
       this.#fail("remove", error);
@@ -306,6 +320,7 @@ export class ByokSettingsElement extends HTMLElement {
       output.textContent = this.#strings.noConnection;
       return null;
     }
+    if (this.#refuseBadKeys("verify", provider)) return null;
     if (!keys) {
       output.textContent = this.#strings.noKeyToTest;
       this.#announce(this.#strings.noKeyToTest);
@@ -335,6 +350,18 @@ export class ByokSettingsElement extends HTMLElement {
     }
   }
 
+  /** True (and said, the field focused) when a typed key could never reach the gateway. */
+  #refuseBadKeys(action: SettingsAction, provider?: ProviderId): boolean {
+    const fields = this.#fields;
+    if (!fields) return false;
+    const problem = checkKeyFields(fields, this.#strings, provider ? [provider] : undefined);
+    if (!problem) return false;
+    this.#announce(problem.message, "error");
+    this.#emit("byok-error", { action, status: null, type: "invalid_key", message: problem.message });
+    fields.inputs[problem.provider].focus();
+    return true;
+  }
+
   #busy(busy: boolean): void {
     if (!this.#fields) return;
     this.#fields.saveButton.disabled = busy;
@@ -359,23 +386,10 @@ export class ByokSettingsElement extends HTMLElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  #formatDate = (iso: string | null): string =>
-    this.#format(iso, { dateStyle: "medium", timeStyle: "short" });
-
-  #formatDay = (iso: string | null): string => this.#format(iso, { dateStyle: "medium" });
-
-  #format(iso: string | null, options: Intl.DateTimeFormatOptions): string {
-    if (!iso) return this.#strings.none;
-    const date = new Date(iso);
-    if (Number.isNaN(date.getTime())) return iso;
-    return new Intl.DateTimeFormat(this.#locale(), options).format(date);
-  }
-
-  #formatNumber = (value: number): string => new Intl.NumberFormat(this.#locale()).format(value);
-
-  #locale(): string | undefined {
-    return this.getAttribute("lang") ?? this.closest("[lang]")?.getAttribute("lang") ?? undefined;
-  }
+  #formatters = createFormatters(
+    () => this.getAttribute("lang") ?? this.closest("[lang]")?.getAttribute("lang") ?? undefined,
+    () => this.#strings.none,
+  );
 }
 
 /** Registers the element (once) under `tagName`. */

@@ -39,6 +39,14 @@ export interface SettingsStrings {
   /** `{message}`: why the gateway did not delete the enrollment (the keys are gone from the device). */
   removedFromDeviceOnly: string;
   nothingToSave: string;
+  /** `{provider}`: the field's label. A key with a character no key holds (non-ASCII, a space inside). */
+  keyNotAscii: string;
+  /** `{provider}`: the field's label; `{max}`: the longest key accepted. */
+  keyTooLong: string;
+  /** Keys saved on this device for another account than the token's: neither shown nor sent. */
+  keysOfAnotherAccount: string;
+  /** Keys saved on this device without an account (by an earlier version): neither shown nor sent. */
+  keysWithoutAccount: string;
   /** `{message}`: the gateway's error message. */
   errorPrefix: string;
   noConnection: string;
@@ -145,6 +153,13 @@ export const DEFAULT_STRINGS: SettingsStrings = {
   removedFromDeviceOnly:
     "Keys removed from this device, but the gateway could not delete the enrollment: {message}",
   nothingToSave: "Type at least one key to save.",
+  keyNotAscii:
+    "The {provider} can only hold ASCII letters, digits and punctuation, without spaces: check it for a mistyped or pasted character.",
+  keyTooLong: "The {provider} is longer than {max} characters: check that only the key was pasted.",
+  keysOfAnotherAccount:
+    "Keys saved on this device belong to another account, so they are not shown or used here. Keys you save now replace them on this device.",
+  keysWithoutAccount:
+    "Keys saved on this device earlier are not tied to an account, so they are not shown or used here. Type your keys again and save them.",
   errorPrefix: "Error: {message}",
   noConnection: "Not connected: no gateway token.",
   enrollmentHeading: "Enrollment",
@@ -194,6 +209,17 @@ export function formatString(template: string, values: Record<string, string | n
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   );
+}
+
+/** The `strings` attribute's JSON object, or null when it is none. */
+export function parseStrings(json: string | null): Partial<SettingsStrings> | null {
+  if (!json) return null;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Partial<SettingsStrings>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Defaults overlaid with a partial replacement (provider labels merged one by one). */

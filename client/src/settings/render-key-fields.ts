@@ -134,9 +134,14 @@ export function readKeyFields(fields: KeyFields): UserKeys {
   return keys;
 }
 
+/** Fills the fields with `keys` (blank where absent), clearing every result and invalid mark. */
 export function writeKeyFields(fields: KeyFields, keys: UserKeys): void {
-  for (const provider of [...KEY_PROVIDERS, "custom"] as const)
+  for (const provider of [...KEY_PROVIDERS, "custom"] as const) {
     fields.inputs[provider].value = keys[provider] ?? "";
+    fields.inputs[provider].removeAttribute("aria-invalid");
+    fields.results[provider].replaceChildren();
+    fields.results[provider].removeAttribute("data-status");
+  }
   fields.customBaseUrl.value = keys.customBaseUrl ?? "";
   fields.customModel.value = keys.customModel ?? "";
 }
