@@ -122,7 +122,12 @@ describe("a control message that only mentions CloseStream", () => {
       controls.push(seen);
       socket.on("message", (data, isBinary) => {
         if (isBinary) return;
-        const type = (JSON.parse(String(data)) as { type: string }).type;
+        // A strict reader: only the canonical message closes the stream; another spelling that a lenient
+        // JSON parser would read as CloseStream (a second `type`) is recorded apart and closes nothing.
+        const text = String(data);
+        const parsed = (JSON.parse(text) as { type: string }).type;
+        const type =
+          parsed === "CloseStream" && text !== '{"type":"CloseStream"}' ? "CloseStream-variant" : parsed;
         seen.push(type);
         if (type === "CloseStream") {
           socket.send(JSON.stringify({ type: "Metadata", request_id: "r", duration: REPORTED_SECONDS }));
@@ -158,6 +163,28 @@ describe("a control message that only mentions CloseStream", () => {
       live.ws.close(1000, "done");
       const record = await served;
       assert.deepEqual(controls.at(-1), ["KeepAlive", "CloseStream"], "the gateway sent CloseStream");
+      assert.equal(record.estimated, false, "the provider's Metadata came");
+      assert.equal(record.audioSeconds, REPORTED_SECONDS);
+    },
+  );
+
+  test(
+    "a CloseStream spelled another way (a second `type`) still leaves the gateway to send its own",
+    TIMEOUT,
+    async () => {
+      const user = await env.user({});
+      const query = { model: "transcription", encoding: "opus" };
+      const live = await openLive(env.liveUrl, query, userHeaders(user));
+      const served = servedOf(env, user);
+      for (const frame of chunks(pcm16Sine({ seconds: 0.5 }), 640)) live.ws.send(frame);
+      live.ws.send('{"type":"KeepAlive","type":"CloseStream"}');
+      live.ws.close(1000, "done");
+      const record = await served;
+      assert.deepEqual(
+        controls.at(-1),
+        ["CloseStream-variant", "CloseStream"],
+        "the gateway sent CloseStream",
+      );
       assert.equal(record.estimated, false, "the provider's Metadata came");
       assert.equal(record.audioSeconds, REPORTED_SECONDS);
     },
