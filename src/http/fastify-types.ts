@@ -3,6 +3,7 @@
  * What the gateway hangs on Fastify's request and route config: the principal, the BYOK context, guards.
  */
 import type { Principal } from "../auth/principal.ts";
+import type { CutMarks } from "../pipeline/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 
 /** Who may call a route: a user (bearer token), the operator (admin token) or anyone. */
@@ -19,8 +20,8 @@ declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
     byok: ByokContext | null;
-    /** The open-call registry's mark taken before the user was authenticated (a model call's `since`). */
-    cutMark: number | undefined;
+    /** The open-call registry's marks taken before the user's credentials and keys were read (a model call's). */
+    cutMarks: CutMarks | null;
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;

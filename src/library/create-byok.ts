@@ -58,7 +58,7 @@ import { type Coordination, createCoordination } from "./create-coordination.ts"
 import { createKeyPoolHooks } from "./create-key-pool-hooks.ts";
 import { createServedCallSink } from "./create-served-call-sink.ts";
 import { createWorkerCoordination } from "./create-worker-coordination.ts";
-import { cutOpenCallsOnInvalidation } from "./cut-open-calls-on-invalidation.ts";
+import { cutOpenCallsOnInvalidation, recheckCallerWith } from "./cut-open-calls-on-invalidation.ts";
 import { readAuthorization } from "./read-authorization.ts";
 import { type RequestContext, runWithContext } from "./request-context.ts";
 import { settlesWithin } from "./settles-within.ts";
@@ -306,6 +306,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   });
   const pipeline = createModelPipeline({
     openCalls,
+    recheckCaller: recheckCallerWith(store),
     config,
     registry,
     upstream,

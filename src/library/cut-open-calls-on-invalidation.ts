@@ -3,7 +3,7 @@
  * The one subscription that ends calls in flight: cut when their user is revoked or their enrollment's keys
  * change, and after a resync (messages may have been missed) the users with calls open are read again.
  */
-import type { OpenCalls } from "../pipeline/index.ts";
+import type { OpenCalls, RecheckCaller } from "../pipeline/index.ts";
 import type { InvalidationBus } from "../store/invalidation-bus.ts";
 import type { Store } from "../store/store-types.ts";
 import type { Logger } from "../telemetry/create-logger.ts";
@@ -17,11 +17,23 @@ import type { Logger } from "../telemetry/create-logger.ts";
 export async function recheckOpenCalls(openCalls: OpenCalls, store: Store): Promise<number> {
   let cut = 0;
   for (const { userId, stored } of openCalls.users()) {
-    const user = await store.users.get(userId);
-    const revoked = user === null ? stored : user.revokedAt !== null;
-    if (revoked) cut += openCalls.cut(userId, "user_revoked");
+    if (await isGone(store, userId, stored)) cut += openCalls.cut(userId, "user_revoked");
   }
   return cut;
+}
+
+/** The recheck's rule for one user: revoked, or (`stored`: signed in as a stored user) without a row. */
+async function isGone(store: Store, userId: string, stored: boolean): Promise<boolean> {
+  const user = await store.users.get(userId);
+  return user === null ? stored : user.revokedAt !== null;
+}
+
+/**
+ * The same rule for one caller whose request was checked before a resync and whose call opens after it
+ * (its body was still arriving): the pipeline reads its user again before serving it.
+ */
+export function recheckCallerWith(store: Store): RecheckCaller {
+  return (caller) => isGone(store, caller.userId, caller.via === "token" || caller.via === "settings");
 }
 
 export function cutOpenCallsOnInvalidation(
@@ -32,6 +44,7 @@ export function cutOpenCallsOnInvalidation(
 ): () => void {
   return bus.subscribe((message) => {
     if (message.topic === "resync") {
+      openCalls.resynced(); // calls checked before now and opening later read their user again
       recheckOpenCalls(openCalls, store).then(
         (count) => {
           if (count > 0) logger.info({ count }, "open calls of users revoked while the bus was down cut");

@@ -12,7 +12,7 @@ import { checkCountTokensRequest, checkMessagesRequest } from "../wire/anthropic
 import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
 import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
-import { createOpenCalls, isCut, type OpenCalls } from "./create-open-calls.ts";
+import { createOpenCalls, isCut, type OpenCaller, type OpenCalls } from "./create-open-calls.ts";
 import {
   asObject,
   createPipelineKit,
@@ -72,9 +72,14 @@ export interface ModelPipeline {
   readonly openCalls: OpenCalls;
 }
 
+/** Whether the caller is gone (revoked, or a stored user with no row): read again after a resync. */
+export type RecheckCaller = (caller: OpenCaller) => Promise<boolean>;
+
 export interface ModelPipelineOptions extends PipelineKitOptions {
   /** The registry of calls in flight; a new one by default. */
   readonly openCalls?: OpenCalls;
+  /** Reads a caller's user again (a call checked before the bus resynchronized); none: not read. */
+  readonly recheckCaller?: RecheckCaller;
 }
 
 /**
@@ -98,10 +103,20 @@ async function runOpen(
   openCalls: OpenCalls,
   call: ModelCall,
   serve: (call: ModelCall) => Promise<PipelineResponse>,
+  recheck: RecheckCaller | undefined,
 ): Promise<PipelineResponse> {
-  const openCall = openCalls.open(call, call.signal, call.controller, call.since);
+  const openCall = openCalls.open(call, call.signal, call.controller, call.marks);
+  // Checked before the bus resynchronized (a revocation may have been missed): its user is read again.
+  if (openCall.recheck && recheck !== undefined && !isCut(openCall.signal)) {
+    try {
+      if (await recheck(call)) openCalls.cut(call.userId, "user_revoked");
+    } catch (error) {
+      openCall.close();
+      throw error;
+    }
+  }
   if (isCut(openCall.signal)) {
-    // Cut while its body was still arriving (revoked, keys replaced, shutting down): nothing is sent.
+    // Cut while its body was still arriving (revoked, shutting down): nothing is sent.
     openCall.close();
     throw openCall.signal.reason;
   }
@@ -145,6 +160,7 @@ async function countTokens(
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
   const openCalls = options.openCalls ?? createOpenCalls();
+  const recheck = options.recheckCaller;
   const pipeline: Omit<ModelPipeline, "openCalls"> = {
     async chatCompletions(call, rawBody) {
       const started = kit.now();
@@ -206,13 +222,15 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
   };
   return {
     ...pipeline,
-    chatCompletions: (call, body) => runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body)),
-    messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body)),
-    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body)),
-    countTokens: (call, body) => runOpen(openCalls, call, (open) => pipeline.countTokens(open, body)),
-    embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body)),
+    chatCompletions: (call, body) =>
+      runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body), recheck),
+    messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body), recheck),
+    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body), recheck),
+    countTokens: (call, body) =>
+      runOpen(openCalls, call, (open) => pipeline.countTokens(open, body), recheck),
+    embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body), recheck),
     transcribe: (call, query, upload) =>
-      runOpen(openCalls, call, (open) => pipeline.transcribe(open, query, upload)),
+      runOpen(openCalls, call, (open) => pipeline.transcribe(open, query, upload), recheck),
     openCalls,
   };
 }

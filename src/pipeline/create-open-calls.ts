@@ -21,6 +21,8 @@ export interface OpenCall {
   takeRateHit(): boolean;
   /** Leaves the registry (the call ended); idempotent. */
   close(): void;
+  /** Checked before the bus last resynchronized (a cut may have been missed): read its user again. */
+  readonly recheck: boolean;
 }
 
 /** Whose call it is: the user, and how they signed in (absent when the embedding app named the user itself). */
@@ -40,25 +42,41 @@ export interface OpenUser {
   readonly stored: boolean;
 }
 
+/**
+ * Where the cuts stood when a request was checked (each an OpenCalls `mark()`): before its credentials were
+ * read, and before its keys were. A cut made since cuts the call as it opens (create-open-calls.ts).
+ */
+export interface CutMarks {
+  /** Taken before the credentials were read: a revocation (or the shutdown deadline) since then cuts the call. */
+  readonly credentials: number;
+  /** Taken before the keys were checked: an enrollment change since then cuts the call once it is routed to them. */
+  readonly keys: number;
+}
+
 export interface OpenCalls {
   /**
    * Registers a call; its signal follows `clientSignal`. With `clientController` (the controller of
    * `clientSignal`, made for this call alone) a cut aborts that very controller: no second one is chained.
-   * With `since` (a `mark()` taken before the call's credentials and keys were checked), a cut of its user
-   * (or of every call) made after that mark cuts the call as it opens: a request whose body was still
-   * arriving when its user was revoked or its keys replaced is not served.
+   * With `marks`, the cuts made since the request was checked apply to it as it opens: a request whose
+   * body was still arriving when its user was revoked (or shutdown came) is cut at once; one whose
+   * enrollment changed since its keys were checked is cut when it is routed to the user's own keys.
    */
   open(
     caller: OpenCaller,
     clientSignal: AbortSignal,
     clientController?: AbortController,
-    since?: number,
+    marks?: CutMarks,
   ): OpenCall;
   /**
-   * Where the cuts stand now: taken before a request's credentials are checked, then given to `open` as
-   * `since`. Cuts are remembered for CUT_MEMORY_MS (longer than a request body may take to arrive).
+   * Where the cuts stand now: taken before a request's credentials (and again before its keys) are
+   * checked, then given to `open`. Cuts are remembered for CUT_MEMORY_MS (longer than a body may take).
    */
   mark(): number;
+  /**
+   * Cuts may have been missed (the bus was away and resynchronized): a call checked before now that opens
+   * later has `recheck` set, so its user is read again before it is served.
+   */
+  resynced(): void;
   /** Users whose cuts are remembered for `since` (those of the last CUT_MEMORY_MS). */
   readonly rememberedCuts: number;
   /**
@@ -118,6 +136,9 @@ class RegisteredCall implements OpenCall, Entry {
   readonly controller: AbortController;
   readonly stored: boolean;
   source: "byok" | "operator" | null = null;
+  recheck = false;
+  /** The enrollment changed after this call's keys were checked: routed to the user's keys, it is cut. */
+  keysChanged = false;
   #closed = false;
   #rateHitTaken = false;
   readonly #userId: string;
@@ -155,6 +176,8 @@ class RegisteredCall implements OpenCall, Entry {
 
   routed(source: "byok" | "operator"): void {
     this.source = source;
+    if (source === "byok" && this.keysChanged && !this.controller.signal.aborted)
+      this.controller.abort(cutError("enrollment_changed"));
   }
 
   takeRateHit(): boolean {
@@ -210,13 +233,18 @@ export function createOpenCalls(now: () => number = Date.now): OpenCalls {
     recentCuts.set(userId, cuts);
   };
 
-  /** The cut a call opening now must take, given the mark taken before its checks; null when none. */
-  const cutSince = (userId: string, since: number): CutReason | null => {
-    if (allCut > since) return "shutting_down";
+  /** The number the last resync took: calls checked before it are read again when they open. */
+  let resyncedAt = 0;
+
+  /** Applies to a call opening now the cuts made since its marks. */
+  const applyMissed = (call: RegisteredCall, userId: string, marks: CutMarks) => {
+    if (allCut > marks.credentials) return abort(call, "shutting_down");
+    call.recheck = resyncedAt > marks.credentials;
     const cuts = recentCuts.get(userId);
-    if (cuts === undefined || now() - cuts.at > CUT_MEMORY_MS) return null;
-    if (cuts.revoked > since) return "user_revoked";
-    return cuts.changed > since ? "enrollment_changed" : null; // not routed yet: a change cuts it
+    if (cuts === undefined || now() - cuts.at > CUT_MEMORY_MS) return;
+    if (cuts.revoked > marks.credentials) return abort(call, "user_revoked");
+    // Only a call on the user's own keys is on the previous ones: it is cut when routed there.
+    call.keysChanged = cuts.changed > marks.keys;
   };
 
   const abort = (entry: Entry, reason: CutReason) => {
@@ -237,10 +265,9 @@ export function createOpenCalls(now: () => number = Date.now): OpenCalls {
   };
 
   return {
-    open(caller, clientSignal, clientController, since) {
+    open(caller, clientSignal, clientController, marks) {
       const call = new RegisteredCall(caller, registry, clientSignal, clientController);
-      const missed = since === undefined ? null : cutSince(caller.userId, since);
-      if (missed !== null) abort(call, missed);
+      if (marks !== undefined) applyMissed(call, caller.userId, marks);
       let calls = byUser.get(caller.userId);
       if (calls === undefined) {
         calls = new Set();
@@ -251,6 +278,10 @@ export function createOpenCalls(now: () => number = Date.now): OpenCalls {
       return call;
     },
     mark: () => sequence,
+    resynced() {
+      sequence += 1;
+      resyncedAt = sequence;
+    },
     cut(userId, reason) {
       remember(userId, reason);
       const calls = byUser.get(userId);

@@ -9,8 +9,10 @@ export {
   type ModelPipeline,
   type ModelPipelineOptions,
   type PipelineResponse,
+  type RecheckCaller,
 } from "./create-model-pipeline.ts";
 export {
+  type CutMarks,
   type CutReason,
   createOpenCalls,
   cutError,

@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import type { Principal } from "../auth/principal.ts";
 import type { AnswerShare } from "../metering/create-answer-memory.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
-import type { OpenCall } from "./create-open-calls.ts";
+import type { CutMarks, OpenCall } from "./create-open-calls.ts";
 
 export interface ModelCall {
   readonly userId: string;
@@ -28,10 +28,10 @@ export interface ModelCall {
   /** Set by the pipeline while the call is in flight (create-open-calls.ts); `signal` is then its signal. */
   readonly openCall?: OpenCall;
   /**
-   * The open-call registry's `mark()` taken before the caller's credentials and keys were checked (the
-   * HTTP shell takes it): a cut of this user since then ends the call before anything is sent.
+   * Where the open-call registry's cuts stood when the caller's credentials and keys were checked (the
+   * HTTP shell marks them): a cut of this user since then ends the call before anything is sent.
    */
-  readonly since?: number;
+  readonly marks?: CutMarks;
   /**
    * The call's share of the answer memory (metering/create-answer-memory.ts): what its whole answers hold
    * is counted there until the caller releases it, once the response ended (the HTTP shell does). Absent:

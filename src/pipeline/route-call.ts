@@ -5,7 +5,7 @@
  */
 import type { Capability } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
-import { GatewayError } from "../errors/gateway-error.ts";
+import { GatewayError, isGatewayError } from "../errors/gateway-error.ts";
 import type { Operation, ProviderAdapter } from "../providers/index.ts";
 import { type Route, type RoutingTable, resolveRoutePlan } from "../routing/index.ts";
 import type { ModelCall } from "./pipeline-types.ts";
@@ -51,6 +51,8 @@ export function createRouteCall(table: RoutingTable): RouteCall {
     if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
     const route = decision.routes[0]!;
     call.openCall?.routed(route.source);
+    // Routed to the user's keys after they changed (create-open-calls.ts): the cut's error, nothing sent.
+    if (call.signal.aborted && isGatewayError(call.signal.reason)) throw call.signal.reason;
     return { route, adapter: adapterOf(table, route), routes: decision.routes };
   };
 }

@@ -79,7 +79,7 @@ export async function authenticateUser(
 export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
   app.decorateRequest("principal", null);
   app.decorateRequest("byok", null);
-  app.decorateRequest("cutMark", undefined);
+  app.decorateRequest("cutMarks", null);
   const checkAdmin = createAdminCheck(byok);
 
   app.addHook("onRequest", async (request, reply) => {
@@ -101,11 +101,14 @@ export function registerRequestGuards(app: FastifyInstance, byok: Byok): void {
       return;
     }
     if (auth !== "user") return;
-    // Before the credentials are read: a cut of this user from now on also ends the call it opens later.
-    request.cutMark = byok.pipeline.openCalls.mark();
+    // Before the credentials are read: a revocation from now on also ends the call this request opens.
+    const { openCalls } = byok.pipeline;
+    const credentials = openCalls.mark();
     const principal = await authenticateUser(byok, request, dialect, config);
     // No per-request child logger (a measurable cost on the hot path): lines that need the user add it.
     request.principal = principal;
+    // Before the keys are read: an enrollment change from now on cuts the call once routed to them.
+    request.cutMarks = { credentials, keys: openCalls.mark() };
     if (byokMode !== "skip") {
       const validated = await byok.validate(principal, request.headers, {
         recovery: byokMode === "recovery",

@@ -105,9 +105,10 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     socket.once("end", onGone);
     socket.once("close", onGone);
     let open: OpenCall | null = null;
-    // Before the credentials are read: a revocation or an enrollment change made while they are checked
-    // (the awaits of authentication, validation, a ticket's recheck) cuts the session as it registers.
-    const mark = byok.pipeline.openCalls.mark();
+    // Before the credentials are read: a revocation made while they are checked (the awaits of
+    // authentication, validation, a ticket's recheck) cuts the session as it registers; an enrollment
+    // change after its keys were read cuts it once routed to them.
+    const credentials = byok.pipeline.openCalls.mark();
     try {
       if (closing) throw new GatewayError("service_unavailable");
       if (count() > maxSessions) {
@@ -119,7 +120,10 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       const caller = await parseLiveCaller(byok, request, query);
       request.principal = caller.principal;
       request.byok = caller.byok;
-      open = byok.pipeline.openCalls.open(caller.principal, controller.signal, undefined, mark);
+      open = byok.pipeline.openCalls.open(caller.principal, controller.signal, undefined, {
+        credentials,
+        keys: caller.keysMark,
+      });
       const call: ModelCall = {
         userId: caller.principal.userId,
         plan: caller.principal.plan,

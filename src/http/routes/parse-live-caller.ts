@@ -15,6 +15,8 @@ import { authenticateUser } from "../plugins/request-guards.ts";
 export interface LiveCaller {
   readonly principal: Principal;
   readonly byok: ByokContext;
+  /** The open-call registry's mark taken before the keys were last read (an enrollment change since cuts it). */
+  readonly keysMark: number;
 }
 
 const refusedTicket = (message: string) =>
@@ -40,7 +42,8 @@ export async function parseLiveCaller(
   const tickets = query.getAll("ticket");
   if (tickets.length === 0) {
     const principal = await authenticateUser(byok, request, "deepgram");
-    return { principal, byok: await byok.validate(principal, request.headers) };
+    const keysMark = byok.pipeline.openCalls.mark();
+    return { principal, byok: await byok.validate(principal, request.headers), keysMark };
   }
   const address = request.ip; // read once (trustProxy's walk of X-Forwarded-For)
   byok.anonymousLimit.check(address);
@@ -76,8 +79,9 @@ export async function parseLiveCaller(
   }
   // The keys were validated when the ticket was issued: one replaced or removed since (the enrollment
   // changed, on any replica) refuses the ticket as that change cuts a session open on it (4003).
+  const keysMark = byok.pipeline.openCalls.mark();
   if (!(await byok.stillEnrolled(grant.byok))) throw cutError("enrollment_changed");
-  return { principal, byok: grant.byok };
+  return { principal, byok: grant.byok, keysMark };
 }
 
 /** A gateway-token user must still exist unrevoked (its plan read now); a JWT user refused only when revoked in the store. */

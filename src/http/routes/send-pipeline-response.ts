@@ -83,7 +83,7 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
   raw[ANSWER_SHARE] = answerShare;
   raw.on("close", abortUnfinished);
   // The controller is this call's alone: the pipeline aborts it on a cut rather than chaining another.
-  const since = request.cutMark;
+  const marks = request.cutMarks ?? undefined;
   return {
     userId,
     plan,
@@ -92,7 +92,7 @@ export function modelCallOf(byok: Byok, request: FastifyRequest, reply: FastifyR
     signal: controller.signal,
     controller,
     answerShare,
-    since,
+    marks,
   };
 }
 
