@@ -198,7 +198,7 @@ class RegisteredCall implements OpenCall, Entry {
  * How long a cut is remembered for the calls still being received (`since`): past the longest time a
  * request may take to arrive in full (`server.requestTimeoutMs`, at most one hour).
  */
-export const CUT_MEMORY_MS = 61 * 60 * 1000;
+export const CUT_MEMORY_MS = 61 * 60 * 1000; // timed on a monotonic clock: a wall-clock jump forgets nothing
 
 /** A user's latest cuts, by the sequence number each took, and when the last was made. */
 interface RecentCuts {
@@ -207,7 +207,7 @@ interface RecentCuts {
   at: number;
 }
 
-export function createOpenCalls(now: () => number = Date.now): OpenCalls {
+export function createOpenCalls(now: () => number = performance.now.bind(performance)): OpenCalls {
   const byUser = new Map<string, Set<Entry>>();
   let size = 0;
   let waiting: Array<() => void> = [];
