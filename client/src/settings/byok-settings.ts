@@ -239,14 +239,13 @@ export class ByokSettingsElement extends HTMLElement {
   /** Saves the typed keys on the device and enrolls their fingerprints. */
   async saveKeys(): Promise<void> {
     const fields = this.#fields;
-    const client = this.#client;
+    const [client, load] = [this.#client, this.#loads];
     if (!fields) return;
     if (!client) return this.#announce(this.#strings.noConnection, "error");
     if (this.#refuseBadKeys("save")) return;
     const keys = readKeyFields(fields);
-    if (!Object.keys(keys).some((name) => name !== "customBaseUrl" && name !== "customModel")) {
-      return this.#announce(this.#strings.nothingToSave, "error");
-    }
+    const named = Object.keys(keys).some((name) => name !== "customBaseUrl" && name !== "customModel");
+    if (!named) return this.#announce(this.#strings.nothingToSave, "error");
     this.#busy(true);
     this.#announce(this.#strings.saving);
     try {
@@ -254,6 +253,9 @@ export class ByokSettingsElement extends HTMLElement {
       const store = this.#explicitKeyStore ?? (await openAccountStore(client, this.#storeName())).store;
       const status = await client.enroll(keys);
       await store.save(keys);
+      // The token changed meanwhile: the previous account's keys, never shown or sent for the new one.
+      if (load !== this.#loads || client !== this.#client)
+        return this.#announce(this.#strings.savedForPreviousAccount);
       this.#savedKeys = keys;
       this.#announce(this.#strings.saved);
       this.#emit("byok-saved", { status });

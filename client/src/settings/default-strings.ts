@@ -47,6 +47,8 @@ export interface SettingsStrings {
   keysOfAnotherAccount: string;
   /** Keys saved on this device without an account (by an earlier version): neither shown nor sent. */
   keysWithoutAccount: string;
+  /** A save that finished after the token changed: the keys are the previous account's, not shown here. */
+  savedForPreviousAccount: string;
   /** `{message}`: the gateway's error message. */
   errorPrefix: string;
   noConnection: string;
@@ -160,6 +162,8 @@ export const DEFAULT_STRINGS: SettingsStrings = {
     "Keys saved on this device belong to another account, so they are not shown or used here. Keys you save now replace them on this device.",
   keysWithoutAccount:
     "Keys saved on this device earlier are not tied to an account, so they are not shown or used here. Type your keys again and save them.",
+  savedForPreviousAccount:
+    "The keys were saved for the account signed in before; this account's keys are unchanged.",
   errorPrefix: "Error: {message}",
   noConnection: "Not connected: no gateway token.",
   enrollmentHeading: "Enrollment",
