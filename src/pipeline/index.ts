@@ -16,6 +16,7 @@ export {
   type CutReason,
   createOpenCalls,
   cutError,
+  isCut,
   type OpenCall,
   type OpenCaller,
   type OpenCalls,

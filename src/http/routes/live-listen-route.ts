@@ -10,7 +10,15 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
-import type { LiveRelay, LiveSession, LiveSocket, ModelCall, OpenCall } from "../../pipeline/index.ts";
+import { recheckCallerWith } from "../../library/cut-open-calls-on-invalidation.ts";
+import {
+  isCut,
+  type LiveRelay,
+  type LiveSession,
+  type LiveSocket,
+  type ModelCall,
+  type OpenCall,
+} from "../../pipeline/index.ts";
 import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
 import { terminateAfterCut } from "../close-after-cut.ts";
 import { checkLiveHandshake } from "./check-live-handshake.ts";
@@ -124,15 +132,21 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
         credentials,
         keys: caller.keysMark,
       });
+      // Checked before the bus resynchronized (a revocation may have been missed): the user is read again.
+      if (open.recheck && (await recheckCallerWith(byok.store)(caller.principal)))
+        byok.pipeline.openCalls.cut(caller.principal.userId, "user_revoked");
+      if (isCut(open.signal)) throw open.signal.reason;
+      // The open call goes with it: routing marks it routed (a change of the user's keys since they were
+      // read cuts it there, before Deepgram's socket opens; an operator-served one goes on).
       const call: ModelCall = {
         userId: caller.principal.userId,
         plan: caller.principal.plan,
         via: caller.principal.via,
         byok: caller.byok,
         signal: open.signal,
+        openCall: open,
       };
       const session = await byok.pipeline.openLive(call, query);
-      open.routed(session.routed.route.source);
       openCallOf.set(session, open);
       opened.add(session);
       // Until the relay claims it, a client that leaves gets the session closed (and reported).
