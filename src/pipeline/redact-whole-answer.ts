@@ -57,3 +57,14 @@ export function serializeTranslatedAnswer(answer: unknown, secrets: readonly Sec
   const text = JSON.stringify(answer);
   return mayQuoteKeyIn(text, secrets) ? redactParsed(text, answer, secrets) : text;
 }
+
+/**
+ * A transcript (a prerecorded answer, or its callback acknowledgement): content whatever its shape, so only
+ * the keys in play are redacted from its strings (its ids and hashes are the provider's, left as sent).
+ */
+export function redactTranscript(text: string, parsed: unknown, secrets: readonly SecretKey[]): string {
+  if (!mayQuoteKeyIn(text, secrets)) return text;
+  const redact = (value: string) => redactKeysInPlay(value, secrets);
+  const redacted = redactJsonStrings(parsed, redact, redact);
+  return redacted.changed ? JSON.stringify(redacted.value) : text;
+}

@@ -10,8 +10,10 @@ import { GatewayError, isGatewayError, withHeaders } from "../errors/gateway-err
 import { withQuery } from "../providers/index.ts";
 import { readPrerecordedDuration } from "../wire/deepgram/read-listen-duration.ts";
 import { buildListenQuery, refuseUnmeteredCallback } from "./build-listen-query.ts";
+import { secretsOf } from "./call-secrets.ts";
 import { failureOf, type PipelineKit, type RoutedCall } from "./create-pipeline-kit.ts";
 import { JSON_HEADERS, type ModelCall, type PipelineResponse } from "./pipeline-types.ts";
+import { redactTranscript } from "./redact-whole-answer.ts";
 import { serveAttempts } from "./serve-attempts.ts";
 
 /** What the client sent: audio bytes of any content type, or JSON naming a URL the provider fetches. */
@@ -247,7 +249,8 @@ async function transcribeOn(
           },
     );
     const answer = await kit.readJson(response, routed, call.signal);
-    text = answer.text;
+    // Every key in play (the operator's or the user's) is redacted from the answer, as from every whole answer.
+    text = redactTranscript(answer.text, answer.parsed, secretsOf(call, route));
     duration = readPrerecordedDuration(answer.parsed);
     // A callback request is acknowledged at once; its transcript (and duration) goes to the callback.
     if (duration === null && !query.has("callback")) throw kit.shapeError(routed);
