@@ -27,6 +27,7 @@ import { JSON_HEADERS } from "./pipeline-types.ts";
 import { readMessagesNeeds } from "./read-messages-needs.ts";
 import { readRequestNeeds } from "./read-request-needs.ts";
 import { readResponsesNeeds } from "./read-responses-needs.ts";
+import { refuseKeyAsModel } from "./refuse-key-as-model.ts";
 import {
   abandonLiveSession,
   type LiveRelay,
@@ -205,7 +206,10 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
       );
     },
     listModels: (byok) => listModels(kit.table, byok, Math.floor(kit.now() / 1000)),
-    retrieveModel: (byok, id) => retrieveModel(listModels(kit.table, byok, Math.floor(kit.now() / 1000)), id),
+    retrieveModel: (byok, id) => {
+      refuseKeyAsModel(id, byok);
+      return retrieveModel(listModels(kit.table, byok, Math.floor(kit.now() / 1000)), id);
+    },
     previewRoutes: (byok) => previewRoutes(kit.table, byok),
     transcribe: (call, query, upload) => servePrerecorded(kit, call, query, upload, kit.config.speechToText),
     openLive: (call, query) => openLiveSession(kit, call, query, kit.config.speechToText.liveMaxMessageBytes),

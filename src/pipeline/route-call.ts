@@ -9,6 +9,7 @@ import { GatewayError, isGatewayError } from "../errors/gateway-error.ts";
 import type { Operation, ProviderAdapter } from "../providers/index.ts";
 import { type Route, type RoutingTable, resolveRoutePlan } from "../routing/index.ts";
 import type { ModelCall } from "./pipeline-types.ts";
+import { refuseKeyAsModel } from "./refuse-key-as-model.ts";
 
 export interface RoutedCall {
   readonly route: Route;
@@ -43,6 +44,7 @@ export function createRouteCall(table: RoutingTable): RouteCall {
         param: "model",
       });
     }
+    refuseKeyAsModel(named, call.byok);
     const decision = resolveRoutePlan(
       table,
       { model: named, operation, needs, ...(ingress === undefined ? {} : { ingress }) },
@@ -50,6 +52,7 @@ export function createRouteCall(table: RoutingTable): RouteCall {
     );
     if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
     const route = decision.routes[0]!;
+    refuseKeyAsModel(route.model, call.byok); // a custom model sent in X-BYOK-Custom-Model
     call.openCall?.routed(route.source);
     // Routed to the user's keys after they changed (create-open-calls.ts): the cut's error, nothing sent.
     if (call.signal.aborted && isGatewayError(call.signal.reason)) throw call.signal.reason;

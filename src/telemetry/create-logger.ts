@@ -14,22 +14,52 @@ export interface LoggerOptions {
 
 const REDACTED = "[redacted]";
 
+/** Whether a header carries a credential or a key (its value is never logged). */
+function isSecretHeader(lower: string): boolean {
+  return (
+    lower === "authorization" ||
+    lower === "x-api-key" ||
+    lower === "cookie" ||
+    lower === "x-admin-token" ||
+    lower === "sec-websocket-protocol" ||
+    lower.startsWith("x-byok-")
+  );
+}
+
+/** Shorter values are not searched for elsewhere in the request (they would match by chance). */
+const MIN_SECRET_LENGTH = 8;
+
+/** The credential and key values a request carries (a bearer token without its scheme), to keep out of the rest. */
+function secretValuesOf(headers: Readonly<Record<string, unknown>>): string[] {
+  const values: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value !== "string" || !isSecretHeader(name.toLowerCase())) continue;
+    for (const part of value.split(/[\s,]+/))
+      if (part.length >= MIN_SECRET_LENGTH && !values.includes(part)) values.push(part);
+  }
+  return values;
+}
+
+/** `text` with every one of `secrets` it holds replaced. */
+function withoutSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
+  return out;
+}
+
 /**
  * Copies request headers with credentials (`authorization`, `x-api-key`, `cookie`, a WebSocket's
- * `sec-websocket-protocol`) and every `x-byok-*` value replaced.
+ * `sec-websocket-protocol`) and every `x-byok-*` value replaced, and any of those values a header's name
+ * holds too.
  */
-export function redactHeaders(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function redactHeaders(
+  headers: Readonly<Record<string, unknown>>,
+  secrets: readonly string[] = secretValuesOf(headers),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    const secret =
-      lower === "authorization" ||
-      lower === "x-api-key" ||
-      lower === "cookie" ||
-      lower === "x-admin-token" ||
-      lower === "sec-websocket-protocol" ||
-      lower.startsWith("x-byok-");
-    out[name] = secret ? REDACTED : value;
+    out[withoutSecrets(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : value;
   }
   return out;
 }
@@ -41,13 +71,15 @@ interface SerializableRequest {
   readonly headers?: Readonly<Record<string, unknown>>;
 }
 
+/** A request as logged: its path without the query, and without any credential or key its headers carry. */
 function serializeRequest(request: SerializableRequest): Record<string, unknown> {
-  const url = typeof request.url === "string" ? request.url.split("?")[0] : undefined;
+  const secrets = request.headers ? secretValuesOf(request.headers) : [];
+  const path = typeof request.url === "string" ? request.url.split("?")[0] : undefined;
   return {
     id: request.id,
     method: request.method,
-    url,
-    headers: request.headers ? redactHeaders(request.headers) : undefined,
+    url: path === undefined ? undefined : withoutSecrets(path, secrets),
+    headers: request.headers ? redactHeaders(request.headers, secrets) : undefined,
   };
 }
 

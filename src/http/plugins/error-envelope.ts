@@ -64,7 +64,8 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError("not_found", {
-      message: `No route for ${request.method} ${request.url.split("?")[0]}.`,
+      // The path is not echoed: a client may have put a key in it by mistake.
+      message: `No route for this ${request.method} path; docs/api.md lists the gateway's routes.`,
     });
     return reply.status(404).send(toOpenAiErrorBody(error));
   });
