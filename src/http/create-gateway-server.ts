@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Byok } from "../library/create-byok.ts";
+import { redactedPath } from "../telemetry/index.ts";
 import { CUT_GRACE_MS, resetConnection } from "./close-after-cut.ts";
 import { keepDefaultValidation, lazySchemaController } from "./lazy-schema-compilers.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
@@ -65,11 +66,10 @@ export async function createGatewayServer(
       abortCallOf(response);
       resetConnection(response);
       const request = response.req;
-      const at = request.url?.indexOf("?") ?? -1;
       byok.logger.warn(
         {
           method: request.method,
-          path: at === -1 ? request.url : request.url?.slice(0, at),
+          path: redactedPath(request.url, request.headers),
           waitingBytes,
           limitMs,
         },

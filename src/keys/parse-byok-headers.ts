@@ -2,6 +2,8 @@
  * @module keys/parse-byok-headers
  * Header intake (docs/api.md): finds the X-BYOK-* keys and custom-endpoint settings in a request's headers.
  */
+
+import { quotesKeyIn } from "./create-key-quote-check.ts";
 import {
   CUSTOM_BASE_URL_HEADER,
   CUSTOM_MODEL_HEADER,
@@ -109,6 +111,12 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
     }
   }
 
+  // A custom model that holds one of the keys sent (pasted in the wrong field) is unusable too: it would be
+  // listed, previewed, routed and recorded as a model name.
+  if (customModel !== null && any && quotesKeyIn(customModel, Object.values(keys))) {
+    malformedSettings ??= [];
+    malformedSettings.push(CUSTOM_MODEL_HEADER);
+  }
   const unusable = malformedSettings === null ? NO_BYOK.malformedSettings : Object.freeze(malformedSettings);
   if (unusable.includes(CUSTOM_BASE_URL_HEADER)) customBaseUrl = null;
   if (unusable.includes(CUSTOM_MODEL_HEADER)) customModel = null;

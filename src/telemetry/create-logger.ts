@@ -26,8 +26,8 @@ function isSecretHeader(lower: string): boolean {
   );
 }
 
-/** Shorter values are not searched for elsewhere in the request (they would match by chance). */
-const MIN_SECRET_LENGTH = 8;
+/** Shorter values are not searched for elsewhere in the request (the shortest key a relay searches for). */
+const MIN_SECRET_LENGTH = 4;
 
 /** The credential and key values a request carries (a bearer token without its scheme), to keep out of the rest. */
 function secretValuesOf(headers: Readonly<Record<string, unknown>>): string[] {
@@ -48,6 +48,27 @@ function withoutSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** A path as logged: percent-decoded where it decodes (an encoded key is still a key), secrets replaced. */
+function loggedPath(path: string, secrets: readonly string[]): string {
+  if (secrets.length === 0 || !path.includes("%")) return withoutSecrets(path, secrets);
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // a malformed escape: the raw path is matched as it is
+  }
+  return decoded === path || secrets.every((secret) => !decoded.includes(secret))
+    ? withoutSecrets(path, secrets)
+    : withoutSecrets(decoded, secrets);
+}
+
+/** A header name as logged: `[redacted]` when it holds a secret, whatever its case (Node lowercases names). */
+function loggedName(name: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return name;
+  const lower = name.toLowerCase();
+  return secrets.some((secret) => lower.includes(secret.toLowerCase())) ? REDACTED : name;
+}
+
 /**
  * Copies request headers with credentials (`authorization`, `x-api-key`, `cookie`, a WebSocket's
  * `sec-websocket-protocol`) and every `x-byok-*` value replaced, and any of those values a header's name
@@ -59,7 +80,7 @@ export function redactHeaders(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[withoutSecrets(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : value;
+    out[loggedName(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : value;
   }
   return out;
 }
@@ -71,6 +92,15 @@ interface SerializableRequest {
   readonly headers?: Readonly<Record<string, unknown>>;
 }
 
+/** A request's path as logged: without the query, and without any credential or key its headers carry. */
+export function redactedPath(
+  url: string | undefined,
+  headers: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
+  if (url === undefined) return undefined;
+  return loggedPath(url.split("?")[0]!, headers ? secretValuesOf(headers) : []);
+}
+
 /** A request as logged: its path without the query, and without any credential or key its headers carry. */
 function serializeRequest(request: SerializableRequest): Record<string, unknown> {
   const secrets = request.headers ? secretValuesOf(request.headers) : [];
@@ -78,7 +108,7 @@ function serializeRequest(request: SerializableRequest): Record<string, unknown>
   return {
     id: request.id,
     method: request.method,
-    url: path === undefined ? undefined : withoutSecrets(path, secrets),
+    url: path === undefined ? undefined : loggedPath(path, secrets),
     headers: request.headers ? redactHeaders(request.headers, secrets) : undefined,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * @module test/security/key-in-model-name
  * A key in play (sent in its X-BYOK-* header) that the same request also names as its model (`model`
- * itself, a direct `provider/<key>`, `X-BYOK-Custom-Model`, `GET /v1/models/<key>`, a listen `?model=`) is
- * refused with `invalid_request` (param `model`) before it is routed: it reaches no response header, error
+ * itself, a direct `provider/<key>`, `GET /v1/models/<key>`, a listen `?model=`) is refused with
+ * `invalid_request` (param `model`) before it is routed, and an `X-BYOK-Custom-Model` holding one with
+ * `invalid_byok_header` (param `x-byok-custom-model`): it reaches no response header, error
  * body, log line, upstream, database or Redis. Before, the gateway wrote it into X-BYOK-Route, its
  * model_not_found messages, the served-call log line and `usage_records.model`.
  */
@@ -60,7 +61,8 @@ describe("a key in play used as a model name (SQLite)", () => {
       });
       const body = await response.text();
       assert.equal(response.status, 400);
-      assert.equal((JSON.parse(body) as { error: { param?: string } }).error.param, "model");
+      // Refused with the header it came in (an unusable X-BYOK-Custom-Model), before routing.
+      assert.equal((JSON.parse(body) as { error: { param?: string } }).error.param, "x-byok-custom-model");
       assert.ok(!body.includes(MARK), "the error does not echo the key");
       assert.ok(!(response.headers.get("x-byok-route") ?? "").includes(MARK), "no X-BYOK-Route echo");
       assert.equal(mg.fakes.custom.requests.length, sentBefore, "nothing sent upstream");

@@ -16,6 +16,7 @@ import { describeVerifyResult } from "./describe-verify-result.ts";
 import { type AccountKeys, loadAccountKeys, openAccountStore } from "./load-account-keys.ts";
 import { renderEnrollmentState } from "./render-enrollment-state.ts";
 import {
+  clearResult,
   type KeyFields,
   keysToVerify,
   readKeyFields,
@@ -74,14 +75,12 @@ export class ByokSettingsElement extends HTMLElement {
     return this.#token ?? this.getAttribute("token");
   }
   set token(value: string | null) {
+    if (value === this.#token && this.#client !== null && !this.#explicitClient) return; // the same: a refresh
     this.#token = value;
     this.#rebuildClient();
   }
 
-  /**
-   * Where keys are kept on this device; by default IndexedDB, encrypted (name from `store-name`), holding the keys
-   * of the token's account only. A store set here is used as it is: the app scopes it to its signed-in user.
-   */
+  /** Where keys are kept: by default IndexedDB, encrypted, the token account's only; a store set here as is. */
   get keyStore(): KeyStore {
     return this.#explicitKeyStore ?? this.#accountStore ?? createBrowserKeyStore({ name: this.#storeName() });
   }
@@ -334,6 +333,7 @@ export class ByokSettingsElement extends HTMLElement {
     try {
       const { results } = await client.verify(keys);
       const result = results[provider];
+      if (client !== this.#client) return clearResult(output); // answered for the account signed in before
       if (!result) throw new Error(`no result for ${provider}`);
       const text = describeVerifyResult(this.#strings, result);
       output.textContent = text;

@@ -158,3 +158,10 @@ export function keysToVerify(fields: KeyFields, provider: ProviderId): UserKeys 
     ...(all.customModel ? { customModel: all.customModel } : {}),
   };
 }
+
+/** Empties a field's result (a check answered for another account than the page's now); null, for `return`. */
+export function clearResult(output: HTMLElement): null {
+  output.replaceChildren();
+  output.removeAttribute("data-status");
+  return null;
+}
