@@ -75,7 +75,7 @@ describe("listen tickets and enrollment changes", () => {
       const closed = await openWithTicket(env, ticket);
       assert.equal(closed.upstreamOpened, 0, "no upstream session was opened on a key no longer enrolled");
       assert.equal(closed.code, 4003);
-      assert.match(closed.reason, /^byok_key_mismatch: The enrollment changed/);
+      assert.match(closed.reason, /^enrollment_changed: The enrollment changed/);
     },
   );
 
@@ -90,7 +90,7 @@ describe("listen tickets and enrollment changes", () => {
       const closed = await openWithTicket(env, ticket);
       assert.equal(closed.upstreamOpened, 0, "no upstream session was opened on a key no longer enrolled");
       assert.equal(closed.code, 4003);
-      assert.match(closed.reason, /^byok_key_mismatch: The enrollment changed/);
+      assert.match(closed.reason, /^enrollment_changed: The enrollment changed/);
     },
   );
 

@@ -38,9 +38,18 @@ export function closeReason(text: string): string {
   return `${out}…`;
 }
 
-/** `<type>: <message>`, the reason a gateway error closes a socket with. */
+/** Cuts name their reason (docs/security-model.md: 4001 `user_revoked: …`, 4003 `enrollment_changed: …`). */
+const CUT_CODES: ReadonlySet<string | null> = new Set<string | null>([
+  "user_revoked",
+  "enrollment_changed",
+  "shutting_down",
+]);
+
+/** `<type>: <message>` (a cut's `<code>: <message>`), the reason a gateway error closes a socket with. */
 export function closeReasonFor(error: GatewayError): string {
-  return closeReason(`${error.type}: ${error.message}`);
+  return closeReason(
+    `${error.code !== undefined && CUT_CODES.has(error.code) ? error.code : error.type}: ${error.message}`,
+  );
 }
 
 /** The reason of an idle session's close (4008). */
