@@ -5,9 +5,16 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type RouteOptions,
+} from "fastify";
+import { GatewayError } from "../errors/gateway-error.ts";
 import type { Byok } from "../library/create-byok.ts";
 import { redactedPath } from "../telemetry/index.ts";
+import { toOpenAiErrorBody } from "../wire/openai/openai-error-body.ts";
 import { CUT_GRACE_MS, resetConnection } from "./close-after-cut.ts";
 import { keepDefaultValidation, lazySchemaController } from "./lazy-schema-compilers.ts";
 import { createClientErrorHandler } from "./plugins/client-error-envelope.ts";
@@ -90,6 +97,13 @@ export async function createGatewayServer(
     ...timeouts,
     http: { ...timeouts.http, ServerResponse } as typeof timeouts.http,
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL the router cannot decode (a malformed escape) answers the documented envelope, never echoing it.
+    frameworkErrors: (_error, _request, reply) => {
+      const error = new GatewayError("invalid_request", {
+        message: "The request's URL holds a malformed escape.",
+      });
+      (reply as unknown as FastifyReply).status(400).send(toOpenAiErrorBody(error));
+    },
     schemaController: lazySchemaController(),
   });
   keepDefaultValidation(app);

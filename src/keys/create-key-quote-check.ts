@@ -122,3 +122,13 @@ function holdsNestedEscape(text: string): boolean {
 export function mayQuoteKeyIn(text: string, secrets: readonly SecretKey[]): boolean {
   return holdsNestedEscape(text) || quotesKeyIn(text, secrets);
 }
+
+/** Keys shorter than this are not looked for in names (a local server's key `local` in `local-model`). */
+export const MIN_KEY_IN_NAME_LENGTH = 8;
+
+/** The keys long enough to be looked for in a name (a model's, a header's); empty when none is. */
+export function keysToFindInNames(keys: Iterable<SecretKey>): SecretKey[] {
+  const found: SecretKey[] = [];
+  for (const key of keys) if (key.length >= MIN_KEY_IN_NAME_LENGTH) found.push(key);
+  return found;
+}

@@ -3,7 +3,7 @@
  * Header intake (docs/api.md): finds the X-BYOK-* keys and custom-endpoint settings in a request's headers.
  */
 
-import { quotesKeyIn } from "./create-key-quote-check.ts";
+import { keysToFindInNames, quotesKeyIn } from "./create-key-quote-check.ts";
 import {
   CUSTOM_BASE_URL_HEADER,
   CUSTOM_MODEL_HEADER,
@@ -113,7 +113,7 @@ export function parseByokHeaders(headers: HeaderBag): PresentedByok {
 
   // A custom model that holds one of the keys sent (pasted in the wrong field) is unusable too: it would be
   // listed, previewed, routed and recorded as a model name.
-  if (customModel !== null && any && quotesKeyIn(customModel, Object.values(keys))) {
+  if (customModel !== null && any && quotesKeyIn(customModel, keysToFindInNames(Object.values(keys)))) {
     malformedSettings ??= [];
     malformedSettings.push(CUSTOM_MODEL_HEADER);
   }

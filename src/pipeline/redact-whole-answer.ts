@@ -6,7 +6,7 @@
  * answer with a `finish_reason` of `"error"`, one of no content shape, the subtree under any `error` member),
  * and it is re-serialized only when that changed something. Relayed and translated answers alike.
  */
-import { mayQuoteKeyIn } from "../keys/create-key-quote-check.ts";
+import { mayQuoteKeyIn, quotesKeyIn } from "../keys/create-key-quote-check.ts";
 import { redactKeysInPlay, redactSecrets } from "../keys/redact-secrets.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import { isErrorText } from "../wire/is-error-payload.ts";
@@ -37,7 +37,9 @@ function redactParsed(text: string, parsed: unknown, secrets: readonly SecretKey
     ? redactError
     : (value: string) => redactKeysInPlay(value, secrets);
   const redacted = redactJsonStrings(parsed, redact, redactError);
-  return redacted.changed ? JSON.stringify(redacted.value) : text;
+  // A key the text quotes that the parsed value no longer holds (a member named twice: the parser keeps the
+  // last) goes with the re-serialization too.
+  return redacted.changed || quotesKeyIn(text, secrets) ? JSON.stringify(redacted.value) : text;
 }
 
 /**
@@ -66,5 +68,5 @@ export function redactTranscript(text: string, parsed: unknown, secrets: readonl
   if (!mayQuoteKeyIn(text, secrets)) return text;
   const redact = (value: string) => redactKeysInPlay(value, secrets);
   const redacted = redactJsonStrings(parsed, redact, redact);
-  return redacted.changed ? JSON.stringify(redacted.value) : text;
+  return redacted.changed || quotesKeyIn(text, secrets) ? JSON.stringify(redacted.value) : text;
 }

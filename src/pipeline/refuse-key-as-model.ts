@@ -4,14 +4,14 @@
  * custom model): refused before it is routed, echoed, recorded or sent anywhere.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
-import { quotesKeyIn } from "../keys/create-key-quote-check.ts";
+import { keysToFindInNames, quotesKeyIn } from "../keys/create-key-quote-check.ts";
 import type { SecretKey } from "../keys/secret-key.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 
 /** Throws `invalid_request` (param `model`) when `name` quotes one of `byok`'s keys, whole or masked. */
 export function refuseKeyAsModel(name: unknown, byok: ByokContext): void {
   if (typeof name !== "string" || name === "") return;
-  const keys = Object.values(byok.keys) as SecretKey[];
+  const keys = keysToFindInNames(Object.values(byok.keys) as SecretKey[]);
   if (keys.length === 0 || !quotesKeyIn(name, keys)) return;
   throw new GatewayError("invalid_request", {
     message:

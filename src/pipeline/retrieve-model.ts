@@ -4,7 +4,6 @@
  * holds), or `model_not_found` (404, `param: "model"`) for a name the list does not hold.
  */
 import { GatewayError } from "../errors/gateway-error.ts";
-import { redactSecrets } from "../keys/redact-secrets.ts";
 import type { ModelEntry, ModelList } from "./list-models.ts";
 
 /** The longest stretch of the client's own name echoed back in the message. */
@@ -13,8 +12,7 @@ const ECHOED_CHARACTERS = 80;
 export function retrieveModel(list: ModelList, id: string): ModelEntry {
   const entry = list.data.find((model) => model.id === id);
   if (entry !== undefined) return entry;
-  // Shortened, and without anything shaped like a key (one pasted into the path by mistake).
-  const shown = redactSecrets(id.length <= ECHOED_CHARACTERS ? id : `${id.slice(0, ECHOED_CHARACTERS)}…`, []);
+  const shown = id.length <= ECHOED_CHARACTERS ? id : `${id.slice(0, ECHOED_CHARACTERS)}…`;
   throw new GatewayError("model_not_found", {
     message: `The model \`${shown}\` does not exist or cannot be used with the keys presented; GET /v1/models lists those that can.`,
     param: "model",

@@ -52,7 +52,6 @@ export function createRouteCall(table: RoutingTable): RouteCall {
     );
     if (!decision.ok) throw new GatewayError(decision.error, { message: decision.message, param: "model" });
     const route = decision.routes[0]!;
-    refuseKeyAsModel(route.model, call.byok); // a custom model sent in X-BYOK-Custom-Model
     call.openCall?.routed(route.source);
     // Routed to the user's keys after they changed (create-open-calls.ts): the cut's error, nothing sent.
     if (call.signal.aborted && isGatewayError(call.signal.reason)) throw call.signal.reason;

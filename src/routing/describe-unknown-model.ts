@@ -7,7 +7,6 @@
 import type { FeatureConfig } from "../config/feature-schema.ts";
 import type { Ingress } from "../config/routing-schema.ts";
 import { isProviderId } from "../keys/provider-ids.ts";
-import { redactSecrets } from "../keys/redact-secrets.ts";
 import { type Operation, type ProviderRegistry, plainTarget } from "../providers/index.ts";
 import type { ModelName } from "./parse-model-name.ts";
 
@@ -23,10 +22,8 @@ export const LISTED_NAMES = 20;
 /** The longest stretch of the client's own name echoed back. */
 const ECHOED_CHARACTERS = 80;
 
-/** The client's own name as echoed: shortened, and without anything shaped like a key (pasted in the wrong field). */
-export function echo(value: string): string {
-  const shown = value.length <= ECHOED_CHARACTERS ? value : `${value.slice(0, ECHOED_CHARACTERS)}…`;
-  return redactSecrets(shown, []);
+function echo(value: string): string {
+  return value.length <= ECHOED_CHARACTERS ? value : `${value.slice(0, ECHOED_CHARACTERS)}…`;
 }
 
 function directProviders(table: NamingTable, operation: Operation): string[] {

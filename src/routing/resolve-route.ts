@@ -9,7 +9,7 @@ import type { SecretKey } from "../keys/secret-key.ts";
 import type { Operation } from "../providers/index.ts";
 import type { ByokContext } from "../validation/byok-context.ts";
 import { attemptPolicyOf } from "./attempt-policy.ts";
-import { describeUnknownModel, echo } from "./describe-unknown-model.ts";
+import { describeUnknownModel } from "./describe-unknown-model.ts";
 import {
   type Candidate,
   canServe,
@@ -168,8 +168,7 @@ function planRoutes(
   }
   if (routes.length > 0) return { ok: true, routes };
 
-  const label =
-    name.kind === "feature" ? `Feature \`${echo(name.name)}\`` : `\`${name.provider}/${echo(name.model)}\``;
+  const label = name.kind === "feature" ? `Feature \`${name.name}\`` : `\`${name.provider}/${name.model}\``;
   if (capable.length === 0) {
     return {
       ok: false,

@@ -14,17 +14,27 @@ export interface LoggerOptions {
 
 const REDACTED = "[redacted]";
 
+/** Headers that carry a credential under a name of their own (SDKs of Azure, Gemini; proxies). */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "api-key",
+  "x-goog-api-key",
+  "cookie",
+  "x-admin-token",
+  "sec-websocket-protocol",
+]);
+
 /** Whether a header carries a credential or a key (its value is never logged). */
 function isSecretHeader(lower: string): boolean {
-  return (
-    lower === "authorization" ||
-    lower === "x-api-key" ||
-    lower === "cookie" ||
-    lower === "x-admin-token" ||
-    lower === "sec-websocket-protocol" ||
-    lower.startsWith("x-byok-")
-  );
+  return CREDENTIAL_HEADERS.has(lower) || lower.startsWith("x-byok-");
 }
+
+/** Settings, not secrets: their values are not looked for in the rest of the request. */
+const SETTING_HEADERS: ReadonlySet<string> = new Set(["x-byok-custom-base-url", "x-byok-custom-model"]);
+/** Scheme words of credential headers (`Bearer <token>`), not secrets. */
+const SCHEMES: ReadonlySet<string> = new Set(["bearer", "token", "basic"]);
 
 /** Shorter values are not searched for elsewhere in the request (the shortest key a relay searches for). */
 const MIN_SECRET_LENGTH = 4;
@@ -34,9 +44,11 @@ function secretValuesOf(headers: Readonly<Record<string, unknown>>): string[] {
   const values: string[] = [];
   for (const name in headers) {
     const value = headers[name];
-    if (typeof value !== "string" || !isSecretHeader(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (typeof value !== "string" || !isSecretHeader(lower) || SETTING_HEADERS.has(lower)) continue;
     for (const part of value.split(/[\s,]+/))
-      if (part.length >= MIN_SECRET_LENGTH && !values.includes(part)) values.push(part);
+      if (part.length >= MIN_SECRET_LENGTH && !SCHEMES.has(part.toLowerCase()) && !values.includes(part))
+        values.push(part);
   }
   return values;
 }
@@ -48,14 +60,25 @@ function withoutSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const decodeRun = (run: string): string => {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    return run; // not UTF-8: left as it is
+  }
+};
+
 /** A path as logged: percent-decoded where it decodes (an encoded key is still a key), secrets replaced. */
 function loggedPath(path: string, secrets: readonly string[]): string {
   if (secrets.length === 0 || !path.includes("%")) return withoutSecrets(path, secrets);
+  // Each run of escapes decoded (a malformed one elsewhere stops none of them), until nothing changes (a
+  // double-encoded key is still a key), three times at most.
   let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // a malformed escape: the raw path is matched as it is
+  for (let round = 0; round < 3 && decoded.includes("%"); round++) {
+    const next = decoded.replace(ESCAPE_RUN, decodeRun);
+    if (next === decoded) break;
+    decoded = next;
   }
   return decoded === path || secrets.every((secret) => !decoded.includes(secret))
     ? withoutSecrets(path, secrets)
@@ -70,9 +93,9 @@ function loggedName(name: string, secrets: readonly string[]): string {
 }
 
 /**
- * Copies request headers with credentials (`authorization`, `x-api-key`, `cookie`, a WebSocket's
- * `sec-websocket-protocol`) and every `x-byok-*` value replaced, and any of those values a header's name
- * holds too.
+ * Copies request headers with credentials (`authorization`, `x-api-key`, `api-key`, `cookie`, a WebSocket's
+ * `sec-websocket-protocol`, …) and every `x-byok-*` value replaced, and any of those values another
+ * header's name or value holds too.
  */
 export function redactHeaders(
   headers: Readonly<Record<string, unknown>>,
@@ -80,7 +103,8 @@ export function redactHeaders(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[loggedName(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : value;
+    const shown = typeof value === "string" ? withoutSecrets(value, secrets) : value;
+    out[loggedName(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : shown;
   }
   return out;
 }

@@ -37,7 +37,7 @@ export class ByokRejectedError extends GatewayError {
       rejection.type === "byok_key_mismatch"
         ? `The ${rejection.provider} key does not match the fingerprint enrolled for it; re-enroll the key or send the enrolled one.`
         : setting !== undefined
-          ? `The ${setting} header is unusable (sent more than once, or longer than 2048 characters); send it once or leave it out.`
+          ? `The ${setting} header is unusable (sent more than once, longer than 2048 characters, or holding one of the keys sent); send it once, as a URL or model name, or leave it out.`
           : rejection.type === "invalid_byok_header"
             ? `The ${header} header value is malformed (keys are 1-4096 printable ASCII characters without spaces).`
             : "X-BYOK-Custom-Base-Url differs from the custom base URL enrolled for this user.";

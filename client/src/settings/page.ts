@@ -23,6 +23,10 @@ function mount(token: string): void {
 }
 
 function start(): void {
+  // Another settings link opened in this tab changes only the fragment: the page starts again for its token.
+  addEventListener("hashchange", () => {
+    if (new URLSearchParams(location.hash.slice(1)).has("token")) location.reload();
+  });
   const token = tokenFromFragment();
   if (token) {
     mount(token);
