@@ -77,7 +77,7 @@ export interface OpenCalls {
    * later has `recheck` set, so its user is read again before it is served.
    */
   resynced(): void;
-  /** Users whose cuts are remembered for `since` (those of the last CUT_MEMORY_MS). */
+  /** Users whose cuts are remembered for calls that open later (those of the last CUT_MEMORY_MS). */
   readonly rememberedCuts: number;
   /**
    * Cuts a user's open calls: all of them when revoked, the ones on their own keys (or not yet routed)
@@ -195,7 +195,7 @@ class RegisteredCall implements OpenCall, Entry {
 }
 
 /**
- * How long a cut is remembered for the calls still being received (`since`): past the longest time a
+ * How long a cut is remembered for the calls still being received (their marks): past the longest time a
  * request may take to arrive in full (`server.requestTimeoutMs`, at most one hour).
  */
 export const CUT_MEMORY_MS = 61 * 60 * 1000; // timed on a monotonic clock: a wall-clock jump forgets nothing
