@@ -13,7 +13,11 @@ function tokenFromFragment(): string | null {
   return token ? token : null;
 }
 
+/** The token of the page mounted, if any. */
+let mounted: string | null = null;
+
 function mount(token: string): void {
+  mounted = token;
   defineByokSettings();
   const element = document.createElement("byok-settings") as ByokSettingsElement;
   element.client = createByokClient({ baseUrl: location.origin, token });
@@ -23,9 +27,13 @@ function mount(token: string): void {
 }
 
 function start(): void {
-  // Another settings link opened in this tab changes only the fragment: the page starts again for its token.
+  // Another settings link opened in this tab changes only the fragment: the page starts again for its token
+  // (the same token again: it only leaves the address bar).
   addEventListener("hashchange", () => {
-    if (new URLSearchParams(location.hash.slice(1)).has("token")) location.reload();
+    const token = new URLSearchParams(location.hash.slice(1)).get("token")?.trim();
+    if (!token) return;
+    if (token === mounted) history.replaceState(null, "", location.pathname + location.search);
+    else location.reload();
   });
   const token = tokenFromFragment();
   if (token) {
