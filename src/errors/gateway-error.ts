@@ -58,3 +58,15 @@ export function withHeaders(error: GatewayError, headers: Readonly<Record<string
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
 }
+
+/** The codes of the errors a cut ends a call with: its user revoked, its keys changed, the shutdown deadline. */
+const CUT_CODES: ReadonlySet<string | null | undefined> = new Set([
+  "user_revoked",
+  "enrollment_changed",
+  "shutting_down",
+]);
+
+/** True for the error a cut ends a call with (the open-call registry's `cutError`). */
+export function isCutError(value: unknown): boolean {
+  return value instanceof GatewayError && CUT_CODES.has(value.code);
+}

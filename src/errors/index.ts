@@ -1,6 +1,12 @@
 export { createProviderError, type ProviderErrorOptions } from "./create-provider-error.ts";
 export { type ErrorType, errorCatalog } from "./error-catalog.ts";
-export { GatewayError, type GatewayErrorOptions, isGatewayError, withHeaders } from "./gateway-error.ts";
+export {
+  GatewayError,
+  type GatewayErrorOptions,
+  isCutError,
+  isGatewayError,
+  withHeaders,
+} from "./gateway-error.ts";
 export {
   ANTHROPIC_ERROR_TYPES,
   type AnthropicErrorType,

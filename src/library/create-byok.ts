@@ -293,7 +293,7 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
     ...(options.onServed ? { forward: options.onServed } : {}),
   });
   // Calls in flight, cut when their user is revoked or their enrollment's keys change (one subscription).
-  const openCalls = createOpenCalls();
+  const openCalls = createOpenCalls({ recheck: recheckCallerWith(store) });
   cutOpenCallsOnInvalidation(bus, openCalls, store, logger);
   const registry = createProviderRegistry();
   const verifyKeys = createVerifyService({
@@ -306,7 +306,6 @@ export async function createByok(options: CreateByokOptions = {}): Promise<Byok>
   });
   const pipeline = createModelPipeline({
     openCalls,
-    recheckCaller: recheckCallerWith(store),
     config,
     registry,
     upstream,

@@ -12,7 +12,7 @@ import { checkCountTokensRequest, checkMessagesRequest } from "../wire/anthropic
 import { checkChatRequest } from "../wire/openai/check-chat-request.ts";
 import { checkEmbeddingsRequest } from "../wire/openai/check-embeddings-request.ts";
 import { checkResponsesRequest } from "../wire/openai/check-responses-request.ts";
-import { createOpenCalls, isCut, type OpenCaller, type OpenCalls } from "./create-open-calls.ts";
+import { createOpenCalls, type OpenCalls } from "./create-open-calls.ts";
 import {
   asObject,
   createPipelineKit,
@@ -73,14 +73,9 @@ export interface ModelPipeline {
   readonly openCalls: OpenCalls;
 }
 
-/** Whether the caller is gone (revoked, or a stored user with no row): read again after a resync. */
-export type RecheckCaller = (caller: OpenCaller) => Promise<boolean>;
-
 export interface ModelPipelineOptions extends PipelineKitOptions {
   /** The registry of calls in flight; a new one by default. */
   readonly openCalls?: OpenCalls;
-  /** Reads a caller's user again (a call checked before the bus resynchronized); none: not read. */
-  readonly recheckCaller?: RecheckCaller;
 }
 
 /**
@@ -104,23 +99,10 @@ async function runOpen(
   openCalls: OpenCalls,
   call: ModelCall,
   serve: (call: ModelCall) => Promise<PipelineResponse>,
-  recheck: RecheckCaller | undefined,
 ): Promise<PipelineResponse> {
-  const openCall = openCalls.open(call, call.signal, call.controller, call.marks);
-  // Checked before the bus resynchronized (a revocation may have been missed): its user is read again.
-  if (openCall.recheck && recheck !== undefined && !isCut(openCall.signal)) {
-    try {
-      if (await recheck(call)) openCalls.cut(call.userId, "user_revoked");
-    } catch (error) {
-      openCall.close();
-      throw error;
-    }
-  }
-  if (isCut(openCall.signal)) {
-    // Cut while its body was still arriving (revoked, shutting down): nothing is sent.
-    openCall.close();
-    throw openCall.signal.reason;
-  }
+  // A promise only when the caller's user must be read again (after a resync): no await otherwise.
+  const opened = openCalls.openChecked(call, call.signal, call.controller, call.marks);
+  const openCall = opened instanceof Promise ? await opened : opened;
   try {
     const response = await serve({ ...call, signal: openCall.signal, openCall });
     const { body } = response;
@@ -161,7 +143,6 @@ async function countTokens(
 export function createModelPipeline(options: ModelPipelineOptions): ModelPipeline {
   const kit = createPipelineKit(options);
   const openCalls = options.openCalls ?? createOpenCalls();
-  const recheck = options.recheckCaller;
   const pipeline: Omit<ModelPipeline, "openCalls"> = {
     async chatCompletions(call, rawBody) {
       const started = kit.now();
@@ -226,15 +207,13 @@ export function createModelPipeline(options: ModelPipelineOptions): ModelPipelin
   };
   return {
     ...pipeline,
-    chatCompletions: (call, body) =>
-      runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body), recheck),
-    messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body), recheck),
-    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body), recheck),
-    countTokens: (call, body) =>
-      runOpen(openCalls, call, (open) => pipeline.countTokens(open, body), recheck),
-    embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body), recheck),
+    chatCompletions: (call, body) => runOpen(openCalls, call, (open) => pipeline.chatCompletions(open, body)),
+    messages: (call, body) => runOpen(openCalls, call, (open) => pipeline.messages(open, body)),
+    responses: (call, body) => runOpen(openCalls, call, (open) => pipeline.responses(open, body)),
+    countTokens: (call, body) => runOpen(openCalls, call, (open) => pipeline.countTokens(open, body)),
+    embeddings: (call, body) => runOpen(openCalls, call, (open) => pipeline.embeddings(open, body)),
     transcribe: (call, query, upload) =>
-      runOpen(openCalls, call, (open) => pipeline.transcribe(open, query, upload), recheck),
+      runOpen(openCalls, call, (open) => pipeline.transcribe(open, query, upload)),
     openCalls,
   };
 }

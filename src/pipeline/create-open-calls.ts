@@ -68,6 +68,17 @@ export interface OpenCalls {
     marks?: CutMarks,
   ): OpenCall;
   /**
+   * `open`, then the cuts it may have missed settled before anything is served: a call cut meanwhile leaves
+   * the registry and throws the cut's error. A call checked before the bus last resynchronized has its user
+   * read again first (`recheck`): only then is the answer a promise (a failing read leaves and rejects).
+   */
+  openChecked(
+    caller: OpenCaller,
+    clientSignal: AbortSignal,
+    clientController?: AbortController,
+    marks?: CutMarks,
+  ): OpenCall | Promise<OpenCall>;
+  /**
    * Where the cuts stand now: taken before a request's credentials (and again before its keys) are
    * checked, then given to `open`. Cuts are remembered for CUT_MEMORY_MS (longer than a body may take).
    */
@@ -207,7 +218,19 @@ interface RecentCuts {
   at: number;
 }
 
-export function createOpenCalls(now: () => number = performance.now.bind(performance)): OpenCalls {
+/** Whether a caller is gone (revoked, or a stored user with no row): read again after a resync. */
+export type RecheckCaller = (caller: OpenCaller) => Promise<boolean>;
+
+export interface OpenCallsOptions {
+  /** The clock cuts are remembered on: a monotonic one by default. */
+  readonly now?: () => number;
+  /** Reads a caller's user again (`openChecked`, for a call checked before a resync); none: not read. */
+  readonly recheck?: RecheckCaller;
+}
+
+export function createOpenCalls(options: OpenCallsOptions = {}): OpenCalls {
+  const now = options.now ?? performance.now.bind(performance);
+  const { recheck } = options;
   const byUser = new Map<string, Set<Entry>>();
   let size = 0;
   let waiting: Array<() => void> = [];
@@ -231,6 +254,13 @@ export function createOpenCalls(now: () => number = performance.now.bind(perform
     else cuts.changed = sequence;
     cuts.at = at;
     recentCuts.set(userId, cuts);
+  };
+
+  /** The call, unless it was cut (while its body was still arriving): then it leaves, and the cut is thrown. */
+  const uncut = (call: OpenCall): OpenCall => {
+    if (!isCut(call.signal)) return call;
+    call.close();
+    throw call.signal.reason;
   };
 
   /** The number the last resync took: calls checked before it are read again when they open. */
@@ -276,6 +306,20 @@ export function createOpenCalls(now: () => number = performance.now.bind(perform
       calls.add(call);
       size++;
       return call;
+    },
+    openChecked(caller, clientSignal, clientController, marks) {
+      const call = this.open(caller, clientSignal, clientController, marks);
+      if (!call.recheck || recheck === undefined || isCut(call.signal)) return uncut(call);
+      return recheck(caller).then(
+        (gone) => {
+          if (gone) this.cut(caller.userId, "user_revoked");
+          return uncut(call);
+        },
+        (error: unknown) => {
+          call.close();
+          throw error;
+        },
+      );
     },
     mark: () => sequence,
     resynced() {

@@ -9,7 +9,6 @@ export {
   type ModelPipeline,
   type ModelPipelineOptions,
   type PipelineResponse,
-  type RecheckCaller,
 } from "./create-model-pipeline.ts";
 export {
   type CutMarks,
@@ -21,6 +20,7 @@ export {
   type OpenCaller,
   type OpenCalls,
   type OpenUser,
+  type RecheckCaller,
 } from "./create-open-calls.ts";
 export type { ModelEntry, ModelList } from "./list-models.ts";
 export type { LiveSession } from "./open-live-session.ts";

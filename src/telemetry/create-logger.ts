@@ -103,8 +103,11 @@ export function redactHeaders(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    const shown = typeof value === "string" ? withoutSecrets(value, secrets) : value;
-    out[loggedName(name, secrets)] = isSecretHeader(name.toLowerCase()) ? REDACTED : shown;
+    out[loggedName(name, secrets)] = isSecretHeader(name.toLowerCase())
+      ? REDACTED
+      : typeof value === "string"
+        ? withoutSecrets(value, secrets)
+        : value;
   }
   return out;
 }

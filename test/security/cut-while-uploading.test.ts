@@ -259,7 +259,7 @@ describe("the open-call registry's marks", () => {
 
   test("cuts are remembered for CUT_MEMORY_MS, then forgotten (the memory stays bounded)", () => {
     let now = 1_000_000;
-    const calls = createOpenCalls(() => now);
+    const calls = createOpenCalls({ now: () => now });
     const marks = marksNow(calls);
     calls.cut("u", "user_revoked");
     now += CUT_MEMORY_MS;

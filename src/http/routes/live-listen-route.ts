@@ -8,17 +8,9 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
-import { GatewayError, isGatewayError } from "../../errors/gateway-error.ts";
+import { GatewayError, isCutError, isGatewayError } from "../../errors/gateway-error.ts";
 import type { Byok } from "../../library/create-byok.ts";
-import { recheckCallerWith } from "../../library/cut-open-calls-on-invalidation.ts";
-import {
-  isCut,
-  type LiveRelay,
-  type LiveSession,
-  type LiveSocket,
-  type ModelCall,
-  type OpenCall,
-} from "../../pipeline/index.ts";
+import type { LiveRelay, LiveSession, LiveSocket, ModelCall, OpenCall } from "../../pipeline/index.ts";
 import { closeCodeFor, closeReasonFor, LIVE_CLOSE } from "../../wire/deepgram/live-close-codes.ts";
 import { terminateAfterCut } from "../close-after-cut.ts";
 import { checkLiveHandshake } from "./check-live-handshake.ts";
@@ -113,6 +105,7 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
     socket.once("end", onGone);
     socket.once("close", onGone);
     let open: OpenCall | null = null;
+    let cutWhileOpening = false;
     // Before the credentials are read: a revocation made while they are checked (the awaits of
     // authentication, validation, a ticket's recheck) cuts the session as it registers; an enrollment
     // change after its keys were read cuts it once routed to them.
@@ -128,14 +121,19 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       const caller = await parseLiveCaller(byok, request, query);
       request.principal = caller.principal;
       request.byok = caller.byok;
-      open = byok.pipeline.openCalls.open(caller.principal, controller.signal, undefined, {
-        credentials,
-        keys: caller.keysMark,
-      });
-      // Checked before the bus resynchronized (a revocation may have been missed): the user is read again.
-      if (open.recheck && (await recheckCallerWith(byok.store)(caller.principal)))
-        byok.pipeline.openCalls.cut(caller.principal.userId, "user_revoked");
-      if (isCut(open.signal)) throw open.signal.reason;
+      // Cut since its checks (or, checked before a resync, its user gone): refused before anything opens.
+      try {
+        const marks = { credentials, keys: caller.keysMark };
+        open = await byok.pipeline.openCalls.openChecked(
+          caller.principal,
+          controller.signal,
+          undefined,
+          marks,
+        );
+      } catch (error) {
+        cutWhileOpening = isCutError(error);
+        throw error;
+      }
       // The open call goes with it: routing marks it routed (a change of the user's keys since they were
       // read cuts it there, before Deepgram's socket opens; an operator-served one goes on).
       const call: ModelCall = {
@@ -172,8 +170,8 @@ export function registerLiveListenRoute(scope: FastifyInstance, byok: Byok): Liv
       open?.close();
       // Cut while opening (revocation): the refusal names the cut, not the aborted opening.
       const reason = open?.signal.reason;
-      const cut = open?.signal.aborted === true && isGatewayError(reason);
-      return { ok: false, error: cut ? reason : error, cut };
+      const cut = cutWhileOpening || (open?.signal.aborted === true && isGatewayError(reason));
+      return { ok: false, error: cut && !cutWhileOpening ? reason : error, cut };
     } finally {
       openings.delete(controller);
       socket.off("data", ignore);

@@ -4,7 +4,7 @@
  * session closes with 4000 + the last two digits of its HTTP status (4001 auth, 4002 quota, 4003 key
  * mismatch, 4008 idle, 4029 rate limit), provider failures with 1014 or 1011, and the provider's own codes are relayed.
  */
-import type { GatewayError } from "../../errors/gateway-error.ts";
+import { type GatewayError, isCutError } from "../../errors/gateway-error.ts";
 
 export const LIVE_CLOSE = {
   normal: 1000,
@@ -38,18 +38,12 @@ export function closeReason(text: string): string {
   return `${out}…`;
 }
 
-/** Cuts name their reason (docs/security-model.md: 4001 `user_revoked: …`, 4003 `enrollment_changed: …`). */
-const CUT_CODES: ReadonlySet<string | null> = new Set<string | null>([
-  "user_revoked",
-  "enrollment_changed",
-  "shutting_down",
-]);
-
-/** `<type>: <message>` (a cut's `<code>: <message>`), the reason a gateway error closes a socket with. */
+/**
+ * `<type>: <message>`, the reason a gateway error closes a socket with; a cut names its code instead
+ * (docs/security-model.md: 4001 `user_revoked: …`, 4003 `enrollment_changed: …`).
+ */
 export function closeReasonFor(error: GatewayError): string {
-  return closeReason(
-    `${error.code !== undefined && CUT_CODES.has(error.code) ? error.code : error.type}: ${error.message}`,
-  );
+  return closeReason(`${isCutError(error) ? error.code : error.type}: ${error.message}`);
 }
 
 /** The reason of an idle session's close (4008). */
